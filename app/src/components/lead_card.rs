@@ -1,0 +1,104 @@
+//! A lead's card on the board: who, how much, whose, and where the next step stands.
+
+use crate::domain::{Lead, NextStepStatus, StageKind, Timestamp};
+use leptos::ev;
+use leptos::prelude::*;
+
+/// Renders one card. Interaction is handed back to the board through the callbacks.
+#[component]
+pub fn LeadCard(
+    lead: Lead,
+    stage_kind: StageKind,
+    /// The instant chips are computed against (the board's read time).
+    now: Timestamp,
+    /// A rejection or conflict message shown under the card.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+    /// A move of this card is waiting for the server.
+    #[prop(into)]
+    pending: Signal<bool>,
+    /// Inline transform while the card is dragged.
+    #[prop(into)]
+    drag_style: Signal<String>,
+    #[prop(into)] dragging: Signal<bool>,
+    on_pointer_down: Callback<(ev::PointerEvent, Lead)>,
+    on_key: Callback<(ev::KeyboardEvent, Lead)>,
+) -> impl IntoView {
+    let status = NextStepStatus::of(&lead, stage_kind, now, 0);
+    let title = lead.title().to_string();
+    let contact = lead.company.as_ref().map(|_| lead.contact_name.clone());
+    let value = lead.value.map(|v| v.display());
+    let owner = lead.owner.clone();
+    let closed = match (stage_kind, lead.close_reason) {
+        (StageKind::Lost, Some(r)) => Some(format!("Lost · {}", r.label())),
+        (StageKind::Won, _) => lead.closed_at.map(|t| format!("Won {}", t.short_date(0))),
+        _ => None,
+    };
+    let label = {
+        let mut parts = vec![title.clone()];
+        if let Some(c) = &contact {
+            parts.push(c.clone());
+        }
+        parts.push(value.clone().unwrap_or_else(|| "no value".into()));
+        if let Some(o) = &owner {
+            parts.push(format!("owner {}", o.name));
+        }
+        if let Some(s) = status {
+            parts.push(s.label());
+        }
+        parts.join(", ")
+    };
+    let id = lead.id.0;
+    let for_pointer = lead.clone();
+    let for_key = lead.clone();
+
+    view! {
+        <li
+            class="card"
+            class:card-pending=move || pending.get()
+            class:card-dragging=move || dragging.get()
+            class:card-has-error=move || error.with(Option::is_some)
+            style=move || drag_style.get()
+            tabindex="0"
+            data-lead-id=id
+            aria-label=label
+            aria-describedby=move || error.with(|e| e.as_ref().map(|_| format!("card-error-{id}")))
+            on:pointerdown=move |e| on_pointer_down.run((e, for_pointer.clone()))
+            on:keydown=move |e| on_key.run((e, for_key.clone()))
+        >
+            <div class="card-row">
+                <span class="card-title">{title}</span>
+                {match value {
+                    Some(v) => view! { <span class="card-value">{v}</span> }.into_any(),
+                    None => view! { <span class="card-value card-value-missing">"No value"</span> }.into_any(),
+                }}
+            </div>
+            {contact.map(|c| view! { <div class="card-contact">{c}</div> })}
+            <div class="card-row card-meta">
+                {status.map(|s| view! {
+                    <span class=format!("chip chip-{}", s.class())>
+                        <span class="chip-icon" aria-hidden="true">{chip_icon(s)}</span>
+                        {s.label()}
+                    </span>
+                })}
+                {closed.map(|c| view! { <span class="chip chip-closed">{c}</span> })}
+                <span class="card-source">{lead.channel.label()}</span>
+                {owner.map(|o| view! {
+                    <span class="avatar" title=o.name.clone() aria-hidden="true">{o.initials()}</span>
+                })}
+            </div>
+            {move || error.get().map(|e| view! {
+                <p class="card-error" id=format!("card-error-{id}") role="alert">{e}</p>
+            })}
+        </li>
+    }
+}
+
+fn chip_icon(s: NextStepStatus) -> &'static str {
+    match s {
+        NextStepStatus::Missing => "!",
+        NextStepStatus::Overdue { .. } => "⚠",
+        NextStepStatus::DueToday { .. } => "●",
+        NextStepStatus::Later { .. } => "○",
+    }
+}

@@ -1,0 +1,5 @@
+//! Reusable pieces of the UI.
+
+pub mod header;
+pub mod lead_card;
+pub mod live;

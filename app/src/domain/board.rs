@@ -1,0 +1,248 @@
+//! What the board shows: per-stage summaries (count and value per currency), the loaded cards,
+//! and the next-step status chip of a card.
+
+use super::lead::{Lead, NextStepKind};
+use super::money::Money;
+use super::stage::{Pipeline, StageId, StageKind};
+use super::time::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Count and value of all leads in one stage (computed in SQL over the whole stage, not the
+/// loaded page).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnSummary {
+    pub stage_id: StageId,
+    pub count: i64,
+    /// One total per currency present, largest first.
+    pub totals: Vec<Money>,
+}
+
+impl ColumnSummary {
+    pub fn empty(stage_id: StageId) -> Self {
+        ColumnSummary {
+            stage_id,
+            count: 0,
+            totals: Vec::new(),
+        }
+    }
+
+    /// Accounts for a lead entering the column.
+    pub fn add(&mut self, lead: &Lead) {
+        self.count += 1;
+        if let Some(v) = lead.value {
+            self.adjust(v.currency, v.cents);
+        }
+    }
+
+    /// Accounts for a lead leaving the column.
+    pub fn remove(&mut self, lead: &Lead) {
+        self.count = (self.count - 1).max(0);
+        if let Some(v) = lead.value {
+            self.adjust(v.currency, -v.cents);
+        }
+    }
+
+    fn adjust(&mut self, currency: super::money::Currency, cents: i64) {
+        match self.totals.iter_mut().find(|m| m.currency == currency) {
+            Some(m) => m.cents += cents,
+            None => self.totals.push(Money::new(cents, currency)),
+        }
+        self.totals.retain(|m| m.cents != 0);
+        self.totals.sort_by(|a, b| b.cents.cmp(&a.cents));
+    }
+}
+
+/// One column as first loaded: its summary and the first page of cards.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardColumn {
+    pub summary: ColumnSummary,
+    pub cards: Vec<Lead>,
+}
+
+/// The whole board as the server renders it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Board {
+    pub pipeline: Pipeline,
+    pub columns: Vec<BoardColumn>,
+    /// The server's clock when the board was read: chips are computed against it so that the
+    /// server-rendered and the hydrated page agree.
+    pub now: Timestamp,
+    /// Most cards loaded per column.
+    pub page_size: i64,
+    /// The newest event id when the board was read: the live feed resumes after it, so no
+    /// change committed between render and connect is missed.
+    pub last_event_id: i64,
+}
+
+/// Where a lead's next step stands: shown as a chip with text and colour, never colour alone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextStepStatus {
+    /// An open lead with nothing planned.
+    Missing,
+    Overdue { kind: NextStepKind, days: i64 },
+    DueToday { kind: NextStepKind },
+    Later { kind: NextStepKind, days: i64 },
+}
+
+impl NextStepStatus {
+    /// The status of `lead` in a stage of `kind` at `now`, counting days in the viewer's zone;
+    /// `None` for closed leads, which need no next step.
+    pub fn of(lead: &Lead, kind: StageKind, now: Timestamp, offset_minutes: i32) -> Option<Self> {
+        if kind.is_closed() {
+            return None;
+        }
+        let Some(step) = &lead.next_step else {
+            return Some(NextStepStatus::Missing);
+        };
+        let days = step.due_at.day_number(offset_minutes) - now.day_number(offset_minutes);
+        Some(match days {
+            d if d < 0 => NextStepStatus::Overdue {
+                kind: step.kind,
+                days: -d,
+            },
+            0 => NextStepStatus::DueToday { kind: step.kind },
+            d => NextStepStatus::Later {
+                kind: step.kind,
+                days: d,
+            },
+        })
+    }
+
+    /// CSS modifier: `missing`, `overdue`, `today`, `later`.
+    pub fn class(self) -> &'static str {
+        match self {
+            NextStepStatus::Missing => "missing",
+            NextStepStatus::Overdue { .. } => "overdue",
+            NextStepStatus::DueToday { .. } => "today",
+            NextStepStatus::Later { .. } => "later",
+        }
+    }
+
+    /// The chip's text, e.g. `Call · overdue 3d`.
+    pub fn label(self) -> String {
+        match self {
+            NextStepStatus::Missing => "No next step".to_string(),
+            NextStepStatus::Overdue { kind, days } => format!("{} · overdue {days}d", kind.label()),
+            NextStepStatus::DueToday { kind } => format!("{} · today", kind.label()),
+            NextStepStatus::Later { kind, days: 1 } => format!("{} · tomorrow", kind.label()),
+            NextStepStatus::Later { kind, days } => format!("{} · in {days}d", kind.label()),
+        }
+    }
+}
+
+/// The order cards appear in within an open column, identical to the SQL `ORDER BY` so that a
+/// card placed by a live update lands where a reload would put it: leads without a next step
+/// first (they need attention), then by due time, then by id.
+pub fn open_card_order(a: &Lead, b: &Lead) -> std::cmp::Ordering {
+    let key = |l: &Lead| {
+        (
+            l.next_step.is_some(),
+            l.next_step.as_ref().map(|s| s.due_at),
+            l.id,
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
+/// The order within a closed column: most recently closed first.
+pub fn closed_card_order(a: &Lead, b: &Lead) -> std::cmp::Ordering {
+    (b.closed_at, b.id).cmp(&(a.closed_at, a.id))
+}
+
+/// Sorts cards the way `stage_id`'s column shows them.
+pub fn sort_cards(pipeline: &Pipeline, stage_id: StageId, cards: &mut [Lead]) {
+    match pipeline.get(stage_id).map(|s| s.kind) {
+        Some(k) if k.is_closed() => cards.sort_by(closed_card_order),
+        _ => cards.sort_by(open_card_order),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lead::tests::sample_lead;
+    use crate::domain::lead::{LeadId, NextStep};
+    use crate::domain::money::Currency;
+    use crate::domain::time::HOUR_MS;
+
+    // 2026-11-29T06:00:00Z
+    const NOW: Timestamp = Timestamp(1_795_932_000_000);
+
+    fn due(at: Timestamp) -> Lead {
+        let mut l = sample_lead();
+        l.next_step = Some(NextStep {
+            kind: NextStepKind::Call,
+            due_at: at,
+            note: None,
+        });
+        l
+    }
+
+    #[test]
+    fn an_open_lead_without_a_next_step_is_flagged_missing() {
+        let mut l = sample_lead();
+        l.next_step = None;
+        let s = NextStepStatus::of(&l, StageKind::Open, NOW, 0).unwrap();
+        assert_eq!(s, NextStepStatus::Missing);
+        assert_eq!(s.label(), "No next step");
+    }
+
+    #[test]
+    fn closed_leads_have_no_chip() {
+        assert_eq!(NextStepStatus::of(&sample_lead(), StageKind::Won, NOW, 0), None);
+    }
+
+    #[test]
+    fn a_step_due_yesterday_is_overdue_by_a_day() {
+        let s = NextStepStatus::of(&due(NOW.plus_days(-1)), StageKind::Open, NOW, 0).unwrap();
+        assert_eq!(s.label(), "Call · overdue 1d");
+        assert_eq!(s.class(), "overdue");
+    }
+
+    #[test]
+    fn a_step_earlier_today_is_due_today_not_overdue() {
+        let s = NextStepStatus::of(&due(NOW.plus_ms(-2 * HOUR_MS)), StageKind::Open, NOW, 0);
+        assert_eq!(s.unwrap().class(), "today");
+    }
+
+    #[test]
+    fn days_are_counted_in_the_viewers_zone() {
+        // 20:00 UTC on the 29th is already the 30th in Tokyo, where 06:00 UTC is still the 29th.
+        let at = NOW.plus_ms(14 * HOUR_MS);
+        let tokyo = NextStepStatus::of(&due(at), StageKind::Open, NOW, 9 * 60).unwrap();
+        assert_eq!(tokyo.label(), "Call · tomorrow");
+        let london = NextStepStatus::of(&due(at), StageKind::Open, NOW, 0).unwrap();
+        assert_eq!(london.label(), "Call · today");
+    }
+
+    #[test]
+    fn column_totals_follow_leads_in_and_out_per_currency() {
+        let mut col = ColumnSummary::empty(StageId(1));
+        let usd = sample_lead();
+        let mut eur = sample_lead();
+        eur.value = Some(Money::new(500, Currency::parse("EUR").unwrap()));
+        col.add(&usd);
+        col.add(&eur);
+        col.add(&usd);
+        assert_eq!(col.count, 3);
+        assert_eq!(col.totals[0], Money::new(2_400_000, Currency::USD));
+        col.remove(&eur);
+        assert_eq!(col.count, 2);
+        assert_eq!(col.totals, vec![Money::new(2_400_000, Currency::USD)]);
+    }
+
+    #[test]
+    fn missing_next_steps_sort_first_then_by_due_time() {
+        let mut a = due(NOW.plus_days(3));
+        a.id = LeadId(1);
+        let mut b = due(NOW.plus_days(-2));
+        b.id = LeadId(2);
+        let mut c = sample_lead();
+        c.next_step = None;
+        c.id = LeadId(3);
+        let mut cards = vec![a, b, c];
+        cards.sort_by(open_card_order);
+        let ids: Vec<_> = cards.iter().map(|l| l.id.0).collect();
+        assert_eq!(ids, [3, 2, 1]);
+    }
+}

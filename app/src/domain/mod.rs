@@ -1,0 +1,18 @@
+//! The pure domain: lead, stage, money, time and the rules that decide a stage move.
+//!
+//! No Leptos, no sqlx, no IO: the same code runs natively on the server (which enforces it)
+//! and in WASM in the browser (which previews it), and is unit-tested natively.
+
+pub mod board;
+pub mod lead;
+pub mod money;
+pub mod moves;
+pub mod stage;
+pub mod time;
+
+pub use board::{Board, ColumnSummary, NextStepStatus};
+pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserRef};
+pub use money::{Currency, Money};
+pub use moves::{apply_move, MoveRejection, MoveRequest};
+pub use stage::{Criterion, Pipeline, Stage, StageId, StageKind};
+pub use time::Timestamp;

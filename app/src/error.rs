@@ -1,0 +1,261 @@
+//! `AppError`: the one error type that crosses the wire, as
+//! `{ "error": { "code", "message", "fields" } }` (plus `current` on a conflict).
+//!
+//! The UI matches on its variants; the REST API maps them to status codes (422, 409, 404, …);
+//! internal causes are logged on the server and never sent.
+
+use crate::domain::{Lead, MoveRejection};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+/// A problem with one input field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Everything that can go wrong in a request, as the client sees it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AppError {
+    /// The input breaks a rule; nothing was changed.
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    /// The lead changed since the client read it; `current` is how it stands now.
+    #[error("{message}")]
+    Conflict { message: String, current: Box<Lead> },
+    #[error("{message}")]
+    NotFound { message: String },
+    #[error("{message}")]
+    Unauthorized { message: String },
+    #[error("{message}")]
+    Forbidden { message: String },
+    /// Too many attempts; retry after the given number of seconds.
+    #[error("{message}")]
+    RateLimited {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// Something failed on the server; details are in the server log only.
+    #[error("{message}")]
+    Internal { message: String },
+}
+
+impl AppError {
+    /// A validation error against one field.
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Validation {
+            fields: vec![FieldError {
+                field: field.into(),
+                message: message.clone(),
+            }],
+            message,
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        AppError::NotFound {
+            message: message.into(),
+        }
+    }
+
+    /// The opaque error a client sees for a server-side failure.
+    pub fn internal() -> Self {
+        AppError::Internal {
+            message: "Something went wrong on our side; please try again".into(),
+        }
+    }
+
+    /// The stable machine-readable code of the variant.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation { .. } => "validation",
+            AppError::Conflict { .. } => "conflict",
+            AppError::NotFound { .. } => "not_found",
+            AppError::Unauthorized { .. } => "unauthorized",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Internal { .. } => "internal",
+        }
+    }
+
+    /// The HTTP status this error is sent with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Validation { .. } => 422,
+            AppError::Conflict { .. } => 409,
+            AppError::NotFound { .. } => 404,
+            AppError::Unauthorized { .. } => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::RateLimited { .. } => 429,
+            AppError::Internal { .. } => 500,
+        }
+    }
+
+    /// The field errors, empty for errors not about input.
+    pub fn fields(&self) -> &[FieldError] {
+        match self {
+            AppError::Validation { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+}
+
+impl From<MoveRejection> for AppError {
+    fn from(r: MoveRejection) -> Self {
+        AppError::field(r.field, r.message)
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    error: WireDetail,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireDetail {
+    code: String,
+    message: String,
+    #[serde(default)]
+    fields: Vec<FieldError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    current: Option<Box<Lead>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    retry_after_secs: Option<u64>,
+}
+
+impl Serialize for AppError {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (current, retry_after_secs) = match self {
+            AppError::Conflict { current, .. } => (Some(current.clone()), None),
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => (None, Some(*retry_after_secs)),
+            _ => (None, None),
+        };
+        Wire {
+            error: WireDetail {
+                code: self.code().to_string(),
+                message: self.to_string(),
+                fields: self.fields().to_vec(),
+                current,
+                retry_after_secs,
+            },
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for AppError {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Wire { error: w } = Wire::deserialize(d)?;
+        let message = w.message;
+        Ok(match (w.code.as_str(), w.current) {
+            ("validation", _) => AppError::Validation {
+                message,
+                fields: w.fields,
+            },
+            ("conflict", Some(current)) => AppError::Conflict { message, current },
+            ("not_found", _) => AppError::NotFound { message },
+            ("unauthorized", _) => AppError::Unauthorized { message },
+            ("forbidden", _) => AppError::Forbidden { message },
+            ("rate_limited", _) => AppError::RateLimited {
+                message,
+                retry_after_secs: w.retry_after_secs.unwrap_or(1),
+            },
+            _ => AppError::Internal { message },
+        })
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The request body did not decode into the function's arguments.
+            ServerFnErrorErr::Args(m) => AppError::Validation {
+                message: format!("The request was malformed: {m}"),
+                fields: Vec::new(),
+            },
+            ServerFnErrorErr::MissingArg(arg) => AppError::field(arg.clone(), format!("{arg} is required")),
+            ServerFnErrorErr::Request(_) => AppError::Internal {
+                message: "Could not reach the server; check your connection".into(),
+            },
+            _ => AppError::internal(),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        use axum::http::{header, HeaderValue, StatusCode};
+        let status =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let retry = match &self {
+            AppError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let mut resp = (status, axum::Json(self)).into_response();
+        if let Some(secs) = retry {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_validation_error_has_the_documented_wire_shape() {
+        let e = AppError::field("close_reason", "Lost needs a close-out reason");
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"error": {
+                "code": "validation",
+                "message": "Lost needs a close-out reason",
+                "fields": [{"field": "close_reason", "message": "Lost needs a close-out reason"}]
+            }})
+        );
+        assert_eq!(serde_json::from_value::<AppError>(v).unwrap(), e);
+    }
+
+    #[test]
+    fn every_variant_survives_the_round_trip() {
+        let lead = crate::domain::lead::tests::sample_lead();
+        for e in [
+            AppError::Conflict {
+                message: "changed".into(),
+                current: Box::new(lead),
+            },
+            AppError::not_found("no lead 9"),
+            AppError::Unauthorized {
+                message: "sign in".into(),
+            },
+            AppError::Forbidden {
+                message: "not yours".into(),
+            },
+            AppError::RateLimited {
+                message: "slow down".into(),
+                retry_after_secs: 30,
+            },
+            AppError::internal(),
+        ] {
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), e, "{json}");
+        }
+    }
+}

@@ -1,0 +1,685 @@
+//! The pipeline board: one column per stage with its SQL-computed count and value, cards that
+//! move by drag and drop (pointer events, so mouse and touch) or by keyboard, optimistic moves
+//! that the server confirms or rolls back with its reason, and live updates from other people.
+
+use crate::api::{get_board, move_lead, LiveEvent};
+use crate::components::lead_card::LeadCard;
+use crate::components::live;
+use crate::domain::board::sort_cards;
+use crate::domain::{
+    apply_move, Board, CloseReason, ColumnSummary, Lead, LeadId, Money, MoveRequest, Pipeline,
+    Stage, StageId, StageKind, Timestamp,
+};
+use crate::error::AppError;
+use leptos::ev;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use std::collections::HashMap;
+
+/// Pixels the pointer must travel before a press becomes a drag (below it, a press is a click).
+const DRAG_THRESHOLD: f64 = 5.0;
+
+/// Route `/board`.
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let board = Resource::new(|| (), |_| get_board());
+    view! {
+        <Title text="Board"/>
+        <section class="page board-page" aria-labelledby="board-title">
+            <div class="page-head">
+                <h1 id="board-title">"Pipeline"</h1>
+                <p class="page-hint">
+                    "Drag a card to another stage, or focus it and press "
+                    <kbd>"Shift"</kbd>" + "<kbd>"→"</kbd>" / "<kbd>"←"</kbd>"."
+                </p>
+            </div>
+            <Suspense fallback=|| view! { <p class="loading">"Loading the board…"</p> }>
+                {move || Suspend::new(async move {
+                    match board.await {
+                        Ok(b) => view! { <BoardView board=b/> }.into_any(),
+                        Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn ErrorPanel(error: AppError) -> impl IntoView {
+    view! {
+        <div class="panel panel-error" role="alert">
+            <h2>"The board could not be loaded"</h2>
+            <p>{error.to_string()}</p>
+        </div>
+    }
+}
+
+/// A press on a card that may turn into a drag.
+#[derive(Clone, Debug, PartialEq)]
+struct Drag {
+    lead: Lead,
+    start: (f64, f64),
+    at: (f64, f64),
+    active: bool,
+    over: Option<StageId>,
+}
+
+/// A drop into a lost stage waiting for its close-out reason.
+#[derive(Clone, Debug, PartialEq)]
+struct Closing {
+    lead: Lead,
+    to: StageId,
+}
+
+/// The board's client state. All handles are `Copy`, so handlers capture it freely.
+#[derive(Clone, Copy)]
+struct BoardState {
+    pipeline: StoredValue<Pipeline>,
+    now: Timestamp,
+    summaries: RwSignal<Vec<ColumnSummary>>,
+    cards: RwSignal<Vec<Lead>>,
+    /// Per-card message from the last rejected move.
+    errors: RwSignal<HashMap<LeadId, String>>,
+    pending: RwSignal<Vec<LeadId>>,
+    /// Spoken by screen readers and shown as a toast.
+    announcement: RwSignal<String>,
+    drag: RwSignal<Option<Drag>>,
+    closing: RwSignal<Option<Closing>>,
+}
+
+impl BoardState {
+    fn new(board: Board) -> Self {
+        let cards = board.columns.iter().flat_map(|c| c.cards.clone()).collect();
+        let summaries = board.columns.iter().map(|c| c.summary.clone()).collect();
+        BoardState {
+            pipeline: StoredValue::new(board.pipeline),
+            now: board.now,
+            summaries: RwSignal::new(summaries),
+            cards: RwSignal::new(cards),
+            errors: RwSignal::new(HashMap::new()),
+            pending: RwSignal::new(Vec::new()),
+            announcement: RwSignal::new(String::new()),
+            drag: RwSignal::new(None),
+            closing: RwSignal::new(None),
+        }
+    }
+
+    fn stage(&self, id: StageId) -> Option<Stage> {
+        self.pipeline.with_value(|p| p.get(id).cloned())
+    }
+
+    fn stage_name(&self, id: StageId) -> String {
+        self.stage(id).map(|s| s.name).unwrap_or_else(|| "another stage".into())
+    }
+
+    /// Shows `lead` as given wherever it is on the board, keeping column counts and totals in
+    /// step with where the card was displayed before.
+    fn place(&self, lead: Lead, left_stage: Option<StageId>) {
+        let old = self
+            .cards
+            .with_untracked(|cs| cs.iter().find(|c| c.id == lead.id).cloned());
+        self.summaries.update(|sums| {
+            match &old {
+                Some(o) => summary_mut(sums, o.stage_id).remove(o),
+                // The card was beyond the loaded page: the summary still counted it.
+                None => {
+                    if let Some(from) = left_stage {
+                        summary_mut(sums, from).remove(&lead);
+                    }
+                }
+            }
+            summary_mut(sums, lead.stage_id).add(&lead);
+        });
+        self.cards.update(|cs| match cs.iter_mut().find(|c| c.id == lead.id) {
+            Some(c) => *c = lead,
+            None => cs.push(lead),
+        });
+    }
+
+    /// Applies a committed change from the live feed unless this board already has it.
+    fn apply_live(&self, event: LiveEvent) {
+        let known = self.cards.with_untracked(|cs| {
+            cs.iter()
+                .find(|c| c.id == event.lead.id)
+                .map(|c| c.version)
+        });
+        if known.is_some_and(|v| v >= event.lead.version) {
+            return;
+        }
+        if known.is_none() && event.from_stage == Some(event.lead.stage_id) {
+            return;
+        }
+        let title = event.lead.title().to_string();
+        let to = self.stage_name(event.lead.stage_id);
+        let by_someone_else = !self
+            .pending
+            .with_untracked(|p| p.contains(&event.lead.id));
+        self.place(event.lead, event.from_stage);
+        if by_someone_else {
+            self.announce(format!("{title} moved to {to}"));
+        }
+    }
+
+    fn announce(&self, text: String) {
+        self.announcement.set(text.clone());
+        #[cfg(feature = "hydrate")]
+        {
+            let announcement = self.announcement;
+            leptos::task::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(6_000).await;
+                // Only clear our own message, not a newer one.
+                if announcement.get_untracked() == text {
+                    announcement.set(String::new());
+                }
+            });
+        }
+    }
+
+    /// A drop or key press asked to move `lead` to `to`.
+    fn request_move(&self, lead: Lead, to: StageId, refocus: bool) {
+        if lead.stage_id == to || self.pending.with_untracked(|p| p.contains(&lead.id)) {
+            return;
+        }
+        if self.stage(to).is_some_and(|s| s.kind == StageKind::Lost) {
+            self.closing.set(Some(Closing { lead, to }));
+            return;
+        }
+        self.send_move(
+            lead.clone(),
+            MoveRequest {
+                to_stage: to,
+                version: lead.version,
+                close_reason: None,
+                close_note: None,
+            },
+            refocus,
+        );
+    }
+
+    /// Moves the card at once, then lets the server decide.
+    fn send_move(&self, original: Lead, request: MoveRequest, refocus: bool) {
+        let state = *self;
+        let id = original.id;
+        let title = original.title().to_string();
+        let to_name = self.stage_name(request.to_stage);
+        self.errors.update(|e| {
+            e.remove(&id);
+        });
+        self.pending.update(|p| p.push(id));
+        let mut optimistic = original.clone();
+        optimistic.stage_id = request.to_stage;
+        self.place(optimistic, None);
+        if refocus {
+            focus_card(id);
+        }
+
+        leptos::task::spawn_local(async move {
+            let result = move_lead(id, request).await;
+            state.pending.update(|p| p.retain(|x| *x != id));
+            match result {
+                Ok(lead) => {
+                    state.place(lead, None);
+                    state.announce(format!("Moved {title} to {to_name}"));
+                }
+                Err(AppError::Conflict { current, .. }) => {
+                    let now_in = state.stage_name(current.stage_id);
+                    state.place(*current, None);
+                    let msg = format!(
+                        "Someone else changed this lead; it is in {now_in} now. Check it and move it again."
+                    );
+                    state.errors.update(|e| {
+                        e.insert(id, msg.clone());
+                    });
+                    state.announce(format!("{title} was not moved: {msg}"));
+                }
+                Err(err) => {
+                    // Roll back unless a newer version arrived live meanwhile.
+                    let newer = state.cards.with_untracked(|cs| {
+                        cs.iter()
+                            .any(|c| c.id == id && c.version > original.version)
+                    });
+                    if !newer {
+                        state.place(original, None);
+                    }
+                    let msg = err.to_string();
+                    state.errors.update(|e| {
+                        e.insert(id, msg.clone());
+                    });
+                    state.announce(format!("{title} was not moved: {msg}"));
+                }
+            }
+            if refocus {
+                focus_card(id);
+            }
+        });
+    }
+
+    /// The rule verdict for dropping the dragged card on `stage`, for the column highlight.
+    fn preview(&self, lead: &Lead, stage: &Stage) -> Option<String> {
+        if lead.stage_id == stage.id {
+            return None;
+        }
+        let request = MoveRequest {
+            to_stage: stage.id,
+            version: lead.version,
+            // The reason is asked for after the drop; only the stage's criteria matter here.
+            close_reason: (stage.kind == StageKind::Lost).then_some(CloseReason::NotABuyer),
+            close_note: None,
+        };
+        self.pipeline
+            .with_value(|p| apply_move(p, lead, &request, self.now))
+            .err()
+            .map(|r| r.message)
+    }
+}
+
+fn summary_mut(sums: &mut Vec<ColumnSummary>, stage: StageId) -> &mut ColumnSummary {
+    let i = match sums.iter().position(|s| s.stage_id == stage) {
+        Some(i) => i,
+        None => {
+            sums.push(ColumnSummary::empty(stage));
+            sums.len() - 1
+        }
+    };
+    &mut sums[i]
+}
+
+/// The interactive board, hydrated from the server-rendered `board`.
+#[component]
+fn BoardView(board: Board) -> impl IntoView {
+    let last_event_id = board.last_event_id;
+    let stages: Vec<Stage> = board.pipeline.stages().to_vec();
+    let state = BoardState::new(board);
+
+    live::connect(last_event_id, move |event| state.apply_live(event));
+
+    let on_move = window_event_listener(ev::pointermove, move |e| {
+        let (x, y) = (f64::from(e.client_x()), f64::from(e.client_y()));
+        state.drag.update(|d| {
+            if let Some(d) = d {
+                d.at = (x, y);
+                if !d.active && (x - d.start.0).hypot(y - d.start.1) > DRAG_THRESHOLD {
+                    d.active = true;
+                }
+                if d.active {
+                    d.over = stage_under(x, y);
+                }
+            }
+        });
+    });
+    let on_up = window_event_listener(ev::pointerup, move |_| {
+        if let Some(d) = state.drag.get_untracked() {
+            state.drag.set(None);
+            if let (true, Some(to)) = (d.active, d.over) {
+                state.request_move(d.lead, to, false);
+            }
+        }
+    });
+    let on_cancel = window_event_listener(ev::pointercancel, move |_| state.drag.set(None));
+    on_cleanup(move || {
+        on_move.remove();
+        on_up.remove();
+        on_cancel.remove();
+    });
+
+    let on_pointer_down = Callback::new(move |(e, lead): (ev::PointerEvent, Lead)| {
+        if e.button() != 0 || !e.is_primary() {
+            return;
+        }
+        let start = (f64::from(e.client_x()), f64::from(e.client_y()));
+        state.drag.set(Some(Drag {
+            lead,
+            start,
+            at: start,
+            active: false,
+            over: None,
+        }));
+    });
+
+    let on_key = Callback::new(move |(e, lead): (ev::KeyboardEvent, Lead)| {
+        let key = e.key();
+        if e.shift_key() && (key == "ArrowRight" || key == "ArrowLeft") {
+            e.prevent_default();
+            let target = state.pipeline.with_value(|p| {
+                if key == "ArrowRight" {
+                    p.next(lead.stage_id).map(|s| s.id)
+                } else {
+                    p.previous(lead.stage_id).map(|s| s.id)
+                }
+            });
+            match target {
+                Some(to) => state.request_move(lead, to, true),
+                None => state.announce(format!(
+                    "{} is already in the {} stage",
+                    lead.title(),
+                    if key == "ArrowRight" { "last" } else { "first" }
+                )),
+            }
+        } else if key == "Escape" {
+            state.drag.set(None);
+            state.errors.update(|errs| {
+                errs.remove(&lead.id);
+            });
+        } else if let Some(dir) = nav_direction(&key) {
+            e.prevent_default();
+            move_focus(&e, dir);
+        }
+    });
+
+    let columns = stages
+        .into_iter()
+        .map(|stage| {
+            view! {
+                <Column
+                    stage=stage
+                    state=state
+                    on_pointer_down=on_pointer_down
+                    on_key=on_key
+                />
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="board" role="list" aria-label="Pipeline stages">
+            {columns}
+        </div>
+        <div class="toast" class:toast-visible=move || !state.announcement.with(String::is_empty)
+            role="status" aria-live="polite">
+            {move || state.announcement.get()}
+        </div>
+        <CloseOutDialog state=state/>
+    }
+}
+
+#[component]
+fn Column(
+    stage: Stage,
+    state: BoardState,
+    on_pointer_down: Callback<(ev::PointerEvent, Lead)>,
+    on_key: Callback<(ev::KeyboardEvent, Lead)>,
+) -> impl IntoView {
+    let id = stage.id;
+    let kind = stage.kind;
+    let heading_id = format!("stage-{}", stage.id);
+    let labelled_by = heading_id.clone();
+    let summary = Memo::new(move |_| {
+        state.summaries.with(|s| {
+            s.iter()
+                .find(|c| c.stage_id == id)
+                .cloned()
+                .unwrap_or_else(|| ColumnSummary::empty(id))
+        })
+    });
+    let cards = Memo::new(move |_| {
+        let mut v: Vec<Lead> = state
+            .cards
+            .with(|cs| cs.iter().filter(|c| c.stage_id == id).cloned().collect());
+        state.pipeline.with_value(|p| sort_cards(p, id, &mut v));
+        v
+    });
+    let hovered = move || state.drag.with(|d| d.as_ref().is_some_and(|d| d.active && d.over == Some(id)));
+    let stage_for_preview = stage.clone();
+    let verdict = Memo::new(move |_| {
+        state.drag.with(|d| match d {
+            Some(d) if d.active => state.preview(&d.lead, &stage_for_preview),
+            _ => None,
+        })
+    });
+    let criteria_hint = (!stage.entry_criteria.is_empty()).then(|| {
+        let needs: Vec<_> = stage.entry_criteria.iter().map(|c| c.requirement()).collect();
+        format!("Needs {}", needs.join(", "))
+    });
+
+    view! {
+        <section
+            class=format!("column column-{}", kind.key())
+            class:column-over=hovered
+            class:column-refuses=move || hovered() && verdict.with(Option::is_some)
+            data-stage-id=id.0
+            role="listitem"
+            aria-labelledby=labelled_by
+        >
+            <header class="column-head">
+                <h2 id=heading_id class="column-title">{stage.name.clone()}</h2>
+                <span class="column-count" aria-label=move || format!("{} leads", summary.with(|s| s.count))>
+                    {move || summary.with(|s| s.count)}
+                </span>
+                <span class="column-total">{move || summary.with(|s| totals_label(&s.totals))}</span>
+                {criteria_hint.map(|h| view! { <span class="column-criteria">{h}</span> })}
+            </header>
+            {move || {
+                (hovered()).then(|| verdict.get()).flatten().map(|msg| view! {
+                    <p class="column-verdict">{msg}</p>
+                })
+            }}
+            <ol class="cards" aria-label=format!("{} leads", stage.name)>
+                <For
+                    each=move || cards.get()
+                    key=|l| (l.id, l.version, l.stage_id)
+                    children=move |lead: Lead| {
+                        let lid = lead.id;
+                        view! {
+                            <LeadCard
+                                lead=lead
+                                stage_kind=kind
+                                now=state.now
+                                error=Signal::derive(move || state.errors.with(|e| e.get(&lid).cloned()))
+                                pending=Signal::derive(move || state.pending.with(|p| p.contains(&lid)))
+                                dragging=Signal::derive(move || state.drag.with(|d| d.as_ref().is_some_and(|d| d.active && d.lead.id == lid)))
+                                drag_style=Signal::derive(move || state.drag.with(|d| match d {
+                                    Some(d) if d.active && d.lead.id == lid => format!(
+                                        "transform: translate({}px, {}px) rotate(1.5deg)",
+                                        d.at.0 - d.start.0,
+                                        d.at.1 - d.start.1
+                                    ),
+                                    _ => String::new(),
+                                }))
+                                on_pointer_down=on_pointer_down
+                                on_key=on_key
+                            />
+                        }
+                    }
+                />
+            </ol>
+            {move || {
+                let shown = cards.with(Vec::len) as i64;
+                let total = summary.with(|s| s.count);
+                if total == 0 {
+                    Some(view! { <p class="column-empty">"No leads"</p> }.into_any())
+                } else if shown < total {
+                    Some(view! {
+                        <p class="column-more">{format!("Showing {shown} of {total}")}</p>
+                    }.into_any())
+                } else {
+                    None
+                }
+            }}
+        </section>
+    }
+}
+
+/// "$1.2M", or "$1.2M + €40k" when a stage holds several currencies; "–" when empty.
+fn totals_label(totals: &[Money]) -> String {
+    if totals.is_empty() {
+        "–".into()
+    } else {
+        totals.iter().map(Money::compact).collect::<Vec<_>>().join(" + ")
+    }
+}
+
+/// Asks for the close-out reason when a card is dropped on a lost stage.
+#[component]
+fn CloseOutDialog(state: BoardState) -> impl IntoView {
+    let reason = RwSignal::new(None::<CloseReason>);
+    let note = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let reset = move || {
+        reason.set(None);
+        note.set(String::new());
+        problem.set(None);
+    };
+    let cancel = move || {
+        if let Some(c) = state.closing.get_untracked() {
+            state.closing.set(None);
+            reset();
+            focus_card(c.lead.id);
+        }
+    };
+    let submit = move || {
+        let Some(Closing { lead, to }) = state.closing.get_untracked() else {
+            return;
+        };
+        let request = MoveRequest {
+            to_stage: to,
+            version: lead.version,
+            close_reason: reason.get_untracked(),
+            close_note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+        };
+        // The same rule the server applies, checked here so the dialog can point at the field.
+        let verdict = state
+            .pipeline
+            .with_value(|p| apply_move(p, &lead, &request, state.now));
+        if let Err(r) = verdict {
+            if r.field == "close_reason" || r.field == "close_note" {
+                problem.set(Some(r.message));
+                return;
+            }
+        }
+        state.closing.set(None);
+        reset();
+        state.send_move(lead, request, false);
+    };
+
+    view! {
+        {move || state.closing.get().map(|Closing { lead, to }| {
+            let stage = state.stage_name(to);
+            view! {
+                <div class="dialog-backdrop" on:click=move |_| cancel()></div>
+                <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="close-title"
+                    on:keydown=move |e| if e.key() == "Escape" { cancel() }>
+                    <form on:submit=move |e| { e.prevent_default(); submit(); }>
+                        <h2 id="close-title">{format!("Close out {} as {}", lead.title(), stage)}</h2>
+                        <fieldset class="reasons">
+                            <legend>"Why was it lost?"</legend>
+                            {CloseReason::ALL.into_iter().enumerate().map(|(i, r)| view! {
+                                <label class="reason">
+                                    <input type="radio" name="close_reason" value=r.key()
+                                        autofocus=i == 0
+                                        on:change=move |_| { reason.set(Some(r)); problem.set(None); }/>
+                                    <span>{r.label()}</span>
+                                </label>
+                            }).collect_view()}
+                        </fieldset>
+                        <label class="field">
+                            <span>"Note " <small>"(needed for “Other”)"</small></span>
+                            <textarea name="close_note" rows="2" maxlength="500"
+                                prop:value=move || note.get()
+                                on:input=move |e| note.set(event_target_value(&e))></textarea>
+                        </label>
+                        {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+                        <div class="dialog-actions">
+                            <button type="button" class="button" on:click=move |_| cancel()>"Cancel"</button>
+                            <button type="submit" class="button button-danger">"Close as lost"</button>
+                        </div>
+                    </form>
+                </div>
+            }
+        })}
+    }
+}
+
+/// Which way an arrow key moves focus between cards.
+#[derive(Clone, Copy)]
+enum Nav {
+    Up,
+    Down,
+    Left,
+    Right,
+}
+
+fn nav_direction(key: &str) -> Option<Nav> {
+    match key {
+        "ArrowUp" => Some(Nav::Up),
+        "ArrowDown" => Some(Nav::Down),
+        "ArrowLeft" => Some(Nav::Left),
+        "ArrowRight" => Some(Nav::Right),
+        _ => None,
+    }
+}
+
+/// The stage column under a viewport point, if any.
+fn stage_under(x: f64, y: f64) -> Option<StageId> {
+    #[cfg(feature = "hydrate")]
+    {
+        let el = document().element_from_point(x as f32, y as f32)?;
+        let col = el.closest("[data-stage-id]").ok()??;
+        col.get_attribute("data-stage-id")?.parse().ok().map(StageId)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (x, y);
+        None
+    }
+}
+
+/// Focuses a card by lead id once the DOM has caught up with the last change.
+fn focus_card(id: LeadId) {
+    #[cfg(feature = "hydrate")]
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = document()
+            .query_selector(&format!("[data-lead-id='{}']", id.0))
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = id;
+}
+
+/// Arrow-key navigation: up/down within a column, left/right to the nearest card of the next
+/// column that has one.
+fn move_focus(e: &ev::KeyboardEvent, dir: Nav) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let Some(card) = e
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let target = match dir {
+            Nav::Up => card.previous_element_sibling(),
+            Nav::Down => card.next_element_sibling(),
+            Nav::Left | Nav::Right => {
+                let mut col = card.closest(".column").ok().flatten();
+                let mut found = None;
+                while let Some(c) = col {
+                    col = match dir {
+                        Nav::Left => c.previous_element_sibling(),
+                        _ => c.next_element_sibling(),
+                    };
+                    if let Some(first) = col
+                        .as_ref()
+                        .and_then(|c| c.query_selector(".card").ok().flatten())
+                    {
+                        found = Some(first);
+                        break;
+                    }
+                }
+                found
+            }
+        };
+        if let Some(t) = target.and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok()) {
+            let _ = t.focus();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (e, dir);
+}

@@ -1,0 +1,4 @@
+//! One module per screen.
+
+pub mod board;
+pub mod not_found;

@@ -1,0 +1,181 @@
+//! The service layer: one function per operation. Each validates with the domain and writes
+//! through the store in one transaction that also appends the event; after commit it publishes
+//! the event live. REST handlers and server functions are thin edges over these functions.
+
+use super::store::{events, leads, org, Tx};
+use super::AppState;
+use crate::api::LiveEvent;
+use crate::domain::board::BoardColumn;
+use crate::domain::{apply_move, Board, ColumnSummary, Lead, LeadId, MoveRequest, StageId, Timestamp};
+use crate::error::AppError;
+use serde_json::json;
+
+/// Cards loaded per column on first render.
+pub const PAGE_SIZE: i64 = 50;
+
+/// Event kinds the live feed carries.
+pub const LIVE_KINDS: [&str; 1] = ["lead.moved"];
+
+/// The wall-clock time.
+pub fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    Timestamp(ms)
+}
+
+/// Logs a database failure with its context and turns it into the opaque client error.
+fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
+    move |e| {
+        tracing::error!(error = %e, "{context}");
+        AppError::internal()
+    }
+}
+
+/// The board: every stage with its SQL-computed count and value, and the first page of cards.
+pub async fn board(state: &AppState) -> Result<Board, AppError> {
+    let mut conn = state.store.read().await.map_err(internal("board: acquire"))?;
+    // Read before the cards: a change committed in between is then both in the cards and
+    // replayed to the live feed, which is harmless (versions dedupe), never in neither.
+    let last_event_id = events::last_id(&mut conn)
+        .await
+        .map_err(internal("board: last event"))?;
+    let pipeline = org::pipeline(&mut conn)
+        .await
+        .map_err(internal("board: stages"))?;
+    let summaries = leads::column_summaries(&mut conn)
+        .await
+        .map_err(internal("board: summaries"))?;
+    let mut columns = Vec::with_capacity(pipeline.stages().len());
+    for stage in pipeline.stages() {
+        let cards = leads::column_cards(&mut conn, stage.id, stage.kind, PAGE_SIZE)
+            .await
+            .map_err(internal("board: cards"))?;
+        let summary = summaries
+            .iter()
+            .find(|s| s.stage_id == stage.id)
+            .cloned()
+            .unwrap_or_else(|| ColumnSummary::empty(stage.id));
+        columns.push(BoardColumn { summary, cards });
+    }
+    Ok(Board {
+        pipeline,
+        columns,
+        now: now(),
+        page_size: PAGE_SIZE,
+        last_event_id,
+    })
+}
+
+/// One lead.
+pub async fn lead(state: &AppState, id: LeadId) -> Result<Lead, AppError> {
+    let mut conn = state.store.read().await.map_err(internal("lead: acquire"))?;
+    leads::lead(&mut conn, id)
+        .await
+        .map_err(internal("lead: select"))?
+        .ok_or_else(|| AppError::not_found(format!("There is no lead {id}")))
+}
+
+/// Moves a lead to another stage.
+///
+/// Order matters: the version is checked before the rules so that a client working from a stale
+/// card learns that the lead changed (409 with the current lead) rather than a rule verdict
+/// about a lead that no longer looks like its card.
+pub async fn move_lead(state: &AppState, id: LeadId, request: MoveRequest) -> Result<Lead, AppError> {
+    let at = now();
+    let mut tx: Tx = state.store.begin().await.map_err(internal("move: begin"))?;
+    let current = leads::lead(&mut tx, id)
+        .await
+        .map_err(internal("move: select"))?
+        .ok_or_else(|| AppError::not_found(format!("There is no lead {id}")))?;
+    if current.version != request.version {
+        return Err(conflict(current));
+    }
+    let pipeline = org::pipeline(&mut tx).await.map_err(internal("move: stages"))?;
+    let moved = apply_move(&pipeline, &current, &request, at)?;
+    if !leads::write_move(&mut tx, &moved, current.version)
+        .await
+        .map_err(internal("move: update"))?
+    {
+        // Only reachable on PostgreSQL, where another transaction may commit between our read
+        // and write; SQLite's BEGIN IMMEDIATE serialises the whole read-check-write.
+        let now_current = leads::lead(&mut tx, id)
+            .await
+            .map_err(internal("move: reselect"))?
+            .unwrap_or(current);
+        return Err(conflict(now_current));
+    }
+    let event_id = events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: None,
+            kind: "lead.moved",
+            lead_id: Some(id),
+            payload: json!({
+                "before": {
+                    "stage_id": current.stage_id,
+                    "version": current.version,
+                    "close_reason": current.close_reason,
+                },
+                "after": {
+                    "stage_id": moved.stage_id,
+                    "version": moved.version,
+                    "close_reason": moved.close_reason,
+                    "close_note": moved.close_note,
+                },
+            }),
+        },
+    )
+    .await
+    .map_err(internal("move: event"))?;
+    tx.commit().await.map_err(internal("move: commit"))?;
+
+    state.hub.publish(LiveEvent {
+        id: event_id,
+        kind: "lead.moved".into(),
+        at,
+        from_stage: Some(current.stage_id),
+        lead: moved.clone(),
+    });
+    Ok(moved)
+}
+
+fn conflict(current: Lead) -> AppError {
+    AppError::Conflict {
+        message: "Someone else changed this lead since you loaded it".into(),
+        current: Box::new(current),
+    }
+}
+
+/// Live events committed after `last_id`, oldest first, each carrying the lead as it stands now
+/// (clients apply a lead only when its version is newer than theirs, so replays are harmless).
+pub async fn replay_since(state: &AppState, last_id: i64) -> Result<Vec<LiveEvent>, AppError> {
+    let mut conn = state.store.read().await.map_err(internal("replay: acquire"))?;
+    let rows = events::after(&mut conn, last_id, &LIVE_KINDS, 1000)
+        .await
+        .map_err(internal("replay: events"))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(lead_id) = row.lead_id else { continue };
+        let Some(lead) = leads::lead(&mut conn, LeadId(lead_id))
+            .await
+            .map_err(internal("replay: lead"))?
+        else {
+            continue;
+        };
+        let from_stage = serde_json::from_str::<serde_json::Value>(&row.payload)
+            .ok()
+            .and_then(|p| p["before"]["stage_id"].as_i64())
+            .map(StageId);
+        out.push(LiveEvent {
+            id: row.id,
+            kind: row.kind,
+            at: Timestamp(row.at),
+            from_stage,
+            lead,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,13 @@
+//! The application state handed to axum and, through Leptos context, to server functions.
+
+use super::{LiveHub, Store};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+/// Everything a request handler needs; cheap to clone (pools and channels are shared handles).
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub hub: LiveHub,
+}

@@ -1,0 +1,83 @@
+//! The append-only event log: written in the same transaction as the change it records.
+
+use crate::domain::{LeadId, Timestamp};
+use sqlx::{AnyConnection, FromRow};
+
+/// An event to append.
+#[derive(Clone, Debug)]
+pub struct NewEvent<'a> {
+    pub at: Timestamp,
+    pub actor_id: Option<i64>,
+    /// Dotted kind, e.g. `lead.moved`.
+    pub kind: &'a str,
+    pub lead_id: Option<LeadId>,
+    /// JSON object `{"before": …, "after": …}`.
+    pub payload: serde_json::Value,
+}
+
+/// A stored event.
+#[derive(Clone, Debug, FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor_id: Option<i64>,
+    pub kind: String,
+    pub lead_id: Option<i64>,
+    pub payload: String,
+}
+
+/// Appends an event and returns its id (ids only ever grow).
+pub async fn append(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO events (at, actor_id, kind, lead_id, payload)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(e.at.0)
+    .bind(e.actor_id)
+    .bind(e.kind)
+    .bind(e.lead_id.map(|l| l.0))
+    .bind(e.payload.to_string())
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Events of the given kinds with id greater than `after`, oldest first, at most `limit`.
+pub async fn after(
+    conn: &mut AnyConnection,
+    after: i64,
+    kinds: &[&str],
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    // Kinds are compile-time constants of this crate, never user input; they are still bound.
+    let placeholders: Vec<String> = (0..kinds.len()).map(|i| format!("${}", i + 3)).collect();
+    let sql = format!(
+        "SELECT id, at, actor_id, kind, lead_id, payload FROM events
+         WHERE id > $1 AND kind IN ({}) ORDER BY id LIMIT $2",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query_as::<_, EventRow>(&sql).bind(after).bind(limit);
+    for k in kinds {
+        q = q.bind(*k);
+    }
+    q.fetch_all(conn).await
+}
+
+/// Events about one lead, oldest first.
+pub async fn for_lead(conn: &mut AnyConnection, lead: LeadId) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, at, actor_id, kind, lead_id, payload FROM events
+         WHERE lead_id = $1 ORDER BY id",
+    )
+    .bind(lead.0)
+    .fetch_all(conn)
+    .await
+}
+
+/// The id of the newest event, 0 when the log is empty.
+pub async fn last_id(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM events")
+        .fetch_one(conn)
+        .await?;
+    Ok(id)
+}

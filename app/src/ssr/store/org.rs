@@ -1,0 +1,239 @@
+//! Organisation data: stages, teams, users, sources, campaigns, spend and activities.
+
+use super::decode_key;
+use crate::domain::{Channel, Criterion, LeadId, Money, Pipeline, Stage, StageId, StageKind, Timestamp};
+use sqlx::AnyConnection;
+
+/// The pipeline, stages in board order.
+pub async fn pipeline(conn: &mut AnyConnection) -> Result<Pipeline, sqlx::Error> {
+    let rows: Vec<(i64, String, String, i64, String, String)> = sqlx::query_as(
+        "SELECT id, key, name, position, kind, entry_criteria FROM stages ORDER BY position",
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut stages = Vec::with_capacity(rows.len());
+    for (id, key, name, position, kind, criteria) in rows {
+        let keys: Vec<String> =
+            serde_json::from_str(&criteria).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "entry_criteria".into(),
+                source: Box::new(e),
+            })?;
+        let entry_criteria = keys
+            .iter()
+            .map(|k| decode_key("entry_criteria", k, Criterion::parse))
+            .collect::<Result<_, _>>()?;
+        stages.push(Stage {
+            id: StageId(id),
+            key,
+            name,
+            position,
+            kind: decode_key("kind", &kind, StageKind::parse)?,
+            entry_criteria,
+        });
+    }
+    Ok(Pipeline::new(stages))
+}
+
+pub async fn insert_stage(
+    conn: &mut AnyConnection,
+    key: &str,
+    name: &str,
+    position: i64,
+    kind: StageKind,
+    criteria: &[Criterion],
+) -> Result<StageId, sqlx::Error> {
+    let keys: Vec<&str> = criteria.iter().map(|c| c.key()).collect();
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO stages (key, name, position, kind, entry_criteria)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(key)
+    .bind(name)
+    .bind(position)
+    .bind(kind.key())
+    .bind(serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into()))
+    .fetch_one(conn)
+    .await?;
+    Ok(StageId(id))
+}
+
+pub async fn insert_team(
+    conn: &mut AnyConnection,
+    name: &str,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) =
+        sqlx::query_as("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
+            .bind(name)
+            .bind(now.0)
+            .fetch_one(conn)
+            .await?;
+    Ok(id)
+}
+
+pub async fn set_team_manager(
+    conn: &mut AnyConnection,
+    team_id: i64,
+    manager_id: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE teams SET manager_id = $1 WHERE id = $2")
+        .bind(manager_id)
+        .bind(team_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_user(
+    conn: &mut AnyConnection,
+    email: &str,
+    name: &str,
+    role: &str,
+    team_id: Option<i64>,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO users (email, name, role, team_id, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(email)
+    .bind(name)
+    .bind(role)
+    .bind(team_id)
+    .bind(now.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn insert_source(
+    conn: &mut AnyConnection,
+    name: &str,
+    channel: Channel,
+    now: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO sources (name, channel, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name)
+    .bind(channel.key())
+    .bind(now.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn insert_campaign(
+    conn: &mut AnyConnection,
+    source_id: i64,
+    name: &str,
+    starts_at: Timestamp,
+    ends_at: Option<Timestamp>,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO campaigns (source_id, name, starts_at, ends_at, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(source_id)
+    .bind(name)
+    .bind(starts_at.0)
+    .bind(ends_at.map(|t| t.0))
+    .bind(starts_at.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn insert_spend(
+    conn: &mut AnyConnection,
+    campaign_id: i64,
+    spent_at: Timestamp,
+    amount: Money,
+    note: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO campaign_spend (campaign_id, spent_at, amount_cents, currency, note)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(campaign_id)
+    .bind(spent_at.0)
+    .bind(amount.cents)
+    .bind(amount.currency.code().to_string())
+    .bind(note)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Logs a touch on a lead.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_activity(
+    conn: &mut AnyConnection,
+    lead_id: LeadId,
+    actor_id: Option<i64>,
+    kind: &str,
+    outcome: Option<&str>,
+    note: Option<&str>,
+    occurred_at: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO activities (lead_id, actor_id, kind, outcome, note, occurred_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+    )
+    .bind(lead_id.0)
+    .bind(actor_id)
+    .bind(kind)
+    .bind(outcome)
+    .bind(note)
+    .bind(occurred_at.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Row counts of the main tables, for start-up logs and tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub teams: i64,
+    pub users: i64,
+    pub stages: i64,
+    pub sources: i64,
+    pub campaigns: i64,
+    pub spend_entries: i64,
+    pub leads: i64,
+    pub activities: i64,
+    pub events: i64,
+}
+
+pub async fn counts(conn: &mut AnyConnection) -> Result<Counts, sqlx::Error> {
+    let (teams, users, stages, sources, campaigns, spend_entries, leads, activities, events): (
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+        i64,
+    ) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM teams), (SELECT COUNT(*) FROM users),
+                (SELECT COUNT(*) FROM stages), (SELECT COUNT(*) FROM sources),
+                (SELECT COUNT(*) FROM campaigns), (SELECT COUNT(*) FROM campaign_spend),
+                (SELECT COUNT(*) FROM leads), (SELECT COUNT(*) FROM activities),
+                (SELECT COUNT(*) FROM events)",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(Counts {
+        teams,
+        users,
+        stages,
+        sources,
+        campaigns,
+        spend_entries,
+        leads,
+        activities,
+        events,
+    })
+}

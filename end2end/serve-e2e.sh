@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Starts the release server for the browser tests on a fresh demo database.
+set -euo pipefail
+port="${1:-3100}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+dir="$(mktemp -d)"
+trap 'rm -rf "$dir"' EXIT
+cd "$root"
+export RUST_LOG="${RUST_LOG:-warn,server=info}"
+"$root/target/release/closeloop" --database-url "sqlite:$dir/e2e.db" \
+  serve --demo --addr "127.0.0.1:$port" --site-root "$root/target/site" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT INT TERM
+wait $pid

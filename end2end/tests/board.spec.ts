@@ -1,0 +1,157 @@
+// What a rep does on the board: drag a card on, see a forbidden move rolled back with the
+// reason, move by keyboard, close a lead out as lost, and watch a colleague's move arrive live.
+import { test, expect, type Page, type Locator } from "@playwright/test";
+import * as path from "node:path";
+
+const shots = path.resolve(__dirname, "../../docs/img");
+
+/** A stage column, found by its heading. */
+function column(page: Page, name: string): Locator {
+  return page.getByRole("listitem", { name, exact: true });
+}
+
+/** The cards of a column. */
+function cards(col: Locator): Locator {
+  return col.locator("li.card");
+}
+
+async function count(col: Locator): Promise<number> {
+  return Number(await col.locator(".column-count").innerText());
+}
+
+/** Opens the board and waits until it is hydrated and connected to the live feed. */
+async function openBoard(page: Page) {
+  await page.goto("/board");
+  await expect(page.getByRole("heading", { name: "Pipeline" })).toBeVisible();
+  await expect(page.locator(".live").getByText("Live", { exact: true })).toBeVisible();
+}
+
+/** Drags with real pointer events: press, move past the threshold, travel, release. */
+async function drag(page: Page, card: Locator, target: Locator) {
+  await card.scrollIntoViewIfNeeded();
+  const from = await card.boundingBox();
+  const to = await target.boundingBox();
+  if (!from || !to) throw new Error("card or column not on screen");
+  const x = from.x + from.width / 2;
+  const y = from.y + from.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 12, y + 4, { steps: 3 });
+  await page.mouse.move(to.x + to.width / 2, to.y + Math.min(160, to.height / 2), { steps: 15 });
+  await page.mouse.up();
+}
+
+test("a card dragged to the next stage stays there after a reload", async ({ page }) => {
+  await openBoard(page);
+  await page.screenshot({ path: path.join(shots, "board.png") });
+
+  const contacted = column(page, "Contacted");
+  const qualified = column(page, "Qualified");
+  // A lead with a value (Qualified requires one) and no next step (so it sorts into the first
+  // page of Qualified after the reload).
+  const card = cards(contacted)
+    .filter({ hasNotText: "No value" })
+    .filter({ hasText: "No next step" })
+    .first();
+  await expect(card).toBeVisible();
+  const id = await card.getAttribute("data-lead-id");
+  const title = await card.locator(".card-title").innerText();
+  const [fromCount, toCount] = [await count(contacted), await count(qualified)];
+
+  await drag(page, card, qualified);
+
+  await expect(qualified.locator(`[data-lead-id="${id}"]`)).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: `Moved ${title} to Qualified` })).toBeVisible();
+  await expect(contacted.locator(".column-count")).toHaveText(String(fromCount - 1));
+  await expect(qualified.locator(".column-count")).toHaveText(String(toCount + 1));
+
+  await page.reload();
+  await expect(qualified.locator(`[data-lead-id="${id}"]`)).toBeVisible();
+  await expect(contacted.locator(`[data-lead-id="${id}"]`)).toHaveCount(0);
+  await expect(qualified.locator(".column-count")).toHaveText(String(toCount + 1));
+});
+
+test("a forbidden move is rolled back and the reason is shown by the card", async ({ page }) => {
+  await openBoard(page);
+  const fresh = column(page, "New");
+  const qualified = column(page, "Qualified");
+  const card = cards(fresh).filter({ hasText: "No value" }).first();
+  const id = await card.getAttribute("data-lead-id");
+  const newCount = await count(fresh);
+
+  await drag(page, card, qualified);
+
+  const back = fresh.locator(`[data-lead-id="${id}"]`);
+  await expect(back).toBeVisible();
+  await expect(back).toContainText("Qualified needs an estimated value");
+  await expect(qualified.locator(`[data-lead-id="${id}"]`)).toHaveCount(0);
+  await expect(fresh.locator(".column-count")).toHaveText(String(newCount));
+  await expect(page.getByRole("status").filter({ hasText: "needs an estimated value" })).toBeVisible();
+  await page.screenshot({ path: path.join(shots, "board-rejected.png") });
+
+  // The server agrees: after a reload the lead is still in New.
+  await page.reload();
+  await expect(column(page, "New").locator(`[data-lead-id="${id}"]`)).toBeVisible();
+});
+
+test("the keyboard moves a card and a second board sees it live", async ({ page, browser }) => {
+  await openBoard(page);
+  const other = await browser.newPage();
+  await openBoard(other);
+
+  const fresh = column(page, "New");
+  const card = cards(fresh).first();
+  const id = await card.getAttribute("data-lead-id");
+  const title = await card.locator(".card-title").innerText();
+  const otherContacted = column(other, "Contacted");
+  const before = await count(otherContacted);
+
+  await card.focus();
+  await page.keyboard.press("Shift+ArrowRight");
+
+  const moved = column(page, "Contacted").locator(`[data-lead-id="${id}"]`);
+  await expect(moved).toBeVisible();
+  await expect(moved).toBeFocused();
+  await expect(page.getByRole("status").filter({ hasText: `Moved ${title} to Contacted` })).toBeVisible();
+
+  // No reload on the other page.
+  await expect(otherContacted.locator(`[data-lead-id="${id}"]`)).toBeVisible();
+  await expect(otherContacted.locator(".column-count")).toHaveText(String(before + 1));
+  await expect(column(other, "New").locator(`[data-lead-id="${id}"]`)).toHaveCount(0);
+  await other.close();
+});
+
+test("dropping on Lost asks for the reason and records it", async ({ page }) => {
+  await openBoard(page);
+  const contacted = column(page, "Contacted");
+  const lost = column(page, "Lost");
+  const card = cards(contacted).first();
+  const id = await card.getAttribute("data-lead-id");
+
+  await drag(page, card, lost);
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toBeVisible();
+
+  // Submitting without a reason is caught in the dialog, naming what is missing.
+  await dialog.getByRole("button", { name: "Close as lost" }).click();
+  await expect(dialog.getByRole("alert")).toHaveText("Lost needs a close-out reason");
+  await page.screenshot({ path: path.join(shots, "close-out.png") });
+
+  await dialog.getByLabel("No budget").check();
+  await dialog.getByRole("button", { name: "Close as lost" }).click();
+  await expect(dialog).toHaveCount(0);
+  const closed = lost.locator(`[data-lead-id="${id}"]`);
+  await expect(closed).toBeVisible();
+  await expect(closed).toContainText("Lost · No budget");
+});
+
+test("the board is usable at phone width", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openBoard(page);
+  const first = column(page, "New");
+  await expect(first).toBeVisible();
+  const box = await first.boundingBox();
+  expect(box!.width).toBeLessThanOrEqual(390);
+  expect(box!.width).toBeGreaterThan(250);
+  await page.screenshot({ path: path.join(shots, "board-phone.png") });
+});

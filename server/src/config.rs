@@ -1,0 +1,112 @@
+//! Command line and environment configuration (flags win over environment variables).
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Closeloop: the lead management system that makes 100% follow-up the normal state.
+#[derive(Debug, Parser)]
+#[command(name = "closeloop", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// `serve`'s flags also work without the word `serve`.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and API (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: `sqlite:<file>` (created if missing) or `postgres://user:pass@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:closeloop.db", global = true)]
+    pub database_url: String,
+
+    /// SQLite durability: `full` (survives power loss) or `normal` (faster; survives crashes of
+    /// the process only). Ignored for PostgreSQL.
+    #[arg(long, env = "CLOSELOOP_SQLITE_SYNC", default_value = "full", global = true)]
+    pub sqlite_sync: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CLOSELOOP_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Directory holding the built site (`pkg/` with the WASM, JS and CSS).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Load the demo organisation (teams, users, ~2,000 leads) when the database is empty.
+    #[arg(long, env = "CLOSELOOP_DEMO", default_value_t = false)]
+    pub demo: bool,
+
+    /// Number of demo leads to generate with --demo.
+    #[arg(long, env = "CLOSELOOP_DEMO_LEADS", default_value_t = 2000)]
+    pub demo_leads: usize,
+}
+
+impl Cli {
+    /// The command to run: no command means `serve` with the top-level serve flags.
+    pub fn into_parts(self) -> (DbArgs, Command) {
+        let command = self.command.unwrap_or(Command::Serve(self.serve));
+        (self.db, command)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "closeloop",
+            "--database-url",
+            "postgres://u:p@localhost/x",
+            "serve",
+            "--addr",
+            "0.0.0.0:8080",
+            "--demo",
+        ])
+        .unwrap();
+        let (db, Command::Serve(s)) = cli.into_parts() else {
+            panic!("expected serve")
+        };
+        assert_eq!(db.database_url, "postgres://u:p@localhost/x");
+        assert_eq!(s.addr.port(), 8080);
+        assert!(s.demo);
+    }
+
+    #[test]
+    fn no_command_means_serve() {
+        let cli = Cli::try_parse_from(["closeloop", "--addr", "127.0.0.1:4000"]).unwrap();
+        let (_, Command::Serve(s)) = cli.into_parts() else {
+            panic!("expected serve")
+        };
+        assert_eq!(s.addr.port(), 4000);
+    }
+
+    #[test]
+    fn a_bad_address_is_refused_with_the_flag_named() {
+        let err = Cli::try_parse_from(["closeloop", "serve", "--addr", "localhost"]).unwrap_err();
+        assert!(err.to_string().contains("--addr"), "{err}");
+    }
+}

@@ -1,0 +1,54 @@
+//! Closeloop's server: axum wiring around the shared `app` crate.
+//!
+//! - `config`: flags and environment.
+//! - `rest`, `sse`: the public API under `/api/v1` (thin edges over `app::ssr::service`).
+//! - `seed`: the default pipeline and the demo organisation.
+//!
+//! `router` builds the whole HTTP surface so tests can drive it without a socket.
+
+pub mod config;
+pub mod rest;
+pub mod seed;
+pub mod sse;
+
+use app::ssr::{AppState, LiveHub, Store};
+use app::{shell, App};
+use axum::Router;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::net::SocketAddr;
+use std::path::Path;
+use tower_http::compression::CompressionLayer;
+
+/// Leptos options for a site built by cargo-leptos into `site_root`.
+pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("closeloop")
+        .site_root(site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .env(leptos::config::Env::PROD)
+        .build()
+}
+
+/// The application state over an open store.
+pub fn state(store: Store, leptos_options: LeptosOptions) -> AppState {
+    AppState {
+        leptos_options,
+        store,
+        hub: LiveHub::new(),
+    }
+}
+
+/// Every route: the REST API and live feed, server functions, server-rendered pages, and the
+/// built static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .nest("/api/v1", rest::routes())
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new())
+        .with_state(state)
+}

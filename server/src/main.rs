@@ -1,0 +1,125 @@
+//! `closeloop`: serve the app, or run operational subcommands (`--help` lists them).
+
+use anyhow::Context;
+use clap::Parser;
+use app::ssr::store::{org, SqliteSync, Store, StoreOptions};
+use server::config::{Cli, Command, DbArgs, ServeArgs};
+use server::seed;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    // A missing .env is normal; a malformed one should not pass silently.
+    if let Err(e) = dotenvy::dotenv() {
+        if !e.not_found() {
+            return Err(e).context("read .env");
+        }
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let (db, command) = Cli::parse().into_parts();
+    match command {
+        Command::Migrate => {
+            let store = open(&db).await?;
+            store.migrate().await.context("migrate")?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Serve(args) => serve(&db, args).await,
+    }
+}
+
+async fn open(db: &DbArgs) -> anyhow::Result<Store> {
+    let mut options = StoreOptions::new(&db.database_url);
+    options.sqlite_sync = db
+        .sqlite_sync
+        .parse::<SqliteSync>()
+        .map_err(anyhow::Error::msg)
+        .context("--sqlite-sync")?;
+    Store::connect(&options)
+        .await
+        .with_context(|| format!("open database {}", redact(&db.database_url)))
+}
+
+async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let store = open(db).await?;
+    store.migrate().await.context("migrate")?;
+    seed::ensure_stages(&store).await.context("create default stages")?;
+    if args.demo {
+        let opts = seed::DemoOptions {
+            leads: args.demo_leads,
+            seed: 42,
+            anchor: app::ssr::service::now(),
+        };
+        let started = std::time::Instant::now();
+        if let Some(s) = seed::load_demo(&store, opts).await.context("load demo data")? {
+            tracing::info!(
+                users = s.users,
+                leads = s.leads,
+                activities = s.activities,
+                events = s.events,
+                ms = started.elapsed().as_millis() as u64,
+                "loaded the demo organisation"
+            );
+        }
+    }
+    let counts = org::counts(&mut *store.read().await?).await?;
+    tracing::info!(leads = counts.leads, users = counts.users, "database ready");
+
+    let options = server::leptos_options(&args.site_root, args.addr);
+    if !args.site_root.join("pkg").exists() {
+        tracing::warn!(
+            site_root = %args.site_root.display(),
+            "no built site found; build it with `cargo leptos build --release`"
+        );
+    }
+    let app = server::router(server::state(store.clone(), options));
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("bind {}", args.addr))?;
+    tracing::info!("listening on http://{}", args.addr);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown())
+        .await
+        .context("serve")?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// Hides the password of a database URL in logs and errors.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}

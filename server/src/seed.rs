@@ -1,0 +1,494 @@
+//! The demo organisation: 3 teams, 13 users, 8 lead sources with campaigns and spend, and
+//! about 2,000 leads over the last six months with activities and stage history in the event
+//! log, some overdue or stale.
+//!
+//! Deterministic: the same seed and anchor time give the same data, so tests and screenshots
+//! are stable. Times are laid out relative to the anchor so the demo always looks current.
+
+use app::domain::time::{DAY_MS, HOUR_MS};
+use app::domain::{
+    Channel, CloseReason, Criterion, Currency, LeadId, Money, NextStep, NextStepKind, StageId,
+    StageKind, Timestamp,
+};
+use app::ssr::store::{events, leads, org, Store};
+use serde_json::json;
+
+/// What to generate.
+#[derive(Clone, Copy, Debug)]
+pub struct DemoOptions {
+    pub leads: usize,
+    pub seed: u64,
+    /// "Now" for the demo: leads are spread over the six months before it.
+    pub anchor: Timestamp,
+}
+
+/// Counts of what was generated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DemoSummary {
+    pub users: usize,
+    pub leads: usize,
+    pub activities: usize,
+    pub events: usize,
+}
+
+/// A small deterministic PRNG (SplitMix64): enough for demo data, no dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `lo..hi` (empty range gives `lo`).
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + (self.next_u64() % (hi - lo) as u64) as i64
+    }
+
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.range(0, items.len() as i64) as usize]
+    }
+
+    /// Picks by weight.
+    pub fn weighted<'a, T>(&mut self, items: &'a [(T, u32)]) -> &'a T {
+        let total: u32 = items.iter().map(|(_, w)| w).sum();
+        let mut r = self.range(0, i64::from(total)) as u32;
+        for (item, w) in items {
+            if r < *w {
+                return item;
+            }
+            r -= w;
+        }
+        &items[items.len() - 1].0
+    }
+}
+
+const FIRST: [&str; 40] = [
+    "Ada", "Ben", "Chloe", "Diego", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kara",
+    "Luis", "Maya", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
+    "Wes", "Xena", "Yusuf", "Zoe", "Aaron", "Bianca", "Carlos", "Dina", "Emil", "Fatima",
+    "Gus", "Hana", "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nora",
+];
+const LAST: [&str; 40] = [
+    "Abbott", "Baker", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Hughes", "Ito",
+    "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero",
+    "Rossi", "Schmidt", "Tanaka", "Usman", "Varga", "Weber", "Xu", "Young", "Zimmer", "Alvarez",
+    "Brennan", "Costa", "Dalton", "Evans", "Ferreira", "Gallo", "Haas", "Iqbal", "Jovanovic",
+    "Keller", "Lopez", "Murphy", "Novak",
+];
+const COMPANY_A: [&str; 24] = [
+    "Northwind", "Bluebird", "Granite", "Summit", "Harbor", "Copperline", "Redwood", "Evergreen",
+    "Silverline", "Ironbridge", "Lakeside", "Meridian", "Pinecrest", "Brightwater", "Oakridge",
+    "Stonegate", "Riverbend", "Highland", "Clearview", "Westfield", "Foxglove", "Kestrel",
+    "Beacon", "Trident",
+];
+const COMPANY_B: [&str; 16] = [
+    "Logistics", "Foods", "Packaging", "Labs", "Manufacturing", "Health", "Retail", "Systems",
+    "Builders", "Energy", "Analytics", "Pharma", "Textiles", "Motors", "Hospitality", "Supply",
+];
+const PRODUCTS: [&str; 5] = [
+    "Conveyor line",
+    "Palletizer",
+    "Case packer",
+    "Service contract",
+    "Labeling system",
+];
+
+/// (name, email local part, role, team index)
+const PEOPLE: [(&str, &str, &str, Option<usize>); 13] = [
+    ("Morgan Reyes", "morgan", "manager", Some(0)),
+    ("Priya Natarajan", "priya", "manager", Some(1)),
+    ("Tom Becker", "tom", "manager", Some(2)),
+    ("Dana Whitfield", "dana", "rep", Some(0)),
+    ("Luis Ortega", "luis", "rep", Some(0)),
+    ("Kim Osei", "kim", "rep", Some(0)),
+    ("Sam Carter", "sam", "rep", Some(1)),
+    ("Aiko Tanaka", "aiko", "rep", Some(1)),
+    ("Jordan Blake", "jordan", "rep", Some(2)),
+    ("Nia Adeyemi", "nia", "rep", Some(2)),
+    ("Riley Chen", "riley", "marketing", None),
+    ("Eleanor Voss", "eleanor", "leadership", None),
+    ("Alex Admin", "admin", "admin", None),
+];
+
+const TEAMS: [&str; 3] = ["Enterprise East", "Mid-Market West", "Inside Sales"];
+
+/// (name, channel, monthly spend in dollars, weight in lead volume)
+const SOURCES: [(&str, Channel, i64, u32); 8] = [
+    ("Google Ads", Channel::Advertising, 6_000, 16),
+    ("Trade magazine ads", Channel::Advertising, 2_500, 6),
+    ("Trade shows", Channel::TradeShow, 9_000, 12),
+    ("Direct mail", Channel::DirectMail, 3_000, 8),
+    ("Website", Channel::Web, 1_500, 26),
+    ("Press & PR", Channel::Pr, 2_000, 5),
+    ("Referrals", Channel::Referral, 0, 14),
+    ("LinkedIn", Channel::Social, 2_200, 13),
+];
+
+/// The default pipeline of DESIGN.md: (key, name, kind, entry criteria).
+pub const STAGES: [(&str, &str, StageKind, &[Criterion]); 7] = [
+    ("new", "New", StageKind::Open, &[]),
+    ("contacted", "Contacted", StageKind::Open, &[]),
+    ("qualified", "Qualified", StageKind::Open, &[Criterion::Value]),
+    ("quoted", "Quoted", StageKind::Open, &[Criterion::Value]),
+    (
+        "negotiating",
+        "Negotiating",
+        StageKind::Open,
+        &[Criterion::NextStep],
+    ),
+    ("won", "Won", StageKind::Won, &[Criterion::Value]),
+    ("lost", "Lost", StageKind::Lost, &[]),
+];
+
+/// Creates the default stages if there are none (every organisation needs a pipeline).
+pub async fn ensure_stages(store: &Store) -> Result<Vec<StageId>, sqlx::Error> {
+    let mut tx = store.begin().await?;
+    let existing = org::pipeline(&mut tx).await?;
+    if !existing.stages().is_empty() {
+        return Ok(existing.stages().iter().map(|s| s.id).collect());
+    }
+    let mut ids = Vec::new();
+    for (i, (key, name, kind, criteria)) in STAGES.iter().enumerate() {
+        ids.push(org::insert_stage(&mut tx, key, name, (i as i64 + 1) * 10, *kind, criteria).await?);
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// Loads the demo organisation into an empty database. Returns `None` (and changes nothing)
+/// when leads already exist.
+pub async fn load_demo(store: &Store, opts: DemoOptions) -> Result<Option<DemoSummary>, sqlx::Error> {
+    let stage_ids = ensure_stages(store).await?;
+    let mut tx = store.begin().await?;
+    if leads::count(&mut tx).await? > 0 {
+        return Ok(None);
+    }
+    let mut rng = Rng::new(opts.seed);
+    let now = opts.anchor;
+    let start = now.plus_days(-182);
+    let mut summary = DemoSummary::default();
+
+    // Teams and people.
+    let mut team_ids = Vec::new();
+    for name in TEAMS {
+        team_ids.push(org::insert_team(&mut tx, name, start).await?);
+    }
+    let mut reps: Vec<(i64, String)> = Vec::new();
+    for (name, local, role, team) in PEOPLE {
+        let team_id = team.map(|t| team_ids[t]);
+        let id = org::insert_user(
+            &mut tx,
+            &format!("{local}@closeloop.example"),
+            name,
+            role,
+            team_id,
+            start,
+        )
+        .await?;
+        summary.users += 1;
+        if role == "manager" {
+            if let Some(t) = team_id {
+                org::set_team_manager(&mut tx, t, id).await?;
+            }
+        }
+        if role == "rep" {
+            reps.push((id, name.to_string()));
+        }
+    }
+
+    // Sources, one or two campaigns each, monthly spend.
+    let mut sources: Vec<(i64, Vec<i64>, u32)> = Vec::new();
+    for (name, channel, monthly, weight) in SOURCES {
+        let source_id = org::insert_source(&mut tx, name, channel, start).await?;
+        let mut campaigns = Vec::new();
+        for (half, label) in [(0, "Summer"), (1, "Autumn")] {
+            if monthly == 0 && half == 1 {
+                break;
+            }
+            let c_start = start.plus_days(half * 91);
+            let c_end = (half == 0).then(|| c_start.plus_days(91));
+            let cname = if monthly == 0 {
+                format!("{name} programme")
+            } else {
+                format!("{name} – {label} {}", c_start.date_string(0).get(..4).unwrap_or(""))
+            };
+            let cid = org::insert_campaign(&mut tx, source_id, &cname, c_start, c_end).await?;
+            if monthly > 0 {
+                for m in 0..3 {
+                    let at = c_start.plus_days(m * 30 + 1);
+                    if at > now {
+                        break;
+                    }
+                    let jitter = rng.range(-15, 16);
+                    let dollars = monthly * (100 + jitter) / 100;
+                    org::insert_spend(
+                        &mut tx,
+                        cid,
+                        at,
+                        Money::new(dollars * 100, Currency::USD),
+                        Some("Monthly spend"),
+                    )
+                    .await?;
+                }
+            }
+            campaigns.push(cid);
+        }
+        sources.push((source_id, campaigns, weight));
+    }
+    let source_weights: Vec<(usize, u32)> =
+        sources.iter().enumerate().map(|(i, s)| (i, s.2)).collect();
+
+    // Leads, simulated through the pipeline.
+    for n in 0..opts.leads {
+        // Skew creation towards recent months: sqrt of a uniform leans towards 1.
+        let age_frac = 1.0 - rng.unit().sqrt();
+        let created = Timestamp(now.0 - (age_frac * 180.0 * DAY_MS as f64) as i64 - rng.range(0, 8) * HOUR_MS);
+        let src = &sources[*rng.weighted(&source_weights)];
+        let campaign = if src.1.is_empty() {
+            None
+        } else {
+            // The campaign running when the lead came in.
+            let idx = if created.0 >= start.plus_days(91).0 { src.1.len() - 1 } else { 0 };
+            Some(src.1[idx])
+        };
+        let first = *rng.pick(&FIRST);
+        let last = *rng.pick(&LAST);
+        let company = format!("{} {}", rng.pick(&COMPANY_A), rng.pick(&COMPANY_B));
+        let domain = company.to_lowercase().replace(' ', "");
+        let has_company = rng.chance(0.9);
+        let email = rng.chance(0.92).then(|| {
+            format!(
+                "{}.{}@{}.example",
+                first.to_lowercase(),
+                last.to_lowercase(),
+                if has_company { domain.as_str() } else { "mail" }
+            )
+        });
+        let phone = rng.chance(0.6).then(|| format!("+1 555-{:04}", rng.range(100, 9999)));
+        let owner = if rng.chance(0.03) { None } else { Some(rng.pick(&reps).clone()) };
+        let value_cents = {
+            // Roughly log-uniform between $2k and $150k, rounded to $100.
+            let dollars = (2_000.0 * (75.0f64).powf(rng.unit())) as i64;
+            (dollars / 100).max(1) * 100 * 100
+        };
+        let mut has_value = rng.chance(0.35);
+
+        // Walk the stages. Index into STAGES; 5 = won, 6 = lost.
+        let mut stage = 0usize;
+        let mut t = created;
+        let mut history: Vec<(usize, usize, Timestamp)> = Vec::new();
+        let mut touches: Vec<(Timestamp, &str, &str)> = Vec::new();
+        let mut close_reason = None;
+        let is_buyer = rng.chance(0.45);
+        let mut first_touch_delay = rng.range(1, 30) * HOUR_MS;
+        if rng.chance(0.1) {
+            first_touch_delay += rng.range(2, 6) * DAY_MS; // SLA misses exist
+        }
+        if now.0 - created.0 < 21 * DAY_MS && rng.chance(0.4) {
+            // Recent inquiries nobody has touched yet: the New column, and SLA breaches.
+            first_touch_delay = 365 * DAY_MS;
+        }
+        loop {
+            let gap = if stage == 0 {
+                first_touch_delay
+            } else {
+                rng.range(2, 16) * DAY_MS + rng.range(0, 24) * HOUR_MS
+            };
+            let next_t = t.plus_ms(gap);
+            if next_t >= now || stage >= 5 {
+                break;
+            }
+            // Some open leads simply stall (they become stale).
+            if stage > 0 && rng.chance(0.12) {
+                break;
+            }
+            let kind = *rng.pick(&["call", "email", "call", "meeting"]);
+            let outcome = if is_buyer || stage == 0 {
+                *rng.pick(&["connected", "left voicemail", "interested", "sent info"])
+            } else {
+                *rng.pick(&["no answer", "not interested", "left voicemail"])
+            };
+            touches.push((next_t, kind, outcome));
+            let to = if !is_buyer && stage >= 1 {
+                close_reason = Some(*rng.weighted(&[
+                    (CloseReason::NotABuyer, 40),
+                    (CloseReason::NoResponse, 25),
+                    (CloseReason::NoBudget, 12),
+                    (CloseReason::Duplicate, 6),
+                    (CloseReason::SpamBadData, 7),
+                    (CloseReason::BoughtElsewhere, 10),
+                ]));
+                6
+            } else if is_buyer && stage == 4 {
+                if rng.chance(0.65) {
+                    5
+                } else {
+                    close_reason = Some(CloseReason::BoughtElsewhere);
+                    6
+                }
+            } else if is_buyer && stage >= 2 && rng.chance(0.12) {
+                close_reason = Some(*rng.pick(&[CloseReason::NoBudget, CloseReason::BoughtElsewhere]));
+                6
+            } else {
+                stage + 1
+            };
+            if matches!(to, 2..=5) {
+                has_value = true;
+            }
+            history.push((stage, to, next_t));
+            stage = to;
+            t = next_t;
+        }
+        let kind = STAGES[stage].2;
+        let closed_at = kind.is_closed().then_some(t);
+        let next_step = if kind.is_closed() {
+            None
+        } else if stage == 4 || rng.chance(0.8) {
+            // Mostly in the coming days; a share overdue.
+            let due = if rng.chance(0.22) {
+                now.plus_ms(-rng.range(1, 10 * 24) * HOUR_MS)
+            } else {
+                now.plus_ms(rng.range(1, 14 * 24) * HOUR_MS)
+            };
+            Some(NextStep {
+                kind: *rng.pick(&NextStepKind::ALL),
+                due_at: Timestamp(due.0 - due.0 % (15 * 60_000)),
+                note: None,
+            })
+        } else {
+            None
+        };
+        let value = has_value.then(|| Money::new(value_cents, Currency::USD));
+        let last_touch = touches.last().map(|x| x.0);
+        let new_lead = leads::NewLead {
+            contact_name: format!("{first} {last}"),
+            email,
+            phone,
+            company: has_company.then_some(company),
+            source_id: src.0,
+            campaign_id: campaign,
+            product_interest: Some(rng.pick(&PRODUCTS).to_string()),
+            value,
+            owner_id: owner.as_ref().map(|o| o.0),
+            stage_id: stage_ids[stage],
+            next_step,
+            created_at: created,
+            assigned_at: owner.as_ref().map(|_| created.plus_ms(5 * 60_000)),
+            first_touched_at: touches.first().map(|x| x.0),
+            last_touched_at: last_touch,
+            stage_entered_at: t,
+            closed_at,
+            close_reason,
+            close_note: None,
+            version: 1 + history.len() as i64,
+            updated_at: last_touch.unwrap_or(created),
+        };
+        let lead_id: LeadId = leads::insert_lead(&mut tx, &new_lead).await?;
+        summary.leads += 1;
+        let actor = owner.as_ref().map(|o| o.0);
+        events::append(
+            &mut tx,
+            &events::NewEvent {
+                at: created,
+                actor_id: None,
+                kind: "lead.created",
+                lead_id: Some(lead_id),
+                payload: json!({"before": null, "after": {"stage_id": stage_ids[0], "source_id": src.0, "owner_id": actor}}),
+            },
+        )
+        .await?;
+        summary.events += 1;
+        for (at, kind, outcome) in &touches {
+            org::insert_activity(&mut tx, lead_id, actor, kind, Some(outcome), None, *at).await?;
+            summary.activities += 1;
+            events::append(
+                &mut tx,
+                &events::NewEvent {
+                    at: *at,
+                    actor_id: actor,
+                    kind: "activity.logged",
+                    lead_id: Some(lead_id),
+                    payload: json!({"before": null, "after": {"kind": kind, "outcome": outcome}}),
+                },
+            )
+            .await?;
+            summary.events += 1;
+        }
+        for (i, (from, to, at)) in history.iter().enumerate() {
+            let reason = (*to == 6).then_some(close_reason).flatten();
+            events::append(
+                &mut tx,
+                &events::NewEvent {
+                    at: *at,
+                    actor_id: actor,
+                    kind: "lead.moved",
+                    lead_id: Some(lead_id),
+                    payload: json!({
+                        "before": {"stage_id": stage_ids[*from], "version": 1 + i as i64},
+                        "after": {"stage_id": stage_ids[*to], "version": 2 + i as i64, "close_reason": reason},
+                    }),
+                },
+            )
+            .await?;
+            summary.events += 1;
+        }
+        // Keep transactions short on very large demos.
+        if n % 5_000 == 4_999 {
+            tx.commit().await?;
+            tx = store.begin().await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(Some(summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rng_is_deterministic_per_seed() {
+        let a: Vec<u64> = (0..5).map({
+            let mut r = Rng::new(7);
+            move |_| r.next_u64()
+        }).collect();
+        let b: Vec<u64> = (0..5).map({
+            let mut r = Rng::new(7);
+            move |_| r.next_u64()
+        }).collect();
+        assert_eq!(a, b);
+        assert_ne!(a[0], Rng::new(8).next_u64());
+    }
+
+    #[test]
+    fn ranges_stay_in_bounds() {
+        let mut r = Rng::new(1);
+        for _ in 0..10_000 {
+            let v = r.range(3, 9);
+            assert!((3..9).contains(&v));
+            let u = r.unit();
+            assert!((0.0..1.0).contains(&u));
+        }
+        assert_eq!(r.range(5, 5), 5);
+    }
+}

@@ -1,0 +1,79 @@
+//! `GET /api/v1/events`: the live feed as server-sent events.
+//!
+//! Subscribes to the hub first, then replays the log after the client's position
+//! (`Last-Event-ID` on reconnect, `?after=` on first connect), then streams live events,
+//! skipping any the replay already sent. A subscriber that lags behind the hub is disconnected;
+//! its browser reconnects and replays from the log.
+
+use app::api::LiveEvent;
+use app::error::AppError;
+use app::ssr::{service, AppState};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::stream::{self, Stream, StreamExt};
+use serde::Deserialize;
+use std::convert::Infallible;
+use tokio_stream::wrappers::BroadcastStream;
+
+/// A client this far behind is told to reload instead of being replayed to.
+const MAX_REPLAY: usize = 5_000;
+
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    after: Option<i64>,
+}
+
+pub async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<EventsQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let header_id = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok());
+    let after = header_id.or(query.after);
+
+    let live = state.hub.subscribe();
+    let mut backlog: Vec<LiveEvent> = Vec::new();
+    let mut resync = false;
+    if let Some(mut cursor) = after {
+        loop {
+            let chunk = service::replay_since(&state, cursor).await?;
+            let Some(last) = chunk.last() else { break };
+            cursor = last.id;
+            backlog.extend(chunk);
+            if backlog.len() >= MAX_REPLAY {
+                resync = true;
+                break;
+            }
+        }
+    }
+    let last_sent = backlog.last().map(|e| e.id).or(after).unwrap_or(0);
+
+    let head: Vec<Result<Event, Infallible>> = if resync {
+        vec![Ok(Event::default().event("resync").data("{}"))]
+    } else {
+        backlog.iter().map(|e| Ok(to_sse(e))).collect()
+    };
+    let tail = BroadcastStream::new(live)
+        // A lagged receiver has lost events: end the stream so the client reconnects.
+        .take_while(|r| futures::future::ready(r.is_ok()))
+        .filter_map(move |r| {
+            futures::future::ready(match r {
+                Ok(e) if e.id > last_sent => Some(Ok(to_sse(&e))),
+                _ => None,
+            })
+        });
+    let stream = stream::iter(head).chain(tail);
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+fn to_sse(e: &LiveEvent) -> Event {
+    let data = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
+    Event::default()
+        .id(e.id.to_string())
+        .event(e.kind.clone())
+        .data(data)
+}

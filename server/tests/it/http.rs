@@ -1,0 +1,236 @@
+//! The HTTP surface through the real router (no socket): REST moves with every kind of bad
+//! input, the server-rendered board, and the server function the UI calls.
+
+use crate::both_backends;
+use crate::support::TestDb;
+use app::domain::{Lead, StageKind};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use tower::ServiceExt;
+
+pub async fn send(db: &TestDb, req: Request<Body>) -> (StatusCode, String) {
+    let resp = server::router(db.state()).oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+fn post_json(uri: &str, body: &str) -> Request<Body> {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn json_of(body: &str) -> Value {
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+}
+
+both_backends!(the_move_endpoint_accepts_rejects_and_reports_conflicts);
+async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> TestDb {
+    let db = db.with_demo(120).await;
+    let p = db.pipeline().await;
+    let new = p.by_key("new").unwrap().id;
+    let contacted = p.by_key("contacted").unwrap().id;
+    let lost = p.by_key("lost").unwrap().id;
+    let lead = db.find(|l, _| l.stage_id == new).await;
+    let uri = format!("/api/v1/leads/{}/move", lead.id);
+
+    // Valid.
+    let (status, body) = send(
+        &db,
+        post_json(&uri, &json!({"to_stage": contacted, "version": lead.version}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let moved: Lead = serde_json::from_str(&body).unwrap();
+    assert_eq!(moved.stage_id, contacted);
+    assert_eq!(moved.version, lead.version + 1);
+
+    // Rejected by a rule: 422 naming the field, nothing changes.
+    let (status, body) = send(
+        &db,
+        post_json(&uri, &json!({"to_stage": lost, "version": moved.version}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let err = json_of(&body);
+    assert_eq!(err["error"]["code"], "validation");
+    assert_eq!(err["error"]["fields"][0]["field"], "close_reason");
+    assert_eq!(err["error"]["message"], "Lost needs a close-out reason");
+    assert_eq!(db.lead(lead.id).await, moved);
+
+    // Stale version: 409 with the current lead.
+    let (status, body) = send(
+        &db,
+        post_json(&uri, &json!({"to_stage": new, "version": lead.version}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let err = json_of(&body);
+    assert_eq!(err["error"]["code"], "conflict");
+    assert_eq!(err["error"]["current"]["version"], moved.version);
+    assert_eq!(err["error"]["current"]["stage_id"], contacted.0);
+    assert_eq!(db.lead(lead.id).await, moved);
+
+    // Lost with a reason goes through.
+    let (status, body) = send(
+        &db,
+        post_json(
+            &uri,
+            &json!({"to_stage": lost, "version": moved.version, "close_reason": "no_response"})
+                .to_string(),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json_of(&body)["close_reason"], "no_response");
+    db
+}
+
+both_backends!(bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing);
+async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: TestDb) -> TestDb {
+    let db = db.with_demo(40).await;
+    let p = db.pipeline().await;
+    let new = p.by_key("new").unwrap().id;
+    let contacted = p.by_key("contacted").unwrap().id;
+    let lead = db.find(|l, _| l.stage_id == new).await;
+    let events_before = db.event_count().await;
+    let uri = format!("/api/v1/leads/{}/move", lead.id);
+    let v = lead.version;
+
+    let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
+        (post_json(&uri, "{"), StatusCode::UNPROCESSABLE_ENTITY, "body"),
+        (post_json(&uri, "[]"), StatusCode::UNPROCESSABLE_ENTITY, "body"),
+        (
+            post_json(&uri, &json!({"to_stage": contacted}).to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "version",
+        ),
+        (
+            post_json(&uri, &json!({"to_stage": "contacted", "version": v}).to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "to_stage",
+        ),
+        (
+            post_json(&uri, &json!({"to_stage": 424242, "version": v}).to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "to_stage",
+        ),
+        (
+            post_json(&uri, &json!({"to_stage": contacted, "version": v, "colour": "red"}).to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "colour",
+        ),
+        (
+            post_json(&uri, &json!({"to_stage": contacted, "version": v, "close_reason": "meh"}).to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "close_reason",
+        ),
+        (
+            Request::post(&uri)
+                .header(header::CONTENT_TYPE, "text/plain")
+                .body(Body::from(json!({"to_stage": contacted, "version": v}).to_string()))
+                .unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+        ),
+        (
+            post_json("/api/v1/leads/abc/move", &json!({"to_stage": contacted, "version": v}).to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id",
+        ),
+    ];
+    for (req, want_status, want_field) in cases {
+        let label = format!("{} {}", req.method(), req.uri());
+        let (status, body) = send(&db, req).await;
+        assert_eq!(status, want_status, "{label}: {body}");
+        let err = json_of(&body);
+        assert_eq!(err["error"]["code"], "validation", "{label}: {body}");
+        assert!(
+            err["error"]["fields"][0]["field"].as_str().unwrap_or("").contains(want_field)
+                || err["error"]["message"].as_str().unwrap_or("").contains(want_field),
+            "{label}: expected the error to name {want_field}: {body}"
+        );
+    }
+
+    // A huge body is refused before it is parsed.
+    let big = format!("{{\"to_stage\": 2, \"version\": 1, \"close_note\": \"{}\"}}", "x".repeat(100_000));
+    let (status, body) = send(&db, post_json(&uri, &big)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(json_of(&body)["error"]["fields"][0]["field"], "body");
+
+    // Unknown lead: 404 in the error shape.
+    let (status, body) = send(
+        &db,
+        post_json("/api/v1/leads/987654/move", &json!({"to_stage": contacted, "version": 1}).to_string()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(json_of(&body)["error"]["code"], "not_found");
+
+    // Unknown endpoint under the API: 404 JSON, not an HTML page.
+    let (status, body) = send(&db, Request::get("/api/v1/nope").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(json_of(&body)["error"]["code"], "not_found");
+
+    assert_eq!(db.lead(lead.id).await, lead, "nothing changed");
+    assert_eq!(db.event_count().await, events_before, "nothing logged");
+    db
+}
+
+both_backends!(the_board_page_is_rendered_on_the_server_with_columns_and_cards);
+async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: TestDb) -> TestDb {
+    let db = db.with_demo(150).await;
+    let (status, html) = send(&db, Request::get("/board").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    for stage in ["New", "Contacted", "Qualified", "Quoted", "Negotiating", "Won", "Lost"] {
+        assert!(html.contains(&format!(">{stage}</h2>")), "column {stage} missing");
+    }
+    let board = app::ssr::service::board(&db.state()).await.unwrap();
+    let first = &board.columns[0].cards[0];
+    assert!(html.contains(&format!("data-lead-id=\"{}\"", first.id)), "first card rendered");
+    assert!(html.contains("/pkg/closeloop.js"), "hydration script linked");
+    assert_eq!(
+        html.matches("data-lead-id=").count(),
+        board.columns.iter().map(|c| c.cards.len()).sum::<usize>(),
+        "one card element per loaded lead"
+    );
+
+    // The JSON board agrees with the page.
+    let (status, body) = send(&db, Request::get("/api/v1/board").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    let api: app::domain::Board = serde_json::from_str(&body).unwrap();
+    assert_eq!(api.columns.len(), 7);
+    assert_eq!(
+        api.columns.iter().map(|c| c.summary.count).sum::<i64>(),
+        150
+    );
+
+    let (status, _) = send(&db, Request::get("/no-such-page").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    db
+}
+
+both_backends!(the_server_function_moves_through_the_same_service);
+async fn the_server_function_moves_through_the_same_service(db: TestDb) -> TestDb {
+    let db = db.with_demo(120).await;
+    let p = db.pipeline().await;
+    let qualified = p.by_key("qualified").unwrap().id;
+    let lead = db
+        .find(|l, p| {
+            p.get(l.stage_id).unwrap().kind == StageKind::Open
+                && l.stage_id != qualified
+                && l.value.is_none()
+        })
+        .await;
+    let body = json!({"lead_id": lead.id, "request": {"to_stage": qualified, "version": lead.version}});
+    let (status, text) = send(&db, post_json("/api/fn/move_lead", &body.to_string())).await;
+    assert!(!status.is_success(), "a lead without a value cannot be qualified");
+    let err: app::error::AppError = serde_json::from_str(&text).unwrap();
+    assert_eq!(err.to_string(), "Qualified needs an estimated value");
+    assert_eq!(db.lead(lead.id).await, lead);
+    db
+}

@@ -1,0 +1,11 @@
+//! Integration tests: storage and service on SQLite and PostgreSQL, and the HTTP surface
+//! through the router. One binary, so the large dependency graph is linked once.
+//!
+//! PostgreSQL tests need `CLOSELOOP_TEST_PG_URL` (an admin URL; `scripts/test` sets it up).
+//! They fail, never skip, when it is missing or the server is unreachable.
+
+mod support;
+
+mod http;
+mod live;
+mod storage;

@@ -1,0 +1,191 @@
+//! Fresh databases per test (like `#[sqlx::test]`, for both backends), fixtures, and the
+//! `both_backends!` macro that turns one async test body into a SQLite and a PostgreSQL test.
+
+use app::domain::{Lead, LeadId, Pipeline, Timestamp};
+use app::ssr::store::{leads, org, Store, StoreOptions};
+use app::ssr::AppState;
+use server::seed;
+use sqlx::{Connection, Executor, PgConnection};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The instant every fixture is anchored at: 2026-11-29T06:00:00Z.
+pub const ANCHOR: Timestamp = Timestamp(1_795_932_000_000);
+
+pub enum Kind {
+    Sqlite,
+    Postgres,
+}
+
+/// A migrated, empty database that is removed when the test finishes.
+pub struct TestDb {
+    pub store: Store,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    pub async fn new(kind: Kind) -> TestDb {
+        match kind {
+            Kind::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite:{}", dir.path().join("test.db").display());
+                let store = Store::connect(&StoreOptions::new(url)).await.expect("open sqlite");
+                store.migrate().await.expect("migrate sqlite");
+                TestDb {
+                    store,
+                    cleanup: Cleanup::Dir(dir),
+                }
+            }
+            Kind::Postgres => {
+                let admin_url = std::env::var("CLOSELOOP_TEST_PG_URL").expect(
+                    "CLOSELOOP_TEST_PG_URL is not set: PostgreSQL tests need a server \
+                     (run scripts/test, which installs and starts one)",
+                );
+                let name = format!(
+                    "closeloop_test_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::SeqCst)
+                );
+                let mut admin = PgConnection::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at CLOSELOOP_TEST_PG_URL: {e}"));
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
+                    .await
+                    .expect("drop old test db");
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test db");
+                admin.close().await.ok();
+                let url = replace_db_name(&admin_url, &name);
+                let store = Store::connect(&StoreOptions::new(url)).await.expect("open postgres");
+                store.migrate().await.expect("migrate postgres");
+                TestDb {
+                    store,
+                    cleanup: Cleanup::Postgres { admin_url, name },
+                }
+            }
+        }
+    }
+
+    /// Closes the pools and drops the database. Called by `both_backends!` after a passing
+    /// test; a failing test leaves its database for inspection (scripts/test clears old ones).
+    pub async fn finish(self) {
+        self.store.close().await;
+        if let Cleanup::Postgres { admin_url, name } = self.cleanup {
+            if let Ok(mut admin) = PgConnection::connect(&admin_url).await {
+                let _ = admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await;
+            }
+        }
+    }
+
+    /// Loads a small deterministic demo organisation.
+    pub async fn with_demo(self, leads: usize) -> TestDb {
+        seed::load_demo(
+            &self.store,
+            seed::DemoOptions {
+                leads,
+                seed: 7,
+                anchor: ANCHOR,
+            },
+        )
+        .await
+        .expect("load demo")
+        .expect("database was empty");
+        self
+    }
+
+    pub fn state(&self) -> AppState {
+        server::state(
+            self.store.clone(),
+            server::leptos_options(std::path::Path::new("target/site"), ([127, 0, 0, 1], 0).into()),
+        )
+    }
+
+    pub async fn pipeline(&self) -> Pipeline {
+        org::pipeline(&mut *self.store.read().await.unwrap()).await.unwrap()
+    }
+
+    pub async fn lead(&self, id: LeadId) -> Lead {
+        leads::lead(&mut *self.store.read().await.unwrap(), id)
+            .await
+            .unwrap()
+            .expect("lead exists")
+    }
+
+    /// Every lead, by id.
+    pub async fn all_leads(&self) -> Vec<Lead> {
+        let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM leads ORDER BY id")
+            .fetch_all(&mut *self.store.read().await.unwrap())
+            .await
+            .unwrap();
+        let mut out = Vec::new();
+        for (id,) in ids {
+            out.push(self.lead(LeadId(id)).await);
+        }
+        out
+    }
+
+    /// The first lead satisfying `pred`, in id order.
+    pub async fn find(&self, pred: impl Fn(&Lead, &Pipeline) -> bool) -> Lead {
+        let p = self.pipeline().await;
+        self.all_leads()
+            .await
+            .into_iter()
+            .find(|l| pred(l, &p))
+            .expect("the demo data has such a lead")
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events")
+            .fetch_one(&mut *self.store.read().await.unwrap())
+            .await
+            .unwrap();
+        n
+    }
+}
+
+fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let cut = base.rfind('/').expect("database URL has a path");
+    let mut out = format!("{}/{}", &base[..cut], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Declares `sqlite` and `postgres` tests that run `$body(TestDb)`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = $crate::support::TestDb::new($crate::support::Kind::Sqlite).await;
+                let db = super::$name(db).await;
+                db.finish().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let db = $crate::support::TestDb::new($crate::support::Kind::Postgres).await;
+                let db = super::$name(db).await;
+                db.finish().await;
+            }
+        }
+    };
+}
