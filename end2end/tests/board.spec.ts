@@ -121,6 +121,42 @@ test("the keyboard moves a card and a second board sees it live", async ({ page,
   await other.close();
 });
 
+/** Starts a drag on `card` and drops it on the closed-stage bar that appears while dragging. */
+async function dragToDropZone(page: Page, card: Locator, zone: string) {
+  const from = await card.boundingBox();
+  if (!from) throw new Error("card not on screen");
+  const x = from.x + from.width / 2;
+  const y = from.y + from.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 12, y + 12, { steps: 3 });
+  const target = page.locator(".dropzone", { hasText: zone });
+  await expect(page.locator(".dropbar-visible")).toBeVisible();
+  await page.waitForTimeout(250); // the bar slides in
+  const to = await target.boundingBox();
+  if (!to) throw new Error("drop zone not shown");
+  await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 10 });
+  await expect(target).toHaveClass(/dropzone-over/);
+  await page.mouse.up();
+}
+
+test("dragging near the edge scrolls the board, and Escape cancels the drag", async ({ page }) => {
+  await openBoard(page);
+  const board = page.getByRole("list", { name: "Pipeline stages" });
+  const card = cards(column(page, "New")).first();
+  const id = await card.getAttribute("data-lead-id");
+  const box = (await card.boundingBox())!;
+  const edge = (await board.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + 20);
+  await page.mouse.down();
+  await page.mouse.move(edge.x + edge.width - 8, box.y + 40, { steps: 12 });
+  await expect.poll(() => board.evaluate((el) => el.scrollLeft)).toBeGreaterThan(150);
+  await page.keyboard.press("Escape");
+  await page.mouse.up();
+  await expect(column(page, "New").locator(`[data-lead-id="${id}"]`)).toHaveCount(1);
+  await expect(page.getByRole("dialog")).toHaveCount(0);
+});
+
 test("dropping on Lost asks for the reason and records it", async ({ page }) => {
   await openBoard(page);
   const contacted = column(page, "Contacted");
@@ -128,7 +164,7 @@ test("dropping on Lost asks for the reason and records it", async ({ page }) => 
   const card = cards(contacted).first();
   const id = await card.getAttribute("data-lead-id");
 
-  await drag(page, card, lost);
+  await dragToDropZone(page, card, "Lost");
   const dialog = page.getByRole("dialog");
   await expect(dialog).toBeVisible();
 

@@ -66,14 +66,17 @@ pub fn LeadCard(
             on:pointerdown=move |e| on_pointer_down.run((e, for_pointer.clone()))
             on:keydown=move |e| on_key.run((e, for_key.clone()))
         >
+            <div class="card-title">{title}</div>
             <div class="card-row">
-                <span class="card-title">{title}</span>
+                <span class="card-contact">
+                    {contact.map(|c| view! { <span>{c}</span><span aria-hidden="true">" · "</span> })}
+                    <span class="card-source">{lead.channel.label()}</span>
+                </span>
                 {match value {
                     Some(v) => view! { <span class="card-value">{v}</span> }.into_any(),
                     None => view! { <span class="card-value card-value-missing">"No value"</span> }.into_any(),
                 }}
             </div>
-            {contact.map(|c| view! { <div class="card-contact">{c}</div> })}
             <div class="card-row card-meta">
                 {status.map(|s| view! {
                     <span class=format!("chip chip-{}", s.class())>
@@ -82,7 +85,6 @@ pub fn LeadCard(
                     </span>
                 })}
                 {closed.map(|c| view! { <span class="chip chip-closed">{c}</span> })}
-                <span class="card-source">{lead.channel.label()}</span>
                 {owner.map(|o| view! {
                     <span class="avatar" title=o.name.clone() aria-hidden="true">{o.initials()}</span>
                 })}

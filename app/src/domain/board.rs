@@ -118,11 +118,11 @@ impl NextStepStatus {
         }
     }
 
-    /// The chip's text, e.g. `Call · overdue 3d`.
+    /// The chip's text, e.g. `Call · 3d late`.
     pub fn label(self) -> String {
         match self {
             NextStepStatus::Missing => "No next step".to_string(),
-            NextStepStatus::Overdue { kind, days } => format!("{} · overdue {days}d", kind.label()),
+            NextStepStatus::Overdue { kind, days } => format!("{} · {days}d late", kind.label()),
             NextStepStatus::DueToday { kind } => format!("{} · today", kind.label()),
             NextStepStatus::Later { kind, days: 1 } => format!("{} · tomorrow", kind.label()),
             NextStepStatus::Later { kind, days } => format!("{} · in {days}d", kind.label()),
@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn a_step_due_yesterday_is_overdue_by_a_day() {
         let s = NextStepStatus::of(&due(NOW.plus_days(-1)), StageKind::Open, NOW, 0).unwrap();
-        assert_eq!(s.label(), "Call · overdue 1d");
+        assert_eq!(s.label(), "Call · 1d late");
         assert_eq!(s.class(), "overdue");
     }
 

@@ -63,6 +63,8 @@ struct Drag {
     at: (f64, f64),
     active: bool,
     over: Option<StageId>,
+    /// How far the board has auto-scrolled since the press; the card follows it.
+    scrolled: f64,
 }
 
 /// A drop into a lost stage waiting for its close-out reason.
@@ -290,25 +292,73 @@ fn summary_mut(sums: &mut Vec<ColumnSummary>, stage: StageId) -> &mut ColumnSumm
 fn BoardView(board: Board) -> impl IntoView {
     let last_event_id = board.last_event_id;
     let stages: Vec<Stage> = board.pipeline.stages().to_vec();
+    let stages_for_bar: Vec<Stage> = stages
+        .iter()
+        .filter(|s| s.kind.is_closed())
+        .cloned()
+        .collect();
     let state = BoardState::new(board);
 
     live::connect(last_event_id, move |event| state.apply_live(event));
 
+    let board_ref = NodeRef::<leptos::html::Div>::new();
+    // While a drag is near the board's left or right edge, scroll it (every 16 ms).
+    let ticker = StoredValue::new(None::<IntervalHandle>);
+    let stop_autoscroll = move || {
+        if let Some(h) = ticker.get_value() {
+            h.clear();
+        }
+        ticker.set_value(None);
+    };
+    let start_autoscroll = move || {
+        if ticker.with_value(Option::is_some) {
+            return;
+        }
+        let handle = set_interval_with_handle(
+            move || {
+                let Some(d) = state.drag.get_untracked().filter(|d| d.active) else {
+                    return;
+                };
+                let Some(board) = board_ref.get_untracked() else {
+                    return;
+                };
+                let dx = edge_scroll(&board, d.at.0);
+                if dx != 0.0 {
+                    state.drag.update(|d| {
+                        if let Some(d) = d {
+                            d.scrolled += dx;
+                            d.over = stage_under(d.at.0, d.at.1);
+                        }
+                    });
+                }
+            },
+            std::time::Duration::from_millis(16),
+        )
+        .ok();
+        ticker.set_value(handle);
+    };
+
     let on_move = window_event_listener(ev::pointermove, move |e| {
         let (x, y) = (f64::from(e.client_x()), f64::from(e.client_y()));
+        let mut became_active = false;
         state.drag.update(|d| {
             if let Some(d) = d {
                 d.at = (x, y);
                 if !d.active && (x - d.start.0).hypot(y - d.start.1) > DRAG_THRESHOLD {
                     d.active = true;
+                    became_active = true;
                 }
                 if d.active {
                     d.over = stage_under(x, y);
                 }
             }
         });
+        if became_active {
+            start_autoscroll();
+        }
     });
     let on_up = window_event_listener(ev::pointerup, move |_| {
+        stop_autoscroll();
         if let Some(d) = state.drag.get_untracked() {
             state.drag.set(None);
             if let (true, Some(to)) = (d.active, d.over) {
@@ -316,11 +366,23 @@ fn BoardView(board: Board) -> impl IntoView {
             }
         }
     });
-    let on_cancel = window_event_listener(ev::pointercancel, move |_| state.drag.set(None));
+    let on_cancel = window_event_listener(ev::pointercancel, move |_| {
+        stop_autoscroll();
+        state.drag.set(None);
+    });
+    // Escape abandons a drag wherever the focus is.
+    let on_escape = window_event_listener(ev::keydown, move |e| {
+        if e.key() == "Escape" && state.drag.with_untracked(Option::is_some) {
+            stop_autoscroll();
+            state.drag.set(None);
+        }
+    });
     on_cleanup(move || {
         on_move.remove();
         on_up.remove();
         on_cancel.remove();
+        on_escape.remove();
+        stop_autoscroll();
     });
 
     let on_pointer_down = Callback::new(move |(e, lead): (ev::PointerEvent, Lead)| {
@@ -334,6 +396,7 @@ fn BoardView(board: Board) -> impl IntoView {
             at: start,
             active: false,
             over: None,
+            scrolled: 0.0,
         }));
     });
 
@@ -381,9 +444,33 @@ fn BoardView(board: Board) -> impl IntoView {
         })
         .collect_view();
 
+    let closed: Vec<Stage> = stages_for_bar;
+    let dragging = move || state.drag.with(|d| d.as_ref().is_some_and(|d| d.active));
+    let dropzones = closed
+        .into_iter()
+        .map(|stage| {
+            let id = stage.id;
+            let over = move || state.drag.with(|d| d.as_ref().is_some_and(|d| d.active && d.over == Some(id)));
+            view! {
+                <div
+                    class=format!("dropzone dropzone-{}", stage.kind.key())
+                    class:dropzone-over=over
+                    data-stage-id=id.0
+                >
+                    {format!("Drop here: {}", stage.name)}
+                </div>
+            }
+        })
+        .collect_view();
+
     view! {
-        <div class="board" role="list" aria-label="Pipeline stages">
+        <div class="board" class:board-dragging=dragging role="list" aria-label="Pipeline stages"
+            node_ref=board_ref>
             {columns}
+        </div>
+        // Closed stages are always in reach while dragging, however far the board scrolls.
+        <div class="dropbar" class:dropbar-visible=dragging aria-hidden="true">
+            {dropzones}
         </div>
         <div class="toast" class:toast-visible=move || !state.announcement.with(String::is_empty)
             role="status" aria-live="polite">
@@ -427,10 +514,15 @@ fn Column(
             _ => None,
         })
     });
-    let criteria_hint = (!stage.entry_criteria.is_empty()).then(|| {
+    let criteria_hint = if stage.entry_criteria.is_empty() {
+        match kind {
+            StageKind::Lost => "Needs a close-out reason".to_string(),
+            _ => "No entry rules".to_string(),
+        }
+    } else {
         let needs: Vec<_> = stage.entry_criteria.iter().map(|c| c.requirement()).collect();
         format!("Needs {}", needs.join(", "))
-    });
+    };
 
     view! {
         <section
@@ -447,7 +539,7 @@ fn Column(
                     {move || summary.with(|s| s.count)}
                 </span>
                 <span class="column-total">{move || summary.with(|s| totals_label(&s.totals))}</span>
-                {criteria_hint.map(|h| view! { <span class="column-criteria">{h}</span> })}
+                <span class="column-criteria">{criteria_hint}</span>
             </header>
             {move || {
                 (hovered()).then(|| verdict.get()).flatten().map(|msg| view! {
@@ -471,7 +563,7 @@ fn Column(
                                 drag_style=Signal::derive(move || state.drag.with(|d| match d {
                                     Some(d) if d.active && d.lead.id == lid => format!(
                                         "transform: translate({}px, {}px) rotate(1.5deg)",
-                                        d.at.0 - d.start.0,
+                                        d.at.0 - d.start.0 + d.scrolled,
                                         d.at.1 - d.start.1
                                     ),
                                     _ => String::new(),
@@ -621,6 +713,35 @@ fn stage_under(x: f64, y: f64) -> Option<StageId> {
     {
         let _ = (x, y);
         None
+    }
+}
+
+/// Scrolls the board when `x` is within reach of its left or right edge; returns the pixels
+/// scrolled (faster the closer to the edge).
+fn edge_scroll(board: &leptos::web_sys::HtmlDivElement, x: f64) -> f64 {
+    #[cfg(feature = "hydrate")]
+    {
+        const EDGE: f64 = 72.0;
+        const MAX_STEP: f64 = 20.0;
+        let rect = board.get_bounding_client_rect();
+        let step = if x > rect.right() - EDGE {
+            ((x - (rect.right() - EDGE)) / EDGE).min(1.0) * MAX_STEP
+        } else if x < rect.left() + EDGE {
+            -((rect.left() + EDGE - x) / EDGE).min(1.0) * MAX_STEP
+        } else {
+            0.0
+        };
+        if step == 0.0 {
+            return 0.0;
+        }
+        let before = board.scroll_left();
+        board.set_scroll_left(before + step.round() as i32);
+        f64::from(board.scroll_left() - before)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (board, x);
+        0.0
     }
 }
 
