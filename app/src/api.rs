@@ -9,6 +9,9 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 use serde::{Deserialize, Serialize};
 
+/// Event kinds the live feed carries (SSE event names).
+pub const LIVE_KINDS: [&str; 1] = ["lead.moved"];
+
 /// A committed change, as sent on the live feed (`/api/v1/events`, SSE event name = `kind`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LiveEvent {

@@ -184,7 +184,9 @@ impl FromServerFnError for AppError {
                 message: format!("The request was malformed: {m}"),
                 fields: Vec::new(),
             },
-            ServerFnErrorErr::MissingArg(arg) => AppError::field(arg.clone(), format!("{arg} is required")),
+            ServerFnErrorErr::MissingArg(arg) => {
+                AppError::field(arg.clone(), format!("{arg} is required"))
+            }
             ServerFnErrorErr::Request(_) => AppError::Internal {
                 message: "Could not reach the server; check your connection".into(),
             },
@@ -255,7 +257,11 @@ mod tests {
             AppError::internal(),
         ] {
             let json = serde_json::to_string(&e).unwrap();
-            assert_eq!(serde_json::from_str::<AppError>(&json).unwrap(), e, "{json}");
+            assert_eq!(
+                serde_json::from_str::<AppError>(&json).unwrap(),
+                e,
+                "{json}"
+            );
         }
     }
 }

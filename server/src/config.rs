@@ -29,12 +29,22 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
     /// Database URL: `sqlite:<file>` (created if missing) or `postgres://user:pass@host/db`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite:closeloop.db", global = true)]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite:closeloop.db",
+        global = true
+    )]
     pub database_url: String,
 
     /// SQLite durability: `full` (survives power loss) or `normal` (faster; survives crashes of
     /// the process only). Ignored for PostgreSQL.
-    #[arg(long, env = "CLOSELOOP_SQLITE_SYNC", default_value = "full", global = true)]
+    #[arg(
+        long,
+        env = "CLOSELOOP_SQLITE_SYNC",
+        default_value = "full",
+        global = true
+    )]
     pub sqlite_sync: String,
 }
 

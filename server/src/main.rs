@@ -1,8 +1,8 @@
 //! `closeloop`: serve the app, or run operational subcommands (`--help` lists them).
 
 use anyhow::Context;
-use clap::Parser;
 use app::ssr::store::{org, SqliteSync, Store, StoreOptions};
+use clap::Parser;
 use server::config::{Cli, Command, DbArgs, ServeArgs};
 use server::seed;
 use tracing_subscriber::EnvFilter;
@@ -47,7 +47,9 @@ async fn open(db: &DbArgs) -> anyhow::Result<Store> {
 async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
     let store = open(db).await?;
     store.migrate().await.context("migrate")?;
-    seed::ensure_stages(&store).await.context("create default stages")?;
+    seed::ensure_stages(&store)
+        .await
+        .context("create default stages")?;
     if args.demo {
         let opts = seed::DemoOptions {
             leads: args.demo_leads,
@@ -55,7 +57,10 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
             anchor: app::ssr::service::now(),
         };
         let started = std::time::Instant::now();
-        if let Some(s) = seed::load_demo(&store, opts).await.context("load demo data")? {
+        if let Some(s) = seed::load_demo(&store, opts)
+            .await
+            .context("load demo data")?
+        {
             tracing::info!(
                 users = s.users,
                 leads = s.leads,
@@ -95,8 +100,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

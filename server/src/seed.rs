@@ -85,25 +85,94 @@ impl Rng {
 const FIRST: [&str; 40] = [
     "Ada", "Ben", "Chloe", "Diego", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kara",
     "Luis", "Maya", "Nils", "Olga", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera",
-    "Wes", "Xena", "Yusuf", "Zoe", "Aaron", "Bianca", "Carlos", "Dina", "Emil", "Fatima",
-    "Gus", "Hana", "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nora",
+    "Wes", "Xena", "Yusuf", "Zoe", "Aaron", "Bianca", "Carlos", "Dina", "Emil", "Fatima", "Gus",
+    "Hana", "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nora",
 ];
 const LAST: [&str; 40] = [
-    "Abbott", "Baker", "Castillo", "Dubois", "Eriksen", "Fischer", "Garcia", "Hughes", "Ito",
-    "Jansen", "Kowalski", "Lindqvist", "Moreau", "Nakamura", "Okafor", "Petrov", "Quintero",
-    "Rossi", "Schmidt", "Tanaka", "Usman", "Varga", "Weber", "Xu", "Young", "Zimmer", "Alvarez",
-    "Brennan", "Costa", "Dalton", "Evans", "Ferreira", "Gallo", "Haas", "Iqbal", "Jovanovic",
-    "Keller", "Lopez", "Murphy", "Novak",
+    "Abbott",
+    "Baker",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Hughes",
+    "Ito",
+    "Jansen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quintero",
+    "Rossi",
+    "Schmidt",
+    "Tanaka",
+    "Usman",
+    "Varga",
+    "Weber",
+    "Xu",
+    "Young",
+    "Zimmer",
+    "Alvarez",
+    "Brennan",
+    "Costa",
+    "Dalton",
+    "Evans",
+    "Ferreira",
+    "Gallo",
+    "Haas",
+    "Iqbal",
+    "Jovanovic",
+    "Keller",
+    "Lopez",
+    "Murphy",
+    "Novak",
 ];
 const COMPANY_A: [&str; 24] = [
-    "Northwind", "Bluebird", "Granite", "Summit", "Harbor", "Copperline", "Redwood", "Evergreen",
-    "Silverline", "Ironbridge", "Lakeside", "Meridian", "Pinecrest", "Brightwater", "Oakridge",
-    "Stonegate", "Riverbend", "Highland", "Clearview", "Westfield", "Foxglove", "Kestrel",
-    "Beacon", "Trident",
+    "Northwind",
+    "Bluebird",
+    "Granite",
+    "Summit",
+    "Harbor",
+    "Copperline",
+    "Redwood",
+    "Evergreen",
+    "Silverline",
+    "Ironbridge",
+    "Lakeside",
+    "Meridian",
+    "Pinecrest",
+    "Brightwater",
+    "Oakridge",
+    "Stonegate",
+    "Riverbend",
+    "Highland",
+    "Clearview",
+    "Westfield",
+    "Foxglove",
+    "Kestrel",
+    "Beacon",
+    "Trident",
 ];
 const COMPANY_B: [&str; 16] = [
-    "Logistics", "Foods", "Packaging", "Labs", "Manufacturing", "Health", "Retail", "Systems",
-    "Builders", "Energy", "Analytics", "Pharma", "Textiles", "Motors", "Hospitality", "Supply",
+    "Logistics",
+    "Foods",
+    "Packaging",
+    "Labs",
+    "Manufacturing",
+    "Health",
+    "Retail",
+    "Systems",
+    "Builders",
+    "Energy",
+    "Analytics",
+    "Pharma",
+    "Textiles",
+    "Motors",
+    "Hospitality",
+    "Supply",
 ];
 const PRODUCTS: [&str; 5] = [
     "Conveyor line",
@@ -148,7 +217,12 @@ const SOURCES: [(&str, Channel, i64, u32); 8] = [
 pub const STAGES: [(&str, &str, StageKind, &[Criterion]); 7] = [
     ("new", "New", StageKind::Open, &[]),
     ("contacted", "Contacted", StageKind::Open, &[]),
-    ("qualified", "Qualified", StageKind::Open, &[Criterion::Value]),
+    (
+        "qualified",
+        "Qualified",
+        StageKind::Open,
+        &[Criterion::Value],
+    ),
     ("quoted", "Quoted", StageKind::Open, &[Criterion::Value]),
     (
         "negotiating",
@@ -169,7 +243,9 @@ pub async fn ensure_stages(store: &Store) -> Result<Vec<StageId>, sqlx::Error> {
     }
     let mut ids = Vec::new();
     for (i, (key, name, kind, criteria)) in STAGES.iter().enumerate() {
-        ids.push(org::insert_stage(&mut tx, key, name, (i as i64 + 1) * 10, *kind, criteria).await?);
+        ids.push(
+            org::insert_stage(&mut tx, key, name, (i as i64 + 1) * 10, *kind, criteria).await?,
+        );
     }
     tx.commit().await?;
     Ok(ids)
@@ -177,7 +253,10 @@ pub async fn ensure_stages(store: &Store) -> Result<Vec<StageId>, sqlx::Error> {
 
 /// Loads the demo organisation into an empty database. Returns `None` (and changes nothing)
 /// when leads already exist.
-pub async fn load_demo(store: &Store, opts: DemoOptions) -> Result<Option<DemoSummary>, sqlx::Error> {
+pub async fn load_demo(
+    store: &Store,
+    opts: DemoOptions,
+) -> Result<Option<DemoSummary>, sqlx::Error> {
     let stage_ids = ensure_stages(store).await?;
     let mut tx = store.begin().await?;
     if leads::count(&mut tx).await? > 0 {
@@ -230,7 +309,10 @@ pub async fn load_demo(store: &Store, opts: DemoOptions) -> Result<Option<DemoSu
             let cname = if monthly == 0 {
                 format!("{name} programme")
             } else {
-                format!("{name} – {label} {}", c_start.date_string(0).get(..4).unwrap_or(""))
+                format!(
+                    "{name} – {label} {}",
+                    c_start.date_string(0).get(..4).unwrap_or("")
+                )
             };
             let cid = org::insert_campaign(&mut tx, source_id, &cname, c_start, c_end).await?;
             if monthly > 0 {
@@ -262,13 +344,19 @@ pub async fn load_demo(store: &Store, opts: DemoOptions) -> Result<Option<DemoSu
     for n in 0..opts.leads {
         // Skew creation towards recent months: sqrt of a uniform leans towards 1.
         let age_frac = 1.0 - rng.unit().sqrt();
-        let created = Timestamp(now.0 - (age_frac * 180.0 * DAY_MS as f64) as i64 - rng.range(0, 8) * HOUR_MS);
+        let created = Timestamp(
+            now.0 - (age_frac * 180.0 * DAY_MS as f64) as i64 - rng.range(0, 8) * HOUR_MS,
+        );
         let src = &sources[*rng.weighted(&source_weights)];
         let campaign = if src.1.is_empty() {
             None
         } else {
             // The campaign running when the lead came in.
-            let idx = if created.0 >= start.plus_days(91).0 { src.1.len() - 1 } else { 0 };
+            let idx = if created.0 >= start.plus_days(91).0 {
+                src.1.len() - 1
+            } else {
+                0
+            };
             Some(src.1[idx])
         };
         let first = *rng.pick(&FIRST);
@@ -284,8 +372,14 @@ pub async fn load_demo(store: &Store, opts: DemoOptions) -> Result<Option<DemoSu
                 if has_company { domain.as_str() } else { "mail" }
             )
         });
-        let phone = rng.chance(0.6).then(|| format!("+1 555-{:04}", rng.range(100, 9999)));
-        let owner = if rng.chance(0.03) { None } else { Some(rng.pick(&reps).clone()) };
+        let phone = rng
+            .chance(0.6)
+            .then(|| format!("+1 555-{:04}", rng.range(100, 9999)));
+        let owner = if rng.chance(0.03) {
+            None
+        } else {
+            Some(rng.pick(&reps).clone())
+        };
         let value_cents = {
             // Roughly log-uniform between $2k and $150k, rounded to $100.
             let dollars = (2_000.0 * (75.0f64).powf(rng.unit())) as i64;
@@ -347,7 +441,8 @@ pub async fn load_demo(store: &Store, opts: DemoOptions) -> Result<Option<DemoSu
                     6
                 }
             } else if is_buyer && stage >= 2 && rng.chance(0.12) {
-                close_reason = Some(*rng.pick(&[CloseReason::NoBudget, CloseReason::BoughtElsewhere]));
+                close_reason =
+                    Some(*rng.pick(&[CloseReason::NoBudget, CloseReason::BoughtElsewhere]));
                 6
             } else {
                 stage + 1
@@ -468,14 +563,18 @@ mod tests {
 
     #[test]
     fn the_rng_is_deterministic_per_seed() {
-        let a: Vec<u64> = (0..5).map({
-            let mut r = Rng::new(7);
-            move |_| r.next_u64()
-        }).collect();
-        let b: Vec<u64> = (0..5).map({
-            let mut r = Rng::new(7);
-            move |_| r.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..5)
+            .map({
+                let mut r = Rng::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..5)
+            .map({
+                let mut r = Rng::new(7);
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a[0], Rng::new(8).next_u64());
     }

@@ -104,13 +104,13 @@ mod client {
         let on_resync = Closure::<dyn Fn()>::new(move || {
             let _ = window().location().reload();
         });
-        let _ = source
-            .add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
+        let _ =
+            source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        for kind in ["lead.moved"] {
-            let _ = source
-                .add_event_listener_with_callback(kind, on_message.as_ref().unchecked_ref());
+        for kind in crate::api::LIVE_KINDS {
+            let _ =
+                source.add_event_listener_with_callback(kind, on_message.as_ref().unchecked_ref());
         }
 
         let held = SendWrapper::new((source, on_open, on_error, on_message, on_resync));

@@ -48,7 +48,7 @@ impl ColumnSummary {
             None => self.totals.push(Money::new(cents, currency)),
         }
         self.totals.retain(|m| m.cents != 0);
-        self.totals.sort_by(|a, b| b.cents.cmp(&a.cents));
+        self.totals.sort_by_key(|m| std::cmp::Reverse(m.cents));
     }
 }
 
@@ -79,9 +79,17 @@ pub struct Board {
 pub enum NextStepStatus {
     /// An open lead with nothing planned.
     Missing,
-    Overdue { kind: NextStepKind, days: i64 },
-    DueToday { kind: NextStepKind },
-    Later { kind: NextStepKind, days: i64 },
+    Overdue {
+        kind: NextStepKind,
+        days: i64,
+    },
+    DueToday {
+        kind: NextStepKind,
+    },
+    Later {
+        kind: NextStepKind,
+        days: i64,
+    },
 }
 
 impl NextStepStatus {
@@ -189,7 +197,10 @@ mod tests {
 
     #[test]
     fn closed_leads_have_no_chip() {
-        assert_eq!(NextStepStatus::of(&sample_lead(), StageKind::Won, NOW, 0), None);
+        assert_eq!(
+            NextStepStatus::of(&sample_lead(), StageKind::Won, NOW, 0),
+            None
+        );
     }
 
     #[test]
@@ -240,7 +251,7 @@ mod tests {
         let mut c = sample_lead();
         c.next_step = None;
         c.id = LeadId(3);
-        let mut cards = vec![a, b, c];
+        let mut cards = [a, b, c];
         cards.sort_by(open_card_order);
         let ids: Vec<_> = cards.iter().map(|l| l.id.0).collect();
         assert_eq!(ids, [3, 2, 1]);

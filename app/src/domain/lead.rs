@@ -275,7 +275,10 @@ pub(crate) mod tests {
 
     #[test]
     fn initials_take_the_first_letters_of_the_first_two_names() {
-        let u = |n: &str| UserRef { id: 1, name: n.into() };
+        let u = |n: &str| UserRef {
+            id: 1,
+            name: n.into(),
+        };
         assert_eq!(u("Dana Whitfield").initials(), "DW");
         assert_eq!(u("cher").initials(), "C");
         assert_eq!(u("Jean Luc Picard").initials(), "JL");
@@ -297,10 +300,16 @@ pub(crate) mod tests {
     #[test]
     fn serde_uses_the_same_keys_as_the_database() {
         for r in CloseReason::ALL {
-            assert_eq!(serde_json::to_string(&r).unwrap(), format!("\"{}\"", r.key()));
+            assert_eq!(
+                serde_json::to_string(&r).unwrap(),
+                format!("\"{}\"", r.key())
+            );
         }
         for c in Channel::ALL {
-            assert_eq!(serde_json::to_string(&c).unwrap(), format!("\"{}\"", c.key()));
+            assert_eq!(
+                serde_json::to_string(&c).unwrap(),
+                format!("\"{}\"", c.key())
+            );
         }
     }
 

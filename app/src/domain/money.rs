@@ -138,6 +138,8 @@ fn group_thousands(mut n: u64) -> String {
 }
 
 #[cfg(test)]
+// Amounts are written as dollars_cents (1_250_00 is $1,250.00), which reads better here.
+#[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
 
@@ -157,7 +159,10 @@ mod tests {
     fn whole_amounts_show_without_cents_and_with_separators() {
         assert_eq!(Money::new(1_240_000, Currency::USD).display(), "$12,400");
         assert_eq!(Money::new(9_950, Currency::USD).display(), "$99.50");
-        assert_eq!(Money::new(123_456_789_00, Currency::USD).display(), "$123,456,789");
+        assert_eq!(
+            Money::new(123_456_789_00, Currency::USD).display(),
+            "$123,456,789"
+        );
     }
 
     #[test]

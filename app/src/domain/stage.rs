@@ -182,11 +182,29 @@ pub(crate) mod tests {
             entry_criteria: criteria,
         };
         Pipeline::new(vec![
-            s(3, "qualified", "Qualified", StageKind::Open, vec![Criterion::Value]),
+            s(
+                3,
+                "qualified",
+                "Qualified",
+                StageKind::Open,
+                vec![Criterion::Value],
+            ),
             s(1, "new", "New", StageKind::Open, vec![]),
             s(2, "contacted", "Contacted", StageKind::Open, vec![]),
-            s(4, "quoted", "Quoted", StageKind::Open, vec![Criterion::Value]),
-            s(5, "negotiating", "Negotiating", StageKind::Open, vec![Criterion::NextStep]),
+            s(
+                4,
+                "quoted",
+                "Quoted",
+                StageKind::Open,
+                vec![Criterion::Value],
+            ),
+            s(
+                5,
+                "negotiating",
+                "Negotiating",
+                StageKind::Open,
+                vec![Criterion::NextStep],
+            ),
             s(6, "won", "Won", StageKind::Won, vec![Criterion::Value]),
             s(7, "lost", "Lost", StageKind::Lost, vec![]),
         ])
@@ -198,7 +216,15 @@ pub(crate) mod tests {
         let keys: Vec<_> = p.stages().iter().map(|s| s.key.as_str()).collect();
         assert_eq!(
             keys,
-            ["new", "contacted", "qualified", "quoted", "negotiating", "won", "lost"]
+            [
+                "new",
+                "contacted",
+                "qualified",
+                "quoted",
+                "negotiating",
+                "won",
+                "lost"
+            ]
         );
     }
 

@@ -112,7 +112,9 @@ impl BoardState {
     }
 
     fn stage_name(&self, id: StageId) -> String {
-        self.stage(id).map(|s| s.name).unwrap_or_else(|| "another stage".into())
+        self.stage(id)
+            .map(|s| s.name)
+            .unwrap_or_else(|| "another stage".into())
     }
 
     /// Shows `lead` as given wherever it is on the board, keeping column counts and totals in
@@ -133,19 +135,18 @@ impl BoardState {
             }
             summary_mut(sums, lead.stage_id).add(&lead);
         });
-        self.cards.update(|cs| match cs.iter_mut().find(|c| c.id == lead.id) {
-            Some(c) => *c = lead,
-            None => cs.push(lead),
-        });
+        self.cards
+            .update(|cs| match cs.iter_mut().find(|c| c.id == lead.id) {
+                Some(c) => *c = lead,
+                None => cs.push(lead),
+            });
     }
 
     /// Applies a committed change from the live feed unless this board already has it.
     fn apply_live(&self, event: LiveEvent) {
-        let known = self.cards.with_untracked(|cs| {
-            cs.iter()
-                .find(|c| c.id == event.lead.id)
-                .map(|c| c.version)
-        });
+        let known = self
+            .cards
+            .with_untracked(|cs| cs.iter().find(|c| c.id == event.lead.id).map(|c| c.version));
         if known.is_some_and(|v| v >= event.lead.version) {
             return;
         }
@@ -154,9 +155,7 @@ impl BoardState {
         }
         let title = event.lead.title().to_string();
         let to = self.stage_name(event.lead.stage_id);
-        let by_someone_else = !self
-            .pending
-            .with_untracked(|p| p.contains(&event.lead.id));
+        let by_someone_else = !self.pending.with_untracked(|p| p.contains(&event.lead.id));
         self.place(event.lead, event.from_stage);
         if by_someone_else {
             self.announce(format!("{title} moved to {to}"));
@@ -450,7 +449,11 @@ fn BoardView(board: Board) -> impl IntoView {
         .into_iter()
         .map(|stage| {
             let id = stage.id;
-            let over = move || state.drag.with(|d| d.as_ref().is_some_and(|d| d.active && d.over == Some(id)));
+            let over = move || {
+                state
+                    .drag
+                    .with(|d| d.as_ref().is_some_and(|d| d.active && d.over == Some(id)))
+            };
             view! {
                 <div
                     class=format!("dropzone dropzone-{}", stage.kind.key())
@@ -506,7 +509,11 @@ fn Column(
         state.pipeline.with_value(|p| sort_cards(p, id, &mut v));
         v
     });
-    let hovered = move || state.drag.with(|d| d.as_ref().is_some_and(|d| d.active && d.over == Some(id)));
+    let hovered = move || {
+        state
+            .drag
+            .with(|d| d.as_ref().is_some_and(|d| d.active && d.over == Some(id)))
+    };
     let stage_for_preview = stage.clone();
     let verdict = Memo::new(move |_| {
         state.drag.with(|d| match d {
@@ -520,7 +527,11 @@ fn Column(
             _ => "No entry rules".to_string(),
         }
     } else {
-        let needs: Vec<_> = stage.entry_criteria.iter().map(|c| c.requirement()).collect();
+        let needs: Vec<_> = stage
+            .entry_criteria
+            .iter()
+            .map(|c| c.requirement())
+            .collect();
         format!("Needs {}", needs.join(", "))
     };
 
@@ -597,7 +608,11 @@ fn totals_label(totals: &[Money]) -> String {
     if totals.is_empty() {
         "–".into()
     } else {
-        totals.iter().map(Money::compact).collect::<Vec<_>>().join(" + ")
+        totals
+            .iter()
+            .map(Money::compact)
+            .collect::<Vec<_>>()
+            .join(" + ")
     }
 }
 
@@ -707,7 +722,10 @@ fn stage_under(x: f64, y: f64) -> Option<StageId> {
     {
         let el = document().element_from_point(x as f32, y as f32)?;
         let col = el.closest("[data-stage-id]").ok()??;
-        col.get_attribute("data-stage-id")?.parse().ok().map(StageId)
+        col.get_attribute("data-stage-id")?
+            .parse()
+            .ok()
+            .map(StageId)
     }
     #[cfg(not(feature = "hydrate"))]
     {

@@ -4,17 +4,16 @@
 
 use super::store::{events, leads, org, Tx};
 use super::AppState;
-use crate::api::LiveEvent;
+use crate::api::{LiveEvent, LIVE_KINDS};
 use crate::domain::board::BoardColumn;
-use crate::domain::{apply_move, Board, ColumnSummary, Lead, LeadId, MoveRequest, StageId, Timestamp};
+use crate::domain::{
+    apply_move, Board, ColumnSummary, Lead, LeadId, MoveRequest, StageId, Timestamp,
+};
 use crate::error::AppError;
 use serde_json::json;
 
 /// Cards loaded per column on first render.
 pub const PAGE_SIZE: i64 = 50;
-
-/// Event kinds the live feed carries.
-pub const LIVE_KINDS: [&str; 1] = ["lead.moved"];
 
 /// The wall-clock time.
 pub fn now() -> Timestamp {
@@ -35,7 +34,11 @@ fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
 
 /// The board: every stage with its SQL-computed count and value, and the first page of cards.
 pub async fn board(state: &AppState) -> Result<Board, AppError> {
-    let mut conn = state.store.read().await.map_err(internal("board: acquire"))?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("board: acquire"))?;
     // Read before the cards: a change committed in between is then both in the cards and
     // replayed to the live feed, which is harmless (versions dedupe), never in neither.
     let last_event_id = events::last_id(&mut conn)
@@ -70,7 +73,11 @@ pub async fn board(state: &AppState) -> Result<Board, AppError> {
 
 /// One lead.
 pub async fn lead(state: &AppState, id: LeadId) -> Result<Lead, AppError> {
-    let mut conn = state.store.read().await.map_err(internal("lead: acquire"))?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("lead: acquire"))?;
     leads::lead(&mut conn, id)
         .await
         .map_err(internal("lead: select"))?
@@ -82,7 +89,11 @@ pub async fn lead(state: &AppState, id: LeadId) -> Result<Lead, AppError> {
 /// Order matters: the version is checked before the rules so that a client working from a stale
 /// card learns that the lead changed (409 with the current lead) rather than a rule verdict
 /// about a lead that no longer looks like its card.
-pub async fn move_lead(state: &AppState, id: LeadId, request: MoveRequest) -> Result<Lead, AppError> {
+pub async fn move_lead(
+    state: &AppState,
+    id: LeadId,
+    request: MoveRequest,
+) -> Result<Lead, AppError> {
     let at = now();
     let mut tx: Tx = state.store.begin().await.map_err(internal("move: begin"))?;
     let current = leads::lead(&mut tx, id)
@@ -92,7 +103,9 @@ pub async fn move_lead(state: &AppState, id: LeadId, request: MoveRequest) -> Re
     if current.version != request.version {
         return Err(conflict(current));
     }
-    let pipeline = org::pipeline(&mut tx).await.map_err(internal("move: stages"))?;
+    let pipeline = org::pipeline(&mut tx)
+        .await
+        .map_err(internal("move: stages"))?;
     let moved = apply_move(&pipeline, &current, &request, at)?;
     if !leads::write_move(&mut tx, &moved, current.version)
         .await
@@ -152,7 +165,11 @@ fn conflict(current: Lead) -> AppError {
 /// Live events committed after `last_id`, oldest first, each carrying the lead as it stands now
 /// (clients apply a lead only when its version is newer than theirs, so replays are harmless).
 pub async fn replay_since(state: &AppState, last_id: i64) -> Result<Vec<LiveEvent>, AppError> {
-    let mut conn = state.store.read().await.map_err(internal("replay: acquire"))?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("replay: acquire"))?;
     let rows = events::after(&mut conn, last_id, &LIVE_KINDS, 1000)
         .await
         .map_err(internal("replay: events"))?;

@@ -41,7 +41,10 @@ async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> 
     // Valid.
     let (status, body) = send(
         &db,
-        post_json(&uri, &json!({"to_stage": contacted, "version": lead.version}).to_string()),
+        post_json(
+            &uri,
+            &json!({"to_stage": contacted, "version": lead.version}).to_string(),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -52,7 +55,10 @@ async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> 
     // Rejected by a rule: 422 naming the field, nothing changes.
     let (status, body) = send(
         &db,
-        post_json(&uri, &json!({"to_stage": lost, "version": moved.version}).to_string()),
+        post_json(
+            &uri,
+            &json!({"to_stage": lost, "version": moved.version}).to_string(),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -65,7 +71,10 @@ async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> 
     // Stale version: 409 with the current lead.
     let (status, body) = send(
         &db,
-        post_json(&uri, &json!({"to_stage": new, "version": lead.version}).to_string()),
+        post_json(
+            &uri,
+            &json!({"to_stage": new, "version": lead.version}).to_string(),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
@@ -102,15 +111,26 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
     let v = lead.version;
 
     let cases: Vec<(Request<Body>, StatusCode, &str)> = vec![
-        (post_json(&uri, "{"), StatusCode::UNPROCESSABLE_ENTITY, "body"),
-        (post_json(&uri, "[]"), StatusCode::UNPROCESSABLE_ENTITY, "body"),
+        (
+            post_json(&uri, "{"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+        ),
+        (
+            post_json(&uri, "[]"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+        ),
         (
             post_json(&uri, &json!({"to_stage": contacted}).to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
             "version",
         ),
         (
-            post_json(&uri, &json!({"to_stage": "contacted", "version": v}).to_string()),
+            post_json(
+                &uri,
+                &json!({"to_stage": "contacted", "version": v}).to_string(),
+            ),
             StatusCode::UNPROCESSABLE_ENTITY,
             "to_stage",
         ),
@@ -120,25 +140,36 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
             "to_stage",
         ),
         (
-            post_json(&uri, &json!({"to_stage": contacted, "version": v, "colour": "red"}).to_string()),
+            post_json(
+                &uri,
+                &json!({"to_stage": contacted, "version": v, "colour": "red"}).to_string(),
+            ),
             StatusCode::UNPROCESSABLE_ENTITY,
             "colour",
         ),
         (
-            post_json(&uri, &json!({"to_stage": contacted, "version": v, "close_reason": "meh"}).to_string()),
+            post_json(
+                &uri,
+                &json!({"to_stage": contacted, "version": v, "close_reason": "meh"}).to_string(),
+            ),
             StatusCode::UNPROCESSABLE_ENTITY,
             "close_reason",
         ),
         (
             Request::post(&uri)
                 .header(header::CONTENT_TYPE, "text/plain")
-                .body(Body::from(json!({"to_stage": contacted, "version": v}).to_string()))
+                .body(Body::from(
+                    json!({"to_stage": contacted, "version": v}).to_string(),
+                ))
                 .unwrap(),
             StatusCode::UNPROCESSABLE_ENTITY,
             "body",
         ),
         (
-            post_json("/api/v1/leads/abc/move", &json!({"to_stage": contacted, "version": v}).to_string()),
+            post_json(
+                "/api/v1/leads/abc/move",
+                &json!({"to_stage": contacted, "version": v}).to_string(),
+            ),
             StatusCode::UNPROCESSABLE_ENTITY,
             "id",
         ),
@@ -150,14 +181,23 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
         let err = json_of(&body);
         assert_eq!(err["error"]["code"], "validation", "{label}: {body}");
         assert!(
-            err["error"]["fields"][0]["field"].as_str().unwrap_or("").contains(want_field)
-                || err["error"]["message"].as_str().unwrap_or("").contains(want_field),
+            err["error"]["fields"][0]["field"]
+                .as_str()
+                .unwrap_or("")
+                .contains(want_field)
+                || err["error"]["message"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains(want_field),
             "{label}: expected the error to name {want_field}: {body}"
         );
     }
 
     // A huge body is refused before it is parsed.
-    let big = format!("{{\"to_stage\": 2, \"version\": 1, \"close_note\": \"{}\"}}", "x".repeat(100_000));
+    let big = format!(
+        "{{\"to_stage\": 2, \"version\": 1, \"close_note\": \"{}\"}}",
+        "x".repeat(100_000)
+    );
     let (status, body) = send(&db, post_json(&uri, &big)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(json_of(&body)["error"]["fields"][0]["field"], "body");
@@ -165,14 +205,21 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
     // Unknown lead: 404 in the error shape.
     let (status, body) = send(
         &db,
-        post_json("/api/v1/leads/987654/move", &json!({"to_stage": contacted, "version": 1}).to_string()),
+        post_json(
+            "/api/v1/leads/987654/move",
+            &json!({"to_stage": contacted, "version": 1}).to_string(),
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json_of(&body)["error"]["code"], "not_found");
 
     // Unknown endpoint under the API: 404 JSON, not an HTML page.
-    let (status, body) = send(&db, Request::get("/api/v1/nope").body(Body::empty()).unwrap()).await;
+    let (status, body) = send(
+        &db,
+        Request::get("/api/v1/nope").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json_of(&body)["error"]["code"], "not_found");
 
@@ -186,13 +233,30 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
     let db = db.with_demo(150).await;
     let (status, html) = send(&db, Request::get("/board").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    for stage in ["New", "Contacted", "Qualified", "Quoted", "Negotiating", "Won", "Lost"] {
-        assert!(html.contains(&format!(">{stage}</h2>")), "column {stage} missing");
+    for stage in [
+        "New",
+        "Contacted",
+        "Qualified",
+        "Quoted",
+        "Negotiating",
+        "Won",
+        "Lost",
+    ] {
+        assert!(
+            html.contains(&format!(">{stage}</h2>")),
+            "column {stage} missing"
+        );
     }
     let board = app::ssr::service::board(&db.state()).await.unwrap();
     let first = &board.columns[0].cards[0];
-    assert!(html.contains(&format!("data-lead-id=\"{}\"", first.id)), "first card rendered");
-    assert!(html.contains("/pkg/closeloop.js"), "hydration script linked");
+    assert!(
+        html.contains(&format!("data-lead-id=\"{}\"", first.id)),
+        "first card rendered"
+    );
+    assert!(
+        html.contains("/pkg/closeloop.js"),
+        "hydration script linked"
+    );
     assert_eq!(
         html.matches("data-lead-id=").count(),
         board.columns.iter().map(|c| c.cards.len()).sum::<usize>(),
@@ -200,7 +264,11 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
     );
 
     // The JSON board agrees with the page.
-    let (status, body) = send(&db, Request::get("/api/v1/board").body(Body::empty()).unwrap()).await;
+    let (status, body) = send(
+        &db,
+        Request::get("/api/v1/board").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     let api: app::domain::Board = serde_json::from_str(&body).unwrap();
     assert_eq!(api.columns.len(), 7);
@@ -209,7 +277,11 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
         150
     );
 
-    let (status, _) = send(&db, Request::get("/no-such-page").body(Body::empty()).unwrap()).await;
+    let (status, _) = send(
+        &db,
+        Request::get("/no-such-page").body(Body::empty()).unwrap(),
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     db
 }
@@ -226,9 +298,13 @@ async fn the_server_function_moves_through_the_same_service(db: TestDb) -> TestD
                 && l.value.is_none()
         })
         .await;
-    let body = json!({"lead_id": lead.id, "request": {"to_stage": qualified, "version": lead.version}});
+    let body =
+        json!({"lead_id": lead.id, "request": {"to_stage": qualified, "version": lead.version}});
     let (status, text) = send(&db, post_json("/api/fn/move_lead", &body.to_string())).await;
-    assert!(!status.is_success(), "a lead without a value cannot be qualified");
+    assert!(
+        !status.is_success(),
+        "a lead without a value cannot be qualified"
+    );
     let err: app::error::AppError = serde_json::from_str(&text).unwrap();
     assert_eq!(err.to_string(), "Qualified needs an estimated value");
     assert_eq!(db.lead(lead.id).await, lead);

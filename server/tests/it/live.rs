@@ -83,7 +83,9 @@ async fn a_reconnecting_client_is_replayed_what_it_missed(db: TestDb) -> TestDb 
     let new = p.by_key("new").unwrap().id;
     let contacted = p.by_key("contacted").unwrap().id;
     let lead = db.find(|l, _| l.stage_id == new).await;
-    let seen = events::last_id(&mut *db.store.read().await.unwrap()).await.unwrap();
+    let seen = events::last_id(&mut db.store.read().await.unwrap())
+        .await
+        .unwrap();
 
     // The move happens while the client is away.
     let moved = service::move_lead(
@@ -110,7 +112,10 @@ async fn a_reconnecting_client_is_replayed_what_it_missed(db: TestDb) -> TestDb 
         .unwrap();
     let mut body = resp.into_body();
     let frame = next_event(&mut body, "lead.moved").await;
-    assert!(frame.contains(&format!("\"version\":{}", moved.version)), "{frame}");
+    assert!(
+        frame.contains(&format!("\"version\":{}", moved.version)),
+        "{frame}"
+    );
     assert!(frame.contains(&format!("id: {}", seen + 1)), "{frame}");
     db
 }

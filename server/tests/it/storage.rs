@@ -27,7 +27,15 @@ async fn migrations_and_default_stages_give_the_designed_pipeline(db: TestDb) ->
     let names: Vec<_> = p.stages().iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
-        ["New", "Contacted", "Qualified", "Quoted", "Negotiating", "Won", "Lost"]
+        [
+            "New",
+            "Contacted",
+            "Qualified",
+            "Quoted",
+            "Negotiating",
+            "Won",
+            "Lost"
+        ]
     );
     let qualified = p.by_key("qualified").unwrap();
     assert_eq!(qualified.entry_criteria, vec![Criterion::Value]);
@@ -39,7 +47,9 @@ async fn migrations_and_default_stages_give_the_designed_pipeline(db: TestDb) ->
 both_backends!(the_demo_loads_once_with_everything_the_product_needs);
 async fn the_demo_loads_once_with_everything_the_product_needs(db: TestDb) -> TestDb {
     let db = db.with_demo(300).await;
-    let counts = org::counts(&mut *db.store.read().await.unwrap()).await.unwrap();
+    let counts = org::counts(&mut db.store.read().await.unwrap())
+        .await
+        .unwrap();
     assert_eq!(counts.teams, 3);
     assert_eq!(counts.users, 13);
     assert_eq!(counts.sources, 8);
@@ -47,20 +57,28 @@ async fn the_demo_loads_once_with_everything_the_product_needs(db: TestDb) -> Te
     assert!(counts.campaigns >= 8, "{counts:?}");
     assert!(counts.spend_entries > 20, "{counts:?}");
     assert!(counts.activities > 300, "{counts:?}");
-    assert!(counts.events > counts.leads + counts.activities, "{counts:?}");
+    assert!(
+        counts.events > counts.leads + counts.activities,
+        "{counts:?}"
+    );
 
     let all = db.all_leads().await;
     let p = db.pipeline().await;
     let kind = |l: &app::domain::Lead| p.get(l.stage_id).unwrap().kind;
     assert!(all.iter().any(|l| kind(l) == StageKind::Won));
-    assert!(all.iter().all(|l| kind(l) != StageKind::Lost || l.close_reason.is_some()));
+    assert!(all
+        .iter()
+        .all(|l| kind(l) != StageKind::Lost || l.close_reason.is_some()));
     let overdue = all
         .iter()
         .filter(|l| l.next_step.as_ref().is_some_and(|s| s.due_at < ANCHOR))
         .count();
     assert!(overdue > 0, "some next steps are overdue");
     let channels: std::collections::HashSet<_> = all.iter().map(|l| l.channel).collect();
-    assert!(channels.len() >= 7, "leads come from every channel: {channels:?}");
+    assert!(
+        channels.len() >= 7,
+        "leads come from every channel: {channels:?}"
+    );
 
     // Loading again changes nothing.
     let again = seed::load_demo(
@@ -75,7 +93,9 @@ async fn the_demo_loads_once_with_everything_the_product_needs(db: TestDb) -> Te
     .unwrap();
     assert_eq!(again, None);
     assert_eq!(
-        org::counts(&mut *db.store.read().await.unwrap()).await.unwrap(),
+        org::counts(&mut db.store.read().await.unwrap())
+            .await
+            .unwrap(),
         counts
     );
     db
@@ -88,13 +108,23 @@ async fn column_summaries_count_and_sum_every_lead_of_a_stage(db: TestDb) -> Tes
     let board = service::board(&db.state()).await.unwrap();
     let mut total = 0;
     for col in &board.columns {
-        let in_stage: Vec<_> = all.iter().filter(|l| l.stage_id == col.summary.stage_id).collect();
+        let in_stage: Vec<_> = all
+            .iter()
+            .filter(|l| l.stage_id == col.summary.stage_id)
+            .collect();
         assert_eq!(col.summary.count, in_stage.len() as i64);
-        let sum: i64 = in_stage.iter().filter_map(|l| l.value).map(|v| v.cents).sum();
+        let sum: i64 = in_stage
+            .iter()
+            .filter_map(|l| l.value)
+            .map(|v| v.cents)
+            .sum();
         let shown: i64 = col.summary.totals.iter().map(|m| m.cents).sum();
         assert_eq!(shown, sum, "stage {}", col.summary.stage_id);
         assert!(col.cards.len() as i64 <= board.page_size);
-        assert_eq!(col.cards.len() as i64, col.summary.count.min(board.page_size));
+        assert_eq!(
+            col.cards.len() as i64,
+            col.summary.count.min(board.page_size)
+        );
         total += col.summary.count;
     }
     assert_eq!(total, 400);
@@ -109,7 +139,12 @@ async fn cards_come_in_the_order_the_domain_defines(db: TestDb) -> TestDb {
         let mut sorted = col.cards.clone();
         sort_cards(&board.pipeline, col.summary.stage_id, &mut sorted);
         let ids = |v: &[app::domain::Lead]| v.iter().map(|l| l.id).collect::<Vec<_>>();
-        assert_eq!(ids(&col.cards), ids(&sorted), "stage {}", col.summary.stage_id);
+        assert_eq!(
+            ids(&col.cards),
+            ids(&sorted),
+            "stage {}",
+            col.summary.stage_id
+        );
     }
     db
 }
@@ -135,7 +170,7 @@ async fn a_move_is_stored_with_its_event(db: TestDb) -> TestDb {
     let stored = db.lead(lead.id).await;
     assert_eq!(stored, moved, "what the service returns is what was stored");
 
-    let log = events::for_lead(&mut *db.store.read().await.unwrap(), lead.id)
+    let log = events::for_lead(&mut db.store.read().await.unwrap(), lead.id)
         .await
         .unwrap();
     let last = log.last().unwrap();
@@ -145,7 +180,9 @@ async fn a_move_is_stored_with_its_event(db: TestDb) -> TestDb {
     assert_eq!(payload["after"]["stage_id"], qualified.0);
     assert_eq!(payload["after"]["version"], moved.version);
 
-    let published = live.try_recv().expect("the move was published after commit");
+    let published = live
+        .try_recv()
+        .expect("the move was published after commit");
     assert_eq!(published.id, last.id);
     assert_eq!(published.from_stage, Some(contacted));
     assert_eq!(published.lead, moved);
@@ -216,7 +253,10 @@ async fn a_rejected_move_changes_nothing_and_logs_nothing(db: TestDb) -> TestDb 
     let mut ok = req(lost, lead.version);
     ok.close_reason = Some(CloseReason::NoBudget);
     let closed = service::move_lead(&state, lead.id, ok).await.unwrap();
-    assert_eq!(db.lead(lead.id).await.close_reason, Some(CloseReason::NoBudget));
+    assert_eq!(
+        db.lead(lead.id).await.close_reason,
+        Some(CloseReason::NoBudget)
+    );
     assert!(closed.closed_at.is_some());
     db
 }
@@ -277,7 +317,9 @@ async fn replay_returns_moves_after_a_position_with_the_current_lead(db: TestDb)
     let new = p.by_key("new").unwrap().id;
     let contacted = p.by_key("contacted").unwrap().id;
     let state = db.state();
-    let start = events::last_id(&mut *db.store.read().await.unwrap()).await.unwrap();
+    let start = events::last_id(&mut db.store.read().await.unwrap())
+        .await
+        .unwrap();
     let lead = db.find(|l, _| l.stage_id == new).await;
     let first = service::move_lead(&state, lead.id, req(contacted, lead.version))
         .await
@@ -309,7 +351,7 @@ async fn corrupt_rows_are_reported_not_panicked_on(db: TestDb) -> TestDb {
         .execute(&mut *db.store.read().await.unwrap())
         .await
         .unwrap();
-    let read = leads::lead(&mut *db.store.read().await.unwrap(), lead.id).await;
+    let read = leads::lead(&mut db.store.read().await.unwrap(), lead.id).await;
     assert!(read.is_err());
     let err = service::lead(&db.state(), lead.id).await.unwrap_err();
     assert!(matches!(err, AppError::Internal { .. }));

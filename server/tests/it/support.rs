@@ -35,7 +35,9 @@ impl TestDb {
             Kind::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite:{}", dir.path().join("test.db").display());
-                let store = Store::connect(&StoreOptions::new(url)).await.expect("open sqlite");
+                let store = Store::connect(&StoreOptions::new(url))
+                    .await
+                    .expect("open sqlite");
                 store.migrate().await.expect("migrate sqlite");
                 TestDb {
                     store,
@@ -52,9 +54,9 @@ impl TestDb {
                     std::process::id(),
                     COUNTER.fetch_add(1, Ordering::SeqCst)
                 );
-                let mut admin = PgConnection::connect(&admin_url)
-                    .await
-                    .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at CLOSELOOP_TEST_PG_URL: {e}"));
+                let mut admin = PgConnection::connect(&admin_url).await.unwrap_or_else(|e| {
+                    panic!("cannot reach PostgreSQL at CLOSELOOP_TEST_PG_URL: {e}")
+                });
                 admin
                     .execute(format!("DROP DATABASE IF EXISTS {name}").as_str())
                     .await
@@ -65,7 +67,9 @@ impl TestDb {
                     .expect("create test db");
                 admin.close().await.ok();
                 let url = replace_db_name(&admin_url, &name);
-                let store = Store::connect(&StoreOptions::new(url)).await.expect("open postgres");
+                let store = Store::connect(&StoreOptions::new(url))
+                    .await
+                    .expect("open postgres");
                 store.migrate().await.expect("migrate postgres");
                 TestDb {
                     store,
@@ -107,16 +111,21 @@ impl TestDb {
     pub fn state(&self) -> AppState {
         server::state(
             self.store.clone(),
-            server::leptos_options(std::path::Path::new("target/site"), ([127, 0, 0, 1], 0).into()),
+            server::leptos_options(
+                std::path::Path::new("target/site"),
+                ([127, 0, 0, 1], 0).into(),
+            ),
         )
     }
 
     pub async fn pipeline(&self) -> Pipeline {
-        org::pipeline(&mut *self.store.read().await.unwrap()).await.unwrap()
+        org::pipeline(&mut self.store.read().await.unwrap())
+            .await
+            .unwrap()
     }
 
     pub async fn lead(&self, id: LeadId) -> Lead {
-        leads::lead(&mut *self.store.read().await.unwrap(), id)
+        leads::lead(&mut self.store.read().await.unwrap(), id)
             .await
             .unwrap()
             .expect("lead exists")

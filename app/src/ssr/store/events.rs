@@ -64,7 +64,10 @@ pub async fn after(
 }
 
 /// Events about one lead, oldest first.
-pub async fn for_lead(conn: &mut AnyConnection, lead: LeadId) -> Result<Vec<EventRow>, sqlx::Error> {
+pub async fn for_lead(
+    conn: &mut AnyConnection,
+    lead: LeadId,
+) -> Result<Vec<EventRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, at, actor_id, kind, lead_id, payload FROM events
          WHERE lead_id = $1 ORDER BY id",

@@ -138,7 +138,7 @@ pub async fn column_summaries(conn: &mut AnyConnection) -> Result<Vec<ColumnSumm
         }
     }
     for c in &mut out {
-        c.totals.sort_by(|a, b| b.cents.cmp(&a.cents));
+        c.totals.sort_by_key(|m| std::cmp::Reverse(m.cents));
     }
     Ok(out)
 }
@@ -243,7 +243,10 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
     .bind(l.campaign_id)
     .bind(l.product_interest.as_deref())
     .bind(l.value.map(|v| v.cents))
-    .bind(l.value.map_or_else(|| "USD".to_string(), |v| v.currency.code().to_string()))
+    .bind(
+        l.value
+            .map_or_else(|| "USD".to_string(), |v| v.currency.code().to_string()),
+    )
     .bind(l.owner_id)
     .bind(l.stage_id.0)
     .bind(step.map(|s| s.kind.key()))

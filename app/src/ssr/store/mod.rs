@@ -42,7 +42,9 @@ impl FromStr for SqliteSync {
         match s.to_ascii_lowercase().as_str() {
             "full" => Ok(SqliteSync::Full),
             "normal" => Ok(SqliteSync::Normal),
-            other => Err(format!("unknown SQLite sync mode {other:?}; use full or normal")),
+            other => Err(format!(
+                "unknown SQLite sync mode {other:?}; use full or normal"
+            )),
         }
     }
 }
@@ -200,11 +202,17 @@ mod tests {
 
     #[test]
     fn sqlite_urls_get_create_mode_once() {
-        assert_eq!(sqlite_url_with_create("sqlite:a.db"), "sqlite:a.db?mode=rwc");
+        assert_eq!(
+            sqlite_url_with_create("sqlite:a.db"),
+            "sqlite:a.db?mode=rwc"
+        );
         assert_eq!(
             sqlite_url_with_create("sqlite:a.db?cache=shared"),
             "sqlite:a.db?cache=shared&mode=rwc"
         );
-        assert_eq!(sqlite_url_with_create("sqlite:a.db?mode=ro"), "sqlite:a.db?mode=ro");
+        assert_eq!(
+            sqlite_url_with_create("sqlite:a.db?mode=ro"),
+            "sqlite:a.db?mode=ro"
+        );
     }
 }

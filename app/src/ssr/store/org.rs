@@ -1,7 +1,9 @@
 //! Organisation data: stages, teams, users, sources, campaigns, spend and activities.
 
 use super::decode_key;
-use crate::domain::{Channel, Criterion, LeadId, Money, Pipeline, Stage, StageId, StageKind, Timestamp};
+use crate::domain::{
+    Channel, Criterion, LeadId, Money, Pipeline, Stage, StageId, StageKind, Timestamp,
+};
 use sqlx::AnyConnection;
 
 /// The pipeline, stages in board order.
