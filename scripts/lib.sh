@@ -41,7 +41,10 @@ ensure_cargo_leptos() {
   if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
     say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes ~16 min on 2 cores, once)"
     # no_downloads: use the wasm-bindgen and wasm-opt installed here, never fetch binaries.
-    cargo +"$TOOLCHAIN" install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+    # Its own release profile asks for fat LTO in one codegen unit; plain release builds it
+    # ~3 min faster on 2 cores (23 instead of 26 min measured here) and it runs no differently.
+    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo +"$TOOLCHAIN" install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
   fi
 }
 
@@ -110,6 +113,22 @@ SQL
   for db in $stale; do
     as_root su postgres -c "psql -q -p $port -c 'DROP DATABASE IF EXISTS $db WITH (FORCE)'" >/dev/null
   done
+}
+
+# `cargo leptos build --release`, skipped when no input changed since the last successful build
+# (cargo-leptos itself always re-runs wasm-bindgen and the ~30 s wasm-opt pass).
+build_site() {
+  local stamp="$ROOT/target/.site-build-stamp"
+  local inputs=(app server frontend style public migrations Cargo.toml Cargo.lock rust-toolchain.toml)
+  if [ -f "$stamp" ] && [ -x "$ROOT/target/release/closeloop" ] && [ -f "$ROOT/target/site/pkg/closeloop.wasm" ] \
+    && [ -z "$(cd "$ROOT" && find "${inputs[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+    say "site is up to date"
+    return
+  fi
+  # Stamped with the time the build started, so an edit made during the build still counts.
+  touch "$stamp.next"
+  (cd "$ROOT" && cargo leptos build --release)
+  mv "$stamp.next" "$stamp"
 }
 
 # Times each step for the summary at the end.

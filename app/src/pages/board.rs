@@ -87,6 +87,11 @@ struct BoardState {
     /// Spoken by screen readers and shown as a toast.
     announcement: RwSignal<String>,
     drag: RwSignal<Option<Drag>>,
+    /// The card being dragged, once the press became a drag. Changes twice per drag, so
+    /// cards and columns depend on it (and on `over`) rather than on every pointer move.
+    dragged: Memo<Option<LeadId>>,
+    /// The stage under the pointer during a drag.
+    over: Memo<Option<StageId>>,
     closing: RwSignal<Option<Closing>>,
 }
 
@@ -94,6 +99,11 @@ impl BoardState {
     fn new(board: Board) -> Self {
         let cards = board.columns.iter().flat_map(|c| c.cards.clone()).collect();
         let summaries = board.columns.iter().map(|c| c.summary.clone()).collect();
+        let drag = RwSignal::new(None::<Drag>);
+        let dragged =
+            Memo::new(move |_| drag.with(|d| d.as_ref().filter(|d| d.active).map(|d| d.lead.id)));
+        let over =
+            Memo::new(move |_| drag.with(|d| d.as_ref().filter(|d| d.active).and_then(|d| d.over)));
         BoardState {
             pipeline: StoredValue::new(board.pipeline),
             now: board.now,
@@ -102,7 +112,9 @@ impl BoardState {
             errors: RwSignal::new(HashMap::new()),
             pending: RwSignal::new(Vec::new()),
             announcement: RwSignal::new(String::new()),
-            drag: RwSignal::new(None),
+            drag,
+            dragged,
+            over,
             closing: RwSignal::new(None),
         }
     }
@@ -444,16 +456,12 @@ fn BoardView(board: Board) -> impl IntoView {
         .collect_view();
 
     let closed: Vec<Stage> = stages_for_bar;
-    let dragging = move || state.drag.with(|d| d.as_ref().is_some_and(|d| d.active));
+    let dragging = move || state.dragged.with(Option::is_some);
     let dropzones = closed
         .into_iter()
         .map(|stage| {
             let id = stage.id;
-            let over = move || {
-                state
-                    .drag
-                    .with(|d| d.as_ref().is_some_and(|d| d.active && d.over == Some(id)))
-            };
+            let over = move || state.over.get() == Some(id);
             view! {
                 <div
                     class=format!("dropzone dropzone-{}", stage.kind.key())
@@ -509,16 +517,13 @@ fn Column(
         state.pipeline.with_value(|p| sort_cards(p, id, &mut v));
         v
     });
-    let hovered = move || {
-        state
-            .drag
-            .with(|d| d.as_ref().is_some_and(|d| d.active && d.over == Some(id)))
-    };
+    let hovered = move || state.over.get() == Some(id);
     let stage_for_preview = stage.clone();
     let verdict = Memo::new(move |_| {
-        state.drag.with(|d| match d {
-            Some(d) if d.active => state.preview(&d.lead, &stage_for_preview),
-            _ => None,
+        state.dragged.get()?;
+        state.drag.with_untracked(|d| {
+            d.as_ref()
+                .and_then(|d| state.preview(&d.lead, &stage_for_preview))
         })
     });
     let criteria_hint = if stage.entry_criteria.is_empty() {
@@ -570,15 +575,21 @@ fn Column(
                                 now=state.now
                                 error=Signal::derive(move || state.errors.with(|e| e.get(&lid).cloned()))
                                 pending=Signal::derive(move || state.pending.with(|p| p.contains(&lid)))
-                                dragging=Signal::derive(move || state.drag.with(|d| d.as_ref().is_some_and(|d| d.active && d.lead.id == lid)))
-                                drag_style=Signal::derive(move || state.drag.with(|d| match d {
-                                    Some(d) if d.active && d.lead.id == lid => format!(
-                                        "transform: translate({}px, {}px) rotate(1.5deg)",
-                                        d.at.0 - d.start.0 + d.scrolled,
-                                        d.at.1 - d.start.1
-                                    ),
-                                    _ => String::new(),
-                                }))
+                                dragging=Signal::derive(move || state.dragged.get() == Some(lid))
+                                drag_style=Signal::derive(move || {
+                                    // Only the dragged card reads the pointer position.
+                                    if state.dragged.get() != Some(lid) {
+                                        return String::new();
+                                    }
+                                    state.drag.with(|d| match d {
+                                        Some(d) => format!(
+                                            "transform: translate({}px, {}px) rotate(1.5deg)",
+                                            d.at.0 - d.start.0 + d.scrolled,
+                                            d.at.1 - d.start.1
+                                        ),
+                                        None => String::new(),
+                                    })
+                                })
                                 on_pointer_down=on_pointer_down
                                 on_key=on_key
                             />

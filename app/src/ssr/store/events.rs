@@ -1,7 +1,8 @@
 //! The append-only event log: written in the same transaction as the change it records.
 
 use crate::domain::{LeadId, Timestamp};
-use sqlx::{AnyConnection, FromRow};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 /// An event to append.
 #[derive(Clone, Debug)]
@@ -16,7 +17,7 @@ pub struct NewEvent<'a> {
 }
 
 /// A stored event.
-#[derive(Clone, Debug, FromRow)]
+#[derive(Clone, Debug)]
 pub struct EventRow {
     pub id: i64,
     pub at: i64,
@@ -24,6 +25,19 @@ pub struct EventRow {
     pub kind: String,
     pub lead_id: Option<i64>,
     pub payload: String,
+}
+
+impl FromRow<'_, AnyRow> for EventRow {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(EventRow {
+            id: r.try_get("id")?,
+            at: r.try_get("at")?,
+            actor_id: r.try_get("actor_id")?,
+            kind: r.try_get("kind")?,
+            lead_id: r.try_get("lead_id")?,
+            payload: r.try_get("payload")?,
+        })
+    }
 }
 
 /// Appends an event and returns its id (ids only ever grow).

@@ -5,10 +5,10 @@ use crate::domain::{
     Channel, CloseReason, ColumnSummary, Currency, Lead, LeadId, Money, NextStep, NextStepKind,
     StageId, StageKind, Timestamp, UserRef,
 };
-use sqlx::{AnyConnection, FromRow};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, FromRow, Row};
 
 /// A lead as selected by `SELECT_LEAD`: joined with its source, campaign and owner.
-#[derive(FromRow)]
 struct LeadRow {
     id: i64,
     version: i64,
@@ -35,6 +35,38 @@ struct LeadRow {
     closed_at: Option<i64>,
     close_reason: Option<String>,
     close_note: Option<String>,
+}
+
+impl FromRow<'_, AnyRow> for LeadRow {
+    fn from_row(r: &AnyRow) -> Result<Self, sqlx::Error> {
+        Ok(LeadRow {
+            id: r.try_get("id")?,
+            version: r.try_get("version")?,
+            contact_name: r.try_get("contact_name")?,
+            email: r.try_get("email")?,
+            phone: r.try_get("phone")?,
+            company: r.try_get("company")?,
+            channel: r.try_get("channel")?,
+            source_name: r.try_get("source_name")?,
+            campaign_name: r.try_get("campaign_name")?,
+            value_cents: r.try_get("value_cents")?,
+            currency: r.try_get("currency")?,
+            owner_id: r.try_get("owner_id")?,
+            owner_name: r.try_get("owner_name")?,
+            stage_id: r.try_get("stage_id")?,
+            next_step_kind: r.try_get("next_step_kind")?,
+            next_step_due_at: r.try_get("next_step_due_at")?,
+            next_step_note: r.try_get("next_step_note")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            first_touched_at: r.try_get("first_touched_at")?,
+            last_touched_at: r.try_get("last_touched_at")?,
+            stage_entered_at: r.try_get("stage_entered_at")?,
+            closed_at: r.try_get("closed_at")?,
+            close_reason: r.try_get("close_reason")?,
+            close_note: r.try_get("close_note")?,
+        })
+    }
 }
 
 impl TryFrom<LeadRow> for Lead {

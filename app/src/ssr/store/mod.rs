@@ -7,6 +7,7 @@
 
 pub mod events;
 pub mod leads;
+mod migrations;
 pub mod org;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -14,9 +15,6 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
-
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 /// A write transaction.
 pub type Tx = sqlx::Transaction<'static, Any>;
@@ -146,10 +144,11 @@ impl Store {
 
     /// Applies pending migrations for this backend.
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.writer).await,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.writer).await,
-        }
+        let steps = match self.backend {
+            Backend::Sqlite => migrations::SQLITE,
+            Backend::Postgres => migrations::POSTGRES,
+        };
+        migrations::migrator(steps).await?.run(&self.writer).await
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN

@@ -1,0 +1,93 @@
+//! The schema migrations, embedded in the binary: `migrations/sqlite` and `migrations/postgres`
+//! hold the same numbered steps, each in its database's dialect.
+//!
+//! Listed here by hand instead of with `sqlx::migrate!`: that macro pulls sqlx's compile-time
+//! drivers (and a second build of SQLite's C source) into every build for one `include_str!`.
+//! A test checks that the list matches the directories.
+
+use futures::future::BoxFuture;
+use sqlx::error::BoxDynError;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+/// (version, description, SQL)
+type Step = (i64, &'static str, &'static str);
+
+pub const SQLITE: &[Step] = &[(
+    1,
+    "core",
+    include_str!("../../../../migrations/sqlite/0001_core.sql"),
+)];
+
+pub const POSTGRES: &[Step] = &[(
+    1,
+    "core",
+    include_str!("../../../../migrations/postgres/0001_core.sql"),
+)];
+
+#[derive(Debug)]
+struct Embedded(&'static [Step]);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    fn resolve(self) -> BoxFuture<'s, Result<Vec<Migration>, BoxDynError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|(version, description, sql)| {
+                    Migration::new(
+                        *version,
+                        (*description).into(),
+                        MigrationType::Simple,
+                        (*sql).into(),
+                        false,
+                    )
+                })
+                .collect())
+        })
+    }
+}
+
+/// A migrator over one backend's steps.
+pub async fn migrator(steps: &'static [Step]) -> Result<Migrator, sqlx::migrate::MigrateError> {
+    Migrator::new(Embedded(steps)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &str) -> Vec<(i64, String)> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../migrations")
+            .join(dir);
+        let mut out: Vec<(i64, String)> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .map(|n| {
+                let (num, rest) = n.split_once('_').unwrap();
+                (
+                    num.parse().unwrap(),
+                    rest.trim_end_matches(".sql").to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    fn listed(steps: &[Step]) -> Vec<(i64, String)> {
+        steps.iter().map(|(v, d, _)| (*v, d.to_string())).collect()
+    }
+
+    #[test]
+    fn every_migration_file_is_embedded_in_order() {
+        assert_eq!(listed(SQLITE), files("sqlite"));
+        assert_eq!(listed(POSTGRES), files("postgres"));
+    }
+
+    #[test]
+    fn both_backends_have_the_same_steps() {
+        assert_eq!(listed(SQLITE), listed(POSTGRES));
+    }
+}
