@@ -17,9 +17,6 @@ pub fn LeadCard(
     /// A move of this card is waiting for the server.
     #[prop(into)]
     pending: Signal<bool>,
-    /// Inline transform while the card is dragged.
-    #[prop(into)]
-    drag_style: Signal<String>,
     #[prop(into)] dragging: Signal<bool>,
     on_pointer_down: Callback<(ev::PointerEvent, Lead)>,
     on_key: Callback<(ev::KeyboardEvent, Lead)>,
@@ -58,7 +55,6 @@ pub fn LeadCard(
             class:card-pending=move || pending.get()
             class:card-dragging=move || dragging.get()
             class:card-has-error=move || error.with(Option::is_some)
-            style=move || drag_style.get()
             tabindex="0"
             data-lead-id=id
             aria-label=label

@@ -63,8 +63,8 @@ struct Drag {
     at: (f64, f64),
     active: bool,
     over: Option<StageId>,
-    /// How far the board has auto-scrolled since the press; the card follows it.
-    scrolled: f64,
+    /// The pressed card's viewport box (left, top, width): the floating preview starts there.
+    origin: (f64, f64, f64),
 }
 
 /// A drop into a lost stage waiting for its close-out reason.
@@ -337,7 +337,6 @@ fn BoardView(board: Board) -> impl IntoView {
                 if dx != 0.0 {
                     state.drag.update(|d| {
                         if let Some(d) = d {
-                            d.scrolled += dx;
                             d.over = stage_under(d.at.0, d.at.1);
                         }
                     });
@@ -407,7 +406,7 @@ fn BoardView(board: Board) -> impl IntoView {
             at: start,
             active: false,
             over: None,
-            scrolled: 0.0,
+            origin: element_box(&e),
         }));
     });
 
@@ -479,6 +478,26 @@ fn BoardView(board: Board) -> impl IntoView {
             node_ref=board_ref>
             {columns}
         </div>
+        // The card under the pointer while dragging: fixed, so no column's scrolling clips it.
+        {move || state.dragged.get().and_then(|_| state.drag.get()).map(|d| {
+            let (left, top, width) = d.origin;
+            let style = format!(
+                "left: {left}px; top: {top}px; width: {width}px; transform: translate({}px, {}px) rotate(1.5deg)",
+                d.at.0 - d.start.0,
+                d.at.1 - d.start.1,
+            );
+            view! {
+                <div class="drag-preview" style=style aria-hidden="true">
+                    <div class="card-title">{d.lead.title().to_string()}</div>
+                    <div class="card-row">
+                        <span class="card-contact">{d.lead.contact_name.clone()}</span>
+                        <span class="card-value">
+                            {d.lead.value.map(|v| v.display()).unwrap_or_else(|| "No value".into())}
+                        </span>
+                    </div>
+                </div>
+            }
+        })}
         // Closed stages are always in reach while dragging, however far the board scrolls.
         <div class="dropbar" class:dropbar-visible=dragging aria-hidden="true">
             {dropzones}
@@ -576,20 +595,6 @@ fn Column(
                                 error=Signal::derive(move || state.errors.with(|e| e.get(&lid).cloned()))
                                 pending=Signal::derive(move || state.pending.with(|p| p.contains(&lid)))
                                 dragging=Signal::derive(move || state.dragged.get() == Some(lid))
-                                drag_style=Signal::derive(move || {
-                                    // Only the dragged card reads the pointer position.
-                                    if state.dragged.get() != Some(lid) {
-                                        return String::new();
-                                    }
-                                    state.drag.with(|d| match d {
-                                        Some(d) => format!(
-                                            "transform: translate({}px, {}px) rotate(1.5deg)",
-                                            d.at.0 - d.start.0 + d.scrolled,
-                                            d.at.1 - d.start.1
-                                        ),
-                                        None => String::new(),
-                                    })
-                                })
                                 on_pointer_down=on_pointer_down
                                 on_key=on_key
                             />
@@ -743,6 +748,22 @@ fn stage_under(x: f64, y: f64) -> Option<StageId> {
         let _ = (x, y);
         None
     }
+}
+
+/// The viewport box (left, top, width) of the element an event was attached to.
+fn element_box(e: &ev::PointerEvent) -> (f64, f64, f64) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(el) = e
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
+            let r = el.get_bounding_client_rect();
+            return (r.left(), r.top(), r.width());
+        }
+    }
+    (f64::from(e.client_x()), f64::from(e.client_y()), 240.0)
 }
 
 /// Scrolls the board when `x` is within reach of its left or right edge; returns the pixels
