@@ -30,7 +30,9 @@ apt_install() {
 
 ensure_toolchain() {
   command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
-  if ! rustup target list --installed --toolchain "$TOOLCHAIN" 2>/dev/null | grep -q wasm32-unknown-unknown; then
+  if ! rustup target list --installed --toolchain "$TOOLCHAIN" 2>/dev/null | grep -q wasm32-unknown-unknown \
+    || ! rustup component list --installed --toolchain "$TOOLCHAIN" 2>/dev/null | grep -q '^clippy' \
+    || ! rustup component list --installed --toolchain "$TOOLCHAIN" 2>/dev/null | grep -q '^rustfmt'; then
     say "installing Rust $TOOLCHAIN with the wasm32 target"
     rustup toolchain install "$TOOLCHAIN" --profile minimal \
       --component rustfmt --component clippy --target wasm32-unknown-unknown

@@ -31,10 +31,9 @@ fn json_of(body: &str) -> Value {
 both_backends!(the_move_endpoint_accepts_rejects_and_reports_conflicts);
 async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> TestDb {
     let db = db.with_demo(120).await;
-    let p = db.pipeline().await;
-    let new = p.by_key("new").unwrap().id;
-    let contacted = p.by_key("contacted").unwrap().id;
-    let lost = p.by_key("lost").unwrap().id;
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
+    let lost = db.stage("lost").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
     let uri = format!("/api/v1/leads/{}/move", lead.id);
 
@@ -102,9 +101,8 @@ async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> 
 both_backends!(bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing);
 async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: TestDb) -> TestDb {
     let db = db.with_demo(40).await;
-    let p = db.pipeline().await;
-    let new = p.by_key("new").unwrap().id;
-    let contacted = p.by_key("contacted").unwrap().id;
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
     let events_before = db.event_count().await;
     let uri = format!("/api/v1/leads/{}/move", lead.id);
@@ -289,8 +287,7 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
 both_backends!(the_server_function_moves_through_the_same_service);
 async fn the_server_function_moves_through_the_same_service(db: TestDb) -> TestDb {
     let db = db.with_demo(120).await;
-    let p = db.pipeline().await;
-    let qualified = p.by_key("qualified").unwrap().id;
+    let qualified = db.stage("qualified").await;
     let lead = db
         .find(|l, p| {
             p.get(l.stage_id).unwrap().kind == StageKind::Open

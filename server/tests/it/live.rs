@@ -2,8 +2,7 @@
 //! client is replayed what it missed.
 
 use crate::both_backends;
-use crate::support::TestDb;
-use app::domain::MoveRequest;
+use crate::support::{move_to, TestDb};
 use app::ssr::service;
 use app::ssr::store::events;
 use axum::body::Body;
@@ -37,9 +36,8 @@ both_backends!(a_committed_move_reaches_an_open_stream);
 async fn a_committed_move_reaches_an_open_stream(db: TestDb) -> TestDb {
     let db = db.with_demo(60).await;
     let state = db.state();
-    let p = db.pipeline().await;
-    let new = p.by_key("new").unwrap().id;
-    let contacted = p.by_key("contacted").unwrap().id;
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
 
     let resp = server::router(state.clone())
@@ -50,18 +48,9 @@ async fn a_committed_move_reaches_an_open_stream(db: TestDb) -> TestDb {
     assert_eq!(resp.headers()[header::CONTENT_TYPE], "text/event-stream");
     let mut body = resp.into_body();
 
-    let moved = service::move_lead(
-        &state,
-        lead.id,
-        MoveRequest {
-            to_stage: contacted,
-            version: lead.version,
-            close_reason: None,
-            close_note: None,
-        },
-    )
-    .await
-    .unwrap();
+    let moved = service::move_lead(&state, lead.id, move_to(contacted, lead.version))
+        .await
+        .unwrap();
 
     let frame = next_event(&mut body, "lead.moved").await;
     let data = frame
@@ -79,27 +68,17 @@ both_backends!(a_reconnecting_client_is_replayed_what_it_missed);
 async fn a_reconnecting_client_is_replayed_what_it_missed(db: TestDb) -> TestDb {
     let db = db.with_demo(60).await;
     let state = db.state();
-    let p = db.pipeline().await;
-    let new = p.by_key("new").unwrap().id;
-    let contacted = p.by_key("contacted").unwrap().id;
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
     let seen = events::last_id(&mut db.store.read().await.unwrap())
         .await
         .unwrap();
 
     // The move happens while the client is away.
-    let moved = service::move_lead(
-        &state,
-        lead.id,
-        MoveRequest {
-            to_stage: contacted,
-            version: lead.version,
-            close_reason: None,
-            close_note: None,
-        },
-    )
-    .await
-    .unwrap();
+    let moved = service::move_lead(&state, lead.id, move_to(contacted, lead.version))
+        .await
+        .unwrap();
 
     let resp = server::router(state.clone())
         .oneshot(

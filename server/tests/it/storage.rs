@@ -1,22 +1,13 @@
 //! The store and the service layer against a real database, identical on both backends.
 
 use crate::both_backends;
-use crate::support::{Kind, TestDb, ANCHOR};
+use crate::support::{move_to as req, Kind, TestDb, ANCHOR};
 use app::domain::board::sort_cards;
-use app::domain::{CloseReason, Criterion, LeadId, MoveRequest, StageId, StageKind};
+use app::domain::{CloseReason, Criterion, LeadId, StageId, StageKind};
 use app::error::AppError;
 use app::ssr::service;
 use app::ssr::store::{events, leads, org};
 use server::seed;
-
-fn req(to: StageId, version: i64) -> MoveRequest {
-    MoveRequest {
-        to_stage: to,
-        version,
-        close_reason: None,
-        close_note: None,
-    }
-}
 
 both_backends!(migrations_and_default_stages_give_the_designed_pipeline);
 async fn migrations_and_default_stages_give_the_designed_pipeline(db: TestDb) -> TestDb {
@@ -152,9 +143,8 @@ async fn cards_come_in_the_order_the_domain_defines(db: TestDb) -> TestDb {
 both_backends!(a_move_is_stored_with_its_event);
 async fn a_move_is_stored_with_its_event(db: TestDb) -> TestDb {
     let db = db.with_demo(120).await;
-    let p = db.pipeline().await;
-    let contacted = p.by_key("contacted").unwrap().id;
-    let qualified = p.by_key("qualified").unwrap().id;
+    let contacted = db.stage("contacted").await;
+    let qualified = db.stage("qualified").await;
     let lead = db
         .find(|l, _| l.stage_id == contacted && l.value.is_some())
         .await;
@@ -192,9 +182,8 @@ async fn a_move_is_stored_with_its_event(db: TestDb) -> TestDb {
 both_backends!(a_stale_version_is_a_conflict_with_the_current_lead);
 async fn a_stale_version_is_a_conflict_with_the_current_lead(db: TestDb) -> TestDb {
     let db = db.with_demo(120).await;
-    let p = db.pipeline().await;
-    let new = p.by_key("new").unwrap().id;
-    let contacted = p.by_key("contacted").unwrap().id;
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
     let before_events = db.event_count().await;
 
@@ -213,9 +202,8 @@ async fn a_stale_version_is_a_conflict_with_the_current_lead(db: TestDb) -> Test
 both_backends!(a_rejected_move_changes_nothing_and_logs_nothing);
 async fn a_rejected_move_changes_nothing_and_logs_nothing(db: TestDb) -> TestDb {
     let db = db.with_demo(150).await;
-    let p = db.pipeline().await;
-    let lost = p.by_key("lost").unwrap().id;
-    let qualified = p.by_key("qualified").unwrap().id;
+    let lost = db.stage("lost").await;
+    let qualified = db.stage("qualified").await;
     let open_kind = |l: &app::domain::Lead, p: &app::domain::Pipeline| {
         p.get(l.stage_id).unwrap().kind == StageKind::Open
     };
@@ -264,9 +252,8 @@ async fn a_rejected_move_changes_nothing_and_logs_nothing(db: TestDb) -> TestDb 
 both_backends!(concurrent_moves_of_one_lead_let_exactly_one_win);
 async fn concurrent_moves_of_one_lead_let_exactly_one_win(db: TestDb) -> TestDb {
     let db = db.with_demo(60).await;
-    let p = db.pipeline().await;
-    let new = p.by_key("new").unwrap().id;
-    let contacted = p.by_key("contacted").unwrap().id;
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
     let before_events = db.event_count().await;
     let state = db.state();
@@ -313,9 +300,8 @@ async fn the_event_log_is_append_only(db: TestDb) -> TestDb {
 both_backends!(replay_returns_moves_after_a_position_with_the_current_lead);
 async fn replay_returns_moves_after_a_position_with_the_current_lead(db: TestDb) -> TestDb {
     let db = db.with_demo(80).await;
-    let p = db.pipeline().await;
-    let new = p.by_key("new").unwrap().id;
-    let contacted = p.by_key("contacted").unwrap().id;
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
     let state = db.state();
     let start = events::last_id(&mut db.store.read().await.unwrap())
         .await

@@ -1,7 +1,7 @@
 //! Fresh databases per test (like `#[sqlx::test]`, for both backends), fixtures, and the
 //! `both_backends!` macro that turns one async test body into a SQLite and a PostgreSQL test.
 
-use app::domain::{Lead, LeadId, Pipeline, Timestamp};
+use app::domain::{Lead, LeadId, MoveRequest, Pipeline, StageId, Timestamp};
 use app::ssr::store::{leads, org, Store, StoreOptions};
 use app::ssr::AppState;
 use server::seed;
@@ -124,6 +124,15 @@ impl TestDb {
             .unwrap()
     }
 
+    /// The id of the stage with this key.
+    pub async fn stage(&self, key: &str) -> StageId {
+        self.pipeline()
+            .await
+            .by_key(key)
+            .unwrap_or_else(|| panic!("no stage {key}"))
+            .id
+    }
+
     pub async fn lead(&self, id: LeadId) -> Lead {
         leads::lead(&mut self.store.read().await.unwrap(), id)
             .await
@@ -160,6 +169,16 @@ impl TestDb {
             .await
             .unwrap();
         n
+    }
+}
+
+/// A move to `to` based on `version`, without a close-out.
+pub fn move_to(to: StageId, version: i64) -> MoveRequest {
+    MoveRequest {
+        to_stage: to,
+        version,
+        close_reason: None,
+        close_note: None,
     }
 }
 
