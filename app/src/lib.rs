@@ -18,12 +18,14 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Redirect, Route, Router, Routes},
+    components::{Route, Router, Routes},
     path,
 };
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -41,10 +43,33 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// Sends this page's Content-Security-Policy: scripts only from our origin or carrying this
+/// render's nonce (Leptos's hydration and streaming scripts), WebAssembly compilation allowed,
+/// styles only from our stylesheet, nothing may frame the page.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use axum::http::{header, HeaderValue};
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
+        return;
+    };
+    let nonce = leptos::nonce::use_nonce()
+        .map(|n| format!(" 'nonce-{n}'"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
 /// The application: header and routes.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::guard::provide_me();
     provide_context(components::live::LiveStateSignal(RwSignal::new(
         components::live::LiveState::Off,
     )));
@@ -57,8 +82,15 @@ pub fn App() -> impl IntoView {
             <components::header::Header/>
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/board"/> }/>
+                    <Route path=path!("/") view=pages::home::HomePage/>
+                    <Route path=path!("/signin") view=pages::signin::SignInPage/>
                     <Route path=path!("/board") view=pages::board::BoardPage/>
+                    <Route path=path!("/wall") view=pages::wall::WallPage/>
+                    <Route path=path!("/wall/:token") view=pages::wall::WallPage/>
+                    <Route path=path!("/admin/users") view=pages::admin_users::UsersPage/>
+                    <Route path=path!("/admin/teams") view=pages::admin_teams::TeamsPage/>
+                    <Route path=path!("/admin/wall-tokens") view=pages::access_keys::WallTokensPage/>
+                    <Route path=path!("/settings/intake-keys") view=pages::access_keys::IntakeKeysPage/>
                 </Routes>
             </main>
         </Router>

@@ -1,7 +1,8 @@
-// What a rep does on the board: drag a card on, see a forbidden move rolled back with the
-// reason, move by keyboard, close a lead out as lost, and watch a colleague's move arrive live.
+// What a manager does on the team board: drag a card on, see a forbidden move rolled back with
+// the reason, move by keyboard, close a lead out as lost, and watch a move arrive live.
 import { test, expect, type Page, type Locator } from "@playwright/test";
 import * as path from "node:path";
+import { signIn } from "./sign-in";
 
 const shots = path.resolve(__dirname, "../../docs/img");
 
@@ -19,8 +20,10 @@ async function count(col: Locator): Promise<number> {
   return Number(await col.locator(".column-count").innerText());
 }
 
-/** Opens the board and waits until it is hydrated and connected to the live feed. */
+/** Signs in as Morgan (manager of Enterprise East), opens the board and waits until it is
+ * hydrated and connected to the live feed. */
 async function openBoard(page: Page) {
+  await signIn(page, "morgan");
   await page.goto("/board");
   await expect(page.getByRole("heading", { name: "Pipeline" })).toBeVisible();
   await expect(page.locator(".live").getByText("Live", { exact: true })).toBeVisible();

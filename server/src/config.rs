@@ -23,6 +23,51 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Create an admin account (the first one, or another). The password is read from
+    /// CLOSELOOP_PASSWORD or, when that is unset, from standard input.
+    CreateAdmin(AccountArgs),
+    /// Set a new password for an account, unlock it and end all its sessions. The password is
+    /// read like create-admin's.
+    ResetPassword(ResetArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AccountArgs {
+    /// The admin's e-mail address (their sign-in name).
+    #[arg(long)]
+    pub email: String,
+    /// The admin's display name.
+    #[arg(long, default_value = "Administrator")]
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ResetArgs {
+    /// The account's e-mail address.
+    #[arg(long)]
+    pub email: String,
+}
+
+/// How the server sits on the network.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Behind a reverse proxy: trust its X-Forwarded-For (client address, for sign-in
+    /// throttling) and X-Forwarded-Proto (https, for Secure cookies). Leave off when clients
+    /// connect directly: they could forge those headers.
+    #[arg(long, env = "CLOSELOOP_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
+    /// Served over https (by this process's proxy): mark session cookies Secure and send HSTS.
+    #[arg(long, env = "CLOSELOOP_HTTPS", default_value_t = false)]
+    pub https: bool,
+
+    /// Sessions end after this many hours without a request.
+    #[arg(long, env = "CLOSELOOP_SESSION_IDLE_HOURS", default_value_t = 12)]
+    pub session_idle_hours: u64,
+
+    /// Sessions end this many days after sign-in, however active.
+    #[arg(long, env = "CLOSELOOP_SESSION_MAX_DAYS", default_value_t = 7)]
+    pub session_max_days: u64,
 }
 
 /// Where the data lives.
@@ -65,6 +110,22 @@ pub struct ServeArgs {
     /// Number of demo leads to generate with --demo.
     #[arg(long, env = "CLOSELOOP_DEMO_LEADS", default_value_t = 2000)]
     pub demo_leads: usize,
+
+    #[command(flatten)]
+    pub net: NetArgs,
+}
+
+impl NetArgs {
+    /// The authentication settings these flags describe.
+    pub fn auth_settings(&self) -> app::ssr::auth::AuthSettings {
+        app::ssr::auth::AuthSettings {
+            idle: std::time::Duration::from_secs(self.session_idle_hours.max(1) * 3600),
+            absolute: std::time::Duration::from_secs(self.session_max_days.max(1) * 86_400),
+            trust_proxy: self.trust_proxy,
+            https: self.https,
+            ..Default::default()
+        }
+    }
 }
 
 impl Cli {
@@ -112,6 +173,27 @@ mod tests {
             panic!("expected serve")
         };
         assert_eq!(s.addr.port(), 4000);
+    }
+
+    #[test]
+    fn create_admin_takes_an_email_and_a_name() {
+        let cli = Cli::try_parse_from([
+            "closeloop",
+            "create-admin",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops",
+        ])
+        .unwrap();
+        let (_, Command::CreateAdmin(a)) = cli.into_parts() else {
+            panic!("expected create-admin")
+        };
+        assert_eq!(
+            (a.email.as_str(), a.name.as_str()),
+            ("ops@example.com", "Ops")
+        );
+        assert!(Cli::try_parse_from(["closeloop", "reset-password"]).is_err());
     }
 
     #[test]

@@ -8,9 +8,11 @@
 
 pub mod config;
 pub mod rest;
+pub mod security;
 pub mod seed;
 pub mod sse;
 
+use app::ssr::auth::{Auth, AuthSettings};
 use app::ssr::{AppState, LiveHub, Store};
 use app::{shell, App};
 use axum::Router;
@@ -32,16 +34,18 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
 }
 
 /// The application state over an open store.
-pub fn state(store: Store, leptos_options: LeptosOptions) -> AppState {
+pub fn state(store: Store, leptos_options: LeptosOptions, auth: AuthSettings) -> AppState {
     AppState {
         leptos_options,
         store,
         hub: LiveHub::new(),
+        auth: std::sync::Arc::new(Auth::new(auth)),
     }
 }
 
 /// Every route: the REST API and live feed, server functions, server-rendered pages, and the
-/// built static files.
+/// built static files; all behind the security middleware (identity, CSRF, sign-in gate,
+/// security headers).
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
@@ -49,6 +53,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", rest::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::layer,
+        ))
         .layer(CompressionLayer::new())
         .with_state(state)
 }

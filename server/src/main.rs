@@ -29,6 +29,74 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(&db, args).await,
+        Command::CreateAdmin(args) => {
+            let state = cli_state(&db).await?;
+            let password = read_password()?;
+            let user = app::ssr::service::accounts::create_user(
+                &state,
+                None,
+                app::domain::account::NewUser {
+                    name: args.name,
+                    email: args.email,
+                    role: app::domain::Role::Admin,
+                    team_id: None,
+                    password,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            println!(
+                "Created admin {} <{}>; sign in at /signin.",
+                user.name, user.email
+            );
+            Ok(())
+        }
+        Command::ResetPassword(args) => {
+            let state = cli_state(&db).await?;
+            let password = read_password()?;
+            let user =
+                app::ssr::service::accounts::reset_password(&state, None, &args.email, password)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            println!(
+                "New password set for {} <{}>; the account is unlocked and its sessions ended.",
+                user.name, user.email
+            );
+            Ok(())
+        }
+    }
+}
+
+/// The state for a one-off CLI operation on a migrated database.
+async fn cli_state(db: &DbArgs) -> anyhow::Result<app::ssr::AppState> {
+    let store = open(db).await?;
+    store.migrate().await.context("migrate")?;
+    let options = server::leptos_options(
+        std::path::Path::new("target/site"),
+        ([127, 0, 0, 1], 0).into(),
+    );
+    Ok(server::state(store, options, Default::default()))
+}
+
+/// The new password: CLOSELOOP_PASSWORD, else the first line of standard input (so it never
+/// appears in the process list or shell history).
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("CLOSELOOP_PASSWORD") {
+        return Ok(p);
+    }
+    eprintln!("Password (at least 8 characters), then Enter:");
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("read password")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_string())
+}
+
+/// An error for the terminal, naming the offending field.
+fn describe(e: &app::error::AppError) -> String {
+    match e.fields().first() {
+        Some(f) => format!("{}: {}", f.field, f.message),
+        None => e.to_string(),
     }
 }
 
@@ -69,6 +137,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
                 ms = started.elapsed().as_millis() as u64,
                 "loaded the demo organisation"
             );
+            println!("{}", seed::demo_credentials());
         }
     }
     let counts = org::counts(&mut *store.read().await?).await?;
@@ -81,7 +150,12 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
             "no built site found; build it with `cargo leptos build --release`"
         );
     }
-    let app = server::router(server::state(store.clone(), options));
+    let app = server::router(server::state(
+        store.clone(),
+        options,
+        args.net.auth_settings(),
+    ))
+    .into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("bind {}", args.addr))?;

@@ -2,29 +2,90 @@
 //! call the service layer. Errors use the one wire shape of `app::error::AppError`.
 
 use crate::sse;
-use app::domain::{LeadId, MoveRequest};
+use app::domain::{Actor, LeadId, MoveRequest, Principal};
 use app::error::AppError;
+use app::ssr::auth::{self, Identity};
+use app::ssr::service::keys::IntakeLead;
+use app::ssr::store::accounts::KeyKind;
 use app::ssr::{service, AppState};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Path, Request, State};
-use axum::http::header;
-use axum::routing::{get, post};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::json;
 
 /// Largest JSON body accepted, in bytes.
 const MAX_BODY: usize = 64 * 1024;
 
+/// Every endpoint as (method, path, handler). The router is built from this table and the
+/// authorization matrix test reads it, so an endpoint cannot be added without the test
+/// noticing that its access rules are unwritten.
+pub fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
+    vec![
+        ("GET", "/health", get(health)),
+        ("POST", "/session", post(sign_in)),
+        ("DELETE", "/session", delete(sign_out)),
+        ("GET", "/me", get(me)),
+        ("GET", "/board", get(board)),
+        ("GET", "/leads/{id}", get(lead)),
+        ("POST", "/leads/{id}/move", post(move_lead)),
+        ("GET", "/events", get(sse::events)),
+        ("POST", "/intake/leads", post(intake_lead)),
+    ]
+}
+
 /// The API routes, to be nested under `/api/v1`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(health))
-        .route("/board", get(board))
-        .route("/leads/{id}", get(lead))
-        .route("/leads/{id}/move", post(move_lead))
-        .route("/events", get(sse::events))
-        .fallback(unknown_endpoint)
+    let mut router = Router::new();
+    for (_, path, handler) in endpoints() {
+        router = router.route(path, handler);
+    }
+    router.fallback(unknown_endpoint)
+}
+
+/// The signed-in user of a request, or 401.
+pub struct SignedIn(pub Actor);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let identity = parts.extensions.get::<Identity>();
+        auth::require(identity.and_then(|i| i.actor.as_ref()))
+            .cloned()
+            .map(SignedIn)
+    }
+}
+
+/// The principal behind an intake key in `Authorization: Bearer …`, or 401.
+pub struct IntakeKey(pub Principal);
+
+impl FromRequestParts<AppState> for IntakeKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let presented = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let principal = match presented {
+            Some(key) => auth::key_principal(state, KeyKind::Intake, key).await?,
+            None => None,
+        };
+        principal
+            .map(IntakeKey)
+            .ok_or_else(|| AppError::Unauthorized {
+                message: "Send a valid, unrevoked intake key as `Authorization: Bearer <key>`"
+                    .into(),
+            })
+    }
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -35,25 +96,85 @@ async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(json!({ "status": "ok", "database": backend }))
 }
 
-async fn board(State(state): State<AppState>) -> Result<Json<app::domain::Board>, AppError> {
-    service::board(&state).await.map(Json)
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignInBody {
+    email: String,
+    password: String,
+}
+
+/// `POST /session`: signs in and sets the session cookie.
+async fn sign_in(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<Identity>>,
+    ApiJson(body): ApiJson<SignInBody>,
+) -> Result<Response, AppError> {
+    let identity = identity.map(|i| i.0).unwrap_or_default();
+    let signed = auth::sign_in(&state, &body.email, &body.password, &identity.client).await?;
+    let cookie = auth::session_cookie(&signed.session, signed.max_age, identity.https);
+    let mut resp = Json(signed.actor).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+/// `DELETE /session`: ends the session server-side and clears the cookie.
+async fn sign_out(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    axum::Extension(identity): axum::Extension<Identity>,
+) -> Result<Response, AppError> {
+    if let Some(hash) = &identity.session_hash {
+        auth::sign_out(&state, &actor, hash).await?;
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&auth::clear_session_cookie(identity.https)) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+async fn me(SignedIn(actor): SignedIn) -> Json<Actor> {
+    Json(actor)
+}
+
+async fn board(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<Json<app::domain::Board>, AppError> {
+    service::board(&state, &actor).await.map(Json)
 }
 
 async fn lead(
     State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Json<app::domain::Lead>, AppError> {
-    service::lead(&state, parse_id(&id)?).await.map(Json)
+    service::lead(&state, &actor, parse_id(&id)?)
+        .await
+        .map(Json)
 }
 
 async fn move_lead(
     State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<MoveRequest>,
 ) -> Result<Json<app::domain::Lead>, AppError> {
-    service::move_lead(&state, parse_id(&id)?, request)
+    service::move_lead(&state, &actor, parse_id(&id)?, request)
         .await
         .map(Json)
+}
+
+/// `POST /intake/leads`: a web form or integration creates a lead with its source's key.
+async fn intake_lead(
+    State(state): State<AppState>,
+    IntakeKey(principal): IntakeKey,
+    ApiJson(body): ApiJson<IntakeLead>,
+) -> Result<Response, AppError> {
+    let id = service::keys::create_intake_lead(&state, &principal, body).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
 }
 
 async fn unknown_endpoint() -> AppError {

@@ -6,11 +6,13 @@
 //! are stable. Times are laid out relative to the anchor so the demo always looks current.
 
 use app::domain::time::{DAY_MS, HOUR_MS};
+use app::domain::UserId;
 use app::domain::{
     Channel, CloseReason, Criterion, Currency, LeadId, Money, NextStep, NextStepKind, StageId,
     StageKind, Timestamp,
 };
-use app::ssr::store::{events, leads, org, Store};
+use app::ssr::auth::password;
+use app::ssr::store::{accounts, events, leads, org, Store};
 use serde_json::json;
 
 /// What to generate.
@@ -199,6 +201,20 @@ const PEOPLE: [(&str, &str, &str, Option<usize>); 13] = [
     ("Alex Admin", "admin", "admin", None),
 ];
 
+/// The password of every demo account (printed on first start, given in the README).
+pub const DEMO_PASSWORD: &str = "closeloop-demo";
+
+/// Who to sign in as in the demo, for the terminal.
+pub fn demo_credentials() -> String {
+    let mut out = format!("Demo accounts (password for all: {DEMO_PASSWORD}):\n");
+    for (name, local, role, _) in PEOPLE {
+        out.push_str(&format!(
+            "  {role:<11} {local}@closeloop.example  ({name})\n"
+        ));
+    }
+    out
+}
+
 const TEAMS: [&str; 3] = ["Enterprise East", "Mid-Market West", "Inside Sales"];
 
 /// (name, channel, monthly spend in dollars, weight in lead volume)
@@ -272,7 +288,12 @@ pub async fn load_demo(
     for name in TEAMS {
         team_ids.push(org::insert_team(&mut tx, name, start).await?);
     }
-    let mut reps: Vec<(i64, String)> = Vec::new();
+    let mut reps: Vec<(i64, String, Option<i64>)> = Vec::new();
+    // One hash for every demo account: the demo password is public anyway, and this keeps
+    // demo loading fast (argon2id costs tens of milliseconds per hash by design).
+    let demo_hash = tokio::task::spawn_blocking(|| password::hash_blocking(DEMO_PASSWORD))
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("hashing the demo password: {e}")))?;
     for (name, local, role, team) in PEOPLE {
         let team_id = team.map(|t| team_ids[t]);
         let id = org::insert_user(
@@ -285,13 +306,14 @@ pub async fn load_demo(
         )
         .await?;
         summary.users += 1;
+        accounts::set_password(&mut tx, UserId(id), &demo_hash).await?;
         if role == "manager" {
             if let Some(t) = team_id {
                 org::set_team_manager(&mut tx, t, id).await?;
             }
         }
         if role == "rep" {
-            reps.push((id, name.to_string()));
+            reps.push((id, name.to_string(), team_id));
         }
     }
 
@@ -380,6 +402,8 @@ pub async fn load_demo(
         } else {
             Some(rng.pick(&reps).clone())
         };
+        // Unassigned leads wait in a team's queue for its manager to hand out.
+        let unowned_team = Some(team_ids[n % team_ids.len()]);
         let value_cents = {
             // Roughly log-uniform between $2k and $150k, rounded to $100.
             let dollars = (2_000.0 * (75.0f64).powf(rng.unit())) as i64;
@@ -485,6 +509,7 @@ pub async fn load_demo(
             product_interest: Some(rng.pick(&PRODUCTS).to_string()),
             value,
             owner_id: owner.as_ref().map(|o| o.0),
+            team_id: owner.as_ref().map_or(unowned_team, |o| o.2),
             stage_id: stage_ids[stage],
             next_step,
             created_at: created,

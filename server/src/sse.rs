@@ -4,8 +4,13 @@
 //! (`Last-Event-ID` on reconnect, `?after=` on first connect), then streams live events,
 //! skipping any the replay already sent. A subscriber that lags behind the hub is disconnected;
 //! its browser reconnects and replays from the log.
+//!
+//! Each subscriber receives only events about leads it may see (`access::view_lead`), checked
+//! per event against the actor as of connecting.
 
+use crate::rest::SignedIn;
 use app::api::LiveEvent;
+use app::domain::access;
 use app::error::AppError;
 use app::ssr::{service, AppState};
 use axum::extract::{Query, State};
@@ -26,6 +31,7 @@ pub struct EventsQuery {
 
 pub async fn events(
     State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
     headers: HeaderMap,
     Query(query): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
@@ -34,23 +40,28 @@ pub async fn events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<i64>().ok());
     let after = header_id.or(query.after);
+    // The feed carries lead changes: only people with a board may subscribe.
+    access::view_board(&actor)?;
 
     let live = state.hub.subscribe();
     let mut backlog: Vec<LiveEvent> = Vec::new();
     let mut resync = false;
+    // The newest event examined, visible to this subscriber or not: live events at or below it
+    // were either replayed or are not for this subscriber.
+    let mut last_sent = 0;
     if let Some(mut cursor) = after {
         loop {
-            let chunk = service::replay_since(&state, cursor).await?;
-            let Some(last) = chunk.last() else { break };
-            cursor = last.id;
+            let (chunk, examined) = service::replay_since(&state, &actor, cursor).await?;
+            let Some(last) = examined else { break };
+            cursor = last;
             backlog.extend(chunk);
             if backlog.len() >= MAX_REPLAY {
                 resync = true;
                 break;
             }
         }
+        last_sent = cursor;
     }
-    let last_sent = backlog.last().map(|e| e.id).or(after).unwrap_or(0);
 
     let head: Vec<Result<Event, Infallible>> = if resync {
         vec![Ok(Event::default().event("resync").data("{}"))]
@@ -62,7 +73,9 @@ pub async fn events(
         .take_while(|r| futures::future::ready(r.is_ok()))
         .filter_map(move |r| {
             futures::future::ready(match r {
-                Ok(e) if e.id > last_sent => Some(Ok(to_sse(&e))),
+                Ok(e) if e.id > last_sent && access::view_lead(&actor, &e.lead).is_ok() => {
+                    Some(Ok(to_sse(&e)))
+                }
                 _ => None,
             })
         });

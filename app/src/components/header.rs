@@ -1,24 +1,72 @@
-//! The top bar: product mark, navigation and the live-connection indicator.
+//! The top bar: product mark, the navigation the signed-in user's role has, the
+//! live-connection indicator and who is signed in (with sign-out).
 
+use super::guard::{hard_navigate, use_me};
 use super::live::LiveStatus;
+use crate::api::accounts::SignOut;
+use crate::domain::access;
+use crate::domain::{Actor, Principal};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 #[component]
 pub fn Header() -> impl IntoView {
+    let me = use_me().0;
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
-            <a class="brand" href="/board" aria-label="Closeloop home">
+            <a class="brand" href="/" aria-label="Closeloop home">
                 <span class="brand-mark" aria-hidden="true"></span>
                 <span class="brand-name">"Closeloop"</span>
             </a>
-            <nav class="topnav" aria-label="Main">
-                <A href="/board">"Board"</A>
-            </nav>
-            <div class="topbar-end">
-                <LiveStatus/>
-            </div>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    me.await.ok().flatten().map(|actor| view! { <Nav actor/> })
+                })}
+            </Suspense>
         </header>
     }
+}
+
+#[component]
+fn Nav(actor: Actor) -> impl IntoView {
+    let board = access::view_board(&actor).is_ok();
+    let admin = access::manage_accounts(&actor).is_ok();
+    let intake = access::manage_intake_keys(&actor).is_ok();
+    let wall = access::view_wall(&Principal::User(actor.clone())).is_ok();
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move || {
+        if sign_out.value().get().is_some() {
+            hard_navigate("/signin");
+        }
+    });
+    view! {
+        <nav class="topnav" aria-label="Main">
+            {board.then(|| view! { <A href="/board">"Board"</A> })}
+            {wall.then(|| view! { <A href="/wall">"Wall"</A> })}
+            {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> })}
+            {intake.then(|| view! { <A href="/settings/intake-keys">"Intake keys"</A> })}
+        </nav>
+        <div class="topbar-end">
+            {board.then(|| view! { <LiveStatus/> })}
+            <div class="whoami">
+                <span class="avatar avatar-me" aria-hidden="true">{initials(&actor.name)}</span>
+                <span class="whoami-text">
+                    <span class="whoami-name">{actor.name.clone()}</span>
+                    <span class="whoami-role">{actor.role.label()}</span>
+                </span>
+            </div>
+            <ActionForm action=sign_out attr:class="signout-form">
+                <button class="button button-quiet" type="submit">"Sign out"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
 }

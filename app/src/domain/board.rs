@@ -72,6 +72,9 @@ pub struct Board {
     /// The newest event id when the board was read: the live feed resumes after it, so no
     /// change committed between render and connect is missed.
     pub last_event_id: i64,
+    /// Who the board was read for: the UI asks `access::edit_lead` with it to decide which
+    /// cards can be dragged (the server decides again on every move).
+    pub viewer: super::access::Actor,
 }
 
 /// Where a lead's next step stands: shown as a chip with text and colour, never colour alone.

@@ -215,6 +215,8 @@ pub struct Lead {
     pub campaign_name: Option<String>,
     pub value: Option<Money>,
     pub owner: Option<UserRef>,
+    /// The team responsible for the lead (its owner's team when assigned).
+    pub team_id: Option<super::access::TeamId>,
     pub stage_id: StageId,
     pub next_step: Option<NextStep>,
     pub created_at: Timestamp,
@@ -256,6 +258,7 @@ pub(crate) mod tests {
                 id: 7,
                 name: "Dana Whitfield".into(),
             }),
+            team_id: Some(crate::domain::access::TeamId(1)),
             stage_id: StageId(1),
             next_step: Some(NextStep {
                 kind: NextStepKind::Call,

@@ -3,6 +3,8 @@
 //! No Leptos, no sqlx, no IO: the same code runs natively on the server (which enforces it)
 //! and in WASM in the browser (which previews it), and is unit-tested natively.
 
+pub mod access;
+pub mod account;
 pub mod board;
 pub mod lead;
 pub mod money;
@@ -10,6 +12,8 @@ pub mod moves;
 pub mod stage;
 pub mod time;
 
+pub use access::{Actor, LeadScope, Principal, Role, TeamId, UserId};
+pub use account::Email;
 pub use board::{Board, ColumnSummary, NextStepStatus};
 pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserRef};
 pub use money::{Currency, Money};

@@ -3,12 +3,14 @@
 //! that the server confirms or rolls back with its reason, and live updates from other people.
 
 use crate::api::{get_board, move_lead, LiveEvent};
+use crate::components::guard::RequireAccess;
 use crate::components::lead_card::LeadCard;
 use crate::components::live;
+use crate::domain::access;
 use crate::domain::board::sort_cards;
 use crate::domain::{
-    apply_move, Board, CloseReason, ColumnSummary, Lead, LeadId, Money, MoveRequest, Pipeline,
-    Stage, StageId, StageKind, Timestamp,
+    apply_move, Actor, Board, CloseReason, ColumnSummary, Lead, LeadId, Money, MoveRequest,
+    Pipeline, Stage, StageId, StageKind, Timestamp,
 };
 use crate::error::AppError;
 use leptos::ev;
@@ -22,9 +24,18 @@ const DRAG_THRESHOLD: f64 = 5.0;
 /// Route `/board`.
 #[component]
 pub fn BoardPage() -> impl IntoView {
-    let board = Resource::new(|| (), |_| get_board());
     view! {
         <Title text="Board"/>
+        <RequireAccess check=|actor| access::view_board(actor).map(|_| ())>
+            <BoardLoader/>
+        </RequireAccess>
+    }
+}
+
+#[component]
+fn BoardLoader() -> impl IntoView {
+    let board = Resource::new(|| (), |_| get_board());
+    view! {
         <section class="page board-page" aria-labelledby="board-title">
             <div class="page-head">
                 <h1 id="board-title">"Pipeline"</h1>
@@ -93,6 +104,8 @@ struct BoardState {
     /// The stage under the pointer during a drag.
     over: Memo<Option<StageId>>,
     closing: RwSignal<Option<Closing>>,
+    /// Who is looking: cards they may not change do not start drags or moves.
+    viewer: StoredValue<Actor>,
 }
 
 impl BoardState {
@@ -116,7 +129,15 @@ impl BoardState {
             dragged,
             over,
             closing: RwSignal::new(None),
+            viewer: StoredValue::new(board.viewer),
         }
+    }
+
+    /// Why the viewer may not change this lead, if they may not (the server decides again).
+    fn refusal(&self, lead: &Lead) -> Option<String> {
+        self.viewer
+            .with_value(|v| access::edit_lead(v, lead).err())
+            .map(|d| d.0.to_string())
     }
 
     fn stage(&self, id: StageId) -> Option<Stage> {
@@ -192,6 +213,13 @@ impl BoardState {
     /// A drop or key press asked to move `lead` to `to`.
     fn request_move(&self, lead: Lead, to: StageId, refocus: bool) {
         if lead.stage_id == to || self.pending.with_untracked(|p| p.contains(&lead.id)) {
+            return;
+        }
+        if let Some(why) = self.refusal(&lead) {
+            self.announce(format!("{}: {why}", lead.title()));
+            self.errors.update(|e| {
+                e.insert(lead.id, why);
+            });
             return;
         }
         if self.stage(to).is_some_and(|s| s.kind == StageKind::Lost) {
@@ -396,7 +424,7 @@ fn BoardView(board: Board) -> impl IntoView {
     });
 
     let on_pointer_down = Callback::new(move |(e, lead): (ev::PointerEvent, Lead)| {
-        if e.button() != 0 || !e.is_primary() {
+        if e.button() != 0 || !e.is_primary() || state.refusal(&lead).is_some() {
             return;
         }
         let start = (f64::from(e.client_x()), f64::from(e.client_y()));
@@ -481,13 +509,17 @@ fn BoardView(board: Board) -> impl IntoView {
         // The card under the pointer while dragging: fixed, so no column's scrolling clips it.
         {move || state.dragged.get().and_then(|_| state.drag.get()).map(|d| {
             let (left, top, width) = d.origin;
-            let style = format!(
-                "left: {left}px; top: {top}px; width: {width}px; transform: translate({}px, {}px) rotate(1.5deg)",
+            // Set through the CSSOM (`style:`), which the Content-Security-Policy allows, rather
+            // than as a style attribute, which it refuses.
+            let transform = format!(
+                "translate({}px, {}px) rotate(1.5deg)",
                 d.at.0 - d.start.0,
                 d.at.1 - d.start.1,
             );
             view! {
-                <div class="drag-preview" style=style aria-hidden="true">
+                <div class="drag-preview" aria-hidden="true"
+                    style:left=format!("{left}px") style:top=format!("{top}px")
+                    style:width=format!("{width}px") style:transform=transform>
                     <div class="card-title">{d.lead.title().to_string()}</div>
                     <div class="card-row">
                         <span class="card-contact">{d.lead.contact_name.clone()}</span>

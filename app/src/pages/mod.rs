@@ -1,4 +1,10 @@
 //! One module per screen.
 
+pub mod access_keys;
+pub mod admin_teams;
+pub mod admin_users;
 pub mod board;
+pub mod home;
 pub mod not_found;
+pub mod signin;
+pub mod wall;

@@ -1,10 +1,12 @@
 //! Server-only code shared by the server functions and the axum binary: the store (both
-//! databases), the service layer that performs each operation, and the live-event hub.
+//! databases), authentication, the service layer that performs each operation, and the
+//! live-event hub.
 //!
 //! This is the one place business operations live. A REST handler in `server` and a server
 //! function in `app::api` both parse their input, then call a `service` function; neither holds
 //! rules of its own.
 
+pub mod auth;
 pub mod live;
 pub mod service;
 pub mod state;

@@ -1,5 +1,6 @@
 //! The application state handed to axum and, through Leptos context, to server functions.
 
+use super::auth::Auth;
 use super::{LiveHub, Store};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -10,4 +11,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub hub: LiveHub,
+    /// Password hashing, throttles and session settings.
+    pub auth: std::sync::Arc<Auth>,
 }

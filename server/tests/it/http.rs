@@ -10,21 +10,91 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-pub async fn send(db: &TestDb, req: Request<Body>) -> (StatusCode, String) {
-    let resp = server::router(db.state()).oneshot(req).await.unwrap();
-    let status = resp.status();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&body).into_owned())
+/// A browser-like client of one server instance: it keeps the session cookie and marks its
+/// state-changing requests as same-origin, as a browser does.
+#[derive(Clone)]
+pub struct Client {
+    pub router: axum::Router,
+    pub cookie: Option<String>,
 }
 
-fn post_json(uri: &str, body: &str) -> Request<Body> {
+impl Client {
+    pub fn anonymous(db: &TestDb) -> Client {
+        Client {
+            router: server::router(db.state()),
+            cookie: None,
+        }
+    }
+
+    /// Signed in as a demo user ("dana", "morgan", …).
+    pub async fn signed_in(db: &TestDb, local: &str) -> Client {
+        let state = db.state();
+        let cookie = db.session_cookie(&state, local).await;
+        Client {
+            router: server::router(state),
+            cookie: Some(cookie),
+        }
+    }
+
+    /// Signed in as whoever may change `lead`.
+    pub async fn editor_of(db: &TestDb, lead: &Lead) -> Client {
+        let editor = db.editor_of(lead).await;
+        let local = editor.email.split('@').next().unwrap().to_string();
+        Client::signed_in(db, &local).await
+    }
+
+    pub async fn send(&self, mut req: Request<Body>) -> (StatusCode, String) {
+        let (status, _, body) = self.send_full(&mut req).await;
+        (status, body)
+    }
+
+    /// Sends and returns the status, the headers and the body (read only up to 1 MB of a
+    /// stream that is still open after a second, such as the live feed).
+    pub async fn send_full(
+        &self,
+        req: &mut Request<Body>,
+    ) -> (StatusCode, axum::http::HeaderMap, String) {
+        let req = std::mem::take(req);
+        let (mut parts, body) = req.into_parts();
+        if let Some(c) = &self.cookie {
+            parts
+                .headers
+                .entry(header::COOKIE)
+                .or_insert(c.parse().unwrap());
+        }
+        if parts.method != axum::http::Method::GET {
+            parts
+                .headers
+                .entry("sec-fetch-site")
+                .or_insert("same-origin".parse().unwrap());
+        }
+        let resp = self
+            .router
+            .clone()
+            .oneshot(Request::from_parts(parts, body))
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let is_stream = headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        if is_stream {
+            return (status, headers, String::new());
+        }
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
+pub fn post_json(uri: &str, body: &str) -> Request<Body> {
     Request::post(uri)
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from(body.to_string()))
         .unwrap()
 }
 
-fn json_of(body: &str) -> Value {
+pub fn json_of(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
 
@@ -36,30 +106,27 @@ async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> 
     let lost = db.stage("lost").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
     let uri = format!("/api/v1/leads/{}/move", lead.id);
+    let client = Client::editor_of(&db, &lead).await;
 
     // Valid.
-    let (status, body) = send(
-        &db,
-        post_json(
+    let (status, body) = client
+        .send(post_json(
             &uri,
             &json!({"to_stage": contacted, "version": lead.version}).to_string(),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let moved: Lead = serde_json::from_str(&body).unwrap();
     assert_eq!(moved.stage_id, contacted);
     assert_eq!(moved.version, lead.version + 1);
 
     // Rejected by a rule: 422 naming the field, nothing changes.
-    let (status, body) = send(
-        &db,
-        post_json(
+    let (status, body) = client
+        .send(post_json(
             &uri,
             &json!({"to_stage": lost, "version": moved.version}).to_string(),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let err = json_of(&body);
     assert_eq!(err["error"]["code"], "validation");
@@ -68,14 +135,12 @@ async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> 
     assert_eq!(db.lead(lead.id).await, moved);
 
     // Stale version: 409 with the current lead.
-    let (status, body) = send(
-        &db,
-        post_json(
+    let (status, body) = client
+        .send(post_json(
             &uri,
             &json!({"to_stage": new, "version": lead.version}).to_string(),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let err = json_of(&body);
     assert_eq!(err["error"]["code"], "conflict");
@@ -84,15 +149,13 @@ async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> 
     assert_eq!(db.lead(lead.id).await, moved);
 
     // Lost with a reason goes through.
-    let (status, body) = send(
-        &db,
-        post_json(
+    let (status, body) = client
+        .send(post_json(
             &uri,
             &json!({"to_stage": lost, "version": moved.version, "close_reason": "no_response"})
                 .to_string(),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(json_of(&body)["close_reason"], "no_response");
     db
@@ -104,6 +167,7 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
     let new = db.stage("new").await;
     let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
+    let client = Client::editor_of(&db, &lead).await;
     let events_before = db.event_count().await;
     let uri = format!("/api/v1/leads/{}/move", lead.id);
     let v = lead.version;
@@ -174,7 +238,7 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
     ];
     for (req, want_status, want_field) in cases {
         let label = format!("{} {}", req.method(), req.uri());
-        let (status, body) = send(&db, req).await;
+        let (status, body) = client.send(req).await;
         assert_eq!(status, want_status, "{label}: {body}");
         let err = json_of(&body);
         assert_eq!(err["error"]["code"], "validation", "{label}: {body}");
@@ -196,28 +260,24 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
         "{{\"to_stage\": 2, \"version\": 1, \"close_note\": \"{}\"}}",
         "x".repeat(100_000)
     );
-    let (status, body) = send(&db, post_json(&uri, &big)).await;
+    let (status, body) = client.send(post_json(&uri, &big)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(json_of(&body)["error"]["fields"][0]["field"], "body");
 
     // Unknown lead: 404 in the error shape.
-    let (status, body) = send(
-        &db,
-        post_json(
+    let (status, body) = client
+        .send(post_json(
             "/api/v1/leads/987654/move",
             &json!({"to_stage": contacted, "version": 1}).to_string(),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json_of(&body)["error"]["code"], "not_found");
 
     // Unknown endpoint under the API: 404 JSON, not an HTML page.
-    let (status, body) = send(
-        &db,
-        Request::get("/api/v1/nope").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (status, body) = client
+        .send(Request::get("/api/v1/nope").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json_of(&body)["error"]["code"], "not_found");
 
@@ -229,7 +289,10 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
 both_backends!(the_board_page_is_rendered_on_the_server_with_columns_and_cards);
 async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: TestDb) -> TestDb {
     let db = db.with_demo(150).await;
-    let (status, html) = send(&db, Request::get("/board").body(Body::empty()).unwrap()).await;
+    let client = Client::signed_in(&db, "eleanor").await;
+    let (status, html) = client
+        .send(Request::get("/board").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(status, StatusCode::OK);
     for stage in [
         "New",
@@ -245,7 +308,9 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
             "column {stage} missing"
         );
     }
-    let board = app::ssr::service::board(&db.state()).await.unwrap();
+    let board = app::ssr::service::board(&db.state(), &db.actor("eleanor").await)
+        .await
+        .unwrap();
     let first = &board.columns[0].cards[0];
     assert!(
         html.contains(&format!("data-lead-id=\"{}\"", first.id)),
@@ -262,11 +327,9 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
     );
 
     // The JSON board agrees with the page.
-    let (status, body) = send(
-        &db,
-        Request::get("/api/v1/board").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (status, body) = client
+        .send(Request::get("/api/v1/board").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(status, StatusCode::OK);
     let api: app::domain::Board = serde_json::from_str(&body).unwrap();
     assert_eq!(api.columns.len(), 7);
@@ -275,11 +338,9 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
         150
     );
 
-    let (status, _) = send(
-        &db,
-        Request::get("/no-such-page").body(Body::empty()).unwrap(),
-    )
-    .await;
+    let (status, _) = client
+        .send(Request::get("/no-such-page").body(Body::empty()).unwrap())
+        .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     db
 }
@@ -295,9 +356,12 @@ async fn the_server_function_moves_through_the_same_service(db: TestDb) -> TestD
                 && l.value.is_none()
         })
         .await;
+    let client = Client::editor_of(&db, &lead).await;
     let body =
         json!({"lead_id": lead.id, "request": {"to_stage": qualified, "version": lead.version}});
-    let (status, text) = send(&db, post_json("/api/fn/move_lead", &body.to_string())).await;
+    let (status, text) = client
+        .send(post_json("/api/fn/move_lead", &body.to_string()))
+        .await;
     assert!(
         !status.is_success(),
         "a lead without a value cannot be qualified"

@@ -32,6 +32,26 @@ async fn next_event(body: &mut Body, kind: &str) -> String {
     }
 }
 
+/// The local part of a demo user's address, which `TestDb::session_cookie` takes.
+fn local(actor: &app::domain::Actor) -> &str {
+    actor.email.split('@').next().unwrap()
+}
+
+/// Opens an SSE stream as the holder of `cookie`, resuming after `after`.
+async fn subscribe(state: &app::ssr::AppState, cookie: &str, after: i64) -> Body {
+    let resp = server::router(state.clone())
+        .oneshot(
+            Request::get(format!("/api/v1/events?after={after}"))
+                .header(header::COOKIE, cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.into_body()
+}
+
 both_backends!(a_committed_move_reaches_an_open_stream);
 async fn a_committed_move_reaches_an_open_stream(db: TestDb) -> TestDb {
     let db = db.with_demo(60).await;
@@ -39,16 +59,23 @@ async fn a_committed_move_reaches_an_open_stream(db: TestDb) -> TestDb {
     let new = db.stage("new").await;
     let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
+    let editor = db.editor_of(&lead).await;
+    let cookie = db.session_cookie(&state, local(&editor)).await;
 
     let resp = server::router(state.clone())
-        .oneshot(Request::get("/api/v1/events").body(Body::empty()).unwrap())
+        .oneshot(
+            Request::get("/api/v1/events")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()[header::CONTENT_TYPE], "text/event-stream");
     let mut body = resp.into_body();
 
-    let moved = service::move_lead(&state, lead.id, move_to(contacted, lead.version))
+    let moved = service::move_lead(&state, &editor, lead.id, move_to(contacted, lead.version))
         .await
         .unwrap();
 
@@ -71,18 +98,21 @@ async fn a_reconnecting_client_is_replayed_what_it_missed(db: TestDb) -> TestDb 
     let new = db.stage("new").await;
     let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
+    let editor = db.editor_of(&lead).await;
+    let cookie = db.session_cookie(&state, local(&editor)).await;
     let seen = events::last_id(&mut db.store.read().await.unwrap())
         .await
         .unwrap();
 
     // The move happens while the client is away.
-    let moved = service::move_lead(&state, lead.id, move_to(contacted, lead.version))
+    let moved = service::move_lead(&state, &editor, lead.id, move_to(contacted, lead.version))
         .await
         .unwrap();
 
     let resp = server::router(state.clone())
         .oneshot(
             Request::get("/api/v1/events")
+                .header(header::COOKIE, &cookie)
                 .header("last-event-id", seen.to_string())
                 .body(Body::empty())
                 .unwrap(),
@@ -96,5 +126,54 @@ async fn a_reconnecting_client_is_replayed_what_it_missed(db: TestDb) -> TestDb 
         "{frame}"
     );
     assert!(frame.contains(&format!("id: {}", seen + 1)), "{frame}");
+    db
+}
+
+both_backends!(subscribers_receive_only_moves_of_leads_they_may_see);
+async fn subscribers_receive_only_moves_of_leads_they_may_see(db: TestDb) -> TestDb {
+    let db = db.with_demo(120).await;
+    let state = db.state();
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
+    let dana = db.actor("dana").await; // rep, Enterprise East
+    let sam = db.actor("sam").await; // rep, Mid-Market West
+    let owned_by = |who: i64| {
+        move |l: &app::domain::Lead, _: &app::domain::Pipeline| {
+            l.stage_id == new && l.owner.as_ref().is_some_and(|o| o.id == who)
+        }
+    };
+    let danas = db.find(owned_by(dana.id.0)).await;
+    let sams = db.find(owned_by(sam.id.0)).await;
+    let start = events::last_id(&mut db.store.read().await.unwrap())
+        .await
+        .unwrap();
+    let sam_cookie = db.session_cookie(&state, "sam").await;
+    let priya_cookie = db.session_cookie(&state, "priya").await; // Sam's manager
+    let mut sam_stream = subscribe(&state, &sam_cookie, start).await;
+    let mut priya_stream = subscribe(&state, &priya_cookie, start).await;
+
+    // Dana's move must not reach Sam or Priya; Sam's move, made after it, reaches both.
+    service::move_lead(&state, &dana, danas.id, move_to(contacted, danas.version))
+        .await
+        .unwrap();
+    let sams_moved = service::move_lead(&state, &sam, sams.id, move_to(contacted, sams.version))
+        .await
+        .unwrap();
+    for stream in [&mut sam_stream, &mut priya_stream] {
+        let frame = next_event(stream, "lead.moved").await;
+        assert!(
+            frame.contains(&format!(
+                "\"id\":{},\"version\":{}",
+                sams.id, sams_moved.version
+            )),
+            "the first move a subscriber sees is the one they may see: {frame}"
+        );
+    }
+
+    // Replay after a reconnect filters the same way.
+    let mut replayed = subscribe(&state, &sam_cookie, start).await;
+    let frame = next_event(&mut replayed, "lead.moved").await;
+    assert!(frame.contains(&format!("\"id\":{}", sams.id)), "{frame}");
+    assert!(!frame.contains(&format!("\"id\":{},", danas.id)), "{frame}");
     db
 }

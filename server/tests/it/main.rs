@@ -8,4 +8,5 @@ mod support;
 
 mod http;
 mod live;
+mod security;
 mod storage;

@@ -96,7 +96,9 @@ both_backends!(column_summaries_count_and_sum_every_lead_of_a_stage);
 async fn column_summaries_count_and_sum_every_lead_of_a_stage(db: TestDb) -> TestDb {
     let db = db.with_demo(400).await;
     let all = db.all_leads().await;
-    let board = service::board(&db.state()).await.unwrap();
+    let board = service::board(&db.state(), &db.actor("eleanor").await)
+        .await
+        .unwrap();
     let mut total = 0;
     for col in &board.columns {
         let in_stage: Vec<_> = all
@@ -125,7 +127,9 @@ async fn column_summaries_count_and_sum_every_lead_of_a_stage(db: TestDb) -> Tes
 both_backends!(cards_come_in_the_order_the_domain_defines);
 async fn cards_come_in_the_order_the_domain_defines(db: TestDb) -> TestDb {
     let db = db.with_demo(300).await;
-    let board = service::board(&db.state()).await.unwrap();
+    let board = service::board(&db.state(), &db.actor("eleanor").await)
+        .await
+        .unwrap();
     for col in &board.columns {
         let mut sorted = col.cards.clone();
         sort_cards(&board.pipeline, col.summary.stage_id, &mut sorted);
@@ -148,10 +152,11 @@ async fn a_move_is_stored_with_its_event(db: TestDb) -> TestDb {
     let lead = db
         .find(|l, _| l.stage_id == contacted && l.value.is_some())
         .await;
+    let editor = db.editor_of(&lead).await;
     let state = db.state();
     let mut live = state.hub.subscribe();
 
-    let moved = service::move_lead(&state, lead.id, req(qualified, lead.version))
+    let moved = service::move_lead(&state, &editor, lead.id, req(qualified, lead.version))
         .await
         .unwrap();
     assert_eq!(moved.stage_id, qualified);
@@ -185,11 +190,17 @@ async fn a_stale_version_is_a_conflict_with_the_current_lead(db: TestDb) -> Test
     let new = db.stage("new").await;
     let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
+    let editor = db.editor_of(&lead).await;
     let before_events = db.event_count().await;
 
-    let err = service::move_lead(&db.state(), lead.id, req(contacted, lead.version - 1))
-        .await
-        .unwrap_err();
+    let err = service::move_lead(
+        &db.state(),
+        &editor,
+        lead.id,
+        req(contacted, lead.version - 1),
+    )
+    .await
+    .unwrap_err();
     match err {
         AppError::Conflict { current, .. } => assert_eq!(*current, lead),
         other => panic!("expected a conflict, got {other:?}"),
@@ -210,26 +221,27 @@ async fn a_rejected_move_changes_nothing_and_logs_nothing(db: TestDb) -> TestDb 
     let lead = db
         .find(|l, p| open_kind(l, p) && l.stage_id != qualified && l.value.is_none())
         .await;
+    let editor = db.editor_of(&lead).await;
     let before_events = db.event_count().await;
     let state = db.state();
 
-    let no_reason = service::move_lead(&state, lead.id, req(lost, lead.version))
+    let no_reason = service::move_lead(&state, &editor, lead.id, req(lost, lead.version))
         .await
         .unwrap_err();
     assert_eq!(no_reason.fields()[0].field, "close_reason");
     assert_eq!(no_reason.to_string(), "Lost needs a close-out reason");
 
-    let no_value = service::move_lead(&state, lead.id, req(qualified, lead.version))
+    let no_value = service::move_lead(&state, &editor, lead.id, req(qualified, lead.version))
         .await
         .unwrap_err();
     assert_eq!(no_value.fields()[0].field, "value");
 
-    let nowhere = service::move_lead(&state, lead.id, req(StageId(9_999), lead.version))
+    let nowhere = service::move_lead(&state, &editor, lead.id, req(StageId(9_999), lead.version))
         .await
         .unwrap_err();
     assert_eq!(nowhere.fields()[0].field, "to_stage");
 
-    let missing = service::move_lead(&state, LeadId(9_999_999), req(lost, 1))
+    let missing = service::move_lead(&state, &editor, LeadId(9_999_999), req(lost, 1))
         .await
         .unwrap_err();
     assert!(matches!(missing, AppError::NotFound { .. }), "{missing:?}");
@@ -240,7 +252,9 @@ async fn a_rejected_move_changes_nothing_and_logs_nothing(db: TestDb) -> TestDb 
     // With a reason it goes through, and the reason is stored.
     let mut ok = req(lost, lead.version);
     ok.close_reason = Some(CloseReason::NoBudget);
-    let closed = service::move_lead(&state, lead.id, ok).await.unwrap();
+    let closed = service::move_lead(&state, &editor, lead.id, ok)
+        .await
+        .unwrap();
     assert_eq!(
         db.lead(lead.id).await.close_reason,
         Some(CloseReason::NoBudget)
@@ -255,15 +269,17 @@ async fn concurrent_moves_of_one_lead_let_exactly_one_win(db: TestDb) -> TestDb 
     let new = db.stage("new").await;
     let contacted = db.stage("contacted").await;
     let lead = db.find(|l, _| l.stage_id == new).await;
+    let editor = db.editor_of(&lead).await;
     let before_events = db.event_count().await;
     let state = db.state();
 
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let state = state.clone();
+            let editor = editor.clone();
             let version = lead.version;
             tokio::spawn(async move {
-                service::move_lead(&state, lead.id, req(contacted, version)).await
+                service::move_lead(&state, &editor, lead.id, req(contacted, version)).await
             })
         })
         .collect();
@@ -307,23 +323,25 @@ async fn replay_returns_moves_after_a_position_with_the_current_lead(db: TestDb)
         .await
         .unwrap();
     let lead = db.find(|l, _| l.stage_id == new).await;
-    let first = service::move_lead(&state, lead.id, req(contacted, lead.version))
+    let editor = db.editor_of(&lead).await;
+    let first = service::move_lead(&state, &editor, lead.id, req(contacted, lead.version))
         .await
         .unwrap();
-    let second = service::move_lead(&state, lead.id, req(new, first.version))
+    let second = service::move_lead(&state, &editor, lead.id, req(new, first.version))
         .await
         .unwrap();
 
-    let replay = service::replay_since(&state, start).await.unwrap();
+    let (replay, _) = service::replay_since(&state, &editor, start).await.unwrap();
     assert_eq!(replay.len(), 2);
     assert!(replay[0].id < replay[1].id);
     assert_eq!(replay[0].from_stage, Some(new));
     assert_eq!(replay[1].from_stage, Some(contacted));
     // Both carry the lead as it is now.
     assert!(replay.iter().all(|e| e.lead == second));
-    assert!(service::replay_since(&state, replay[1].id)
+    assert!(service::replay_since(&state, &editor, replay[1].id)
         .await
         .unwrap()
+        .0
         .is_empty());
     db
 }
@@ -339,7 +357,9 @@ async fn corrupt_rows_are_reported_not_panicked_on(db: TestDb) -> TestDb {
         .unwrap();
     let read = leads::lead(&mut db.store.read().await.unwrap(), lead.id).await;
     assert!(read.is_err());
-    let err = service::lead(&db.state(), lead.id).await.unwrap_err();
+    let err = service::lead(&db.state(), &db.actor("eleanor").await, lead.id)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Internal { .. }));
     db
 }
@@ -349,8 +369,12 @@ async fn corrupt_rows_are_reported_not_panicked_on(db: TestDb) -> TestDb {
 async fn both_backends_hold_the_same_demo_board() {
     let lite = TestDb::new(Kind::Sqlite).await.with_demo(250).await;
     let pg = TestDb::new(Kind::Postgres).await.with_demo(250).await;
-    let mut a = service::board(&lite.state()).await.unwrap();
-    let mut b = service::board(&pg.state()).await.unwrap();
+    let mut a = service::board(&lite.state(), &lite.actor("eleanor").await)
+        .await
+        .unwrap();
+    let mut b = service::board(&pg.state(), &pg.actor("eleanor").await)
+        .await
+        .unwrap();
     a.now = ANCHOR;
     b.now = ANCHOR;
     assert_eq!(a, b);

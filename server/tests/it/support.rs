@@ -1,8 +1,9 @@
 //! Fresh databases per test (like `#[sqlx::test]`, for both backends), fixtures, and the
 //! `both_backends!` macro that turns one async test body into a SQLite and a PostgreSQL test.
 
-use app::domain::{Lead, LeadId, MoveRequest, Pipeline, StageId, Timestamp};
-use app::ssr::store::{leads, org, Store, StoreOptions};
+use app::domain::{Actor, Lead, LeadId, MoveRequest, Pipeline, StageId, Timestamp, UserId};
+use app::ssr::auth::{self, ClientInfo};
+use app::ssr::store::{accounts, leads, org, Store, StoreOptions};
 use app::ssr::AppState;
 use server::seed;
 use sqlx::{Connection, Executor, PgConnection};
@@ -115,7 +116,78 @@ impl TestDb {
                 std::path::Path::new("target/site"),
                 ([127, 0, 0, 1], 0).into(),
             ),
+            Default::default(),
         )
+    }
+
+    /// A demo user by the local part of their address ("dana", "morgan", "eleanor", …).
+    pub async fn actor(&self, local: &str) -> Actor {
+        let mut conn = self.store.read().await.unwrap();
+        let user = accounts::user_by_email(&mut conn, &format!("{local}@closeloop.example"))
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("no demo user {local}"));
+        accounts::actor(&mut conn, user.id)
+            .await
+            .unwrap()
+            .expect("active user")
+    }
+
+    /// Someone allowed to change `lead`: its owner, or its team's manager when unassigned.
+    pub async fn editor_of(&self, lead: &Lead) -> Actor {
+        let mut conn = self.store.read().await.unwrap();
+        let id = match &lead.owner {
+            Some(owner) => owner.id,
+            None => {
+                let (manager,): (i64,) =
+                    sqlx::query_as("SELECT manager_id FROM teams WHERE id = $1")
+                        .bind(lead.team_id.expect("demo leads have a team").0)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .unwrap();
+                manager
+            }
+        };
+        accounts::actor(&mut conn, UserId(id))
+            .await
+            .unwrap()
+            .expect("active user")
+    }
+
+    /// A session for a demo user written straight into the database (no password hashing):
+    /// the `Cookie` header value.
+    pub async fn quick_session(&self, local: &str) -> String {
+        let actor = self.actor(local).await;
+        let secret = auth::secret::random_secret(auth::SESSION_PREFIX, 16);
+        let mut tx = self.store.begin().await.unwrap();
+        accounts::insert_session(
+            &mut tx,
+            &accounts::NewSession {
+                id_hash: &auth::secret::digest(&secret),
+                user: actor.id,
+                at: app::ssr::service::now(),
+                expires_at: app::ssr::service::now().plus_days(1),
+                ip: None,
+                user_agent: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        format!("{}={secret}", auth::SESSION_COOKIE)
+    }
+
+    /// Signs a demo user in through the real sign-in code; returns the `Cookie` header value.
+    pub async fn session_cookie(&self, state: &AppState, local: &str) -> String {
+        let signed = auth::sign_in(
+            state,
+            &format!("{local}@closeloop.example"),
+            seed::DEMO_PASSWORD,
+            &ClientInfo::default(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("demo sign-in for {local} failed: {e}"));
+        format!("{}={}", auth::SESSION_COOKIE, signed.session)
     }
 
     pub async fn pipeline(&self) -> Pipeline {

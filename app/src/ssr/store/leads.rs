@@ -2,8 +2,8 @@
 
 use super::decode_key;
 use crate::domain::{
-    Channel, CloseReason, ColumnSummary, Currency, Lead, LeadId, Money, NextStep, NextStepKind,
-    StageId, StageKind, Timestamp, UserRef,
+    Channel, CloseReason, ColumnSummary, Currency, Lead, LeadId, LeadScope, Money, NextStep,
+    NextStepKind, StageId, StageKind, TeamId, Timestamp, UserRef,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow, Row};
@@ -23,6 +23,7 @@ struct LeadRow {
     currency: String,
     owner_id: Option<i64>,
     owner_name: Option<String>,
+    team_id: Option<i64>,
     stage_id: i64,
     next_step_kind: Option<String>,
     next_step_due_at: Option<i64>,
@@ -53,6 +54,7 @@ impl FromRow<'_, AnyRow> for LeadRow {
             currency: r.try_get("currency")?,
             owner_id: r.try_get("owner_id")?,
             owner_name: r.try_get("owner_name")?,
+            team_id: r.try_get("team_id")?,
             stage_id: r.try_get("stage_id")?,
             next_step_kind: r.try_get("next_step_kind")?,
             next_step_due_at: r.try_get("next_step_due_at")?,
@@ -100,6 +102,7 @@ impl TryFrom<LeadRow> for Lead {
                 (Some(id), Some(name)) => Some(UserRef { id, name }),
                 _ => None,
             },
+            team_id: r.team_id.map(TeamId),
             stage_id: StageId(r.stage_id),
             next_step,
             created_at: Timestamp(r.created_at),
@@ -120,7 +123,7 @@ impl TryFrom<LeadRow> for Lead {
 const SELECT_LEAD: &str = "\
 SELECT l.id, l.version, l.contact_name, l.email, l.phone, l.company,
        s.channel, s.name AS source_name, c.name AS campaign_name,
-       l.value_cents, l.currency, l.owner_id, u.name AS owner_name, l.stage_id,
+       l.value_cents, l.currency, l.owner_id, u.name AS owner_name, l.team_id, l.stage_id,
        l.next_step_kind, l.next_step_due_at, l.next_step_note,
        l.created_at, l.updated_at, l.first_touched_at, l.last_touched_at,
        l.stage_entered_at, l.closed_at, l.close_reason, l.close_note
@@ -142,15 +145,47 @@ pub async fn lead(conn: &mut AnyConnection, id: LeadId) -> Result<Option<Lead>, 
     row.map(Lead::try_from).transpose()
 }
 
-/// Count and value per currency of every stage that has leads, computed in SQL.
-pub async fn column_summaries(conn: &mut AnyConnection) -> Result<Vec<ColumnSummary>, sqlx::Error> {
+/// A scope as SQL: a condition on the `leads` table aliased `l` and its parameters, numbered
+/// from `$first`. Ids are bound, never formatted into the SQL.
+fn scope_filter(scope: &LeadScope, first: usize) -> (String, Vec<i64>) {
+    match scope {
+        LeadScope::All => ("TRUE".into(), Vec::new()),
+        LeadScope::Owner(user) => (format!("l.owner_id = ${first}"), vec![user.0]),
+        LeadScope::Teams { teams, also_owner } => {
+            let mut params: Vec<i64> = teams.iter().map(|t| t.0).collect();
+            let mut sql = if teams.is_empty() {
+                "FALSE".to_string()
+            } else {
+                let marks: Vec<String> = (0..teams.len())
+                    .map(|i| format!("${}", first + i))
+                    .collect();
+                format!("l.team_id IN ({})", marks.join(", "))
+            };
+            if let Some(owner) = also_owner {
+                sql = format!("({sql} OR l.owner_id = ${})", first + params.len());
+                params.push(owner.0);
+            }
+            (sql, params)
+        }
+    }
+}
+
+/// Count and value per currency of every stage that has leads in `scope`, computed in SQL.
+pub async fn column_summaries(
+    conn: &mut AnyConnection,
+    scope: &LeadScope,
+) -> Result<Vec<ColumnSummary>, sqlx::Error> {
+    let (filter, params) = scope_filter(scope, 1);
     // CAST: PostgreSQL's SUM(bigint) is numeric, which the Any driver cannot decode.
-    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT stage_id, currency, COUNT(*), CAST(COALESCE(SUM(value_cents), 0) AS BIGINT)
-         FROM leads GROUP BY stage_id, currency ORDER BY stage_id",
-    )
-    .fetch_all(conn)
-    .await?;
+    let sql = format!(
+        "SELECT l.stage_id, l.currency, COUNT(*), CAST(COALESCE(SUM(l.value_cents), 0) AS BIGINT)
+         FROM leads l WHERE {filter} GROUP BY l.stage_id, l.currency ORDER BY l.stage_id"
+    );
+    let mut query = sqlx::query_as(&sql);
+    for p in params {
+        query = query.bind(p);
+    }
+    let rows: Vec<(i64, String, i64, i64)> = query.fetch_all(conn).await?;
     let mut out: Vec<ColumnSummary> = Vec::new();
     for (stage, currency, count, total) in rows {
         let currency = Currency::parse(&currency).map_err(|e| sqlx::Error::ColumnDecode {
@@ -175,9 +210,11 @@ pub async fn column_summaries(conn: &mut AnyConnection) -> Result<Vec<ColumnSumm
     Ok(out)
 }
 
-/// The first `limit` cards of a stage in board order (see `domain::board::open_card_order`).
+/// The first `limit` cards of a stage in `scope`, in board order (see
+/// `domain::board::open_card_order`).
 pub async fn column_cards(
     conn: &mut AnyConnection,
+    scope: &LeadScope,
     stage: StageId,
     kind: StageKind,
     limit: i64,
@@ -187,13 +224,13 @@ pub async fn column_cards(
     } else {
         "(l.next_step_due_at IS NOT NULL), l.next_step_due_at, l.id"
     };
-    let rows: Vec<LeadRow> = sqlx::query_as(&format!(
-        "{SELECT_LEAD} WHERE l.stage_id = $1 ORDER BY {order} LIMIT $2"
-    ))
-    .bind(stage.0)
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+    let (filter, params) = scope_filter(scope, 3);
+    let sql = format!("{SELECT_LEAD} WHERE l.stage_id = $1 AND {filter} ORDER BY {order} LIMIT $2");
+    let mut query = sqlx::query_as(&sql).bind(stage.0).bind(limit);
+    for p in params {
+        query = query.bind(p);
+    }
+    let rows: Vec<LeadRow> = query.fetch_all(conn).await?;
     rows_to_leads(rows)
 }
 
@@ -240,6 +277,7 @@ pub struct NewLead {
     pub product_interest: Option<String>,
     pub value: Option<Money>,
     pub owner_id: Option<i64>,
+    pub team_id: Option<i64>,
     pub stage_id: StageId,
     pub next_step: Option<NextStep>,
     pub created_at: Timestamp,
@@ -262,9 +300,9 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
             product_interest, value_cents, currency, owner_id, stage_id,
             next_step_kind, next_step_due_at, next_step_note,
             created_at, updated_at, assigned_at, first_touched_at, last_touched_at,
-            stage_entered_at, closed_at, close_reason, close_note, version)
+            stage_entered_at, closed_at, close_reason, close_note, version, team_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24)
+            $19, $20, $21, $22, $23, $24, $25)
          RETURNING id",
     )
     .bind(&l.contact_name)
@@ -294,6 +332,7 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
     .bind(l.close_reason.map(|r| r.key()))
     .bind(l.close_note.as_deref())
     .bind(l.version)
+    .bind(l.team_id)
     .fetch_one(conn)
     .await?;
     Ok(LeadId(id))

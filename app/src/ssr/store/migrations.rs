@@ -12,17 +12,31 @@ use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 /// (version, description, SQL)
 type Step = (i64, &'static str, &'static str);
 
-pub const SQLITE: &[Step] = &[(
-    1,
-    "core",
-    include_str!("../../../../migrations/sqlite/0001_core.sql"),
-)];
+pub const SQLITE: &[Step] = &[
+    (
+        1,
+        "core",
+        include_str!("../../../../migrations/sqlite/0001_core.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../../../../migrations/sqlite/0002_accounts.sql"),
+    ),
+];
 
-pub const POSTGRES: &[Step] = &[(
-    1,
-    "core",
-    include_str!("../../../../migrations/postgres/0001_core.sql"),
-)];
+pub const POSTGRES: &[Step] = &[
+    (
+        1,
+        "core",
+        include_str!("../../../../migrations/postgres/0001_core.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../../../../migrations/postgres/0002_accounts.sql"),
+    ),
+];
 
 #[derive(Debug)]
 struct Embedded(&'static [Step]);

@@ -5,6 +5,7 @@
 //! in the pool is cheaper than `SQLITE_BUSY` retries) and a reader pool over WAL; PostgreSQL one
 //! pool for both.
 
+pub mod accounts;
 pub mod events;
 pub mod leads;
 mod migrations;

@@ -1,13 +1,20 @@
 //! The service layer: one function per operation. Each validates with the domain and writes
 //! through the store in one transaction that also appends the event; after commit it publishes
 //! the event live. REST handlers and server functions are thin edges over these functions.
+//!
+//! Every function takes the asker first and calls the matching `domain::access` policy before
+//! it reads or writes anything.
+
+pub mod accounts;
+pub mod keys;
 
 use super::store::{events, leads, org, Tx};
 use super::AppState;
 use crate::api::{LiveEvent, LIVE_KINDS};
+use crate::domain::access::{self, Denied};
 use crate::domain::board::BoardColumn;
 use crate::domain::{
-    apply_move, Board, ColumnSummary, Lead, LeadId, MoveRequest, StageId, Timestamp,
+    apply_move, Actor, Board, ColumnSummary, Lead, LeadId, MoveRequest, StageId, Timestamp,
 };
 use crate::error::AppError;
 use serde_json::json;
@@ -25,15 +32,25 @@ pub fn now() -> Timestamp {
 }
 
 /// Logs a database failure with its context and turns it into the opaque client error.
-fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
+pub(crate) fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
     move |e| {
         tracing::error!(error = %e, "{context}");
         AppError::internal()
     }
 }
 
-/// The board: every stage with its SQL-computed count and value, and the first page of cards.
-pub async fn board(state: &AppState) -> Result<Board, AppError> {
+impl From<Denied> for AppError {
+    fn from(d: Denied) -> Self {
+        AppError::Forbidden {
+            message: d.0.to_string(),
+        }
+    }
+}
+
+/// The board as `actor` may see it: every stage with its SQL-computed count and value over
+/// the leads in the actor's scope, and the first page of those cards.
+pub async fn board(state: &AppState, actor: &Actor) -> Result<Board, AppError> {
+    let scope = access::view_board(actor)?;
     let mut conn = state
         .store
         .read()
@@ -47,12 +64,12 @@ pub async fn board(state: &AppState) -> Result<Board, AppError> {
     let pipeline = org::pipeline(&mut conn)
         .await
         .map_err(internal("board: stages"))?;
-    let summaries = leads::column_summaries(&mut conn)
+    let summaries = leads::column_summaries(&mut conn, &scope)
         .await
         .map_err(internal("board: summaries"))?;
     let mut columns = Vec::with_capacity(pipeline.stages().len());
     for stage in pipeline.stages() {
-        let cards = leads::column_cards(&mut conn, stage.id, stage.kind, PAGE_SIZE)
+        let cards = leads::column_cards(&mut conn, &scope, stage.id, stage.kind, PAGE_SIZE)
             .await
             .map_err(internal("board: cards"))?;
         let summary = summaries
@@ -68,20 +85,28 @@ pub async fn board(state: &AppState) -> Result<Board, AppError> {
         now: now(),
         page_size: PAGE_SIZE,
         last_event_id,
+        viewer: actor.clone(),
     })
 }
 
-/// One lead.
-pub async fn lead(state: &AppState, id: LeadId) -> Result<Lead, AppError> {
+/// One lead, if `actor` may see it. A lead outside the actor's scope is reported as missing,
+/// so ids cannot be probed for existence.
+pub async fn lead(state: &AppState, actor: &Actor, id: LeadId) -> Result<Lead, AppError> {
     let mut conn = state
         .store
         .read()
         .await
         .map_err(internal("lead: acquire"))?;
-    leads::lead(&mut conn, id)
+    let lead = leads::lead(&mut conn, id)
         .await
         .map_err(internal("lead: select"))?
-        .ok_or_else(|| AppError::not_found(format!("There is no lead {id}")))
+        .ok_or_else(|| no_lead(id))?;
+    access::view_lead(actor, &lead).map_err(|_| no_lead(id))?;
+    Ok(lead)
+}
+
+fn no_lead(id: LeadId) -> AppError {
+    AppError::not_found(format!("There is no lead {id} that you can see"))
 }
 
 /// Moves a lead to another stage.
@@ -91,6 +116,7 @@ pub async fn lead(state: &AppState, id: LeadId) -> Result<Lead, AppError> {
 /// about a lead that no longer looks like its card.
 pub async fn move_lead(
     state: &AppState,
+    actor: &Actor,
     id: LeadId,
     request: MoveRequest,
 ) -> Result<Lead, AppError> {
@@ -99,7 +125,9 @@ pub async fn move_lead(
     let current = leads::lead(&mut tx, id)
         .await
         .map_err(internal("move: select"))?
-        .ok_or_else(|| AppError::not_found(format!("There is no lead {id}")))?;
+        .ok_or_else(|| no_lead(id))?;
+    access::view_lead(actor, &current).map_err(|_| no_lead(id))?;
+    access::edit_lead(actor, &current)?;
     if current.version != request.version {
         return Err(conflict(current));
     }
@@ -123,7 +151,7 @@ pub async fn move_lead(
         &mut tx,
         &events::NewEvent {
             at,
-            actor_id: None,
+            actor_id: Some(actor.id.0),
             kind: "lead.moved",
             lead_id: Some(id),
             payload: json!({
@@ -162,9 +190,15 @@ fn conflict(current: Lead) -> AppError {
     }
 }
 
-/// Live events committed after `last_id`, oldest first, each carrying the lead as it stands now
-/// (clients apply a lead only when its version is newer than theirs, so replays are harmless).
-pub async fn replay_since(state: &AppState, last_id: i64) -> Result<Vec<LiveEvent>, AppError> {
+/// Live events committed after `last_id` about leads `actor` may see, oldest first, each
+/// carrying the lead as it stands now (clients apply a lead only when its version is newer
+/// than theirs, so replays are harmless). The second value is the id of the last event
+/// examined, visible or not, so a caller can page on.
+pub async fn replay_since(
+    state: &AppState,
+    actor: &Actor,
+    last_id: i64,
+) -> Result<(Vec<LiveEvent>, Option<i64>), AppError> {
     let mut conn = state
         .store
         .read()
@@ -173,6 +207,7 @@ pub async fn replay_since(state: &AppState, last_id: i64) -> Result<Vec<LiveEven
     let rows = events::after(&mut conn, last_id, &LIVE_KINDS, 1000)
         .await
         .map_err(internal("replay: events"))?;
+    let last_examined = rows.last().map(|r| r.id);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(lead_id) = row.lead_id else { continue };
@@ -182,6 +217,9 @@ pub async fn replay_since(state: &AppState, last_id: i64) -> Result<Vec<LiveEven
         else {
             continue;
         };
+        if access::view_lead(actor, &lead).is_err() {
+            continue;
+        }
         let from_stage = serde_json::from_str::<serde_json::Value>(&row.payload)
             .ok()
             .and_then(|p| p["before"]["stage_id"].as_i64())
@@ -194,5 +232,5 @@ pub async fn replay_since(state: &AppState, last_id: i64) -> Result<Vec<LiveEven
             lead,
         });
     }
-    Ok(out)
+    Ok((out, last_examined))
 }

@@ -1,0 +1,205 @@
+//! Server functions for signing in and out and for the admin screens (users and teams).
+
+use crate::domain::account::{NewUser, TeamChange, TeamSummary, UserChange, UserSummary};
+use crate::domain::{Actor, TeamId, UserId};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+
+#[cfg(feature = "ssr")]
+use super::signed_in;
+
+/// Who is signed in, if anyone.
+#[server(prefix = "/api/fn", endpoint = "me", input = GetUrl)]
+pub async fn who_am_i() -> Result<Option<Actor>, AppError> {
+    super::with_status(async move { Ok(crate::ssr::auth::identity().actor) }.await)
+}
+
+/// Where to go after signing in: a local path only (an absolute URL here would make the
+/// sign-in page an open redirect).
+pub fn safe_next(next: Option<&str>) -> Option<String> {
+    let next = next?.trim();
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n'])
+        && !next.starts_with("/signin");
+    local.then(|| next.to_string())
+}
+
+/// Signs in and sets the session cookie; then sends the browser to `next` (a local path) or
+/// the user's home page.
+#[server(prefix = "/api/fn", endpoint = "sign_in")]
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<Actor, AppError> {
+    super::with_status(
+        async move {
+            use axum::http::{header, HeaderValue};
+            let state = expect_context::<crate::ssr::AppState>();
+            let identity = crate::ssr::auth::identity();
+            let signed =
+                crate::ssr::auth::sign_in(&state, &email, &password, &identity.client).await?;
+            let response = expect_context::<leptos_axum::ResponseOptions>();
+            let cookie =
+                crate::ssr::auth::session_cookie(&signed.session, signed.max_age, identity.https);
+            if let Ok(v) = HeaderValue::from_str(&cookie) {
+                response.insert_header(header::SET_COOKIE, v);
+            }
+            let to =
+                safe_next(next.as_deref()).unwrap_or_else(|| home_for(&signed.actor).to_string());
+            leptos_axum::redirect(&to);
+            Ok(signed.actor)
+        }
+        .await,
+    )
+}
+
+/// Ends the session on the server and clears the cookie.
+#[server(prefix = "/api/fn", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            use axum::http::{header, HeaderValue};
+            let state = expect_context::<crate::ssr::AppState>();
+            let identity = crate::ssr::auth::identity();
+            if let (Some(actor), Some(hash)) = (&identity.actor, &identity.session_hash) {
+                crate::ssr::auth::sign_out(&state, actor, hash).await?;
+            }
+            let response = expect_context::<leptos_axum::ResponseOptions>();
+            if let Ok(v) =
+                HeaderValue::from_str(&crate::ssr::auth::clear_session_cookie(identity.https))
+            {
+                response.insert_header(header::SET_COOKIE, v);
+            }
+            leptos_axum::redirect("/signin");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// The page a user lands on after signing in.
+pub fn home_for(actor: &Actor) -> &'static str {
+    use crate::domain::Role;
+    match actor.role {
+        Role::Marketing => "/settings/intake-keys",
+        Role::Admin => "/admin/users",
+        _ => "/board",
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "users", input = GetUrl)]
+pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::accounts::users(&state, &actor).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_user", input = Json)]
+pub async fn create_user(user: NewUser) -> Result<UserSummary, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::accounts::create_user(&state, Some(&actor), user).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "update_user", input = Json)]
+pub async fn update_user(id: UserId, change: UserChange) -> Result<UserSummary, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::accounts::update_user(&state, &actor, id, change).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "unlock_user", input = Json)]
+pub async fn unlock_user(id: UserId) -> Result<UserSummary, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::accounts::unlock_user(&state, &actor, id).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "reset_password", input = Json)]
+pub async fn reset_password(email: String, password: String) -> Result<UserSummary, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::accounts::reset_password(&state, Some(&actor), &email, password)
+                .await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "teams", input = GetUrl)]
+pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::accounts::teams(&state, &actor).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "create_team", input = Json)]
+pub async fn create_team(team: TeamChange) -> Result<TeamSummary, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::accounts::create_team(&state, &actor, team).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "update_team", input = Json)]
+pub async fn update_team(id: TeamId, team: TeamChange) -> Result<TeamSummary, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::accounts::update_team(&state, &actor, id, team).await
+        }
+        .await,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(
+            safe_next(Some("/board?owner=7")).as_deref(),
+            Some("/board?owner=7")
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "board",
+            "/signin",
+            "/x\r\nSet-Cookie: a=b",
+        ] {
+            assert_eq!(safe_next(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(safe_next(None), None);
+    }
+}

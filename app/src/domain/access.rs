@@ -1,0 +1,399 @@
+//! Who may do what: roles, the signed-in actor, and one policy function per action.
+//!
+//! These functions are the only place access is decided. The service layer calls them before
+//! every read and write; the UI calls the same functions only to hide what would be refused
+//! anyway (a card a rep may not move is not draggable), never instead of the server.
+
+use super::lead::Lead;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A user's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A team's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TeamId(pub i64);
+
+/// What a user is for. One role per user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Works their own leads.
+    Rep,
+    /// Owns one or more teams: sees and edits their leads, reassigns within them.
+    Manager,
+    /// Campaigns, spend, intake keys, ROI. No access to individual leads.
+    Marketing,
+    /// Reads everything, changes nothing.
+    Leadership,
+    /// Users, teams, stages and settings; reads leads to support people, changes none.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Rep,
+        Role::Manager,
+        Role::Marketing,
+        Role::Leadership,
+        Role::Admin,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::Rep => "rep",
+            Role::Manager => "manager",
+            Role::Marketing => "marketing",
+            Role::Leadership => "leadership",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Rep => "Sales rep",
+            Role::Manager => "Manager",
+            Role::Marketing => "Marketing",
+            Role::Leadership => "Leadership",
+            Role::Admin => "Admin",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Role::ALL.into_iter().find(|r| r.key() == key)
+    }
+}
+
+/// The signed-in user as every policy sees them. Built by the server from the database on each
+/// request; sent to the client (it holds no secret) so the UI can ask the same questions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub id: UserId,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    /// The team the user belongs to (reps, usually managers too).
+    pub team_id: Option<TeamId>,
+    /// Teams this user manages (managers).
+    pub managed_teams: Vec<TeamId>,
+    /// The user's team lets reps see its whole board, read-only.
+    pub sees_team_board: bool,
+}
+
+impl Actor {
+    fn manages(&self, team: Option<TeamId>) -> bool {
+        self.role == Role::Manager && team.is_some_and(|t| self.managed_teams.contains(&t))
+    }
+}
+
+/// Which leads a reader may see; the store turns this into a WHERE clause.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LeadScope {
+    All,
+    /// Leads of these teams (and, for a rep, their own leads wherever they are).
+    Teams {
+        teams: Vec<TeamId>,
+        also_owner: Option<UserId>,
+    },
+    /// Only leads this user owns.
+    Owner(UserId),
+}
+
+impl LeadScope {
+    /// Whether a lead falls inside the scope.
+    pub fn contains(&self, lead: &Lead) -> bool {
+        let owner = lead.owner.as_ref().map(|o| UserId(o.id));
+        match self {
+            LeadScope::All => true,
+            LeadScope::Teams { teams, also_owner } => {
+                lead.team_id.is_some_and(|t| teams.contains(&t))
+                    || (also_owner.is_some() && owner == *also_owner)
+            }
+            LeadScope::Owner(user) => owner == Some(*user),
+        }
+    }
+}
+
+/// Why an action was refused; becomes a 403 with this message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denied(pub &'static str);
+
+/// Who is asking: the same policy functions answer for people, wall displays and intake keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    User(Actor),
+    /// A wall-display token: may read the wall view and nothing else.
+    Wall {
+        token_id: i64,
+    },
+    /// An intake API key: may create leads in its source and nothing else.
+    Intake {
+        key_id: i64,
+        source_id: i64,
+    },
+}
+
+/// May this person open the board, and which leads does it show?
+pub fn view_board(actor: &Actor) -> Result<LeadScope, Denied> {
+    match actor.role {
+        Role::Rep => Ok(match (actor.sees_team_board, actor.team_id) {
+            (true, Some(team)) => LeadScope::Teams {
+                teams: vec![team],
+                also_owner: Some(actor.id),
+            },
+            _ => LeadScope::Owner(actor.id),
+        }),
+        Role::Manager => Ok(LeadScope::Teams {
+            teams: actor.managed_teams.clone(),
+            also_owner: Some(actor.id),
+        }),
+        Role::Leadership | Role::Admin => Ok(LeadScope::All),
+        Role::Marketing => Err(Denied(
+            "Marketing sees leads in aggregate (campaigns and ROI), not on the board",
+        )),
+    }
+}
+
+/// May this person see this lead (its card, its detail, its live updates)?
+pub fn view_lead(actor: &Actor, lead: &Lead) -> Result<(), Denied> {
+    let scope = view_board(actor)?;
+    if scope.contains(lead) {
+        Ok(())
+    } else {
+        Err(Denied("This lead is not yours or your team's"))
+    }
+}
+
+/// May this person change this lead (move it, log a follow-up, set its next step)?
+///
+/// Reps change their own leads, managers the leads of the teams they manage. Leadership and
+/// admins read but never edit; a rep who may see the team board still edits only their own.
+pub fn edit_lead(actor: &Actor, lead: &Lead) -> Result<(), Denied> {
+    let owner = lead.owner.as_ref().map(|o| UserId(o.id));
+    match actor.role {
+        Role::Rep if owner == Some(actor.id) => Ok(()),
+        Role::Rep => Err(Denied(
+            "Only the lead's owner or their manager can change it",
+        )),
+        Role::Manager if actor.manages(lead.team_id) || owner == Some(actor.id) => Ok(()),
+        Role::Manager => Err(Denied("This lead belongs to a team you do not manage")),
+        Role::Leadership | Role::Admin => Err(Denied(
+            "Your role reads the pipeline but does not change leads",
+        )),
+        Role::Marketing => Err(Denied("Marketing does not work individual leads")),
+    }
+}
+
+/// The user a lead would be reassigned to, as far as the policy needs to know them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Assignee {
+    pub id: UserId,
+    pub role: Role,
+    pub team_id: Option<TeamId>,
+    pub active: bool,
+}
+
+/// May this person give this lead to `to`? Managers only, within the teams they manage.
+pub fn reassign_lead(actor: &Actor, lead: &Lead, to: &Assignee) -> Result<(), Denied> {
+    if actor.role != Role::Manager {
+        return Err(Denied("Only a manager can reassign leads"));
+    }
+    if !actor.manages(lead.team_id) {
+        return Err(Denied("This lead belongs to a team you do not manage"));
+    }
+    if !to.active {
+        return Err(Denied("That user is deactivated"));
+    }
+    if !matches!(to.role, Role::Rep | Role::Manager) || !actor.manages(to.team_id) {
+        return Err(Denied(
+            "Leads can only be given to reps and managers of your teams",
+        ));
+    }
+    Ok(())
+}
+
+/// Users, teams and their settings: admins only.
+pub fn manage_accounts(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied("Only an admin manages users and teams")),
+    }
+}
+
+/// Intake API keys per source: marketing and admins.
+pub fn manage_intake_keys(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Marketing | Role::Admin => Ok(()),
+        _ => Err(Denied("Only marketing or an admin manages intake keys")),
+    }
+}
+
+/// Wall-display tokens: admins (a token is a standing read grant on org-wide figures).
+pub fn manage_wall_tokens(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied("Only an admin manages wall-display tokens")),
+    }
+}
+
+/// The wall view: a wall token, or a signed-in person who reads org-wide figures.
+pub fn view_wall(principal: &Principal) -> Result<(), Denied> {
+    match principal {
+        Principal::Wall { .. } => Ok(()),
+        Principal::User(a) if matches!(a.role, Role::Leadership | Role::Admin) => Ok(()),
+        _ => Err(Denied("The wall needs a wall-display token")),
+    }
+}
+
+/// Creating a lead through the intake API: a key, and only into the key's own source.
+pub fn create_intake_lead(principal: &Principal, source_id: i64) -> Result<(), Denied> {
+    match principal {
+        Principal::Intake { source_id: s, .. } if *s == source_id => Ok(()),
+        Principal::Intake { .. } => Err(Denied("This key creates leads for another source")),
+        _ => Err(Denied("Lead intake needs an intake API key")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lead::tests::sample_lead;
+    use crate::domain::lead::UserRef;
+
+    fn actor(id: i64, role: Role, team: Option<i64>, manages: &[i64]) -> Actor {
+        Actor {
+            id: UserId(id),
+            name: format!("User {id}"),
+            email: format!("u{id}@example.com"),
+            role,
+            team_id: team.map(TeamId),
+            managed_teams: manages.iter().copied().map(TeamId).collect(),
+            sees_team_board: false,
+        }
+    }
+
+    /// A lead owned by user `owner` in team `team`.
+    fn lead_of(owner: i64, team: i64) -> Lead {
+        let mut lead = sample_lead();
+        lead.owner = Some(UserRef {
+            id: owner,
+            name: "Owner".into(),
+        });
+        lead.team_id = Some(TeamId(team));
+        lead
+    }
+
+    #[test]
+    fn a_rep_sees_and_edits_only_their_own_leads() {
+        let rep = actor(7, Role::Rep, Some(1), &[]);
+        assert!(view_lead(&rep, &lead_of(7, 1)).is_ok());
+        assert!(edit_lead(&rep, &lead_of(7, 1)).is_ok());
+        assert!(view_lead(&rep, &lead_of(8, 1)).is_err());
+        assert!(edit_lead(&rep, &lead_of(8, 1)).is_err());
+    }
+
+    #[test]
+    fn a_rep_on_a_team_board_sees_teammates_leads_but_cannot_change_them() {
+        let mut rep = actor(7, Role::Rep, Some(1), &[]);
+        rep.sees_team_board = true;
+        assert!(view_lead(&rep, &lead_of(8, 1)).is_ok());
+        assert!(edit_lead(&rep, &lead_of(8, 1)).is_err());
+        assert!(view_lead(&rep, &lead_of(9, 2)).is_err());
+    }
+
+    #[test]
+    fn a_manager_sees_and_edits_the_leads_of_every_team_they_manage() {
+        let manager = actor(3, Role::Manager, Some(1), &[1, 2]);
+        for team in [1, 2] {
+            assert!(view_lead(&manager, &lead_of(9, team)).is_ok());
+            assert!(edit_lead(&manager, &lead_of(9, team)).is_ok());
+        }
+        assert!(view_lead(&manager, &lead_of(9, 3)).is_err());
+        assert!(edit_lead(&manager, &lead_of(9, 3)).is_err());
+    }
+
+    #[test]
+    fn leadership_and_admins_read_everything_and_edit_nothing() {
+        for role in [Role::Leadership, Role::Admin] {
+            let reader = actor(1, role, None, &[]);
+            assert_eq!(view_board(&reader), Ok(LeadScope::All));
+            assert!(view_lead(&reader, &lead_of(9, 3)).is_ok());
+            assert!(edit_lead(&reader, &lead_of(9, 3)).is_err());
+        }
+    }
+
+    #[test]
+    fn marketing_has_no_board() {
+        let marketer = actor(2, Role::Marketing, None, &[]);
+        assert!(view_board(&marketer).is_err());
+        assert!(view_lead(&marketer, &lead_of(9, 1)).is_err());
+        assert!(manage_intake_keys(&marketer).is_ok());
+    }
+
+    #[test]
+    fn a_manager_reassigns_only_within_their_teams_to_active_sellers() {
+        let manager = actor(3, Role::Manager, Some(1), &[1, 2]);
+        let lead = lead_of(9, 1);
+        let to = |team: i64, role: Role, active: bool| Assignee {
+            id: UserId(10),
+            role,
+            team_id: Some(TeamId(team)),
+            active,
+        };
+        assert!(reassign_lead(&manager, &lead, &to(2, Role::Rep, true)).is_ok());
+        assert!(reassign_lead(&manager, &lead, &to(3, Role::Rep, true)).is_err());
+        assert!(reassign_lead(&manager, &lead, &to(1, Role::Rep, false)).is_err());
+        assert!(reassign_lead(&manager, &lead, &to(1, Role::Marketing, true)).is_err());
+        assert!(reassign_lead(&manager, &lead_of(9, 3), &to(1, Role::Rep, true)).is_err());
+        let rep = actor(9, Role::Rep, Some(1), &[]);
+        assert!(reassign_lead(&rep, &lead, &to(1, Role::Rep, true)).is_err());
+    }
+
+    #[test]
+    fn only_admins_manage_accounts_and_wall_tokens() {
+        for role in Role::ALL {
+            let a = actor(1, role, None, &[]);
+            assert_eq!(manage_accounts(&a).is_ok(), role == Role::Admin, "{role:?}");
+            assert_eq!(
+                manage_wall_tokens(&a).is_ok(),
+                role == Role::Admin,
+                "{role:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_wall_token_reads_the_wall_and_an_intake_key_creates_leads_in_its_source_only() {
+        let wall = Principal::Wall { token_id: 1 };
+        let key = Principal::Intake {
+            key_id: 1,
+            source_id: 4,
+        };
+        assert!(view_wall(&wall).is_ok());
+        assert!(view_wall(&key).is_err());
+        assert!(create_intake_lead(&key, 4).is_ok());
+        assert!(create_intake_lead(&key, 5).is_err());
+        assert!(create_intake_lead(&wall, 4).is_err());
+        let rep = Principal::User(actor(7, Role::Rep, Some(1), &[]));
+        assert!(view_wall(&rep).is_err());
+        assert!(create_intake_lead(&rep, 4).is_err());
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_keys() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.key()), Some(role));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+}

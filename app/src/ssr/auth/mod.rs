@@ -1,0 +1,420 @@
+//! Authentication: who is asking. Password sign-in with throttling and lockout, database
+//! sessions behind an HttpOnly cookie, and the bearer secrets of wall displays and intake keys.
+//!
+//! What the asker may then do is decided by `domain::access`, called from the service layer.
+
+pub mod password;
+pub mod secret;
+pub mod throttle;
+
+use super::service::{internal, now};
+use super::store::accounts::{self, KeyKind, NewSession};
+use super::store::events;
+use super::AppState;
+use crate::domain::{Actor, Email, Principal, Timestamp};
+use crate::error::AppError;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use throttle::{Limit, Throttle};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "closeloop_session";
+/// Session ids: 128 random bits after this prefix.
+pub const SESSION_PREFIX: &str = "cls_";
+const SESSION_BYTES: usize = 16;
+/// Wall tokens and intake keys: 192 random bits after these prefixes.
+pub const WALL_PREFIX: &str = "clw_";
+pub const INTAKE_PREFIX: &str = "cli_";
+const KEY_BYTES: usize = 24;
+
+/// Consecutive failed sign-ins that lock an account until an admin unlocks it.
+pub const LOCK_AFTER: i64 = 10;
+/// The one message for every failed sign-in, so it reveals nothing about the account.
+pub const BAD_CREDENTIALS: &str = "That e-mail and password do not match an active account";
+
+/// Session and throttle settings.
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    /// A session ends after this long without a request.
+    pub idle: Duration,
+    /// A session ends this long after sign-in, however active.
+    pub absolute: Duration,
+    /// Sign-in attempts per IP address per minute.
+    pub per_ip_per_minute: u32,
+    /// Failed sign-ins per account per 15 minutes before the account is throttled.
+    pub per_account_per_15_min: u32,
+    /// Simultaneous password hashes (one per core keeps the async workers free).
+    pub hash_concurrency: usize,
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For` and https from
+    /// `X-Forwarded-Proto`. Off by default, since anyone can send those headers.
+    pub trust_proxy: bool,
+    /// Mark cookies `Secure` even without a trusted proxy saying https (set when the public URL
+    /// is https).
+    pub https: bool,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            idle: Duration::from_secs(12 * 3600),
+            absolute: Duration::from_secs(7 * 24 * 3600),
+            per_ip_per_minute: 30,
+            per_account_per_15_min: 5,
+            hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            trust_proxy: false,
+            https: false,
+        }
+    }
+}
+
+/// The authentication machinery shared by all requests of one server instance.
+pub struct Auth {
+    pub settings: AuthSettings,
+    pub hasher: password::Hasher,
+    per_ip: Throttle,
+    per_account: Throttle,
+}
+
+impl Auth {
+    pub fn new(settings: AuthSettings) -> Self {
+        Auth {
+            hasher: password::Hasher::new(settings.hash_concurrency),
+            per_ip: Throttle::new(Limit {
+                attempts: settings.per_ip_per_minute,
+                window: Duration::from_secs(60),
+            }),
+            per_account: Throttle::new(Limit {
+                attempts: settings.per_account_per_15_min,
+                window: Duration::from_secs(15 * 60),
+            }),
+            settings,
+        }
+    }
+}
+
+/// Where a request comes from, for throttling and the audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The outcome of a successful sign-in: the new session's cookie value and who signed in.
+pub struct SignedIn {
+    pub session: String,
+    pub actor: Actor,
+    pub max_age: Duration,
+}
+
+fn rate_limited(secs: u64) -> AppError {
+    AppError::RateLimited {
+        message: format!("Too many sign-in attempts; try again in {secs} seconds"),
+        retry_after_secs: secs,
+    }
+}
+
+/// Signs in with e-mail and password and opens a new session (a new id every time, so a
+/// session id planted before sign-in is worthless).
+///
+/// Every attempt is throttled per IP; failures also per account, and `LOCK_AFTER` consecutive
+/// failures lock the account. Failed and successful attempts are written to the event log.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    client: &ClientInfo,
+) -> Result<SignedIn, AppError> {
+    let auth = &state.auth;
+    let clock = Instant::now();
+    let ip_key = format!("ip:{}", client.ip.as_deref().unwrap_or("unknown"));
+    auth.per_ip.hit(&ip_key, clock).map_err(rate_limited)?;
+
+    let email = Email::parse(email).map_err(|m| AppError::field("email", m))?;
+    if password.is_empty() {
+        return Err(AppError::field("password", "Enter your password"));
+    }
+    if password.chars().count() > crate::domain::account::MAX_PASSWORD_CHARS {
+        return Err(AppError::Unauthorized {
+            message: BAD_CREDENTIALS.into(),
+        });
+    }
+    let account_key = format!("account:{email}");
+    if let Some(secs) = auth.per_account.blocked(&account_key, clock) {
+        return Err(rate_limited(secs));
+    }
+
+    let row = {
+        let mut conn = state
+            .store
+            .read()
+            .await
+            .map_err(internal("sign in: acquire"))?;
+        accounts::sign_in_row(&mut conn, email.as_str())
+            .await
+            .map_err(internal("sign in: select"))?
+    };
+    let (user, phc) = match &row {
+        Some(r) => (Some(r.id), r.password_hash.clone()),
+        None => (None, None),
+    };
+    // Always hash, also for unknown accounts, so timing does not tell them apart.
+    let matches = auth.hasher.verify(password.to_string(), phc).await;
+    let at = now();
+    let usable = row.as_ref().is_some_and(|r| r.active && !r.locked);
+
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("sign in: begin"))?;
+    if !(matches && usable) {
+        let reason = match &row {
+            None => "unknown_account",
+            Some(r) if !r.active => "deactivated",
+            Some(r) if r.locked => "locked",
+            Some(_) => "wrong_password",
+        };
+        let mut locked_now = false;
+        if let (Some(id), "wrong_password") = (user, reason) {
+            locked_now = accounts::record_failure(&mut tx, id, LOCK_AFTER, at)
+                .await
+                .map_err(internal("sign in: count failure"))?;
+        }
+        events::append(
+            &mut tx,
+            &events::NewEvent {
+                at,
+                actor_id: user.map(|u| u.0),
+                kind: "auth.sign_in_failed",
+                lead_id: None,
+                payload: json!({"email": email.as_str(), "reason": reason, "ip": client.ip,
+                                "locked": locked_now}),
+            },
+        )
+        .await
+        .map_err(internal("sign in: event"))?;
+        tx.commit().await.map_err(internal("sign in: commit"))?;
+        if let Err(secs) = auth.per_account.hit(&account_key, clock) {
+            return Err(rate_limited(secs));
+        }
+        return Err(AppError::Unauthorized {
+            message: BAD_CREDENTIALS.into(),
+        });
+    }
+    let user = user.expect("usable implies a row");
+    accounts::record_success(&mut tx, user)
+        .await
+        .map_err(internal("sign in: reset failures"))?;
+    let session = secret::random_secret(SESSION_PREFIX, SESSION_BYTES);
+    let max_age = auth.settings.absolute;
+    accounts::insert_session(
+        &mut tx,
+        &NewSession {
+            id_hash: &secret::digest(&session),
+            user,
+            at,
+            expires_at: at.plus_ms(max_age.as_millis() as i64),
+            ip: client.ip.as_deref(),
+            user_agent: client
+                .user_agent
+                .as_deref()
+                .map(|ua| &ua[..ua.len().min(300)]),
+        },
+    )
+    .await
+    .map_err(internal("sign in: session"))?;
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(user.0),
+            kind: "auth.signed_in",
+            lead_id: None,
+            payload: json!({"ip": client.ip}),
+        },
+    )
+    .await
+    .map_err(internal("sign in: event"))?;
+    let actor = accounts::actor(&mut tx, user)
+        .await
+        .map_err(internal("sign in: actor"))?
+        .ok_or_else(AppError::internal)?;
+    tx.commit().await.map_err(internal("sign in: commit"))?;
+    auth.per_account.clear(&account_key);
+    Ok(SignedIn {
+        session,
+        actor,
+        max_age,
+    })
+}
+
+/// The signed-in user behind a session cookie value, if the session is live. Extends the idle
+/// expiry at most once a minute (a write per request would serialise reads on SQLite).
+pub async fn session_actor(
+    state: &AppState,
+    cookie: &str,
+) -> Result<Option<(Actor, String)>, AppError> {
+    if !secret::well_formed(cookie, SESSION_PREFIX, SESSION_BYTES) {
+        return Ok(None);
+    }
+    let hash = secret::digest(cookie);
+    let at = now();
+    let idle = state.auth.settings.idle.as_millis() as i64;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("session: acquire"))?;
+    let Some(live) = accounts::live_session(&mut conn, &hash, at, idle)
+        .await
+        .map_err(internal("session: select"))?
+    else {
+        return Ok(None);
+    };
+    let Some(actor) = accounts::actor(&mut conn, live.user)
+        .await
+        .map_err(internal("session: actor"))?
+    else {
+        return Ok(None);
+    };
+    drop(conn);
+    if at.0 - live.last_seen_at.0 > 60_000 {
+        let mut tx = state
+            .store
+            .begin()
+            .await
+            .map_err(internal("session: begin"))?;
+        accounts::touch_session(&mut tx, &hash, at)
+            .await
+            .map_err(internal("session: touch"))?;
+        tx.commit().await.map_err(internal("session: commit"))?;
+    }
+    Ok(Some((actor, hash)))
+}
+
+/// Ends a session server-side: its cookie is worthless from now on, wherever it was copied.
+pub async fn sign_out(state: &AppState, actor: &Actor, session_hash: &str) -> Result<(), AppError> {
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("sign out: begin"))?;
+    accounts::delete_session(&mut tx, session_hash)
+        .await
+        .map_err(internal("sign out: delete"))?;
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at: now(),
+            actor_id: Some(actor.id.0),
+            kind: "auth.signed_out",
+            lead_id: None,
+            payload: json!({}),
+        },
+    )
+    .await
+    .map_err(internal("sign out: event"))?;
+    tx.commit().await.map_err(internal("sign out: commit"))?;
+    Ok(())
+}
+
+/// The principal behind a wall token or intake key, if it is valid and not revoked.
+pub async fn key_principal(
+    state: &AppState,
+    kind: KeyKind,
+    presented: &str,
+) -> Result<Option<Principal>, AppError> {
+    let prefix = match kind {
+        KeyKind::Wall => WALL_PREFIX,
+        KeyKind::Intake => INTAKE_PREFIX,
+    };
+    if !secret::well_formed(presented, prefix, KEY_BYTES) {
+        return Ok(None);
+    }
+    let hash = secret::digest(presented);
+    let found = {
+        let mut conn = state.store.read().await.map_err(internal("key: acquire"))?;
+        accounts::key_by_hash(&mut conn, kind, &hash)
+            .await
+            .map_err(internal("key: select"))?
+    };
+    let Some((id, source)) = found else {
+        return Ok(None);
+    };
+    Ok(Some(match (kind, source) {
+        (KeyKind::Intake, Some(source_id)) => Principal::Intake {
+            key_id: id,
+            source_id,
+        },
+        (KeyKind::Intake, None) => return Ok(None),
+        (KeyKind::Wall, _) => Principal::Wall { token_id: id },
+    }))
+}
+
+/// A new random wall token or intake key secret.
+pub fn new_key_secret(kind: KeyKind) -> String {
+    let prefix = match kind {
+        KeyKind::Wall => WALL_PREFIX,
+        KeyKind::Intake => INTAKE_PREFIX,
+    };
+    secret::random_secret(prefix, KEY_BYTES)
+}
+
+/// Records that a key was used (at most once a minute per key is plenty for "last used").
+pub async fn touch_key(state: &AppState, kind: KeyKind, id: i64, at: Timestamp) {
+    if let Ok(mut tx) = state.store.begin().await {
+        if accounts::touch_key(&mut tx, kind, id, at).await.is_ok() {
+            let _ = tx.commit().await;
+        }
+    }
+}
+
+/// The actor a handler requires: signed in, or 401.
+pub fn require(actor: Option<&Actor>) -> Result<&Actor, AppError> {
+    actor.ok_or_else(|| AppError::Unauthorized {
+        message: "Sign in to continue".into(),
+    })
+}
+
+/// Who made the current request: resolved once per request by the server's middleware and
+/// kept in the request's extensions, where REST handlers and server functions find it.
+#[derive(Clone, Debug, Default)]
+pub struct Identity {
+    pub actor: Option<Actor>,
+    /// The digest of the session behind `actor` (to end it on sign-out).
+    pub session_hash: Option<String>,
+    pub client: ClientInfo,
+    /// The request reached us over https: cookies get `Secure`.
+    pub https: bool,
+}
+
+/// The identity of the request being served, for server functions and server rendering.
+pub fn identity() -> Identity {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<Identity>().cloned())
+        .unwrap_or_default()
+}
+
+/// The `Set-Cookie` value that stores a session: HttpOnly (no script reads it), SameSite=Lax
+/// (not sent on cross-site sub-requests or posts), Secure over https.
+pub fn session_cookie(value: &str, max_age: Duration, https: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Lax{}",
+        max_age.as_secs(),
+        if https { "; Secure" } else { "" }
+    )
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(https: bool) -> String {
+    session_cookie("", Duration::ZERO, https)
+}
+
+/// The session cookie's value from a `Cookie` header.
+pub fn session_from_cookie_header(header: &str) -> Option<&str> {
+    header
+        .split(';')
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, v)| v.trim())
+}

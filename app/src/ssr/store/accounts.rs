@@ -1,0 +1,558 @@
+//! Accounts: users and teams as access sees them, sessions, sign-in bookkeeping, wall tokens
+//! and intake keys.
+
+use super::decode_key;
+use crate::domain::account::{AccessKeySummary, SourceSummary, TeamSummary, UserSummary};
+use crate::domain::{Actor, Channel, Role, TeamId, Timestamp, UserId};
+use sqlx::{AnyConnection, Row};
+
+/// What signing in needs to know about an account. Not `Serialize`: it holds the hash.
+pub struct SignInRow {
+    pub id: UserId,
+    pub password_hash: Option<String>,
+    pub locked: bool,
+    pub active: bool,
+}
+
+pub async fn sign_in_row(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<SignInRow>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT id, password_hash, locked_at, deactivated_at FROM users WHERE email = $1",
+    )
+    .bind(email)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(SignInRow {
+            id: UserId(r.try_get("id")?),
+            password_hash: r.try_get("password_hash")?,
+            locked: r.try_get::<Option<i64>, _>("locked_at")?.is_some(),
+            active: r.try_get::<Option<i64>, _>("deactivated_at")?.is_none(),
+        })
+    })
+    .transpose()
+}
+
+/// Counts a failed sign-in; locks the account when the count reaches `lock_after`.
+/// Returns whether this failure locked it.
+pub async fn record_failure(
+    conn: &mut AnyConnection,
+    user: UserId,
+    lock_after: i64,
+    at: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let row = sqlx::query(
+        "UPDATE users SET failed_sign_ins = failed_sign_ins + 1,
+                locked_at = CASE WHEN locked_at IS NULL AND failed_sign_ins + 1 >= $1
+                                 THEN $2 ELSE locked_at END
+         WHERE id = $3 RETURNING locked_at",
+    )
+    .bind(lock_after)
+    .bind(at.0)
+    .bind(user.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.try_get::<Option<i64>, _>("locked_at")? == Some(at.0))
+}
+
+pub async fn record_success(conn: &mut AnyConnection, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET failed_sign_ins = 0 WHERE id = $1")
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The active user as the policies see them, or `None` if deactivated or unknown.
+pub async fn actor(conn: &mut AnyConnection, user: UserId) -> Result<Option<Actor>, sqlx::Error> {
+    let Some(r) = sqlx::query(
+        "SELECT u.id, u.name, u.email, u.role, u.team_id, t.reps_see_team_board
+         FROM users u LEFT JOIN teams t ON t.id = u.team_id
+         WHERE u.id = $1 AND u.deactivated_at IS NULL",
+    )
+    .bind(user.0)
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let role: String = r.try_get("role")?;
+    let managed: Vec<(i64,)> =
+        sqlx::query_as("SELECT id FROM teams WHERE manager_id = $1 ORDER BY id")
+            .bind(user.0)
+            .fetch_all(conn)
+            .await?;
+    Ok(Some(Actor {
+        id: UserId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        role: decode_key("role", &role, Role::parse)?,
+        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        managed_teams: managed.into_iter().map(|(t,)| TeamId(t)).collect(),
+        sees_team_board: r
+            .try_get::<Option<i64>, _>("reps_see_team_board")?
+            .unwrap_or(0)
+            == 1,
+    }))
+}
+
+// ---- sessions ----
+
+pub struct NewSession<'a> {
+    pub id_hash: &'a str,
+    pub user: UserId,
+    pub at: Timestamp,
+    pub expires_at: Timestamp,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+pub async fn insert_session(
+    conn: &mut AnyConnection,
+    s: &NewSession<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent)
+         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+    )
+    .bind(s.id_hash)
+    .bind(s.user.0)
+    .bind(s.at.0)
+    .bind(s.expires_at.0)
+    .bind(s.ip)
+    .bind(s.user_agent)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A live session: not past its absolute expiry and seen within the idle limit.
+pub struct LiveSession {
+    pub user: UserId,
+    pub last_seen_at: Timestamp,
+}
+
+pub async fn live_session(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    now: Timestamp,
+    idle_ms: i64,
+) -> Result<Option<LiveSession>, sqlx::Error> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT user_id, last_seen_at FROM sessions
+         WHERE id_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
+    )
+    .bind(id_hash)
+    .bind(now.0)
+    .bind(now.0 - idle_ms)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(user, seen)| LiveSession {
+        user: UserId(user),
+        last_seen_at: Timestamp(seen),
+    }))
+}
+
+pub async fn touch_session(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+        .bind(now.0)
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(conn: &mut AnyConnection, id_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+        .bind(id_hash)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user (deactivation, password reset).
+pub async fn delete_user_sessions(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user.0)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
+/// Drops sessions past either expiry.
+pub async fn purge_sessions(
+    conn: &mut AnyConnection,
+    now: Timestamp,
+    idle_ms: i64,
+) -> Result<u64, sqlx::Error> {
+    Ok(
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR last_seen_at <= $2")
+            .bind(now.0)
+            .bind(now.0 - idle_ms)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+// ---- users and teams ----
+
+const SELECT_USER: &str = "\
+SELECT u.id, u.name, u.email, u.role, u.team_id, t.name AS team_name,
+       u.deactivated_at, u.locked_at
+FROM users u LEFT JOIN teams t ON t.id = u.team_id";
+
+fn user_summary(r: &sqlx::any::AnyRow) -> Result<UserSummary, sqlx::Error> {
+    let role: String = r.try_get("role")?;
+    Ok(UserSummary {
+        id: UserId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        role: decode_key("role", &role, Role::parse)?,
+        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        team_name: r.try_get("team_name")?,
+        active: r.try_get::<Option<i64>, _>("deactivated_at")?.is_none(),
+        locked: r.try_get::<Option<i64>, _>("locked_at")?.is_some(),
+    })
+}
+
+pub async fn users(conn: &mut AnyConnection) -> Result<Vec<UserSummary>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "{SELECT_USER} ORDER BY u.deactivated_at IS NOT NULL, u.name"
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(user_summary).collect()
+}
+
+pub async fn user(
+    conn: &mut AnyConnection,
+    id: UserId,
+) -> Result<Option<UserSummary>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT_USER} WHERE u.id = $1"))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(user_summary).transpose()
+}
+
+pub async fn user_by_email(
+    conn: &mut AnyConnection,
+    email: &str,
+) -> Result<Option<UserSummary>, sqlx::Error> {
+    let row = sqlx::query(&format!("{SELECT_USER} WHERE u.email = $1"))
+        .bind(email)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(user_summary).transpose()
+}
+
+pub async fn team_exists(conn: &mut AnyConnection, id: TeamId) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM teams WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn set_password(
+    conn: &mut AnyConnection,
+    user: UserId,
+    phc: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_at = NULL WHERE id = $2",
+    )
+    .bind(phc)
+    .bind(user.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_role_and_team(
+    conn: &mut AnyConnection,
+    user: UserId,
+    role: Role,
+    team: Option<TeamId>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET role = $1, team_id = $2 WHERE id = $3")
+        .bind(role.key())
+        .bind(team.map(|t| t.0))
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_active(
+    conn: &mut AnyConnection,
+    user: UserId,
+    active: bool,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET deactivated_at = $1 WHERE id = $2")
+        .bind((!active).then_some(at.0))
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn unlock(conn: &mut AnyConnection, user: UserId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET locked_at = NULL, failed_sign_ins = 0 WHERE id = $1")
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Managers stop managing teams when they stop being managers.
+pub async fn release_managed_teams(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE teams SET manager_id = NULL WHERE manager_id = $1")
+        .bind(user.0)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn teams(conn: &mut AnyConnection) -> Result<Vec<TeamSummary>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT t.id, t.name, t.manager_id, m.name AS manager_name, t.reps_see_team_board,
+                (SELECT COUNT(*) FROM users u WHERE u.team_id = t.id AND u.deactivated_at IS NULL)
+                    AS members
+         FROM teams t LEFT JOIN users m ON m.id = t.manager_id ORDER BY t.name",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(TeamSummary {
+                id: TeamId(r.try_get("id")?),
+                name: r.try_get("name")?,
+                manager: r.try_get::<Option<i64>, _>("manager_id")?.map(UserId),
+                manager_name: r.try_get("manager_name")?,
+                reps_see_team_board: r.try_get::<i64, _>("reps_see_team_board")? == 1,
+                members: r.try_get("members")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn team_name_taken(
+    conn: &mut AnyConnection,
+    name: &str,
+    except: Option<TeamId>,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM teams WHERE lower(name) = lower($1) AND id <> $2")
+            .bind(name)
+            .bind(except.map_or(0, |t| t.0))
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
+
+pub async fn update_team(
+    conn: &mut AnyConnection,
+    team: TeamId,
+    name: &str,
+    manager: Option<UserId>,
+    reps_see_team_board: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE teams SET name = $1, manager_id = $2, reps_see_team_board = $3 WHERE id = $4",
+    )
+    .bind(name)
+    .bind(manager.map(|m| m.0))
+    .bind(i64::from(reps_see_team_board))
+    .bind(team.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+// ---- wall tokens and intake keys ----
+
+/// Which table of access keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    Wall,
+    Intake,
+}
+
+impl KeyKind {
+    fn table(self) -> &'static str {
+        match self {
+            KeyKind::Wall => "wall_tokens",
+            KeyKind::Intake => "intake_keys",
+        }
+    }
+    fn hash_column(self) -> &'static str {
+        match self {
+            KeyKind::Wall => "token_hash",
+            KeyKind::Intake => "key_hash",
+        }
+    }
+}
+
+pub struct NewKey<'a> {
+    pub kind: KeyKind,
+    pub hash: &'a str,
+    pub prefix: &'a str,
+    pub label: &'a str,
+    pub source_id: Option<i64>,
+    pub created_by: UserId,
+    pub at: Timestamp,
+}
+
+pub async fn insert_key(conn: &mut AnyConnection, k: &NewKey<'_>) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = match k.kind {
+        KeyKind::Wall => {
+            sqlx::query_as(
+                "INSERT INTO wall_tokens (token_hash, prefix, label, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(k.hash)
+            .bind(k.prefix)
+            .bind(k.label)
+            .bind(k.created_by.0)
+            .bind(k.at.0)
+            .fetch_one(conn)
+            .await?
+        }
+        KeyKind::Intake => sqlx::query_as(
+            "INSERT INTO intake_keys (key_hash, prefix, label, source_id, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(k.hash)
+        .bind(k.prefix)
+        .bind(k.label)
+        .bind(k.source_id)
+        .bind(k.created_by.0)
+        .bind(k.at.0)
+        .fetch_one(conn)
+        .await?,
+    };
+    Ok(id)
+}
+
+pub async fn keys(
+    conn: &mut AnyConnection,
+    kind: KeyKind,
+) -> Result<Vec<AccessKeySummary>, sqlx::Error> {
+    let (source_col, source_join) = match kind {
+        KeyKind::Wall => ("NULL AS source_name", ""),
+        KeyKind::Intake => (
+            "s.name AS source_name",
+            "LEFT JOIN sources s ON s.id = k.source_id",
+        ),
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT k.id, k.label, k.prefix, {source_col}, u.name AS created_by, k.created_at,
+                k.last_used_at, k.revoked_at
+         FROM {} k JOIN users u ON u.id = k.created_by {source_join}
+         ORDER BY k.revoked_at IS NOT NULL, k.created_at DESC",
+        kind.table()
+    ))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AccessKeySummary {
+                id: r.try_get("id")?,
+                label: r.try_get("label")?,
+                prefix: r.try_get("prefix")?,
+                source_name: r.try_get("source_name")?,
+                created_by: r.try_get("created_by")?,
+                created_at: Timestamp(r.try_get("created_at")?),
+                last_used_at: r.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
+                revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Revokes a key; false when there is no such (unrevoked) key.
+pub async fn revoke_key(
+    conn: &mut AnyConnection,
+    kind: KeyKind,
+    id: i64,
+    at: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(&format!(
+        "UPDATE {} SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        kind.table()
+    ))
+    .bind(at.0)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A valid (unrevoked) key by the digest of its secret: (id, source id for intake keys).
+pub async fn key_by_hash(
+    conn: &mut AnyConnection,
+    kind: KeyKind,
+    hash: &str,
+) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    let source = match kind {
+        KeyKind::Wall => "NULL",
+        KeyKind::Intake => "source_id",
+    };
+    let row: Option<(i64, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT id, {source} FROM {} WHERE {} = $1 AND revoked_at IS NULL",
+        kind.table(),
+        kind.hash_column()
+    ))
+    .bind(hash)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row)
+}
+
+pub async fn touch_key(
+    conn: &mut AnyConnection,
+    kind: KeyKind,
+    id: i64,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(&format!(
+        "UPDATE {} SET last_used_at = $1 WHERE id = $2",
+        kind.table()
+    ))
+    .bind(at.0)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn sources(conn: &mut AnyConnection) -> Result<Vec<SourceSummary>, sqlx::Error> {
+    let rows: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, name, channel FROM sources ORDER BY name")
+            .fetch_all(conn)
+            .await?;
+    rows.into_iter()
+        .map(|(id, name, channel)| {
+            Ok(SourceSummary {
+                id,
+                name,
+                channel: decode_key("channel", &channel, Channel::parse)?,
+            })
+        })
+        .collect()
+}

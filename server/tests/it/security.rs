@@ -1,0 +1,777 @@
+//! Security through the real router: the authorization matrix (every route × every kind of
+//! principal), sessions (fixation, sign-out, expiry, tampering), CSRF, sign-in throttling and
+//! lockout, secrets never leaving the server, and response headers.
+
+use crate::both_backends;
+use crate::http::{json_of, post_json, Client};
+use crate::support::{move_to, TestDb};
+use app::domain::Lead;
+use app::ssr::service;
+use app::ssr::store::accounts::KeyKind;
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use serde_json::json;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Who asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum P {
+    Anonymous,
+    Rep,
+    Manager,
+    Marketing,
+    Leadership,
+    Admin,
+    Wall,
+    Intake,
+}
+
+const ALL: [P; 8] = [
+    P::Anonymous,
+    P::Rep,
+    P::Manager,
+    P::Marketing,
+    P::Leadership,
+    P::Admin,
+    P::Wall,
+    P::Intake,
+];
+const USERS: [P; 5] = [P::Rep, P::Manager, P::Marketing, P::Leadership, P::Admin];
+const BOARD: [P; 4] = [P::Rep, P::Manager, P::Leadership, P::Admin];
+
+/// Every route the server answers, with who may use it. A route missing here fails the test.
+fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
+    let mut m = BTreeMap::new();
+    let mut add = |method, path, who: &[P]| {
+        m.insert((method, path), who.to_vec());
+    };
+    // REST
+    add("GET", "/api/v1/health", &ALL);
+    add("POST", "/api/v1/session", &ALL);
+    add("DELETE", "/api/v1/session", &USERS);
+    add("GET", "/api/v1/me", &USERS);
+    add("GET", "/api/v1/board", &BOARD);
+    add(
+        "GET",
+        "/api/v1/leads/{id}",
+        &[P::Rep, P::Manager, P::Leadership, P::Admin],
+    );
+    add("POST", "/api/v1/leads/{id}/move", &[P::Rep, P::Manager]);
+    add("GET", "/api/v1/events", &BOARD);
+    add("POST", "/api/v1/intake/leads", &[P::Intake]);
+    // Server functions
+    add("GET", "/api/fn/me", &ALL);
+    add("POST", "/api/fn/sign_in", &ALL);
+    add("POST", "/api/fn/sign_out", &ALL);
+    add("GET", "/api/fn/board", &BOARD);
+    add("POST", "/api/fn/move_lead", &[P::Rep, P::Manager]);
+    for admin_only in [
+        ("GET", "/api/fn/users"),
+        ("POST", "/api/fn/create_user"),
+        ("POST", "/api/fn/update_user"),
+        ("POST", "/api/fn/unlock_user"),
+        ("POST", "/api/fn/reset_password"),
+        ("GET", "/api/fn/teams"),
+        ("POST", "/api/fn/create_team"),
+        ("POST", "/api/fn/update_team"),
+        ("GET", "/api/fn/wall_tokens"),
+        ("POST", "/api/fn/issue_wall_token"),
+        ("POST", "/api/fn/revoke_wall_token"),
+    ] {
+        add(admin_only.0, admin_only.1, &[P::Admin]);
+    }
+    for marketing in [
+        ("GET", "/api/fn/intake_keys"),
+        ("GET", "/api/fn/sources"),
+        ("POST", "/api/fn/issue_intake_key"),
+        ("POST", "/api/fn/revoke_intake_key"),
+    ] {
+        add(marketing.0, marketing.1, &[P::Marketing, P::Admin]);
+    }
+    add("GET", "/api/fn/wall", &[P::Wall, P::Leadership, P::Admin]);
+    // Pages
+    add("GET", "/", &USERS);
+    add("GET", "/signin", &ALL);
+    add("GET", "/board", &BOARD);
+    add("GET", "/wall", &[P::Leadership, P::Admin]);
+    add("GET", "/wall/{token}", &[P::Wall]);
+    add("GET", "/admin/users", &[P::Admin]);
+    add("GET", "/admin/teams", &[P::Admin]);
+    add("GET", "/admin/wall-tokens", &[P::Admin]);
+    add("GET", "/settings/intake-keys", &[P::Marketing, P::Admin]);
+    m
+}
+
+/// Every route the server actually has: the REST table, the registered server functions and
+/// the page routes.
+fn actual() -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    for (method, path, _) in server::rest::endpoints() {
+        out.insert((method.to_string(), format!("/api/v1{path}")));
+    }
+    for (path, method) in leptos::server_fn::axum::server_fn_paths() {
+        out.insert((method.to_string(), path.to_string()));
+    }
+    for route in leptos_axum::generate_route_list(app::App) {
+        let path = route.path().replace(":token", "{token}");
+        out.insert(("GET".to_string(), path));
+    }
+    out
+}
+
+/// What the principals need: sessions, a wall token, an intake key, and a lead of Dana's.
+struct Fixture {
+    lead: Lead,
+    wall_token: String,
+    intake_key: String,
+    source: i64,
+    team: i64,
+    manager: i64,
+    luis: i64,
+}
+
+async fn fixture(db: &TestDb) -> Fixture {
+    let state = db.state();
+    let dana = db.actor("dana").await;
+    let admin = db.actor("admin").await;
+    let riley = db.actor("riley").await;
+    let lead = db
+        .find(|l, p| {
+            l.owner.as_ref().is_some_and(|o| o.id == dana.id.0)
+                && p.get(l.stage_id).unwrap().kind == app::domain::StageKind::Open
+                && p.next(l.stage_id)
+                    .is_some_and(|n| n.kind == app::domain::StageKind::Open)
+                && p.next(l.stage_id)
+                    .is_some_and(|n| n.entry_criteria.is_empty())
+        })
+        .await;
+    let wall = service::keys::issue(&state, &admin, KeyKind::Wall, "TV", None)
+        .await
+        .unwrap();
+    let sources = service::keys::sources(&state, &riley).await.unwrap();
+    let intake = service::keys::issue(&state, &riley, KeyKind::Intake, "Form", Some(sources[0].id))
+        .await
+        .unwrap();
+    let luis = db.actor("luis").await;
+    Fixture {
+        lead,
+        wall_token: wall.secret,
+        intake_key: intake.secret,
+        source: sources[0].id,
+        team: luis.team_id.unwrap().0,
+        manager: db.actor("morgan").await.id.0,
+        luis: luis.id.0,
+    }
+}
+
+/// Issues a key nobody uses, for a revocation to act on.
+async fn spare(db: &TestDb, kind: KeyKind, source: Option<i64>) -> i64 {
+    let admin = db.actor("admin").await;
+    service::keys::issue(&db.state(), &admin, kind, "Spare", source)
+        .await
+        .unwrap()
+        .id
+}
+
+/// A request for `route` as `who`, with a body that would succeed for someone allowed.
+async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> Request<Body> {
+    let lead = f.lead.id.0;
+    let next_stage = db
+        .pipeline()
+        .await
+        .next(f.lead.stage_id)
+        .map(|s| s.id.0)
+        .unwrap();
+    let token = if who == P::Wall {
+        f.wall_token.as_str()
+    } else {
+        "clw_not-a-valid-token"
+    };
+    let uri = match path {
+        "/api/v1/leads/{id}" => format!("/api/v1/leads/{lead}"),
+        "/api/v1/leads/{id}/move" => format!("/api/v1/leads/{lead}/move"),
+        "/wall/{token}" => format!("/wall/{token}"),
+        "/api/fn/wall" => format!(
+            "/api/fn/wall?token={}",
+            if who == P::Wall { token } else { "" }
+        ),
+        other => other.to_string(),
+    };
+    let body = match path {
+        "/api/v1/session" if method == "POST" => {
+            json!({"email": "dana@closeloop.example", "password": server::seed::DEMO_PASSWORD})
+        }
+        "/api/v1/leads/{id}/move" => json!({"to_stage": next_stage, "version": f.lead.version}),
+        "/api/v1/intake/leads" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
+        "/api/fn/move_lead" => json!({"lead_id": lead,
+            "request": {"to_stage": next_stage, "version": f.lead.version}}),
+        "/api/fn/create_user" => {
+            json!({"user": {"name": "New Rep", "email": "new.rep@closeloop.example",
+            "role": "rep", "team_id": f.team, "password": "plum orchard sky"}})
+        }
+        "/api/fn/update_user" => json!({"id": f.luis,
+            "change": {"role": "rep", "team_id": f.team, "active": true}}),
+        "/api/fn/unlock_user" => json!({"id": f.luis}),
+        "/api/fn/reset_password" => json!({"email": "luis@closeloop.example",
+            "password": "another plum orchard"}),
+        "/api/fn/create_team" => json!({"team": {"name": "Field Sales", "manager": null,
+            "reps_see_team_board": false}}),
+        "/api/fn/update_team" => json!({"id": f.team, "team": {"name": "Enterprise East",
+            "manager": f.manager, "reps_see_team_board": false}}),
+        "/api/fn/issue_wall_token" => json!({"label": "Lobby"}),
+        // A fresh key to revoke for every request, so each allowed principal has one.
+        "/api/fn/revoke_wall_token" => json!({"id": spare(db, KeyKind::Wall, None).await}),
+        "/api/fn/issue_intake_key" => json!({"label": "Form 2", "source_id": f.source}),
+        "/api/fn/revoke_intake_key" => {
+            json!({"id": spare(db, KeyKind::Intake, Some(f.source)).await})
+        }
+        _ => json!({}),
+    };
+    let mut builder = Request::builder()
+        .method(Method::from_bytes(method.as_bytes()).unwrap())
+        .uri(uri);
+    if path == "/api/fn/sign_in" {
+        builder = builder.header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    } else if method != "GET" {
+        builder = builder.header(header::CONTENT_TYPE, "application/json");
+    }
+    match who {
+        P::Anonymous | P::Wall => {}
+        P::Intake => {
+            builder = builder.header(header::AUTHORIZATION, format!("Bearer {}", f.intake_key));
+        }
+        user => {
+            let local = match user {
+                P::Rep => "dana",
+                P::Manager => "morgan",
+                P::Marketing => "riley",
+                P::Leadership => "eleanor",
+                _ => "admin",
+            };
+            builder = builder.header(header::COOKIE, db.quick_session(local).await);
+        }
+    }
+    if method != "GET" && who != P::Intake {
+        builder = builder.header("sec-fetch-site", "same-origin");
+    }
+    let body = if path == "/api/fn/sign_in" {
+        Body::from(format!(
+            "email=dana%40closeloop.example&password={}",
+            server::seed::DEMO_PASSWORD
+        ))
+    } else if method == "GET" {
+        Body::empty()
+    } else {
+        Body::from(body.to_string())
+    };
+    builder.body(body).unwrap()
+}
+
+both_backends!(every_route_allows_exactly_the_principals_in_the_matrix);
+async fn every_route_allows_exactly_the_principals_in_the_matrix(db: TestDb) -> TestDb {
+    let db = db.with_demo(150).await;
+    let expected = expected();
+    let written: BTreeSet<(String, String)> = expected
+        .keys()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let actual = actual();
+    let unwritten: Vec<_> = actual.difference(&written).collect();
+    let stale: Vec<_> = written.difference(&actual).collect();
+    assert!(
+        unwritten.is_empty() && stale.is_empty(),
+        "the matrix must list every route: routes without an entry {unwritten:?}; \
+         entries without a route {stale:?}"
+    );
+
+    let f = fixture(&db).await;
+    let client = Client::anonymous(&db);
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    for ((method, path), allowed) in &expected {
+        for who in ALL {
+            let req = request(&db, &f, who, method, path).await;
+            let mut req = req;
+            let (status, headers, body) = tokio::time::timeout(
+                std::time::Duration::from_secs(20),
+                client.send_full(&mut req),
+            )
+            .await
+            .unwrap_or_else(|_| panic!("{method} {path} as {who:?} did not answer in 20 s"));
+            let location = headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            let denied = matches!(status.as_u16(), 401 | 403 | 404)
+                || (status.is_redirection() && location.starts_with("/signin"));
+            assert!(
+                !status.is_server_error(),
+                "{method} {path} as {who:?}: {status} {body}"
+            );
+            if denied == allowed.contains(&who) {
+                wrong.push(format!(
+                    "{method} {path} as {who:?}: {status} {location} (expected {})",
+                    if allowed.contains(&who) {
+                        "allowed"
+                    } else {
+                        "denied"
+                    }
+                ));
+            }
+            cells += 1;
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells wrong:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert_eq!(cells, expected.len() * ALL.len());
+    db
+}
+
+fn session_value(set_cookie: &str) -> String {
+    set_cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .split_once('=')
+        .unwrap()
+        .1
+        .to_string()
+}
+
+fn sign_in_request(email: &str, password: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut req = post_json(
+        "/api/v1/session",
+        &json!({"email": email, "password": password}).to_string(),
+    );
+    if let Some(c) = cookie {
+        req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+    }
+    req
+}
+
+both_backends!(signing_in_issues_a_new_session_and_signing_out_ends_it_on_the_server);
+async fn signing_in_issues_a_new_session_and_signing_out_ends_it_on_the_server(
+    db: TestDb,
+) -> TestDb {
+    let db = db.with_demo(30).await;
+    let client = Client::anonymous(&db);
+    // An attacker plants a session id before the victim signs in.
+    let planted = "closeloop_session=cls_AAAAAAAAAAAAAAAAAAAAAA";
+    let mut req = sign_in_request(
+        "dana@closeloop.example",
+        server::seed::DEMO_PASSWORD,
+        Some(planted),
+    );
+    let (status, headers, body) = client.send_full(&mut req).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let set = headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Lax") && set.contains("Path=/"),
+        "{set}"
+    );
+    assert!(!set.contains("Secure"), "plain http in tests: {set}");
+    let first = session_value(&set);
+    assert_ne!(
+        format!("closeloop_session={first}"),
+        planted,
+        "a new id on sign-in"
+    );
+    assert_eq!(first.len(), 4 + 22, "128 random bits, base64url: {first}");
+
+    // The planted id is worth nothing.
+    let attacker = Client {
+        router: client.router.clone(),
+        cookie: Some(planted.into()),
+    };
+    let (status, _) = attacker
+        .send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Signing in again gives yet another id; both sessions work until ended.
+    let mut again = sign_in_request("dana@closeloop.example", server::seed::DEMO_PASSWORD, None);
+    let (_, headers, _) = client.send_full(&mut again).await;
+    let second = session_value(headers[header::SET_COOKIE].to_str().unwrap());
+    assert_ne!(first, second);
+
+    let victim = Client {
+        router: client.router.clone(),
+        cookie: Some(format!("closeloop_session={first}")),
+    };
+    let (status, body) = victim
+        .send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json_of(&body)["email"], "dana@closeloop.example");
+    let (status, _) = victim
+        .send(
+            Request::delete("/api/v1/session")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    // A copy of the cookie is dead after sign-out.
+    let (status, body) = victim
+        .send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(json_of(&body)["error"]["code"], "unauthorized");
+    // A tampered cookie is simply not a session.
+    let tampered = Client {
+        router: client.router.clone(),
+        cookie: Some(format!(
+            "closeloop_session={}x",
+            &second[..second.len() - 1]
+        )),
+    };
+    let (status, _) = tampered
+        .send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // An idle session expires.
+    sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - $1")
+        .bind(13 * 3_600_000_i64)
+        .execute(&mut *db.store.read().await.unwrap())
+        .await
+        .unwrap();
+    let idle = Client {
+        router: client.router.clone(),
+        cookie: Some(format!("closeloop_session={second}")),
+    };
+    let (status, _) = idle
+        .send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    // And an anonymous visit to the board lands on the sign-in page.
+    let (status, headers, _) = client
+        .send_full(&mut Request::get("/board").body(Body::empty()).unwrap())
+        .await;
+    assert!(status.is_redirection());
+    assert_eq!(headers[header::LOCATION], "/signin?next=/board");
+    db
+}
+
+both_backends!(cross_site_writes_are_refused_and_change_nothing);
+async fn cross_site_writes_are_refused_and_change_nothing(db: TestDb) -> TestDb {
+    let db = db.with_demo(60).await;
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
+    let lead = db.find(|l, _| l.stage_id == new && l.owner.is_some()).await;
+    let client = Client::editor_of(&db, &lead).await;
+    let events = db.event_count().await;
+    let body = json!({"to_stage": contacted, "version": lead.version}).to_string();
+    let uri = format!("/api/v1/leads/{}/move", lead.id);
+    let fn_body =
+        json!({"lead_id": lead.id, "request": {"to_stage": contacted, "version": lead.version}})
+            .to_string();
+    for (name, value) in [
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+        ("origin", "http://evil.example"),
+    ] {
+        for path in [uri.as_str(), "/api/fn/move_lead"] {
+            let mut req = post_json(path, if path == uri { &body } else { &fn_body });
+            req.headers_mut().insert(name, value.parse().unwrap());
+            req.headers_mut()
+                .insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
+            let (status, text) = send_without_defaults(&client, req).await;
+            assert_eq!(
+                status,
+                StatusCode::FORBIDDEN,
+                "{path} with {name}: {value}: {text}"
+            );
+            assert_eq!(json_of(&text)["error"]["code"], "forbidden");
+        }
+    }
+    // No proof at all is refused too.
+    let (status, _) = send_without_defaults(&client, post_json(&uri, &body)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(db.lead(lead.id).await, lead, "nothing changed");
+    assert_eq!(db.event_count().await, events, "nothing logged");
+
+    // The same request from our own origin goes through.
+    let mut ok = post_json(&uri, &body);
+    ok.headers_mut()
+        .insert(header::HOST, "127.0.0.1:3000".parse().unwrap());
+    ok.headers_mut()
+        .insert(header::ORIGIN, "http://127.0.0.1:3000".parse().unwrap());
+    let (status, text) = send_without_defaults(&client, ok).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    db
+}
+
+/// Sends with the client's cookie but without the same-origin marker `Client::send` adds.
+async fn send_without_defaults(client: &Client, mut req: Request<Body>) -> (StatusCode, String) {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    if let Some(c) = &client.cookie {
+        req.headers_mut().insert(header::COOKIE, c.parse().unwrap());
+    }
+    let resp = client.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+both_backends!(guessing_passwords_is_throttled_then_locks_the_account_until_an_admin_unlocks);
+async fn guessing_passwords_is_throttled_then_locks_the_account_until_an_admin_unlocks(
+    db: TestDb,
+) -> TestDb {
+    let db = db.with_demo(20).await;
+    let email = "kim@closeloop.example";
+    let wrong = |client: &Client| {
+        let client = client.clone();
+        async move {
+            client
+                .send(sign_in_request(email, "not the password", None))
+                .await
+        }
+    };
+    // Unknown account and wrong password look the same.
+    let client = Client::anonymous(&db);
+    let (s1, unknown) = client
+        .send(sign_in_request(
+            "nobody@closeloop.example",
+            "whatever1",
+            None,
+        ))
+        .await;
+    let (s2, bad) = wrong(&client).await;
+    assert_eq!(
+        (s1, s2),
+        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+    );
+    assert_eq!(
+        json_of(&unknown)["error"]["message"],
+        json_of(&bad)["error"]["message"]
+    );
+
+    // Per account: after 5 failures in 15 minutes, 429 with Retry-After, even for the right
+    // password.
+    for _ in 0..4 {
+        assert_eq!(wrong(&client).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let mut right = sign_in_request(email, server::seed::DEMO_PASSWORD, None);
+    let (status, headers, body) = client.send_full(&mut right).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    let retry: u64 = headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    assert_eq!(json_of(&body)["error"]["code"], "rate_limited");
+
+    // Another instance (or the same, later) lets guessing continue until the lockout at 10.
+    let other = Client::anonymous(&db);
+    for _ in 0..5 {
+        assert_eq!(wrong(&other).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let third = Client::anonymous(&db);
+    let (status, body) = third
+        .send(sign_in_request(email, server::seed::DEMO_PASSWORD, None))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "locked: the right password no longer works: {body}"
+    );
+
+    // Every attempt is in the event log, without the password.
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT kind, payload FROM events WHERE kind LIKE 'auth.%' ORDER BY id")
+            .fetch_all(&mut *db.store.read().await.unwrap())
+            .await
+            .unwrap();
+    let failed = rows
+        .iter()
+        .filter(|(k, _)| k == "auth.sign_in_failed")
+        .count();
+    assert!(failed >= 11, "{rows:?}");
+    assert!(
+        rows.iter().any(|(_, p)| p.contains("\"locked\":true")),
+        "{rows:?}"
+    );
+    assert!(rows
+        .iter()
+        .all(|(_, p)| !p.contains("not the password") && !p.contains(server::seed::DEMO_PASSWORD)));
+
+    // An admin unlocks; the right password works again.
+    let admin = db.actor("admin").await;
+    let kim = db.actor("kim").await;
+    service::accounts::unlock_user(&db.state(), &admin, kim.id)
+        .await
+        .unwrap();
+    let fresh = Client::anonymous(&db);
+    let (status, body) = fresh
+        .send(sign_in_request(email, server::seed::DEMO_PASSWORD, None))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let signed: Vec<(String,)> =
+        sqlx::query_as("SELECT kind FROM events WHERE kind = 'auth.signed_in'")
+            .fetch_all(&mut *db.store.read().await.unwrap())
+            .await
+            .unwrap();
+    assert_eq!(signed.len(), 1);
+    db
+}
+
+both_backends!(sign_ins_from_one_address_are_throttled);
+async fn sign_ins_from_one_address_are_throttled(db: TestDb) -> TestDb {
+    let db = db.with_demo(10).await;
+    let client = Client::anonymous(&db);
+    let mut statuses = Vec::new();
+    for i in 0..31 {
+        let (status, _) = client
+            .send(sign_in_request(
+                &format!("guess{i}@closeloop.example"),
+                "whatever1",
+                None,
+            ))
+            .await;
+        statuses.push(status.as_u16());
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(
+        statuses[30], 429,
+        "the 31st attempt in a minute from one address"
+    );
+    db
+}
+
+both_backends!(password_hashes_never_leave_the_server);
+async fn password_hashes_never_leave_the_server(db: TestDb) -> TestDb {
+    let db = db.with_demo(10).await;
+    let admin = Client::signed_in(&db, "admin").await;
+    let (status, users) = admin
+        .send(Request::get("/api/fn/users").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{users}");
+    assert!(users.contains("dana@closeloop.example"));
+    assert!(
+        !users.contains("argon2") && !users.contains("password"),
+        "{users}"
+    );
+    let (_, me) = admin
+        .send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
+    assert!(!me.contains("argon2") && !me.contains("password"), "{me}");
+    let hashes: Vec<(String,)> = sqlx::query_as("SELECT password_hash FROM users")
+        .fetch_all(&mut *db.store.read().await.unwrap())
+        .await
+        .unwrap();
+    assert!(hashes
+        .iter()
+        .all(|(h,)| h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$")));
+    let new_user = app::domain::account::NewUser {
+        name: "N".into(),
+        email: "n@example.com".into(),
+        role: app::domain::Role::Rep,
+        team_id: None,
+        password: "secret passphrase".into(),
+    };
+    assert!(!format!("{new_user:?}").contains("secret passphrase"));
+    db
+}
+
+both_backends!(pages_carry_security_headers_and_a_nonce_based_csp);
+async fn pages_carry_security_headers_and_a_nonce_based_csp(db: TestDb) -> TestDb {
+    let db = db.with_demo(20).await;
+    let client = Client::signed_in(&db, "dana").await;
+    let (status, headers, html) = client
+        .send_full(&mut Request::get("/board").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|r| r.split('\'').next())
+        .expect("a nonce in the CSP");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("'wasm-unsafe-eval'"));
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    // Every inline script carries the nonce.
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{html}"
+    );
+    assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    assert_eq!(headers[header::X_FRAME_OPTIONS], "DENY");
+    assert!(headers.contains_key(header::REFERRER_POLICY));
+    db
+}
+
+both_backends!(a_rep_sees_only_own_leads_and_a_manager_sees_the_team);
+async fn a_rep_sees_only_own_leads_and_a_manager_sees_the_team(db: TestDb) -> TestDb {
+    let db = db.with_demo(200).await;
+    let state = db.state();
+    let dana = db.actor("dana").await;
+    let morgan = db.actor("morgan").await;
+    let rep_board = service::board(&state, &dana).await.unwrap();
+    let cards: Vec<&Lead> = rep_board.columns.iter().flat_map(|c| &c.cards).collect();
+    assert!(!cards.is_empty());
+    assert!(cards
+        .iter()
+        .all(|l| l.owner.as_ref().is_some_and(|o| o.id == dana.id.0)));
+    let team_board = service::board(&state, &morgan).await.unwrap();
+    let team_total: i64 = team_board.columns.iter().map(|c| c.summary.count).sum();
+    let rep_total: i64 = rep_board.columns.iter().map(|c| c.summary.count).sum();
+    let all = db.all_leads().await;
+    let in_team = all.iter().filter(|l| l.team_id == dana.team_id).count() as i64;
+    assert_eq!(
+        team_total, in_team,
+        "a manager's counts cover exactly their team"
+    );
+    assert!(team_total > rep_total);
+    // A rep cannot move a teammate's lead, even by id; a manager of another team cannot see it.
+    let new = db.stage("new").await;
+    let contacted = db.stage("contacted").await;
+    let teammates = db
+        .find(|l, _| {
+            l.stage_id == new
+                && l.team_id == dana.team_id
+                && l.owner.as_ref().is_some_and(|o| o.id != dana.id.0)
+        })
+        .await;
+    let err = service::move_lead(
+        &state,
+        &dana,
+        teammates.id,
+        move_to(contacted, teammates.version),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), 404, "{err:?}");
+    let priya = db.actor("priya").await;
+    let err = service::move_lead(
+        &state,
+        &priya,
+        teammates.id,
+        move_to(contacted, teammates.version),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), 404);
+    // Leadership reads it but may not move it.
+    let eleanor = db.actor("eleanor").await;
+    let err = service::move_lead(
+        &state,
+        &eleanor,
+        teammates.id,
+        move_to(contacted, teammates.version),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.status(), 403);
+    assert_eq!(db.lead(teammates.id).await, teammates);
+    db
+}
