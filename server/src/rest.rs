@@ -34,6 +34,7 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> 
         ("GET", "/board", get(board)),
         ("GET", "/leads/{id}", get(lead)),
         ("POST", "/leads/{id}/move", post(move_lead)),
+        ("POST", "/leads/{id}/assign", post(assign_lead)),
         ("GET", "/events", get(sse::events)),
         ("POST", "/intake/leads", post(intake_lead)),
     ]
@@ -163,6 +164,17 @@ async fn move_lead(
     ApiJson(request): ApiJson<MoveRequest>,
 ) -> Result<Json<app::domain::Lead>, AppError> {
     service::move_lead(&state, &actor, parse_id(&id)?, request)
+        .await
+        .map(Json)
+}
+
+async fn assign_lead(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<app::domain::AssignRequest>,
+) -> Result<Json<app::domain::Lead>, AppError> {
+    service::assign_lead(&state, &actor, parse_id(&id)?, request)
         .await
         .map(Json)
 }

@@ -11,9 +11,10 @@
 
 use app::error::AppError;
 use app::ssr::auth::{self, ClientInfo, Identity};
+use app::ssr::store::accounts::KeyKind;
 use app::ssr::AppState;
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
@@ -51,7 +52,15 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     }
     let https = identity.https;
     req.extensions_mut().insert(identity);
+    let wall_token = path.strip_prefix("/wall/").map(str::to_string);
     let mut resp = next.run(req).await;
+    // The wall page explains an invalid token itself; the status says it too.
+    if let Some(token) = wall_token {
+        let valid = auth::key_principal(&state, KeyKind::Wall, &token).await;
+        if matches!(valid, Ok(None)) && resp.status().is_success() {
+            *resp.status_mut() = StatusCode::UNAUTHORIZED;
+        }
+    }
     if https {
         resp.headers_mut().insert(
             header::STRICT_TRANSPORT_SECURITY,

@@ -7,7 +7,7 @@
 pub mod accounts;
 pub mod keys;
 
-use crate::domain::{Board, Lead, LeadId, MoveRequest, StageId, Timestamp};
+use crate::domain::{AssignRequest, Board, Lead, LeadId, MoveRequest, StageId, Timestamp};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
@@ -73,6 +73,18 @@ pub async fn move_lead(lead_id: LeadId, request: MoveRequest) -> Result<Lead, Ap
         async move {
             let (state, actor) = signed_in()?;
             crate::ssr::service::move_lead(&state, &actor, lead_id, request).await
+        }
+        .await,
+    )
+}
+
+/// Gives a lead to another rep or manager; see `ssr::service::assign_lead`.
+#[server(prefix = "/api/fn", endpoint = "assign_lead", input = Json)]
+pub async fn assign_lead(lead_id: LeadId, request: AssignRequest) -> Result<Lead, AppError> {
+    with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::assign_lead(&state, &actor, lead_id, request).await
         }
         .await,
     )

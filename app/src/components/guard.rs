@@ -4,25 +4,34 @@
 //! again. During server rendering it also sets the response status (403) or redirects to the
 //! sign-in page, so a page the user may not see is never sent.
 
-use crate::api::accounts::who_am_i;
 use crate::domain::access::Denied;
 use crate::domain::Actor;
-use crate::error::AppError;
 use leptos::prelude::*;
 
-/// The signed-in user, loaded once per page load and shared through context.
-#[derive(Clone, Copy)]
-pub struct Me(pub Resource<Result<Option<Actor>, AppError>>);
+/// The signed-in user of this page load, shared through context.
+#[derive(Clone)]
+pub struct Me(pub Option<Actor>);
 
-/// Loads the signed-in user (blocking server rendering until known, so statuses and
-/// redirects are decided before any HTML is sent) and provides it.
+/// Provides the signed-in user: read from the request on the server, and carried to the
+/// browser in the page's hydration data (no second request, nothing to wait for). It is fixed
+/// for the page load: signing in and out reload the page.
 pub fn provide_me() {
-    let me = Resource::new_blocking(|| (), |_| who_am_i());
+    let me = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            crate::ssr::auth::identity().actor
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None::<Actor>
+        }
+    })
+    .into_inner();
     provide_context(Me(me));
 }
 
-pub fn use_me() -> Me {
-    expect_context::<Me>()
+pub fn use_me() -> Option<Actor> {
+    use_context::<Me>().and_then(|m| m.0)
 }
 
 /// A full page load, so everything (including the signed-in user) is read afresh.
@@ -38,29 +47,19 @@ pub fn hard_navigate(to: &str) {
 }
 
 /// Renders `children` for a signed-in user whom `check` allows; otherwise a sign-in prompt
-/// (and a redirect, on the server) or a 403 explanation.
+/// (and a redirect, on the server) or a 403 explanation. Decided synchronously, so the status
+/// and any redirect are set before the first byte of the page is sent.
 #[component]
 pub fn RequireAccess(
     check: fn(&Actor) -> Result<(), Denied>,
     children: ChildrenFn,
 ) -> impl IntoView {
-    let me = use_me().0;
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(actor)) => match check(&actor) {
-                        Ok(()) => children.with_value(|c| c()).into_any(),
-                        Err(denied) => view! { <Forbidden reason=denied.0/> }.into_any(),
-                    },
-                    Ok(None) => view! { <SignInPrompt/> }.into_any(),
-                    Err(e) => view! {
-                        <div class="panel panel-error" role="alert"><p>{e.to_string()}</p></div>
-                    }.into_any(),
-                }
-            })}
-        </Suspense>
+    match use_me() {
+        Some(actor) => match check(&actor) {
+            Ok(()) => children().into_any(),
+            Err(denied) => view! { <Forbidden reason=denied.0/> }.into_any(),
+        },
+        None => view! { <SignInPrompt/> }.into_any(),
     }
 }
 

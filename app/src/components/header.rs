@@ -11,7 +11,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn Header() -> impl IntoView {
-    let me = use_me().0;
+    let me = use_me();
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -19,11 +19,7 @@ pub fn Header() -> impl IntoView {
                 <span class="brand-mark" aria-hidden="true"></span>
                 <span class="brand-name">"Closeloop"</span>
             </a>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    me.await.ok().flatten().map(|actor| view! { <Nav actor/> })
-                })}
-            </Suspense>
+            {me.map(|actor| view! { <Nav actor/> })}
         </header>
     }
 }

@@ -17,6 +17,6 @@ pub use account::Email;
 pub use board::{Board, ColumnSummary, NextStepStatus};
 pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserRef};
 pub use money::{Currency, Money};
-pub use moves::{apply_move, MoveRejection, MoveRequest};
+pub use moves::{apply_move, AssignRequest, MoveRejection, MoveRequest};
 pub use stage::{Criterion, Pipeline, Stage, StageId, StageKind};
 pub use time::Timestamp;

@@ -27,6 +27,14 @@ pub struct MoveRequest {
     pub close_note: Option<String>,
 }
 
+/// A request to give a lead to another owner, based on the version the client saw.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    pub owner: super::access::UserId,
+    pub version: i64,
+}
+
 /// Why a move was refused, against which input field.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MoveRejection {

@@ -6,17 +6,10 @@ use leptos::prelude::*;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let me = use_me().0;
-    view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                if let Ok(Some(actor)) = me.await {
-                    let to = home_for(&actor);
-                    #[cfg(feature = "ssr")]
-                    leptos_axum::redirect(to);
-                    hard_navigate(to);
-                }
-            })}
-        </Suspense>
+    if let Some(actor) = use_me() {
+        let to = home_for(&actor);
+        #[cfg(feature = "ssr")]
+        leptos_axum::redirect(to);
+        Effect::new(move || hard_navigate(to));
     }
 }

@@ -13,13 +13,13 @@ pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
     let query = use_query_map();
     let next = move || query.with(|q| q.get("next")).unwrap_or_default();
-    let me = use_me().0;
     // Already signed in: go where the user was heading.
-    Effect::new(move || {
-        if let Some(Ok(Some(actor))) = me.get() {
-            hard_navigate(&safe_next(Some(&next())).unwrap_or_else(|| home_for(&actor).into()));
-        }
-    });
+    if let Some(actor) = use_me() {
+        let to = safe_next(Some(&next())).unwrap_or_else(|| home_for(&actor).into());
+        #[cfg(feature = "ssr")]
+        leptos_axum::redirect(&to);
+        Effect::new(move || hard_navigate(&to));
+    }
     Effect::new(move || {
         if let Some(Ok(actor)) = action.value().get() {
             hard_navigate(&safe_next(Some(&next())).unwrap_or_else(|| home_for(&actor).into()));

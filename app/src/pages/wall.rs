@@ -24,8 +24,8 @@ pub fn WallPage() -> impl IntoView {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (REFRESH_MS, tick);
-    // Blocking: the response status (401 for a revoked token) is known before any HTML is sent.
-    let wall = Resource::new_blocking(move || (token(), tick.get()), |(t, _)| get_wall(t));
+    // The status of an invalid token (401) is set by the server's middleware.
+    let wall = Resource::new(move || (token(), tick.get()), |(t, _)| get_wall(t));
     view! {
         <Title text="Wall"/>
         <section class="wall" aria-labelledby="wall-title">
@@ -35,13 +35,9 @@ pub fn WallPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match wall.await {
                         Ok(w) => view! { <WallTiles wall=w/> }.into_any(),
-                        Err(e) => {
-                            #[cfg(feature = "ssr")]
-                            if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
-                                resp.set_status(axum::http::StatusCode::from_u16(e.status()).unwrap_or(axum::http::StatusCode::UNAUTHORIZED));
-                            }
-                            view! { <div class="panel panel-error" role="alert"><p>{e.to_string()}</p></div> }.into_any()
-                        }
+                        Err(e) => view! {
+                            <div class="panel panel-error" role="alert"><p>{e.to_string()}</p></div>
+                        }.into_any(),
                     }
                 })}
             </Transition>

@@ -57,6 +57,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         &[P::Rep, P::Manager, P::Leadership, P::Admin],
     );
     add("POST", "/api/v1/leads/{id}/move", &[P::Rep, P::Manager]);
+    add("POST", "/api/v1/leads/{id}/assign", &[P::Manager]);
     add("GET", "/api/v1/events", &BOARD);
     add("POST", "/api/v1/intake/leads", &[P::Intake]);
     // Server functions
@@ -65,6 +66,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("POST", "/api/fn/sign_out", &ALL);
     add("GET", "/api/fn/board", &BOARD);
     add("POST", "/api/fn/move_lead", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/assign_lead", &[P::Manager]);
     for admin_only in [
         ("GET", "/api/fn/users"),
         ("POST", "/api/fn/create_user"),
@@ -128,6 +130,9 @@ struct Fixture {
     team: i64,
     manager: i64,
     luis: i64,
+    kim: i64,
+    /// A lead of Luis's (Enterprise East), handed between Luis and Kim by the assign cells.
+    luis_lead: app::domain::LeadId,
 }
 
 async fn fixture(db: &TestDb) -> Fixture {
@@ -161,6 +166,11 @@ async fn fixture(db: &TestDb) -> Fixture {
         team: luis.team_id.unwrap().0,
         manager: db.actor("morgan").await.id.0,
         luis: luis.id.0,
+        kim: db.actor("kim").await.id.0,
+        luis_lead: db
+            .find(|l, _| l.owner.as_ref().is_some_and(|o| o.id == luis.id.0))
+            .await
+            .id,
     }
 }
 
@@ -190,6 +200,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
     let uri = match path {
         "/api/v1/leads/{id}" => format!("/api/v1/leads/{lead}"),
         "/api/v1/leads/{id}/move" => format!("/api/v1/leads/{lead}/move"),
+        "/api/v1/leads/{id}/assign" => format!("/api/v1/leads/{}/assign", f.luis_lead.0),
         "/wall/{token}" => format!("/wall/{token}"),
         "/api/fn/wall" => format!(
             "/api/fn/wall?token={}",
@@ -202,6 +213,22 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             json!({"email": "dana@closeloop.example", "password": server::seed::DEMO_PASSWORD})
         }
         "/api/v1/leads/{id}/move" => json!({"to_stage": next_stage, "version": f.lead.version}),
+        // Back and forth between Luis and Kim, so every allowed attempt is a real change (a
+        // stale version is a 409, which still counts as allowed past authorization).
+        "/api/v1/leads/{id}/assign" | "/api/fn/assign_lead" => {
+            let current = db.lead(f.luis_lead).await;
+            let to = if current.owner.as_ref().is_some_and(|o| o.id == f.luis) {
+                f.kim
+            } else {
+                f.luis
+            };
+            let req = json!({"owner": to, "version": current.version});
+            if path.starts_with("/api/fn") {
+                json!({"lead_id": f.luis_lead, "request": req})
+            } else {
+                req
+            }
+        }
         "/api/v1/intake/leads" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
         "/api/fn/move_lead" => json!({"lead_id": lead,
             "request": {"to_stage": next_stage, "version": f.lead.version}}),
@@ -773,5 +800,126 @@ async fn a_rep_sees_only_own_leads_and_a_manager_sees_the_team(db: TestDb) -> Te
     .unwrap_err();
     assert_eq!(err.status(), 403);
     assert_eq!(db.lead(teammates.id).await, teammates);
+    db
+}
+
+both_backends!(a_manager_reassigns_within_the_team_and_nobody_else_can);
+async fn a_manager_reassigns_within_the_team_and_nobody_else_can(db: TestDb) -> TestDb {
+    let db = db.with_demo(120).await;
+    let state = db.state();
+    let morgan = db.actor("morgan").await; // manages Enterprise East
+    let dana = db.actor("dana").await;
+    let kim = db.actor("kim").await;
+    let sam = db.actor("sam").await; // Mid-Market West
+    let lead = db
+        .find(|l, _| l.owner.as_ref().is_some_and(|o| o.id == dana.id.0))
+        .await;
+    let to = |owner: &app::domain::Actor, version| app::domain::AssignRequest {
+        owner: owner.id,
+        version,
+    };
+    // Not the rep, not to another team, not with a stale version.
+    let err = service::assign_lead(&state, &dana, lead.id, to(&kim, lead.version))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 403);
+    let err = service::assign_lead(&state, &morgan, lead.id, to(&sam, lead.version))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 403, "{err:?}");
+    let err = service::assign_lead(&state, &morgan, lead.id, to(&kim, lead.version - 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 409);
+    assert_eq!(db.lead(lead.id).await, lead, "nothing changed");
+
+    let given = service::assign_lead(&state, &morgan, lead.id, to(&kim, lead.version))
+        .await
+        .unwrap();
+    assert_eq!(given.owner.as_ref().map(|o| o.id), Some(kim.id.0));
+    assert_eq!(given.version, lead.version + 1);
+    assert_eq!(given.team_id, kim.team_id);
+    // Dana no longer sees it; Kim does.
+    assert_eq!(
+        service::lead(&state, &dana, lead.id)
+            .await
+            .unwrap_err()
+            .status(),
+        404
+    );
+    assert!(service::lead(&state, &kim, lead.id).await.is_ok());
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM events WHERE kind = 'lead.assigned' AND lead_id = $1")
+            .bind(lead.id.0)
+            .fetch_one(&mut *db.store.read().await.unwrap())
+            .await
+            .unwrap();
+    assert_eq!(n, 1);
+    db
+}
+
+both_backends!(the_cli_creates_the_first_admin_and_resets_passwords);
+async fn the_cli_creates_the_first_admin_and_resets_passwords(db: TestDb) -> TestDb {
+    // An empty installation: no demo, no users.
+    let state = db.state();
+    let admin = app::domain::account::NewUser {
+        name: "Ops".into(),
+        email: "Ops@Example.com".into(),
+        role: app::domain::Role::Admin,
+        team_id: None,
+        password: "password123".into(),
+    };
+    let err = service::accounts::create_user(&state, None, admin.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.fields()[0].field,
+        "password",
+        "a common password is refused"
+    );
+    let created = service::accounts::create_user(
+        &state,
+        None,
+        app::domain::account::NewUser {
+            password: "lantern quarry 19".into(),
+            ..admin
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(created.email, "ops@example.com");
+    let client = Client::anonymous(&db);
+    let (status, _) = client
+        .send(sign_in_request(
+            "ops@example.com",
+            "lantern quarry 19",
+            None,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Signed in elsewhere; a reset ends that session and the new password works.
+    let signed = app::ssr::auth::sign_in(
+        &state,
+        "ops@example.com",
+        "lantern quarry 19",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    service::accounts::reset_password(&state, None, "ops@example.com", "new harbour key".into())
+        .await
+        .unwrap();
+    let old = Client {
+        router: client.router.clone(),
+        cookie: Some(format!("closeloop_session={}", signed.session)),
+    };
+    let (status, _) = old
+        .send(Request::get("/api/v1/me").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = client
+        .send(sign_in_request("ops@example.com", "new harbour key", None))
+        .await;
+    assert_eq!(status, StatusCode::OK);
     db
 }

@@ -14,7 +14,8 @@ use crate::api::{LiveEvent, LIVE_KINDS};
 use crate::domain::access::{self, Denied};
 use crate::domain::board::BoardColumn;
 use crate::domain::{
-    apply_move, Actor, Board, ColumnSummary, Lead, LeadId, MoveRequest, StageId, Timestamp,
+    apply_move, Actor, AssignRequest, Board, ColumnSummary, Lead, LeadId, MoveRequest, StageId,
+    Timestamp,
 };
 use crate::error::AppError;
 use serde_json::json;
@@ -181,6 +182,83 @@ pub async fn move_lead(
         lead: moved.clone(),
     });
     Ok(moved)
+}
+
+/// Gives a lead to another rep or manager (managers, within the teams they manage). The lead
+/// joins the new owner's team. Carries the version like every write.
+pub async fn assign_lead(
+    state: &AppState,
+    actor: &Actor,
+    id: LeadId,
+    request: AssignRequest,
+) -> Result<Lead, AppError> {
+    let at = now();
+    let mut tx: Tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("assign: begin"))?;
+    let current = leads::lead(&mut tx, id)
+        .await
+        .map_err(internal("assign: select"))?
+        .ok_or_else(|| no_lead(id))?;
+    access::view_lead(actor, &current).map_err(|_| no_lead(id))?;
+    let to = crate::ssr::store::accounts::user(&mut tx, request.owner)
+        .await
+        .map_err(internal("assign: owner"))?
+        .ok_or_else(|| AppError::field("owner", format!("There is no user {}", request.owner)))?;
+    access::reassign_lead(
+        actor,
+        &current,
+        &access::Assignee {
+            id: to.id,
+            role: to.role,
+            team_id: to.team_id,
+            active: to.active,
+        },
+    )?;
+    if current.version != request.version {
+        return Err(conflict(current));
+    }
+    if current.owner.as_ref().is_some_and(|o| o.id == to.id.0) {
+        return Err(AppError::field(
+            "owner",
+            format!("{} already owns this lead", to.name),
+        ));
+    }
+    if !leads::write_owner(&mut tx, id, to.id, to.team_id, current.version, at)
+        .await
+        .map_err(internal("assign: update"))?
+    {
+        let now_current = leads::lead(&mut tx, id)
+            .await
+            .map_err(internal("assign: reselect"))?
+            .unwrap_or(current);
+        return Err(conflict(now_current));
+    }
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "lead.assigned",
+            lead_id: Some(id),
+            payload: json!({
+                "before": {"owner_id": current.owner.as_ref().map(|o| o.id),
+                           "team_id": current.team_id, "version": current.version},
+                "after": {"owner_id": to.id, "team_id": to.team_id,
+                          "version": current.version + 1},
+            }),
+        },
+    )
+    .await
+    .map_err(internal("assign: event"))?;
+    let assigned = leads::lead(&mut tx, id)
+        .await
+        .map_err(internal("assign: reselect"))?
+        .ok_or_else(AppError::internal)?;
+    tx.commit().await.map_err(internal("assign: commit"))?;
+    Ok(assigned)
 }
 
 fn conflict(current: Lead) -> AppError {

@@ -265,6 +265,30 @@ pub async fn write_move(
     Ok(done.rows_affected() == 1)
 }
 
+/// Gives the lead to `owner` (in `team`) if the row is still at `expected_version`.
+pub async fn write_owner(
+    conn: &mut AnyConnection,
+    id: LeadId,
+    owner: crate::domain::UserId,
+    team: Option<TeamId>,
+    expected_version: i64,
+    at: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE leads SET owner_id = $1, team_id = $2, assigned_at = $3, updated_at = $3,
+                version = version + 1
+         WHERE id = $4 AND version = $5",
+    )
+    .bind(owner.0)
+    .bind(team.map(|t| t.0))
+    .bind(at.0)
+    .bind(id.0)
+    .bind(expected_version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// A lead to insert (demo data, and later intake).
 #[derive(Clone, Debug)]
 pub struct NewLead {
