@@ -44,7 +44,7 @@ async fn main() -> anyhow::Result<()> {
                 },
             )
             .await
-            .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+            .unwrap_or_else(|e| refuse(&e));
             println!(
                 "Created admin {} <{}>; sign in at /signin.",
                 user.name, user.email
@@ -57,7 +57,7 @@ async fn main() -> anyhow::Result<()> {
             let user =
                 app::ssr::service::accounts::reset_password(&state, None, &args.email, password)
                     .await
-                    .map_err(|e| anyhow::anyhow!(describe(&e)))?;
+                    .unwrap_or_else(|e| refuse(&e));
             println!(
                 "New password set for {} <{}>; the account is unlocked and its sessions ended.",
                 user.name, user.email
@@ -92,12 +92,14 @@ fn read_password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_string())
 }
 
-/// An error for the terminal, naming the offending field.
-fn describe(e: &app::error::AppError) -> String {
+/// Refused input: says why, naming the field, and exits with status 2 (no backtrace: this is
+/// the user's input, not a failure of the program).
+fn refuse(e: &app::error::AppError) -> ! {
     match e.fields().first() {
-        Some(f) => format!("{}: {}", f.field, f.message),
-        None => e.to_string(),
+        Some(f) => eprintln!("error: {}: {}", f.field, f.message),
+        None => eprintln!("error: {e}"),
     }
+    std::process::exit(2)
 }
 
 async fn open(db: &DbArgs) -> anyhow::Result<Store> {
