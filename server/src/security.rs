@@ -22,15 +22,19 @@ use std::net::SocketAddr;
 /// Paths anyone may request: the sign-in page, the wall (it checks its token), built assets,
 /// and the API (each endpoint authorizes itself and answers 401 in JSON, never a redirect).
 fn is_public(path: &str) -> bool {
-    path == "/signin"
-        || path.starts_with("/wall/")
-        || path.starts_with("/pkg/")
-        || path.starts_with("/api/")
-        || path == "/favicon.svg"
-        || path == "/robots.txt"
+    path == "/signin" || path.starts_with("/wall/") || path.starts_with("/api/") || is_asset(path)
+}
+
+/// The built static files (WASM, JS, CSS, icons).
+fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/robots.txt"
 }
 
 pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    // Built assets are the same for everyone: no session lookup for them.
+    if is_asset(req.uri().path()) && *req.method() == Method::GET {
+        return with_headers(next.run(req).await);
+    }
     let identity = match identify(&state, req.headers(), req.extensions().get()).await {
         Ok(identity) => identity,
         Err(e) => return e.into_response(),

@@ -4,3 +4,4 @@ pub mod guard;
 pub mod header;
 pub mod lead_card;
 pub mod live;
+pub mod status;

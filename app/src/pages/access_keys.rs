@@ -1,12 +1,12 @@
 //! Routes `/admin/wall-tokens` and `/settings/intake-keys`: issue, list and revoke the standing
 //! credentials of wall displays and web-form intake. A new secret is shown once.
 
-use super::admin_users::error_text;
 use crate::api::keys::{
     list_intake_keys, list_sources, list_wall_tokens, IssueIntakeKey, IssueWallToken,
     RevokeIntakeKey, RevokeWallToken,
 };
 use crate::components::guard::RequireAccess;
+use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::account::{AccessKeySummary, IssuedSecret};
 use crate::error::AppError;

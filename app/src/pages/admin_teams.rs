@@ -1,8 +1,8 @@
 //! Route `/admin/teams`: teams, their manager, and whether reps see the whole team board.
 
-use super::admin_users::error_text;
 use crate::api::accounts::{list_teams, list_users, CreateTeam, UpdateTeam};
 use crate::components::guard::RequireAccess;
+use crate::components::status::{report, StatusLine};
 use crate::domain::access;
 use crate::domain::account::{TeamChange, TeamSummary, UserSummary};
 use crate::domain::{Role, UserId};
@@ -29,27 +29,25 @@ fn TeamsAdmin() -> impl IntoView {
     );
     let users = Resource::new(|| (), |_| list_users());
     let message = RwSignal::new(None::<(bool, String)>);
-    for (value, ok) in [
-        (Signal::from(create.value()), "Team added"),
-        (Signal::from(update.value()), "Saved"),
-    ] {
-        Effect::new(move || match value.get() {
-            Some(Ok(t)) => message.set(Some((true, format!("{ok}: {}", t.name)))),
-            Some(Err(e)) => message.set(Some((false, error_text(&e)))),
-            None => {}
-        });
-    }
+    report(
+        create.value().into(),
+        "Team added",
+        |t: &TeamSummary| t.name.clone(),
+        message,
+    );
+    report(
+        update.value().into(),
+        "Saved",
+        |t: &TeamSummary| t.name.clone(),
+        message,
+    );
     view! {
         <section class="page page-narrow" aria-labelledby="teams-title">
             <div class="page-head">
                 <h1 id="teams-title">"Teams"</h1>
                 <p class="page-hint">"A manager sees and changes the leads of every team they manage."</p>
             </div>
-            <div aria-live="polite" class="form-status">
-                {move || message.get().map(|(ok, m)| view! {
-                    <p class=if ok { "notice notice-ok" } else { "notice notice-error" } role=if ok { "status" } else { "alert" }>{m}</p>
-                })}
-            </div>
+            <StatusLine status=message/>
             <Transition fallback=|| view! { <p class="loading">"Loading teams…"</p> }>
                 {move || Suspend::new(async move {
                     match (teams.await, users.await) {

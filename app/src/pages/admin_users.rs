@@ -5,10 +5,10 @@ use crate::api::accounts::{
     list_teams, list_users, CreateUser, ResetPassword, UnlockUser, UpdateUser,
 };
 use crate::components::guard::RequireAccess;
+use crate::components::status::{report, StatusLine};
 use crate::domain::access;
 use crate::domain::account::{NewUser, TeamSummary, UserChange, UserSummary};
 use crate::domain::{Role, TeamId};
-use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -20,27 +20,6 @@ pub fn UsersPage() -> impl IntoView {
             <UsersAdmin/>
         </RequireAccess>
     }
-}
-
-/// The message of an error, or of its first field error, for a form.
-pub fn error_text(e: &AppError) -> String {
-    match e.fields().first() {
-        Some(f) => format!("{}: {}", f.field.replace('_', " "), f.message),
-        None => e.to_string(),
-    }
-}
-
-/// Shows the outcome of an action in the page's status line.
-fn report(
-    value: Signal<Option<Result<UserSummary, AppError>>>,
-    ok: &'static str,
-    message: RwSignal<Option<(bool, String)>>,
-) {
-    Effect::new(move || match value.get() {
-        Some(Ok(u)) => message.set(Some((true, format!("{ok}: {}", u.name)))),
-        Some(Err(e)) => message.set(Some((false, error_text(&e)))),
-        None => {}
-    });
 }
 
 fn parse_team(v: &str) -> Option<TeamId> {
@@ -65,12 +44,28 @@ fn UsersAdmin() -> impl IntoView {
     );
     let teams = Resource::new(|| (), |_| list_teams());
     let message = RwSignal::new(None::<(bool, String)>);
-    report(create.value().into(), "User added", message);
-    report(update.value().into(), "Saved", message);
-    report(unlock.value().into(), "Unlocked", message);
+    report(
+        create.value().into(),
+        "User added",
+        |u: &UserSummary| u.name.clone(),
+        message,
+    );
+    report(
+        update.value().into(),
+        "Saved",
+        |u: &UserSummary| u.name.clone(),
+        message,
+    );
+    report(
+        unlock.value().into(),
+        "Unlocked",
+        |u: &UserSummary| u.name.clone(),
+        message,
+    );
     report(
         reset.value().into(),
         "Password set and sessions ended",
+        |u: &UserSummary| u.name.clone(),
         message,
     );
 
@@ -80,11 +75,7 @@ fn UsersAdmin() -> impl IntoView {
                 <h1 id="users-title">"Users"</h1>
                 <p class="page-hint">"Who can sign in, in which role and team."</p>
             </div>
-            <div aria-live="polite" class="form-status">
-                {move || message.get().map(|(ok, m)| view! {
-                    <p class=if ok { "notice notice-ok" } else { "notice notice-error" } role=if ok { "status" } else { "alert" }>{m}</p>
-                })}
-            </div>
+            <StatusLine status=message/>
             <Transition fallback=|| view! { <p class="loading">"Loading users…"</p> }>
                 {move || Suspend::new(async move {
                     match (users.await, teams.await) {

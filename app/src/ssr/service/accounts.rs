@@ -56,6 +56,19 @@ pub async fn teams(state: &AppState, actor: &Actor) -> Result<Vec<TeamSummary>, 
         .map_err(internal("teams: select"))
 }
 
+/// A user's team, if given, must exist.
+async fn check_team(tx: &mut Tx, team: Option<TeamId>) -> Result<(), AppError> {
+    let Some(team) = team else { return Ok(()) };
+    if accounts::team_exists(tx, team)
+        .await
+        .map_err(internal("user: team"))?
+    {
+        Ok(())
+    } else {
+        Err(AppError::field("team_id", "There is no such team"))
+    }
+}
+
 /// Checks a new user's fields; every problem names its field.
 fn validate_new_user(u: &NewUser) -> Result<(String, Email), AppError> {
     let name = parse_name(&u.name).map_err(|m| AppError::field("name", m))?;
@@ -94,14 +107,7 @@ pub async fn create_user(
             "There is already a user with this e-mail address",
         ));
     }
-    if let Some(team) = new.team_id {
-        if !accounts::team_exists(&mut tx, team)
-            .await
-            .map_err(internal("create user: team"))?
-        {
-            return Err(AppError::field("team_id", "There is no such team"));
-        }
-    }
+    check_team(&mut tx, new.team_id).await?;
     let id = org::insert_user(
         &mut tx,
         email.as_str(),
@@ -159,14 +165,7 @@ pub async fn update_user(
         .await
         .map_err(internal("update user: select"))?
         .ok_or_else(|| AppError::not_found(format!("There is no user {id}")))?;
-    if let Some(team) = change.team_id {
-        if !accounts::team_exists(&mut tx, team)
-            .await
-            .map_err(internal("update user: team"))?
-        {
-            return Err(AppError::field("team_id", "There is no such team"));
-        }
-    }
+    check_team(&mut tx, change.team_id).await?;
     accounts::set_role_and_team(&mut tx, id, change.role, change.team_id)
         .await
         .map_err(internal("update user: role"))?;
