@@ -85,6 +85,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=pages::home::HomePage/>
                     <Route path=path!("/signin") view=pages::signin::SignInPage/>
                     <Route path=path!("/board") view=pages::board::BoardPage/>
+                    <Route path=path!("/leads/:id") view=pages::lead::LeadPage/>
                     <Route path=path!("/wall") view=pages::wall::WallPage/>
                     <Route path=path!("/wall/:token") view=pages::wall::WallPage/>
                     <Route path=path!("/admin/users") view=pages::admin_users::UsersPage/>

@@ -2,11 +2,13 @@
 //!
 //! - `config`: flags and environment.
 //! - `rest`, `sse`: the public API under `/api/v1` (thin edges over `app::ssr::service`).
+//! - `relay`: live events from other instances (PostgreSQL LISTEN/NOTIFY).
 //! - `seed`: the default pipeline and the demo organisation.
 //!
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
 pub mod config;
+pub mod relay;
 pub mod rest;
 pub mod security;
 pub mod seed;

@@ -152,12 +152,11 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
             "no built site found; build it with `cargo leptos build --release`"
         );
     }
-    let app = server::router(server::state(
-        store.clone(),
-        options,
-        args.net.auth_settings(),
-    ))
-    .into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let state = server::state(store.clone(), options, args.net.auth_settings());
+    // Several instances share one PostgreSQL: relay their live events to this one's viewers.
+    let relay = (store.backend() == app::ssr::store::Backend::Postgres)
+        .then(|| server::relay::spawn(state.clone(), db.database_url.clone()));
+    let app = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("bind {}", args.addr))?;
@@ -166,6 +165,9 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown())
         .await
         .context("serve")?;
+    if let Some(r) = relay {
+        r.abort();
+    }
     store.close().await;
     Ok(())
 }

@@ -2,18 +2,20 @@
 //! call the service layer. Errors use the one wire shape of `app::error::AppError`.
 
 use crate::sse;
-use app::domain::{Actor, LeadId, MoveRequest, Principal};
+use app::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
+use app::domain::{Actor, BoardFilter, LeadId, MoveRequest, Principal};
 use app::error::AppError;
 use app::ssr::auth::{self, Identity};
 use app::ssr::service::keys::IntakeLead;
+use app::ssr::service::work;
 use app::ssr::store::accounts::KeyKind;
 use app::ssr::{service, AppState};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -32,7 +34,12 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> 
         ("DELETE", "/session", delete(sign_out)),
         ("GET", "/me", get(me)),
         ("GET", "/board", get(board)),
+        ("GET", "/board/columns/{stage}", get(column_page)),
         ("GET", "/leads/{id}", get(lead)),
+        ("PATCH", "/leads/{id}", patch(edit_lead)),
+        ("GET", "/leads/{id}/timeline", get(lead_detail)),
+        ("POST", "/leads/{id}/activities", post(log_activity)),
+        ("POST", "/leads/{id}/close", post(close_out)),
         ("POST", "/leads/{id}/move", post(move_lead)),
         ("POST", "/leads/{id}/assign", post(assign_lead)),
         ("GET", "/events", get(sse::events)),
@@ -140,11 +147,46 @@ async fn me(SignedIn(actor): SignedIn) -> Json<Actor> {
     Json(actor)
 }
 
+/// Reads the board's filter from the query string (`?owner=3&q=acme`), naming a bad field.
+fn board_filter(query: &[(String, String)]) -> Result<BoardFilter, AppError> {
+    BoardFilter::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|f| AppError::field(f.field, f.message))
+}
+
 async fn board(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
+    Query(query): Query<Vec<(String, String)>>,
 ) -> Result<Json<app::domain::Board>, AppError> {
-    service::board(&state, &actor).await.map(Json)
+    service::board(&state, &actor, board_filter(&query)?)
+        .await
+        .map(Json)
+}
+
+/// `GET /board/columns/{stage}?after=…` (plus the board's filter): the next page of a column.
+async fn column_page(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(stage): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Result<Json<app::domain::ColumnPage>, AppError> {
+    let stage = stage
+        .parse::<i64>()
+        .map_err(|_| AppError::field("stage", "The stage id must be a number"))?;
+    // A missing position is judged (and refused, naming `after`) after authorization.
+    let after = query
+        .iter()
+        .find(|(k, _)| k == "after")
+        .map_or("", |(_, v)| v.as_str());
+    service::column_page(
+        &state,
+        &actor,
+        app::domain::StageId(stage),
+        board_filter(&query)?,
+        after,
+    )
+    .await
+    .map(Json)
 }
 
 async fn lead(
@@ -153,6 +195,49 @@ async fn lead(
     Path(id): Path<String>,
 ) -> Result<Json<app::domain::Lead>, AppError> {
     service::lead(&state, &actor, parse_id(&id)?)
+        .await
+        .map(Json)
+}
+
+async fn lead_detail(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Json<LeadDetail>, AppError> {
+    work::lead_detail(&state, &actor, parse_id(&id)?)
+        .await
+        .map(Json)
+}
+
+async fn edit_lead(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(edit): ApiJson<LeadEdit>,
+) -> Result<Json<app::domain::Lead>, AppError> {
+    work::edit_lead(&state, &actor, parse_id(&id)?, edit)
+        .await
+        .map(Json)
+}
+
+async fn log_activity(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<LogRequest>,
+) -> Result<Json<app::domain::Lead>, AppError> {
+    work::log_activity(&state, &actor, parse_id(&id)?, request)
+        .await
+        .map(Json)
+}
+
+async fn close_out(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<CloseOut>,
+) -> Result<Json<app::domain::Lead>, AppError> {
+    work::close_out(&state, &actor, parse_id(&id)?, request)
         .await
         .map(Json)
 }

@@ -7,14 +7,18 @@
 pub mod accounts;
 pub mod keys;
 
-use crate::domain::{AssignRequest, Board, Lead, LeadId, MoveRequest, StageId, Timestamp};
+use crate::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
+use crate::domain::{
+    AssignRequest, Board, BoardFilter, ColumnPage, FilterOptions, Lead, LeadId, MoveRequest,
+    StageId, Timestamp,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 use serde::{Deserialize, Serialize};
 
 /// Event kinds the live feed carries (SSE event names).
-pub const LIVE_KINDS: [&str; 1] = ["lead.moved"];
+pub const LIVE_KINDS: [&str; 4] = ["lead.moved", "lead.edited", "lead.logged", "lead.assigned"];
 
 /// A committed change, as sent on the live feed (`/api/v1/events`, SSE event name = `kind`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -54,13 +58,41 @@ pub(crate) fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError>
     result
 }
 
-/// The board as the signed-in user may see it.
+/// The board as the signed-in user may see it, under `filter`.
 #[server(prefix = "/api/fn", endpoint = "board", input = GetUrl)]
-pub async fn get_board() -> Result<Board, AppError> {
+pub async fn get_board(#[server(default)] filter: BoardFilter) -> Result<Board, AppError> {
     with_status(
         async move {
             let (state, actor) = signed_in()?;
-            crate::ssr::service::board(&state, &actor).await
+            crate::ssr::service::board(&state, &actor, filter).await
+        }
+        .await,
+    )
+}
+
+/// The filter bar's choices for the signed-in user.
+#[server(prefix = "/api/fn", endpoint = "board_filters", input = GetUrl)]
+pub async fn get_filter_options() -> Result<FilterOptions, AppError> {
+    with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::filter_options(&state, &actor).await
+        }
+        .await,
+    )
+}
+
+/// The next page of one column; see `ssr::service::column_page`.
+#[server(prefix = "/api/fn", endpoint = "board_column", input = GetUrl)]
+pub async fn get_column(
+    stage: StageId,
+    #[server(default)] filter: BoardFilter,
+    #[server(default)] after: String,
+) -> Result<ColumnPage, AppError> {
+    with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::column_page(&state, &actor, stage, filter, &after).await
         }
         .await,
     )
@@ -85,6 +117,54 @@ pub async fn assign_lead(lead_id: LeadId, request: AssignRequest) -> Result<Lead
         async move {
             let (state, actor) = signed_in()?;
             crate::ssr::service::assign_lead(&state, &actor, lead_id, request).await
+        }
+        .await,
+    )
+}
+
+/// A lead with its history, for the drawer and `/leads/:id`.
+#[server(prefix = "/api/fn", endpoint = "lead_detail", input = GetUrl)]
+pub async fn get_lead_detail(lead_id: LeadId) -> Result<LeadDetail, AppError> {
+    with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::work::lead_detail(&state, &actor, lead_id).await
+        }
+        .await,
+    )
+}
+
+/// Changes a lead's details; see `ssr::service::work::edit_lead`.
+#[server(prefix = "/api/fn", endpoint = "edit_lead", input = Json)]
+pub async fn edit_lead(lead_id: LeadId, edit: LeadEdit) -> Result<Lead, AppError> {
+    with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::work::edit_lead(&state, &actor, lead_id, edit).await
+        }
+        .await,
+    )
+}
+
+/// Logs a touch and the next step; see `ssr::service::work::log_activity`.
+#[server(prefix = "/api/fn", endpoint = "log_activity", input = Json)]
+pub async fn log_activity(lead_id: LeadId, request: LogRequest) -> Result<Lead, AppError> {
+    with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::work::log_activity(&state, &actor, lead_id, request).await
+        }
+        .await,
+    )
+}
+
+/// Closes a lead out as won or lost; see `ssr::service::work::close_out`.
+#[server(prefix = "/api/fn", endpoint = "close_out", input = Json)]
+pub async fn close_lead(lead_id: LeadId, request: CloseOut) -> Result<Lead, AppError> {
+    with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::work::close_out(&state, &actor, lead_id, request).await
         }
         .await,
     )

@@ -1,8 +1,18 @@
 //! A lead's card on the board: who, how much, whose, and where the next step stands.
 
-use crate::domain::{Lead, NextStepStatus, StageKind, Timestamp};
+use crate::domain::{Lead, LeadId, NextStepStatus, StageKind, Timestamp};
 use leptos::ev;
 use leptos::prelude::*;
+
+/// Why the card's last move did not happen, shown under it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CardProblem {
+    pub message: String,
+    /// For a conflict: what the other change did, field by field.
+    pub changes: Vec<String>,
+    /// For a conflict: the stage the rep wanted, offered again on the current lead.
+    pub retry_to: Option<String>,
+}
 
 /// Renders one card. Interaction is handed back to the board through the callbacks.
 #[component]
@@ -11,15 +21,19 @@ pub fn LeadCard(
     stage_kind: StageKind,
     /// The instant chips are computed against (the board's read time).
     now: Timestamp,
-    /// A rejection or conflict message shown under the card.
+    /// A rejection or conflict shown under the card.
     #[prop(into)]
-    error: Signal<Option<String>>,
+    error: Signal<Option<CardProblem>>,
     /// A move of this card is waiting for the server.
     #[prop(into)]
     pending: Signal<bool>,
     #[prop(into)] dragging: Signal<bool>,
     on_pointer_down: Callback<(ev::PointerEvent, Lead)>,
     on_key: Callback<(ev::KeyboardEvent, Lead)>,
+    /// A click (not the end of a drag) opens the lead.
+    on_open: Callback<LeadId>,
+    /// "Move again" after a conflict.
+    on_retry: Callback<LeadId>,
 ) -> impl IntoView {
     let status = NextStepStatus::of(&lead, stage_kind, now, 0);
     let title = lead.title().to_string();
@@ -61,6 +75,7 @@ pub fn LeadCard(
             aria-describedby=move || error.with(|e| e.as_ref().map(|_| format!("card-error-{id}")))
             on:pointerdown=move |e| on_pointer_down.run((e, for_pointer.clone()))
             on:keydown=move |e| on_key.run((e, for_key.clone()))
+            on:click=move |_| on_open.run(LeadId(id))
         >
             <div class="card-title">{title}</div>
             <div class="card-row">
@@ -85,8 +100,22 @@ pub fn LeadCard(
                     <span class="avatar" title=o.name.clone() aria-hidden="true">{o.initials()}</span>
                 })}
             </div>
-            {move || error.get().map(|e| view! {
-                <p class="card-error" id=format!("card-error-{id}") role="alert">{e}</p>
+            {move || error.get().map(|p| view! {
+                <div class="card-error" id=format!("card-error-{id}") role="alert">
+                    <p>{p.message}</p>
+                    {(!p.changes.is_empty()).then(|| view! {
+                        <ul class="card-changes">
+                            {p.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+                        </ul>
+                    })}
+                    {p.retry_to.map(|to| view! {
+                        <button type="button" class="button button-small"
+                            on:pointerdown=|e| e.stop_propagation()
+                            on:click=move |e| { e.stop_propagation(); on_retry.run(LeadId(id)); }>
+                            {format!("Move to {to} again")}
+                        </button>
+                    })}
+                </div>
             })}
         </li>
     }

@@ -3,5 +3,6 @@
 pub mod guard;
 pub mod header;
 pub mod lead_card;
+pub mod lead_panel;
 pub mod live;
 pub mod status;

@@ -1,6 +1,7 @@
 //! What the board shows: per-stage summaries (count and value per currency), the loaded cards,
 //! and the next-step status chip of a card.
 
+use super::filter::{BoardFilter, CardSort, ColumnOrder};
 use super::lead::{Lead, NextStepKind};
 use super::money::Money;
 use super::stage::{Pipeline, StageId, StageKind};
@@ -57,6 +58,8 @@ impl ColumnSummary {
 pub struct BoardColumn {
     pub summary: ColumnSummary,
     pub cards: Vec<Lead>,
+    /// Where the next page of this column starts, when there is one.
+    pub next: Option<String>,
 }
 
 /// The whole board as the server renders it.
@@ -75,6 +78,8 @@ pub struct Board {
     /// Who the board was read for: the UI asks `access::edit_lead` with it to decide which
     /// cards can be dragged (the server decides again on every move).
     pub viewer: super::access::Actor,
+    /// The filter the board was read with (the URL's).
+    pub filter: BoardFilter,
 }
 
 /// Where a lead's next step stands: shown as a chip with text and colour, never colour alone.
@@ -141,30 +146,71 @@ impl NextStepStatus {
     }
 }
 
-/// The order cards appear in within an open column, identical to the SQL `ORDER BY` so that a
-/// card placed by a live update lands where a reload would put it: leads without a next step
-/// first (they need attention), then by due time, then by id.
-pub fn open_card_order(a: &Lead, b: &Lead) -> std::cmp::Ordering {
-    let key = |l: &Lead| {
-        (
-            l.next_step.is_some(),
-            l.next_step.as_ref().map(|s| s.due_at),
-            l.id,
-        )
+/// What changed between two versions of a lead, in words, for the conflict prompt:
+/// "Stage: New → Contacted", "Value: $1,000 → $2,500", …
+pub fn describe_changes(before: &Lead, after: &Lead, pipeline: &Pipeline) -> Vec<String> {
+    let stage = |id: StageId| {
+        pipeline
+            .get(id)
+            .map_or_else(|| format!("stage {id}"), |s| s.name.clone())
     };
-    key(a).cmp(&key(b))
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+    let step = |l: &Lead| {
+        l.next_step
+            .as_ref()
+            .map(|s| format!("{} · {}", s.kind.label(), s.due_at.short_date(0)))
+    };
+    let mut out = Vec::new();
+    let mut diff = |label: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{label}: {a} → {b}"));
+        }
+    };
+    diff("Stage", stage(before.stage_id), stage(after.stage_id));
+    diff(
+        "Owner",
+        opt(before.owner.as_ref().map(|o| o.name.clone())),
+        opt(after.owner.as_ref().map(|o| o.name.clone())),
+    );
+    diff(
+        "Value",
+        opt(before.value.map(|v| v.display())),
+        opt(after.value.map(|v| v.display())),
+    );
+    diff("Next step", opt(step(before)), opt(step(after)));
+    diff(
+        "Contact",
+        before.contact_name.clone(),
+        after.contact_name.clone(),
+    );
+    diff(
+        "Company",
+        opt(before.company.clone()),
+        opt(after.company.clone()),
+    );
+    diff(
+        "E-mail",
+        opt(before.email.clone()),
+        opt(after.email.clone()),
+    );
+    diff("Phone", opt(before.phone.clone()), opt(after.phone.clone()));
+    if out.is_empty() && before.last_touched_at != after.last_touched_at {
+        out.push("A touch was logged".into());
+    }
+    out
 }
 
-/// The order within a closed column: most recently closed first.
-pub fn closed_card_order(a: &Lead, b: &Lead) -> std::cmp::Ordering {
-    (b.closed_at, b.id).cmp(&(a.closed_at, a.id))
+/// Sorts cards the way `stage_id`'s column shows them under `sort`.
+pub fn sort_cards(pipeline: &Pipeline, stage_id: StageId, sort: CardSort, cards: &mut [Lead]) {
+    let order = column_order(pipeline, stage_id, sort);
+    cards.sort_by(|a, b| order.compare(a, b));
 }
 
-/// Sorts cards the way `stage_id`'s column shows them.
-pub fn sort_cards(pipeline: &Pipeline, stage_id: StageId, cards: &mut [Lead]) {
-    match pipeline.get(stage_id).map(|s| s.kind) {
-        Some(k) if k.is_closed() => cards.sort_by(closed_card_order),
-        _ => cards.sort_by(open_card_order),
+/// The order of `stage_id`'s column under `sort`.
+pub fn column_order(pipeline: &Pipeline, stage_id: StageId, sort: CardSort) -> ColumnOrder {
+    ColumnOrder {
+        sort,
+        closed: pipeline.get(stage_id).is_some_and(|s| s.kind.is_closed()),
     }
 }
 
@@ -172,7 +218,7 @@ pub fn sort_cards(pipeline: &Pipeline, stage_id: StageId, cards: &mut [Lead]) {
 mod tests {
     use super::*;
     use crate::domain::lead::tests::sample_lead;
-    use crate::domain::lead::{LeadId, NextStep};
+    use crate::domain::lead::NextStep;
     use crate::domain::money::Currency;
     use crate::domain::time::HOUR_MS;
 
@@ -230,6 +276,28 @@ mod tests {
     }
 
     #[test]
+    fn changes_are_described_field_by_field() {
+        let pipeline = crate::domain::stage::tests::default_pipeline();
+        let before = sample_lead();
+        let mut after = sample_lead();
+        after.stage_id = pipeline.stages()[1].id;
+        after.value = Some(Money::new(2_500_000, Currency::USD));
+        let changes = describe_changes(&before, &after, &pipeline);
+        assert_eq!(
+            changes,
+            [
+                format!(
+                    "Stage: {} → {}",
+                    pipeline.stages()[0].name,
+                    pipeline.stages()[1].name
+                ),
+                "Value: $12,000 → $25,000".to_string()
+            ]
+        );
+        assert!(describe_changes(&before, &before, &pipeline).is_empty());
+    }
+
+    #[test]
     fn column_totals_follow_leads_in_and_out_per_currency() {
         let mut col = ColumnSummary::empty(StageId(1));
         let usd = sample_lead();
@@ -243,20 +311,5 @@ mod tests {
         col.remove(&eur);
         assert_eq!(col.count, 2);
         assert_eq!(col.totals, vec![Money::new(2_400_000, Currency::USD)]);
-    }
-
-    #[test]
-    fn missing_next_steps_sort_first_then_by_due_time() {
-        let mut a = due(NOW.plus_days(3));
-        a.id = LeadId(1);
-        let mut b = due(NOW.plus_days(-2));
-        b.id = LeadId(2);
-        let mut c = sample_lead();
-        c.next_step = None;
-        c.id = LeadId(3);
-        let mut cards = [a, b, c];
-        cards.sort_by(open_card_order);
-        let ids: Vec<_> = cards.iter().map(|l| l.id.0).collect();
-        assert_eq!(ids, [3, 2, 1]);
     }
 }

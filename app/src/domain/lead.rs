@@ -211,9 +211,15 @@ pub struct Lead {
     pub phone: Option<String>,
     pub company: Option<String>,
     pub channel: Channel,
+    pub source_id: i64,
     pub source_name: String,
+    pub campaign_id: Option<i64>,
     pub campaign_name: Option<String>,
+    /// What the inquirer asked about.
+    pub product_interest: Option<String>,
     pub value: Option<Money>,
+    /// How promising the lead looks (0–100), once scoring is configured.
+    pub score: Option<i64>,
     pub owner: Option<UserRef>,
     /// The team responsible for the lead (its owner's team when assigned).
     pub team_id: Option<super::access::TeamId>,
@@ -251,9 +257,13 @@ pub(crate) mod tests {
             phone: None,
             company: Some("Analytical Engines Ltd".into()),
             channel: Channel::TradeShow,
+            source_id: 2,
             source_name: "Trade shows".into(),
+            campaign_id: Some(1),
             campaign_name: Some("PackExpo 2026".into()),
+            product_interest: None,
             value: Some(Money::new(1_200_000, Currency::USD)),
+            score: None,
             owner: Some(UserRef {
                 id: 7,
                 name: "Dana Whitfield".into(),

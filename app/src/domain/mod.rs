@@ -5,7 +5,9 @@
 
 pub mod access;
 pub mod account;
+pub mod activity;
 pub mod board;
+pub mod filter;
 pub mod lead;
 pub mod money;
 pub mod moves;
@@ -15,6 +17,7 @@ pub mod time;
 pub use access::{Actor, LeadScope, Principal, Role, TeamId, UserId};
 pub use account::Email;
 pub use board::{Board, ColumnSummary, NextStepStatus};
+pub use filter::{BoardFilter, CardSort, ColumnPage, FilterOptions};
 pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserRef};
 pub use money::{Currency, Money};
 pub use moves::{apply_move, AssignRequest, MoveRejection, MoveRequest};

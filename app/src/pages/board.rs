@@ -2,20 +2,26 @@
 //! move by drag and drop (pointer events, so mouse and touch) or by keyboard, optimistic moves
 //! that the server confirms or rolls back with its reason, and live updates from other people.
 
-use crate::api::{get_board, move_lead, LiveEvent};
+use crate::api::{get_board, get_column, get_filter_options, move_lead, LiveEvent};
 use crate::components::guard::RequireAccess;
-use crate::components::lead_card::LeadCard;
+use crate::components::lead_card::{CardProblem, LeadCard};
+use crate::components::lead_panel::LeadPanel;
 use crate::components::live;
 use crate::domain::access;
+use crate::domain::activity::ActivityKind;
+use crate::domain::board::describe_changes;
 use crate::domain::board::sort_cards;
+use crate::domain::filter::{bound_text, encode_component, FilterChoice};
 use crate::domain::{
-    apply_move, Actor, Board, CloseReason, ColumnSummary, Lead, LeadId, Money, MoveRequest,
-    Pipeline, Stage, StageId, StageKind, Timestamp,
+    apply_move, Actor, Board, BoardFilter, CardSort, CloseReason, ColumnSummary, FilterOptions,
+    Lead, LeadId, Money, MoveRequest, Pipeline, Stage, StageId, StageKind, Timestamp,
 };
-use crate::error::AppError;
+use crate::error::{AppError, FieldError};
 use leptos::ev;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::NavigateOptions;
 use std::collections::HashMap;
 
 /// Pixels the pointer must travel before a press becomes a drag (below it, a press is a click).
@@ -34,34 +40,188 @@ pub fn BoardPage() -> impl IntoView {
 
 #[component]
 fn BoardLoader() -> impl IntoView {
-    let board = Resource::new(|| (), |_| get_board());
+    let query = use_query_map();
+    // The URL is the filter's one home: shared links and reloads show the same board.
+    let filter = Memo::new(move |_| {
+        query.with(|q| BoardFilter::from_query(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
+    });
+    let board = Resource::new(
+        move || filter.get(),
+        |f| async move {
+            match f {
+                Ok(f) => get_board(f).await,
+                Err(e) => Err(AppError::field(e.field, e.message)),
+            }
+        },
+    );
+    let options = Resource::new(|| (), |_| get_filter_options());
     view! {
         <section class="page board-page" aria-labelledby="board-title">
             <div class="page-head">
                 <h1 id="board-title">"Pipeline"</h1>
                 <p class="page-hint">
-                    "Drag a card to another stage, or focus it and press "
-                    <kbd>"Shift"</kbd>" + "<kbd>"→"</kbd>" / "<kbd>"←"</kbd>"."
+                    "Drag a card, or focus it and press "<kbd>"Space"</kbd>", then "
+                    <kbd>"←"</kbd>" / "<kbd>"→"</kbd>" and "<kbd>"Space"</kbd>" to move it."
                 </p>
             </div>
-            <Suspense fallback=|| view! { <p class="loading">"Loading the board…"</p> }>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    options.await.ok().map(|o| view! { <FilterBar options=o filter=filter/> })
+                })}
+            </Suspense>
+            <Transition fallback=|| view! { <p class="loading">"Loading the board…"</p> }>
                 {move || Suspend::new(async move {
                     match board.await {
                         Ok(b) => view! { <BoardView board=b/> }.into_any(),
                         Err(e) => view! { <ErrorPanel error=e/> }.into_any(),
                     }
                 })}
-            </Suspense>
+            </Transition>
         </section>
+    }
+}
+
+/// Owner, team, source, campaign, value range, text and order; every change is a navigation
+/// to the board's URL with the new query, so the browser's back button and shared links work.
+/// Without JavaScript it is a plain GET form doing the same.
+#[component]
+fn FilterBar(
+    options: FilterOptions,
+    filter: Memo<Result<BoardFilter, FieldError>>,
+) -> impl IntoView {
+    let navigate = use_navigate();
+    let current = move || filter.get().unwrap_or_default();
+    let goto = Callback::new(move |url: String| {
+        navigate(
+            &url,
+            NavigateOptions {
+                scroll: false,
+                ..Default::default()
+            },
+        )
+    });
+    let text = RwSignal::new(current().text.unwrap_or_default());
+    let min = RwSignal::new(bound_text(current().min_value));
+    let max = RwSignal::new(bound_text(current().max_value));
+    // Applies one changed field on top of the current filter, keeping the typed text fields.
+    let change = Callback::new(move |(key, value): (&'static str, String)| {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("q".into(), text.get_untracked()),
+            ("min".into(), min.get_untracked()),
+            ("max".into(), max.get_untracked()),
+        ];
+        let f = current();
+        for (k, v) in [
+            ("owner", f.owner.map(|o| o.0.to_string())),
+            ("team", f.team.map(|t| t.0.to_string())),
+            ("source", f.source.map(|s| s.to_string())),
+            ("campaign", f.campaign.map(|c| c.to_string())),
+            ("sort", Some(f.sort.key().to_string())),
+        ] {
+            pairs.push((k.into(), v.unwrap_or_default()));
+        }
+        if let Some(p) = pairs.iter_mut().find(|(k, _)| k == key) {
+            p.1 = value;
+        }
+        let q = match BoardFilter::from_query(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(f) => f.to_query(),
+            // A bad bound: the URL carries it as typed so the board explains it, naming the field.
+            Err(_) => pairs
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| format!("{k}={}", encode_component(v)))
+                .collect::<Vec<_>>()
+                .join("&"),
+        };
+        goto.run(if q.is_empty() {
+            "/board".to_string()
+        } else {
+            format!("/board?{q}")
+        });
+    });
+    let select = move |name: &'static str,
+                       label: &'static str,
+                       all: &'static str,
+                       choices: Vec<FilterChoice>,
+                       chosen: fn(&BoardFilter) -> Option<i64>| {
+        (!choices.is_empty()).then(|| {
+            view! {
+                <label class="filter">
+                    <span class="filter-label">{label}</span>
+                    <select name=name on:change=move |e| change.run((name, event_target_value(&e)))>
+                        <option value="" selected=move || chosen(&current()).is_none()>{all}</option>
+                        {choices.into_iter().map(|c| {
+                            let id = c.id;
+                            view! {
+                                <option value=id.to_string()
+                                    selected=move || chosen(&current()) == Some(id)>{c.name}</option>
+                            }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        })
+    };
+    let FilterOptions {
+        owners,
+        teams,
+        sources,
+        campaigns,
+    } = options;
+    view! {
+        <form class="filters" method="get" action="/board" role="search" aria-label="Filter the board"
+            on:submit=move |e| { e.prevent_default(); change.run(("q", text.get_untracked())); }>
+            <label class="filter filter-search">
+                <span class="filter-label">"Search"</span>
+                <input type="search" name="q" placeholder="Name, company or e-mail" maxlength="100"
+                    prop:value=move || text.get()
+                    on:input=move |e| text.set(event_target_value(&e))
+                    on:change=move |e| change.run(("q", event_target_value(&e)))/>
+            </label>
+            {select("owner", "Owner", "All owners", owners, |f| f.owner.map(|o| o.0))}
+            {select("team", "Team", "All teams", teams, |f| f.team.map(|t| t.0))}
+            {select("source", "Source", "All sources", sources, |f| f.source)}
+            {select("campaign", "Campaign", "All campaigns", campaigns, |f| f.campaign)}
+            <fieldset class="filter filter-range">
+                <legend class="filter-label">"Value"</legend>
+                <input type="text" inputmode="numeric" name="min" placeholder="min" aria-label="Lowest value"
+                    prop:value=move || min.get()
+                    on:input=move |e| min.set(event_target_value(&e))
+                    on:change=move |e| change.run(("min", event_target_value(&e)))/>
+                <span aria-hidden="true">"–"</span>
+                <input type="text" inputmode="numeric" name="max" placeholder="max" aria-label="Highest value"
+                    prop:value=move || max.get()
+                    on:input=move |e| max.set(event_target_value(&e))
+                    on:change=move |e| change.run(("max", event_target_value(&e)))/>
+            </fieldset>
+            <label class="filter">
+                <span class="filter-label">"Order"</span>
+                <select name="sort" on:change=move |e| change.run(("sort", event_target_value(&e)))>
+                    {CardSort::ALL.into_iter().map(|s| view! {
+                        <option value=s.key() selected=move || current().sort == s>{s.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <div class="filter-actions">
+                <noscript><button type="submit" class="button">"Apply"</button></noscript>
+                {move || (!current().is_unfiltered()).then(|| view! {
+                    <a class="button button-quiet" href="/board">"Clear filters"</a>
+                })}
+            </div>
+        </form>
     }
 }
 
 #[component]
 fn ErrorPanel(error: AppError) -> impl IntoView {
+    let about_filter = !error.fields().is_empty();
     view! {
         <div class="panel panel-error" role="alert">
             <h2>"The board could not be loaded"</h2>
             <p>{error.to_string()}</p>
+            {about_filter.then(|| view! {
+                <p><a class="button" href="/board">"Clear filters"</a></p>
+            })}
         </div>
     }
 }
@@ -78,6 +238,16 @@ struct Drag {
     origin: (f64, f64, f64),
 }
 
+/// A card picked up with the keyboard (Space), travelling between stages with the arrow keys.
+#[derive(Clone, Debug, PartialEq)]
+struct Grab {
+    lead: Lead,
+    target: StageId,
+}
+
+/// Most cards one column holds in the page; past it, the rep narrows the filter instead.
+const MAX_LOADED: usize = 250;
+
 /// A drop into a lost stage waiting for its close-out reason.
 #[derive(Clone, Debug, PartialEq)]
 struct Closing {
@@ -92,8 +262,14 @@ struct BoardState {
     now: Timestamp,
     summaries: RwSignal<Vec<ColumnSummary>>,
     cards: RwSignal<Vec<Lead>>,
-    /// Per-card message from the last rejected move.
-    errors: RwSignal<HashMap<LeadId, String>>,
+    /// Per-card problem from the last rejected or conflicting move.
+    errors: RwSignal<HashMap<LeadId, CardProblem>>,
+    /// A conflicting move's wanted stage, per card, for "Move again".
+    retry: RwSignal<HashMap<LeadId, StageId>>,
+    /// The lead open in the drawer, and the touch kind its quick log starts with.
+    open: RwSignal<Option<(LeadId, Option<ActivityKind>)>>,
+    /// Set when a drag ends, so the click that follows it does not open the drawer.
+    dragged_just_now: StoredValue<bool>,
     pending: RwSignal<Vec<LeadId>>,
     /// Spoken by screen readers and shown as a toast.
     announcement: RwSignal<String>,
@@ -101,8 +277,15 @@ struct BoardState {
     /// The card being dragged, once the press became a drag. Changes twice per drag, so
     /// cards and columns depend on it (and on `over`) rather than on every pointer move.
     dragged: Memo<Option<LeadId>>,
-    /// The stage under the pointer during a drag.
+    /// The stage under the pointer during a drag, or chosen by arrow keys for a grabbed card.
     over: Memo<Option<StageId>>,
+    grab: RwSignal<Option<Grab>>,
+    /// The card being moved by pointer or keyboard.
+    moving: Memo<Option<LeadId>>,
+    filter: StoredValue<BoardFilter>,
+    /// Per column: where its next page starts (absent or `None` when fully loaded).
+    cursors: RwSignal<HashMap<StageId, Option<String>>>,
+    loading: RwSignal<Vec<StageId>>,
     closing: RwSignal<Option<Closing>>,
     /// Who is looking: cards they may not change do not start drags or moves.
     viewer: StoredValue<Actor>,
@@ -115,19 +298,40 @@ impl BoardState {
         let drag = RwSignal::new(None::<Drag>);
         let dragged =
             Memo::new(move |_| drag.with(|d| d.as_ref().filter(|d| d.active).map(|d| d.lead.id)));
-        let over =
-            Memo::new(move |_| drag.with(|d| d.as_ref().filter(|d| d.active).and_then(|d| d.over)));
+        let grab = RwSignal::new(None::<Grab>);
+        let over = Memo::new(move |_| {
+            drag.with(|d| d.as_ref().filter(|d| d.active).and_then(|d| d.over))
+                .or_else(|| grab.with(|g| g.as_ref().map(|g| g.target)))
+        });
+        let moving = Memo::new(move |_| {
+            dragged
+                .get()
+                .or_else(|| grab.with(|g| g.as_ref().map(|g| g.lead.id)))
+        });
+        let cursors = board
+            .columns
+            .iter()
+            .map(|c| (c.summary.stage_id, c.next.clone()))
+            .collect();
         BoardState {
             pipeline: StoredValue::new(board.pipeline),
             now: board.now,
             summaries: RwSignal::new(summaries),
             cards: RwSignal::new(cards),
             errors: RwSignal::new(HashMap::new()),
+            retry: RwSignal::new(HashMap::new()),
+            open: RwSignal::new(None),
+            dragged_just_now: StoredValue::new(false),
             pending: RwSignal::new(Vec::new()),
             announcement: RwSignal::new(String::new()),
             drag,
             dragged,
             over,
+            grab,
+            moving,
+            filter: StoredValue::new(board.filter),
+            cursors: RwSignal::new(cursors),
+            loading: RwSignal::new(Vec::new()),
             closing: RwSignal::new(None),
             viewer: StoredValue::new(board.viewer),
         }
@@ -183,16 +387,75 @@ impl BoardState {
         if known.is_some_and(|v| v >= event.lead.version) {
             return;
         }
-        if known.is_none() && event.from_stage == Some(event.lead.stage_id) {
+        if !self.filter.with_value(|f| f.matches(&event.lead)) {
+            // It no longer belongs on this filtered board.
+            if known.is_some() {
+                self.remove(event.lead.id);
+            }
+            return;
+        }
+        let moved = event.from_stage.is_some_and(|f| f != event.lead.stage_id);
+        if known.is_none() && !moved {
+            // A change to a card beyond the loaded page: counts and totals are unchanged.
             return;
         }
         let title = event.lead.title().to_string();
         let to = self.stage_name(event.lead.stage_id);
         let by_someone_else = !self.pending.with_untracked(|p| p.contains(&event.lead.id));
-        self.place(event.lead, event.from_stage);
-        if by_someone_else {
+        self.place(event.lead, event.from_stage.filter(|_| moved));
+        if by_someone_else && moved {
             self.announce(format!("{title} moved to {to}"));
         }
+    }
+
+    /// Takes a card off the board (and out of its column's count and total).
+    fn remove(&self, id: LeadId) {
+        let Some(old) = self
+            .cards
+            .with_untracked(|cs| cs.iter().find(|c| c.id == id).cloned())
+        else {
+            return;
+        };
+        self.summaries
+            .update(|sums| summary_mut(sums, old.stage_id).remove(&old));
+        self.cards.update(|cs| cs.retain(|c| c.id != id));
+    }
+
+    /// Loads the next page of a column below the cards it shows.
+    fn load_more(&self, stage: StageId) {
+        let state = *self;
+        let Some(after) = self
+            .cursors
+            .with_untracked(|c| c.get(&stage).cloned().flatten())
+        else {
+            return;
+        };
+        if self.loading.with_untracked(|l| l.contains(&stage)) {
+            return;
+        }
+        self.loading.update(|l| l.push(stage));
+        let filter = self.filter.get_value();
+        leptos::task::spawn_local(async move {
+            let result = get_column(stage, filter, after).await;
+            state.loading.update(|l| l.retain(|s| *s != stage));
+            match result {
+                Ok(page) => {
+                    let added = page.cards.len();
+                    state.cursors.update(|c| {
+                        c.insert(stage, page.next);
+                    });
+                    state.cards.update(|cs| {
+                        for card in page.cards {
+                            if !cs.iter().any(|c| c.id == card.id) {
+                                cs.push(card);
+                            }
+                        }
+                    });
+                    state.announce(format!("{added} more leads in {}", state.stage_name(stage)));
+                }
+                Err(e) => state.announce(format!("More leads could not be loaded: {e}")),
+            }
+        });
     }
 
     fn announce(&self, text: String) {
@@ -218,7 +481,7 @@ impl BoardState {
         if let Some(why) = self.refusal(&lead) {
             self.announce(format!("{}: {why}", lead.title()));
             self.errors.update(|e| {
-                e.insert(lead.id, why);
+                e.insert(lead.id, problem(why));
             });
             return;
         }
@@ -256,6 +519,7 @@ impl BoardState {
         }
 
         leptos::task::spawn_local(async move {
+            let to_stage = request.to_stage;
             let result = move_lead(id, request).await;
             state.pending.update(|p| p.retain(|x| *x != id));
             match result {
@@ -264,15 +528,33 @@ impl BoardState {
                     state.announce(format!("Moved {title} to {to_name}"));
                 }
                 Err(AppError::Conflict { current, .. }) => {
-                    let now_in = state.stage_name(current.stage_id);
+                    let changes = state
+                        .pipeline
+                        .with_value(|p| describe_changes(&original, &current, p));
+                    let wanted = to_stage;
+                    let offer = current.stage_id != wanted
+                        && !state
+                            .stage(wanted)
+                            .is_some_and(|s| s.kind == StageKind::Lost);
                     state.place(*current, None);
-                    let msg = format!(
-                        "Someone else changed this lead; it is in {now_in} now. Check it and move it again."
-                    );
-                    state.errors.update(|e| {
-                        e.insert(id, msg.clone());
+                    let msg = "Someone else changed this lead while you moved it:".to_string();
+                    state.retry.update(|r| {
+                        r.insert(id, wanted);
                     });
-                    state.announce(format!("{title} was not moved: {msg}"));
+                    state.errors.update(|e| {
+                        e.insert(
+                            id,
+                            CardProblem {
+                                message: msg.clone(),
+                                retry_to: offer.then(|| to_name.clone()),
+                                changes: changes.clone(),
+                            },
+                        );
+                    });
+                    state.announce(format!(
+                        "{title} was not moved. {msg} {}",
+                        changes.join("; ")
+                    ));
                 }
                 Err(err) => {
                     // Roll back unless a newer version arrived live meanwhile.
@@ -285,7 +567,7 @@ impl BoardState {
                     }
                     let msg = err.to_string();
                     state.errors.update(|e| {
-                        e.insert(id, msg.clone());
+                        e.insert(id, problem(msg.clone()));
                     });
                     state.announce(format!("{title} was not moved: {msg}"));
                 }
@@ -294,6 +576,33 @@ impl BoardState {
                 focus_card(id);
             }
         });
+    }
+
+    /// Re-applies a move that met a conflict, on the lead as it stands now.
+    fn retry_move(&self, id: LeadId) {
+        let Some(to) = self.retry.with_untracked(|r| r.get(&id).copied()) else {
+            return;
+        };
+        let Some(lead) = self
+            .cards
+            .with_untracked(|cs| cs.iter().find(|c| c.id == id).cloned())
+        else {
+            return;
+        };
+        self.retry.update(|r| {
+            r.remove(&id);
+        });
+        self.request_move(lead, to, true);
+    }
+
+    /// Shows a lead saved from the drawer: placed where it now belongs, or taken off a
+    /// filtered board it no longer matches.
+    fn saved(&self, lead: Lead) {
+        if self.filter.with_value(|f| f.matches(&lead)) {
+            self.place(lead, None);
+        } else {
+            self.remove(lead.id);
+        }
     }
 
     /// The rule verdict for dropping the dragged card on `stage`, for the column highlight.
@@ -312,6 +621,14 @@ impl BoardState {
             .with_value(|p| apply_move(p, lead, &request, self.now))
             .err()
             .map(|r| r.message)
+    }
+}
+
+fn problem(message: String) -> CardProblem {
+    CardProblem {
+        message,
+        changes: Vec::new(),
+        retry_to: None,
     }
 }
 
@@ -399,6 +716,7 @@ fn BoardView(board: Board) -> impl IntoView {
         stop_autoscroll();
         if let Some(d) = state.drag.get_untracked() {
             state.drag.set(None);
+            state.dragged_just_now.set_value(d.active);
             if let (true, Some(to)) = (d.active, d.over) {
                 state.request_move(d.lead, to, false);
             }
@@ -423,10 +741,19 @@ fn BoardView(board: Board) -> impl IntoView {
         stop_autoscroll();
     });
 
+    let on_open = Callback::new(move |id: LeadId| {
+        if !state.dragged_just_now.get_value() {
+            state.open.set(Some((id, None)));
+        }
+        state.dragged_just_now.set_value(false);
+    });
+    let on_retry = Callback::new(move |id: LeadId| state.retry_move(id));
     let on_pointer_down = Callback::new(move |(e, lead): (ev::PointerEvent, Lead)| {
+        state.dragged_just_now.set_value(false);
         if e.button() != 0 || !e.is_primary() || state.refusal(&lead).is_some() {
             return;
         }
+        state.dragged_just_now.set_value(false);
         let start = (f64::from(e.client_x()), f64::from(e.client_y()));
         state.drag.set(Some(Drag {
             lead,
@@ -440,16 +767,70 @@ fn BoardView(board: Board) -> impl IntoView {
 
     let on_key = Callback::new(move |(e, lead): (ev::KeyboardEvent, Lead)| {
         let key = e.key();
+        let grabbed = state.grab.with_untracked(|g| {
+            g.as_ref()
+                .filter(|g| g.lead.id == lead.id)
+                .map(|g| g.target)
+        });
+        let step = |from: StageId, right: bool| {
+            state.pipeline.with_value(|p| {
+                if right {
+                    p.next(from).map(|s| s.id)
+                } else {
+                    p.previous(from).map(|s| s.id)
+                }
+            })
+        };
+        if let Some(target) = grabbed {
+            // A picked-up card: arrows choose the stage, Space/Enter drops, Escape cancels.
+            e.prevent_default();
+            match key.as_str() {
+                "ArrowRight" | "ArrowLeft" => {
+                    let right = key == "ArrowRight";
+                    match step(target, right) {
+                        Some(to) => {
+                            state.grab.update(|g| {
+                                if let Some(g) = g {
+                                    g.target = to;
+                                }
+                            });
+                            let stage = state.stage(to);
+                            let verdict = stage
+                                .as_ref()
+                                .and_then(|s| state.preview(&lead, s))
+                                .map(|why| format!(" Not allowed: {why}"))
+                                .unwrap_or_default();
+                            state.announce(format!("{}.{verdict}", state.stage_name(to)));
+                        }
+                        None => state.announce(format!(
+                            "No stage further {}",
+                            if right { "right" } else { "left" }
+                        )),
+                    }
+                }
+                " " | "Enter" => {
+                    state.grab.set(None);
+                    if target == lead.stage_id {
+                        state.announce(format!(
+                            "{} stays in {}",
+                            lead.title(),
+                            state.stage_name(target)
+                        ));
+                    } else {
+                        state.request_move(lead, target, true);
+                    }
+                }
+                "Escape" | "Tab" => {
+                    state.grab.set(None);
+                    state.announce(format!("Move of {} cancelled", lead.title()));
+                }
+                _ => {}
+            }
+            return;
+        }
         if e.shift_key() && (key == "ArrowRight" || key == "ArrowLeft") {
             e.prevent_default();
-            let target = state.pipeline.with_value(|p| {
-                if key == "ArrowRight" {
-                    p.next(lead.stage_id).map(|s| s.id)
-                } else {
-                    p.previous(lead.stage_id).map(|s| s.id)
-                }
-            });
-            match target {
+            match step(lead.stage_id, key == "ArrowRight") {
                 Some(to) => state.request_move(lead, to, true),
                 None => state.announce(format!(
                     "{} is already in the {} stage",
@@ -457,6 +838,32 @@ fn BoardView(board: Board) -> impl IntoView {
                     if key == "ArrowRight" { "last" } else { "first" }
                 )),
             }
+        } else if key == " " {
+            e.prevent_default();
+            if let Some(why) = state.refusal(&lead) {
+                state.announce(format!("{}: {why}", lead.title()));
+                return;
+            }
+            let title = lead.title().to_string();
+            let here = state.stage_name(lead.stage_id);
+            state.grab.set(Some(Grab {
+                target: lead.stage_id,
+                lead,
+            }));
+            state.announce(format!(
+                "Picked up {title} in {here}. Left and right arrows choose a stage, \
+                 Space drops it there, Escape cancels."
+            ));
+        } else if key == "Enter" {
+            e.prevent_default();
+            state.open.set(Some((lead.id, None)));
+        } else if let Some((kind, _)) = ActivityKind::QUICK
+            .iter()
+            .find(|(_, k)| *k == key.to_ascii_lowercase())
+            .filter(|_| !e.ctrl_key() && !e.meta_key() && !e.alt_key())
+        {
+            e.prevent_default();
+            state.open.set(Some((lead.id, Some(*kind))));
         } else if key == "Escape" {
             state.drag.set(None);
             state.errors.update(|errs| {
@@ -477,6 +884,8 @@ fn BoardView(board: Board) -> impl IntoView {
                     state=state
                     on_pointer_down=on_pointer_down
                     on_key=on_key
+                    on_open=on_open
+                    on_retry=on_retry
                 />
             }
         })
@@ -539,6 +948,7 @@ fn BoardView(board: Board) -> impl IntoView {
             {move || state.announcement.get()}
         </div>
         <CloseOutDialog state=state/>
+        <Drawer state=state/>
     }
 }
 
@@ -548,6 +958,8 @@ fn Column(
     state: BoardState,
     on_pointer_down: Callback<(ev::PointerEvent, Lead)>,
     on_key: Callback<(ev::KeyboardEvent, Lead)>,
+    on_open: Callback<LeadId>,
+    on_retry: Callback<LeadId>,
 ) -> impl IntoView {
     let id = stage.id;
     let kind = stage.kind;
@@ -565,17 +977,25 @@ fn Column(
         let mut v: Vec<Lead> = state
             .cards
             .with(|cs| cs.iter().filter(|c| c.stage_id == id).cloned().collect());
-        state.pipeline.with_value(|p| sort_cards(p, id, &mut v));
+        let sort = state.filter.with_value(|f| f.sort);
+        state
+            .pipeline
+            .with_value(|p| sort_cards(p, id, sort, &mut v));
         v
     });
     let hovered = move || state.over.get() == Some(id);
     let stage_for_preview = stage.clone();
     let verdict = Memo::new(move |_| {
-        state.dragged.get()?;
-        state.drag.with_untracked(|d| {
-            d.as_ref()
-                .and_then(|d| state.preview(&d.lead, &stage_for_preview))
-        })
+        state.moving.get()?;
+        let lead = state
+            .drag
+            .with_untracked(|d| d.as_ref().filter(|d| d.active).map(|d| d.lead.clone()))
+            .or_else(|| {
+                state
+                    .grab
+                    .with_untracked(|g| g.as_ref().map(|g| g.lead.clone()))
+            })?;
+        state.preview(&lead, &stage_for_preview)
     });
     let criteria_hint = if stage.entry_criteria.is_empty() {
         match kind {
@@ -626,28 +1046,65 @@ fn Column(
                                 now=state.now
                                 error=Signal::derive(move || state.errors.with(|e| e.get(&lid).cloned()))
                                 pending=Signal::derive(move || state.pending.with(|p| p.contains(&lid)))
-                                dragging=Signal::derive(move || state.dragged.get() == Some(lid))
+                                dragging=Signal::derive(move || state.moving.get() == Some(lid))
                                 on_pointer_down=on_pointer_down
                                 on_key=on_key
+                                on_open=on_open
+                                on_retry=on_retry
                             />
                         }
                     }
                 />
             </ol>
             {move || {
-                let shown = cards.with(Vec::len) as i64;
+                let shown = cards.with(Vec::len);
                 let total = summary.with(|s| s.count);
+                let more = state.cursors.with(|c| c.get(&id).is_some_and(Option::is_some));
+                let loading = state.loading.with(|l| l.contains(&id));
                 if total == 0 {
                     Some(view! { <p class="column-empty">"No leads"</p> }.into_any())
-                } else if shown < total {
+                } else if (shown as i64) < total {
+                    let label = format!("Showing {} of {}", shown, group_digits(total));
                     Some(view! {
-                        <p class="column-more">{format!("Showing {shown} of {total}")}</p>
+                        <div class="column-more">
+                            <p>{label}</p>
+                            {if more && shown < MAX_LOADED {
+                                view! {
+                                    <button type="button" class="button button-small"
+                                        disabled=loading aria-busy=loading.to_string()
+                                        on:click=move |_| state.load_more(id)>
+                                        {if loading { "Loading…" } else { "Show more" }}
+                                    </button>
+                                }.into_any()
+                            } else if more {
+                                view! { <p class="column-hint">"Narrow the filters to see the rest"</p> }.into_any()
+                            } else {
+                                ().into_any()
+                            }}
+                        </div>
                     }.into_any())
                 } else {
                     None
                 }
             }}
         </section>
+    }
+}
+
+/// 12345 → "12,345".
+fn group_digits(n: i64) -> String {
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
     }
 }
 
@@ -661,6 +1118,28 @@ fn totals_label(totals: &[Money]) -> String {
             .map(Money::compact)
             .collect::<Vec<_>>()
             .join(" + ")
+    }
+}
+
+/// The lead drawer: the lead panel beside the board, closed with Escape or the × button,
+/// returning focus to the card.
+#[component]
+fn Drawer(state: BoardState) -> impl IntoView {
+    let close = Callback::new(move |_: ()| {
+        if let Some((id, _)) = state.open.get_untracked() {
+            state.open.set(None);
+            focus_card(id);
+        }
+    });
+    view! {
+        {move || state.open.get().map(|(id, kind)| view! {
+            <div class="drawer-backdrop" on:click=move |_| close.run(())></div>
+            <aside class="drawer" role="dialog" aria-modal="true" aria-label="Lead"
+                on:keydown=move |e| if e.key() == "Escape" { e.prevent_default(); close.run(()) }>
+                <LeadPanel id=id start_kind=kind on_close=close
+                    on_saved=Callback::new(move |lead: Lead| state.saved(lead))/>
+            </aside>
+        })}
     }
 }
 

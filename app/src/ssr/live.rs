@@ -3,16 +3,48 @@
 //!
 //! A slow subscriber that falls more than `CAPACITY` events behind is dropped by the channel; its
 //! browser reconnects with `Last-Event-ID` and catches up from the event log, so nothing is lost.
+//!
+//! With several server instances on PostgreSQL, each write also sends `NOTIFY` with its event
+//! id inside the transaction (so it is delivered only if the change commits); every instance's
+//! relay (`server::relay`) hears it and publishes the event here unless this instance already
+//! did, which `is_local` tells.
 
 use crate::api::LiveEvent;
+use std::collections::{HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
 
 const CAPACITY: usize = 1024;
+/// How many of this instance's own event ids are remembered for deduplication.
+const REMEMBERED: usize = 8192;
 
 /// Fan-out of committed events to live subscribers.
 #[derive(Clone)]
 pub struct LiveHub {
     tx: broadcast::Sender<LiveEvent>,
+    published: Arc<Mutex<Published>>,
+}
+
+#[derive(Default)]
+struct Published {
+    order: VecDeque<i64>,
+    ids: HashSet<i64>,
+}
+
+impl Published {
+    /// Records `id`; false when it was already there.
+    fn insert(&mut self, id: i64) -> bool {
+        if !self.ids.insert(id) {
+            return false;
+        }
+        self.order.push_back(id);
+        if self.order.len() > REMEMBERED {
+            if let Some(old) = self.order.pop_front() {
+                self.ids.remove(&old);
+            }
+        }
+        true
+    }
 }
 
 impl Default for LiveHub {
@@ -24,16 +56,39 @@ impl Default for LiveHub {
 impl LiveHub {
     pub fn new() -> Self {
         let (tx, _) = broadcast::channel(CAPACITY);
-        LiveHub { tx }
+        LiveHub {
+            tx,
+            published: Arc::default(),
+        }
     }
 
-    /// Sends an already committed event to every current subscriber.
+    /// Sends an already committed event to every current subscriber, once: an id published
+    /// before (locally or by the relay) is not sent again.
     pub fn publish(&self, event: LiveEvent) {
-        // No subscribers is not an error: nobody is watching.
-        let _ = self.tx.send(event);
+        let fresh = self
+            .published
+            .lock()
+            .map(|mut p| p.insert(event.id))
+            .unwrap_or(true);
+        if fresh {
+            // No subscribers is not an error: nobody is watching.
+            let _ = self.tx.send(event);
+        }
+    }
+
+    /// Whether this hub has already published event `id` (recently).
+    pub fn is_published(&self, id: i64) -> bool {
+        self.published
+            .lock()
+            .map(|p| p.ids.contains(&id))
+            .unwrap_or(false)
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.tx.subscribe()
+    }
+
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
     }
 }

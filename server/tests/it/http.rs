@@ -308,9 +308,10 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
             "column {stage} missing"
         );
     }
-    let board = app::ssr::service::board(&db.state(), &db.actor("eleanor").await)
-        .await
-        .unwrap();
+    let board =
+        app::ssr::service::board(&db.state(), &db.actor("eleanor").await, Default::default())
+            .await
+            .unwrap();
     let first = &board.columns[0].cards[0];
     assert!(
         html.contains(&format!("data-lead-id=\"{}\"", first.id)),

@@ -6,7 +6,10 @@
 
 mod support;
 
+mod board;
 mod http;
+mod instances;
 mod live;
 mod security;
 mod storage;
+mod work;

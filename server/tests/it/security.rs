@@ -51,12 +51,21 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("DELETE", "/api/v1/session", &USERS);
     add("GET", "/api/v1/me", &USERS);
     add("GET", "/api/v1/board", &BOARD);
+    add("GET", "/api/v1/board/columns/{stage}", &BOARD);
     add(
         "GET",
         "/api/v1/leads/{id}",
         &[P::Rep, P::Manager, P::Leadership, P::Admin],
     );
     add("POST", "/api/v1/leads/{id}/move", &[P::Rep, P::Manager]);
+    add("PATCH", "/api/v1/leads/{id}", &[P::Rep, P::Manager]);
+    add("GET", "/api/v1/leads/{id}/timeline", &BOARD);
+    add(
+        "POST",
+        "/api/v1/leads/{id}/activities",
+        &[P::Rep, P::Manager],
+    );
+    add("POST", "/api/v1/leads/{id}/close", &[P::Rep, P::Manager]);
     add("POST", "/api/v1/leads/{id}/assign", &[P::Manager]);
     add("GET", "/api/v1/events", &BOARD);
     add("POST", "/api/v1/intake/leads", &[P::Intake]);
@@ -65,7 +74,13 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("POST", "/api/fn/sign_in", &ALL);
     add("POST", "/api/fn/sign_out", &ALL);
     add("GET", "/api/fn/board", &BOARD);
+    add("GET", "/api/fn/board_column", &BOARD);
+    add("GET", "/api/fn/board_filters", &BOARD);
     add("POST", "/api/fn/move_lead", &[P::Rep, P::Manager]);
+    add("GET", "/api/fn/lead_detail", &BOARD);
+    add("POST", "/api/fn/edit_lead", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/log_activity", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/close_out", &[P::Rep, P::Manager]);
     add("POST", "/api/fn/assign_lead", &[P::Manager]);
     for admin_only in [
         ("GET", "/api/fn/users"),
@@ -95,6 +110,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/", &USERS);
     add("GET", "/signin", &ALL);
     add("GET", "/board", &BOARD);
+    add("GET", "/leads/{id}", &BOARD);
     add("GET", "/wall", &[P::Leadership, P::Admin]);
     add("GET", "/wall/{token}", &[P::Wall]);
     add("GET", "/admin/users", &[P::Admin]);
@@ -115,7 +131,10 @@ fn actual() -> BTreeSet<(String, String)> {
         out.insert((method.to_string(), path.to_string()));
     }
     for route in leptos_axum::generate_route_list(app::App) {
-        let path = route.path().replace(":token", "{token}");
+        let path = route
+            .path()
+            .replace(":token", "{token}")
+            .replace(":id", "{id}");
         out.insert(("GET".to_string(), path));
     }
     out
@@ -200,8 +219,20 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
     let uri = match path {
         "/api/v1/leads/{id}" => format!("/api/v1/leads/{lead}"),
         "/api/v1/leads/{id}/move" => format!("/api/v1/leads/{lead}/move"),
+        "/api/v1/leads/{id}/timeline" => format!("/api/v1/leads/{lead}/timeline"),
+        "/api/v1/leads/{id}/activities" => format!("/api/v1/leads/{lead}/activities"),
+        "/api/v1/leads/{id}/close" => format!("/api/v1/leads/{lead}/close"),
+        "/api/fn/lead_detail" => format!("/api/fn/lead_detail?lead_id={lead}"),
         "/api/v1/leads/{id}/assign" => format!("/api/v1/leads/{}/assign", f.luis_lead.0),
         "/wall/{token}" => format!("/wall/{token}"),
+        "/leads/{id}" => format!("/leads/{lead}"),
+        "/api/v1/board/columns/{stage}" => {
+            format!("/api/v1/board/columns/{}?after=0.0.0", f.lead.stage_id.0)
+        }
+        "/api/fn/board_column" => format!(
+            "/api/fn/board_column?stage={}&after=0.0.0",
+            f.lead.stage_id.0
+        ),
         "/api/fn/wall" => format!(
             "/api/fn/wall?token={}",
             if who == P::Wall { token } else { "" }
@@ -230,6 +261,20 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             }
         }
         "/api/v1/intake/leads" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
+        // Version 0 is always stale: an allowed principal gets 409 (past authorization) and
+        // nothing changes, so later cells see the same lead.
+        "/api/v1/leads/{id}" if method == "PATCH" => json!({"version": 0, "contact_name": "Ada"}),
+        "/api/v1/leads/{id}/activities" => {
+            json!({"version": 0, "kind": "call", "outcome": "reached"})
+        }
+        "/api/v1/leads/{id}/close" => json!({"outcome": "won", "version": 0, "value": "100"}),
+        "/api/fn/edit_lead" => {
+            json!({"lead_id": lead, "edit": {"version": 0, "contact_name": "Ada"}})
+        }
+        "/api/fn/log_activity" => json!({"lead_id": lead,
+            "request": {"version": 0, "kind": "call", "outcome": "reached"}}),
+        "/api/fn/close_out" => json!({"lead_id": lead,
+            "request": {"outcome": "won", "version": 0, "value": "100"}}),
         "/api/fn/move_lead" => json!({"lead_id": lead,
             "request": {"to_stage": next_stage, "version": f.lead.version}}),
         "/api/fn/create_user" => {
@@ -743,13 +788,17 @@ async fn a_rep_sees_only_own_leads_and_a_manager_sees_the_team(db: TestDb) -> Te
     let state = db.state();
     let dana = db.actor("dana").await;
     let morgan = db.actor("morgan").await;
-    let rep_board = service::board(&state, &dana).await.unwrap();
+    let rep_board = service::board(&state, &dana, Default::default())
+        .await
+        .unwrap();
     let cards: Vec<&Lead> = rep_board.columns.iter().flat_map(|c| &c.cards).collect();
     assert!(!cards.is_empty());
     assert!(cards
         .iter()
         .all(|l| l.owner.as_ref().is_some_and(|o| o.id == dana.id.0)));
-    let team_board = service::board(&state, &morgan).await.unwrap();
+    let team_board = service::board(&state, &morgan, Default::default())
+        .await
+        .unwrap();
     let team_total: i64 = team_board.columns.iter().map(|c| c.summary.count).sum();
     let rep_total: i64 = rep_board.columns.iter().map(|c| c.summary.count).sum();
     let all = db.all_leads().await;

@@ -96,7 +96,7 @@ both_backends!(column_summaries_count_and_sum_every_lead_of_a_stage);
 async fn column_summaries_count_and_sum_every_lead_of_a_stage(db: TestDb) -> TestDb {
     let db = db.with_demo(400).await;
     let all = db.all_leads().await;
-    let board = service::board(&db.state(), &db.actor("eleanor").await)
+    let board = service::board(&db.state(), &db.actor("eleanor").await, Default::default())
         .await
         .unwrap();
     let mut total = 0;
@@ -127,12 +127,17 @@ async fn column_summaries_count_and_sum_every_lead_of_a_stage(db: TestDb) -> Tes
 both_backends!(cards_come_in_the_order_the_domain_defines);
 async fn cards_come_in_the_order_the_domain_defines(db: TestDb) -> TestDb {
     let db = db.with_demo(300).await;
-    let board = service::board(&db.state(), &db.actor("eleanor").await)
+    let board = service::board(&db.state(), &db.actor("eleanor").await, Default::default())
         .await
         .unwrap();
     for col in &board.columns {
         let mut sorted = col.cards.clone();
-        sort_cards(&board.pipeline, col.summary.stage_id, &mut sorted);
+        sort_cards(
+            &board.pipeline,
+            col.summary.stage_id,
+            app::domain::CardSort::Attention,
+            &mut sorted,
+        );
         let ids = |v: &[app::domain::Lead]| v.iter().map(|l| l.id).collect::<Vec<_>>();
         assert_eq!(
             ids(&col.cards),
@@ -369,10 +374,14 @@ async fn corrupt_rows_are_reported_not_panicked_on(db: TestDb) -> TestDb {
 async fn both_backends_hold_the_same_demo_board() {
     let lite = TestDb::new(Kind::Sqlite).await.with_demo(250).await;
     let pg = TestDb::new(Kind::Postgres).await.with_demo(250).await;
-    let mut a = service::board(&lite.state(), &lite.actor("eleanor").await)
-        .await
-        .unwrap();
-    let mut b = service::board(&pg.state(), &pg.actor("eleanor").await)
+    let mut a = service::board(
+        &lite.state(),
+        &lite.actor("eleanor").await,
+        Default::default(),
+    )
+    .await
+    .unwrap();
+    let mut b = service::board(&pg.state(), &pg.actor("eleanor").await, Default::default())
         .await
         .unwrap();
     a.now = ANCHOR;

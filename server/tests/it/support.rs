@@ -109,6 +109,14 @@ impl TestDb {
         self
     }
 
+    /// The database URL, for starting real server processes on it.
+    pub fn url(&self) -> String {
+        match &self.cleanup {
+            Cleanup::Postgres { admin_url, name } => replace_db_name(admin_url, name),
+            Cleanup::Dir(dir) => format!("sqlite:{}", dir.path().join("test.db").display()),
+        }
+    }
+
     pub fn state(&self) -> AppState {
         server::state(
             self.store.clone(),

@@ -178,9 +178,13 @@ pub async fn wall(state: &AppState, principal: &Principal) -> Result<WallView, A
     let pipeline = org::pipeline(&mut conn)
         .await
         .map_err(internal("wall: stages"))?;
-    let summaries = leads::column_summaries(&mut conn, &crate::domain::LeadScope::All)
-        .await
-        .map_err(internal("wall: summaries"))?;
+    let summaries = leads::column_summaries(
+        &mut conn,
+        &crate::domain::LeadScope::All,
+        &crate::domain::BoardFilter::default(),
+    )
+    .await
+    .map_err(internal("wall: summaries"))?;
     drop(conn);
     if let Principal::Wall { token_id } = principal {
         auth::touch_key(state, KeyKind::Wall, *token_id, now()).await;

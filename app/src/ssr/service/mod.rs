@@ -7,15 +7,18 @@
 
 pub mod accounts;
 pub mod keys;
+pub mod work;
 
 use super::store::{events, leads, org, Tx};
 use super::AppState;
 use crate::api::{LiveEvent, LIVE_KINDS};
 use crate::domain::access::{self, Denied};
-use crate::domain::board::BoardColumn;
+use crate::domain::board::{column_order, BoardColumn};
+use crate::domain::filter::Cursor;
+use crate::domain::FilterOptions;
 use crate::domain::{
-    apply_move, Actor, AssignRequest, Board, ColumnSummary, Lead, LeadId, MoveRequest, StageId,
-    Timestamp,
+    apply_move, Actor, AssignRequest, Board, BoardFilter, ColumnPage, ColumnSummary, Lead, LeadId,
+    MoveRequest, StageId, Timestamp,
 };
 use crate::error::AppError;
 use serde_json::json;
@@ -48,9 +51,13 @@ impl From<Denied> for AppError {
     }
 }
 
-/// The board as `actor` may see it: every stage with its SQL-computed count and value over
-/// the leads in the actor's scope, and the first page of those cards.
-pub async fn board(state: &AppState, actor: &Actor) -> Result<Board, AppError> {
+/// The board as `actor` may see it under `filter`: every stage with its SQL-computed count
+/// and value over all matching leads in the actor's scope, and the first page of those cards.
+pub async fn board(
+    state: &AppState,
+    actor: &Actor,
+    filter: BoardFilter,
+) -> Result<Board, AppError> {
     let scope = access::view_board(actor)?;
     let mut conn = state
         .store
@@ -65,20 +72,31 @@ pub async fn board(state: &AppState, actor: &Actor) -> Result<Board, AppError> {
     let pipeline = org::pipeline(&mut conn)
         .await
         .map_err(internal("board: stages"))?;
-    let summaries = leads::column_summaries(&mut conn, &scope)
+    let summaries = leads::column_summaries(&mut conn, &scope, &filter)
         .await
         .map_err(internal("board: summaries"))?;
     let mut columns = Vec::with_capacity(pipeline.stages().len());
     for stage in pipeline.stages() {
-        let cards = leads::column_cards(&mut conn, &scope, stage.id, stage.kind, PAGE_SIZE)
-            .await
-            .map_err(internal("board: cards"))?;
         let summary = summaries
             .iter()
             .find(|s| s.stage_id == stage.id)
             .cloned()
             .unwrap_or_else(|| ColumnSummary::empty(stage.id));
-        columns.push(BoardColumn { summary, cards });
+        // An empty column needs no query.
+        let (cards, more) = if summary.count == 0 {
+            (Vec::new(), false)
+        } else {
+            let order = column_order(&pipeline, stage.id, filter.sort);
+            leads::column_page(&mut conn, &scope, &filter, stage.id, order, None, PAGE_SIZE)
+                .await
+                .map_err(internal("board: cards"))?
+        };
+        let next = next_cursor(&pipeline, stage.id, filter.sort, &cards, more);
+        columns.push(BoardColumn {
+            summary,
+            cards,
+            next,
+        });
     }
     Ok(Board {
         pipeline,
@@ -87,7 +105,77 @@ pub async fn board(state: &AppState, actor: &Actor) -> Result<Board, AppError> {
         page_size: PAGE_SIZE,
         last_event_id,
         viewer: actor.clone(),
+        filter,
     })
+}
+
+/// The filter bar's choices for `actor`: owners and teams within their scope, all sources and
+/// campaigns.
+pub async fn filter_options(state: &AppState, actor: &Actor) -> Result<FilterOptions, AppError> {
+    let scope = access::view_board(actor)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("filter options: acquire"))?;
+    leads::filter_options(&mut conn, &scope)
+        .await
+        .map_err(internal("filter options"))
+}
+
+fn next_cursor(
+    pipeline: &crate::domain::Pipeline,
+    stage: StageId,
+    sort: crate::domain::CardSort,
+    cards: &[Lead],
+    more: bool,
+) -> Option<String> {
+    let last = cards.last().filter(|_| more)?;
+    Some(
+        column_order(pipeline, stage, sort)
+            .cursor_after(last)
+            .encode(),
+    )
+}
+
+/// The next page of one column after `after` (a cursor from the board or the previous page).
+pub async fn column_page(
+    state: &AppState,
+    actor: &Actor,
+    stage: StageId,
+    filter: BoardFilter,
+    after: &str,
+) -> Result<ColumnPage, AppError> {
+    let scope = access::view_board(actor)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("column: acquire"))?;
+    let pipeline = org::pipeline(&mut conn)
+        .await
+        .map_err(internal("column: stages"))?;
+    if pipeline.get(stage).is_none() {
+        return Err(AppError::field(
+            "stage",
+            format!("Stage {stage} does not exist in this pipeline"),
+        ));
+    }
+    let order = column_order(&pipeline, stage, filter.sort);
+    let cursor = Cursor::parse(after, order).map_err(|f| AppError::field(f.field, f.message))?;
+    let (cards, more) = leads::column_page(
+        &mut conn,
+        &scope,
+        &filter,
+        stage,
+        order,
+        Some(&cursor),
+        PAGE_SIZE,
+    )
+    .await
+    .map_err(internal("column: cards"))?;
+    let next = next_cursor(&pipeline, stage, filter.sort, &cards, more);
+    Ok(ColumnPage { cards, next })
 }
 
 /// One lead, if `actor` may see it. A lead outside the actor's scope is reported as missing,
@@ -172,6 +260,9 @@ pub async fn move_lead(
     )
     .await
     .map_err(internal("move: event"))?;
+    events::notify(&mut tx, state.store.backend(), event_id)
+        .await
+        .map_err(internal("move: notify"))?;
     tx.commit().await.map_err(internal("move: commit"))?;
 
     state.hub.publish(LiveEvent {
@@ -236,7 +327,7 @@ pub async fn assign_lead(
             .unwrap_or(current);
         return Err(conflict(now_current));
     }
-    events::append(
+    let event_id = events::append(
         &mut tx,
         &events::NewEvent {
             at,
@@ -257,7 +348,17 @@ pub async fn assign_lead(
         .await
         .map_err(internal("assign: reselect"))?
         .ok_or_else(AppError::internal)?;
+    events::notify(&mut tx, state.store.backend(), event_id)
+        .await
+        .map_err(internal("assign: notify"))?;
     tx.commit().await.map_err(internal("assign: commit"))?;
+    state.hub.publish(LiveEvent {
+        id: event_id,
+        kind: "lead.assigned".into(),
+        at,
+        from_stage: Some(assigned.stage_id),
+        lead: assigned.clone(),
+    });
     Ok(assigned)
 }
 
@@ -288,27 +389,100 @@ pub async fn replay_since(
     let last_examined = rows.last().map(|r| r.id);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let Some(lead_id) = row.lead_id else { continue };
-        let Some(lead) = leads::lead(&mut conn, LeadId(lead_id))
+        let Some(event) = to_live(&mut conn, row)
             .await
             .map_err(internal("replay: lead"))?
         else {
             continue;
         };
-        if access::view_lead(actor, &lead).is_err() {
-            continue;
+        if access::view_lead(actor, &event.lead).is_ok() {
+            out.push(event);
         }
-        let from_stage = serde_json::from_str::<serde_json::Value>(&row.payload)
-            .ok()
-            .and_then(|p| p["before"]["stage_id"].as_i64())
-            .map(StageId);
-        out.push(LiveEvent {
-            id: row.id,
-            kind: row.kind,
-            at: Timestamp(row.at),
-            from_stage,
-            lead,
-        });
     }
     Ok((out, last_examined))
+}
+
+/// A stored event as the live feed carries it: with its lead as it stands now. `None` for
+/// events about no lead (or a lead since deleted).
+async fn to_live(
+    conn: &mut sqlx::AnyConnection,
+    row: events::EventRow,
+) -> Result<Option<LiveEvent>, sqlx::Error> {
+    let Some(lead_id) = row.lead_id else {
+        return Ok(None);
+    };
+    let Some(lead) = leads::lead(conn, LeadId(lead_id)).await? else {
+        return Ok(None);
+    };
+    let from_stage = serde_json::from_str::<serde_json::Value>(&row.payload)
+        .ok()
+        .and_then(|p| p["before"]["stage_id"].as_i64())
+        .map(StageId)
+        .or(Some(lead.stage_id));
+    Ok(Some(LiveEvent {
+        id: row.id,
+        kind: row.kind,
+        at: Timestamp(row.at),
+        from_stage,
+        lead,
+    }))
+}
+
+/// Publishes committed event `id` to this instance's live subscribers unless it already has
+/// been (the relay calls this for ids other instances announced). Returns whether it was new.
+pub async fn relay_event(state: &AppState, id: i64) -> Result<bool, AppError> {
+    if state.hub.is_published(id) {
+        return Ok(false);
+    }
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("relay: acquire"))?;
+    let Some(row) = events::by_id(&mut conn, id)
+        .await
+        .map_err(internal("relay: event"))?
+    else {
+        return Ok(false);
+    };
+    if !LIVE_KINDS.contains(&row.kind.as_str()) {
+        return Ok(false);
+    }
+    match to_live(&mut conn, row)
+        .await
+        .map_err(internal("relay: lead"))?
+    {
+        Some(event) => {
+            state.hub.publish(event);
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Events after `after` of the live kinds, for a relay catching up after a lost connection:
+/// published here unless already seen. Returns the newest id examined.
+pub async fn relay_since(state: &AppState, after: i64) -> Result<i64, AppError> {
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("relay: acquire"))?;
+    let rows = events::after(&mut conn, after, &LIVE_KINDS, 5000)
+        .await
+        .map_err(internal("relay: catch up"))?;
+    let mut newest = after;
+    for row in rows {
+        newest = newest.max(row.id);
+        if state.hub.is_published(row.id) {
+            continue;
+        }
+        if let Some(event) = to_live(&mut conn, row)
+            .await
+            .map_err(internal("relay: lead"))?
+        {
+            state.hub.publish(event);
+        }
+    }
+    Ok(newest)
 }

@@ -91,6 +91,76 @@ pub async fn for_lead(
     .await
 }
 
+/// The newest `limit` events about one lead with their actors' names, newest first.
+pub async fn recent_for_lead(
+    conn: &mut AnyConnection,
+    lead: LeadId,
+    limit: i64,
+) -> Result<Vec<(EventRow, Option<String>)>, sqlx::Error> {
+    let rows: Vec<(
+        i64,
+        i64,
+        Option<i64>,
+        String,
+        Option<i64>,
+        String,
+        Option<String>,
+    )> = sqlx::query_as(
+        "SELECT e.id, e.at, e.actor_id, e.kind, e.lead_id, e.payload, u.name
+             FROM events e LEFT JOIN users u ON u.id = e.actor_id
+             WHERE e.lead_id = $1 ORDER BY e.id DESC LIMIT $2",
+    )
+    .bind(lead.0)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, actor_id, kind, lead_id, payload, name)| {
+            (
+                EventRow {
+                    id,
+                    at,
+                    actor_id,
+                    kind,
+                    lead_id,
+                    payload,
+                },
+                name,
+            )
+        })
+        .collect())
+}
+
+/// The channel other instances listen on for committed event ids (PostgreSQL).
+pub const NOTIFY_CHANNEL: &str = "closeloop_events";
+
+/// Tells other instances about event `id`. Called inside the writing transaction: PostgreSQL
+/// delivers a NOTIFY only when (and if) the transaction commits, so listeners never hear of a
+/// change that was rolled back. A no-op on SQLite, which has one instance by design.
+pub async fn notify(
+    conn: &mut AnyConnection,
+    backend: super::Backend,
+    id: i64,
+) -> Result<(), sqlx::Error> {
+    if backend == super::Backend::Postgres {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(NOTIFY_CHANNEL)
+            .bind(id.to_string())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// One event by id.
+pub async fn by_id(conn: &mut AnyConnection, id: i64) -> Result<Option<EventRow>, sqlx::Error> {
+    sqlx::query_as("SELECT id, at, actor_id, kind, lead_id, payload FROM events WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
 /// The id of the newest event, 0 when the log is empty.
 pub async fn last_id(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM events")

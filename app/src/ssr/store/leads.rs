@@ -1,9 +1,12 @@
 //! Lead rows: reading cards and column summaries, and writing a move.
 
 use super::decode_key;
+use crate::domain::filter::{
+    BoardFilter, CardSort, ColumnOrder, Cursor, FilterChoice, FilterOptions,
+};
 use crate::domain::{
     Channel, CloseReason, ColumnSummary, Currency, Lead, LeadId, LeadScope, Money, NextStep,
-    NextStepKind, StageId, StageKind, TeamId, Timestamp, UserRef,
+    NextStepKind, StageId, TeamId, Timestamp, UserRef,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, FromRow, Row};
@@ -17,8 +20,12 @@ struct LeadRow {
     phone: Option<String>,
     company: Option<String>,
     channel: String,
+    source_id: i64,
     source_name: String,
+    campaign_id: Option<i64>,
     campaign_name: Option<String>,
+    product_interest: Option<String>,
+    score: Option<i64>,
     value_cents: Option<i64>,
     currency: String,
     owner_id: Option<i64>,
@@ -48,8 +55,12 @@ impl FromRow<'_, AnyRow> for LeadRow {
             phone: r.try_get("phone")?,
             company: r.try_get("company")?,
             channel: r.try_get("channel")?,
+            source_id: r.try_get("source_id")?,
             source_name: r.try_get("source_name")?,
+            campaign_id: r.try_get("campaign_id")?,
             campaign_name: r.try_get("campaign_name")?,
+            product_interest: r.try_get("product_interest")?,
+            score: r.try_get("score")?,
             value_cents: r.try_get("value_cents")?,
             currency: r.try_get("currency")?,
             owner_id: r.try_get("owner_id")?,
@@ -95,9 +106,13 @@ impl TryFrom<LeadRow> for Lead {
             phone: r.phone,
             company: r.company,
             channel: decode_key("channel", &r.channel, Channel::parse)?,
+            source_id: r.source_id,
             source_name: r.source_name,
+            campaign_id: r.campaign_id,
             campaign_name: r.campaign_name,
+            product_interest: r.product_interest,
             value: r.value_cents.map(|c| Money::new(c, currency)),
+            score: r.score,
             owner: match (r.owner_id, r.owner_name) {
                 (Some(id), Some(name)) => Some(UserRef { id, name }),
                 _ => None,
@@ -122,7 +137,8 @@ impl TryFrom<LeadRow> for Lead {
 
 const SELECT_LEAD: &str = "\
 SELECT l.id, l.version, l.contact_name, l.email, l.phone, l.company,
-       s.channel, s.name AS source_name, c.name AS campaign_name,
+       s.channel, l.source_id, s.name AS source_name, l.campaign_id, c.name AS campaign_name,
+       l.product_interest, l.score,
        l.value_cents, l.currency, l.owner_id, u.name AS owner_name, l.team_id, l.stage_id,
        l.next_step_kind, l.next_step_due_at, l.next_step_note,
        l.created_at, l.updated_at, l.first_touched_at, l.last_touched_at,
@@ -145,47 +161,171 @@ pub async fn lead(conn: &mut AnyConnection, id: LeadId) -> Result<Option<Lead>, 
     row.map(Lead::try_from).transpose()
 }
 
-/// A scope as SQL: a condition on the `leads` table aliased `l` and its parameters, numbered
-/// from `$first`. Ids are bound, never formatted into the SQL.
-fn scope_filter(scope: &LeadScope, first: usize) -> (String, Vec<i64>) {
-    match scope {
-        LeadScope::All => ("TRUE".into(), Vec::new()),
-        LeadScope::Owner(user) => (format!("l.owner_id = ${first}"), vec![user.0]),
-        LeadScope::Teams { teams, also_owner } => {
-            let mut params: Vec<i64> = teams.iter().map(|t| t.0).collect();
-            let mut sql = if teams.is_empty() {
-                "FALSE".to_string()
-            } else {
-                let marks: Vec<String> = (0..teams.len())
-                    .map(|i| format!("${}", first + i))
-                    .collect();
-                format!("l.team_id IN ({})", marks.join(", "))
+/// A bound SQL parameter of a lead filter.
+#[derive(Clone, Debug)]
+enum Param {
+    Int(i64),
+    Text(String),
+}
+
+/// Builds a condition on `leads l` with numbered parameters, binding each value rather than
+/// formatting it into the SQL.
+struct Condition {
+    clauses: Vec<String>,
+    params: Vec<Param>,
+    first: usize,
+}
+
+impl Condition {
+    fn new(first: usize) -> Self {
+        Condition {
+            clauses: Vec::new(),
+            params: Vec::new(),
+            first,
+        }
+    }
+
+    /// The next parameter's placeholder, after binding `p` to it.
+    fn bind(&mut self, p: Param) -> String {
+        self.params.push(p);
+        format!("${}", self.first + self.params.len() - 1)
+    }
+
+    fn push(&mut self, clause: String) {
+        self.clauses.push(clause);
+    }
+
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            "TRUE".into()
+        } else {
+            self.clauses.join(" AND ")
+        }
+    }
+
+    fn apply<'q, O>(
+        &self,
+        mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
+        for p in &self.params {
+            query = match p {
+                Param::Int(n) => query.bind(*n),
+                Param::Text(t) => query.bind(t.clone()),
             };
-            if let Some(owner) = also_owner {
-                sql = format!("({sql} OR l.owner_id = ${})", first + params.len());
-                params.push(owner.0);
+        }
+        query
+    }
+
+    /// Restricts to `scope`: what the viewer may see.
+    fn scope(&mut self, scope: &LeadScope) {
+        match scope {
+            LeadScope::All => {}
+            LeadScope::Owner(user) => {
+                let p = self.bind(Param::Int(user.0));
+                self.push(format!("l.owner_id = {p}"));
             }
-            (sql, params)
+            LeadScope::Teams { teams, also_owner } => {
+                let mut sql = if teams.is_empty() {
+                    "FALSE".to_string()
+                } else {
+                    let marks: Vec<String> =
+                        teams.iter().map(|t| self.bind(Param::Int(t.0))).collect();
+                    format!("l.team_id IN ({})", marks.join(", "))
+                };
+                if let Some(owner) = also_owner {
+                    let p = self.bind(Param::Int(owner.0));
+                    sql = format!("({sql} OR l.owner_id = {p})");
+                }
+                self.push(sql);
+            }
+        }
+    }
+
+    /// Restricts to what `filter` asks for (within the scope already applied).
+    fn filter(&mut self, filter: &BoardFilter) {
+        let eq = |cond: &mut Self, column: &str, v: Option<i64>| {
+            if let Some(v) = v {
+                let p = cond.bind(Param::Int(v));
+                cond.push(format!("{column} = {p}"));
+            }
+        };
+        eq(self, "l.owner_id", filter.owner.map(|o| o.0));
+        eq(self, "l.team_id", filter.team.map(|t| t.0));
+        eq(self, "l.source_id", filter.source);
+        eq(self, "l.campaign_id", filter.campaign);
+        if let Some(lo) = filter.min_value {
+            let p = self.bind(Param::Int(lo));
+            self.push(format!("l.value_cents >= {p}"));
+        }
+        if let Some(hi) = filter.max_value {
+            let p = self.bind(Param::Int(hi));
+            self.push(format!("l.value_cents <= {p}"));
+        }
+        if let Some(needle) = filter.needle() {
+            let pattern = format!("%{}%", escape_like(&needle));
+            let fields = [
+                "l.contact_name",
+                "COALESCE(l.company, '')",
+                "COALESCE(l.email, '')",
+            ];
+            let ors: Vec<String> = fields
+                .iter()
+                .map(|f| {
+                    let p = self.bind(Param::Text(pattern.clone()));
+                    format!("LOWER({f}) LIKE {p} ESCAPE '\\'")
+                })
+                .collect();
+            self.push(format!("({})", ors.join(" OR ")));
         }
     }
 }
 
-/// Count and value per currency of every stage that has leads in `scope`, computed in SQL.
+/// Escapes LIKE's wildcards so a search for "50%" finds the text "50%".
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The SQL of a column order's key, matching `ColumnOrder::key` in the domain.
+fn order_key_sql(order: ColumnOrder) -> &'static [&'static str] {
+    if order.closed {
+        return &["COALESCE(l.closed_at, 0)", "l.id"];
+    }
+    match order.sort {
+        CardSort::Attention => &[
+            "CASE WHEN l.next_step_due_at IS NULL THEN 0 ELSE 1 END",
+            "COALESCE(l.next_step_due_at, 0)",
+            "l.id",
+        ],
+        CardSort::Value => &["COALESCE(l.value_cents, -1)", "l.id"],
+        CardSort::Newest => &["l.created_at", "l.id"],
+    }
+}
+
+/// Count and value per currency of every stage with leads in `scope` matching `filter`,
+/// computed in SQL over all of them, not the loaded page.
 pub async fn column_summaries(
     conn: &mut AnyConnection,
     scope: &LeadScope,
+    filter: &BoardFilter,
 ) -> Result<Vec<ColumnSummary>, sqlx::Error> {
-    let (filter, params) = scope_filter(scope, 1);
+    let mut cond = Condition::new(1);
+    cond.scope(scope);
+    cond.filter(filter);
     // CAST: PostgreSQL's SUM(bigint) is numeric, which the Any driver cannot decode.
     let sql = format!(
         "SELECT l.stage_id, l.currency, COUNT(*), CAST(COALESCE(SUM(l.value_cents), 0) AS BIGINT)
-         FROM leads l WHERE {filter} GROUP BY l.stage_id, l.currency ORDER BY l.stage_id"
+         FROM leads l WHERE {} GROUP BY l.stage_id, l.currency ORDER BY l.stage_id",
+        cond.sql()
     );
-    let mut query = sqlx::query_as(&sql);
-    for p in params {
-        query = query.bind(p);
-    }
-    let rows: Vec<(i64, String, i64, i64)> = query.fetch_all(conn).await?;
+    let rows: Vec<(i64, String, i64, i64)> =
+        cond.apply(sqlx::query_as(&sql)).fetch_all(conn).await?;
     let mut out: Vec<ColumnSummary> = Vec::new();
     for (stage, currency, count, total) in rows {
         let currency = Currency::parse(&currency).map_err(|e| sqlx::Error::ColumnDecode {
@@ -210,28 +350,49 @@ pub async fn column_summaries(
     Ok(out)
 }
 
-/// The first `limit` cards of a stage in `scope`, in board order (see
-/// `domain::board::open_card_order`).
-pub async fn column_cards(
+/// Up to `limit` cards of `stage` in `scope` matching `filter`, in `order`, starting after
+/// `after` (keyset paging: the cost does not grow with the page number). The flag says whether
+/// more follow.
+pub async fn column_page(
     conn: &mut AnyConnection,
     scope: &LeadScope,
+    filter: &BoardFilter,
     stage: StageId,
-    kind: StageKind,
+    order: ColumnOrder,
+    after: Option<&Cursor>,
     limit: i64,
-) -> Result<Vec<Lead>, sqlx::Error> {
-    let order = if kind.is_closed() {
-        "l.closed_at DESC, l.id DESC"
+) -> Result<(Vec<Lead>, bool), sqlx::Error> {
+    let mut cond = Condition::new(1);
+    let p = cond.bind(Param::Int(stage.0));
+    cond.push(format!("l.stage_id = {p}"));
+    cond.scope(scope);
+    cond.filter(filter);
+    let keys = order_key_sql(order);
+    let (cmp, dir) = if order.descending() {
+        ("<", "DESC")
     } else {
-        "(l.next_step_due_at IS NOT NULL), l.next_step_due_at, l.id"
+        (">", "ASC")
     };
-    let (filter, params) = scope_filter(scope, 3);
-    let sql = format!("{SELECT_LEAD} WHERE l.stage_id = $1 AND {filter} ORDER BY {order} LIMIT $2");
-    let mut query = sqlx::query_as(&sql).bind(stage.0).bind(limit);
-    for p in params {
-        query = query.bind(p);
+    if let Some(after) = after {
+        let marks: Vec<String> = after.0.iter().map(|v| cond.bind(Param::Int(*v))).collect();
+        cond.push(format!(
+            "({}) {cmp} ({})",
+            keys.join(", "),
+            marks.join(", ")
+        ));
     }
-    let rows: Vec<LeadRow> = query.fetch_all(conn).await?;
-    rows_to_leads(rows)
+    let order_by: Vec<String> = keys.iter().map(|k| format!("{k} {dir}")).collect();
+    let limit_mark = cond.bind(Param::Int(limit + 1));
+    let sql = format!(
+        "{SELECT_LEAD} WHERE {} ORDER BY {} LIMIT {limit_mark}",
+        cond.sql(),
+        order_by.join(", ")
+    );
+    let rows: Vec<LeadRow> = cond.apply(sqlx::query_as(&sql)).fetch_all(conn).await?;
+    let mut cards = rows_to_leads(rows)?;
+    let more = cards.len() as i64 > limit;
+    cards.truncate(limit.max(0) as usize);
+    Ok((cards, more))
 }
 
 /// Writes the stage-related fields of `moved` if the row is still at `expected_version`.
@@ -368,4 +529,172 @@ pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
         .fetch_one(conn)
         .await?;
     Ok(n)
+}
+
+/// The filter bar's lists for a viewer with `scope`: owners and teams they may see, and every
+/// source and campaign (those are not secret; leads behind them are still scoped).
+pub async fn filter_options(
+    conn: &mut AnyConnection,
+    scope: &LeadScope,
+) -> Result<FilterOptions, sqlx::Error> {
+    async fn choices(
+        conn: &mut AnyConnection,
+        sql: &str,
+        params: &[i64],
+    ) -> Result<Vec<FilterChoice>, sqlx::Error> {
+        let mut q = sqlx::query_as::<_, (i64, String)>(sql);
+        for p in params {
+            q = q.bind(*p);
+        }
+        Ok(q.fetch_all(conn)
+            .await?
+            .into_iter()
+            .map(|(id, name)| FilterChoice { id, name })
+            .collect())
+    }
+    let people = "SELECT u.id, u.name FROM users u
+                  WHERE u.deactivated_at IS NULL AND u.role IN ('rep', 'manager')";
+    let (owners, teams) = match scope {
+        LeadScope::All => (
+            choices(conn, &format!("{people} ORDER BY u.name"), &[]).await?,
+            choices(conn, "SELECT id, name FROM teams ORDER BY name", &[]).await?,
+        ),
+        LeadScope::Owner(user) => (
+            choices(conn, &format!("{people} AND u.id = $1"), &[user.0]).await?,
+            Vec::new(),
+        ),
+        LeadScope::Teams { teams, also_owner } => {
+            let ids: Vec<i64> = teams.iter().map(|t| t.0).collect();
+            let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+            let in_teams = if ids.is_empty() {
+                "FALSE".to_string()
+            } else {
+                format!("u.team_id IN ({})", marks.join(", "))
+            };
+            let mut params = ids.clone();
+            let who = match also_owner {
+                Some(o) => {
+                    params.push(o.0);
+                    format!("({in_teams} OR u.id = ${})", params.len())
+                }
+                None => in_teams,
+            };
+            let team_sql = if ids.is_empty() {
+                "SELECT id, name FROM teams WHERE FALSE".to_string()
+            } else {
+                format!(
+                    "SELECT id, name FROM teams WHERE id IN ({}) ORDER BY name",
+                    marks.join(", ")
+                )
+            };
+            (
+                choices(
+                    conn,
+                    &format!("{people} AND {who} ORDER BY u.name"),
+                    &params,
+                )
+                .await?,
+                choices(conn, &team_sql, &ids).await?,
+            )
+        }
+    };
+    Ok(FilterOptions {
+        owners,
+        teams,
+        sources: choices(conn, "SELECT id, name FROM sources ORDER BY name", &[]).await?,
+        campaigns: choices(conn, "SELECT id, name FROM campaigns ORDER BY name", &[]).await?,
+    })
+}
+
+/// Writes every field a rep can change (details, value, stage, close-out, next step, touch
+/// times) if the row is still at `expected_version`. Returns false when someone else changed
+/// the lead first; nothing is written then.
+pub async fn write(
+    conn: &mut AnyConnection,
+    lead: &Lead,
+    expected_version: i64,
+) -> Result<bool, sqlx::Error> {
+    let step = lead.next_step.as_ref();
+    let done = sqlx::query(
+        "UPDATE leads SET contact_name = $1, email = $2, phone = $3, company = $4,
+                product_interest = $5, value_cents = $6, currency = $7,
+                stage_id = $8, stage_entered_at = $9, closed_at = $10, close_reason = $11,
+                close_note = $12, next_step_kind = $13, next_step_due_at = $14,
+                next_step_note = $15, first_touched_at = $16, last_touched_at = $17,
+                updated_at = $18, version = $19
+         WHERE id = $20 AND version = $21",
+    )
+    .bind(&lead.contact_name)
+    .bind(lead.email.as_deref())
+    .bind(lead.phone.as_deref())
+    .bind(lead.company.as_deref())
+    .bind(lead.product_interest.as_deref())
+    .bind(lead.value.map(|v| v.cents))
+    .bind(
+        lead.value
+            .map_or_else(|| "USD".to_string(), |v| v.currency.code().to_string()),
+    )
+    .bind(lead.stage_id.0)
+    .bind(lead.stage_entered_at.0)
+    .bind(lead.closed_at.map(|t| t.0))
+    .bind(lead.close_reason.map(|r| r.key()))
+    .bind(lead.close_note.as_deref())
+    .bind(step.map(|s| s.kind.key()))
+    .bind(step.map(|s| s.due_at.0))
+    .bind(step.and_then(|s| s.note.as_deref()))
+    .bind(lead.first_touched_at.map(|t| t.0))
+    .bind(lead.last_touched_at.map(|t| t.0))
+    .bind(lead.updated_at.0)
+    .bind(lead.version)
+    .bind(lead.id.0)
+    .bind(expected_version)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A logged activity with its author's name.
+#[derive(Clone, Debug)]
+pub struct ActivityRow {
+    pub at: i64,
+    pub actor: Option<String>,
+    pub kind: String,
+    pub outcome: Option<String>,
+    pub note: Option<String>,
+}
+
+/// The newest `limit` activities of a lead, newest first.
+pub async fn activities(
+    conn: &mut AnyConnection,
+    lead: LeadId,
+    limit: i64,
+) -> Result<Vec<ActivityRow>, sqlx::Error> {
+    let rows: Vec<(i64, Option<String>, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT a.occurred_at, u.name, a.kind, a.outcome, a.note
+             FROM activities a LEFT JOIN users u ON u.id = a.actor_id
+             WHERE a.lead_id = $1 ORDER BY a.occurred_at DESC, a.id DESC LIMIT $2",
+    )
+    .bind(lead.0)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, actor, kind, outcome, note)| ActivityRow {
+            at,
+            actor,
+            kind,
+            outcome,
+            note,
+        })
+        .collect())
+}
+
+/// A user's display name by id.
+pub async fn user_name(conn: &mut AnyConnection, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.0))
 }

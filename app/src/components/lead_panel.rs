@@ -1,0 +1,486 @@
+//! One lead up close: quick log (touch + outcome + next step), details with inline edit and
+//! field-level errors, close-out, and the timeline. Shown in the board's drawer and on
+//! `/leads/:id`.
+//!
+//! Quick log is two interactions from a card: open it (click, Enter, or the kind's key) and
+//! pick the outcome (click or 1–5); the next step defaults to the touch's usual follow-up
+//! tomorrow, changed first with T / D / W if needed.
+
+use crate::api::{close_lead, edit_lead, get_lead_detail, log_activity};
+use crate::components::status::error_text;
+use crate::domain::access;
+use crate::domain::activity::{
+    amount_text, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest, NextStepInput, Outcome,
+    QuickPick,
+};
+use crate::domain::{CloseReason, Lead, LeadId, NextStepKind, NextStepStatus};
+use crate::error::AppError;
+use leptos::ev;
+use leptos::prelude::*;
+
+/// The lead panel. `on_saved` hears every committed change (the board places the card).
+#[component]
+pub fn LeadPanel(
+    id: LeadId,
+    /// The touch kind to start the quick log with (the card's key that opened it).
+    #[prop(optional_no_strip)]
+    start_kind: Option<ActivityKind>,
+    #[prop(into)] on_saved: Callback<Lead>,
+    /// Shown as a close button when the panel is a drawer.
+    #[prop(optional, into)]
+    on_close: Option<Callback<()>>,
+) -> impl IntoView {
+    let reload = RwSignal::new(0u32);
+    let detail = Resource::new(move || reload.get(), move |_| get_lead_detail(id));
+    let saved = Callback::new(move |lead: Lead| {
+        on_saved.run(lead);
+        reload.update(|n| *n += 1);
+    });
+    view! {
+        <div class="lead-panel">
+            {on_close.map(|close| view! {
+                <button type="button" class="icon-button panel-close" aria-label="Close"
+                    on:click=move |_| close.run(())>"×"</button>
+            })}
+            <Transition fallback=|| view! { <p class="loading">"Loading the lead…"</p> }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Ok(d) => view! {
+                            <PanelBody detail=d start_kind=start_kind saved=saved/>
+                        }.into_any(),
+                        Err(e) => view! {
+                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn PanelBody(
+    detail: LeadDetail,
+    start_kind: Option<ActivityKind>,
+    saved: Callback<Lead>,
+) -> impl IntoView {
+    let lead = detail.lead.clone();
+    let stage = detail.pipeline.get(lead.stage_id).cloned();
+    let stage_kind = stage.as_ref().map(|s| s.kind);
+    let closed = stage_kind.is_some_and(|k| k.is_closed());
+    let editable = access::edit_lead(&detail.viewer, &lead).is_ok();
+    let chip = stage_kind.and_then(|k| NextStepStatus::of(&lead, k, detail.now, 0));
+    let title_id = format!("lead-title-{}", lead.id);
+    view! {
+        <header class="panel-head">
+            <h2 id=title_id class="panel-title">{lead.title().to_string()}</h2>
+            <p class="panel-sub">
+                <span class="stage-pill">{stage.map(|s| s.name).unwrap_or_default()}</span>
+                {lead.value.map(|v| view! { <span class="panel-value">{v.display()}</span> })}
+                {lead.owner.clone().map(|o| view! { <span class="panel-owner">{format!("Owner: {}", o.name)}</span> })}
+                {chip.map(|c| view! { <span class=format!("chip chip-{}", c.class())>{c.label()}</span> })}
+            </p>
+            <p class="panel-links">
+                <a href=format!("/leads/{}", lead.id)>"Open as page"</a>
+            </p>
+        </header>
+        {(editable && !closed).then(|| view! {
+            <QuickLog lead=lead.clone() now=detail.now start_kind=start_kind saved=saved/>
+        })}
+        <Details lead=lead.clone() editable=editable saved=saved/>
+        {(editable && !closed).then(|| view! { <CloseOutForm lead=lead.clone() saved=saved/> })}
+        <section class="panel-section" aria-label="History">
+            <h3>"History"</h3>
+            {if detail.timeline.is_empty() {
+                view! { <p class="muted">"Nothing logged yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="timeline">
+                        {detail.timeline.into_iter().map(|t| view! {
+                            <li class=format!("timeline-item timeline-{}", t.kind)>
+                                <div class="timeline-title">{t.title}</div>
+                                {t.detail.map(|d| view! { <div class="timeline-detail">{d}</div> })}
+                                <div class="timeline-meta">
+                                    {format!("{} · {}", t.who.unwrap_or_else(|| "Closeloop".into()),
+                                        t.at.date_string(0))}
+                                </div>
+                            </li>
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Kind, then outcome (which saves), with the next step preset and changeable.
+#[component]
+fn QuickLog(
+    lead: Lead,
+    now: crate::domain::Timestamp,
+    start_kind: Option<ActivityKind>,
+    saved: Callback<Lead>,
+) -> impl IntoView {
+    let kind = RwSignal::new(start_kind.unwrap_or(ActivityKind::Call));
+    let step_kind = RwSignal::new(kind.get_untracked().follow_up());
+    let pick = RwSignal::new(Some(QuickPick::Tomorrow));
+    let note = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let version = lead.version;
+    let id = lead.id;
+    let root = NodeRef::<leptos::html::Section>::new();
+
+    let submit = move |outcome: Option<Outcome>| {
+        if busy.get_untracked() {
+            return;
+        }
+        let request = LogRequest {
+            version,
+            kind: kind.get_untracked(),
+            outcome,
+            note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+            next_step: pick.get_untracked().map(|p| NextStepInput {
+                kind: step_kind.get_untracked(),
+                due_at: p.due(now, 0),
+                note: None,
+            }),
+        };
+        busy.set(true);
+        problem.set(None);
+        leptos::task::spawn_local(async move {
+            match log_activity(id, request).await {
+                Ok(lead) => saved.run(lead),
+                Err(e) => {
+                    problem.set(Some(error_text(&e)));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    // Shortcuts while focus is inside the quick log (text fields excepted).
+    let on_key = move |e: ev::KeyboardEvent| {
+        if e.ctrl_key() || e.meta_key() || e.alt_key() || typing(&e) {
+            return;
+        }
+        let key = e.key().to_ascii_lowercase();
+        if let Some((k, _)) = ActivityKind::QUICK.iter().find(|(_, s)| *s == key) {
+            kind.set(*k);
+            step_kind.set(k.follow_up());
+        } else if let Some((p, _)) = QuickPick::ALL.iter().find(|(_, s)| *s == key) {
+            pick.set(Some(*p));
+        } else if let Some(n) = key.parse::<usize>().ok().filter(|n| (1..=5).contains(n)) {
+            if kind.get_untracked() != ActivityKind::Note {
+                submit(Some(Outcome::ALL[n - 1]));
+            }
+        } else {
+            return;
+        }
+        e.prevent_default();
+    };
+    // Focus lands here when the panel opens, so the shortcuts work at once.
+    Effect::new(move |_| {
+        if let Some(el) = root.get() {
+            let _ = el.focus();
+        }
+    });
+
+    view! {
+        <section class="panel-section quick-log" tabindex="-1" node_ref=root on:keydown=on_key
+            aria-label="Log a touch">
+            <h3>"Log a touch"</h3>
+            <div class="segmented" role="radiogroup" aria-label="Kind">
+                {ActivityKind::QUICK.into_iter().map(|(k, key)| view! {
+                    <button type="button" role="radio" class="segment"
+                        aria-checked=move || (kind.get() == k).to_string()
+                        aria-keyshortcuts=key.to_uppercase()
+                        on:click=move |_| { kind.set(k); step_kind.set(k.follow_up()); }>
+                        {k.label()}<kbd>{key.to_uppercase()}</kbd>
+                    </button>
+                }).collect_view()}
+            </div>
+            <div class="next-step-row">
+                <label class="inline-field">
+                    <span>"Next step"</span>
+                    <select on:change=move |e| {
+                        if let Some(k) = NextStepKind::parse(&event_target_value(&e)) { step_kind.set(k) }
+                    }>
+                        {NextStepKind::ALL.into_iter().map(|k| view! {
+                            <option value=k.key() selected=move || step_kind.get() == k>{k.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <div class="segmented" role="radiogroup" aria-label="Due">
+                    {QuickPick::ALL.into_iter().map(|(p, key)| view! {
+                        <button type="button" role="radio" class="segment"
+                            aria-checked=move || (pick.get() == Some(p)).to_string()
+                            aria-keyshortcuts=key.to_uppercase()
+                            on:click=move |_| pick.set(Some(p))>
+                            {p.label()}<kbd>{key.to_uppercase()}</kbd>
+                        </button>
+                    }).collect_view()}
+                    <button type="button" role="radio" class="segment"
+                        aria-checked=move || pick.get().is_none().to_string()
+                        on:click=move |_| pick.set(None)>"Keep current"</button>
+                </div>
+            </div>
+            <label class="field">
+                <span>"Note " <small>"(optional)"</small></span>
+                <textarea rows="2" maxlength="2000" prop:value=move || note.get()
+                    on:input=move |e| note.set(event_target_value(&e))></textarea>
+            </label>
+            {move || if kind.get() == ActivityKind::Note {
+                view! {
+                    <div class="outcomes">
+                        <button type="button" class="button button-primary" disabled=move || busy.get()
+                            on:click=move |_| submit(None)>"Save note"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <div class="outcomes" role="group" aria-label="Outcome: saves the touch">
+                        {Outcome::ALL.into_iter().enumerate().map(|(i, o)| view! {
+                            <button type="button" class="button outcome" disabled=move || busy.get()
+                                aria-keyshortcuts=(i + 1).to_string()
+                                on:click=move |_| submit(Some(o))>
+                                <kbd>{(i + 1).to_string()}</kbd>{o.label()}
+                            </button>
+                        }).collect_view()}
+                    </div>
+                }.into_any()
+            }}
+            {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+        </section>
+    }
+}
+
+/// Whether a key event comes from a text field (where letters are text, not shortcuts).
+fn typing(e: &ev::KeyboardEvent) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        e.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = e;
+        false
+    }
+}
+
+/// The lead's details, read-only until "Edit"; errors shown under their fields.
+#[component]
+fn Details(lead: Lead, editable: bool, saved: Callback<Lead>) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let form = RwSignal::new(LeadEdit::from_lead(&lead));
+    let error = RwSignal::new(None::<AppError>);
+    let busy = RwSignal::new(false);
+    let id = lead.id;
+    let field_error = move |name: &'static str| {
+        move || {
+            error.with(|e| {
+                e.as_ref().and_then(|e| {
+                    e.fields()
+                        .iter()
+                        .find(|f| f.field == name)
+                        .map(|f| f.message.clone())
+                })
+            })
+        }
+    };
+    let save = move || {
+        busy.set(true);
+        let edit = form.get_untracked();
+        leptos::task::spawn_local(async move {
+            match edit_lead(id, edit).await {
+                Ok(lead) => {
+                    editing.set(false);
+                    error.set(None);
+                    saved.run(lead);
+                }
+                Err(e) => error.set(Some(e)),
+            }
+            busy.set(false);
+        });
+    };
+    type Get = fn(&LeadEdit) -> &String;
+    type Set = fn(&mut LeadEdit, String);
+    let rows: [(&'static str, &'static str, Get, Set); 7] = [
+        (
+            "contact_name",
+            "Contact",
+            |f| &f.contact_name,
+            |f, v| f.contact_name = v,
+        ),
+        ("company", "Company", |f| &f.company, |f, v| f.company = v),
+        ("email", "E-mail", |f| &f.email, |f, v| f.email = v),
+        ("phone", "Phone", |f| &f.phone, |f, v| f.phone = v),
+        (
+            "product_interest",
+            "Interest",
+            |f| &f.product_interest,
+            |f, v| f.product_interest = v,
+        ),
+        ("value", "Value", |f| &f.value, |f, v| f.value = v),
+        (
+            "currency",
+            "Currency",
+            |f| &f.currency,
+            |f, v| f.currency = v,
+        ),
+    ];
+    let shown = [
+        ("Contact", Some(lead.contact_name.clone())),
+        ("Company", lead.company.clone()),
+        ("E-mail", lead.email.clone()),
+        ("Phone", lead.phone.clone()),
+        ("Interest", lead.product_interest.clone()),
+        ("Value", lead.value.map(|v| v.display())),
+        (
+            "Source",
+            Some(match &lead.campaign_name {
+                Some(c) => format!("{} · {c}", lead.source_name),
+                None => lead.source_name.clone(),
+            }),
+        ),
+    ];
+    view! {
+        <section class="panel-section" aria-label="Details">
+            <div class="section-head">
+                <h3>"Details"</h3>
+                {editable.then(|| view! {
+                    <button type="button" class="button button-small" class:hidden=move || editing.get()
+                        on:click=move |_| { form.set(LeadEdit::from_lead(&lead)); error.set(None); editing.set(true); }>
+                        "Edit"
+                    </button>
+                })}
+            </div>
+            {move || if editing.get() {
+                view! {
+                    <form class="details-form" novalidate on:submit=move |e| { e.prevent_default(); save(); }>
+                        {rows.into_iter().map(|(name, label, get, set)| {
+                            let err = field_error(name);
+                            let err_id = format!("{name}-error");
+                            view! {
+                                <label class="field" class:field-invalid=move || err().is_some()>
+                                    <span>{label}</span>
+                                    <input name=name
+                                        prop:value=move || form.with(|f| get(f).clone())
+                                        aria-invalid=move || err().is_some().to_string()
+                                        aria-describedby=err_id.clone()
+                                        on:input=move |e| form.update(|f| set(f, event_target_value(&e)))/>
+                                    <span class="field-error" id=err_id>{err}</span>
+                                </label>
+                            }
+                        }).collect_view()}
+                        {move || error.with(|e| e.as_ref().filter(|e| e.fields().is_empty()).map(error_text))
+                            .map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                        <div class="form-actions">
+                            <button type="button" class="button" on:click=move |_| { editing.set(false); error.set(None); }>"Cancel"</button>
+                            <button type="submit" class="button button-primary" disabled=move || busy.get()>"Save"</button>
+                        </div>
+                    </form>
+                }.into_any()
+            } else {
+                view! {
+                    <dl class="details">
+                        {shown.clone().into_iter().map(|(k, v)| {
+                            let missing = v.is_none();
+                            view! {
+                                <dt>{k}</dt>
+                                <dd class:muted=missing>{v.unwrap_or_else(|| "–".into())}</dd>
+                            }
+                        }).collect_view()}
+                    </dl>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Won with its value, or lost with a reason (and a note for "Other").
+#[component]
+fn CloseOutForm(lead: Lead, saved: Callback<Lead>) -> impl IntoView {
+    let mode = RwSignal::new(None::<bool>);
+    let value = RwSignal::new(lead.value.map(|v| amount_text(v.cents)).unwrap_or_default());
+    let reason = RwSignal::new(None::<CloseReason>);
+    let note = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<AppError>);
+    let id = lead.id;
+    let version = lead.version;
+    let submit = move || {
+        let request = if mode.get_untracked() == Some(true) {
+            CloseOut::Won {
+                version,
+                value: value.get_untracked(),
+            }
+        } else {
+            CloseOut::Lost {
+                version,
+                reason: reason.get_untracked(),
+                note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+            }
+        };
+        leptos::task::spawn_local(async move {
+            match close_lead(id, request).await {
+                Ok(lead) => saved.run(lead),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    let message = move || error.with(|e| e.as_ref().map(error_text));
+    view! {
+        <section class="panel-section" aria-label="Close out">
+            <div class="section-head">
+                <h3>"Close out"</h3>
+                <div class="button-row">
+                    <button type="button" class="button button-small"
+                        aria-pressed=move || (mode.get() == Some(true)).to_string()
+                        on:click=move |_| { mode.set(Some(true)); error.set(None); }>"Won…"</button>
+                    <button type="button" class="button button-small"
+                        aria-pressed=move || (mode.get() == Some(false)).to_string()
+                        on:click=move |_| { mode.set(Some(false)); error.set(None); }>"Lost…"</button>
+                </div>
+            </div>
+            {move || mode.get().map(|won| view! {
+                <form class="close-form" on:submit=move |e| { e.prevent_default(); submit(); }>
+                    {if won {
+                        view! {
+                            <label class="field">
+                                <span>"Value won"</span>
+                                <input name="value" inputmode="decimal" prop:value=move || value.get()
+                                    on:input=move |e| value.set(event_target_value(&e))/>
+                            </label>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <label class="field">
+                                <span>"Reason"</span>
+                                <select name="close_reason" on:change=move |e| reason.set(CloseReason::parse(&event_target_value(&e)))>
+                                    <option value="">"Choose a reason"</option>
+                                    {CloseReason::ALL.into_iter().map(|r| view! {
+                                        <option value=r.key()>{r.label()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <label class="field">
+                                <span>"Note " <small>"(needed for “Other”)"</small></span>
+                                <textarea name="close_note" rows="2" maxlength="500" prop:value=move || note.get()
+                                    on:input=move |e| note.set(event_target_value(&e))></textarea>
+                            </label>
+                        }.into_any()
+                    }}
+                    {move || message().map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                    <div class="form-actions">
+                        <button type="button" class="button" on:click=move |_| mode.set(None)>"Cancel"</button>
+                        <button type="submit" class=if won { "button button-primary" } else { "button button-danger" }>
+                            {if won { "Close as won" } else { "Close as lost" }}
+                        </button>
+                    </div>
+                </form>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,642 @@
+//! What a rep does to a lead besides moving it: log a touch (call, e-mail, meeting, note) with
+//! its outcome and the next step, edit the lead's details, close it out. Each request is
+//! judged here, once, for the server (which enforces it) and the drawer (which previews it).
+
+use super::account::{parse_name, Email};
+use super::lead::{CloseReason, Lead, NextStep, NextStepKind};
+use super::money::{Currency, Money};
+use super::stage::{StageId, StageKind};
+use super::time::{Timestamp, DAY_MS, HOUR_MS};
+use crate::error::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// Longest note on an activity or next step, in characters.
+pub const MAX_NOTE: usize = 2_000;
+/// Longest free-text field of a lead (company, product interest), in characters.
+pub const MAX_TEXT: usize = 200;
+
+/// The kind of a logged touch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Call,
+    Email,
+    Meeting,
+    Note,
+    QuoteSent,
+}
+
+impl ActivityKind {
+    /// What the quick log offers, with its keyboard shortcut.
+    pub const QUICK: [(ActivityKind, &'static str); 4] = [
+        (ActivityKind::Call, "c"),
+        (ActivityKind::Email, "e"),
+        (ActivityKind::Meeting, "m"),
+        (ActivityKind::Note, "n"),
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ActivityKind::Call => "call",
+            ActivityKind::Email => "email",
+            ActivityKind::Meeting => "meeting",
+            ActivityKind::Note => "note",
+            ActivityKind::QuoteSent => "quote_sent",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ActivityKind::Call => "Call",
+            ActivityKind::Email => "E-mail",
+            ActivityKind::Meeting => "Meeting",
+            ActivityKind::Note => "Note",
+            ActivityKind::QuoteSent => "Quote sent",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        [
+            ActivityKind::Call,
+            ActivityKind::Email,
+            ActivityKind::Meeting,
+            ActivityKind::Note,
+            ActivityKind::QuoteSent,
+        ]
+        .into_iter()
+        .find(|k| k.key() == key)
+    }
+
+    /// A touch counts towards first-touch and staleness; a note to self does not.
+    pub fn is_touch(self) -> bool {
+        self != ActivityKind::Note
+    }
+
+    /// The next step a logged touch suggests, so one keystroke logs both.
+    pub fn follow_up(self) -> NextStepKind {
+        match self {
+            ActivityKind::Call => NextStepKind::Call,
+            ActivityKind::Email => NextStepKind::FollowUp,
+            ActivityKind::Meeting => NextStepKind::FollowUp,
+            ActivityKind::Note => NextStepKind::Call,
+            ActivityKind::QuoteSent => NextStepKind::FollowUp,
+        }
+    }
+}
+
+/// How a touch went.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Reached,
+    LeftMessage,
+    NoAnswer,
+    MeetingBooked,
+    NotInterested,
+}
+
+impl Outcome {
+    /// In the order the quick log numbers them (keys 1–5).
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Reached,
+        Outcome::LeftMessage,
+        Outcome::NoAnswer,
+        Outcome::MeetingBooked,
+        Outcome::NotInterested,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::Reached => "reached",
+            Outcome::LeftMessage => "left_message",
+            Outcome::NoAnswer => "no_answer",
+            Outcome::MeetingBooked => "meeting_booked",
+            Outcome::NotInterested => "not_interested",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Outcome::Reached => "Reached",
+            Outcome::LeftMessage => "Left message",
+            Outcome::NoAnswer => "No answer",
+            Outcome::MeetingBooked => "Meeting booked",
+            Outcome::NotInterested => "Not interested",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        Outcome::ALL.into_iter().find(|o| o.key() == key)
+    }
+}
+
+/// The quick picks for a next step's due date: 09:00 in the viewer's zone on that day.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuickPick {
+    Tomorrow,
+    InThreeDays,
+    NextWeek,
+}
+
+impl QuickPick {
+    pub const ALL: [(QuickPick, &'static str); 3] = [
+        (QuickPick::Tomorrow, "t"),
+        (QuickPick::InThreeDays, "d"),
+        (QuickPick::NextWeek, "w"),
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QuickPick::Tomorrow => "Tomorrow",
+            QuickPick::InThreeDays => "In 3 days",
+            QuickPick::NextWeek => "Next week",
+        }
+    }
+
+    /// The due instant, counted from `now` in a zone `offset_minutes` east of UTC. "Next week"
+    /// is the coming Monday.
+    pub fn due(self, now: Timestamp, offset_minutes: i32) -> Timestamp {
+        let today = now.day_number(offset_minutes);
+        let days = match self {
+            QuickPick::Tomorrow => 1,
+            QuickPick::InThreeDays => 3,
+            QuickPick::NextWeek => {
+                // Day 0 (1970-01-01) was a Thursday: Monday = 0 after shifting by 3.
+                let weekday = (today + 3).rem_euclid(7);
+                7 - weekday
+            }
+        };
+        Timestamp((today + days) * DAY_MS + 9 * HOUR_MS - i64::from(offset_minutes) * 60_000)
+    }
+}
+
+/// A planned next step as the client sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextStepInput {
+    pub kind: NextStepKind,
+    pub due_at: Timestamp,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Logging a touch on a lead, optionally setting its next step.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogRequest {
+    /// The lead version this was decided on; a stale version is a conflict.
+    pub version: i64,
+    pub kind: ActivityKind,
+    #[serde(default)]
+    pub outcome: Option<Outcome>,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Replaces the lead's next step; `None` keeps the current one.
+    #[serde(default)]
+    pub next_step: Option<NextStepInput>,
+}
+
+fn field(name: &str, message: impl Into<String>) -> FieldError {
+    FieldError {
+        field: name.into(),
+        message: message.into(),
+    }
+}
+
+/// A trimmed optional text of at most `max` characters.
+fn optional_text(name: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+    let Some(t) = raw.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if t.chars().count() > max {
+        return Err(field(name, format!("Keep it under {max} characters")));
+    }
+    Ok(Some(t.to_string()))
+}
+
+/// Judges a log request and returns the lead as it will be stored (touch times, next step,
+/// version advanced), with the cleaned note; or every problem, by field.
+pub fn apply_log(
+    lead: &Lead,
+    stage_kind: StageKind,
+    request: &LogRequest,
+    now: Timestamp,
+) -> Result<(Lead, Option<String>), Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if request.kind == ActivityKind::Call && request.outcome.is_none() {
+        errors.push(field("outcome", "Say how the call went"));
+    }
+    if request.kind == ActivityKind::Note && request.outcome.is_some() {
+        errors.push(field("outcome", "A note has no outcome"));
+    }
+    let note = optional_text("note", request.note.as_deref(), MAX_NOTE).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
+    let mut next = lead.clone();
+    if let Some(step) = &request.next_step {
+        if stage_kind.is_closed() {
+            errors.push(field("next_step", "A closed lead needs no next step"));
+        } else if step.due_at.day_number(0) < now.day_number(0) {
+            errors.push(field(
+                "next_step_due",
+                "The next step cannot be due in the past",
+            ));
+        } else {
+            match optional_text("next_step_note", step.note.as_deref(), MAX_NOTE) {
+                Ok(step_note) => {
+                    next.next_step = Some(NextStep {
+                        kind: step.kind,
+                        due_at: step.due_at,
+                        note: step_note,
+                    })
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if request.kind.is_touch() {
+        next.last_touched_at = Some(now);
+        next.first_touched_at = next.first_touched_at.or(Some(now));
+    }
+    next.version += 1;
+    next.updated_at = now;
+    Ok((next, note))
+}
+
+/// The drawer's edit form as typed: every field a string, judged together.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadEdit {
+    pub version: i64,
+    pub contact_name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub product_interest: String,
+    /// Whole or decimal amount ("12,500" or "99.50"); empty for none.
+    #[serde(default)]
+    pub value: String,
+    /// ISO 4217 code; empty keeps the lead's.
+    #[serde(default)]
+    pub currency: String,
+}
+
+impl LeadEdit {
+    /// The form pre-filled from a lead.
+    pub fn from_lead(lead: &Lead) -> Self {
+        LeadEdit {
+            version: lead.version,
+            contact_name: lead.contact_name.clone(),
+            email: lead.email.clone().unwrap_or_default(),
+            phone: lead.phone.clone().unwrap_or_default(),
+            company: lead.company.clone().unwrap_or_default(),
+            product_interest: lead.product_interest.clone().unwrap_or_default(),
+            value: lead.value.map(|v| amount_text(v.cents)).unwrap_or_default(),
+            currency: lead
+                .value
+                .map(|v| v.currency.code().to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Minor units as an editable amount: 1250000 → "12500", 9950 → "99.50".
+pub fn amount_text(cents: i64) -> String {
+    if cents % 100 == 0 {
+        (cents / 100).to_string()
+    } else {
+        format!("{}.{:02}", cents / 100, (cents % 100).abs())
+    }
+}
+
+/// Parses an amount typed by a person ("12,500", "99.5", "$1,200.00") into minor units.
+pub fn parse_amount(raw: &str) -> Result<i64, String> {
+    let t: String = raw
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | '_' | ' ' | '$' | '€' | '£'))
+        .collect();
+    let bad = || "Enter an amount like 12500 or 99.50".to_string();
+    if t.is_empty() {
+        return Err(bad());
+    }
+    let (whole, frac) = t.split_once('.').unwrap_or((&t, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return Err(bad());
+    }
+    if !whole.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    if frac.len() > 2 {
+        return Err("Use at most two decimals".into());
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole
+            .parse()
+            .map_err(|_| "That amount is too large".to_string())?
+    };
+    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| bad())?;
+    whole
+        .checked_mul(100)
+        .and_then(|w| w.checked_add(frac))
+        .filter(|c| *c <= 1_000_000_000_000_00)
+        .ok_or_else(|| "That amount is too large".to_string())
+}
+
+/// Checks a phone number loosely: digits with the usual separators, 5 to 20 digits.
+fn parse_phone(raw: &str) -> Result<String, String> {
+    let t = raw.trim();
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.' | '/'))
+    {
+        return Err("Use digits, spaces and + - ( ) only".into());
+    }
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    if !(5..=20).contains(&digits) {
+        return Err("A phone number has 5 to 20 digits".into());
+    }
+    Ok(t.to_string())
+}
+
+/// Judges an edit and returns the lead as it will be stored, or every problem by field.
+pub fn apply_edit(lead: &Lead, edit: &LeadEdit, now: Timestamp) -> Result<Lead, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut next = lead.clone();
+    match parse_name(&edit.contact_name) {
+        Ok(n) => next.contact_name = n,
+        Err(e) => errors.push(field("contact_name", e)),
+    }
+    next.email = match edit.email.trim() {
+        "" => None,
+        e => match Email::parse(e) {
+            Ok(e) => Some(e.as_str().to_string()),
+            Err(m) => {
+                errors.push(field("email", m));
+                None
+            }
+        },
+    };
+    next.phone = match edit.phone.trim() {
+        "" => None,
+        p => parse_phone(p)
+            .map_err(|m| errors.push(field("phone", m)))
+            .ok(),
+    };
+    for (name, raw, slot) in [
+        ("company", &edit.company, &mut next.company),
+        (
+            "product_interest",
+            &edit.product_interest,
+            &mut next.product_interest,
+        ),
+    ] {
+        match optional_text(name, Some(raw), MAX_TEXT) {
+            Ok(v) => *slot = v,
+            Err(e) => errors.push(e),
+        }
+    }
+    let currency = match edit.currency.trim() {
+        "" => Ok(lead.value.map_or(Currency::USD, |v| v.currency)),
+        c => Currency::parse(&c.to_ascii_uppercase()).map_err(|m| field("currency", m)),
+    };
+    let currency = currency.map_err(|e| errors.push(e)).ok();
+    next.value = match edit.value.trim() {
+        "" => None,
+        v => match (parse_amount(v), currency) {
+            (Ok(c), Some(cur)) => Some(Money::new(c, cur)),
+            (Err(m), _) => {
+                errors.push(field("value", m));
+                None
+            }
+            (Ok(_), None) => None,
+        },
+    };
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if next == *lead {
+        return Err(vec![field("contact_name", "Nothing changed")]);
+    }
+    next.version += 1;
+    next.updated_at = now;
+    Ok(next)
+}
+
+/// Closing a lead out from the drawer: won with its value, or lost with a reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CloseOut {
+    Won {
+        version: i64,
+        /// The value won, as typed; required.
+        value: String,
+    },
+    Lost {
+        version: i64,
+        #[serde(default)]
+        reason: Option<CloseReason>,
+        #[serde(default)]
+        note: Option<String>,
+    },
+}
+
+impl CloseOut {
+    pub fn version(&self) -> i64 {
+        match self {
+            CloseOut::Won { version, .. } | CloseOut::Lost { version, .. } => *version,
+        }
+    }
+}
+
+/// One line of a lead's history, oldest to newest as the drawer shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: Timestamp,
+    /// Who did it; `None` for the system (intake, sweeps).
+    pub who: Option<String>,
+    /// `activity` for touches, `change` for edits, moves and assignments.
+    pub kind: String,
+    pub title: String,
+    pub detail: Option<String>,
+}
+
+/// A lead with its history, as the drawer and `/leads/:id` show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadDetail {
+    pub lead: Lead,
+    pub pipeline: super::stage::Pipeline,
+    /// Newest first.
+    pub timeline: Vec<TimelineEntry>,
+    pub now: Timestamp,
+    pub viewer: super::access::Actor,
+}
+
+impl LeadDetail {
+    /// The stage a close-out of `won` enters: the first stage of that kind.
+    pub fn close_stage(&self, won: bool) -> Option<StageId> {
+        let kind = if won { StageKind::Won } else { StageKind::Lost };
+        self.pipeline
+            .stages()
+            .iter()
+            .find(|s| s.kind == kind)
+            .map(|s| s.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lead::tests::sample_lead;
+
+    // 2026-11-29T06:00:00Z, a Sunday.
+    const NOW: Timestamp = Timestamp(1_795_932_000_000);
+
+    fn call(outcome: Option<Outcome>, next: Option<NextStepInput>) -> LogRequest {
+        LogRequest {
+            version: 3,
+            kind: ActivityKind::Call,
+            outcome,
+            note: None,
+            next_step: next,
+        }
+    }
+
+    #[test]
+    fn logging_a_call_touches_the_lead_and_sets_the_next_step() {
+        let mut lead = sample_lead();
+        lead.first_touched_at = None;
+        let due = QuickPick::Tomorrow.due(NOW, 0);
+        let step = NextStepInput {
+            kind: NextStepKind::Call,
+            due_at: due,
+            note: None,
+        };
+        let (after, _) = apply_log(
+            &lead,
+            StageKind::Open,
+            &call(Some(Outcome::NoAnswer), Some(step)),
+            NOW,
+        )
+        .unwrap();
+        assert_eq!(after.first_touched_at, Some(NOW));
+        assert_eq!(after.last_touched_at, Some(NOW));
+        assert_eq!(after.next_step.unwrap().due_at, due);
+        assert_eq!(after.version, lead.version + 1);
+    }
+
+    #[test]
+    fn a_call_without_an_outcome_is_rejected_naming_the_field() {
+        let errs = apply_log(&sample_lead(), StageKind::Open, &call(None, None), NOW).unwrap_err();
+        assert_eq!(errs[0].field, "outcome");
+    }
+
+    #[test]
+    fn a_next_step_in_the_past_or_on_a_closed_lead_is_rejected() {
+        let past = NextStepInput {
+            kind: NextStepKind::Call,
+            due_at: NOW.plus_days(-1),
+            note: None,
+        };
+        let errs = apply_log(
+            &sample_lead(),
+            StageKind::Open,
+            &call(Some(Outcome::Reached), Some(past.clone())),
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].field, "next_step_due");
+        let errs = apply_log(
+            &sample_lead(),
+            StageKind::Won,
+            &call(Some(Outcome::Reached), Some(past)),
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(errs[0].field, "next_step");
+    }
+
+    #[test]
+    fn a_note_is_not_a_touch() {
+        let mut lead = sample_lead();
+        lead.last_touched_at = None;
+        let req = LogRequest {
+            version: 3,
+            kind: ActivityKind::Note,
+            outcome: None,
+            note: Some("Prefers mornings".into()),
+            next_step: None,
+        };
+        let (after, note) = apply_log(&lead, StageKind::Open, &req, NOW).unwrap();
+        assert_eq!(after.last_touched_at, None);
+        assert_eq!(note.as_deref(), Some("Prefers mornings"));
+    }
+
+    #[test]
+    fn quick_picks_land_at_nine_in_the_viewers_zone() {
+        // Sunday 06:00 UTC: tomorrow is Monday 09:00 UTC; next week is that same Monday.
+        let tomorrow = QuickPick::Tomorrow.due(NOW, 0);
+        assert_eq!(
+            tomorrow,
+            Timestamp(NOW.0 - 6 * HOUR_MS + DAY_MS + 9 * HOUR_MS)
+        );
+        assert_eq!(QuickPick::NextWeek.due(NOW, 0), tomorrow);
+        assert_eq!(QuickPick::InThreeDays.due(NOW, 0), tomorrow.plus_days(2));
+        // In Tokyo it is already Sunday 15:00; Monday 09:00 there is 00:00 UTC.
+        let tokyo = QuickPick::Tomorrow.due(NOW, 9 * 60);
+        assert_eq!(tokyo.0.rem_euclid(DAY_MS), 0);
+    }
+
+    #[test]
+    fn amounts_parse_as_people_type_them() {
+        assert_eq!(parse_amount("12,500"), Ok(1_250_000));
+        assert_eq!(parse_amount("$99.5"), Ok(9_950));
+        assert_eq!(parse_amount(".5"), Ok(50));
+        assert!(parse_amount("12.345").is_err());
+        assert!(parse_amount("-3").is_err());
+        assert!(parse_amount("abc").is_err());
+        assert!(parse_amount("99999999999999999999").is_err());
+        assert_eq!(amount_text(9_950), "99.50");
+        assert_eq!(amount_text(1_250_000), "12500");
+    }
+
+    #[test]
+    fn an_edit_reports_every_bad_field_at_once_and_changes_nothing() {
+        let lead = sample_lead();
+        let mut edit = LeadEdit::from_lead(&lead);
+        edit.contact_name = "  ".into();
+        edit.email = "not-an-address".into();
+        edit.phone = "call me".into();
+        edit.value = "lots".into();
+        let errs = apply_edit(&lead, &edit, NOW).unwrap_err();
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["contact_name", "email", "phone", "value"]);
+    }
+
+    #[test]
+    fn a_valid_edit_advances_the_version() {
+        let lead = sample_lead();
+        let mut edit = LeadEdit::from_lead(&lead);
+        edit.value = "15,000".into();
+        edit.phone = "+1 (555) 010-2030".into();
+        let after = apply_edit(&lead, &edit, NOW).unwrap();
+        assert_eq!(after.value.unwrap().cents, 1_500_000);
+        assert_eq!(after.phone.as_deref(), Some("+1 (555) 010-2030"));
+        assert_eq!(after.version, lead.version + 1);
+        assert_eq!(
+            apply_edit(&lead, &LeadEdit::from_lead(&lead), NOW).unwrap_err()[0].message,
+            "Nothing changed"
+        );
+    }
+}

@@ -1,0 +1,396 @@
+//! The drawer's operations on one lead: read it with its history, edit its details, log a
+//! touch with the next step, close it out. Each authorizes first, judges with the domain, and
+//! writes lead + activity + event in one transaction, then publishes the change live.
+
+use super::{conflict, internal, no_lead, now};
+use crate::api::LiveEvent;
+use crate::domain::access;
+use crate::domain::activity::{
+    apply_edit, apply_log, parse_amount, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest,
+    Outcome, TimelineEntry,
+};
+use crate::domain::{apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, Timestamp};
+use crate::error::{AppError, FieldError};
+use crate::ssr::store::{events, leads, org, Tx};
+use crate::ssr::AppState;
+use serde_json::{json, Value};
+
+/// Most history lines the drawer shows.
+const TIMELINE_LIMIT: i64 = 100;
+
+fn invalid(fields: Vec<FieldError>) -> AppError {
+    let message = fields
+        .first()
+        .map(|f| f.message.clone())
+        .unwrap_or_else(|| "Check the highlighted fields".into());
+    AppError::Validation { message, fields }
+}
+
+/// Reads the lead for a write: missing and invisible look the same; then the edit policy and
+/// the version.
+async fn current_for_write(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: LeadId,
+    version: i64,
+) -> Result<Lead, AppError> {
+    let current = leads::lead(tx, id)
+        .await
+        .map_err(internal("write: select"))?
+        .ok_or_else(|| no_lead(id))?;
+    access::view_lead(actor, &current).map_err(|_| no_lead(id))?;
+    access::edit_lead(actor, &current)?;
+    if current.version != version {
+        return Err(conflict(current));
+    }
+    Ok(current)
+}
+
+/// Writes `next` over `current`, appends the event, commits and publishes.
+async fn save(
+    state: &AppState,
+    mut tx: Tx,
+    actor: &Actor,
+    current: &Lead,
+    next: Lead,
+    kind: &'static str,
+    payload: Value,
+    at: Timestamp,
+) -> Result<Lead, AppError> {
+    if !leads::write(&mut tx, &next, current.version)
+        .await
+        .map_err(internal("write: update"))?
+    {
+        // PostgreSQL only: another transaction committed between our read and write.
+        let now_current = leads::lead(&mut tx, current.id)
+            .await
+            .map_err(internal("write: reselect"))?
+            .unwrap_or_else(|| current.clone());
+        return Err(conflict(now_current));
+    }
+    let event_id = events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind,
+            lead_id: Some(current.id),
+            payload,
+        },
+    )
+    .await
+    .map_err(internal("write: event"))?;
+    events::notify(&mut tx, state.store.backend(), event_id)
+        .await
+        .map_err(internal("write: notify"))?;
+    tx.commit().await.map_err(internal("write: commit"))?;
+    let from_stage = (current.stage_id != next.stage_id).then_some(current.stage_id);
+    state.hub.publish(LiveEvent {
+        id: event_id,
+        kind: kind.into(),
+        at,
+        from_stage: from_stage.or(Some(current.stage_id)),
+        lead: next.clone(),
+    });
+    Ok(next)
+}
+
+/// The lead with its history (activities and changes, newest first), if `actor` may see it.
+pub async fn lead_detail(
+    state: &AppState,
+    actor: &Actor,
+    id: LeadId,
+) -> Result<LeadDetail, AppError> {
+    let lead = super::lead(state, actor, id).await?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("detail: acquire"))?;
+    let pipeline = org::pipeline(&mut conn)
+        .await
+        .map_err(internal("detail: stages"))?;
+    let mut timeline: Vec<TimelineEntry> = leads::activities(&mut conn, id, TIMELINE_LIMIT)
+        .await
+        .map_err(internal("detail: activities"))?
+        .into_iter()
+        .map(|a| {
+            let kind = ActivityKind::parse(&a.kind).map_or(a.kind.clone(), |k| k.label().into());
+            let outcome = a
+                .outcome
+                .as_deref()
+                .and_then(Outcome::parse)
+                .map(|o| o.label());
+            TimelineEntry {
+                at: Timestamp(a.at),
+                who: a.actor,
+                kind: "activity".into(),
+                title: match outcome {
+                    Some(o) => format!("{kind} · {o}"),
+                    None => kind,
+                },
+                detail: a.note,
+            }
+        })
+        .collect();
+    let rows = events::recent_for_lead(&mut conn, id, TIMELINE_LIMIT)
+        .await
+        .map_err(internal("detail: events"))?;
+    for (row, who) in rows {
+        let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
+        let stage_name = |v: &Value| {
+            v.as_i64()
+                .and_then(|s| pipeline.get(StageId(s)))
+                .map_or_else(|| "another stage".to_string(), |s| s.name.clone())
+        };
+        let (title, detail) = match row.kind.as_str() {
+            "lead.moved" => {
+                let reason = payload["after"]["close_reason"]
+                    .as_str()
+                    .and_then(crate::domain::CloseReason::parse)
+                    .map(|r| r.label().to_string());
+                let note = payload["after"]["close_note"].as_str().map(str::to_string);
+                let detail = match (reason, note) {
+                    (Some(r), Some(n)) => Some(format!("{r}: {n}")),
+                    (Some(r), None) => Some(r),
+                    (None, n) => n,
+                };
+                (
+                    format!(
+                        "Moved from {} to {}",
+                        stage_name(&payload["before"]["stage_id"]),
+                        stage_name(&payload["after"]["stage_id"])
+                    ),
+                    detail,
+                )
+            }
+            "lead.assigned" => {
+                let to = match payload["after"]["owner_id"].as_i64() {
+                    Some(u) => leads::user_name(&mut conn, u)
+                        .await
+                        .map_err(internal("detail: owner"))?,
+                    None => None,
+                };
+                (
+                    format!("Reassigned to {}", to.unwrap_or_else(|| "someone".into())),
+                    None,
+                )
+            }
+            "lead.edited" => ("Edited details".to_string(), Some(describe_edit(&payload))),
+            "lead.logged" => match payload["after"]["next_step"].as_str() {
+                Some(step) if payload["before"]["next_step"].as_str() != Some(step) => {
+                    (format!("Next step: {step}"), None)
+                }
+                _ => continue,
+            },
+            other => (other.to_string(), None),
+        };
+        timeline.push(TimelineEntry {
+            at: Timestamp(row.at),
+            who,
+            kind: "change".into(),
+            title,
+            detail,
+        });
+    }
+    timeline.sort_by(|a, b| b.at.cmp(&a.at));
+    timeline.truncate(TIMELINE_LIMIT as usize);
+    Ok(LeadDetail {
+        lead,
+        pipeline,
+        timeline,
+        now: now(),
+        viewer: actor.clone(),
+    })
+}
+
+/// "Phone: – → +1 555…; Value: $1,000 → $2,000"
+fn describe_edit(payload: &Value) -> String {
+    let (Some(before), Some(after)) = (payload["before"].as_object(), payload["after"].as_object())
+    else {
+        return String::new();
+    };
+    after
+        .iter()
+        .filter(|(k, _)| k.as_str() != "version")
+        .map(|(k, v)| {
+            let show = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("–").to_string();
+            format!(
+                "{}: {} → {}",
+                field_label(k),
+                show(before.get(k)),
+                show(Some(v))
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn field_label(key: &str) -> &str {
+    match key {
+        "contact_name" => "Contact",
+        "email" => "E-mail",
+        "phone" => "Phone",
+        "company" => "Company",
+        "product_interest" => "Interest",
+        "value" => "Value",
+        other => other,
+    }
+}
+
+/// The displayed form of each editable field, for the edit event's before/after.
+fn edit_fields(l: &Lead) -> Vec<(&'static str, Option<String>)> {
+    vec![
+        ("contact_name", Some(l.contact_name.clone())),
+        ("email", l.email.clone()),
+        ("phone", l.phone.clone()),
+        ("company", l.company.clone()),
+        ("product_interest", l.product_interest.clone()),
+        ("value", l.value.map(|v| v.display())),
+    ]
+}
+
+/// Changes a lead's details; every bad field is reported at once and nothing is written.
+pub async fn edit_lead(
+    state: &AppState,
+    actor: &Actor,
+    id: LeadId,
+    edit: LeadEdit,
+) -> Result<Lead, AppError> {
+    let at = now();
+    let mut tx: Tx = state.store.begin().await.map_err(internal("edit: begin"))?;
+    let current = current_for_write(&mut tx, actor, id, edit.version).await?;
+    let next = apply_edit(&current, &edit, at).map_err(invalid)?;
+    let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
+    for ((k, old), (_, new)) in edit_fields(&current).into_iter().zip(edit_fields(&next)) {
+        if old != new {
+            before.insert(k.into(), json!(old));
+            after.insert(k.into(), json!(new));
+        }
+    }
+    after.insert("version".into(), json!(next.version));
+    let payload = json!({"before": before, "after": after});
+    save(state, tx, actor, &current, next, "lead.edited", payload, at).await
+}
+
+/// Logs a touch (and optionally the next step) on a lead.
+pub async fn log_activity(
+    state: &AppState,
+    actor: &Actor,
+    id: LeadId,
+    request: LogRequest,
+) -> Result<Lead, AppError> {
+    let at = now();
+    let mut tx: Tx = state.store.begin().await.map_err(internal("log: begin"))?;
+    let current = current_for_write(&mut tx, actor, id, request.version).await?;
+    let pipeline = org::pipeline(&mut tx)
+        .await
+        .map_err(internal("log: stages"))?;
+    let kind = pipeline
+        .get(current.stage_id)
+        .map(|s| s.kind)
+        .ok_or_else(AppError::internal)?;
+    let (next, note) = apply_log(&current, kind, &request, at).map_err(invalid)?;
+    let activity_id = org::insert_activity(
+        &mut tx,
+        id,
+        Some(actor.id.0),
+        request.kind.key(),
+        request.outcome.map(|o| o.key()),
+        note.as_deref(),
+        at,
+    )
+    .await
+    .map_err(internal("log: activity"))?;
+    let step_text = |l: &Lead| {
+        l.next_step
+            .as_ref()
+            .map(|s| format!("{} · {}", s.kind.label(), s.due_at.short_date(0)))
+    };
+    let payload = json!({
+        "activity_id": activity_id,
+        "kind": request.kind.key(),
+        "outcome": request.outcome.map(|o| o.key()),
+        "before": {"next_step": step_text(&current), "version": current.version},
+        "after": {"next_step": step_text(&next), "version": next.version},
+    });
+    save(state, tx, actor, &current, next, "lead.logged", payload, at).await
+}
+
+/// Closes a lead out: won (the value is required and stored) or lost (reason, and a note for
+/// "other"), entering the pipeline's first won or lost stage.
+pub async fn close_out(
+    state: &AppState,
+    actor: &Actor,
+    id: LeadId,
+    request: CloseOut,
+) -> Result<Lead, AppError> {
+    let at = now();
+    let mut tx: Tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("close: begin"))?;
+    let mut current = current_for_write(&mut tx, actor, id, request.version()).await?;
+    let pipeline = org::pipeline(&mut tx)
+        .await
+        .map_err(internal("close: stages"))?;
+    let won = matches!(request, CloseOut::Won { .. });
+    let kind = if won {
+        crate::domain::StageKind::Won
+    } else {
+        crate::domain::StageKind::Lost
+    };
+    let to = pipeline
+        .stages()
+        .iter()
+        .find(|s| s.kind == kind)
+        .map(|s| s.id)
+        .ok_or_else(|| AppError::field("outcome", "This pipeline has no stage for that"))?;
+    let base = current.clone();
+    let move_request = match &request {
+        CloseOut::Won { version, value } => {
+            let cents = parse_amount(value).map_err(|m| AppError::field("value", m))?;
+            if cents == 0 {
+                return Err(AppError::field("value", "A won lead needs the value won"));
+            }
+            let currency = current
+                .value
+                .map_or(crate::domain::Currency::USD, |v| v.currency);
+            // Judged with the won value in place, so "Won needs a value" is satisfied by it.
+            current.value = Some(Money::new(cents, currency));
+            MoveRequest {
+                to_stage: to,
+                version: *version,
+                close_reason: None,
+                close_note: None,
+            }
+        }
+        CloseOut::Lost {
+            version,
+            reason,
+            note,
+        } => MoveRequest {
+            to_stage: to,
+            version: *version,
+            close_reason: *reason,
+            close_note: note.clone(),
+        },
+    };
+    let moved = apply_move(&pipeline, &current, &move_request, at)?;
+    let payload = json!({
+        "before": {
+            "stage_id": base.stage_id,
+            "version": base.version,
+            "value_cents": base.value.map(|v| v.cents),
+        },
+        "after": {
+            "stage_id": moved.stage_id,
+            "version": moved.version,
+            "close_reason": moved.close_reason,
+            "close_note": moved.close_note,
+            "value_cents": moved.value.map(|v| v.cents),
+        },
+    });
+    save(state, tx, actor, &base, moved, "lead.moved", payload, at).await
+}
