@@ -64,6 +64,7 @@ test("a manager sees the whole team, and signing out ends the session", async ({
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin/);
+  await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
   await page.goto("/board");
   await expect(page).toHaveURL(/\/signin\?next=/);
 });

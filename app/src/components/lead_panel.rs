@@ -178,10 +178,13 @@ fn QuickLog(
         }
         e.prevent_default();
     };
-    // Focus lands here when the panel opens, so the shortcuts work at once.
+    // Focus lands here when the panel opens, so the shortcuts work at once (after the frame
+    // that attaches it: an element still being mounted cannot take focus).
     Effect::new(move |_| {
         if let Some(el) = root.get() {
-            let _ = el.focus();
+            request_animation_frame(move || {
+                let _ = el.focus();
+            });
         }
     });
 
@@ -305,30 +308,35 @@ fn Details(lead: Lead, editable: bool, saved: Callback<Lead>) -> impl IntoView {
             busy.set(false);
         });
     };
-    type Get = fn(&LeadEdit) -> &String;
+    type Get = fn(&LeadEdit) -> &Option<String>;
     type Set = fn(&mut LeadEdit, String);
     let rows: [(&'static str, &'static str, Get, Set); 7] = [
         (
             "contact_name",
             "Contact",
             |f| &f.contact_name,
-            |f, v| f.contact_name = v,
+            |f, v| f.contact_name = Some(v),
         ),
-        ("company", "Company", |f| &f.company, |f, v| f.company = v),
-        ("email", "E-mail", |f| &f.email, |f, v| f.email = v),
-        ("phone", "Phone", |f| &f.phone, |f, v| f.phone = v),
+        (
+            "company",
+            "Company",
+            |f| &f.company,
+            |f, v| f.company = Some(v),
+        ),
+        ("email", "E-mail", |f| &f.email, |f, v| f.email = Some(v)),
+        ("phone", "Phone", |f| &f.phone, |f, v| f.phone = Some(v)),
         (
             "product_interest",
             "Interest",
             |f| &f.product_interest,
-            |f, v| f.product_interest = v,
+            |f, v| f.product_interest = Some(v),
         ),
-        ("value", "Value", |f| &f.value, |f, v| f.value = v),
+        ("value", "Value", |f| &f.value, |f, v| f.value = Some(v)),
         (
             "currency",
             "Currency",
             |f| &f.currency,
-            |f, v| f.currency = v,
+            |f, v| f.currency = Some(v),
         ),
     ];
     let shown = [
@@ -367,7 +375,7 @@ fn Details(lead: Lead, editable: bool, saved: Callback<Lead>) -> impl IntoView {
                                 <label class="field" class:field-invalid=move || err().is_some()>
                                     <span>{label}</span>
                                     <input name=name
-                                        prop:value=move || form.with(|f| get(f).clone())
+                                        prop:value=move || form.with(|f| get(f).clone().unwrap_or_default())
                                         aria-invalid=move || err().is_some().to_string()
                                         aria-describedby=err_id.clone()
                                         on:input=move |e| form.update(|f| set(f, event_target_value(&e)))/>

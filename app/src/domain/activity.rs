@@ -268,26 +268,29 @@ pub fn apply_log(
     Ok((next, note))
 }
 
-/// The drawer's edit form as typed: every field a string, judged together.
+/// A change to a lead's details as typed: each field `None` to keep it, `Some("")` to clear
+/// it (the contact name cannot be cleared), otherwise the new text. The drawer sends every
+/// field; a REST `PATCH` may send only the ones it changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LeadEdit {
     pub version: i64,
-    pub contact_name: String,
     #[serde(default)]
-    pub email: String,
+    pub contact_name: Option<String>,
     #[serde(default)]
-    pub phone: String,
+    pub email: Option<String>,
     #[serde(default)]
-    pub company: String,
+    pub phone: Option<String>,
     #[serde(default)]
-    pub product_interest: String,
-    /// Whole or decimal amount ("12,500" or "99.50"); empty for none.
+    pub company: Option<String>,
     #[serde(default)]
-    pub value: String,
-    /// ISO 4217 code; empty keeps the lead's.
+    pub product_interest: Option<String>,
+    /// Whole or decimal amount ("12,500" or "99.50").
     #[serde(default)]
-    pub currency: String,
+    pub value: Option<String>,
+    /// ISO 4217 code.
+    #[serde(default)]
+    pub currency: Option<String>,
 }
 
 impl LeadEdit {
@@ -295,16 +298,17 @@ impl LeadEdit {
     pub fn from_lead(lead: &Lead) -> Self {
         LeadEdit {
             version: lead.version,
-            contact_name: lead.contact_name.clone(),
-            email: lead.email.clone().unwrap_or_default(),
-            phone: lead.phone.clone().unwrap_or_default(),
-            company: lead.company.clone().unwrap_or_default(),
-            product_interest: lead.product_interest.clone().unwrap_or_default(),
-            value: lead.value.map(|v| amount_text(v.cents)).unwrap_or_default(),
-            currency: lead
-                .value
-                .map(|v| v.currency.code().to_string())
-                .unwrap_or_default(),
+            contact_name: Some(lead.contact_name.clone()),
+            email: Some(lead.email.clone().unwrap_or_default()),
+            phone: Some(lead.phone.clone().unwrap_or_default()),
+            company: Some(lead.company.clone().unwrap_or_default()),
+            product_interest: Some(lead.product_interest.clone().unwrap_or_default()),
+            value: Some(lead.value.map(|v| amount_text(v.cents)).unwrap_or_default()),
+            currency: Some(
+                lead.value
+                    .map(|v| v.currency.code().to_string())
+                    .unwrap_or_default(),
+            ),
         }
     }
 }
@@ -350,7 +354,7 @@ pub fn parse_amount(raw: &str) -> Result<i64, String> {
     whole
         .checked_mul(100)
         .and_then(|w| w.checked_add(frac))
-        .filter(|c| *c <= 1_000_000_000_000_00)
+        .filter(|c| *c <= 100_000_000_000_000)
         .ok_or_else(|| "That amount is too large".to_string())
 }
 
@@ -374,26 +378,32 @@ fn parse_phone(raw: &str) -> Result<String, String> {
 pub fn apply_edit(lead: &Lead, edit: &LeadEdit, now: Timestamp) -> Result<Lead, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut next = lead.clone();
-    match parse_name(&edit.contact_name) {
-        Ok(n) => next.contact_name = n,
-        Err(e) => errors.push(field("contact_name", e)),
+    if let Some(name) = &edit.contact_name {
+        match parse_name(name) {
+            Ok(n) => next.contact_name = n,
+            Err(e) => errors.push(field("contact_name", e)),
+        }
     }
-    next.email = match edit.email.trim() {
-        "" => None,
-        e => match Email::parse(e) {
-            Ok(e) => Some(e.as_str().to_string()),
-            Err(m) => {
-                errors.push(field("email", m));
-                None
-            }
-        },
-    };
-    next.phone = match edit.phone.trim() {
-        "" => None,
-        p => parse_phone(p)
-            .map_err(|m| errors.push(field("phone", m)))
-            .ok(),
-    };
+    if let Some(email) = &edit.email {
+        next.email = match email.trim() {
+            "" => None,
+            e => match Email::parse(e) {
+                Ok(e) => Some(e.as_str().to_string()),
+                Err(m) => {
+                    errors.push(field("email", m));
+                    None
+                }
+            },
+        };
+    }
+    if let Some(phone) = &edit.phone {
+        next.phone = match phone.trim() {
+            "" => None,
+            p => parse_phone(p)
+                .map_err(|m| errors.push(field("phone", m)))
+                .ok(),
+        };
+    }
     for (name, raw, slot) in [
         ("company", &edit.company, &mut next.company),
         (
@@ -402,27 +412,32 @@ pub fn apply_edit(lead: &Lead, edit: &LeadEdit, now: Timestamp) -> Result<Lead, 
             &mut next.product_interest,
         ),
     ] {
-        match optional_text(name, Some(raw), MAX_TEXT) {
-            Ok(v) => *slot = v,
-            Err(e) => errors.push(e),
+        if let Some(raw) = raw {
+            match optional_text(name, Some(raw), MAX_TEXT) {
+                Ok(v) => *slot = v,
+                Err(e) => errors.push(e),
+            }
         }
     }
-    let currency = match edit.currency.trim() {
-        "" => Ok(lead.value.map_or(Currency::USD, |v| v.currency)),
-        c => Currency::parse(&c.to_ascii_uppercase()).map_err(|m| field("currency", m)),
+    let currency = match edit.currency.as_deref().map(str::trim) {
+        None | Some("") => Ok(lead.value.map_or(Currency::USD, |v| v.currency)),
+        Some(c) => Currency::parse(&c.to_ascii_uppercase()).map_err(|m| field("currency", m)),
     };
     let currency = currency.map_err(|e| errors.push(e)).ok();
-    next.value = match edit.value.trim() {
-        "" => None,
-        v => match (parse_amount(v), currency) {
-            (Ok(c), Some(cur)) => Some(Money::new(c, cur)),
-            (Err(m), _) => {
-                errors.push(field("value", m));
-                None
+    match edit.value.as_deref().map(str::trim) {
+        None => {
+            // A new currency alone re-labels the current amount.
+            if let (Some(v), Some(cur)) = (next.value, currency) {
+                next.value = Some(Money::new(v.cents, cur));
             }
-            (Ok(_), None) => None,
+        }
+        Some("") => next.value = None,
+        Some(v) => match (parse_amount(v), currency) {
+            (Ok(c), Some(cur)) => next.value = Some(Money::new(c, cur)),
+            (Err(m), _) => errors.push(field("value", m)),
+            (Ok(_), None) => {}
         },
-    };
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -615,10 +630,10 @@ mod tests {
     fn an_edit_reports_every_bad_field_at_once_and_changes_nothing() {
         let lead = sample_lead();
         let mut edit = LeadEdit::from_lead(&lead);
-        edit.contact_name = "  ".into();
-        edit.email = "not-an-address".into();
-        edit.phone = "call me".into();
-        edit.value = "lots".into();
+        edit.contact_name = Some("  ".into());
+        edit.email = Some("not-an-address".into());
+        edit.phone = Some("call me".into());
+        edit.value = Some("lots".into());
         let errs = apply_edit(&lead, &edit, NOW).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["contact_name", "email", "phone", "value"]);
@@ -628,8 +643,8 @@ mod tests {
     fn a_valid_edit_advances_the_version() {
         let lead = sample_lead();
         let mut edit = LeadEdit::from_lead(&lead);
-        edit.value = "15,000".into();
-        edit.phone = "+1 (555) 010-2030".into();
+        edit.value = Some("15,000".into());
+        edit.phone = Some("+1 (555) 010-2030".into());
         let after = apply_edit(&lead, &edit, NOW).unwrap();
         assert_eq!(after.value.unwrap().cents, 1_500_000);
         assert_eq!(after.phone.as_deref(), Some("+1 (555) 010-2030"));

@@ -79,9 +79,9 @@ async fn bad_input_names_every_field_and_changes_nothing(db: TestDb) -> TestDb {
     let events_before = db.event_count().await;
 
     let mut edit = LeadEdit::from_lead(&lead);
-    edit.email = "nobody-at-example".into();
-    edit.value = "a lot".into();
-    edit.currency = "DOLLARS".into();
+    edit.email = Some("nobody-at-example".into());
+    edit.value = Some("a lot".into());
+    edit.currency = Some("DOLLARS".into());
     let err = work::edit_lead(&state, &rep, lead.id, edit)
         .await
         .unwrap_err();
@@ -146,7 +146,7 @@ async fn an_edit_is_logged_with_before_and_after_and_a_won_close_out_keeps_the_v
     let rep = db.editor_of(&lead).await;
     let state = db.state();
     let mut edit = LeadEdit::from_lead(&lead);
-    edit.phone = "+44 20 7946 0958".into();
+    edit.phone = Some("+44 20 7946 0958".into());
     let edited = work::edit_lead(&state, &rep, lead.id, edit).await.unwrap();
     assert_eq!(edited.phone.as_deref(), Some("+44 20 7946 0958"));
     let detail = work::lead_detail(&state, &rep, lead.id).await.unwrap();

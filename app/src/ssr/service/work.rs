@@ -46,6 +46,13 @@ async fn current_for_write(
     Ok(current)
 }
 
+/// What a write records in the event log.
+struct Change {
+    kind: &'static str,
+    payload: Value,
+    at: Timestamp,
+}
+
 /// Writes `next` over `current`, appends the event, commits and publishes.
 async fn save(
     state: &AppState,
@@ -53,10 +60,9 @@ async fn save(
     actor: &Actor,
     current: &Lead,
     next: Lead,
-    kind: &'static str,
-    payload: Value,
-    at: Timestamp,
+    change: Change,
 ) -> Result<Lead, AppError> {
+    let Change { kind, payload, at } = change;
     if !leads::write(&mut tx, &next, current.version)
         .await
         .map_err(internal("write: update"))?
@@ -183,6 +189,7 @@ pub async fn lead_detail(
                 }
                 _ => continue,
             },
+            "lead.created" => ("Inquiry received".to_string(), None),
             other => (other.to_string(), None),
         };
         timeline.push(TimelineEntry {
@@ -193,7 +200,7 @@ pub async fn lead_detail(
             detail,
         });
     }
-    timeline.sort_by(|a, b| b.at.cmp(&a.at));
+    timeline.sort_by_key(|t| std::cmp::Reverse(t.at));
     timeline.truncate(TIMELINE_LIMIT as usize);
     Ok(LeadDetail {
         lead,
@@ -270,7 +277,19 @@ pub async fn edit_lead(
     }
     after.insert("version".into(), json!(next.version));
     let payload = json!({"before": before, "after": after});
-    save(state, tx, actor, &current, next, "lead.edited", payload, at).await
+    save(
+        state,
+        tx,
+        actor,
+        &current,
+        next,
+        Change {
+            kind: "lead.edited",
+            payload,
+            at,
+        },
+    )
+    .await
 }
 
 /// Logs a touch (and optionally the next step) on a lead.
@@ -314,7 +333,19 @@ pub async fn log_activity(
         "before": {"next_step": step_text(&current), "version": current.version},
         "after": {"next_step": step_text(&next), "version": next.version},
     });
-    save(state, tx, actor, &current, next, "lead.logged", payload, at).await
+    save(
+        state,
+        tx,
+        actor,
+        &current,
+        next,
+        Change {
+            kind: "lead.logged",
+            payload,
+            at,
+        },
+    )
+    .await
 }
 
 /// Closes a lead out: won (the value is required and stored) or lost (reason, and a note for
@@ -392,5 +423,17 @@ pub async fn close_out(
             "value_cents": moved.value.map(|v| v.cents),
         },
     });
-    save(state, tx, actor, &base, moved, "lead.moved", payload, at).await
+    save(
+        state,
+        tx,
+        actor,
+        &base,
+        moved,
+        Change {
+            kind: "lead.moved",
+            payload,
+            at,
+        },
+    )
+    .await
 }

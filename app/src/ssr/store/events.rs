@@ -97,7 +97,7 @@ pub async fn recent_for_lead(
     lead: LeadId,
     limit: i64,
 ) -> Result<Vec<(EventRow, Option<String>)>, sqlx::Error> {
-    let rows: Vec<(
+    type Row = (
         i64,
         i64,
         Option<i64>,
@@ -105,7 +105,8 @@ pub async fn recent_for_lead(
         Option<i64>,
         String,
         Option<String>,
-    )> = sqlx::query_as(
+    );
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT e.id, e.at, e.actor_id, e.kind, e.lead_id, e.payload, u.name
              FROM events e LEFT JOIN users u ON u.id = e.actor_id
              WHERE e.lead_id = $1 ORDER BY e.id DESC LIMIT $2",

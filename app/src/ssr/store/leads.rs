@@ -669,7 +669,8 @@ pub async fn activities(
     lead: LeadId,
     limit: i64,
 ) -> Result<Vec<ActivityRow>, sqlx::Error> {
-    let rows: Vec<(i64, Option<String>, String, Option<String>, Option<String>)> = sqlx::query_as(
+    type Row = (i64, Option<String>, String, Option<String>, Option<String>);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT a.occurred_at, u.name, a.kind, a.outcome, a.note
              FROM activities a LEFT JOIN users u ON u.id = a.actor_id
              WHERE a.lead_id = $1 ORDER BY a.occurred_at DESC, a.id DESC LIMIT $2",

@@ -1,16 +1,8 @@
-//! `bench`: measures what the performance budgets are about and writes `docs/benchmarks.md`.
-//!
-//! Runs the real router in-process (no socket, so the figures are the server's own) on a
-//! temporary SQLite database with the demo organisation. Measured here:
-//!
-//! - sign-in: one argon2id hash; sign-ins per second and latency percentiles with 20 attempts
-//!   in flight; and the latency of a cheap request while that storm runs (hashing is bounded
-//!   to one per core on blocking threads, so the async workers must stay responsive).
-//!
-//! Ratios are measured within one run: these machines are noisy.
-//!
-//! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md]`
+//! Sign-in: one argon2id hash; sign-ins per second and latency percentiles with 20 attempts in
+//! flight; and the latency of a cheap request while that storm runs (hashing is bounded to one
+//! per core on blocking threads, so the async workers must stay responsive).
 
+use crate::util::{ms, pct};
 use axum::body::Body;
 use axum::http::{header, Request};
 use std::time::{Duration, Instant};
@@ -19,26 +11,11 @@ use tower::ServiceExt;
 const CONCURRENCY: usize = 20;
 const SIGN_INS: usize = 200;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let out = std::env::args()
-        .skip_while(|a| a != "--out")
-        .nth(1)
-        .unwrap_or_else(|| "docs/benchmarks.md".into());
-    let dir = std::env::temp_dir().join(format!("closeloop-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let url = format!("sqlite:{}", dir.join("bench.db").display());
+pub async fn run(dir: &std::path::Path) -> anyhow::Result<String> {
+    let url = format!("sqlite:{}", dir.join("signin.db").display());
     let store = app::ssr::store::Store::connect(&app::ssr::store::StoreOptions::new(url)).await?;
     store.migrate().await?;
-    server::seed::load_demo(
-        &store,
-        server::seed::DemoOptions {
-            leads: 2_000,
-            seed: 42,
-            anchor: app::ssr::service::now(),
-        },
-    )
-    .await?;
+    crate::util::seed(&store, 2_000).await?;
     let settings = app::ssr::auth::AuthSettings {
         // Every simulated client has its own address (X-Forwarded-For), as 20 people would.
         trust_proxy: true,
@@ -77,15 +54,9 @@ async fn main() -> anyhow::Result<()> {
     latencies.sort();
     let rate = SIGN_INS as f64 / elapsed.as_secs_f64();
 
-    let p = |v: &[Duration], q: f64| {
-        ms(v[((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1])
-    };
+    let p = pct;
     let report = format!(
-        "# Benchmarks\n\n\
-         Written by `cargo run --release -p server --bin bench` (in-process router, SQLite, demo\n\
-         organisation). Machine: {cores} cores. Figures vary ±30% between runs on shared\n\
-         machines; compare ratios within one run.\n\n\
-         ## Sign-in (argon2id m=19 MiB, t=2, p=1; at most {cores} hashes at a time)\n\n\
+        "## Sign-in (argon2id m=19 MiB, t=2, p=1; at most {cores} hashes at a time)\n\n\
          | measure | value |\n|---|---|\n\
          | one hash, median of 5 | {hash_ms:.1} ms |\n\
          | sign-ins per second, {CONCURRENCY} in flight, {SIGN_INS} total | {rate:.1} /s |\n\
@@ -93,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
          | `GET /api/v1/health` p50 / p99, idle | {:.2} / {:.2} ms |\n\
          | `GET /api/v1/health` p50 / p99, during the sign-in storm | {:.2} / {:.2} ms |\n\n\
          Sign-in throughput is bounded by design: each attempt costs one deliberately slow hash,\n\
-         and only {cores} run at once, so the rest queue while other requests are served.\n",
+         and only {cores} run at once, so the rest queue while other requests are served.\n\n",
         p(&latencies, 0.50),
         p(&latencies, 0.95),
         p(&latencies, 0.99),
@@ -102,16 +73,8 @@ async fn main() -> anyhow::Result<()> {
         p(&busy, 0.50),
         p(&busy, 0.99),
     );
-    println!("{report}");
-    std::fs::write(&out, &report)?;
-    eprintln!("wrote {out}");
     store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    Ok(())
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
+    Ok(report)
 }
 
 const USERS: [&str; 13] = [

@@ -1,0 +1,149 @@
+//! `bench`: measures what the performance budgets are about and writes `docs/benchmarks.md`.
+//!
+//! Sections (each on SQLite, and on PostgreSQL when `CLOSELOOP_BENCH_PG_URL` or
+//! `CLOSELOOP_TEST_PG_URL` names a server):
+//! - `moves`: stage-move latency at a fixed 200 moves/s and the maximum rate, beside a floor
+//!   measured in the same run (a bare axum handler doing one single-row UPDATE transaction on
+//!   the same database), in-process so the figures are the server's own.
+//! - `board`: server time of the board page and its data at 10k and 100k leads.
+//! - `live`: the real server process: commit-to-receipt latency for 100 / 500 / 1,000 SSE
+//!   clients, and its resident memory idle and with 1,000 connections.
+//! - `signin`: argon2id cost and the server's responsiveness during a sign-in storm.
+//!
+//! The browser half (cards in the DOM at 100k leads, WASM size) is `end2end/bench.mjs`, run by
+//! `scripts/bench`, which appends to the same file. Ratios are measured within one run: these
+//! machines are noisy.
+//!
+//! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]`
+
+mod board;
+mod live;
+mod moves;
+mod signin;
+mod util;
+
+use app::ssr::store::{Store, StoreOptions};
+use sqlx::Connection;
+use std::fmt::Write;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let out = args
+        .iter()
+        .skip_while(|a| *a != "--out")
+        .nth(1)
+        .cloned()
+        .unwrap_or_else(|| "docs/benchmarks.md".into());
+    let quick = args.iter().any(|a| a == "--quick");
+    let scales: &[usize] = if quick {
+        &[2_000, 10_000]
+    } else {
+        &[10_000, 100_000]
+    };
+    let pg = std::env::var("CLOSELOOP_BENCH_PG_URL")
+        .or_else(|_| std::env::var("CLOSELOOP_TEST_PG_URL"))
+        .ok();
+
+    let mut report = String::new();
+    writeln!(
+        report,
+        "# Benchmarks\n\nWritten by `scripts/bench` ({}). Machine: {}, {} cores, {} GiB; \
+         release build. Figures vary ±30% between runs on shared machines: compare the ratios, \
+         which are measured within one run.\n",
+        if quick { "quick mode" } else { "full mode" },
+        util::cpu_model(),
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        util::mem_gib(),
+    )?;
+
+    let mut backends: Vec<(&str, String)> = Vec::new();
+    let dir = std::env::temp_dir().join(format!("closeloop-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    backends.push(("SQLite", String::new()));
+    if let Some(url) = &pg {
+        backends.push(("PostgreSQL", url.clone()));
+    }
+
+    // Moves, on 10k leads per backend.
+    let mut moves_rows = Vec::new();
+    for (name, admin_url) in &backends {
+        let store = fresh_store(name, admin_url, &dir, "moves").await?;
+        util::seed(&store, 10_000).await?;
+        eprintln!("moves on {name}…");
+        moves_rows.push((name.to_string(), moves::run(store.clone()).await?));
+        store.close().await;
+    }
+    report.push_str(&moves::report(&moves_rows));
+
+    // Board open at each scale.
+    let mut board_rows = Vec::new();
+    for (name, admin_url) in &backends {
+        for &leads in scales {
+            let store = fresh_store(name, admin_url, &dir, &format!("board{leads}")).await?;
+            eprintln!("board on {name} with {leads} leads: seeding…");
+            let seeded = util::seed(&store, leads).await?;
+            board_rows.push((
+                name.to_string(),
+                leads,
+                seeded,
+                board::run(store.clone()).await?,
+            ));
+            store.close().await;
+        }
+    }
+    report.push_str(&board::report(&board_rows));
+
+    // Live fan-out and memory, on the real server process over SQLite.
+    eprintln!("live fan-out…");
+    let db = dir.join("live.db");
+    let store = Store::connect(&StoreOptions::new(format!("sqlite:{}", db.display()))).await?;
+    store.migrate().await?;
+    util::seed(&store, 10_000).await?;
+    store.close().await;
+    let clients: &[usize] = if quick {
+        &[100, 200]
+    } else {
+        &[100, 500, 1_000]
+    };
+    report.push_str(&live::run(&format!("sqlite:{}", db.display()), clients).await?);
+
+    eprintln!("sign-in…");
+    report.push_str(&signin::run(&dir).await?);
+
+    println!("{report}");
+    std::fs::write(&out, &report)?;
+    eprintln!("wrote {out}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// An empty, migrated database for one measurement: a file under `dir` for SQLite, a new
+/// database on the server for PostgreSQL.
+async fn fresh_store(
+    backend: &str,
+    admin_url: &str,
+    dir: &std::path::Path,
+    tag: &str,
+) -> anyhow::Result<Store> {
+    let url = if backend == "SQLite" {
+        let path = dir.join(format!("{tag}.db"));
+        let _ = std::fs::remove_file(&path);
+        format!("sqlite:{}", path.display())
+    } else {
+        let name = format!("closeloop_bench_{tag}");
+        let mut admin = sqlx::PgConnection::connect(admin_url).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut admin)
+            .await?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await?;
+        admin.close().await?;
+        let cut = admin_url.rfind('/').unwrap_or(admin_url.len());
+        format!("{}/{name}", &admin_url[..cut])
+    };
+    let store = Store::connect(&StoreOptions::new(url)).await?;
+    store.migrate().await?;
+    Ok(store)
+}
