@@ -57,6 +57,9 @@ pub fn LeadCard(
         if let Some(s) = status {
             parts.push(s.label());
         }
+        if let Some(score) = lead.score {
+            parts.push(format!("score {score}"));
+        }
         parts.join(", ")
     };
     let id = lead.id.0;
@@ -96,6 +99,10 @@ pub fn LeadCard(
                     </span>
                 })}
                 {closed.map(|c| view! { <span class="chip chip-closed">{c}</span> })}
+                // Policy badges (stale, SLA) join this row once the follow-up policy exists.
+                {lead.score.map(|s| view! {
+                    <span class="chip chip-score" title="Lead score (0–100)">{format!("Score {s}")}</span>
+                })}
                 {owner.map(|o| view! {
                     <span class="avatar" title=o.name.clone() aria-hidden="true">{o.initials()}</span>
                 })}

@@ -292,19 +292,55 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-/// The SQL of a column order's key, matching `ColumnOrder::key` in the domain.
-fn order_key_sql(order: ColumnOrder) -> &'static [&'static str] {
+/// The `ORDER BY` of a column order, the same order as `ColumnOrder::key` in the domain, and
+/// written so that an index of migration 0003 yields it without sorting.
+fn order_by_sql(order: ColumnOrder) -> &'static str {
     if order.closed {
-        return &["COALESCE(l.closed_at, 0)", "l.id"];
+        return "l.closed_at DESC NULLS LAST, l.id DESC";
     }
     match order.sort {
-        CardSort::Attention => &[
-            "CASE WHEN l.next_step_due_at IS NULL THEN 0 ELSE 1 END",
-            "COALESCE(l.next_step_due_at, 0)",
-            "l.id",
-        ],
-        CardSort::Value => &["COALESCE(l.value_cents, -1)", "l.id"],
-        CardSort::Newest => &["l.created_at", "l.id"],
+        CardSort::Attention => "l.next_step_due_at ASC NULLS FIRST, l.id ASC",
+        // Values are never negative (a CHECK), so NULLS LAST matches the domain's -1.
+        CardSort::Value => "l.value_cents DESC NULLS LAST, l.id DESC",
+        CardSort::Newest => "l.created_at DESC, l.id DESC",
+    }
+}
+
+/// The rows after `cursor` in `order` (keyset paging), spelled out per order so that NULLs
+/// (no next step, no value) sit where the domain puts them and indexes stay usable.
+fn after_cursor_sql(cond: &mut Condition, order: ColumnOrder, cursor: &Cursor) -> String {
+    let c = &cursor.0;
+    let nullable_desc = |cond: &mut Condition, column: &str, value: i64, null_key: i64, id: i64| {
+        let i = cond.bind(Param::Int(id));
+        if value == null_key {
+            format!("({column} IS NULL AND l.id < {i})")
+        } else {
+            let v = cond.bind(Param::Int(value));
+            let v2 = cond.bind(Param::Int(value));
+            format!("({column} < {v} OR ({column} = {v2} AND l.id < {i}) OR {column} IS NULL)")
+        }
+    };
+    if order.closed {
+        return nullable_desc(cond, "l.closed_at", c[0], 0, c[1]);
+    }
+    match order.sort {
+        CardSort::Attention => {
+            let i = cond.bind(Param::Int(c[2]));
+            if c[0] == 0 {
+                format!("((l.next_step_due_at IS NULL AND l.id > {i}) OR l.next_step_due_at IS NOT NULL)")
+            } else {
+                let d = cond.bind(Param::Int(c[1]));
+                let d2 = cond.bind(Param::Int(c[1]));
+                format!("(l.next_step_due_at > {d} OR (l.next_step_due_at = {d2} AND l.id > {i}))")
+            }
+        }
+        CardSort::Value => nullable_desc(cond, "l.value_cents", c[0], -1, c[1]),
+        CardSort::Newest => {
+            let t = cond.bind(Param::Int(c[0]));
+            let t2 = cond.bind(Param::Int(c[0]));
+            let i = cond.bind(Param::Int(c[1]));
+            format!("(l.created_at < {t} OR (l.created_at = {t2} AND l.id < {i}))")
+        }
     }
 }
 
@@ -367,26 +403,15 @@ pub async fn column_page(
     cond.push(format!("l.stage_id = {p}"));
     cond.scope(scope);
     cond.filter(filter);
-    let keys = order_key_sql(order);
-    let (cmp, dir) = if order.descending() {
-        ("<", "DESC")
-    } else {
-        (">", "ASC")
-    };
     if let Some(after) = after {
-        let marks: Vec<String> = after.0.iter().map(|v| cond.bind(Param::Int(*v))).collect();
-        cond.push(format!(
-            "({}) {cmp} ({})",
-            keys.join(", "),
-            marks.join(", ")
-        ));
+        let clause = after_cursor_sql(&mut cond, order, after);
+        cond.push(clause);
     }
-    let order_by: Vec<String> = keys.iter().map(|k| format!("{k} {dir}")).collect();
     let limit_mark = cond.bind(Param::Int(limit + 1));
     let sql = format!(
         "{SELECT_LEAD} WHERE {} ORDER BY {} LIMIT {limit_mark}",
         cond.sql(),
-        order_by.join(", ")
+        order_by_sql(order)
     );
     let rows: Vec<LeadRow> = cond.apply(sqlx::query_as(&sql)).fetch_all(conn).await?;
     let mut cards = rows_to_leads(rows)?;

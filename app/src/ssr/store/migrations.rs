@@ -23,6 +23,11 @@ pub const SQLITE: &[Step] = &[
         "accounts",
         include_str!("../../../../migrations/sqlite/0002_accounts.sql"),
     ),
+    (
+        3,
+        "board_order",
+        include_str!("../../../../migrations/sqlite/0003_board_order.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -35,6 +40,11 @@ pub const POSTGRES: &[Step] = &[
         2,
         "accounts",
         include_str!("../../../../migrations/postgres/0002_accounts.sql"),
+    ),
+    (
+        3,
+        "board_order",
+        include_str!("../../../../migrations/postgres/0003_board_order.sql"),
     ),
 ];
 

@@ -20,6 +20,29 @@ use std::time::Duration;
 /// A write transaction.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
+/// Moves committed WAL frames into the database file twice a second from a reader connection
+/// (PASSIVE: never waits for, nor blocks, the writer), until the store closes. Keeps the WAL
+/// small without a commit ever paying for a checkpoint.
+async fn checkpoints(reader: AnyPool) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if reader.is_closed() {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&reader)
+            .await
+        {
+            if reader.is_closed() {
+                return;
+            }
+            tracing::warn!(error = %e, "sqlite: background checkpoint failed");
+        }
+    }
+}
+
 /// Which database is behind the store.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -88,7 +111,7 @@ impl Store {
                 SqliteSync::Full => "PRAGMA synchronous = FULL",
                 SqliteSync::Normal => "PRAGMA synchronous = NORMAL",
             };
-            let pool = |max: u32| {
+            let pool = |max: u32, writer: bool| {
                 AnyPoolOptions::new()
                     .max_connections(max)
                     .min_connections(1)
@@ -103,15 +126,23 @@ impl Store {
                             ] {
                                 conn.execute(pragma).await?;
                             }
+                            if writer {
+                                // Checkpoints run in the background (see `checkpoints`), not
+                                // inside whichever commit crosses the threshold, where they
+                                // stalled every write queued behind it (p99 153 ms at 200
+                                // moves/s, docs/benchmarks.md).
+                                conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
+                            }
                             Ok(())
                         })
                     })
             };
             // The writer opens first so that WAL mode is set before any reader attaches.
-            let writer = pool(1).connect_with(connect.clone()).await?;
-            let reader = pool(options.max_connections.max(1))
+            let writer = pool(1, true).connect_with(connect.clone()).await?;
+            let reader = pool(options.max_connections.max(1), false)
                 .connect_with(connect)
                 .await?;
+            tokio::spawn(checkpoints(reader.clone()));
             Ok(Store {
                 writer,
                 reader,

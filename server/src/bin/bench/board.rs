@@ -69,7 +69,7 @@ pub async fn run(store: Store) -> anyhow::Result<Figures> {
         data_p50: pct(&data, 0.5),
         data_p90: pct(&data, 0.9),
         page_kib: html.len() / 1024,
-        cards: html.matches("<li class=\"card").count(),
+        cards: html.matches("data-lead-id=").count(),
     })
 }
 
