@@ -129,7 +129,8 @@ build_site() {
   fi
   # Stamped with the time the build started, so an edit made during the build still counts.
   touch "$stamp.next"
-  (cd "$ROOT" && cargo leptos build --release)
+  # --split: pages other than the board become separate WASM chunks (app/src/pages/lazy.rs).
+  (cd "$ROOT" && cargo leptos build --release --split)
   mv "$stamp.next" "$stamp"
 }
 

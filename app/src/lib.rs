@@ -19,8 +19,9 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, Lazy,
 };
+use pages::lazy;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -82,16 +83,18 @@ pub fn App() -> impl IntoView {
             <components::header::Header/>
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("/") view=pages::home::HomePage/>
-                    <Route path=path!("/signin") view=pages::signin::SignInPage/>
+                    // The board is in the initial WASM; every other page loads its code on
+                    // first visit (pages/lazy.rs).
                     <Route path=path!("/board") view=pages::board::BoardPage/>
-                    <Route path=path!("/leads/:id") view=pages::lead::LeadPage/>
-                    <Route path=path!("/wall") view=pages::wall::WallPage/>
-                    <Route path=path!("/wall/:token") view=pages::wall::WallPage/>
-                    <Route path=path!("/admin/users") view=pages::admin_users::UsersPage/>
-                    <Route path=path!("/admin/teams") view=pages::admin_teams::TeamsPage/>
-                    <Route path=path!("/admin/wall-tokens") view=pages::access_keys::WallTokensPage/>
-                    <Route path=path!("/settings/intake-keys") view=pages::access_keys::IntakeKeysPage/>
+                    <Route path=path!("/") view={Lazy::<lazy::HomeRoute>::new()}/>
+                    <Route path=path!("/signin") view={Lazy::<lazy::SignInRoute>::new()}/>
+                    <Route path=path!("/leads/:id") view={Lazy::<lazy::LeadRoute>::new()}/>
+                    <Route path=path!("/wall") view={Lazy::<lazy::WallRoute>::new()}/>
+                    <Route path=path!("/wall/:token") view={Lazy::<lazy::WallRoute>::new()}/>
+                    <Route path=path!("/admin/users") view={Lazy::<lazy::UsersRoute>::new()}/>
+                    <Route path=path!("/admin/teams") view={Lazy::<lazy::TeamsRoute>::new()}/>
+                    <Route path=path!("/admin/wall-tokens") view={Lazy::<lazy::WallTokensRoute>::new()}/>
+                    <Route path=path!("/settings/intake-keys") view={Lazy::<lazy::IntakeKeysRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

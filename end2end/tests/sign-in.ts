@@ -10,5 +10,7 @@ export async function signIn(page: Page, who: string, next?: string) {
   await page.getByLabel("E-mail").fill(`${who}@closeloop.example`);
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).not.toHaveURL(/\/signin/);
+  // Wait for the landing page itself: `/` forwards to each role's start page, and a test
+  // navigating meanwhile would race that forward.
+  await page.waitForURL((u) => u.pathname !== "/" && !u.pathname.startsWith("/signin"));
 }

@@ -6,5 +6,6 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Lazy: pages other than the board arrive as separate WASM chunks (`--split`).
+    leptos::mount::hydrate_lazy(app::App);
 }

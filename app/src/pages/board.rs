@@ -1136,11 +1136,26 @@ fn Drawer(state: BoardState) -> impl IntoView {
             <div class="drawer-backdrop" on:click=move |_| close.run(())></div>
             <aside class="drawer" role="dialog" aria-modal="true" aria-label="Lead"
                 on:keydown=move |e| if e.key() == "Escape" { e.prevent_default(); close.run(()) }>
-                <LeadPanel id=id start_kind=kind on_close=close
-                    on_saved=Callback::new(move |lead: Lead| state.saved(lead))/>
+                <Suspense fallback=|| view! { <p class="loading lead-panel">"Loading the lead…"</p> }>
+                    {move || Suspend::new(async move {
+                        drawer_panel(id, kind, close, Callback::new(move |lead: Lead| state.saved(lead))).await
+                    })}
+                </Suspense>
             </aside>
         })}
     }
+}
+
+/// The drawer's panel, fetched on first open: its code is a separate WASM chunk, since many
+/// board visits never open a lead.
+#[leptos::lazy]
+fn drawer_panel(
+    id: LeadId,
+    kind: Option<ActivityKind>,
+    close: Callback<()>,
+    saved: Callback<Lead>,
+) -> AnyView {
+    view! { <LeadPanel id=id start_kind=kind on_close=close on_saved=saved/> }.into_any()
 }
 
 /// Asks for the close-out reason when a card is dropped on a lost stage.

@@ -5,6 +5,7 @@ pub mod admin_teams;
 pub mod admin_users;
 pub mod board;
 pub mod home;
+pub mod lazy;
 pub mod lead;
 pub mod not_found;
 pub mod signin;

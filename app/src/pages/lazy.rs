@@ -1,0 +1,119 @@
+//! Routes whose code the browser loads only when they are visited: everything but the board
+//! (where reps live) is split out of the initial WASM (`cargo leptos build --split`). On the
+//! server they render like any other route.
+
+use super::{access_keys, admin_teams, admin_users, home, lead, signin, wall};
+use leptos::prelude::*;
+use leptos_router::{lazy_route, LazyRoute};
+
+pub struct HomeRoute;
+
+#[lazy_route]
+impl LazyRoute for HomeRoute {
+    fn data() -> Self {
+        HomeRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let HomeRoute = this;
+        view! { <home::HomePage/> }.into_any()
+    }
+}
+
+pub struct SignInRoute;
+
+#[lazy_route]
+impl LazyRoute for SignInRoute {
+    fn data() -> Self {
+        SignInRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let SignInRoute = this;
+        view! { <signin::SignInPage/> }.into_any()
+    }
+}
+
+pub struct LeadRoute;
+
+#[lazy_route]
+impl LazyRoute for LeadRoute {
+    fn data() -> Self {
+        LeadRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let LeadRoute = this;
+        view! { <lead::LeadPage/> }.into_any()
+    }
+}
+
+pub struct WallRoute;
+
+#[lazy_route]
+impl LazyRoute for WallRoute {
+    fn data() -> Self {
+        WallRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let WallRoute = this;
+        view! { <wall::WallPage/> }.into_any()
+    }
+}
+
+pub struct UsersRoute;
+
+#[lazy_route]
+impl LazyRoute for UsersRoute {
+    fn data() -> Self {
+        UsersRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let UsersRoute = this;
+        view! { <admin_users::UsersPage/> }.into_any()
+    }
+}
+
+pub struct TeamsRoute;
+
+#[lazy_route]
+impl LazyRoute for TeamsRoute {
+    fn data() -> Self {
+        TeamsRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let TeamsRoute = this;
+        view! { <admin_teams::TeamsPage/> }.into_any()
+    }
+}
+
+pub struct WallTokensRoute;
+
+#[lazy_route]
+impl LazyRoute for WallTokensRoute {
+    fn data() -> Self {
+        WallTokensRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let WallTokensRoute = this;
+        view! { <access_keys::WallTokensPage/> }.into_any()
+    }
+}
+
+pub struct IntakeKeysRoute;
+
+#[lazy_route]
+impl LazyRoute for IntakeKeysRoute {
+    fn data() -> Self {
+        IntakeKeysRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let IntakeKeysRoute = this;
+        view! { <access_keys::IntakeKeysPage/> }.into_any()
+    }
+}
