@@ -27,6 +27,22 @@ pub fn safe_next(next: Option<&str>) -> Option<String> {
     local.then(|| next.to_string())
 }
 
+/// Answers a plain (no-JavaScript) form post with a redirect to `to`. A request from the page's
+/// own script gets none: the page then does one full navigation itself (the signed-in user
+/// changed, so the app must reload), where a redirect header would add a second, racing one.
+#[cfg(feature = "ssr")]
+fn redirect_plain_form(to: &str) {
+    let plain = use_context::<axum::http::request::Parts>().is_some_and(|req| {
+        req.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    });
+    if plain {
+        leptos_axum::redirect(to);
+    }
+}
+
 /// Signs in and sets the session cookie; then sends the browser to `next` (a local path) or
 /// the user's home page.
 #[server(prefix = "/api/fn", endpoint = "sign_in")]
@@ -50,7 +66,7 @@ pub async fn sign_in(
             }
             let to =
                 safe_next(next.as_deref()).unwrap_or_else(|| home_for(&signed.actor).to_string());
-            leptos_axum::redirect(&to);
+            redirect_plain_form(&to);
             Ok(signed.actor)
         }
         .await,
@@ -74,7 +90,7 @@ pub async fn sign_out() -> Result<(), AppError> {
             {
                 response.insert_header(header::SET_COOKIE, v);
             }
-            leptos_axum::redirect("/signin");
+            redirect_plain_form("/signin");
             Ok(())
         }
         .await,

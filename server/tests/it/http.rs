@@ -372,3 +372,40 @@ async fn the_server_function_moves_through_the_same_service(db: TestDb) -> TestD
     assert_eq!(db.lead(lead.id).await, lead);
     db
 }
+
+both_backends!(a_plain_sign_in_form_is_redirected_and_the_page_script_is_not);
+async fn a_plain_sign_in_form_is_redirected_and_the_page_script_is_not(db: TestDb) -> TestDb {
+    let db = db.with_demo(20).await;
+    let client = Client::anonymous(&db);
+    let form = format!(
+        "email=dana%40closeloop.example&password={}&next=%2Fboard%3Fowner%3D1",
+        server::seed::DEMO_PASSWORD
+    );
+    for (accept, redirected) in [
+        ("text/html,application/xhtml+xml", true),
+        ("application/json", false),
+    ] {
+        let mut req = Request::post("/api/fn/sign_in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, accept)
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(form.clone()))
+            .unwrap();
+        let (status, headers, _) = client.send_full(&mut req).await;
+        assert!(
+            headers.contains_key(header::SET_COOKIE),
+            "{accept}: signed in"
+        );
+        if redirected {
+            // Without JavaScript the browser follows the redirect to where it was heading.
+            assert_eq!(status, StatusCode::FOUND, "{accept}");
+            assert_eq!(headers[header::LOCATION], "/board?owner=1");
+        } else {
+            // The page's script navigates once by itself; no second navigation is requested.
+            assert_eq!(status, StatusCode::OK, "{accept}");
+            assert!(!headers.contains_key("serverfnredirect"), "{accept}");
+            assert!(!headers.contains_key(header::LOCATION), "{accept}");
+        }
+    }
+    db
+}
