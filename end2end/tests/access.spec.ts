@@ -2,7 +2,7 @@
 // admin screens, and a page that runs under the Content-Security-Policy without violations.
 import { test, expect, type Page } from "@playwright/test";
 import * as path from "node:path";
-import { signIn, DEMO_PASSWORD } from "./sign-in";
+import { hydrated, signIn, DEMO_PASSWORD } from "./sign-in";
 
 const shots = path.resolve(__dirname, "../../docs/img");
 
@@ -72,6 +72,7 @@ test("a manager sees the whole team, and signing out ends the session", async ({
 test("an admin manages users and teams", async ({ page }) => {
   await signIn(page, "admin");
   await expect(page).toHaveURL(/\/admin\/users$/);
+  await hydrated(page);
   const row = page.getByRole("row", { name: /Dana Whitfield/ });
   await expect(row).toContainText("Active");
   await page.screenshot({ path: path.join(shots, "admin-users.png"), fullPage: true });
@@ -119,6 +120,7 @@ test("an admin manages users and teams", async ({ page }) => {
 test("a wall token opens the wall without signing in, until it is revoked", async ({ page, browser }) => {
   await signIn(page, "admin");
   await page.goto("/admin/wall-tokens");
+  await hydrated(page);
   await page.getByLabel("Label").fill("Sales floor TV");
   await page.getByRole("button", { name: "Create token" }).click();
   const url = await page.locator("code.secret").innerText();

@@ -14,3 +14,9 @@ export async function signIn(page: Page, who: string, next?: string) {
   // navigating meanwhile would race that forward.
   await page.waitForURL((u) => u.pathname !== "/" && !u.pathname.startsWith("/signin"));
 }
+
+/** Waits until a lazily loaded page (every page but the board) is hydrated: before its code
+ * chunk arrives its buttons do nothing. */
+export async function hydrated(page: Page) {
+  await page.locator("body[data-hydrated]").waitFor({ state: "attached" });
+}

@@ -6,6 +6,18 @@ use super::{access_keys, admin_teams, admin_users, home, lead, signin, wall};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
+/// Marks the document once a lazily loaded page is hydrated (`<body data-hydrated>`): until
+/// its chunk has arrived, its buttons do nothing, so browser tests wait for this.
+#[component]
+fn Hydrated() -> impl IntoView {
+    Effect::new(|_| {
+        #[cfg(feature = "hydrate")]
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
+}
+
 pub struct HomeRoute;
 
 #[lazy_route]
@@ -16,7 +28,7 @@ impl LazyRoute for HomeRoute {
 
     fn view(this: Self) -> AnyView {
         let HomeRoute = this;
-        view! { <home::HomePage/> }.into_any()
+        view! { <Hydrated/> <home::HomePage/> }.into_any()
     }
 }
 
@@ -30,7 +42,7 @@ impl LazyRoute for SignInRoute {
 
     fn view(this: Self) -> AnyView {
         let SignInRoute = this;
-        view! { <signin::SignInPage/> }.into_any()
+        view! { <Hydrated/> <signin::SignInPage/> }.into_any()
     }
 }
 
@@ -44,7 +56,7 @@ impl LazyRoute for LeadRoute {
 
     fn view(this: Self) -> AnyView {
         let LeadRoute = this;
-        view! { <lead::LeadPage/> }.into_any()
+        view! { <Hydrated/> <lead::LeadPage/> }.into_any()
     }
 }
 
@@ -58,7 +70,7 @@ impl LazyRoute for WallRoute {
 
     fn view(this: Self) -> AnyView {
         let WallRoute = this;
-        view! { <wall::WallPage/> }.into_any()
+        view! { <Hydrated/> <wall::WallPage/> }.into_any()
     }
 }
 
@@ -72,7 +84,7 @@ impl LazyRoute for UsersRoute {
 
     fn view(this: Self) -> AnyView {
         let UsersRoute = this;
-        view! { <admin_users::UsersPage/> }.into_any()
+        view! { <Hydrated/> <admin_users::UsersPage/> }.into_any()
     }
 }
 
@@ -86,7 +98,7 @@ impl LazyRoute for TeamsRoute {
 
     fn view(this: Self) -> AnyView {
         let TeamsRoute = this;
-        view! { <admin_teams::TeamsPage/> }.into_any()
+        view! { <Hydrated/> <admin_teams::TeamsPage/> }.into_any()
     }
 }
 
@@ -100,7 +112,7 @@ impl LazyRoute for WallTokensRoute {
 
     fn view(this: Self) -> AnyView {
         let WallTokensRoute = this;
-        view! { <access_keys::WallTokensPage/> }.into_any()
+        view! { <Hydrated/> <access_keys::WallTokensPage/> }.into_any()
     }
 }
 
@@ -114,6 +126,6 @@ impl LazyRoute for IntakeKeysRoute {
 
     fn view(this: Self) -> AnyView {
         let IntakeKeysRoute = this;
-        view! { <access_keys::IntakeKeysPage/> }.into_any()
+        view! { <Hydrated/> <access_keys::IntakeKeysPage/> }.into_any()
     }
 }
