@@ -195,7 +195,6 @@ pub async fn run(database_url: &str, clients: &[usize]) -> anyhow::Result<String
                 n,
             ));
         }
-        let mut ids = Vec::new();
         for i in 0..MOVES {
             let to = if i % 2 == 0 { other } else { home };
             let body = serde_json::json!({"to_stage": to, "version": lead.version}).to_string();
@@ -210,7 +209,6 @@ pub async fn run(database_url: &str, clients: &[usize]) -> anyhow::Result<String
             anyhow::ensure!(r.contains(" 200 "), "move failed: {r}");
             lead = serde_json::from_str(r.split("\r\n\r\n").nth(1).unwrap_or(""))?;
             tokio::time::sleep(Duration::from_millis(150)).await;
-            ids.push(i);
         }
         // Every client should see every move: collect n × MOVES receipts (or give up after 10 s).
         let mut lat = Vec::with_capacity(n * MOVES);
