@@ -5,7 +5,7 @@
 use super::account::{parse_name, Email};
 use super::lead::{CloseReason, Lead, NextStep, NextStepKind};
 use super::money::{Currency, Money};
-use super::stage::{StageId, StageKind};
+use super::stage::StageKind;
 use super::time::{Timestamp, DAY_MS, HOUR_MS};
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
@@ -496,18 +496,6 @@ pub struct LeadDetail {
     pub timeline: Vec<TimelineEntry>,
     pub now: Timestamp,
     pub viewer: super::access::Actor,
-}
-
-impl LeadDetail {
-    /// The stage a close-out of `won` enters: the first stage of that kind.
-    pub fn close_stage(&self, won: bool) -> Option<StageId> {
-        let kind = if won { StageKind::Won } else { StageKind::Lost };
-        self.pipeline
-            .stages()
-            .iter()
-            .find(|s| s.kind == kind)
-            .map(|s| s.id)
-    }
 }
 
 #[cfg(test)]

@@ -137,6 +137,11 @@ impl Pipeline {
         self.stages.iter().find(|s| s.id == id)
     }
 
+    /// The first stage of `kind` in pipeline order (where a close-out as won or lost goes).
+    pub fn first_of(&self, kind: StageKind) -> Option<&Stage> {
+        self.stages().iter().find(|s| s.kind == kind)
+    }
+
     pub fn by_key(&self, key: &str) -> Option<&Stage> {
         self.stages.iter().find(|s| s.key == key)
     }

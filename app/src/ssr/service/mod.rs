@@ -21,7 +21,7 @@ use crate::domain::{
     MoveRequest, StageId, Timestamp,
 };
 use crate::error::AppError;
-use serde_json::json;
+use serde_json::{json, Value};
 
 /// Cards loaded per column on first render.
 pub const PAGE_SIZE: i64 = 50;
@@ -198,6 +198,101 @@ fn no_lead(id: LeadId) -> AppError {
     AppError::not_found(format!("There is no lead {id} that you can see"))
 }
 
+/// Reads the lead for a write: missing and invisible look the same; then the edit policy and
+/// the version.
+pub(crate) async fn current_for_write(
+    tx: &mut Tx,
+    actor: &Actor,
+    id: LeadId,
+    version: i64,
+) -> Result<Lead, AppError> {
+    let current = leads::lead(tx, id)
+        .await
+        .map_err(internal("write: select"))?
+        .ok_or_else(|| no_lead(id))?;
+    access::view_lead(actor, &current).map_err(|_| no_lead(id))?;
+    access::edit_lead(actor, &current)?;
+    if current.version != version {
+        return Err(conflict(current));
+    }
+    Ok(current)
+}
+
+/// What a write records in the event log.
+pub(crate) struct Change {
+    pub kind: &'static str,
+    pub payload: Value,
+    pub at: Timestamp,
+}
+
+/// Writes `next` over `current`, appends the event, commits and publishes.
+pub(crate) async fn save(
+    state: &AppState,
+    mut tx: Tx,
+    actor: &Actor,
+    current: &Lead,
+    next: Lead,
+    change: Change,
+) -> Result<Lead, AppError> {
+    let Change { kind, payload, at } = change;
+    if !leads::write(&mut tx, &next, current.version)
+        .await
+        .map_err(internal("write: update"))?
+    {
+        // PostgreSQL only: another transaction committed between our read and write.
+        let now_current = leads::lead(&mut tx, current.id)
+            .await
+            .map_err(internal("write: reselect"))?
+            .unwrap_or_else(|| current.clone());
+        return Err(conflict(now_current));
+    }
+    let event_id = events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind,
+            lead_id: Some(current.id),
+            payload,
+        },
+    )
+    .await
+    .map_err(internal("write: event"))?;
+    events::notify(&mut tx, state.store.backend(), event_id)
+        .await
+        .map_err(internal("write: notify"))?;
+    tx.commit().await.map_err(internal("write: commit"))?;
+    let from_stage = (current.stage_id != next.stage_id).then_some(current.stage_id);
+    state.hub.publish(LiveEvent {
+        id: event_id,
+        kind: kind.into(),
+        at,
+        from_stage: from_stage.or(Some(current.stage_id)),
+        lead: next.clone(),
+    });
+    Ok(next)
+}
+
+/// The event payload of a stage move (and of a close-out, which is one): stage, version,
+/// close-out and value before and after. Replay reads `before.stage_id` to place the card.
+pub(crate) fn move_payload(before: &Lead, after: &Lead) -> Value {
+    json!({
+        "before": {
+            "stage_id": before.stage_id,
+            "version": before.version,
+            "close_reason": before.close_reason,
+            "value_cents": before.value.map(|v| v.cents),
+        },
+        "after": {
+            "stage_id": after.stage_id,
+            "version": after.version,
+            "close_reason": after.close_reason,
+            "close_note": after.close_note,
+            "value_cents": after.value.map(|v| v.cents),
+        },
+    })
+}
+
 /// Moves a lead to another stage.
 ///
 /// Order matters: the version is checked before the rules so that a client working from a stale
@@ -211,68 +306,25 @@ pub async fn move_lead(
 ) -> Result<Lead, AppError> {
     let at = now();
     let mut tx: Tx = state.store.begin().await.map_err(internal("move: begin"))?;
-    let current = leads::lead(&mut tx, id)
-        .await
-        .map_err(internal("move: select"))?
-        .ok_or_else(|| no_lead(id))?;
-    access::view_lead(actor, &current).map_err(|_| no_lead(id))?;
-    access::edit_lead(actor, &current)?;
-    if current.version != request.version {
-        return Err(conflict(current));
-    }
+    let current = current_for_write(&mut tx, actor, id, request.version).await?;
     let pipeline = org::pipeline(&mut tx)
         .await
         .map_err(internal("move: stages"))?;
     let moved = apply_move(&pipeline, &current, &request, at)?;
-    if !leads::write_move(&mut tx, &moved, current.version)
-        .await
-        .map_err(internal("move: update"))?
-    {
-        // Only reachable on PostgreSQL, where another transaction may commit between our read
-        // and write; SQLite's BEGIN IMMEDIATE serialises the whole read-check-write.
-        let now_current = leads::lead(&mut tx, id)
-            .await
-            .map_err(internal("move: reselect"))?
-            .unwrap_or(current);
-        return Err(conflict(now_current));
-    }
-    let event_id = events::append(
-        &mut tx,
-        &events::NewEvent {
-            at,
-            actor_id: Some(actor.id.0),
+    let payload = move_payload(&current, &moved);
+    save(
+        state,
+        tx,
+        actor,
+        &current,
+        moved,
+        Change {
             kind: "lead.moved",
-            lead_id: Some(id),
-            payload: json!({
-                "before": {
-                    "stage_id": current.stage_id,
-                    "version": current.version,
-                    "close_reason": current.close_reason,
-                },
-                "after": {
-                    "stage_id": moved.stage_id,
-                    "version": moved.version,
-                    "close_reason": moved.close_reason,
-                    "close_note": moved.close_note,
-                },
-            }),
+            payload,
+            at,
         },
     )
     .await
-    .map_err(internal("move: event"))?;
-    events::notify(&mut tx, state.store.backend(), event_id)
-        .await
-        .map_err(internal("move: notify"))?;
-    tx.commit().await.map_err(internal("move: commit"))?;
-
-    state.hub.publish(LiveEvent {
-        id: event_id,
-        kind: "lead.moved".into(),
-        at,
-        from_stage: Some(current.stage_id),
-        lead: moved.clone(),
-    });
-    Ok(moved)
 }
 
 /// Gives a lead to another rep or manager (managers, within the teams they manage). The lead

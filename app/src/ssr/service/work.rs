@@ -2,14 +2,14 @@
 //! touch with the next step, close it out. Each authorizes first, judges with the domain, and
 //! writes lead + activity + event in one transaction, then publishes the change live.
 
-use super::{conflict, internal, no_lead, now};
-use crate::api::LiveEvent;
-use crate::domain::access;
+use super::{current_for_write, internal, move_payload, now, save, Change};
 use crate::domain::activity::{
     apply_edit, apply_log, parse_amount, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest,
     Outcome, TimelineEntry,
 };
-use crate::domain::{apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, Timestamp};
+use crate::domain::{
+    apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, StageKind, Timestamp,
+};
 use crate::error::{AppError, FieldError};
 use crate::ssr::store::{events, leads, org, Tx};
 use crate::ssr::AppState;
@@ -24,81 +24,6 @@ fn invalid(fields: Vec<FieldError>) -> AppError {
         .map(|f| f.message.clone())
         .unwrap_or_else(|| "Check the highlighted fields".into());
     AppError::Validation { message, fields }
-}
-
-/// Reads the lead for a write: missing and invisible look the same; then the edit policy and
-/// the version.
-async fn current_for_write(
-    tx: &mut Tx,
-    actor: &Actor,
-    id: LeadId,
-    version: i64,
-) -> Result<Lead, AppError> {
-    let current = leads::lead(tx, id)
-        .await
-        .map_err(internal("write: select"))?
-        .ok_or_else(|| no_lead(id))?;
-    access::view_lead(actor, &current).map_err(|_| no_lead(id))?;
-    access::edit_lead(actor, &current)?;
-    if current.version != version {
-        return Err(conflict(current));
-    }
-    Ok(current)
-}
-
-/// What a write records in the event log.
-struct Change {
-    kind: &'static str,
-    payload: Value,
-    at: Timestamp,
-}
-
-/// Writes `next` over `current`, appends the event, commits and publishes.
-async fn save(
-    state: &AppState,
-    mut tx: Tx,
-    actor: &Actor,
-    current: &Lead,
-    next: Lead,
-    change: Change,
-) -> Result<Lead, AppError> {
-    let Change { kind, payload, at } = change;
-    if !leads::write(&mut tx, &next, current.version)
-        .await
-        .map_err(internal("write: update"))?
-    {
-        // PostgreSQL only: another transaction committed between our read and write.
-        let now_current = leads::lead(&mut tx, current.id)
-            .await
-            .map_err(internal("write: reselect"))?
-            .unwrap_or_else(|| current.clone());
-        return Err(conflict(now_current));
-    }
-    let event_id = events::append(
-        &mut tx,
-        &events::NewEvent {
-            at,
-            actor_id: Some(actor.id.0),
-            kind,
-            lead_id: Some(current.id),
-            payload,
-        },
-    )
-    .await
-    .map_err(internal("write: event"))?;
-    events::notify(&mut tx, state.store.backend(), event_id)
-        .await
-        .map_err(internal("write: notify"))?;
-    tx.commit().await.map_err(internal("write: commit"))?;
-    let from_stage = (current.stage_id != next.stage_id).then_some(current.stage_id);
-    state.hub.publish(LiveEvent {
-        id: event_id,
-        kind: kind.into(),
-        at,
-        from_stage: from_stage.or(Some(current.stage_id)),
-        lead: next.clone(),
-    });
-    Ok(next)
 }
 
 /// The lead with its history (activities and changes, newest first), if `actor` may see it.
@@ -366,16 +291,12 @@ pub async fn close_out(
     let pipeline = org::pipeline(&mut tx)
         .await
         .map_err(internal("close: stages"))?;
-    let won = matches!(request, CloseOut::Won { .. });
-    let kind = if won {
-        crate::domain::StageKind::Won
-    } else {
-        crate::domain::StageKind::Lost
+    let kind = match request {
+        CloseOut::Won { .. } => StageKind::Won,
+        CloseOut::Lost { .. } => StageKind::Lost,
     };
     let to = pipeline
-        .stages()
-        .iter()
-        .find(|s| s.kind == kind)
+        .first_of(kind)
         .map(|s| s.id)
         .ok_or_else(|| AppError::field("outcome", "This pipeline has no stage for that"))?;
     let base = current.clone();
@@ -409,20 +330,7 @@ pub async fn close_out(
         },
     };
     let moved = apply_move(&pipeline, &current, &move_request, at)?;
-    let payload = json!({
-        "before": {
-            "stage_id": base.stage_id,
-            "version": base.version,
-            "value_cents": base.value.map(|v| v.cents),
-        },
-        "after": {
-            "stage_id": moved.stage_id,
-            "version": moved.version,
-            "close_reason": moved.close_reason,
-            "close_note": moved.close_note,
-            "value_cents": moved.value.map(|v| v.cents),
-        },
-    });
+    let payload = move_payload(&base, &moved);
     save(
         state,
         tx,

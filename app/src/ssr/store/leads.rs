@@ -420,37 +420,6 @@ pub async fn column_page(
     Ok((cards, more))
 }
 
-/// Writes the stage-related fields of `moved` if the row is still at `expected_version`.
-/// Returns false when someone else changed the lead first (nothing is written then).
-pub async fn write_move(
-    conn: &mut AnyConnection,
-    moved: &Lead,
-    expected_version: i64,
-) -> Result<bool, sqlx::Error> {
-    let step = moved.next_step.as_ref();
-    let done = sqlx::query(
-        "UPDATE leads SET stage_id = $1, stage_entered_at = $2, updated_at = $3, version = $4,
-                closed_at = $5, close_reason = $6, close_note = $7,
-                next_step_kind = $8, next_step_due_at = $9, next_step_note = $10
-         WHERE id = $11 AND version = $12",
-    )
-    .bind(moved.stage_id.0)
-    .bind(moved.stage_entered_at.0)
-    .bind(moved.updated_at.0)
-    .bind(moved.version)
-    .bind(moved.closed_at.map(|t| t.0))
-    .bind(moved.close_reason.map(|r| r.key()))
-    .bind(moved.close_note.as_deref())
-    .bind(step.map(|s| s.kind.key()))
-    .bind(step.map(|s| s.due_at.0))
-    .bind(step.and_then(|s| s.note.as_deref()))
-    .bind(moved.id.0)
-    .bind(expected_version)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Gives the lead to `owner` (in `team`) if the row is still at `expected_version`.
 pub async fn write_owner(
     conn: &mut AnyConnection,
