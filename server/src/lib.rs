@@ -2,12 +2,14 @@
 //!
 //! - `config`: flags and environment.
 //! - `rest`, `sse`: the public API under `/api/v1` (thin edges over `app::ssr::service`).
+//! - `listen`: the HTTP/1.1 accept loop with graceful shutdown.
 //! - `relay`: live events from other instances (PostgreSQL LISTEN/NOTIFY).
 //! - `seed`: the default pipeline and the demo organisation.
 //!
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
 pub mod config;
+pub mod listen;
 pub mod relay;
 pub mod rest;
 pub mod security;
@@ -55,10 +57,13 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", rest::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(CompressionLayer::new())
+        // The live feed is never compressed (the layer skips event streams anyway), and
+        // keeping it out of the layer saves each open feed the ~3 kB compressor wrapper.
+        .merge(rest::live_routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             security::layer,
         ))
-        .layer(CompressionLayer::new())
         .with_state(state)
 }

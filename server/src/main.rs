@@ -156,13 +156,12 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
     // Several instances share one PostgreSQL: relay their live events to this one's viewers.
     let relay = (store.backend() == app::ssr::store::Backend::Postgres)
         .then(|| server::relay::spawn(state.clone(), db.database_url.clone()));
-    let app = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = server::router(state);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("bind {}", args.addr))?;
     tracing::info!("listening on http://{}", args.addr);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown())
+    server::listen::serve(listener, app, shutdown())
         .await
         .context("serve")?;
     if let Some(r) = relay {

@@ -47,13 +47,30 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> 
     ]
 }
 
-/// The API routes, to be nested under `/api/v1`.
+/// The live feed's path under `/api/v1`. It is routed outside the compression layer (see
+/// `crate::router`), so [`routes`] leaves it out and [`live_routes`] serves it.
+pub const LIVE_PATH: &str = "/events";
+
+/// The API routes but the live feed, to be nested under `/api/v1`.
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
     for (_, path, handler) in endpoints() {
-        router = router.route(path, handler);
+        if path != LIVE_PATH {
+            router = router.route(path, handler);
+        }
     }
     router.fallback(unknown_endpoint)
+}
+
+/// The live feed at its full path.
+pub fn live_routes() -> Router<AppState> {
+    let mut router = Router::new();
+    for (_, path, handler) in endpoints() {
+        if path == LIVE_PATH {
+            router = router.route(&format!("/api/v1{path}"), handler);
+        }
+    }
+    router
 }
 
 /// The signed-in user of a request, or 401.

@@ -264,6 +264,7 @@ pub async fn ensure_stages(store: &Store) -> Result<Vec<StageId>, sqlx::Error> {
         );
     }
     tx.commit().await?;
+    store.forget_pipeline();
     Ok(ids)
 }
 

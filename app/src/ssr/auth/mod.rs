@@ -265,20 +265,14 @@ pub async fn session_actor(
         .read()
         .await
         .map_err(internal("session: acquire"))?;
-    let Some(live) = accounts::live_session(&mut conn, &hash, at, idle)
+    let Some((actor, last_seen_at)) = accounts::session_actor(&mut conn, &hash, at, idle)
         .await
         .map_err(internal("session: select"))?
     else {
         return Ok(None);
     };
-    let Some(actor) = accounts::actor(&mut conn, live.user)
-        .await
-        .map_err(internal("session: actor"))?
-    else {
-        return Ok(None);
-    };
     drop(conn);
-    if at.0 - live.last_seen_at.0 > 60_000 {
+    if at.0 - last_seen_at.0 > 60_000 {
         let mut tx = state
             .store
             .begin()

@@ -9,7 +9,7 @@ use crate::domain::{Email, LeadId, Money, StageKind};
 use crate::error::AppError;
 use crate::ssr::auth;
 use crate::ssr::store::accounts::{self, KeyKind, NewKey};
-use crate::ssr::store::{events, leads, org};
+use crate::ssr::store::{events, leads};
 use crate::ssr::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -175,7 +175,9 @@ pub async fn wall(state: &AppState, principal: &Principal) -> Result<WallView, A
         .read()
         .await
         .map_err(internal("wall: acquire"))?;
-    let pipeline = org::pipeline(&mut conn)
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
         .await
         .map_err(internal("wall: stages"))?;
     let summaries = leads::column_summaries(
@@ -190,7 +192,7 @@ pub async fn wall(state: &AppState, principal: &Principal) -> Result<WallView, A
         auth::touch_key(state, KeyKind::Wall, *token_id, now()).await;
     }
     Ok(WallView {
-        pipeline,
+        pipeline: (*pipeline).clone(),
         summaries,
         now: now(),
     })
@@ -280,7 +282,9 @@ pub async fn create_intake_lead(
         .begin()
         .await
         .map_err(internal("intake: begin"))?;
-    let pipeline = org::pipeline(&mut tx)
+    let pipeline = state
+        .store
+        .pipeline(&mut tx)
         .await
         .map_err(internal("intake: stages"))?;
     let first = pipeline

@@ -9,7 +9,7 @@ pub mod accounts;
 pub mod keys;
 pub mod work;
 
-use super::store::{events, leads, org, Tx};
+use super::store::{events, leads, Tx};
 use super::AppState;
 use crate::api::{LiveEvent, LIVE_KINDS};
 use crate::domain::access::{self, Denied};
@@ -18,7 +18,7 @@ use crate::domain::filter::Cursor;
 use crate::domain::FilterOptions;
 use crate::domain::{
     apply_move, Actor, AssignRequest, Board, BoardFilter, ColumnPage, ColumnSummary, Lead, LeadId,
-    MoveRequest, StageId, Timestamp,
+    MoveRequest, Pipeline, StageId, Timestamp,
 };
 use crate::error::AppError;
 use serde_json::{json, Value};
@@ -69,7 +69,9 @@ pub async fn board(
     let last_event_id = events::last_id(&mut conn)
         .await
         .map_err(internal("board: last event"))?;
-    let pipeline = org::pipeline(&mut conn)
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
         .await
         .map_err(internal("board: stages"))?;
     let summaries = leads::column_summaries(&mut conn, &scope, &filter)
@@ -99,7 +101,7 @@ pub async fn board(
         });
     }
     Ok(Board {
-        pipeline,
+        pipeline: (*pipeline).clone(),
         columns,
         now: now(),
         page_size: PAGE_SIZE,
@@ -152,7 +154,9 @@ pub async fn column_page(
         .read()
         .await
         .map_err(internal("column: acquire"))?;
-    let pipeline = org::pipeline(&mut conn)
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
         .await
         .map_err(internal("column: stages"))?;
     if pipeline.get(stage).is_none() {
@@ -198,15 +202,22 @@ fn no_lead(id: LeadId) -> AppError {
     AppError::not_found(format!("There is no lead {id} that you can see"))
 }
 
-/// Reads the lead for a write: missing and invisible look the same; then the edit policy and
-/// the version.
-pub(crate) async fn current_for_write(
-    tx: &mut Tx,
+/// What every write starts from: the lead (missing and invisible look the same; then the edit
+/// policy and the version) and the pipeline, read on a reader connection. The write
+/// transaction opens only afterwards, so the writer is held just for the versioned UPDATE, the
+/// event and the commit; `save` turns a version that moved in between into a 409.
+pub(crate) async fn read_for_write(
+    state: &AppState,
     actor: &Actor,
     id: LeadId,
     version: i64,
-) -> Result<Lead, AppError> {
-    let current = leads::lead(tx, id)
+) -> Result<(Lead, std::sync::Arc<Pipeline>), AppError> {
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("write: connect"))?;
+    let current = leads::lead(&mut conn, id)
         .await
         .map_err(internal("write: select"))?
         .ok_or_else(|| no_lead(id))?;
@@ -215,7 +226,17 @@ pub(crate) async fn current_for_write(
     if current.version != version {
         return Err(conflict(current));
     }
-    Ok(current)
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
+        .await
+        .map_err(internal("write: stages"))?;
+    Ok((current, pipeline))
+}
+
+/// Opens the write transaction of a change read by [`read_for_write`].
+pub(crate) async fn begin_write(state: &AppState) -> Result<Tx, AppError> {
+    state.store.begin().await.map_err(internal("write: begin"))
 }
 
 /// What a write records in the event log.
@@ -239,7 +260,7 @@ pub(crate) async fn save(
         .await
         .map_err(internal("write: update"))?
     {
-        // PostgreSQL only: another transaction committed between our read and write.
+        // Another write committed between our read and this transaction.
         let now_current = leads::lead(&mut tx, current.id)
             .await
             .map_err(internal("write: reselect"))?
@@ -305,13 +326,10 @@ pub async fn move_lead(
     request: MoveRequest,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let mut tx: Tx = state.store.begin().await.map_err(internal("move: begin"))?;
-    let current = current_for_write(&mut tx, actor, id, request.version).await?;
-    let pipeline = org::pipeline(&mut tx)
-        .await
-        .map_err(internal("move: stages"))?;
+    let (current, pipeline) = read_for_write(state, actor, id, request.version).await?;
     let moved = apply_move(&pipeline, &current, &request, at)?;
     let payload = move_payload(&current, &moved);
+    let tx = begin_write(state).await?;
     save(
         state,
         tx,

@@ -2,7 +2,7 @@
 //! touch with the next step, close it out. Each authorizes first, judges with the domain, and
 //! writes lead + activity + event in one transaction, then publishes the change live.
 
-use super::{current_for_write, internal, move_payload, now, save, Change};
+use super::{begin_write, internal, move_payload, now, read_for_write, save, Change};
 use crate::domain::activity::{
     apply_edit, apply_log, parse_amount, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest,
     Outcome, TimelineEntry,
@@ -11,7 +11,7 @@ use crate::domain::{
     apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, StageKind, Timestamp,
 };
 use crate::error::{AppError, FieldError};
-use crate::ssr::store::{events, leads, org, Tx};
+use crate::ssr::store::{events, leads, org};
 use crate::ssr::AppState;
 use serde_json::{json, Value};
 
@@ -38,7 +38,9 @@ pub async fn lead_detail(
         .read()
         .await
         .map_err(internal("detail: acquire"))?;
-    let pipeline = org::pipeline(&mut conn)
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
         .await
         .map_err(internal("detail: stages"))?;
     let mut timeline: Vec<TimelineEntry> = leads::activities(&mut conn, id, TIMELINE_LIMIT)
@@ -129,7 +131,7 @@ pub async fn lead_detail(
     timeline.truncate(TIMELINE_LIMIT as usize);
     Ok(LeadDetail {
         lead,
-        pipeline,
+        pipeline: (*pipeline).clone(),
         timeline,
         now: now(),
         viewer: actor.clone(),
@@ -190,8 +192,7 @@ pub async fn edit_lead(
     edit: LeadEdit,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let mut tx: Tx = state.store.begin().await.map_err(internal("edit: begin"))?;
-    let current = current_for_write(&mut tx, actor, id, edit.version).await?;
+    let (current, _) = read_for_write(state, actor, id, edit.version).await?;
     let next = apply_edit(&current, &edit, at).map_err(invalid)?;
     let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
     for ((k, old), (_, new)) in edit_fields(&current).into_iter().zip(edit_fields(&next)) {
@@ -202,6 +203,7 @@ pub async fn edit_lead(
     }
     after.insert("version".into(), json!(next.version));
     let payload = json!({"before": before, "after": after});
+    let tx = begin_write(state).await?;
     save(
         state,
         tx,
@@ -225,16 +227,13 @@ pub async fn log_activity(
     request: LogRequest,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let mut tx: Tx = state.store.begin().await.map_err(internal("log: begin"))?;
-    let current = current_for_write(&mut tx, actor, id, request.version).await?;
-    let pipeline = org::pipeline(&mut tx)
-        .await
-        .map_err(internal("log: stages"))?;
+    let (current, pipeline) = read_for_write(state, actor, id, request.version).await?;
     let kind = pipeline
         .get(current.stage_id)
         .map(|s| s.kind)
         .ok_or_else(AppError::internal)?;
     let (next, note) = apply_log(&current, kind, &request, at).map_err(invalid)?;
+    let mut tx = begin_write(state).await?;
     let activity_id = org::insert_activity(
         &mut tx,
         id,
@@ -282,15 +281,7 @@ pub async fn close_out(
     request: CloseOut,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let mut tx: Tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("close: begin"))?;
-    let mut current = current_for_write(&mut tx, actor, id, request.version()).await?;
-    let pipeline = org::pipeline(&mut tx)
-        .await
-        .map_err(internal("close: stages"))?;
+    let (mut current, pipeline) = read_for_write(state, actor, id, request.version()).await?;
     let kind = match request {
         CloseOut::Won { .. } => StageKind::Won,
         CloseOut::Lost { .. } => StageKind::Lost,
@@ -331,6 +322,7 @@ pub async fn close_out(
     };
     let moved = apply_move(&pipeline, &current, &move_request, at)?;
     let payload = move_payload(&base, &moved);
+    let tx = begin_write(state).await?;
     save(
         state,
         tx,

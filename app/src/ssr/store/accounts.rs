@@ -99,6 +99,54 @@ pub async fn actor(conn: &mut AnyConnection, user: UserId) -> Result<Option<Acto
 }
 
 // ---- sessions ----
+/// The signed-in person behind a live session (unexpired, not idle, account active) and when the
+/// session was last seen, in one round trip: this runs on every request.
+pub async fn session_actor(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    now: Timestamp,
+    idle_ms: i64,
+) -> Result<Option<(Actor, Timestamp)>, sqlx::Error> {
+    // One row per team the person manages (or one row with no team).
+    let rows = sqlx::query(
+        "SELECT s.last_seen_at, u.id, u.name, u.email, u.role, u.team_id,
+                t.reps_see_team_board, m.id AS managed
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id AND u.deactivated_at IS NULL
+         LEFT JOIN teams t ON t.id = u.team_id
+         LEFT JOIN teams m ON m.manager_id = u.id
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
+         ORDER BY m.id",
+    )
+    .bind(id_hash)
+    .bind(now.0)
+    .bind(now.0 - idle_ms)
+    .fetch_all(conn)
+    .await?;
+    let Some(r) = rows.first() else {
+        return Ok(None);
+    };
+    let role: String = r.try_get("role")?;
+    let mut managed_teams = Vec::new();
+    for row in &rows {
+        if let Some(t) = row.try_get::<Option<i64>, _>("managed")? {
+            managed_teams.push(TeamId(t));
+        }
+    }
+    let actor = Actor {
+        id: UserId(r.try_get("id")?),
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+        role: decode_key("role", &role, Role::parse)?,
+        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
+        managed_teams,
+        sees_team_board: r
+            .try_get::<Option<i64>, _>("reps_see_team_board")?
+            .unwrap_or(0)
+            == 1,
+    };
+    Ok(Some((actor, Timestamp(r.try_get("last_seen_at")?))))
+}
 
 pub struct NewSession<'a> {
     pub id_hash: &'a str,
@@ -126,33 +174,6 @@ pub async fn insert_session(
     .execute(conn)
     .await?;
     Ok(())
-}
-
-/// A live session: not past its absolute expiry and seen within the idle limit.
-pub struct LiveSession {
-    pub user: UserId,
-    pub last_seen_at: Timestamp,
-}
-
-pub async fn live_session(
-    conn: &mut AnyConnection,
-    id_hash: &str,
-    now: Timestamp,
-    idle_ms: i64,
-) -> Result<Option<LiveSession>, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT user_id, last_seen_at FROM sessions
-         WHERE id_hash = $1 AND expires_at > $2 AND last_seen_at > $3",
-    )
-    .bind(id_hash)
-    .bind(now.0)
-    .bind(now.0 - idle_ms)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(user, seen)| LiveSession {
-        user: UserId(user),
-        last_seen_at: Timestamp(seen),
-    }))
 }
 
 pub async fn touch_session(

@@ -15,7 +15,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor};
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// A write transaction.
 pub type Tx = sqlx::Transaction<'static, Any>;
@@ -96,7 +97,16 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     backend: Backend,
+    pipeline: PipelineCache,
 }
+
+/// The stages, read at most once per [`PIPELINE_TTL`]: every write checks its move against
+/// them, and they change rarely (today only when the default pipeline is created). Another
+/// instance's change is seen within the TTL; this instance's at once ([`Store::forget_pipeline`]).
+#[derive(Clone, Default)]
+struct PipelineCache(Arc<std::sync::Mutex<Option<(Instant, Arc<crate::domain::Pipeline>)>>>);
+
+const PIPELINE_TTL: Duration = Duration::from_secs(1);
 
 impl Store {
     /// Opens the database named by `options.url` (`sqlite:…` or `postgres://…`), creating a
@@ -147,6 +157,7 @@ impl Store {
                 writer,
                 reader,
                 backend: Backend::Sqlite,
+                pipeline: PipelineCache::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -158,6 +169,7 @@ impl Store {
                 writer: pool.clone(),
                 reader: pool,
                 backend: Backend::Postgres,
+                pipeline: PipelineCache::default(),
             })
         } else {
             Err(sqlx::Error::Configuration(
@@ -195,6 +207,31 @@ impl Store {
     /// A connection for reads outside a transaction.
     pub async fn read(&self) -> Result<PoolConnection<Any>, sqlx::Error> {
         self.reader.acquire().await
+    }
+
+    /// The pipeline's stages (cached for up to [`PIPELINE_TTL`]), read through `conn` when the
+    /// cache is cold.
+    pub async fn pipeline(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+    ) -> Result<Arc<crate::domain::Pipeline>, sqlx::Error> {
+        if let Some((at, p)) = self.pipeline.0.lock().ok().and_then(|c| c.clone()) {
+            if at.elapsed() < PIPELINE_TTL {
+                return Ok(p);
+            }
+        }
+        let fresh = Arc::new(org::pipeline(conn).await?);
+        if let Ok(mut c) = self.pipeline.0.lock() {
+            *c = Some((Instant::now(), fresh.clone()));
+        }
+        Ok(fresh)
+    }
+
+    /// Drops the cached stages after changing them.
+    pub fn forget_pipeline(&self) {
+        if let Ok(mut c) = self.pipeline.0.lock() {
+            *c = None;
+        }
     }
 
     /// Closes both pools, waiting for connections in use to be returned.

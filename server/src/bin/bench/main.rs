@@ -14,7 +14,9 @@
 //! `scripts/bench`, which appends to the same file. Ratios are measured within one run: these
 //! machines are noisy.
 //!
-//! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]`
+//! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]
+//! [--only moves|board|live|signin]`. With `--only` the one section is printed and no file is
+//! written (for working on one figure).
 
 mod board;
 mod live;
@@ -36,6 +38,8 @@ async fn main() -> anyhow::Result<()> {
         .cloned()
         .unwrap_or_else(|| "docs/benchmarks.md".into());
     let quick = args.iter().any(|a| a == "--quick");
+    let only = args.iter().skip_while(|a| *a != "--only").nth(1).cloned();
+    let run = |section: &str| only.as_deref().is_none_or(|o| o == section);
     let scales: &[usize] = if quick {
         &[2_000, 10_000]
     } else {
@@ -67,18 +71,20 @@ async fn main() -> anyhow::Result<()> {
 
     // Moves, on 10k leads per backend.
     let mut moves_rows = Vec::new();
-    for (name, admin_url) in &backends {
+    for (name, admin_url) in backends.iter().filter(|_| run("moves")) {
         let store = fresh_store(name, admin_url, &dir, "moves").await?;
         util::seed(&store, 10_000).await?;
         eprintln!("moves on {name}…");
         moves_rows.push((name.to_string(), moves::run(store.clone()).await?));
         store.close().await;
     }
-    report.push_str(&moves::report(&moves_rows));
+    if run("moves") {
+        report.push_str(&moves::report(&moves_rows));
+    }
 
     // Board open at each scale.
     let mut board_rows = Vec::new();
-    for (name, admin_url) in &backends {
+    for (name, admin_url) in backends.iter().filter(|_| run("board")) {
         for &leads in scales {
             let store = fresh_store(name, admin_url, &dir, &format!("board{leads}")).await?;
             eprintln!("board on {name} with {leads} leads: seeding…");
@@ -92,28 +98,36 @@ async fn main() -> anyhow::Result<()> {
             store.close().await;
         }
     }
-    report.push_str(&board::report(&board_rows));
+    if run("board") {
+        report.push_str(&board::report(&board_rows));
+    }
 
     // Live fan-out and memory, on the real server process over SQLite.
-    eprintln!("live fan-out…");
-    let db = dir.join("live.db");
-    let store = Store::connect(&StoreOptions::new(format!("sqlite:{}", db.display()))).await?;
-    store.migrate().await?;
-    util::seed(&store, 10_000).await?;
-    store.close().await;
-    let clients: &[usize] = if quick {
-        &[100, 200]
-    } else {
-        &[100, 500, 1_000]
-    };
-    report.push_str(&live::run(&format!("sqlite:{}", db.display()), clients).await?);
+    if run("live") {
+        eprintln!("live fan-out…");
+        let db = dir.join("live.db");
+        let store = Store::connect(&StoreOptions::new(format!("sqlite:{}", db.display()))).await?;
+        store.migrate().await?;
+        util::seed(&store, 10_000).await?;
+        store.close().await;
+        let clients: &[usize] = if quick {
+            &[100, 200]
+        } else {
+            &[100, 500, 1_000]
+        };
+        report.push_str(&live::run(&format!("sqlite:{}", db.display()), clients).await?);
+    }
 
-    eprintln!("sign-in…");
-    report.push_str(&signin::run(&dir).await?);
+    if run("signin") {
+        eprintln!("sign-in…");
+        report.push_str(&signin::run(&dir).await?);
+    }
 
     println!("{report}");
-    std::fs::write(&out, &report)?;
-    eprintln!("wrote {out}");
+    if only.is_none() {
+        std::fs::write(&out, &report)?;
+        eprintln!("wrote {out}");
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
