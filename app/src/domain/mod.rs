@@ -1,4 +1,5 @@
-//! The pure domain: lead, stage, money, time and the rules that decide a stage move.
+//! The pure domain: lead, stage, money, time, the rules that decide a stage move, and the
+//! follow-up policy with its business-hour clocks.
 //!
 //! No Leptos, no sqlx, no IO: the same code runs natively on the server (which enforces it)
 //! and in WASM in the browser (which previews it), and is unit-tested natively.
@@ -7,12 +8,15 @@ pub mod access;
 pub mod account;
 pub mod activity;
 pub mod board;
+pub mod calendar;
 pub mod filter;
 pub mod lead;
 pub mod money;
 pub mod moves;
+pub mod policy;
 pub mod stage;
 pub mod time;
+pub mod zone;
 
 pub use access::{Actor, LeadScope, Principal, Role, TeamId, UserId};
 pub use account::Email;
@@ -21,5 +25,6 @@ pub use filter::{BoardFilter, CardSort, ColumnPage, FilterOptions};
 pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserRef};
 pub use money::{Currency, Money};
 pub use moves::{apply_move, AssignRequest, MoveRejection, MoveRequest};
+pub use policy::{check_write, evaluate, Finding, FindingKind, Policy};
 pub use stage::{Criterion, Pipeline, Stage, StageId, StageKind};
 pub use time::Timestamp;

@@ -65,6 +65,20 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// The day count since 1970-01-01 of a proleptic Gregorian date (`civil_from_days` inverted;
+/// Howard Hinnant's `days_from_civil`). Months outside 1–12 and days past the month's end roll
+/// over arithmetically.
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +108,15 @@ mod tests {
         let t = Timestamp(951_782_400_000); // 2000-02-29T00:00:00Z
         assert_eq!(t.date_string(0), "2000-02-29");
         assert_eq!(t.plus_days(1).date_string(0), "2000-03-01");
+    }
+
+    #[test]
+    fn days_from_civil_inverts_civil_from_days() {
+        for day in [-800_000, -1, 0, 1, 10_957, 11_016, 20_786, 2_932_896] {
+            let (y, m, d) = civil_from_days(day);
+            assert_eq!(days_from_civil(y, m, d), day, "{y}-{m}-{d}");
+        }
+        assert_eq!(days_from_civil(2026, 11, 29), 20_786);
     }
 
     #[test]

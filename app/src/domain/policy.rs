@@ -1,0 +1,707 @@
+//! The follow-up policy and its one evaluator.
+//!
+//! A [`Policy`] is a team's rule set as it applies (the organisation default with the team's
+//! overrides already merged, and the team's business calendar). [`evaluate`] says what a lead
+//! breaks at an instant; [`check_write`] says which of those a write may not leave behind.
+//! Both are pure: the server enforces and records with them, the browser shows the same
+//! findings before saving.
+
+use super::calendar::BusinessCalendar;
+use super::lead::{CloseReason, Lead};
+use super::stage::{Criterion, StageId};
+use super::time::{Timestamp, DAY_MS};
+use serde::{Deserialize, Serialize};
+
+/// Milliseconds in a minute.
+const MINUTE_MS: i64 = 60_000;
+
+/// A rule set, as it applies to one team.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub name: String,
+    /// Increases with every saved change; findings record the version they came from.
+    pub version: i64,
+    /// First touch within this many business minutes of assignment (`None`: no SLA).
+    pub first_touch_minutes: Option<u32>,
+    /// A different SLA for leads from particular sources (source id, minutes).
+    pub first_touch_by_source: Vec<(i64, u32)>,
+    /// The share of the SLA after which an untouched lead is "at risk", in percent.
+    pub at_risk_percent: u8,
+    /// Every open lead carries a next step.
+    pub next_step_required: bool,
+    /// An open lead untouched for this many days is stale (unless its next step is due in the
+    /// future); `None`: no limit.
+    pub max_idle_days: Option<u32>,
+    /// Per-stage limits replacing `max_idle_days`.
+    pub idle_days_by_stage: Vec<(StageId, u32)>,
+    /// A lost lead needs its reason (and a note for "other").
+    pub close_reason_required: bool,
+    /// Fields a lead needs to enter a stage, on top of the stage's own entry criteria.
+    pub exit_criteria: Vec<(StageId, Vec<Criterion>)>,
+    pub escalation: Escalation,
+    pub calendar: BusinessCalendar,
+    /// The pipeline's lost stages (from the stages when the policy is resolved; not part of
+    /// the saved rules).
+    #[serde(default)]
+    pub lost_stages: Vec<StageId>,
+}
+
+/// What happens while a breach lasts, in business minutes after it began.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalation {
+    pub remind_rep_after: Option<u32>,
+    pub alert_manager_after: Option<u32>,
+    /// Give the lead to another rep of the team, round robin.
+    pub reassign_after: Option<u32>,
+}
+
+impl Policy {
+    /// The organisation default of a new installation: first touch within 4 business hours,
+    /// a next step on every open lead, stale after 14 days, a reason on every loss.
+    pub fn default_for(calendar: BusinessCalendar) -> Policy {
+        Policy {
+            name: "Organisation default".into(),
+            version: 1,
+            first_touch_minutes: Some(4 * 60),
+            first_touch_by_source: Vec::new(),
+            at_risk_percent: 75,
+            next_step_required: true,
+            max_idle_days: Some(14),
+            idle_days_by_stage: Vec::new(),
+            close_reason_required: true,
+            exit_criteria: Vec::new(),
+            escalation: Escalation {
+                remind_rep_after: Some(0),
+                alert_manager_after: Some(4 * 60),
+                reassign_after: None,
+            },
+            calendar,
+            lost_stages: Vec::new(),
+        }
+    }
+
+    /// The SLA for a lead from `source`, in business minutes.
+    pub fn first_touch_for(&self, source: i64) -> Option<u32> {
+        self.first_touch_by_source
+            .iter()
+            .find(|(s, _)| *s == source)
+            .map(|(_, m)| *m)
+            .or(self.first_touch_minutes)
+    }
+
+    /// The idle limit of a stage, in days.
+    pub fn idle_days_for(&self, stage: StageId) -> Option<u32> {
+        self.idle_days_by_stage
+            .iter()
+            .find(|(s, _)| *s == stage)
+            .map(|(_, d)| *d)
+            .or(self.max_idle_days)
+    }
+
+    /// Checks the rules make sense; the error names the field.
+    pub fn validate(&self) -> Result<(), (&'static str, String)> {
+        if self.name.trim().is_empty() {
+            return Err(("name", "Give the policy a name".into()));
+        }
+        if !(1..=100).contains(&self.at_risk_percent) {
+            return Err(("at_risk_percent", "Between 1 and 100".into()));
+        }
+        let sla = self
+            .first_touch_minutes
+            .iter()
+            .chain(self.first_touch_by_source.iter().map(|(_, m)| m));
+        for &m in sla {
+            if m == 0 || m > 60 * 24 * 30 {
+                return Err((
+                    "first_touch_minutes",
+                    "Between 1 minute and 30 days of business time".into(),
+                ));
+            }
+        }
+        let idle = self
+            .max_idle_days
+            .iter()
+            .chain(self.idle_days_by_stage.iter().map(|(_, d)| d));
+        for &d in idle {
+            if d == 0 || d > 365 {
+                return Err(("max_idle_days", "Between 1 and 365 days".into()));
+            }
+        }
+        let e = &self.escalation;
+        if let (Some(a), Some(b)) = (e.remind_rep_after, e.alert_manager_after) {
+            if b < a {
+                return Err((
+                    "alert_manager_after",
+                    "The manager is alerted after the rep is reminded, not before".into(),
+                ));
+            }
+        }
+        if let (Some(a), Some(b)) = (e.alert_manager_after, e.reassign_after) {
+            if b < a {
+                return Err((
+                    "reassign_after",
+                    "A lead is reassigned after the manager is alerted, not before".into(),
+                ));
+            }
+        }
+        self.calendar.validate()
+    }
+}
+
+/// What a lead breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FindingKind {
+    /// Untouched, and most of the first-touch time is used up.
+    SlaAtRisk,
+    /// Untouched past the first-touch time.
+    SlaBreached,
+    NextStepMissing,
+    NextStepOverdue,
+    /// No touch for longer than the stage allows, and no next step due later.
+    Stale,
+    /// Lost without a reason (or "other" without a note).
+    CloseReasonMissing,
+    /// In a stage without a field the policy requires there.
+    ExitCriterion(Criterion),
+}
+
+impl FindingKind {
+    /// A stable key for storage and URLs.
+    pub fn key(self) -> &'static str {
+        match self {
+            FindingKind::SlaAtRisk => "sla_at_risk",
+            FindingKind::SlaBreached => "sla_breached",
+            FindingKind::NextStepMissing => "next_step_missing",
+            FindingKind::NextStepOverdue => "next_step_overdue",
+            FindingKind::Stale => "stale",
+            FindingKind::CloseReasonMissing => "close_reason_missing",
+            FindingKind::ExitCriterion(Criterion::Value) => "exit_value",
+            FindingKind::ExitCriterion(Criterion::NextStep) => "exit_next_step",
+            FindingKind::ExitCriterion(Criterion::Contact) => "exit_contact",
+        }
+    }
+
+    /// The badge text on a card.
+    pub fn label(self) -> &'static str {
+        match self {
+            FindingKind::SlaAtRisk => "SLA at risk",
+            FindingKind::SlaBreached => "SLA breached",
+            FindingKind::NextStepMissing => "No next step",
+            FindingKind::NextStepOverdue => "Next step overdue",
+            FindingKind::Stale => "Stale",
+            FindingKind::CloseReasonMissing => "No close reason",
+            FindingKind::ExitCriterion(_) => "Missing for this stage",
+        }
+    }
+
+    /// The lead field a person fixes it in.
+    pub fn field(self) -> &'static str {
+        match self {
+            FindingKind::SlaAtRisk | FindingKind::SlaBreached | FindingKind::Stale => "activity",
+            FindingKind::NextStepMissing | FindingKind::NextStepOverdue => "next_step",
+            FindingKind::CloseReasonMissing => "close_reason",
+            FindingKind::ExitCriterion(c) => c.field(),
+        }
+    }
+}
+
+/// One thing a lead breaks at an instant, under one policy version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: FindingKind,
+    pub message: String,
+    /// When the breach began (or, for "at risk", when the SLA runs out).
+    pub at: Timestamp,
+    pub policy_version: i64,
+}
+
+/// When the first-touch clock of `lead` started. Leads are assigned as they arrive today, so
+/// that is their arrival; routing rules (intake) will record a later assignment.
+fn clock_start(lead: &Lead) -> Timestamp {
+    lead.created_at
+}
+
+/// Everything `lead` breaks under `policy` at `now`, most urgent first.
+pub fn evaluate(policy: &Policy, lead: &Lead, now: Timestamp) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let v = policy.version;
+    let mut push = |kind: FindingKind, message: String, at: Timestamp| {
+        out.push(Finding {
+            kind,
+            message,
+            at,
+            policy_version: v,
+        })
+    };
+    if lead.closed_at.is_some() {
+        let lost = policy.lost_stages.contains(&lead.stage_id);
+        if policy.close_reason_required && lost && without_reason(lead) {
+            push(
+                FindingKind::CloseReasonMissing,
+                "Lost without a reason: say why".into(),
+                lead.closed_at.unwrap_or(now),
+            );
+        }
+        return out;
+    }
+
+    // First touch.
+    if let (None, Some(minutes)) = (
+        lead.first_touched_at,
+        policy.first_touch_for(lead.source_id),
+    ) {
+        let start = clock_start(lead);
+        let limit = i64::from(minutes) * MINUTE_MS;
+        let used = policy.calendar.business_ms(start, now);
+        let deadline = policy
+            .calendar
+            .add_business_ms(start, limit)
+            .unwrap_or(Timestamp(i64::MAX));
+        if used >= limit {
+            push(
+                FindingKind::SlaBreached,
+                format!("Not contacted within {}", business_duration(minutes)),
+                deadline,
+            );
+        } else if used * 100 >= limit * i64::from(policy.at_risk_percent) {
+            push(
+                FindingKind::SlaAtRisk,
+                format!(
+                    "First contact due within {} of business time",
+                    business_duration(((limit - used) / MINUTE_MS).max(1) as u32)
+                ),
+                deadline,
+            );
+        }
+    }
+
+    // Next step.
+    match &lead.next_step {
+        None if policy.next_step_required => push(
+            FindingKind::NextStepMissing,
+            "No next step: plan one".into(),
+            lead.updated_at,
+        ),
+        Some(step) if step.due_at < now => push(
+            FindingKind::NextStepOverdue,
+            format!("{} was due", step.kind.label()),
+            step.due_at,
+        ),
+        _ => {}
+    }
+
+    // Staleness: a next step due later means someone is on it.
+    if let Some(days) = policy.idle_days_for(lead.stage_id) {
+        let last = lead
+            .last_touched_at
+            .unwrap_or(lead.created_at)
+            .max(lead.stage_entered_at);
+        let since = last.plus_days(i64::from(days));
+        let planned = lead.next_step.as_ref().is_some_and(|s| s.due_at > now);
+        if now >= since && !planned {
+            push(
+                FindingKind::Stale,
+                format!("No touch for {} days", (now.0 - last.0) / DAY_MS),
+                since,
+            );
+        }
+    }
+
+    // Fields the policy requires in this stage.
+    for c in policy
+        .exit_criteria
+        .iter()
+        .filter(|(s, _)| *s == lead.stage_id)
+        .flat_map(|(_, cs)| cs)
+    {
+        if !c.holds(lead) {
+            push(
+                FindingKind::ExitCriterion(*c),
+                format!("This stage needs {}", c.requirement()),
+                lead.stage_entered_at,
+            );
+        }
+    }
+    out
+}
+
+fn without_reason(lead: &Lead) -> bool {
+    match lead.close_reason {
+        None => true,
+        Some(CloseReason::Other) => lead
+            .close_note
+            .as_deref()
+            .is_none_or(|n| n.trim().is_empty()),
+        Some(_) => false,
+    }
+}
+
+/// The findings a write may not leave behind: a next step missing on an open lead (when
+/// required), a loss without a reason, a field the policy requires in the lead's new stage.
+/// Clocks (SLA, staleness, an overdue step) never block a write: the write is how they clear.
+/// Findings the lead already had before the write and that the write did not touch do not
+/// block either, except a missing next step, which every write on an open lead must fix.
+pub fn check_write(policy: &Policy, before: &Lead, after: &Lead, now: Timestamp) -> Vec<Finding> {
+    let moved = before.stage_id != after.stage_id || before.closed_at != after.closed_at;
+    evaluate(policy, after, now)
+        .into_iter()
+        .filter(|f| match f.kind {
+            FindingKind::NextStepMissing | FindingKind::CloseReasonMissing => true,
+            FindingKind::ExitCriterion(_) => moved,
+            _ => false,
+        })
+        .collect()
+}
+
+/// `4 business hours`, `90 business minutes`, `2 business days` (of 8 hours).
+fn business_duration(minutes: u32) -> String {
+    if minutes % 60 == 0 {
+        let h = minutes / 60;
+        if h == 1 {
+            "1 business hour".into()
+        } else {
+            format!("{h} business hours")
+        }
+    } else if minutes == 1 {
+        "1 business minute".into()
+    } else {
+        format!("{minutes} business minutes")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::calendar::Hours;
+    use crate::domain::lead::{Channel, NextStep, NextStepKind};
+    use crate::domain::time::days_from_civil;
+    use crate::domain::zone::Zone;
+    use crate::domain::{LeadId, Money};
+
+    const HOUR: i64 = 3_600_000;
+    const OPEN: StageId = StageId(10);
+    const QUOTED: StageId = StageId(30);
+    const LOST: StageId = StageId(90);
+
+    fn calendar() -> BusinessCalendar {
+        let day = Some(Hours {
+            open: 9 * 60,
+            close: 17 * 60,
+        });
+        BusinessCalendar {
+            zone_name: "America/New_York".into(),
+            zone: Zone::parse("EST5EDT,M3.2.0,M11.1.0").unwrap(),
+            week: [day, day, day, day, day, None, None],
+            holidays: vec![days_from_civil(2026, 11, 26)], // Thanksgiving
+        }
+    }
+
+    fn policy() -> Policy {
+        let mut p = Policy::default_for(calendar());
+        p.exit_criteria = vec![(QUOTED, vec![Criterion::Value])];
+        p.lost_stages = vec![LOST];
+        p
+    }
+
+    /// New York wall-clock time.
+    fn ny(m: u32, d: u32, h: i64, min: i64) -> Timestamp {
+        Timestamp(
+            calendar()
+                .zone
+                .to_utc(days_from_civil(2026, m, d) * DAY_MS + h * HOUR + min * 60_000),
+        )
+    }
+
+    fn lead(created: Timestamp) -> Lead {
+        Lead {
+            id: LeadId(1),
+            version: 1,
+            contact_name: "Ana Ruiz".into(),
+            email: Some("ana@example.com".into()),
+            phone: None,
+            company: Some("Acme".into()),
+            channel: Channel::Web,
+            source_id: 1,
+            source_name: "Web form".into(),
+            campaign_id: None,
+            campaign_name: None,
+            product_interest: None,
+            value: None,
+            score: None,
+            owner: None,
+            team_id: None,
+            stage_id: OPEN,
+            next_step: Some(NextStep {
+                kind: NextStepKind::Call,
+                due_at: created.plus_days(1),
+                note: None,
+            }),
+            created_at: created,
+            updated_at: created,
+            first_touched_at: None,
+            last_touched_at: None,
+            stage_entered_at: created,
+            closed_at: None,
+            close_reason: None,
+            close_note: None,
+        }
+    }
+
+    fn kinds(f: &[Finding]) -> Vec<FindingKind> {
+        f.iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn sla_clock_table() {
+        use FindingKind::*;
+        // (arrived, evaluated, expected first-touch finding) with a 4 business-hour SLA,
+        // 75% at risk, New York hours 09:00–17:00 Mon–Fri, Thanksgiving closed.
+        let cases: &[(&str, Timestamp, Timestamp, Option<FindingKind>)] = &[
+            ("fresh", ny(11, 30, 9, 0), ny(11, 30, 11, 0), None),
+            (
+                "at risk after 3 h",
+                ny(11, 30, 9, 0),
+                ny(11, 30, 12, 0),
+                Some(SlaAtRisk),
+            ),
+            (
+                "breached after 4 h",
+                ny(11, 30, 9, 0),
+                ny(11, 30, 13, 0),
+                Some(SlaBreached),
+            ),
+            // Friday 16:59: one minute on Friday, the weekend does not count.
+            (
+                "Friday 16:59, Sunday",
+                ny(11, 27, 16, 59),
+                ny(11, 29, 20, 0),
+                None,
+            ),
+            (
+                "Friday 16:59, Monday 11:58",
+                ny(11, 27, 16, 59),
+                ny(11, 30, 11, 58),
+                None,
+            ),
+            (
+                "Friday 16:59, Monday 11:59",
+                ny(11, 27, 16, 59),
+                ny(11, 30, 11, 59),
+                Some(SlaAtRisk),
+            ),
+            (
+                "Friday 16:59, Monday 12:59",
+                ny(11, 27, 16, 59),
+                ny(11, 30, 12, 59),
+                Some(SlaBreached),
+            ),
+            // Wednesday before Thanksgiving 16:00: 1 h Wed, Thursday closed, 3 h Friday.
+            (
+                "across the holiday",
+                ny(11, 25, 16, 0),
+                ny(11, 27, 11, 59),
+                Some(SlaAtRisk),
+            ),
+            (
+                "holiday then due",
+                ny(11, 25, 16, 0),
+                ny(11, 27, 12, 0),
+                Some(SlaBreached),
+            ),
+            // Clocks go back on Sunday 2026-11-01; Friday 15:00 + 4 h = Monday 11:00 EST.
+            (
+                "over the DST change",
+                ny(10, 30, 15, 0),
+                ny(11, 2, 10, 59),
+                Some(SlaAtRisk),
+            ),
+            (
+                "due after the DST change",
+                ny(10, 30, 15, 0),
+                ny(11, 2, 11, 0),
+                Some(SlaBreached),
+            ),
+        ];
+        for (name, arrived, now, want) in cases {
+            let found: Vec<_> = evaluate(&policy(), &lead(*arrived), *now)
+                .into_iter()
+                .map(|f| f.kind)
+                .filter(|k| matches!(k, SlaAtRisk | SlaBreached))
+                .collect();
+            assert_eq!(found, want.iter().copied().collect::<Vec<_>>(), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_breach_is_dated_when_the_sla_ran_out_and_carries_the_policy_version() {
+        let mut p = policy();
+        p.version = 7;
+        let f = evaluate(&p, &lead(ny(11, 27, 16, 59)), ny(12, 1, 9, 0));
+        let breach = f
+            .iter()
+            .find(|f| f.kind == FindingKind::SlaBreached)
+            .unwrap();
+        assert_eq!(breach.at, ny(11, 30, 12, 59));
+        assert_eq!(breach.policy_version, 7);
+        assert_eq!(breach.message, "Not contacted within 4 business hours");
+    }
+
+    #[test]
+    fn a_touched_lead_has_no_sla_finding_and_sources_can_have_their_own_sla() {
+        let mut l = lead(ny(11, 30, 9, 0));
+        l.first_touched_at = Some(ny(11, 30, 15, 0));
+        assert!(evaluate(&policy(), &l, ny(12, 1, 9, 0)).is_empty());
+        let mut p = policy();
+        p.first_touch_by_source = vec![(1, 30)];
+        let f = evaluate(&p, &lead(ny(11, 30, 9, 0)), ny(11, 30, 9, 31));
+        assert_eq!(kinds(&f), vec![FindingKind::SlaBreached]);
+        p.first_touch_minutes = None;
+        p.first_touch_by_source.clear();
+        assert!(evaluate(&p, &lead(ny(11, 30, 9, 0)), ny(12, 30, 9, 0))
+            .iter()
+            .all(|f| !matches!(f.kind, FindingKind::SlaBreached | FindingKind::SlaAtRisk)));
+    }
+
+    #[test]
+    fn next_step_missing_and_overdue() {
+        let t = ny(11, 30, 9, 0);
+        let mut l = lead(t);
+        l.first_touched_at = Some(t);
+        l.next_step = None;
+        assert_eq!(
+            kinds(&evaluate(&policy(), &l, t)),
+            vec![FindingKind::NextStepMissing]
+        );
+        let mut p = policy();
+        p.next_step_required = false;
+        assert!(evaluate(&p, &l, t).is_empty());
+        l.next_step = Some(NextStep {
+            kind: NextStepKind::Email,
+            due_at: t.plus_days(1),
+            note: None,
+        });
+        assert!(evaluate(&policy(), &l, t).is_empty());
+        let late = evaluate(&policy(), &l, t.plus_days(2));
+        assert_eq!(kinds(&late), vec![FindingKind::NextStepOverdue]);
+        assert_eq!(late[0].at, t.plus_days(1));
+    }
+
+    #[test]
+    fn a_future_next_step_suppresses_stale() {
+        let t = ny(11, 2, 9, 0);
+        let mut l = lead(t);
+        l.first_touched_at = Some(t);
+        l.last_touched_at = Some(t);
+        // 15 days without a touch, next step due tomorrow: someone is on it.
+        let now = t.plus_days(15);
+        l.next_step = Some(NextStep {
+            kind: NextStepKind::Call,
+            due_at: now.plus_days(1),
+            note: None,
+        });
+        assert!(evaluate(&policy(), &l, now).is_empty());
+        // The same lead with the step in the past is stale and overdue.
+        l.next_step.as_mut().unwrap().due_at = now.plus_days(-1);
+        let f = evaluate(&policy(), &l, now);
+        assert_eq!(
+            kinds(&f),
+            vec![FindingKind::NextStepOverdue, FindingKind::Stale]
+        );
+        assert_eq!(f[1].at, t.plus_days(14));
+        assert_eq!(f[1].message, "No touch for 15 days");
+        // A stage limit replaces the default one.
+        let mut p = policy();
+        p.idle_days_by_stage = vec![(OPEN, 30)];
+        assert_eq!(
+            kinds(&evaluate(&p, &l, now)),
+            vec![FindingKind::NextStepOverdue]
+        );
+    }
+
+    #[test]
+    fn exit_criteria_apply_to_leads_in_their_stage() {
+        let t = ny(11, 30, 9, 0);
+        let mut l = lead(t);
+        l.first_touched_at = Some(t);
+        l.stage_id = QUOTED;
+        assert_eq!(
+            kinds(&evaluate(&policy(), &l, t)),
+            vec![FindingKind::ExitCriterion(Criterion::Value)]
+        );
+        l.value = Some(Money::new(120_000, crate::domain::Currency::USD));
+        assert!(evaluate(&policy(), &l, t).is_empty());
+    }
+
+    #[test]
+    fn closed_leads_need_only_their_close_reason() {
+        let t = ny(11, 30, 9, 0);
+        let mut l = lead(t);
+        l.next_step = None;
+        l.closed_at = Some(t);
+        l.stage_id = LOST;
+        l.close_reason = None;
+        let f = evaluate(&policy(), &l, t.plus_days(100));
+        assert_eq!(kinds(&f), vec![FindingKind::CloseReasonMissing]);
+        l.close_reason = Some(CloseReason::Other);
+        l.close_note = Some("  ".into());
+        assert_eq!(
+            kinds(&evaluate(&policy(), &l, t)),
+            vec![FindingKind::CloseReasonMissing]
+        );
+        l.close_note = Some("Went with a reseller".into());
+        assert!(evaluate(&policy(), &l, t).is_empty());
+        l.close_reason = Some(CloseReason::NoBudget);
+        l.close_note = None;
+        assert!(evaluate(&policy(), &l, t).is_empty());
+        // Won leads have no close reason to give.
+        l.stage_id = StageId(80);
+        l.close_reason = None;
+        assert!(evaluate(&policy(), &l, t).is_empty());
+    }
+
+    #[test]
+    fn writes_are_blocked_only_by_what_they_can_fix() {
+        let t = ny(11, 30, 9, 0);
+        let before = lead(t);
+        // A breached SLA does not block the call that clears it.
+        let mut after = before.clone();
+        after.first_touched_at = Some(t.plus_days(3));
+        assert!(check_write(&policy(), &before, &after, t.plus_days(3)).is_empty());
+        // Clearing the next step is refused.
+        let mut after = before.clone();
+        after.next_step = None;
+        let f = check_write(&policy(), &before, &after, t);
+        assert_eq!(kinds(&f), vec![FindingKind::NextStepMissing]);
+        assert_eq!(f[0].kind.field(), "next_step");
+        // Moving into Quoted without a value is refused; staying there without one is not.
+        let mut after = before.clone();
+        after.stage_id = QUOTED;
+        assert_eq!(
+            kinds(&check_write(&policy(), &before, &after, t)),
+            vec![FindingKind::ExitCriterion(Criterion::Value)]
+        );
+        let mut quoted = before.clone();
+        quoted.stage_id = QUOTED;
+        let mut edited = quoted.clone();
+        edited.phone = Some("+1 212 555 0100".into());
+        assert!(check_write(&policy(), &quoted, &edited, t).is_empty());
+    }
+
+    #[test]
+    fn policies_with_impossible_rules_are_refused_naming_the_field() {
+        let mut p = policy();
+        p.at_risk_percent = 0;
+        assert_eq!(p.validate().unwrap_err().0, "at_risk_percent");
+        let mut p = policy();
+        p.first_touch_minutes = Some(0);
+        assert_eq!(p.validate().unwrap_err().0, "first_touch_minutes");
+        let mut p = policy();
+        p.escalation.remind_rep_after = Some(120);
+        p.escalation.alert_manager_after = Some(60);
+        assert_eq!(p.validate().unwrap_err().0, "alert_manager_after");
+        let mut p = policy();
+        p.name = " ".into();
+        assert_eq!(p.validate().unwrap_err().0, "name");
+        assert!(policy().validate().is_ok());
+    }
+}
