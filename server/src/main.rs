@@ -142,6 +142,9 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
             println!("{}", seed::demo_credentials());
         }
     }
+    seed::ensure_policy(&store)
+        .await
+        .context("create the default follow-up policy")?;
     let counts = org::counts(&mut *store.read().await?).await?;
     tracing::info!(leads = counts.leads, users = counts.users, "database ready");
 

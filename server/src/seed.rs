@@ -5,14 +5,16 @@
 //! Deterministic: the same seed and anchor time give the same data, so tests and screenshots
 //! are stable. Times are laid out relative to the anchor so the demo always looks current.
 
-use app::domain::time::{DAY_MS, HOUR_MS};
-use app::domain::UserId;
+use app::domain::calendar::{BusinessCalendar, Hours};
+use app::domain::time::{days_from_civil, DAY_MS, HOUR_MS};
+use app::domain::zone::Zone;
 use app::domain::{
     Channel, CloseReason, Criterion, Currency, LeadId, Money, NextStep, NextStepKind, StageId,
     StageKind, Timestamp,
 };
+use app::domain::{Policy, UserId};
 use app::ssr::auth::password;
-use app::ssr::store::{accounts, events, leads, org, Store};
+use app::ssr::store::{accounts, events, leads, org, policies, Store};
 use serde_json::json;
 
 /// What to generate.
@@ -268,6 +270,63 @@ pub async fn ensure_stages(store: &Store) -> Result<Vec<StageId>, sqlx::Error> {
     Ok(ids)
 }
 
+/// Saves the built-in organisation policy (office hours in UTC) when none is saved yet, so
+/// every installation starts with explicit, versioned rules that managers can then change.
+pub async fn ensure_policy(store: &Store) -> Result<(), sqlx::Error> {
+    let mut tx = store.begin().await?;
+    let saved = policies::latest(&mut tx).await?;
+    if saved.iter().any(|(team, _)| team.is_none()) {
+        return Ok(());
+    }
+    let policy = Policy::default_for(BusinessCalendar::office_hours_utc());
+    policies::insert(&mut tx, None, &policy, None, app::ssr::service::now()).await?;
+    tx.commit().await?;
+    store.forget_pipeline();
+    Ok(())
+}
+
+/// The demo's rules: New York office hours for the organisation (US holidays closed), Pacific
+/// time for the West team.
+fn demo_policies(now: Timestamp) -> (Policy, Policy) {
+    let day = Some(Hours {
+        open: 9 * 60,
+        close: 17 * 60,
+    });
+    let (year, _, _) = app::domain::time::civil_from_days(now.0.div_euclid(DAY_MS));
+    let mut holidays = Vec::new();
+    for y in [year - 1, year, year + 1] {
+        holidays.extend([
+            days_from_civil(y, 1, 1),
+            days_from_civil(y, 7, 4),
+            thanksgiving(y),
+            days_from_civil(y, 12, 25),
+        ]);
+    }
+    holidays.sort_unstable();
+    let east = BusinessCalendar {
+        zone_name: "America/New_York".into(),
+        zone: Zone::parse("EST5EDT,M3.2.0,M11.1.0").expect("a valid rule"),
+        week: [day, day, day, day, day, None, None],
+        holidays,
+    };
+    let mut west_calendar = east.clone();
+    west_calendar.zone_name = "America/Los_Angeles".into();
+    west_calendar.zone = Zone::parse("PST8PDT,M3.2.0,M11.1.0").expect("a valid rule");
+    let org = Policy::default_for(east);
+    let mut west = Policy::default_for(west_calendar);
+    west.name = "Mid-Market West".into();
+    west.first_touch_minutes = Some(2 * 60);
+    (org, west)
+}
+
+/// The fourth Thursday of November.
+fn thanksgiving(year: i64) -> i64 {
+    let first = days_from_civil(year, 11, 1);
+    // 1970-01-01 was a Thursday.
+    let to_thursday = (-first).rem_euclid(7);
+    first + to_thursday + 21
+}
+
 /// Loads the demo organisation into an empty database. Returns `None` (and changes nothing)
 /// when leads already exist.
 pub async fn load_demo(
@@ -289,6 +348,16 @@ pub async fn load_demo(
     for name in TEAMS {
         team_ids.push(org::insert_team(&mut tx, name, start).await?);
     }
+    let (org_policy, west_policy) = demo_policies(now);
+    policies::insert(&mut tx, None, &org_policy, None, start).await?;
+    policies::insert(
+        &mut tx,
+        Some(app::domain::TeamId(team_ids[1])),
+        &west_policy,
+        None,
+        start,
+    )
+    .await?;
     let mut reps: Vec<(i64, String, Option<i64>)> = Vec::new();
     // One hash for every demo account: the demo password is public anyway, and this keeps
     // demo loading fast (argon2id costs tens of milliseconds per hash by design).
@@ -580,6 +649,7 @@ pub async fn load_demo(
         }
     }
     tx.commit().await?;
+    store.forget_pipeline();
     Ok(Some(summary))
 }
 

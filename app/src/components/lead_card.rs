@@ -1,6 +1,6 @@
 //! A lead's card on the board: who, how much, whose, and where the next step stands.
 
-use crate::domain::{Lead, LeadId, NextStepStatus, StageKind, Timestamp};
+use crate::domain::{Finding, FindingKind, Lead, LeadId, NextStepStatus, StageKind, Timestamp};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -21,6 +21,8 @@ pub fn LeadCard(
     stage_kind: StageKind,
     /// The instant chips are computed against (the board's read time).
     now: Timestamp,
+    /// What the lead breaks under its team's follow-up policy.
+    findings: Vec<Finding>,
     /// A rejection or conflict shown under the card.
     #[prop(into)]
     error: Signal<Option<CardProblem>>,
@@ -62,6 +64,28 @@ pub fn LeadCard(
         }
         parts.join(", ")
     };
+    // The next-step chip already says "missing" or "overdue"; the policy adds the clocks.
+    let badges: Vec<Finding> = findings
+        .into_iter()
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FindingKind::SlaAtRisk
+                    | FindingKind::SlaBreached
+                    | FindingKind::Stale
+                    | FindingKind::CloseReasonMissing
+                    | FindingKind::ExitCriterion(_)
+            )
+        })
+        .collect();
+    let label = {
+        let mut l = label;
+        for b in &badges {
+            l.push_str(", ");
+            l.push_str(b.kind.label());
+        }
+        l
+    };
     let id = lead.id.0;
     let for_pointer = lead.clone();
     let for_key = lead.clone();
@@ -99,7 +123,12 @@ pub fn LeadCard(
                     </span>
                 })}
                 {closed.map(|c| view! { <span class="chip chip-closed">{c}</span> })}
-                // Policy badges (stale, SLA) join this row once the follow-up policy exists.
+                {badges.into_iter().map(|f| view! {
+                    <span class=format!("chip chip-policy chip-{}", f.kind.key().replace('_', "-")) title=f.message>
+                        <span class="chip-icon" aria-hidden="true">{badge_icon(f.kind)}</span>
+                        {f.kind.label()}
+                    </span>
+                }).collect_view()}
                 {lead.score.map(|s| view! {
                     <span class="chip chip-score" title="Lead score (0–100)">{format!("Score {s}")}</span>
                 })}
@@ -125,6 +154,15 @@ pub fn LeadCard(
                 </div>
             })}
         </li>
+    }
+}
+
+fn badge_icon(k: FindingKind) -> &'static str {
+    match k {
+        FindingKind::SlaBreached => "⚠",
+        FindingKind::SlaAtRisk => "◔",
+        FindingKind::Stale => "⏸",
+        _ => "!",
     }
 }
 

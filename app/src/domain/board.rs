@@ -80,6 +80,8 @@ pub struct Board {
     pub viewer: super::access::Actor,
     /// The filter the board was read with (the URL's).
     pub filter: BoardFilter,
+    /// The follow-up policies in force: cards show what their lead breaks.
+    pub policies: super::policy::Policies,
 }
 
 /// Where a lead's next step stands: shown as a chip with text and colour, never colour alone.

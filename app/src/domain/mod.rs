@@ -25,6 +25,6 @@ pub use filter::{BoardFilter, CardSort, ColumnPage, FilterOptions};
 pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserRef};
 pub use money::{Currency, Money};
 pub use moves::{apply_move, AssignRequest, MoveRejection, MoveRequest};
-pub use policy::{check_write, evaluate, Finding, FindingKind, Policy};
+pub use policy::{check_write, evaluate, Finding, FindingKind, Policies, Policy};
 pub use stage::{Criterion, Pipeline, Stage, StageId, StageKind};
 pub use time::Timestamp;

@@ -6,6 +6,7 @@
 //! Both are pure: the server enforces and records with them, the browser shows the same
 //! findings before saving.
 
+use super::access::TeamId;
 use super::calendar::BusinessCalendar;
 use super::lead::{CloseReason, Lead};
 use super::stage::{Criterion, StageId};
@@ -44,6 +45,21 @@ pub struct Policy {
     /// the saved rules).
     #[serde(default)]
     pub lost_stages: Vec<StageId>,
+}
+
+/// The policies in force: the organisation default and the teams' overrides.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policies {
+    pub org: Policy,
+    pub teams: Vec<(TeamId, Policy)>,
+}
+
+impl Policies {
+    /// The rules for a lead of `team` (the organisation's when the team has none).
+    pub fn for_team(&self, team: Option<TeamId>) -> &Policy {
+        team.and_then(|t| self.teams.iter().find(|(id, _)| *id == t))
+            .map_or(&self.org, |(_, p)| p)
+    }
 }
 
 /// What happens while a breach lasts, in business minutes after it began.

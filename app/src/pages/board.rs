@@ -13,8 +13,9 @@ use crate::domain::board::describe_changes;
 use crate::domain::board::sort_cards;
 use crate::domain::filter::{bound_text, encode_component, FilterChoice};
 use crate::domain::{
-    apply_move, Actor, Board, BoardFilter, CardSort, CloseReason, ColumnSummary, FilterOptions,
-    Lead, LeadId, Money, MoveRequest, Pipeline, Stage, StageId, StageKind, Timestamp,
+    apply_move, evaluate, Actor, Board, BoardFilter, CardSort, CloseReason, ColumnSummary,
+    FilterOptions, Lead, LeadId, Money, MoveRequest, Pipeline, Policies, Stage, StageId, StageKind,
+    Timestamp,
 };
 use crate::error::{AppError, FieldError};
 use leptos::ev;
@@ -289,6 +290,8 @@ struct BoardState {
     closing: RwSignal<Option<Closing>>,
     /// Who is looking: cards they may not change do not start drags or moves.
     viewer: StoredValue<Actor>,
+    /// The follow-up policies, evaluated per card.
+    policies: StoredValue<Policies>,
 }
 
 impl BoardState {
@@ -315,6 +318,7 @@ impl BoardState {
             .collect();
         BoardState {
             pipeline: StoredValue::new(board.pipeline),
+            policies: StoredValue::new(board.policies),
             now: board.now,
             summaries: RwSignal::new(summaries),
             cards: RwSignal::new(cards),
@@ -1039,8 +1043,12 @@ fn Column(
                     key=|l| (l.id, l.version, l.stage_id)
                     children=move |lead: Lead| {
                         let lid = lead.id;
+                        let findings = state.policies.with_value(|p| {
+                            evaluate(p.for_team(lead.team_id), &lead, state.now)
+                        });
                         view! {
                             <LeadCard
+                                findings=findings
                                 lead=lead
                                 stage_kind=kind
                                 now=state.now

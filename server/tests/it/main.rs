@@ -10,6 +10,7 @@ mod board;
 mod http;
 mod instances;
 mod live;
+mod policy;
 mod security;
 mod storage;
 mod work;

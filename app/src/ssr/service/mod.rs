@@ -74,6 +74,11 @@ pub async fn board(
         .pipeline(&mut conn)
         .await
         .map_err(internal("board: stages"))?;
+    let policies = state
+        .store
+        .policies(&mut conn)
+        .await
+        .map_err(internal("board: policies"))?;
     let summaries = leads::column_summaries(&mut conn, &scope, &filter)
         .await
         .map_err(internal("board: summaries"))?;
@@ -108,6 +113,7 @@ pub async fn board(
         last_event_id,
         viewer: actor.clone(),
         filter,
+        policies: (*policies).clone(),
     })
 }
 

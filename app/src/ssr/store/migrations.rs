@@ -28,6 +28,11 @@ pub const SQLITE: &[Step] = &[
         "board_order",
         include_str!("../../../../migrations/sqlite/0003_board_order.sql"),
     ),
+    (
+        4,
+        "policies",
+        include_str!("../../../../migrations/sqlite/0004_policies.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -45,6 +50,11 @@ pub const POSTGRES: &[Step] = &[
         3,
         "board_order",
         include_str!("../../../../migrations/postgres/0003_board_order.sql"),
+    ),
+    (
+        4,
+        "policies",
+        include_str!("../../../../migrations/postgres/0004_policies.sql"),
     ),
 ];
 

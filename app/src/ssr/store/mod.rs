@@ -10,6 +10,7 @@ pub mod events;
 pub mod leads;
 mod migrations;
 pub mod org;
+pub mod policies;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
@@ -98,6 +99,7 @@ pub struct Store {
     reader: AnyPool,
     backend: Backend,
     pipeline: PipelineCache,
+    policies: PolicyCache,
 }
 
 /// The stages, read at most once per [`PIPELINE_TTL`]: every write checks its move against
@@ -105,6 +107,10 @@ pub struct Store {
 /// instance's change is seen within the TTL; this instance's at once ([`Store::forget_pipeline`]).
 #[derive(Clone, Default)]
 struct PipelineCache(Arc<std::sync::Mutex<Option<(Instant, Arc<crate::domain::Pipeline>)>>>);
+
+/// The policies in force, cached like the stages.
+#[derive(Clone, Default)]
+struct PolicyCache(Arc<std::sync::Mutex<Option<(Instant, Arc<crate::domain::Policies>)>>>);
 
 const PIPELINE_TTL: Duration = Duration::from_secs(1);
 
@@ -158,6 +164,7 @@ impl Store {
                 reader,
                 backend: Backend::Sqlite,
                 pipeline: PipelineCache::default(),
+                policies: PolicyCache::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -170,6 +177,7 @@ impl Store {
                 reader: pool,
                 backend: Backend::Postgres,
                 pipeline: PipelineCache::default(),
+                policies: PolicyCache::default(),
             })
         } else {
             Err(sqlx::Error::Configuration(
@@ -227,11 +235,54 @@ impl Store {
         Ok(fresh)
     }
 
-    /// Drops the cached stages after changing them.
+    /// Drops the cached stages and policies after changing them.
     pub fn forget_pipeline(&self) {
         if let Ok(mut c) = self.pipeline.0.lock() {
             *c = None;
         }
+        if let Ok(mut c) = self.policies.0.lock() {
+            *c = None;
+        }
+    }
+
+    /// The follow-up policies in force (cached for up to [`PIPELINE_TTL`]), with the lost
+    /// stages filled in from the pipeline. Without a saved organisation default, the built-in
+    /// one over office hours in UTC applies.
+    pub async fn policies(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+    ) -> Result<Arc<crate::domain::Policies>, sqlx::Error> {
+        use crate::domain::calendar::BusinessCalendar;
+        use crate::domain::{Policy, StageKind};
+        if let Some((at, p)) = self.policies.0.lock().ok().and_then(|c| c.clone()) {
+            if at.elapsed() < PIPELINE_TTL {
+                return Ok(p);
+            }
+        }
+        let lost: Vec<_> = self
+            .pipeline(&mut *conn)
+            .await?
+            .stages()
+            .iter()
+            .filter(|s| s.kind == StageKind::Lost)
+            .map(|s| s.id)
+            .collect();
+        let mut org = Policy::default_for(BusinessCalendar::office_hours_utc());
+        org.version = 0;
+        let mut teams = Vec::new();
+        for (team, mut p) in policies::latest(conn).await? {
+            p.lost_stages = lost.clone();
+            match team {
+                None => org = p,
+                Some(t) => teams.push((t, p)),
+            }
+        }
+        org.lost_stages = lost;
+        let fresh = Arc::new(crate::domain::Policies { org, teams });
+        if let Ok(mut c) = self.policies.0.lock() {
+            *c = Some((Instant::now(), fresh.clone()));
+        }
+        Ok(fresh)
     }
 
     /// Closes both pools, waiting for connections in use to be returned.

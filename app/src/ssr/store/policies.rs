@@ -1,0 +1,68 @@
+//! Follow-up policies: one row per saved version of each scope (the organisation default, or
+//! one team's override). See migrations/*/0004_policies.sql.
+
+use crate::domain::access::{TeamId, UserId};
+use crate::domain::{Policy, Timestamp};
+use sqlx::{AnyConnection, Row};
+
+/// The newest version of every scope, organisation default (`None`) included when saved.
+pub async fn latest(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(Option<TeamId>, Policy)>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.team_id, p.version, p.rules FROM policies p
+         WHERE p.version = (SELECT MAX(q.version) FROM policies q
+                            WHERE COALESCE(q.team_id, 0) = COALESCE(p.team_id, 0))
+         ORDER BY p.team_id",
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let rules: String = r.try_get("rules")?;
+        let mut policy: Policy =
+            serde_json::from_str(&rules).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "rules".into(),
+                source: Box::new(e),
+            })?;
+        // The row's version is authoritative.
+        policy.version = r.try_get("version")?;
+        let team: Option<i64> = r.try_get("team_id")?;
+        out.push((team.map(TeamId), policy));
+    }
+    Ok(out)
+}
+
+/// Saves `policy` as the next version of its scope and returns that version.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    team: Option<TeamId>,
+    policy: &Policy,
+    author: Option<UserId>,
+    at: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let (version,): (i64,) = sqlx::query_as(
+        "SELECT COALESCE(MAX(version), 0) + 1 FROM policies
+         WHERE COALESCE(team_id, 0) = COALESCE(CAST($1 AS BIGINT), 0)",
+    )
+    .bind(team.map(|t| t.0))
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut saved = policy.clone();
+    saved.version = version;
+    // Derived from the pipeline when the policy is read, not saved.
+    saved.lost_stages.clear();
+    let rules = serde_json::to_string(&saved).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query(
+        "INSERT INTO policies (team_id, version, rules, author_id, created_at)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(team.map(|t| t.0))
+    .bind(version)
+    .bind(rules)
+    .bind(author.map(|u| u.0))
+    .bind(at.0)
+    .execute(conn)
+    .await?;
+    Ok(version)
+}
