@@ -371,7 +371,7 @@ pub fn check_write(policy: &Policy, before: &Lead, after: &Lead, now: Timestamp)
 
 /// `4 business hours`, `90 business minutes`, `2 business days` (of 8 hours).
 fn business_duration(minutes: u32) -> String {
-    if minutes % 60 == 0 {
+    if minutes.is_multiple_of(60) {
         let h = minutes / 60;
         if h == 1 {
             "1 business hour".into()

@@ -98,19 +98,50 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     backend: Backend,
-    pipeline: PipelineCache,
-    policies: PolicyCache,
+    pipeline: Cached<crate::domain::Pipeline>,
+    policies: Cached<crate::domain::Policies>,
 }
 
-/// The stages, read at most once per [`PIPELINE_TTL`]: every write checks its move against
-/// them, and they change rarely (today only when the default pipeline is created). Another
-/// instance's change is seen within the TTL; this instance's at once ([`Store::forget_pipeline`]).
-#[derive(Clone, Default)]
-struct PipelineCache(Arc<std::sync::Mutex<Option<(Instant, Arc<crate::domain::Pipeline>)>>>);
+/// A value read at most once per [`PIPELINE_TTL`]: the stages and the follow-up policies,
+/// which every write checks against and which change rarely. Another instance's change is seen
+/// within the TTL; this instance's at once ([`Store::forget_pipeline`]).
+struct Cached<T>(Arc<std::sync::Mutex<Option<Entry<T>>>>);
 
-/// The policies in force, cached like the stages.
-#[derive(Clone, Default)]
-struct PolicyCache(Arc<std::sync::Mutex<Option<(Instant, Arc<crate::domain::Policies>)>>>);
+/// A cached value and when it was read.
+type Entry<T> = (Instant, Arc<T>);
+
+impl<T> Clone for Cached<T> {
+    fn clone(&self) -> Self {
+        Cached(self.0.clone())
+    }
+}
+
+impl<T> Default for Cached<T> {
+    fn default() -> Self {
+        Cached(Arc::default())
+    }
+}
+
+impl<T> Cached<T> {
+    fn fresh(&self) -> Option<Arc<T>> {
+        let c = self.0.lock().ok()?;
+        c.as_ref()
+            .filter(|(at, _)| at.elapsed() < PIPELINE_TTL)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, value: Arc<T>) {
+        if let Ok(mut c) = self.0.lock() {
+            *c = Some((Instant::now(), value));
+        }
+    }
+
+    fn forget(&self) {
+        if let Ok(mut c) = self.0.lock() {
+            *c = None;
+        }
+    }
+}
 
 const PIPELINE_TTL: Duration = Duration::from_secs(1);
 
@@ -163,8 +194,8 @@ impl Store {
                 writer,
                 reader,
                 backend: Backend::Sqlite,
-                pipeline: PipelineCache::default(),
-                policies: PolicyCache::default(),
+                pipeline: Cached::default(),
+                policies: Cached::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
@@ -176,8 +207,8 @@ impl Store {
                 writer: pool.clone(),
                 reader: pool,
                 backend: Backend::Postgres,
-                pipeline: PipelineCache::default(),
-                policies: PolicyCache::default(),
+                pipeline: Cached::default(),
+                policies: Cached::default(),
             })
         } else {
             Err(sqlx::Error::Configuration(
@@ -223,26 +254,18 @@ impl Store {
         &self,
         conn: &mut sqlx::AnyConnection,
     ) -> Result<Arc<crate::domain::Pipeline>, sqlx::Error> {
-        if let Some((at, p)) = self.pipeline.0.lock().ok().and_then(|c| c.clone()) {
-            if at.elapsed() < PIPELINE_TTL {
-                return Ok(p);
-            }
+        if let Some(p) = self.pipeline.fresh() {
+            return Ok(p);
         }
         let fresh = Arc::new(org::pipeline(conn).await?);
-        if let Ok(mut c) = self.pipeline.0.lock() {
-            *c = Some((Instant::now(), fresh.clone()));
-        }
+        self.pipeline.put(fresh.clone());
         Ok(fresh)
     }
 
     /// Drops the cached stages and policies after changing them.
     pub fn forget_pipeline(&self) {
-        if let Ok(mut c) = self.pipeline.0.lock() {
-            *c = None;
-        }
-        if let Ok(mut c) = self.policies.0.lock() {
-            *c = None;
-        }
+        self.pipeline.forget();
+        self.policies.forget();
     }
 
     /// The follow-up policies in force (cached for up to [`PIPELINE_TTL`]), with the lost
@@ -254,10 +277,8 @@ impl Store {
     ) -> Result<Arc<crate::domain::Policies>, sqlx::Error> {
         use crate::domain::calendar::BusinessCalendar;
         use crate::domain::{Policy, StageKind};
-        if let Some((at, p)) = self.policies.0.lock().ok().and_then(|c| c.clone()) {
-            if at.elapsed() < PIPELINE_TTL {
-                return Ok(p);
-            }
+        if let Some(p) = self.policies.fresh() {
+            return Ok(p);
         }
         let lost: Vec<_> = self
             .pipeline(&mut *conn)
@@ -279,9 +300,7 @@ impl Store {
         }
         org.lost_stages = lost;
         let fresh = Arc::new(crate::domain::Policies { org, teams });
-        if let Ok(mut c) = self.policies.0.lock() {
-            *c = Some((Instant::now(), fresh.clone()));
-        }
+        self.policies.put(fresh.clone());
         Ok(fresh)
     }
 
