@@ -166,3 +166,21 @@ test("a long column pages from the server and counts stay exact", async ({ page 
   const ids = await cards(fresh).evaluateAll((els) => els.map((e) => e.getAttribute("data-lead-id")));
   expect(new Set(ids).size).toBe(ids.length);
 });
+
+test("cards show what the team's follow-up policy flags, in words, also to screen readers", async ({ page }) => {
+  await openBoard(page);
+  const badges = page.locator("li.card .chip-policy");
+  await expect(badges.first()).toBeVisible();
+  const labels = new Set(await badges.allInnerTexts());
+  const known = ["SLA at risk", "SLA breached", "Stale", "No close reason", "Missing for this stage"];
+  for (const l of labels) {
+    expect(known.some((k) => l.trim().endsWith(k)), `badge text ${JSON.stringify(l)}`).toBe(true);
+  }
+  // The demo has breached SLAs among untouched new leads and stale ones further on.
+  expect([...labels].some((l) => l.includes("SLA breached"))).toBe(true);
+  expect([...labels].some((l) => l.includes("Stale"))).toBe(true);
+  // The card's accessible name carries the badge too, and the badge explains itself on hover.
+  const flagged = page.locator("li.card", { has: page.locator(".chip-sla-breached") }).first();
+  await expect(flagged).toHaveAttribute("aria-label", /SLA breached/);
+  await expect(flagged.locator(".chip-sla-breached")).toHaveAttribute("title", /Not contacted within/);
+});

@@ -161,7 +161,7 @@ fn badge_icon(k: FindingKind) -> &'static str {
     match k {
         FindingKind::SlaBreached => "⚠",
         FindingKind::SlaAtRisk => "◔",
-        FindingKind::Stale => "⏸",
+        FindingKind::Stale => "◷",
         _ => "!",
     }
 }
