@@ -196,7 +196,16 @@ pub async fn lead(state: &AppState, actor: &Actor, id: LeadId) -> Result<Lead, A
         .read()
         .await
         .map_err(internal("lead: acquire"))?;
-    let lead = leads::lead(&mut conn, id)
+    visible_lead(&mut conn, actor, id).await
+}
+
+/// The lead `id` if `actor` may see it; missing and invisible look the same.
+async fn visible_lead(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    id: LeadId,
+) -> Result<Lead, AppError> {
+    let lead = leads::lead(conn, id)
         .await
         .map_err(internal("lead: select"))?
         .ok_or_else(|| no_lead(id))?;
@@ -223,11 +232,7 @@ pub(crate) async fn read_for_write(
         .read()
         .await
         .map_err(internal("write: connect"))?;
-    let current = leads::lead(&mut conn, id)
-        .await
-        .map_err(internal("write: select"))?
-        .ok_or_else(|| no_lead(id))?;
-    access::view_lead(actor, &current).map_err(|_| no_lead(id))?;
+    let current = visible_lead(&mut conn, actor, id).await?;
     access::edit_lead(actor, &current)?;
     if current.version != version {
         return Err(conflict(current));
@@ -334,13 +339,24 @@ pub async fn move_lead(
     let at = now();
     let (current, pipeline) = read_for_write(state, actor, id, request.version).await?;
     let moved = apply_move(&pipeline, &current, &request, at)?;
-    let payload = move_payload(&current, &moved);
+    save_move(state, actor, &current, moved, at).await
+}
+
+/// Saves a stage change (a move or a close-out) as a `lead.moved` event.
+pub(crate) async fn save_move(
+    state: &AppState,
+    actor: &Actor,
+    current: &Lead,
+    moved: Lead,
+    at: Timestamp,
+) -> Result<Lead, AppError> {
+    let payload = move_payload(current, &moved);
     let tx = begin_write(state).await?;
     save(
         state,
         tx,
         actor,
-        &current,
+        current,
         moved,
         Change {
             kind: "lead.moved",

@@ -2,7 +2,7 @@
 //! touch with the next step, close it out. Each authorizes first, judges with the domain, and
 //! writes lead + activity + event in one transaction, then publishes the change live.
 
-use super::{begin_write, internal, move_payload, now, read_for_write, save, Change};
+use super::{begin_write, internal, now, read_for_write, save, save_move, Change};
 use crate::domain::activity::{
     apply_edit, apply_log, parse_amount, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest,
     Outcome, TimelineEntry,
@@ -321,19 +321,5 @@ pub async fn close_out(
         },
     };
     let moved = apply_move(&pipeline, &current, &move_request, at)?;
-    let payload = move_payload(&base, &moved);
-    let tx = begin_write(state).await?;
-    save(
-        state,
-        tx,
-        actor,
-        &base,
-        moved,
-        Change {
-            kind: "lead.moved",
-            payload,
-            at,
-        },
-    )
-    .await
+    save_move(state, actor, &base, moved, at).await
 }

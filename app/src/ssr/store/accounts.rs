@@ -65,75 +65,26 @@ pub async fn record_success(conn: &mut AnyConnection, user: UserId) -> Result<()
     Ok(())
 }
 
-/// The active user as the policies see them, or `None` if deactivated or unknown.
-pub async fn actor(conn: &mut AnyConnection, user: UserId) -> Result<Option<Actor>, sqlx::Error> {
-    let Some(r) = sqlx::query(
-        "SELECT u.id, u.name, u.email, u.role, u.team_id, t.reps_see_team_board
-         FROM users u LEFT JOIN teams t ON t.id = u.team_id
-         WHERE u.id = $1 AND u.deactivated_at IS NULL",
-    )
-    .bind(user.0)
-    .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let role: String = r.try_get("role")?;
-    let managed: Vec<(i64,)> =
-        sqlx::query_as("SELECT id FROM teams WHERE manager_id = $1 ORDER BY id")
-            .bind(user.0)
-            .fetch_all(conn)
-            .await?;
-    Ok(Some(Actor {
-        id: UserId(r.try_get("id")?),
-        name: r.try_get("name")?,
-        email: r.try_get("email")?,
-        role: decode_key("role", &role, Role::parse)?,
-        team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
-        managed_teams: managed.into_iter().map(|(t,)| TeamId(t)).collect(),
-        sees_team_board: r
-            .try_get::<Option<i64>, _>("reps_see_team_board")?
-            .unwrap_or(0)
-            == 1,
-    }))
-}
+/// The columns and joins an [`Actor`] is read from: one row per team the person manages (or
+/// one row with `managed` NULL).
+const ACTOR_COLUMNS: &str =
+    "u.id, u.name, u.email, u.role, u.team_id, t.reps_see_team_board, m.id AS managed";
+const ACTOR_JOINS: &str =
+    "LEFT JOIN teams t ON t.id = u.team_id LEFT JOIN teams m ON m.manager_id = u.id";
 
-// ---- sessions ----
-/// The signed-in person behind a live session (unexpired, not idle, account active) and when the
-/// session was last seen, in one round trip: this runs on every request.
-pub async fn session_actor(
-    conn: &mut AnyConnection,
-    id_hash: &str,
-    now: Timestamp,
-    idle_ms: i64,
-) -> Result<Option<(Actor, Timestamp)>, sqlx::Error> {
-    // One row per team the person manages (or one row with no team).
-    let rows = sqlx::query(
-        "SELECT s.last_seen_at, u.id, u.name, u.email, u.role, u.team_id,
-                t.reps_see_team_board, m.id AS managed
-         FROM sessions s
-         JOIN users u ON u.id = s.user_id AND u.deactivated_at IS NULL
-         LEFT JOIN teams t ON t.id = u.team_id
-         LEFT JOIN teams m ON m.manager_id = u.id
-         WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
-         ORDER BY m.id",
-    )
-    .bind(id_hash)
-    .bind(now.0)
-    .bind(now.0 - idle_ms)
-    .fetch_all(conn)
-    .await?;
+/// The person of rows selected with [`ACTOR_COLUMNS`] and [`ACTOR_JOINS`].
+fn actor_from_rows(rows: &[sqlx::any::AnyRow]) -> Result<Option<Actor>, sqlx::Error> {
     let Some(r) = rows.first() else {
         return Ok(None);
     };
     let role: String = r.try_get("role")?;
     let mut managed_teams = Vec::new();
-    for row in &rows {
+    for row in rows {
         if let Some(t) = row.try_get::<Option<i64>, _>("managed")? {
             managed_teams.push(TeamId(t));
         }
     }
-    let actor = Actor {
+    Ok(Some(Actor {
         id: UserId(r.try_get("id")?),
         name: r.try_get("name")?,
         email: r.try_get("email")?,
@@ -144,8 +95,48 @@ pub async fn session_actor(
             .try_get::<Option<i64>, _>("reps_see_team_board")?
             .unwrap_or(0)
             == 1,
+    }))
+}
+
+/// The active user as the policies see them, or `None` if deactivated or unknown.
+pub async fn actor(conn: &mut AnyConnection, user: UserId) -> Result<Option<Actor>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT {ACTOR_COLUMNS} FROM users u {ACTOR_JOINS}
+         WHERE u.id = $1 AND u.deactivated_at IS NULL ORDER BY m.id"
+    ))
+    .bind(user.0)
+    .fetch_all(conn)
+    .await?;
+    actor_from_rows(&rows)
+}
+
+// ---- sessions ----
+
+/// The signed-in person behind a live session (unexpired, not idle, account active) and when the
+/// session was last seen, in one round trip: this runs on every request.
+pub async fn session_actor(
+    conn: &mut AnyConnection,
+    id_hash: &str,
+    now: Timestamp,
+    idle_ms: i64,
+) -> Result<Option<(Actor, Timestamp)>, sqlx::Error> {
+    let rows = sqlx::query(&format!(
+        "SELECT s.last_seen_at, {ACTOR_COLUMNS}
+         FROM sessions s
+         JOIN users u ON u.id = s.user_id AND u.deactivated_at IS NULL
+         {ACTOR_JOINS}
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3
+         ORDER BY m.id"
+    ))
+    .bind(id_hash)
+    .bind(now.0)
+    .bind(now.0 - idle_ms)
+    .fetch_all(conn)
+    .await?;
+    let Some(actor) = actor_from_rows(&rows)? else {
+        return Ok(None);
     };
-    Ok(Some((actor, Timestamp(r.try_get("last_seen_at")?))))
+    Ok(Some((actor, Timestamp(rows[0].try_get("last_seen_at")?))))
 }
 
 pub struct NewSession<'a> {

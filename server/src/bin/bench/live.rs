@@ -94,6 +94,34 @@ async fn sign_in(port: u16, who: &str) -> anyhow::Result<String> {
         .ok_or_else(|| anyhow::anyhow!("sign-in failed: {r}"))
 }
 
+/// Opens `n` subscribers as `cookie` and returns once every one has its response head.
+async fn open_feeds(
+    port: u16,
+    cookie: &str,
+    n: usize,
+    seen: &mpsc::UnboundedSender<(i64, i64)>,
+) -> Vec<tokio::task::JoinHandle<anyhow::Result<()>>> {
+    let (ready_tx, mut ready_rx) = mpsc::channel(n);
+    let tasks = (0..n)
+        .map(|_| {
+            tokio::spawn(subscribe(
+                port,
+                cookie.to_string(),
+                ready_tx.clone(),
+                seen.clone(),
+            ))
+        })
+        .collect();
+    // Only the subscribers hold senders now: a failed one cannot leave this waiting forever.
+    drop(ready_tx);
+    for _ in 0..n {
+        if ready_rx.recv().await.is_none() {
+            break;
+        }
+    }
+    tasks
+}
+
 /// One subscriber: reads its stream and reports (event id, receipt ms since the epoch).
 async fn subscribe(
     port: u16,
@@ -168,21 +196,9 @@ pub async fn run(database_url: &str, clients: &[usize]) -> anyhow::Result<String
 
     let mut rows = Vec::new();
     for &n in clients {
-        let (ready_tx, mut ready_rx) = mpsc::channel(n);
         let (seen_tx, mut seen_rx) = mpsc::unbounded_channel();
-        let mut tasks = Vec::with_capacity(n);
-        for _ in 0..n {
-            tasks.push(tokio::spawn(subscribe(
-                server.port,
-                viewer.clone(),
-                ready_tx.clone(),
-                seen_tx.clone(),
-            )));
-        }
+        let tasks = open_feeds(server.port, &viewer, n, &seen_tx).await;
         drop(seen_tx);
-        for _ in 0..n {
-            ready_rx.recv().await;
-        }
         tokio::time::sleep(Duration::from_millis(300)).await;
         for i in 0..MOVES {
             let to = if i % 2 == 0 { other } else { home };
@@ -280,29 +296,10 @@ async fn memory(database_url: &str, n: usize) -> anyhow::Result<Memory> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let idle = rss_kib(server.pid);
     let (seen_tx, _seen_rx) = mpsc::unbounded_channel();
-    let mut tasks = Vec::with_capacity(2 * n);
-    let open = |tasks: &mut Vec<tokio::task::JoinHandle<anyhow::Result<()>>>| {
-        let (ready_tx, ready_rx) = mpsc::channel(n);
-        for _ in 0..n {
-            tasks.push(tokio::spawn(subscribe(
-                server.port,
-                viewer.clone(),
-                ready_tx.clone(),
-                seen_tx.clone(),
-            )));
-        }
-        ready_rx
-    };
-    let mut ready = open(&mut tasks);
-    for _ in 0..n {
-        ready.recv().await;
-    }
+    let mut tasks = open_feeds(server.port, &viewer, n, &seen_tx).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let with_n = rss_kib(server.pid);
-    let mut ready = open(&mut tasks);
-    for _ in 0..n {
-        ready.recv().await;
-    }
+    tasks.extend(open_feeds(server.port, &viewer, n, &seen_tx).await);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let with_2n = rss_kib(server.pid);
     for t in tasks {
