@@ -95,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/teams") view={Lazy::<lazy::TeamsRoute>::new()}/>
                     <Route path=path!("/admin/wall-tokens") view={Lazy::<lazy::WallTokensRoute>::new()}/>
                     <Route path=path!("/settings/intake-keys") view={Lazy::<lazy::IntakeKeysRoute>::new()}/>
+                    <Route path=path!("/settings/policy") view={Lazy::<lazy::PolicyRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

@@ -50,11 +50,12 @@ test("a card dragged to the next stage stays there after a reload", async ({ pag
 
   const contacted = column(page, "Contacted");
   const qualified = column(page, "Qualified");
-  // A lead with a value (Qualified requires one) and no next step (so it sorts into the first
-  // page of Qualified after the reload).
+  // A lead with a value (Qualified requires one) and a next step long overdue (the policy
+  // wants one on every moving lead; the most overdue sort first, so it is on the first page
+  // of Qualified after the reload).
   const card = cards(contacted)
     .filter({ hasNotText: "No value" })
-    .filter({ hasText: "No next step" })
+    .filter({ hasText: " late" })
     .first();
   await expect(card).toBeVisible();
   const id = await card.getAttribute("data-lead-id");
@@ -103,7 +104,7 @@ test("the keyboard moves a card and a second board sees it live", async ({ page,
   await openBoard(other);
 
   const fresh = column(page, "New");
-  const card = cards(fresh).first();
+  const card = cards(fresh).filter({ hasNotText: "No next step" }).first();
   const id = await card.getAttribute("data-lead-id");
   const title = await card.locator(".card-title").innerText();
   const otherContacted = column(other, "Contacted");
@@ -193,4 +194,24 @@ test("the board is usable at phone width", async ({ page }) => {
   expect(box!.width).toBeLessThanOrEqual(390);
   expect(box!.width).toBeGreaterThan(250);
   await page.screenshot({ path: path.join(shots, "board-phone.png") });
+});
+
+test("a move without the next step the policy requires is refused with the reason", async ({ page }) => {
+  await openBoard(page);
+  const fresh = column(page, "New");
+  const card = cards(fresh).filter({ hasText: "No next step" }).filter({ hasNotText: "No value" }).first();
+  const id = await card.getAttribute("data-lead-id");
+  const newCount = await count(fresh);
+
+  await card.focus();
+  await page.keyboard.press("Shift+ArrowRight");
+
+  const back = fresh.locator(`[data-lead-id="${id}"]`);
+  await expect(back.locator(".card-error")).toContainText("No next step");
+  await expect(back.locator(".card-error")).toContainText("policy");
+  await expect(column(page, "Contacted").locator(`[data-lead-id="${id}"]`)).toHaveCount(0);
+  await expect(fresh.locator(".column-count")).toHaveText(String(newCount));
+  await page.screenshot({ path: path.join(shots, "board-policy-refused.png") });
+  await page.reload();
+  await expect(column(page, "New").locator(`[data-lead-id="${id}"]`)).toBeVisible();
 });

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod keys;
+pub mod policy;
 
 use crate::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
 use crate::domain::{

@@ -29,6 +29,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     let board = access::view_board(&actor).is_ok();
     let admin = access::manage_accounts(&actor).is_ok();
     let intake = access::manage_intake_keys(&actor).is_ok();
+    let policy = access::view_policies(&actor).is_ok();
     let wall = access::view_wall(&Principal::User(actor.clone())).is_ok();
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move || {
@@ -39,6 +40,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     view! {
         <nav class="topnav" aria-label="Main">
             {board.then(|| view! { <A href="/board">"Board"</A> })}
+            {policy.then(|| view! { <A href="/settings/policy">"Policy"</A> })}
             {wall.then(|| view! { <A href="/wall">"Wall"</A> })}
             {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> })}
             {intake.then(|| view! { <A href="/settings/intake-keys">"Intake keys"</A> })}

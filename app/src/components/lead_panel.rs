@@ -10,10 +10,13 @@ use crate::api::{close_lead, edit_lead, get_lead_detail, log_activity};
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::activity::{
-    amount_text, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest, NextStepInput, Outcome,
-    QuickPick,
+    amount_text, apply_edit, apply_log, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest,
+    NextStepInput, Outcome, QuickPick,
 };
-use crate::domain::{CloseReason, Lead, LeadId, NextStepKind, NextStepStatus};
+use crate::domain::{
+    check_write, evaluate, CloseReason, Finding, Lead, LeadId, NextStepKind, NextStepStatus,
+    Policy, StageKind, Timestamp,
+};
 use crate::error::AppError;
 use leptos::ev;
 use leptos::prelude::*;
@@ -71,6 +74,8 @@ fn PanelBody(
     let editable = access::edit_lead(&detail.viewer, &lead).is_ok();
     let chip = stage_kind.and_then(|k| NextStepStatus::of(&lead, k, detail.now, 0));
     let title_id = format!("lead-title-{}", lead.id);
+    let policy = detail.policy.clone();
+    let findings = evaluate(&policy, &lead, detail.now);
     view! {
         <header class="panel-head">
             <h2 id=title_id class="panel-title">{lead.title().to_string()}</h2>
@@ -84,10 +89,12 @@ fn PanelBody(
                 <a href=format!("/leads/{}", lead.id)>"Open as page"</a>
             </p>
         </header>
+        <PolicyFindings findings=findings closed=closed policy_name=policy.name.clone()/>
         {(editable && !closed).then(|| view! {
-            <QuickLog lead=lead.clone() now=detail.now start_kind=start_kind saved=saved/>
+            <QuickLog lead=lead.clone() now=detail.now start_kind=start_kind saved=saved
+                policy=policy.clone() stage_kind=stage_kind.unwrap_or(StageKind::Open)/>
         })}
-        <Details lead=lead.clone() editable=editable saved=saved/>
+        <Details lead=lead.clone() editable=editable saved=saved policy=policy.clone() now=detail.now/>
         {(editable && !closed).then(|| view! { <CloseOutForm lead=lead.clone() saved=saved/> })}
         <section class="panel-section" aria-label="History">
             <h3>"History"</h3>
@@ -117,9 +124,11 @@ fn PanelBody(
 #[component]
 fn QuickLog(
     lead: Lead,
-    now: crate::domain::Timestamp,
+    now: Timestamp,
     start_kind: Option<ActivityKind>,
     saved: Callback<Lead>,
+    policy: Policy,
+    stage_kind: StageKind,
 ) -> impl IntoView {
     let kind = RwSignal::new(start_kind.unwrap_or(ActivityKind::Call));
     let step_kind = RwSignal::new(kind.get_untracked().follow_up());
@@ -130,6 +139,36 @@ fn QuickLog(
     let version = lead.version;
     let id = lead.id;
     let root = NodeRef::<leptos::html::Section>::new();
+    // What the policy will say about the touch as it stands, judged by the server's own rules
+    // before anything is sent: what it would refuse, and what the touch clears.
+    let verdict = move || {
+        let draft = LogRequest {
+            version,
+            kind: kind.get(),
+            outcome: (kind.get() != ActivityKind::Note).then_some(Outcome::Reached),
+            note: None,
+            next_step: pick.get().map(|p| NextStepInput {
+                kind: step_kind.get(),
+                due_at: p.due(now, 0),
+                note: None,
+            }),
+        };
+        let (after, _) = apply_log(&lead, stage_kind, &draft, now).ok()?;
+        let refused = check_write(&policy, &lead, &after, now);
+        if let Some(f) = refused.first() {
+            return Some((false, format!("{}: choose when it is due", f.kind.label())));
+        }
+        let still: Vec<_> = evaluate(&policy, &after, now)
+            .into_iter()
+            .map(|f| f.kind)
+            .collect();
+        let cleared: Vec<_> = evaluate(&policy, &lead, now)
+            .into_iter()
+            .filter(|f| !still.contains(&f.kind))
+            .map(|f| f.kind.label())
+            .collect();
+        (!cleared.is_empty()).then(|| (true, format!("Clears: {}", cleared.join(", "))))
+    };
 
     let submit = move |outcome: Option<Outcome>| {
         if busy.get_untracked() {
@@ -252,9 +291,45 @@ fn QuickLog(
                     </div>
                 }.into_any()
             }}
+            {move || verdict().map(|(ok, text)| view! {
+                <p class=if ok { "policy-note policy-ok" } else { "policy-note policy-warn" }
+                    role="status">{text}</p>
+            })}
             {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
         </section>
     }
+}
+
+/// What the team's follow-up policy flags on the lead now, each with what to do about it.
+#[component]
+fn PolicyFindings(findings: Vec<Finding>, closed: bool, policy_name: String) -> impl IntoView {
+    if findings.is_empty() {
+        return (!closed)
+            .then(|| {
+                view! {
+                    <p class="policy-note policy-ok policy-summary">
+                        {format!("Meets every follow-up rule ({policy_name})")}
+                    </p>
+                }
+            })
+            .into_any();
+    }
+    view! {
+        <section class="panel-section policy-findings" aria-label="Follow-up policy">
+            <h3>{format!("Follow-up policy · {policy_name}")}</h3>
+            <ul class="finding-list">
+                {findings.into_iter().map(|f| view! {
+                    <li class=format!("finding finding-{}", f.kind.key().replace('_', "-"))>
+                        <span class=format!("chip chip-policy chip-{}", f.kind.key().replace('_', "-"))>
+                            {f.kind.label()}
+                        </span>
+                        <span class="finding-message">{f.message}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
 }
 
 /// Whether a key event comes from a text field (where letters are text, not shortcuts).
@@ -275,9 +350,23 @@ fn typing(e: &ev::KeyboardEvent) -> bool {
 
 /// The lead's details, read-only until "Edit"; errors shown under their fields.
 #[component]
-fn Details(lead: Lead, editable: bool, saved: Callback<Lead>) -> impl IntoView {
+fn Details(
+    lead: Lead,
+    editable: bool,
+    saved: Callback<Lead>,
+    policy: Policy,
+    now: Timestamp,
+) -> impl IntoView {
     let editing = RwSignal::new(false);
     let form = RwSignal::new(LeadEdit::from_lead(&lead));
+    // The policy's verdict on the edit as typed (e.g. clearing the value a stage needs).
+    let base = lead.clone();
+    let policy_problem = Memo::new(move |_| {
+        let after = form.with(|f| apply_edit(&base, f, now)).ok()?;
+        check_write(&policy, &base, &after, now)
+            .first()
+            .map(|f| f.message.clone())
+    });
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
     let id = lead.id;
@@ -385,6 +474,9 @@ fn Details(lead: Lead, editable: bool, saved: Callback<Lead>) -> impl IntoView {
                         }).collect_view()}
                         {move || error.with(|e| e.as_ref().filter(|e| e.fields().is_empty()).map(error_text))
                             .map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+                        {move || policy_problem.get().map(|m| view! {
+                            <p class="policy-note policy-warn" role="status">{m}</p>
+                        })}
                         <div class="form-actions">
                             <button type="button" class="button" on:click=move |_| { editing.set(false); error.set(None); }>"Cancel"</button>
                             <button type="submit" class="button button-primary" disabled=move || busy.get()>"Save"</button>

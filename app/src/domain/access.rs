@@ -246,6 +246,29 @@ pub fn manage_wall_tokens(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// The follow-up rules: everyone who works or oversees leads may read the rules they are
+/// held to (a rep sees what their manager sees).
+pub fn view_policies(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Marketing => Err(Denied("Marketing does not work to the follow-up policy")),
+        _ => Ok(()),
+    }
+}
+
+/// Changing the follow-up rules of `team` (`None`: the organisation default). Admins change
+/// any; a manager changes the override of a team they manage, never the organisation's.
+pub fn edit_policy(actor: &Actor, team: Option<TeamId>) -> Result<(), Denied> {
+    match (actor.role, team) {
+        (Role::Admin, _) => Ok(()),
+        (Role::Manager, Some(t)) if actor.managed_teams.contains(&t) => Ok(()),
+        (Role::Manager, Some(_)) => Err(Denied("You can change the policy of your own teams only")),
+        (Role::Manager, None) => Err(Denied(
+            "Only an admin changes the organisation's default policy",
+        )),
+        _ => Err(Denied("Only managers and admins change follow-up policies")),
+    }
+}
+
 /// The wall view: a wall token, or a signed-in person who reads org-wide figures.
 pub fn view_wall(principal: &Principal) -> Result<(), Denied> {
     match principal {
@@ -395,5 +418,38 @@ mod tests {
             assert_eq!(Role::parse(role.key()), Some(role));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+}
+
+#[cfg(test)]
+mod policy_tests {
+    use super::*;
+
+    fn who(role: Role, manages: &[i64]) -> Actor {
+        Actor {
+            id: UserId(7),
+            name: "Someone".into(),
+            email: "someone@example.com".into(),
+            role,
+            team_id: manages.first().copied().map(TeamId),
+            managed_teams: manages.iter().copied().map(TeamId).collect(),
+            sees_team_board: false,
+        }
+    }
+
+    #[test]
+    fn managers_change_their_own_teams_rules_and_admins_any() {
+        let admin = who(Role::Admin, &[]);
+        let manager = who(Role::Manager, &[3]);
+        let rep = who(Role::Rep, &[]);
+        assert!(edit_policy(&admin, None).is_ok());
+        assert!(edit_policy(&admin, Some(TeamId(3))).is_ok());
+        assert!(edit_policy(&manager, Some(TeamId(3))).is_ok());
+        assert!(edit_policy(&manager, Some(TeamId(4))).is_err());
+        assert!(edit_policy(&manager, None).is_err());
+        assert!(edit_policy(&rep, Some(TeamId(3))).is_err());
+        assert!(edit_policy(&who(Role::Leadership, &[]), None).is_err());
+        assert!(view_policies(&rep).is_ok());
+        assert!(view_policies(&who(Role::Marketing, &[])).is_err());
     }
 }

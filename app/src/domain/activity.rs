@@ -496,6 +496,8 @@ pub struct LeadDetail {
     pub timeline: Vec<TimelineEntry>,
     pub now: Timestamp,
     pub viewer: super::access::Actor,
+    /// The follow-up policy of the lead's team, so the drawer judges drafts as the server will.
+    pub policy: super::policy::Policy,
 }
 
 #[cfg(test)]

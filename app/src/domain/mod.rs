@@ -14,6 +14,7 @@ pub mod lead;
 pub mod money;
 pub mod moves;
 pub mod policy;
+pub mod policy_form;
 pub mod stage;
 pub mod time;
 pub mod zone;

@@ -8,7 +8,7 @@
 
 use super::access::TeamId;
 use super::calendar::BusinessCalendar;
-use super::lead::{CloseReason, Lead};
+use super::lead::{CloseReason, Lead, NextStep, NextStepKind};
 use super::stage::{Criterion, StageId};
 use super::time::{Timestamp, DAY_MS};
 use serde::{Deserialize, Serialize};
@@ -103,6 +103,21 @@ impl Policy {
             .find(|(s, _)| *s == source)
             .map(|(_, m)| *m)
             .or(self.first_touch_minutes)
+    }
+
+    /// The next step a new lead from `source` arriving at `at` starts with: a first call, due
+    /// when its first-touch time runs out (a day later when the policy sets no SLA), so a
+    /// fresh lead is never without a plan.
+    pub fn first_step(&self, source: i64, at: Timestamp) -> NextStep {
+        let due_at = self
+            .first_touch_for(source)
+            .and_then(|m| self.calendar.add_business_ms(at, i64::from(m) * MINUTE_MS))
+            .unwrap_or(at.plus_days(1));
+        NextStep {
+            kind: NextStepKind::Call,
+            due_at,
+            note: Some("First contact".into()),
+        }
     }
 
     /// The idle limit of a stage, in days.
@@ -355,15 +370,27 @@ fn without_reason(lead: &Lead) -> bool {
 /// The findings a write may not leave behind: a next step missing on an open lead (when
 /// required), a loss without a reason, a field the policy requires in the lead's new stage.
 /// Clocks (SLA, staleness, an overdue step) never block a write: the write is how they clear.
-/// Findings the lead already had before the write and that the write did not touch do not
-/// block either, except a missing next step, which every write on an open lead must fix.
+///
+/// A stage change or a logged touch is working the lead, so it must leave the lead compliant
+/// with all of those. Any other write (a corrected phone number) is refused only for what it
+/// breaks itself: a gap the lead already had does not stop a rep from fixing a typo.
 pub fn check_write(policy: &Policy, before: &Lead, after: &Lead, now: Timestamp) -> Vec<Finding> {
     let moved = before.stage_id != after.stage_id || before.closed_at != after.closed_at;
+    let worked = moved || before.last_touched_at != after.last_touched_at;
+    let had: Vec<FindingKind> = if worked {
+        Vec::new()
+    } else {
+        evaluate(policy, before, now)
+            .into_iter()
+            .map(|f| f.kind)
+            .collect()
+    };
     evaluate(policy, after, now)
         .into_iter()
         .filter(|f| match f.kind {
-            FindingKind::NextStepMissing | FindingKind::CloseReasonMissing => true,
-            FindingKind::ExitCriterion(_) => moved,
+            FindingKind::NextStepMissing
+            | FindingKind::CloseReasonMissing
+            | FindingKind::ExitCriterion(_) => !had.contains(&f.kind),
             _ => false,
         })
         .collect()
@@ -389,7 +416,7 @@ fn business_duration(minutes: u32) -> String {
 mod tests {
     use super::*;
     use crate::domain::calendar::Hours;
-    use crate::domain::lead::{Channel, NextStep, NextStepKind};
+    use crate::domain::lead::Channel;
     use crate::domain::time::days_from_civil;
     use crate::domain::zone::Zone;
     use crate::domain::{LeadId, Money};
@@ -701,6 +728,49 @@ mod tests {
         let mut edited = quoted.clone();
         edited.phone = Some("+1 212 555 0100".into());
         assert!(check_write(&policy(), &quoted, &edited, t).is_empty());
+        // ...but removing the value there is.
+        let mut valued = quoted.clone();
+        valued.value = Some(Money::new(50_000, crate::domain::Currency::USD));
+        let mut cleared = valued.clone();
+        cleared.value = None;
+        assert_eq!(
+            kinds(&check_write(&policy(), &valued, &cleared, t)),
+            vec![FindingKind::ExitCriterion(Criterion::Value)]
+        );
+        // A lead without a next step: a typo fix goes through, a logged call must plan one,
+        // and so must a move.
+        let mut bare = before.clone();
+        bare.next_step = None;
+        let mut typo = bare.clone();
+        typo.phone = Some("+1 212 555 0101".into());
+        assert!(check_write(&policy(), &bare, &typo, t).is_empty());
+        let mut called = bare.clone();
+        called.last_touched_at = Some(t);
+        called.first_touched_at = Some(t);
+        assert_eq!(
+            kinds(&check_write(&policy(), &bare, &called, t)),
+            vec![FindingKind::NextStepMissing]
+        );
+        let mut moved = bare.clone();
+        moved.stage_id = StageId(20);
+        assert_eq!(
+            kinds(&check_write(&policy(), &bare, &moved, t)),
+            vec![FindingKind::NextStepMissing]
+        );
+    }
+
+    #[test]
+    fn a_new_lead_starts_with_a_first_call_due_when_its_sla_runs_out() {
+        // Friday 16:00 in New York with a 4-hour SLA: one hour left on Friday, three on Monday.
+        let fri = ny(11, 27, 16, 0);
+        let step = policy().first_step(1, fri);
+        assert_eq!(step.kind, NextStepKind::Call);
+        assert_eq!(step.due_at, ny(11, 30, 12, 0));
+        assert!(evaluate(&policy(), &lead(fri), fri).is_empty());
+        // No SLA: due a day later.
+        let mut p = policy();
+        p.first_touch_minutes = None;
+        assert_eq!(p.first_step(1, fri).due_at, fri.plus_days(1));
     }
 
     #[test]

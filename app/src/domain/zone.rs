@@ -43,6 +43,37 @@ enum DayRule {
     Month { month: u8, week: u8, weekday: u8 },
 }
 
+/// The zones a team can pick, by IANA name, with the rule each follows today. The test
+/// `rules_agree_with_the_iana_database` checks every one against the IANA database.
+pub const NAMED: [(&str, &str); 18] = [
+    ("UTC", "UTC0"),
+    ("America/New_York", "EST5EDT,M3.2.0,M11.1.0"),
+    ("America/Chicago", "CST6CDT,M3.2.0,M11.1.0"),
+    ("America/Denver", "MST7MDT,M3.2.0,M11.1.0"),
+    ("America/Phoenix", "MST7"),
+    ("America/Los_Angeles", "PST8PDT,M3.2.0,M11.1.0"),
+    ("America/Toronto", "EST5EDT,M3.2.0,M11.1.0"),
+    ("America/Sao_Paulo", "<-03>3"),
+    ("Europe/London", "GMT0BST,M3.5.0/1,M10.5.0"),
+    ("Europe/Berlin", "CET-1CEST,M3.5.0,M10.5.0/3"),
+    ("Europe/Paris", "CET-1CEST,M3.5.0,M10.5.0/3"),
+    ("Europe/Helsinki", "EET-2EEST,M3.5.0/3,M10.5.0/4"),
+    ("Asia/Dubai", "<+04>-4"),
+    ("Asia/Kolkata", "IST-5:30"),
+    ("Asia/Singapore", "<+08>-8"),
+    ("Asia/Tokyo", "JST-9"),
+    ("Australia/Sydney", "AEST-10AEDT,M10.1.0,M4.1.0/3"),
+    ("Pacific/Auckland", "NZST-12NZDT,M9.5.0,M4.1.0/3"),
+];
+
+/// The rule of a zone in [`NAMED`].
+pub fn named(name: &str) -> Option<Zone> {
+    NAMED
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, rule)| Zone::parse(rule).ok())
+}
+
 impl Zone {
     /// Coordinated Universal Time.
     pub fn utc() -> Zone {
@@ -433,20 +464,11 @@ mod tests {
     /// wall-clock times (including the skipped and repeated ones).
     #[test]
     fn rules_agree_with_the_iana_database() {
-        let zones = [
-            ("Europe/Berlin", "CET-1CEST,M3.5.0,M10.5.0/3"),
-            ("Europe/London", "GMT0BST,M3.5.0/1,M10.5.0"),
-            ("America/New_York", "EST5EDT,M3.2.0,M11.1.0"),
-            ("America/Los_Angeles", "PST8PDT,M3.2.0,M11.1.0"),
-            ("Australia/Sydney", "AEST-10AEDT,M10.1.0,M4.1.0/3"),
-            (
-                "Australia/Lord_Howe",
-                "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
-            ),
-            ("Pacific/Auckland", "NZST-12NZDT,M9.5.0,M4.1.0/3"),
-            ("Asia/Kolkata", "IST-5:30"),
-            ("America/Sao_Paulo", "<-03>3"),
-        ];
+        let mut zones: Vec<(&str, &str)> = NAMED.to_vec();
+        zones.push((
+            "Australia/Lord_Howe",
+            "<+1030>-10:30<+11>-11,M10.1.0,M4.1.0",
+        ));
         let start = days_from_civil(2025, 1, 1) * 86_400;
         let end = days_from_civil(2030, 12, 31) * 86_400;
         for (name, rule) in zones {

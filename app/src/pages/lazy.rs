@@ -2,7 +2,7 @@
 //! (where reps live) is split out of the initial WASM (`cargo leptos build --split`). On the
 //! server they render like any other route.
 
-use super::{access_keys, admin_teams, admin_users, home, lead, signin, wall};
+use super::{access_keys, admin_teams, admin_users, home, lead, policy, signin, wall};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -127,5 +127,19 @@ impl LazyRoute for IntakeKeysRoute {
     fn view(this: Self) -> AnyView {
         let IntakeKeysRoute = this;
         view! { <Hydrated/> <access_keys::IntakeKeysPage/> }.into_any()
+    }
+}
+
+pub struct PolicyRoute;
+
+#[lazy_route]
+impl LazyRoute for PolicyRoute {
+    fn data() -> Self {
+        PolicyRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let PolicyRoute = this;
+        view! { <Hydrated/> <policy::PolicyPage/> }.into_any()
     }
 }

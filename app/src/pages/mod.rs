@@ -8,5 +8,6 @@ pub mod home;
 pub mod lazy;
 pub mod lead;
 pub mod not_found;
+pub mod policy;
 pub mod signin;
 pub mod wall;

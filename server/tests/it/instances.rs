@@ -128,6 +128,8 @@ async fn a_move_through_one_instance_appears_live_on_the_other_exactly_once() {
     let lead = db
         .find(|l, p| {
             p.get(l.stage_id).unwrap().kind == StageKind::Open
+                && l.next_step.is_some()
+                && l.value.is_some()
                 && p.next(l.stage_id)
                     .is_some_and(|n| n.kind == StageKind::Open)
                 && app::domain::access::edit_lead(&manager, l).is_ok()

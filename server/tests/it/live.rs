@@ -139,7 +139,9 @@ async fn subscribers_receive_only_moves_of_leads_they_may_see(db: TestDb) -> Tes
     let sam = db.actor("sam").await; // rep, Mid-Market West
     let owned_by = |who: i64| {
         move |l: &app::domain::Lead, _: &app::domain::Pipeline| {
-            l.stage_id == new && l.owner.as_ref().is_some_and(|o| o.id == who)
+            l.stage_id == new
+                && l.next_step.is_some()
+                && l.owner.as_ref().is_some_and(|o| o.id == who)
         }
     };
     let danas = db.find(owned_by(dana.id.0)).await;

@@ -106,6 +106,9 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         add(marketing.0, marketing.1, &[P::Marketing, P::Admin]);
     }
     add("GET", "/api/fn/wall", &[P::Wall, P::Leadership, P::Admin]);
+    add("GET", "/api/fn/policy_settings", &BOARD);
+    add("POST", "/api/fn/preview_policy", &[P::Manager, P::Admin]);
+    add("POST", "/api/fn/save_policy", &[P::Manager, P::Admin]);
     // Pages
     add("GET", "/", &USERS);
     add("GET", "/signin", &ALL);
@@ -117,6 +120,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/admin/teams", &[P::Admin]);
     add("GET", "/admin/wall-tokens", &[P::Admin]);
     add("GET", "/settings/intake-keys", &[P::Marketing, P::Admin]);
+    add("GET", "/settings/policy", &BOARD);
     m
 }
 
@@ -162,6 +166,7 @@ async fn fixture(db: &TestDb) -> Fixture {
     let lead = db
         .find(|l, p| {
             l.owner.as_ref().is_some_and(|o| o.id == dana.id.0)
+                && l.next_step.is_some()
                 && p.get(l.stage_id).unwrap().kind == app::domain::StageKind::Open
                 && p.next(l.stage_id)
                     .is_some_and(|n| n.kind == app::domain::StageKind::Open)
@@ -294,6 +299,15 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         // A fresh key to revoke for every request, so each allowed principal has one.
         "/api/fn/revoke_wall_token" => json!({"id": spare(db, KeyKind::Wall, None).await}),
         "/api/fn/issue_intake_key" => json!({"label": "Form 2", "source_id": f.source}),
+        // A change to the rules of Morgan's team, which has none of its own (so any version
+        // it was based on is current).
+        "/api/fn/preview_policy" | "/api/fn/save_policy" => {
+            let rules = app::domain::Policy::default_for(
+                app::domain::calendar::BusinessCalendar::office_hours_utc(),
+            );
+            let form = app::domain::policy_form::PolicyForm::of(&rules, &[]);
+            json!({"team": f.team, "form": form, "based_on": 1})
+        }
         "/api/fn/revoke_intake_key" => {
             json!({"id": spare(db, KeyKind::Intake, Some(f.source)).await})
         }

@@ -287,6 +287,11 @@ pub async fn create_intake_lead(
         .pipeline(&mut tx)
         .await
         .map_err(internal("intake: stages"))?;
+    let policies = state
+        .store
+        .policies(&mut tx)
+        .await
+        .map_err(internal("intake: policies"))?;
     let first = pipeline
         .stages()
         .iter()
@@ -307,7 +312,8 @@ pub async fn create_intake_lead(
             owner_id: None,
             team_id: None,
             stage_id: first,
-            next_step: None,
+            // Unassigned leads answer to the organisation's policy until routing gives them a team.
+            next_step: Some(policies.for_team(None).first_step(*source_id, at)),
             created_at: at,
             assigned_at: None,
             first_touched_at: None,

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod keys;
+pub mod policy;
 pub mod work;
 
 use super::store::{events, leads, Tx};
@@ -218,15 +219,23 @@ fn no_lead(id: LeadId) -> AppError {
 }
 
 /// What every write starts from: the lead (missing and invisible look the same; then the edit
-/// policy and the version) and the pipeline, read on a reader connection. The write
-/// transaction opens only afterwards, so the writer is held just for the versioned UPDATE, the
-/// event and the commit; `save` turns a version that moved in between into a 409.
+/// policy and the version), the pipeline and the follow-up policies, read on a reader
+/// connection. The write transaction opens only afterwards (see [`begin_write`]), so the
+/// writer is held just for the versioned UPDATE, the event and the commit; `save` turns a
+/// version that moved in between into a 409.
+pub(crate) struct ForWrite {
+    pub current: Lead,
+    pub pipeline: std::sync::Arc<Pipeline>,
+    pub policies: std::sync::Arc<crate::domain::Policies>,
+}
+
+/// Reads what a write of lead `id` at `version` starts from; see [`ForWrite`].
 pub(crate) async fn read_for_write(
     state: &AppState,
     actor: &Actor,
     id: LeadId,
     version: i64,
-) -> Result<(Lead, std::sync::Arc<Pipeline>), AppError> {
+) -> Result<ForWrite, AppError> {
     let mut conn = state
         .store
         .read()
@@ -242,11 +251,52 @@ pub(crate) async fn read_for_write(
         .pipeline(&mut conn)
         .await
         .map_err(internal("write: stages"))?;
-    Ok((current, pipeline))
+    let policies = state
+        .store
+        .policies(&mut conn)
+        .await
+        .map_err(internal("write: policies"))?;
+    Ok(ForWrite {
+        current,
+        pipeline,
+        policies,
+    })
 }
 
-/// Opens the write transaction of a change read by [`read_for_write`].
-pub(crate) async fn begin_write(state: &AppState) -> Result<Tx, AppError> {
+/// The team's follow-up policy judging a write from `before` to `after`: what the write may
+/// not leave behind (see [`crate::domain::check_write`]) is refused, one field error each.
+pub(crate) fn enforce(
+    policies: &crate::domain::Policies,
+    before: &Lead,
+    after: &Lead,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    let policy = policies.for_team(after.team_id);
+    let broken = crate::domain::check_write(policy, before, after, at);
+    let Some(first) = broken.first() else {
+        return Ok(());
+    };
+    Err(AppError::Validation {
+        message: format!("{} ({} policy)", first.message, policy.name),
+        fields: broken
+            .iter()
+            .map(|f| crate::error::FieldError {
+                field: f.kind.field().into(),
+                message: f.message.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// Opens the write transaction of a change from `read` to `next`, after the follow-up policy
+/// has judged it: every write path goes through here, so none can skip the rules.
+pub(crate) async fn begin_write(
+    state: &AppState,
+    read: &ForWrite,
+    next: &Lead,
+    at: Timestamp,
+) -> Result<Tx, AppError> {
+    enforce(&read.policies, &read.current, next, at)?;
     state.store.begin().await.map_err(internal("write: begin"))
 }
 
@@ -337,26 +387,26 @@ pub async fn move_lead(
     request: MoveRequest,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let (current, pipeline) = read_for_write(state, actor, id, request.version).await?;
-    let moved = apply_move(&pipeline, &current, &request, at)?;
-    save_move(state, actor, &current, moved, at).await
+    let read = read_for_write(state, actor, id, request.version).await?;
+    let moved = apply_move(&read.pipeline, &read.current, &request, at)?;
+    save_move(state, actor, &read, moved, at).await
 }
 
 /// Saves a stage change (a move or a close-out) as a `lead.moved` event.
 pub(crate) async fn save_move(
     state: &AppState,
     actor: &Actor,
-    current: &Lead,
+    read: &ForWrite,
     moved: Lead,
     at: Timestamp,
 ) -> Result<Lead, AppError> {
-    let payload = move_payload(current, &moved);
-    let tx = begin_write(state).await?;
+    let payload = move_payload(&read.current, &moved);
+    let tx = begin_write(state, read, &moved, at).await?;
     save(
         state,
         tx,
         actor,
-        current,
+        &read.current,
         moved,
         Change {
             kind: "lead.moved",

@@ -43,6 +43,11 @@ pub async fn lead_detail(
         .pipeline(&mut conn)
         .await
         .map_err(internal("detail: stages"))?;
+    let policies = state
+        .store
+        .policies(&mut conn)
+        .await
+        .map_err(internal("detail: policies"))?;
     let mut timeline: Vec<TimelineEntry> = leads::activities(&mut conn, id, TIMELINE_LIMIT)
         .await
         .map_err(internal("detail: activities"))?
@@ -130,6 +135,7 @@ pub async fn lead_detail(
     timeline.sort_by_key(|t| std::cmp::Reverse(t.at));
     timeline.truncate(TIMELINE_LIMIT as usize);
     Ok(LeadDetail {
+        policy: policies.for_team(lead.team_id).clone(),
         lead,
         pipeline: (*pipeline).clone(),
         timeline,
@@ -192,10 +198,11 @@ pub async fn edit_lead(
     edit: LeadEdit,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let (current, _) = read_for_write(state, actor, id, edit.version).await?;
-    let next = apply_edit(&current, &edit, at).map_err(invalid)?;
+    let read = read_for_write(state, actor, id, edit.version).await?;
+    let current = &read.current;
+    let next = apply_edit(current, &edit, at).map_err(invalid)?;
     let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
-    for ((k, old), (_, new)) in edit_fields(&current).into_iter().zip(edit_fields(&next)) {
+    for ((k, old), (_, new)) in edit_fields(current).into_iter().zip(edit_fields(&next)) {
         if old != new {
             before.insert(k.into(), json!(old));
             after.insert(k.into(), json!(new));
@@ -203,12 +210,12 @@ pub async fn edit_lead(
     }
     after.insert("version".into(), json!(next.version));
     let payload = json!({"before": before, "after": after});
-    let tx = begin_write(state).await?;
+    let tx = begin_write(state, &read, &next, at).await?;
     save(
         state,
         tx,
         actor,
-        &current,
+        current,
         next,
         Change {
             kind: "lead.edited",
@@ -227,13 +234,15 @@ pub async fn log_activity(
     request: LogRequest,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let (current, pipeline) = read_for_write(state, actor, id, request.version).await?;
-    let kind = pipeline
+    let read = read_for_write(state, actor, id, request.version).await?;
+    let current = &read.current;
+    let kind = read
+        .pipeline
         .get(current.stage_id)
         .map(|s| s.kind)
         .ok_or_else(AppError::internal)?;
-    let (next, note) = apply_log(&current, kind, &request, at).map_err(invalid)?;
-    let mut tx = begin_write(state).await?;
+    let (next, note) = apply_log(current, kind, &request, at).map_err(invalid)?;
+    let mut tx = begin_write(state, &read, &next, at).await?;
     let activity_id = org::insert_activity(
         &mut tx,
         id,
@@ -254,14 +263,14 @@ pub async fn log_activity(
         "activity_id": activity_id,
         "kind": request.kind.key(),
         "outcome": request.outcome.map(|o| o.key()),
-        "before": {"next_step": step_text(&current), "version": current.version},
+        "before": {"next_step": step_text(current), "version": current.version},
         "after": {"next_step": step_text(&next), "version": next.version},
     });
     save(
         state,
         tx,
         actor,
-        &current,
+        current,
         next,
         Change {
             kind: "lead.logged",
@@ -281,7 +290,9 @@ pub async fn close_out(
     request: CloseOut,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let (mut current, pipeline) = read_for_write(state, actor, id, request.version()).await?;
+    let read = read_for_write(state, actor, id, request.version()).await?;
+    let pipeline = &read.pipeline;
+    let mut current = read.current.clone();
     let kind = match request {
         CloseOut::Won { .. } => StageKind::Won,
         CloseOut::Lost { .. } => StageKind::Lost,
@@ -290,7 +301,6 @@ pub async fn close_out(
         .first_of(kind)
         .map(|s| s.id)
         .ok_or_else(|| AppError::field("outcome", "This pipeline has no stage for that"))?;
-    let base = current.clone();
     let move_request = match &request {
         CloseOut::Won { version, value } => {
             let cents = parse_amount(value).map_err(|m| AppError::field("value", m))?;
@@ -320,6 +330,6 @@ pub async fn close_out(
             close_note: note.clone(),
         },
     };
-    let moved = apply_move(&pipeline, &current, &move_request, at)?;
-    save_move(state, actor, &base, moved, at).await
+    let moved = apply_move(pipeline, &current, &move_request, at)?;
+    save_move(state, actor, &read, moved, at).await
 }

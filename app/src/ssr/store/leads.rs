@@ -161,6 +161,36 @@ pub async fn lead(conn: &mut AnyConnection, id: LeadId) -> Result<Option<Lead>, 
     row.map(Lead::try_from).transpose()
 }
 
+/// Every open lead, or only those of `teams` (and, with `unassigned`, those of no team).
+/// For the policy preview and the sweep, which judge each lead in Rust.
+pub async fn open_leads(
+    conn: &mut AnyConnection,
+    teams: Option<&[i64]>,
+    unassigned: bool,
+) -> Result<Vec<Lead>, sqlx::Error> {
+    let mut sql = format!("{SELECT_LEAD} WHERE l.closed_at IS NULL");
+    if let Some(teams) = teams {
+        // Team ids are numbers from our own tables: inlined, not user text.
+        let list = teams
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let in_teams = if list.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("l.team_id IN ({list})")
+        };
+        if unassigned {
+            sql.push_str(&format!(" AND ({in_teams} OR l.team_id IS NULL)"));
+        } else {
+            sql.push_str(&format!(" AND {in_teams}"));
+        }
+    }
+    let rows: Vec<LeadRow> = sqlx::query_as(&sql).fetch_all(conn).await?;
+    rows_to_leads(rows)
+}
+
 /// A bound SQL parameter of a lead filter.
 #[derive(Clone, Debug)]
 enum Param {

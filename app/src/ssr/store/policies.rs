@@ -66,3 +66,42 @@ pub async fn insert(
     .await?;
     Ok(version)
 }
+
+/// A saved version with its author, as the history lists it.
+pub struct VersionRow {
+    pub team: Option<TeamId>,
+    pub version: i64,
+    pub policy: Policy,
+    pub author: Option<String>,
+    pub at: Timestamp,
+}
+
+/// Every saved version, oldest first within each scope.
+pub async fn history(conn: &mut AnyConnection) -> Result<Vec<VersionRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT p.team_id, p.version, p.rules, u.name AS author, p.created_at
+         FROM policies p LEFT JOIN users u ON u.id = p.author_id
+         ORDER BY COALESCE(p.team_id, 0), p.version",
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let rules: String = r.try_get("rules")?;
+        let mut policy: Policy =
+            serde_json::from_str(&rules).map_err(|e| sqlx::Error::ColumnDecode {
+                index: "rules".into(),
+                source: Box::new(e),
+            })?;
+        policy.version = r.try_get("version")?;
+        let team: Option<i64> = r.try_get("team_id")?;
+        out.push(VersionRow {
+            team: team.map(TeamId),
+            version: policy.version,
+            policy,
+            author: r.try_get("author")?,
+            at: Timestamp(r.try_get("created_at")?),
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,555 @@
+//! The policy as the Settings page shows and edits it: every rule as typed text, turned back
+//! into a [`Policy`] with an error per bad field; what a saved version changed, in words; and
+//! the shapes of the page's data (scopes, history, preview).
+
+use super::access::TeamId;
+use super::calendar::{BusinessCalendar, Hours};
+use super::policy::{Escalation, Policy};
+use super::stage::{StageId, StageKind};
+use super::time::{civil_from_days, days_from_civil, Timestamp};
+use super::zone;
+use crate::error::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// Weekday names, Monday first (as [`BusinessCalendar::week`]).
+pub const WEEKDAYS: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// One weekday's hours as typed: open at all, and `HH:MM` to `HH:MM`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayForm {
+    pub open: bool,
+    pub from: String,
+    pub to: String,
+}
+
+/// A policy as its form holds it. Empty optional numbers mean "no limit".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyForm {
+    pub name: String,
+    pub first_touch_minutes: String,
+    pub at_risk_percent: String,
+    pub next_step_required: bool,
+    pub max_idle_days: String,
+    /// Per open stage: (stage, days or empty for the default).
+    pub idle_days_by_stage: Vec<(StageId, String)>,
+    pub close_reason_required: bool,
+    pub remind_rep_after: String,
+    pub alert_manager_after: String,
+    pub reassign_after: String,
+    pub zone_name: String,
+    pub week: Vec<DayForm>,
+    /// `YYYY-MM-DD`, one per line (commas too).
+    pub holidays: String,
+}
+
+fn opt_text(v: Option<u32>) -> String {
+    v.map(|n| n.to_string()).unwrap_or_default()
+}
+
+fn clock(minutes: u16) -> String {
+    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+}
+
+impl PolicyForm {
+    /// The form of `policy`, with a row for every open stage of `stages`.
+    pub fn of(policy: &Policy, stages: &[(StageId, String, StageKind)]) -> PolicyForm {
+        PolicyForm {
+            name: policy.name.clone(),
+            first_touch_minutes: opt_text(policy.first_touch_minutes),
+            at_risk_percent: policy.at_risk_percent.to_string(),
+            next_step_required: policy.next_step_required,
+            max_idle_days: opt_text(policy.max_idle_days),
+            idle_days_by_stage: stages
+                .iter()
+                .filter(|(_, _, k)| *k == StageKind::Open)
+                .map(|(id, _, _)| {
+                    let days = policy
+                        .idle_days_by_stage
+                        .iter()
+                        .find(|(s, _)| s == id)
+                        .map(|(_, d)| *d);
+                    (*id, opt_text(days))
+                })
+                .collect(),
+            close_reason_required: policy.close_reason_required,
+            remind_rep_after: opt_text(policy.escalation.remind_rep_after),
+            alert_manager_after: opt_text(policy.escalation.alert_manager_after),
+            reassign_after: opt_text(policy.escalation.reassign_after),
+            zone_name: policy.calendar.zone_name.clone(),
+            week: policy
+                .calendar
+                .week
+                .iter()
+                .map(|h| match h {
+                    Some(h) => DayForm {
+                        open: true,
+                        from: clock(h.open),
+                        to: clock(h.close),
+                    },
+                    None => DayForm {
+                        open: false,
+                        from: "09:00".into(),
+                        to: "17:00".into(),
+                    },
+                })
+                .collect(),
+            holidays: policy
+                .calendar
+                .holidays
+                .iter()
+                .map(|d| BusinessCalendar::day_text(*d))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+
+    /// The policy this form describes, on top of `base` (which keeps what the form does not
+    /// show: per-source SLAs and exit criteria). Every bad field is reported, none applied.
+    pub fn to_policy(&self, base: &Policy) -> Result<Policy, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut p = base.clone();
+        p.name = self.name.trim().to_string();
+        if p.name.is_empty() || p.name.chars().count() > 80 {
+            bad(
+                &mut errors,
+                "name",
+                "Give the policy a name (up to 80 characters)",
+            );
+        }
+        let minutes = |text: &str| -> Result<Option<u32>, ()> {
+            let t = text.trim();
+            if t.is_empty() {
+                return Ok(None);
+            }
+            t.parse::<u32>().map(Some).map_err(|_| ())
+        };
+        match minutes(&self.first_touch_minutes) {
+            Ok(Some(0)) | Err(()) => bad(
+                &mut errors,
+                "first_touch_minutes",
+                "Business minutes as a whole number above 0, or empty for no SLA",
+            ),
+            Ok(Some(m)) if m > 60 * 24 * 30 => bad(
+                &mut errors,
+                "first_touch_minutes",
+                "At most 30 days (43,200 minutes) of business time",
+            ),
+            Ok(m) => p.first_touch_minutes = m,
+        }
+        match self.at_risk_percent.trim().parse::<u8>() {
+            Ok(n) if (1..=100).contains(&n) => p.at_risk_percent = n,
+            _ => bad(&mut errors, "at_risk_percent", "A percentage from 1 to 100"),
+        }
+        p.next_step_required = self.next_step_required;
+        p.close_reason_required = self.close_reason_required;
+        let days = |text: &str| -> Result<Option<u32>, ()> {
+            match minutes(text) {
+                Ok(Some(d)) if (1..=365).contains(&d) => Ok(Some(d)),
+                Ok(None) => Ok(None),
+                _ => Err(()),
+            }
+        };
+        match days(&self.max_idle_days) {
+            Ok(d) => p.max_idle_days = d,
+            Err(()) => bad(
+                &mut errors,
+                "max_idle_days",
+                "Days from 1 to 365, or empty for no limit",
+            ),
+        }
+        let mut by_stage = Vec::new();
+        for (stage, text) in &self.idle_days_by_stage {
+            match days(text) {
+                Ok(Some(d)) => by_stage.push((*stage, d)),
+                Ok(None) => {}
+                Err(()) => bad(
+                    &mut errors,
+                    &format!("idle_days_{}", stage.0),
+                    "Days from 1 to 365, or empty for the default",
+                ),
+            }
+        }
+        p.idle_days_by_stage = by_stage;
+        let mut escalation = Escalation::default();
+        for (field, text, slot) in [
+            (
+                "remind_rep_after",
+                &self.remind_rep_after,
+                &mut escalation.remind_rep_after,
+            ),
+            (
+                "alert_manager_after",
+                &self.alert_manager_after,
+                &mut escalation.alert_manager_after,
+            ),
+            (
+                "reassign_after",
+                &self.reassign_after,
+                &mut escalation.reassign_after,
+            ),
+        ] {
+            match minutes(text) {
+                Ok(m) if m.is_none_or(|m| m <= 60 * 24 * 30) => *slot = m,
+                _ => bad(
+                    &mut errors,
+                    field,
+                    "Business minutes after the breach (0 for at once), or empty to skip",
+                ),
+            }
+        }
+        p.escalation = escalation;
+        match zone::named(&self.zone_name) {
+            Some(z) => {
+                p.calendar.zone = z;
+                p.calendar.zone_name = self.zone_name.clone();
+            }
+            None => bad(&mut errors, "zone_name", "Choose a time zone from the list"),
+        }
+        if self.week.len() == 7 {
+            for (i, day) in self.week.iter().enumerate() {
+                p.calendar.week[i] = if day.open {
+                    match (parse_clock(&day.from), parse_clock(&day.to)) {
+                        (Some(open), Some(close)) if close > open => Some(Hours { open, close }),
+                        _ => {
+                            bad(
+                                &mut errors,
+                                &format!("week_{i}"),
+                                &format!(
+                                    "{}: opening and closing time as HH:MM, closing later",
+                                    WEEKDAYS[i]
+                                ),
+                            );
+                            None
+                        }
+                    }
+                } else {
+                    None
+                };
+            }
+        } else {
+            bad(&mut errors, "week", "Give the hours of all seven days");
+        }
+        match parse_holidays(&self.holidays) {
+            Ok(h) => p.calendar.holidays = h,
+            Err(line) => bad(
+                &mut errors,
+                "holidays",
+                &format!("“{line}” is not a date: write one YYYY-MM-DD per line"),
+            ),
+        }
+        if errors.is_empty() {
+            // Whatever the form cannot say wrong field by field (e.g. a week with no open day,
+            // or an escalation ladder out of order).
+            if let Err((field, message)) = p.validate() {
+                bad(&mut errors, field, &message);
+            }
+        }
+        if errors.is_empty() {
+            Ok(p)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn bad(errors: &mut Vec<FieldError>, field: &str, message: &str) {
+    errors.push(FieldError {
+        field: field.into(),
+        message: message.into(),
+    });
+}
+
+/// `HH:MM` (or `H:MM`, or `24:00`) as minutes after midnight.
+fn parse_clock(text: &str) -> Option<u16> {
+    let (h, m) = text.trim().split_once(':')?;
+    let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+}
+
+/// Dates one per line or comma separated, sorted and deduplicated; the bad text on failure.
+fn parse_holidays(text: &str) -> Result<Vec<i64>, String> {
+    let mut days = Vec::new();
+    for item in text
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let parts: Vec<&str> = item.split('-').collect();
+        let day = match parts.as_slice() {
+            [y, m, d] if y.len() == 4 => {
+                match (y.parse::<i64>(), m.parse::<u32>(), d.parse::<u32>()) {
+                    (Ok(y), Ok(m), Ok(d)) if (1..=12).contains(&m) && d >= 1 => {
+                        let day = days_from_civil(y, m, d);
+                        // Reject 2026-02-30 and friends: the day must read back the same.
+                        (civil_from_days(day) == (y, m, d)).then_some(day)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        days.push(day.ok_or_else(|| item.to_string())?);
+    }
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
+fn limit(v: Option<u32>, unit: &str) -> String {
+    v.map_or_else(|| "none".into(), |n| format!("{n} {unit}"))
+}
+
+/// What changed from `old` to `new`, one line per rule ("First touch: 240 → 120 business
+/// minutes"), for the version history and the confirmation before saving.
+pub fn describe_changes(old: &Policy, new: &Policy) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut diff = |label: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{label}: {a} → {b}"));
+        }
+    };
+    diff("Name", old.name.clone(), new.name.clone());
+    diff(
+        "First touch",
+        limit(old.first_touch_minutes, "business minutes"),
+        limit(new.first_touch_minutes, "business minutes"),
+    );
+    diff(
+        "At risk from",
+        format!("{}%", old.at_risk_percent),
+        format!("{}%", new.at_risk_percent),
+    );
+    let yes = |b: bool| if b { "required" } else { "optional" }.to_string();
+    diff(
+        "Next step",
+        yes(old.next_step_required),
+        yes(new.next_step_required),
+    );
+    diff(
+        "Stale after",
+        limit(old.max_idle_days, "days"),
+        limit(new.max_idle_days, "days"),
+    );
+    diff(
+        "Stale after, per stage",
+        format!("{:?}", old.idle_days_by_stage),
+        format!("{:?}", new.idle_days_by_stage),
+    );
+    diff(
+        "Close reason",
+        yes(old.close_reason_required),
+        yes(new.close_reason_required),
+    );
+    for (label, a, b) in [
+        (
+            "Remind the rep",
+            old.escalation.remind_rep_after,
+            new.escalation.remind_rep_after,
+        ),
+        (
+            "Alert the manager",
+            old.escalation.alert_manager_after,
+            new.escalation.alert_manager_after,
+        ),
+        (
+            "Reassign",
+            old.escalation.reassign_after,
+            new.escalation.reassign_after,
+        ),
+    ] {
+        diff(label, limit(a, "min after"), limit(b, "min after"));
+    }
+    diff(
+        "Time zone",
+        old.calendar.zone_name.clone(),
+        new.calendar.zone_name.clone(),
+    );
+    let hours = |c: &BusinessCalendar| {
+        c.week
+            .iter()
+            .zip(WEEKDAYS)
+            .map(|(h, d)| match h {
+                Some(h) => format!("{} {}–{}", &d[..3], clock(h.open), clock(h.close)),
+                None => format!("{} closed", &d[..3]),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    diff("Business hours", hours(&old.calendar), hours(&new.calendar));
+    diff(
+        "Holidays",
+        format!("{} days", old.calendar.holidays.len()),
+        format!("{} days", new.calendar.holidays.len()),
+    );
+    out
+}
+
+/// One scope's rules as the Settings page lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyScope {
+    /// `None`: the organisation default.
+    pub team: Option<TeamId>,
+    /// "Organisation default" or the team's name.
+    pub label: String,
+    /// The rules in force for the scope (the organisation's when the team has no override).
+    pub policy: Policy,
+    /// The team has rules of its own (always true for the organisation).
+    pub own: bool,
+    /// The viewer may change them.
+    pub editable: bool,
+}
+
+/// One saved version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    pub team: Option<TeamId>,
+    pub version: i64,
+    pub author: Option<String>,
+    pub at: Timestamp,
+    /// What it changed against the version before it (empty for the first).
+    pub changes: Vec<String>,
+}
+
+/// The Settings → Follow-up policy page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicySettings {
+    pub scopes: Vec<PolicyScope>,
+    /// Newest first, of the scopes shown.
+    pub history: Vec<PolicyVersion>,
+    pub stages: Vec<(StageId, String, StageKind)>,
+}
+
+/// What a proposed policy would flag among the scope's open leads now, next to what the rules
+/// in force flag.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyPreview {
+    pub open_leads: u32,
+    pub flagged: u32,
+    pub stale: u32,
+    pub sla: u32,
+    pub next_step: u32,
+    pub current_flagged: u32,
+    pub current_stale: u32,
+    pub changes: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stages() -> Vec<(StageId, String, StageKind)> {
+        vec![
+            (StageId(1), "New".into(), StageKind::Open),
+            (StageId(2), "Quoted".into(), StageKind::Open),
+            (StageId(9), "Won".into(), StageKind::Won),
+        ]
+    }
+
+    fn base() -> Policy {
+        Policy::default_for(BusinessCalendar::office_hours_utc())
+    }
+
+    #[test]
+    fn a_policy_survives_the_round_trip_through_its_form() {
+        let mut p = base();
+        p.idle_days_by_stage = vec![(StageId(2), 5)];
+        p.calendar.holidays = vec![days_from_civil(2026, 12, 25)];
+        let form = PolicyForm::of(&p, &stages());
+        assert_eq!(form.idle_days_by_stage.len(), 2, "one row per open stage");
+        assert_eq!(form.week[0].from, "09:00");
+        assert_eq!(form.holidays, "2026-12-25");
+        assert_eq!(form.to_policy(&p).unwrap(), p);
+    }
+
+    #[test]
+    fn every_bad_field_is_named_and_nothing_is_applied() {
+        let mut form = PolicyForm::of(&base(), &stages());
+        form.first_touch_minutes = "soon".into();
+        form.at_risk_percent = "0".into();
+        form.max_idle_days = "-3".into();
+        form.idle_days_by_stage[1].1 = "400".into();
+        form.zone_name = "Mars/Olympus".into();
+        form.week[2] = DayForm {
+            open: true,
+            from: "17:00".into(),
+            to: "09:00".into(),
+        };
+        form.holidays = "2026-12-25\n2026-02-30".into();
+        form.remind_rep_after = "x".into();
+        let fields: Vec<String> = form
+            .to_policy(&base())
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "first_touch_minutes",
+                "at_risk_percent",
+                "max_idle_days",
+                "idle_days_2",
+                "remind_rep_after",
+                "zone_name",
+                "week_2",
+                "holidays"
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_the_fields_allow_together_are_still_checked() {
+        let mut form = PolicyForm::of(&base(), &stages());
+        form.remind_rep_after = "120".into();
+        form.alert_manager_after = "60".into();
+        let e = form.to_policy(&base()).unwrap_err();
+        assert_eq!(e[0].field, "alert_manager_after");
+        let mut form = PolicyForm::of(&base(), &stages());
+        for d in &mut form.week {
+            d.open = false;
+        }
+        assert_eq!(form.to_policy(&base()).unwrap_err()[0].field, "week");
+    }
+
+    #[test]
+    fn empty_limits_switch_rules_off_and_holidays_are_sorted() {
+        let mut form = PolicyForm::of(&base(), &stages());
+        form.first_touch_minutes = " ".into();
+        form.max_idle_days = String::new();
+        form.holidays = "2026-12-25, 2026-01-01\n2026-12-25".into();
+        form.zone_name = "Europe/Berlin".into();
+        let p = form.to_policy(&base()).unwrap();
+        assert_eq!(p.first_touch_minutes, None);
+        assert_eq!(p.max_idle_days, None);
+        assert_eq!(
+            p.calendar.holidays,
+            vec![days_from_civil(2026, 1, 1), days_from_civil(2026, 12, 25)]
+        );
+        assert_eq!(p.calendar.zone, zone::named("Europe/Berlin").unwrap());
+    }
+
+    #[test]
+    fn changes_are_described_rule_by_rule() {
+        let old = base();
+        let mut new = old.clone();
+        new.first_touch_minutes = Some(120);
+        new.calendar.week[4] = None;
+        let lines = describe_changes(&old, &new);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(
+            lines[0],
+            "First touch: 240 business minutes → 120 business minutes"
+        );
+        assert!(lines[1].starts_with("Business hours:"), "{lines:?}");
+        assert!(lines[1].ends_with("Fri closed, Sat closed, Sun closed"));
+        assert!(describe_changes(&old, &old).is_empty());
+    }
+}

@@ -1,0 +1,257 @@
+//! Settings → Follow-up policy: read the rules in force and their history, preview a change
+//! against the open leads it would judge, save it as a new version.
+
+use super::{internal, now};
+use crate::domain::access::{self, Actor, Role, TeamId};
+use crate::domain::policy_form::{
+    describe_changes, PolicyForm, PolicyPreview, PolicyScope, PolicySettings, PolicyVersion,
+};
+use crate::domain::{evaluate, FindingKind, Lead, Policies, Policy};
+use crate::error::AppError;
+use crate::ssr::store::{accounts, events, leads, policies};
+use crate::ssr::AppState;
+use serde_json::json;
+
+/// The scopes `actor` may read: the organisation's, and the teams the actor works in,
+/// manages, or (leadership, admins) all of them.
+fn visible_team(actor: &Actor, team: TeamId) -> bool {
+    match actor.role {
+        Role::Admin | Role::Leadership => true,
+        Role::Manager => actor.managed_teams.contains(&team) || actor.team_id == Some(team),
+        _ => actor.team_id == Some(team),
+    }
+}
+
+/// The page: every scope the actor may read, with its rules and whether they may change
+/// them, and the history of those scopes.
+pub async fn settings(state: &AppState, actor: &Actor) -> Result<PolicySettings, AppError> {
+    access::view_policies(actor)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("policy: acquire"))?;
+    let in_force = state
+        .store
+        .policies(&mut conn)
+        .await
+        .map_err(internal("policy: policies"))?;
+    let teams = accounts::teams(&mut conn)
+        .await
+        .map_err(internal("policy: teams"))?;
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
+        .await
+        .map_err(internal("policy: stages"))?;
+    let rows = policies::history(&mut conn)
+        .await
+        .map_err(internal("policy: history"))?;
+
+    let mut scopes = vec![PolicyScope {
+        team: None,
+        label: "Organisation default".into(),
+        policy: in_force.org.clone(),
+        own: true,
+        editable: access::edit_policy(actor, None).is_ok(),
+    }];
+    for t in teams.iter().filter(|t| visible_team(actor, t.id)) {
+        let own = in_force.teams.iter().any(|(id, _)| *id == t.id);
+        scopes.push(PolicyScope {
+            team: Some(t.id),
+            label: t.name.clone(),
+            policy: in_force.for_team(Some(t.id)).clone(),
+            own,
+            editable: access::edit_policy(actor, Some(t.id)).is_ok(),
+        });
+    }
+    let shown = |team: Option<TeamId>| team.is_none_or(|t| visible_team(actor, t));
+    let mut history = Vec::new();
+    let mut previous: Option<&policies::VersionRow> = None;
+    for row in &rows {
+        let same_scope = previous.filter(|p| p.team == row.team);
+        if shown(row.team) {
+            history.push(PolicyVersion {
+                team: row.team,
+                version: row.version,
+                author: row.author.clone(),
+                at: row.at,
+                changes: match same_scope {
+                    Some(p) => describe_changes(&p.policy, &row.policy),
+                    None => Vec::new(),
+                },
+            });
+        }
+        previous = Some(row);
+    }
+    history.sort_by_key(|v| std::cmp::Reverse(v.at));
+    Ok(PolicySettings {
+        scopes,
+        history,
+        stages: pipeline
+            .stages()
+            .iter()
+            .map(|s| (s.id, s.name.clone(), s.kind))
+            .collect(),
+    })
+}
+
+/// The rules `form` describes for `team`, checked: who may change them, every field, and
+/// that they were edited from the version in force (else someone saved in between).
+async fn proposed(
+    state: &AppState,
+    actor: &Actor,
+    team: Option<TeamId>,
+    form: &PolicyForm,
+    based_on: i64,
+) -> Result<(Policy, std::sync::Arc<Policies>), AppError> {
+    access::edit_policy(actor, team)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("policy: acquire"))?;
+    if let Some(t) = team {
+        if !accounts::team_exists(&mut conn, t)
+            .await
+            .map_err(internal("policy: team"))?
+        {
+            return Err(AppError::field("team", format!("There is no team {}", t.0)));
+        }
+    }
+    let in_force = state
+        .store
+        .policies(&mut conn)
+        .await
+        .map_err(internal("policy: policies"))?;
+    let base = in_force.for_team(team).clone();
+    let own = team.is_none_or(|t| in_force.teams.iter().any(|(id, _)| *id == t));
+    // A team without rules of its own starts from the organisation's: any version is fine.
+    if own && base.version != based_on {
+        return Err(AppError::field(
+            "version",
+            format!(
+                "Someone saved version {} of these rules after you opened them: reload to see it",
+                base.version
+            ),
+        ));
+    }
+    let policy = form
+        .to_policy(&base)
+        .map_err(|fields| AppError::Validation {
+            message: fields
+                .first()
+                .map(|f| f.message.clone())
+                .unwrap_or_default(),
+            fields,
+        })?;
+    Ok((policy, in_force))
+}
+
+/// Whether a lead answers to the rules of `team` (`None`: the organisation default, which
+/// judges leads of no team and of teams without their own rules).
+fn judged_by(lead: &Lead, team: Option<TeamId>, in_force: &Policies) -> bool {
+    match team {
+        Some(t) => lead.team_id == Some(t),
+        None => lead
+            .team_id
+            .is_none_or(|t| !in_force.teams.iter().any(|(id, _)| *id == t)),
+    }
+}
+
+/// What saving `form` for `team` would do to the open leads it judges, now.
+pub async fn preview(
+    state: &AppState,
+    actor: &Actor,
+    team: Option<TeamId>,
+    form: PolicyForm,
+    based_on: i64,
+) -> Result<PolicyPreview, AppError> {
+    let (policy, in_force) = proposed(state, actor, team, &form, based_on).await?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("preview: acquire"))?;
+    let ids: Vec<i64> = team.iter().map(|t| t.0).collect();
+    let open = leads::open_leads(&mut conn, team.map(|_| ids.as_slice()), false)
+        .await
+        .map_err(internal("preview: leads"))?;
+    let mut policy = policy;
+    policy.lost_stages = in_force.org.lost_stages.clone();
+    let current = in_force.for_team(team);
+    let at = now();
+    let mut out = PolicyPreview {
+        changes: describe_changes(current, &policy),
+        ..Default::default()
+    };
+    for lead in open.iter().filter(|l| judged_by(l, team, &in_force)) {
+        out.open_leads += 1;
+        let after = evaluate(&policy, lead, at);
+        if !after.is_empty() {
+            out.flagged += 1;
+        }
+        let has = |k: fn(FindingKind) -> bool| after.iter().any(|f| k(f.kind));
+        out.stale += u32::from(has(|k| k == FindingKind::Stale));
+        out.sla += u32::from(has(|k| {
+            matches!(k, FindingKind::SlaBreached | FindingKind::SlaAtRisk)
+        }));
+        out.next_step += u32::from(has(|k| {
+            matches!(
+                k,
+                FindingKind::NextStepMissing | FindingKind::NextStepOverdue
+            )
+        }));
+        let before = evaluate(current, lead, at);
+        if !before.is_empty() {
+            out.current_flagged += 1;
+        }
+        out.current_stale += u32::from(before.iter().any(|f| f.kind == FindingKind::Stale));
+    }
+    Ok(out)
+}
+
+/// Saves `form` as the next version of `team`'s rules (recorded as a `policy.saved` event
+/// with what changed) and returns the page as it now stands.
+pub async fn save(
+    state: &AppState,
+    actor: &Actor,
+    team: Option<TeamId>,
+    form: PolicyForm,
+    based_on: i64,
+) -> Result<PolicySettings, AppError> {
+    let (policy, in_force) = proposed(state, actor, team, &form, based_on).await?;
+    let changes = describe_changes(in_force.for_team(team), &policy);
+    let at = now();
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("policy save: begin"))?;
+    let version = policies::insert(&mut tx, team, &policy, Some(actor.id), at)
+        .await
+        .map_err(|e| {
+            // Two saves of one scope at once: the unique (scope, version) index refuses one.
+            tracing::warn!(error = %e, "policy save: insert");
+            AppError::field(
+                "version",
+                "Someone saved these rules at the same moment: reload and try again",
+            )
+        })?;
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "policy.saved",
+            lead_id: None,
+            payload: json!({"team_id": team.map(|t| t.0), "version": version,
+                            "changes": changes}),
+        },
+    )
+    .await
+    .map_err(internal("policy save: event"))?;
+    tx.commit().await.map_err(internal("policy save: commit"))?;
+    state.store.forget_pipeline();
+    settings(state, actor).await
+}
