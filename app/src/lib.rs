@@ -74,6 +74,7 @@ pub fn App() -> impl IntoView {
     provide_context(components::live::LiveStateSignal(RwSignal::new(
         components::live::LiveState::Off,
     )));
+    provide_context(components::bell::Ring(RwSignal::new(0)));
     view! {
         <Stylesheet id="leptos" href="/pkg/closeloop.css"/>
         <Link rel="icon" href="/favicon.svg" type_="image/svg+xml"/>
@@ -96,6 +97,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/wall-tokens") view={Lazy::<lazy::WallTokensRoute>::new()}/>
                     <Route path=path!("/settings/intake-keys") view={Lazy::<lazy::IntakeKeysRoute>::new()}/>
                     <Route path=path!("/settings/policy") view={Lazy::<lazy::PolicyRoute>::new()}/>
+                    <Route path=path!("/compliance") view={Lazy::<lazy::ComplianceRoute>::new()}/>
+                    <Route path=path!("/compliance/leads") view={Lazy::<lazy::ComplianceLeadsRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

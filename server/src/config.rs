@@ -111,6 +111,23 @@ pub struct ServeArgs {
     #[arg(long, env = "CLOSELOOP_DEMO_LEADS", default_value_t = 2000)]
     pub demo_leads: usize,
 
+    /// Seconds between follow-up sweeps (escalations, notifications); 0 turns the sweep off.
+    #[arg(long, env = "CLOSELOOP_SWEEP_SECONDS", default_value_t = 60)]
+    pub sweep_seconds: u64,
+
+    /// SMTP relay for notification e-mails, `smtp://host[:port]` (plain SMTP to a local relay);
+    /// none: in-app notifications only.
+    #[arg(long, env = "CLOSELOOP_SMTP_URL")]
+    pub smtp_url: Option<String>,
+
+    /// Sender of notification e-mails.
+    #[arg(
+        long,
+        env = "CLOSELOOP_MAIL_FROM",
+        default_value = "Closeloop <closeloop@localhost>"
+    )]
+    pub mail_from: String,
+
     #[command(flatten)]
     pub net: NetArgs,
 }

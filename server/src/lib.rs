@@ -5,6 +5,7 @@
 //! - `listen`: the HTTP/1.1 accept loop with graceful shutdown.
 //! - `relay`: live events from other instances (PostgreSQL LISTEN/NOTIFY).
 //! - `seed`: the default pipeline and the demo organisation.
+//! - `sweeper`: the follow-up sweep on a timer (one instance at a time) and its e-mails.
 //!
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
@@ -15,6 +16,7 @@ pub mod rest;
 pub mod security;
 pub mod seed;
 pub mod sse;
+pub mod sweeper;
 
 use app::ssr::auth::{Auth, AuthSettings};
 use app::ssr::{AppState, LiveHub, Store};

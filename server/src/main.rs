@@ -159,7 +159,20 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
     // Several instances share one PostgreSQL: relay their live events to this one's viewers.
     let relay = (store.backend() == app::ssr::store::Backend::Postgres)
         .then(|| server::relay::spawn(state.clone(), db.database_url.clone()));
-    let app = server::router(state);
+    let mailer = match &args.smtp_url {
+        Some(url) => Some(server::sweeper::Mailer::new(url, &args.mail_from)?),
+        None => None,
+    };
+    let holder = server::sweeper::holder_name();
+    let sweeper = (args.sweep_seconds > 0).then(|| {
+        server::sweeper::spawn(
+            state.clone(),
+            holder.clone(),
+            std::time::Duration::from_secs(args.sweep_seconds),
+            mailer,
+        )
+    });
+    let app = server::router(state.clone());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("bind {}", args.addr))?;
@@ -169,6 +182,12 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
         .context("serve")?;
     if let Some(r) = relay {
         r.abort();
+    }
+    if let Some(s) = sweeper {
+        s.abort();
+        if let Err(e) = server::sweeper::release(&state, &holder).await {
+            tracing::warn!(error = %e, "could not release the sweep lease");
+        }
     }
     store.close().await;
     Ok(())

@@ -73,7 +73,7 @@ pub async fn events(
         .take_while(|r| futures::future::ready(r.is_ok()))
         .filter_map(move |r| {
             futures::future::ready(match r {
-                Ok(e) if e.id > last_sent && access::view_lead(&actor, &e.lead).is_ok() => {
+                Ok(e) if e.id > last_sent && service::visible_to(&actor, &e) => {
                     Some(Ok(to_sse(&e)))
                 }
                 _ => None,

@@ -5,6 +5,8 @@
 //! and writing happen.
 
 pub mod accounts;
+pub mod compliance;
+pub mod inbox;
 pub mod keys;
 pub mod policy;
 
@@ -18,8 +20,15 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 use serde::{Deserialize, Serialize};
 
-/// Event kinds the live feed carries (SSE event names).
-pub const LIVE_KINDS: [&str; 4] = ["lead.moved", "lead.edited", "lead.logged", "lead.assigned"];
+/// Event kinds the live feed carries (SSE event names). `notification.sent` reaches only its
+/// recipient.
+pub const LIVE_KINDS: [&str; 5] = [
+    "lead.moved",
+    "lead.edited",
+    "lead.logged",
+    "lead.assigned",
+    "notification.sent",
+];
 
 /// A committed change, as sent on the live feed (`/api/v1/events`, SSE event name = `kind`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -32,6 +41,9 @@ pub struct LiveEvent {
     pub from_stage: Option<StageId>,
     /// The lead after the change.
     pub lead: Lead,
+    /// For a notification: the only user who receives it.
+    #[serde(default)]
+    pub recipient: Option<i64>,
 }
 
 /// The state and the signed-in actor, or 401: the first line of every signed-in server

@@ -30,6 +30,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     let admin = access::manage_accounts(&actor).is_ok();
     let intake = access::manage_intake_keys(&actor).is_ok();
     let policy = access::view_policies(&actor).is_ok();
+    let compliance = access::view_compliance(&actor).is_ok();
     let wall = access::view_wall(&Principal::User(actor.clone())).is_ok();
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move || {
@@ -40,6 +41,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     view! {
         <nav class="topnav" aria-label="Main">
             {board.then(|| view! { <A href="/board">"Board"</A> })}
+            {compliance.then(|| view! { <A href="/compliance">"Compliance"</A> })}
             {policy.then(|| view! { <A href="/settings/policy">"Policy"</A> })}
             {wall.then(|| view! { <A href="/wall">"Wall"</A> })}
             {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> })}
@@ -47,6 +49,7 @@ fn Nav(actor: Actor) -> impl IntoView {
         </nav>
         <div class="topbar-end">
             {board.then(|| view! { <LiveStatus/> })}
+            <super::bell::Bell/>
             <div class="whoami">
                 <span class="avatar avatar-me" aria-hidden="true">{initials(&actor.name)}</span>
                 <span class="whoami-text">

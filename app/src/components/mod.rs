@@ -1,5 +1,6 @@
 //! Reusable pieces of the UI.
 
+pub mod bell;
 pub mod guard;
 pub mod header;
 pub mod lead_card;

@@ -246,6 +246,18 @@ pub fn manage_wall_tokens(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// Whose follow-up compliance a person sees: a rep their own (exactly what their manager sees
+/// of them), a manager their teams', leadership and admins everyone's.
+pub fn view_compliance(actor: &Actor) -> Result<LeadScope, Denied> {
+    match actor.role {
+        Role::Rep => Ok(LeadScope::Owner(actor.id)),
+        Role::Marketing => Err(Denied(
+            "Marketing sees campaigns and ROI, not the reps' follow-up",
+        )),
+        _ => view_board(actor),
+    }
+}
+
 /// The follow-up rules: everyone who works or oversees leads may read the rules they are
 /// held to (a rep sees what their manager sees).
 pub fn view_policies(actor: &Actor) -> Result<(), Denied> {
@@ -451,5 +463,22 @@ mod policy_tests {
         assert!(edit_policy(&who(Role::Leadership, &[]), None).is_err());
         assert!(view_policies(&rep).is_ok());
         assert!(view_policies(&who(Role::Marketing, &[])).is_err());
+    }
+
+    #[test]
+    fn a_rep_sees_their_own_compliance_and_a_manager_their_teams() {
+        assert_eq!(
+            view_compliance(&who(Role::Rep, &[3])).unwrap(),
+            LeadScope::Owner(UserId(7))
+        );
+        assert!(matches!(
+            view_compliance(&who(Role::Manager, &[3])).unwrap(),
+            LeadScope::Teams { teams, .. } if teams == vec![TeamId(3)]
+        ));
+        assert_eq!(
+            view_compliance(&who(Role::Leadership, &[])).unwrap(),
+            LeadScope::All
+        );
+        assert!(view_compliance(&who(Role::Marketing, &[])).is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod account;
 pub mod activity;
 pub mod board;
 pub mod calendar;
+pub mod compliance;
 pub mod filter;
 pub mod lead;
 pub mod money;
@@ -26,6 +27,8 @@ pub use filter::{BoardFilter, CardSort, ColumnPage, FilterOptions};
 pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserRef};
 pub use money::{Currency, Money};
 pub use moves::{apply_move, AssignRequest, MoveRejection, MoveRequest};
-pub use policy::{check_write, evaluate, Finding, FindingKind, Policies, Policy};
+pub use policy::{
+    check_write, escalation_due, evaluate, EscalationStep, Finding, FindingKind, Policies, Policy,
+};
 pub use stage::{Criterion, Pipeline, Stage, StageId, StageKind};
 pub use time::Timestamp;

@@ -396,6 +396,60 @@ pub fn check_write(policy: &Policy, before: &Lead, after: &Lead, now: Timestamp)
         .collect()
 }
 
+/// A rung of the escalation ladder, in the order they are climbed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EscalationStep {
+    RemindRep = 1,
+    AlertManager = 2,
+    Reassign = 3,
+}
+
+impl EscalationStep {
+    pub const ALL: [EscalationStep; 3] = [
+        EscalationStep::RemindRep,
+        EscalationStep::AlertManager,
+        EscalationStep::Reassign,
+    ];
+
+    /// The number stored with a finding (0 is "not escalated").
+    pub fn number(self) -> i64 {
+        self as i64
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            EscalationStep::RemindRep => "remind_rep",
+            EscalationStep::AlertManager => "alert_manager",
+            EscalationStep::Reassign => "reassign",
+        }
+    }
+}
+
+/// The rungs of `policy`'s ladder a breach that began at `began` has reached by `now` (in the
+/// team's business time) beyond `reached` (the number of the last rung taken), lowest first.
+/// A rung the policy leaves empty is never due.
+pub fn escalation_due(
+    policy: &Policy,
+    began: Timestamp,
+    now: Timestamp,
+    reached: i64,
+) -> Vec<EscalationStep> {
+    let elapsed = policy.calendar.business_ms(began, now);
+    let e = &policy.escalation;
+    EscalationStep::ALL
+        .into_iter()
+        .filter(|step| step.number() > reached)
+        .filter(|step| {
+            let after = match step {
+                EscalationStep::RemindRep => e.remind_rep_after,
+                EscalationStep::AlertManager => e.alert_manager_after,
+                EscalationStep::Reassign => e.reassign_after,
+            };
+            after.is_some_and(|m| elapsed >= i64::from(m) * MINUTE_MS && now >= began)
+        })
+        .collect()
+}
+
 /// `4 business hours`, `90 business minutes`, `2 business days` (of 8 hours).
 fn business_duration(minutes: u32) -> String {
     if minutes.is_multiple_of(60) {
@@ -771,6 +825,36 @@ mod tests {
         let mut p = policy();
         p.first_touch_minutes = None;
         assert_eq!(p.first_step(1, fri).due_at, fri.plus_days(1));
+    }
+
+    #[test]
+    fn the_ladder_is_climbed_in_business_time_one_rung_at_a_time() {
+        let mut p = policy();
+        p.escalation = Escalation {
+            remind_rep_after: Some(0),
+            alert_manager_after: Some(4 * 60),
+            reassign_after: Some(8 * 60),
+        };
+        // A breach at Friday 15:00 New York time.
+        let began = ny(11, 27, 15, 0);
+        use EscalationStep::*;
+        assert_eq!(escalation_due(&p, began, began, 0), vec![RemindRep]);
+        // Friday 17:00 is two business hours on; the weekend adds none.
+        assert_eq!(escalation_due(&p, began, ny(11, 29, 12, 0), 1), vec![]);
+        // Monday 11:00: four business hours: the manager is alerted, once.
+        assert_eq!(
+            escalation_due(&p, began, ny(11, 30, 11, 0), 1),
+            vec![AlertManager]
+        );
+        assert_eq!(escalation_due(&p, began, ny(11, 30, 11, 0), 2), vec![]);
+        // A sweep that missed a day takes every rung due, in order.
+        assert_eq!(
+            escalation_due(&p, began, ny(12, 2, 9, 0), 0),
+            vec![RemindRep, AlertManager, Reassign]
+        );
+        // Empty rungs are skipped.
+        p.escalation.reassign_after = None;
+        assert_eq!(escalation_due(&p, began, ny(12, 2, 9, 0), 2), vec![]);
     }
 
     #[test]

@@ -659,7 +659,17 @@ fn BoardView(board: Board) -> impl IntoView {
         .collect();
     let state = BoardState::new(board);
 
-    live::connect(last_event_id, move |event| state.apply_live(event));
+    let bell = use_context::<crate::components::bell::Ring>();
+    live::connect(last_event_id, move |event| {
+        if event.recipient.is_some() {
+            // A notification for the signed-in person, not a lead change.
+            if let Some(bell) = bell {
+                bell.ring();
+            }
+        } else {
+            state.apply_live(event);
+        }
+    });
 
     let board_ref = NodeRef::<leptos::html::Div>::new();
     // While a drag is near the board's left or right edge, scroll it (every 16 ms).

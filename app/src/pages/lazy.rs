@@ -2,7 +2,7 @@
 //! (where reps live) is split out of the initial WASM (`cargo leptos build --split`). On the
 //! server they render like any other route.
 
-use super::{access_keys, admin_teams, admin_users, home, lead, policy, signin, wall};
+use super::{access_keys, admin_teams, admin_users, compliance, home, lead, policy, signin, wall};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -141,5 +141,33 @@ impl LazyRoute for PolicyRoute {
     fn view(this: Self) -> AnyView {
         let PolicyRoute = this;
         view! { <Hydrated/> <policy::PolicyPage/> }.into_any()
+    }
+}
+
+pub struct ComplianceRoute;
+
+#[lazy_route]
+impl LazyRoute for ComplianceRoute {
+    fn data() -> Self {
+        ComplianceRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ComplianceRoute = this;
+        view! { <Hydrated/> <compliance::CompliancePage/> }.into_any()
+    }
+}
+
+pub struct ComplianceLeadsRoute;
+
+#[lazy_route]
+impl LazyRoute for ComplianceLeadsRoute {
+    fn data() -> Self {
+        ComplianceLeadsRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ComplianceLeadsRoute = this;
+        view! { <Hydrated/> <compliance::ComplianceLeadsPage/> }.into_any()
     }
 }

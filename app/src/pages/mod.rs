@@ -4,6 +4,7 @@ pub mod access_keys;
 pub mod admin_teams;
 pub mod admin_users;
 pub mod board;
+pub mod compliance;
 pub mod home;
 pub mod lazy;
 pub mod lead;

@@ -27,7 +27,6 @@ pub fn PolicyPage() -> impl IntoView {
 #[component]
 fn PolicySettingsView() -> impl IntoView {
     let reload = RwSignal::new(0u32);
-    let saved = RwSignal::new(None::<PolicySettings>);
     let data = Resource::new(move || reload.get(), |_| get_policy_settings());
     let selected = RwSignal::new(0usize);
     let notice = RwSignal::new(None::<String>);
@@ -44,15 +43,10 @@ fn PolicySettingsView() -> impl IntoView {
             </div>
             <Transition fallback=|| view! { <p class="loading">"Loading the rules…"</p> }>
                 {move || {
-                    let fresh = saved.get();
                     Suspend::new(async move {
-                    let result = match fresh {
-                        Some(s) => Ok(s),
-                        None => data.await,
-                    };
-                    match result {
+                    match data.await {
                         Ok(settings) => view! {
-                            <Settings settings selected notice saved/>
+                            <Settings settings selected notice reload/>
                         }.into_any(),
                         Err(e) => view! {
                             <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
@@ -70,7 +64,7 @@ fn Settings(
     settings: PolicySettings,
     selected: RwSignal<usize>,
     notice: RwSignal<Option<String>>,
-    saved: RwSignal<Option<PolicySettings>>,
+    reload: RwSignal<u32>,
 ) -> impl IntoView {
     let scopes = StoredValue::new(settings.scopes.clone());
     let stages = StoredValue::new(settings.stages.clone());
@@ -104,7 +98,7 @@ fn Settings(
                 {move || {
                     let scope = scopes.with_value(|s| s.get(selected.get()).cloned());
                     scope.map(|scope| view! {
-                        <ScopeEditor scope stages=stages.get_value() notice saved/>
+                        <ScopeEditor scope stages=stages.get_value() notice reload/>
                     })
                 }}
             </div>
@@ -160,10 +154,12 @@ fn ScopeEditor(
     scope: PolicyScope,
     stages: Vec<(StageId, String, StageKind)>,
     notice: RwSignal<Option<String>>,
-    saved: RwSignal<Option<PolicySettings>>,
+    reload: RwSignal<u32>,
 ) -> impl IntoView {
     let team = scope.team;
     let based_on = scope.policy.version;
+    // A team without rules of its own starts its own history at version 1.
+    let next_version = if scope.own { based_on + 1 } else { 1 };
     let initial = PolicyForm::of(&scope.policy, &stages);
     let form = RwSignal::new(initial.clone());
     let error = RwSignal::new(None::<AppError>);
@@ -207,8 +203,13 @@ fn ScopeEditor(
         leptos::task::spawn_local(async move {
             match save_policy(team, current, based_on).await {
                 Ok(s) => {
-                    notice.set(Some(format!("Saved version {}", based_on + 1)));
-                    saved.set(Some(s));
+                    let version = s
+                        .scopes
+                        .iter()
+                        .find(|x| x.team == team)
+                        .map_or(next_version, |x| x.policy.version);
+                    notice.set(Some(format!("Saved version {version}")));
+                    reload.update(|n| *n += 1);
                 }
                 Err(e) => error.set(Some(e)),
             }
@@ -368,7 +369,7 @@ fn ScopeEditor(
                         disabled=move || busy.get() || preview.with(|p| p.is_none())
                         title="Preview first: see what the change would flag"
                         on:click=move |_| run_save()>
-                        {format!("Save as version {}", based_on + 1)}
+                        {format!("Save as version {next_version}")}
                     </button>
                 </div>
             })}

@@ -13,4 +13,5 @@ mod live;
 mod policy;
 mod security;
 mod storage;
+mod sweep;
 mod work;

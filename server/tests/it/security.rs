@@ -107,6 +107,10 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     }
     add("GET", "/api/fn/wall", &[P::Wall, P::Leadership, P::Admin]);
     add("GET", "/api/fn/policy_settings", &BOARD);
+    add("GET", "/api/fn/compliance", &BOARD);
+    add("GET", "/api/fn/compliance_leads", &BOARD);
+    add("GET", "/api/fn/inbox", &USERS);
+    add("POST", "/api/fn/mark_inbox_read", &USERS);
     add("POST", "/api/fn/preview_policy", &[P::Manager, P::Admin]);
     add("POST", "/api/fn/save_policy", &[P::Manager, P::Admin]);
     // Pages
@@ -121,6 +125,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/admin/wall-tokens", &[P::Admin]);
     add("GET", "/settings/intake-keys", &[P::Marketing, P::Admin]);
     add("GET", "/settings/policy", &BOARD);
+    add("GET", "/compliance", &BOARD);
+    add("GET", "/compliance/leads", &BOARD);
     m
 }
 
@@ -238,6 +244,10 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             "/api/fn/board_column?stage={}&after=0.0.0",
             f.lead.stage_id.0
         ),
+        "/api/fn/compliance" => "/api/fn/compliance?query[days]=30".to_string(),
+        "/api/fn/compliance_leads" => {
+            "/api/fn/compliance_leads?query[days]=30&measure=next_step&passed=false".to_string()
+        }
         "/api/fn/wall" => format!(
             "/api/fn/wall?token={}",
             if who == P::Wall { token } else { "" }

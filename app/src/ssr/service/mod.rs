@@ -6,8 +6,10 @@
 //! it reads or writes anything.
 
 pub mod accounts;
+pub mod compliance;
 pub mod keys;
 pub mod policy;
+pub mod sweep;
 pub mod work;
 
 use super::store::{events, leads, Tx};
@@ -351,6 +353,7 @@ pub(crate) async fn save(
         at,
         from_stage: from_stage.or(Some(current.stage_id)),
         lead: next.clone(),
+        recipient: None,
     });
     Ok(next)
 }
@@ -500,6 +503,7 @@ pub async fn assign_lead(
         at,
         from_stage: Some(assigned.stage_id),
         lead: assigned.clone(),
+        recipient: None,
     });
     Ok(assigned)
 }
@@ -508,6 +512,15 @@ fn conflict(current: Lead) -> AppError {
     AppError::Conflict {
         message: "Someone else changed this lead since you loaded it".into(),
         current: Box::new(current),
+    }
+}
+
+/// Whether `actor`'s live feed carries `event`: a notification goes to its recipient only,
+/// a lead change to whoever may see the lead.
+pub fn visible_to(actor: &Actor, event: &LiveEvent) -> bool {
+    match event.recipient {
+        Some(user) => user == actor.id.0,
+        None => access::view_lead(actor, &event.lead).is_ok(),
     }
 }
 
@@ -537,7 +550,7 @@ pub async fn replay_since(
         else {
             continue;
         };
-        if access::view_lead(actor, &event.lead).is_ok() {
+        if visible_to(actor, &event) {
             out.push(event);
         }
     }
@@ -556,17 +569,22 @@ async fn to_live(
     let Some(lead) = leads::lead(conn, LeadId(lead_id)).await? else {
         return Ok(None);
     };
-    let from_stage = serde_json::from_str::<serde_json::Value>(&row.payload)
-        .ok()
+    let payload = serde_json::from_str::<serde_json::Value>(&row.payload).ok();
+    let from_stage = payload
+        .as_ref()
         .and_then(|p| p["before"]["stage_id"].as_i64())
         .map(StageId)
         .or(Some(lead.stage_id));
+    let recipient = (row.kind == sweep::NOTIFICATION)
+        .then(|| payload.as_ref().and_then(|p| p["user_id"].as_i64()))
+        .flatten();
     Ok(Some(LiveEvent {
         id: row.id,
         kind: row.kind,
         at: Timestamp(row.at),
         from_stage,
         lead,
+        recipient,
     }))
 }
 

@@ -122,6 +122,25 @@ pub async fn lead_detail(
                 _ => continue,
             },
             "lead.created" => ("Inquiry received".to_string(), None),
+            "finding.opened" => (
+                format!("Flagged: {}", finding_label(&payload["kind"])),
+                payload["message"].as_str().map(str::to_string),
+            ),
+            "finding.resolved" => (
+                format!("Resolved: {}", finding_label(&payload["kind"])),
+                None,
+            ),
+            "finding.escalated" => (
+                match payload["step"].as_str() {
+                    Some("remind_rep") => "Escalation: owner reminded",
+                    Some("alert_manager") => "Escalation: manager alerted",
+                    Some("reassign") => "Escalation: reassigned within the team",
+                    _ => "Escalated",
+                }
+                .to_string(),
+                Some(finding_label(&payload["kind"]).to_string()),
+            ),
+            "notification.sent" => continue,
             other => (other.to_string(), None),
         };
         timeline.push(TimelineEntry {
@@ -142,6 +161,26 @@ pub async fn lead_detail(
         now: now(),
         viewer: actor.clone(),
     })
+}
+
+/// The badge text of a stored finding kind ("SLA breached").
+fn finding_label(kind: &Value) -> &'static str {
+    use crate::domain::{Criterion, FindingKind};
+    let kinds = [
+        FindingKind::SlaAtRisk,
+        FindingKind::SlaBreached,
+        FindingKind::NextStepMissing,
+        FindingKind::NextStepOverdue,
+        FindingKind::Stale,
+        FindingKind::CloseReasonMissing,
+    ]
+    .into_iter()
+    .chain(Criterion::ALL.map(FindingKind::ExitCriterion));
+    let key = kind.as_str().unwrap_or_default();
+    kinds
+        .into_iter()
+        .find(|k| k.key() == key)
+        .map_or("policy finding", |k| k.label())
 }
 
 /// "Phone: – → +1 555…; Value: $1,000 → $2,000"

@@ -191,6 +191,21 @@ pub async fn open_leads(
     rows_to_leads(rows)
 }
 
+/// The leads compliance looks at from `since`: every open lead, and those that arrived or
+/// closed since then.
+pub async fn for_compliance(
+    conn: &mut AnyConnection,
+    since: Timestamp,
+) -> Result<Vec<Lead>, sqlx::Error> {
+    let rows: Vec<LeadRow> = sqlx::query_as(&format!(
+        "{SELECT_LEAD} WHERE l.closed_at IS NULL OR l.created_at >= $1 OR l.closed_at >= $1"
+    ))
+    .bind(since.0)
+    .fetch_all(conn)
+    .await?;
+    rows_to_leads(rows)
+}
+
 /// A bound SQL parameter of a lead filter.
 #[derive(Clone, Debug)]
 enum Param {

@@ -33,6 +33,11 @@ pub const SQLITE: &[Step] = &[
         "policies",
         include_str!("../../../../migrations/sqlite/0004_policies.sql"),
     ),
+    (
+        5,
+        "sweep",
+        include_str!("../../../../migrations/sqlite/0005_sweep.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -55,6 +60,11 @@ pub const POSTGRES: &[Step] = &[
         4,
         "policies",
         include_str!("../../../../migrations/postgres/0004_policies.sql"),
+    ),
+    (
+        5,
+        "sweep",
+        include_str!("../../../../migrations/postgres/0005_sweep.sql"),
     ),
 ];
 

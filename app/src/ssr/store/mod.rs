@@ -11,6 +11,7 @@ pub mod leads;
 mod migrations;
 pub mod org;
 pub mod policies;
+pub mod sweep;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;

@@ -1,0 +1,489 @@
+//! The follow-up sweep: judges every open lead with its team's policy, records breaches that
+//! began and ended as findings (each an event), and climbs each open breach's escalation
+//! ladder: a notification to the rep, then to the manager, then reassignment within the team
+//! (round robin). Every step is an event, taken once per breach: the step reached is stored
+//! with the finding, so a restart or a second sweep never repeats it.
+//!
+//! Idempotent: a sweep at the same instant over unchanged leads changes nothing. Run by one
+//! instance at a time (`server::sweeper` holds a lease row for it).
+
+use super::{internal, now};
+use crate::api::inbox::Inbox;
+use crate::api::LiveEvent;
+use crate::domain::{
+    escalation_due, evaluate, EscalationStep, FindingKind, Lead, LeadId, Policies, Timestamp,
+    UserId,
+};
+use crate::error::AppError;
+use crate::ssr::store::sweep::{self as store, NewFinding, OpenFinding};
+use crate::ssr::store::{events, leads, Tx};
+use crate::ssr::AppState;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::HashMap;
+
+/// Changes written per transaction, so the single writer is never held for long.
+const BATCH: usize = 500;
+
+/// What one sweep did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SweepReport {
+    pub open_leads: usize,
+    pub opened: usize,
+    pub resolved: usize,
+    pub reminded: usize,
+    pub alerted: usize,
+    pub reassigned: usize,
+    /// Milliseconds spent judging (reading and evaluating) and writing.
+    pub judge_ms: u64,
+    pub write_ms: u64,
+}
+
+/// Kinds the sweep records. "At risk" is a warning on the card, not a breach to escalate; a
+/// missing close reason is refused on write and concerns closed leads.
+fn recorded(kind: FindingKind) -> bool {
+    !matches!(
+        kind,
+        FindingKind::SlaAtRisk | FindingKind::CloseReasonMissing
+    )
+}
+
+enum Op {
+    Open {
+        lead: LeadId,
+        kind: &'static str,
+        version: i64,
+        team: Option<i64>,
+        began: Timestamp,
+        message: String,
+        steps: Vec<EscalationStep>,
+    },
+    Resolve {
+        finding: i64,
+        lead: LeadId,
+        kind: String,
+    },
+    Escalate {
+        finding: i64,
+        lead: LeadId,
+        kind: String,
+        steps: Vec<EscalationStep>,
+    },
+}
+
+/// Who is told or gets the lead at each rung, per team.
+struct Teams {
+    manager: HashMap<i64, i64>,
+    reps: HashMap<i64, Vec<i64>>,
+}
+
+/// Runs one sweep at instant `at`.
+pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppError> {
+    let started = std::time::Instant::now();
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("sweep: acquire"))?;
+    let policies = state
+        .store
+        .policies(&mut conn)
+        .await
+        .map_err(internal("sweep: policies"))?;
+    let open = leads::open_leads(&mut conn, None, false)
+        .await
+        .map_err(internal("sweep: leads"))?;
+    let findings = store::open_findings(&mut conn)
+        .await
+        .map_err(internal("sweep: findings"))?;
+    let people = store::team_people(&mut conn)
+        .await
+        .map_err(internal("sweep: teams"))?;
+    drop(conn);
+    let teams = Teams {
+        manager: people
+            .iter()
+            .filter_map(|(t, m, _)| m.map(|m| (*t, m)))
+            .collect(),
+        reps: people.into_iter().map(|(t, _, r)| (t, r)).collect(),
+    };
+    let ops = plan(&policies, &open, &findings, at);
+    let mut report = SweepReport {
+        open_leads: open.len(),
+        judge_ms: started.elapsed().as_millis() as u64,
+        ..Default::default()
+    };
+    let written = std::time::Instant::now();
+    let by_id: HashMap<LeadId, &Lead> = open.iter().map(|l| (l.id, l)).collect();
+    for batch in ops.chunks(BATCH) {
+        let mut tx = state
+            .store
+            .begin()
+            .await
+            .map_err(internal("sweep: begin"))?;
+        let mut live = Vec::new();
+        for op in batch {
+            apply(
+                &mut tx,
+                state,
+                op,
+                &by_id,
+                &teams,
+                at,
+                &mut report,
+                &mut live,
+            )
+            .await
+            .map_err(internal("sweep: write"))?;
+        }
+        tx.commit().await.map_err(internal("sweep: commit"))?;
+        for event in live {
+            state.hub.publish(event);
+        }
+    }
+    report.write_ms = written.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// What the sweep must write, decided from the leads and the open findings alone.
+fn plan(policies: &Policies, open: &[Lead], findings: &[OpenFinding], at: Timestamp) -> Vec<Op> {
+    let mut ops = Vec::new();
+    let mut known: HashMap<(i64, &str), &OpenFinding> = findings
+        .iter()
+        .map(|f| ((f.lead_id, f.kind.as_str()), f))
+        .collect();
+    for lead in open {
+        let policy = policies.for_team(lead.team_id);
+        for f in evaluate(policy, lead, at)
+            .into_iter()
+            .filter(|f| recorded(f.kind))
+        {
+            let kind = f.kind.key();
+            match known.remove(&(lead.id.0, kind)) {
+                Some(existing) => {
+                    let steps =
+                        escalation_due(policy, Timestamp(existing.began_at), at, existing.step);
+                    if !steps.is_empty() {
+                        ops.push(Op::Escalate {
+                            finding: existing.id,
+                            lead: lead.id,
+                            kind: existing.kind.clone(),
+                            steps,
+                        });
+                    }
+                }
+                None => ops.push(Op::Open {
+                    lead: lead.id,
+                    kind,
+                    version: f.policy_version,
+                    team: lead.team_id.map(|t| t.0),
+                    began: f.at,
+                    message: f.message,
+                    steps: escalation_due(policy, f.at, at, 0),
+                }),
+            }
+        }
+    }
+    // Whatever is left no longer holds (fixed, or the lead closed).
+    for f in known.into_values() {
+        ops.push(Op::Resolve {
+            finding: f.id,
+            lead: LeadId(f.lead_id),
+            kind: f.kind.clone(),
+        });
+    }
+    ops
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply(
+    tx: &mut Tx,
+    state: &AppState,
+    op: &Op,
+    leads_by_id: &HashMap<LeadId, &Lead>,
+    teams: &Teams,
+    at: Timestamp,
+    report: &mut SweepReport,
+    live: &mut Vec<LiveEvent>,
+) -> Result<(), sqlx::Error> {
+    let event = |kind: &'static str, lead: LeadId, payload: serde_json::Value| events::NewEvent {
+        at,
+        actor_id: None,
+        kind,
+        lead_id: Some(lead),
+        payload,
+    };
+    match op {
+        Op::Open {
+            lead,
+            kind,
+            version,
+            team,
+            began,
+            message,
+            steps,
+        } => {
+            let id = store::open_finding(
+                tx,
+                &NewFinding {
+                    lead_id: *lead,
+                    kind,
+                    policy_version: *version,
+                    team_id: *team,
+                    began_at: *began,
+                },
+                at,
+            )
+            .await?;
+            events::append(
+                tx,
+                &event(
+                    "finding.opened",
+                    *lead,
+                    json!({"finding_id": id, "kind": kind, "policy_version": version,
+                           "began_at": began.0, "message": message}),
+                ),
+            )
+            .await?;
+            report.opened += 1;
+            if let Some(l) = leads_by_id.get(lead) {
+                escalate(tx, state, id, l, kind, steps, teams, at, report, live).await?;
+            }
+        }
+        Op::Resolve {
+            finding,
+            lead,
+            kind,
+        } => {
+            store::resolve_finding(tx, *finding, at).await?;
+            events::append(
+                tx,
+                &event(
+                    "finding.resolved",
+                    *lead,
+                    json!({"finding_id": finding, "kind": kind}),
+                ),
+            )
+            .await?;
+            report.resolved += 1;
+        }
+        Op::Escalate {
+            finding,
+            lead,
+            kind,
+            steps,
+        } => {
+            if let Some(l) = leads_by_id.get(lead) {
+                escalate(tx, state, *finding, l, kind, steps, teams, at, report, live).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn label(kind: &str) -> &'static str {
+    match kind {
+        "sla_breached" => "not contacted within the SLA",
+        "next_step_missing" => "has no next step",
+        "next_step_overdue" => "has an overdue next step",
+        "stale" => "has gone stale",
+        _ => "is missing a field its stage needs",
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn escalate(
+    tx: &mut Tx,
+    state: &AppState,
+    finding: i64,
+    lead: &Lead,
+    kind: &str,
+    steps: &[EscalationStep],
+    teams: &Teams,
+    at: Timestamp,
+    report: &mut SweepReport,
+    live: &mut Vec<LiveEvent>,
+) -> Result<(), sqlx::Error> {
+    let what = format!("{} {}", lead.title(), label(kind));
+    let team = lead.team_id.map(|t| t.0);
+    for step in steps {
+        // Taken at most once per breach, even if two sweeps overlapped.
+        if !store::raise_step(tx, finding, step.number()).await? {
+            continue;
+        }
+        let mut payload = json!({"finding_id": finding, "kind": kind, "step": step.key()});
+        match step {
+            EscalationStep::RemindRep => {
+                if let Some(owner) = &lead.owner {
+                    notify(tx, state, owner.id, lead, "reminder", &what, at, live).await?;
+                    report.reminded += 1;
+                }
+            }
+            EscalationStep::AlertManager => {
+                if let Some(manager) = team.and_then(|t| teams.manager.get(&t)) {
+                    let owner = lead.owner.as_ref().map_or("nobody", |o| o.name.as_str());
+                    let text = format!("{what} (owner: {owner})");
+                    notify(tx, state, *manager, lead, "alert", &text, at, live).await?;
+                    report.alerted += 1;
+                }
+            }
+            EscalationStep::Reassign => {
+                let current = lead.owner.as_ref().map(|o| o.id);
+                let next = team
+                    .and_then(|t| teams.reps.get(&t))
+                    .and_then(|reps| round_robin(reps, current));
+                if let Some(to) = next {
+                    if leads::write_owner(tx, lead.id, UserId(to), lead.team_id, lead.version, at)
+                        .await?
+                    {
+                        let id = events::append(
+                            tx,
+                            &events::NewEvent {
+                                at,
+                                actor_id: None,
+                                kind: "lead.assigned",
+                                lead_id: Some(lead.id),
+                                payload: json!({
+                                    "before": {"owner_id": current, "team_id": team,
+                                               "version": lead.version},
+                                    "after": {"owner_id": to, "team_id": team,
+                                              "version": lead.version + 1},
+                                    "reason": "escalation",
+                                }),
+                            },
+                        )
+                        .await?;
+                        events::notify(tx, state.store.backend(), id).await?;
+                        if let Some(moved) = leads::lead(tx, lead.id).await? {
+                            live.push(LiveEvent {
+                                id,
+                                kind: "lead.assigned".into(),
+                                at,
+                                from_stage: Some(moved.stage_id),
+                                lead: moved,
+                                recipient: None,
+                            });
+                        }
+                        let text = format!("{} was given to you: {}", lead.title(), label(kind));
+                        notify(tx, state, to, lead, "reassigned", &text, at, live).await?;
+                        payload["to"] = json!(to);
+                        report.reassigned += 1;
+                    }
+                }
+            }
+        }
+        events::append(
+            tx,
+            &events::NewEvent {
+                at,
+                actor_id: None,
+                kind: "finding.escalated",
+                lead_id: Some(lead.id),
+                payload,
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The rep after `current` in id order (wrapping), never `current` itself.
+fn round_robin(reps: &[i64], current: Option<i64>) -> Option<i64> {
+    let others: Vec<i64> = reps
+        .iter()
+        .copied()
+        .filter(|r| Some(*r) != current)
+        .collect();
+    let cur = current.unwrap_or(i64::MIN);
+    others
+        .iter()
+        .copied()
+        .find(|r| *r > cur)
+        .or_else(|| others.first().copied())
+}
+
+/// Stores an in-app notification and queues it for the recipient's live feed.
+#[allow(clippy::too_many_arguments)]
+async fn notify(
+    tx: &mut Tx,
+    state: &AppState,
+    user: i64,
+    lead: &Lead,
+    kind: &str,
+    message: &str,
+    at: Timestamp,
+    live: &mut Vec<LiveEvent>,
+) -> Result<(), sqlx::Error> {
+    let id = store::insert_notification(tx, user, Some(lead.id), kind, message, at).await?;
+    let event = events::append(
+        tx,
+        &events::NewEvent {
+            at,
+            actor_id: None,
+            kind: NOTIFICATION,
+            lead_id: Some(lead.id),
+            payload: json!({"user_id": user, "notification_id": id, "message": message}),
+        },
+    )
+    .await?;
+    events::notify(tx, state.store.backend(), event).await?;
+    live.push(LiveEvent {
+        id: event,
+        kind: NOTIFICATION.into(),
+        at,
+        from_stage: Some(lead.stage_id),
+        lead: lead.clone(),
+        recipient: Some(user),
+    });
+    Ok(())
+}
+
+/// The event kind of an in-app notification on the live feed (only its recipient hears it).
+pub const NOTIFICATION: &str = "notification.sent";
+
+/// The signed-in person's newest notifications (everyone with an account has an inbox).
+pub async fn inbox(state: &AppState, actor: &crate::domain::Actor) -> Result<Inbox, AppError> {
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("inbox: acquire"))?;
+    let (items, unread) = store::notifications(&mut conn, actor.id.0, 20)
+        .await
+        .map_err(internal("inbox: select"))?;
+    Ok(Inbox { items, unread })
+}
+
+/// Marks all of the actor's notifications read and returns the inbox.
+pub async fn mark_read(state: &AppState, actor: &crate::domain::Actor) -> Result<Inbox, AppError> {
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("inbox: begin"))?;
+    store::mark_read(&mut tx, actor.id.0, now())
+        .await
+        .map_err(internal("inbox: update"))?;
+    tx.commit().await.map_err(internal("inbox: commit"))?;
+    inbox(state, actor).await
+}
+
+/// The sweep now; for the server's timer.
+pub async fn sweep_now(state: &AppState) -> Result<SweepReport, AppError> {
+    sweep(state, now()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_robin;
+
+    #[test]
+    fn round_robin_gives_the_lead_to_the_next_rep_and_never_back() {
+        assert_eq!(round_robin(&[3, 5, 9], Some(5)), Some(9));
+        assert_eq!(round_robin(&[3, 5, 9], Some(9)), Some(3));
+        assert_eq!(round_robin(&[3, 5, 9], None), Some(3));
+        assert_eq!(round_robin(&[5], Some(5)), None);
+        // An owner who left the team: the next id after theirs.
+        assert_eq!(round_robin(&[3, 9], Some(4)), Some(9));
+    }
+}

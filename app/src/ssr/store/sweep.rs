@@ -1,0 +1,256 @@
+//! The sweep's tables: open findings with their escalation step, in-app notifications, and
+//! named leases. See migrations/*/0005_sweep.sql.
+
+pub use crate::api::inbox::Notification;
+use crate::domain::{LeadId, Timestamp};
+use sqlx::AnyConnection;
+
+/// Takes or renews lease `name` for `holder` until `now + ttl_ms`, if it is free, expired or
+/// already `holder`'s. Returns whether `holder` holds it now. One statement each, so two
+/// instances racing for an expired lease cannot both win: the UPDATE's WHERE is re-checked
+/// under the row lock (PostgreSQL) or the single writer (SQLite).
+pub async fn take_lease(
+    conn: &mut AnyConnection,
+    name: &str,
+    holder: &str,
+    now: Timestamp,
+    ttl_ms: i64,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO leases (name, holder, expires_at) VALUES ($1, '', 0)
+         ON CONFLICT (name) DO NOTHING",
+    )
+    .bind(name)
+    .execute(&mut *conn)
+    .await?;
+    let taken = sqlx::query(
+        "UPDATE leases SET holder = $1, expires_at = $2
+         WHERE name = $3 AND (holder = $1 OR expires_at < $4)",
+    )
+    .bind(holder)
+    .bind(now.0 + ttl_ms)
+    .bind(name)
+    .bind(now.0)
+    .execute(conn)
+    .await?;
+    Ok(taken.rows_affected() == 1)
+}
+
+/// Gives lease `name` up if `holder` has it (on shutdown), so another instance takes over at once.
+pub async fn release_lease(
+    conn: &mut AnyConnection,
+    name: &str,
+    holder: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE leases SET expires_at = 0 WHERE name = $1 AND holder = $2")
+        .bind(name)
+        .bind(holder)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An open finding as the sweep tracks it.
+#[derive(Clone, Debug)]
+pub struct OpenFinding {
+    pub id: i64,
+    pub lead_id: i64,
+    pub kind: String,
+    pub began_at: i64,
+    pub step: i64,
+}
+
+pub async fn open_findings(conn: &mut AnyConnection) -> Result<Vec<OpenFinding>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, lead_id, kind, began_at, step FROM findings WHERE resolved_at IS NULL",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, lead_id, kind, began_at, step)| OpenFinding {
+            id,
+            lead_id,
+            kind,
+            began_at,
+            step,
+        })
+        .collect())
+}
+
+/// A finding to record.
+pub struct NewFinding<'a> {
+    pub lead_id: LeadId,
+    pub kind: &'a str,
+    pub policy_version: i64,
+    pub team_id: Option<i64>,
+    pub began_at: Timestamp,
+}
+
+pub async fn open_finding(
+    conn: &mut AnyConnection,
+    f: &NewFinding<'_>,
+    at: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO findings (lead_id, kind, policy_version, team_id, began_at, opened_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(f.lead_id.0)
+    .bind(f.kind)
+    .bind(f.policy_version)
+    .bind(f.team_id)
+    .bind(f.began_at.0)
+    .bind(at.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+pub async fn resolve_finding(
+    conn: &mut AnyConnection,
+    id: i64,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE findings SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL")
+        .bind(at.0)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records that a finding reached escalation `step`. Only ever raises it, so a step is taken
+/// at most once even if two sweeps overlapped.
+pub async fn raise_step(conn: &mut AnyConnection, id: i64, step: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE findings SET step = $1 WHERE id = $2 AND step < $1")
+        .bind(step)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn insert_notification(
+    conn: &mut AnyConnection,
+    user: i64,
+    lead: Option<LeadId>,
+    kind: &str,
+    message: &str,
+    at: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO notifications (user_id, lead_id, kind, message, created_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(user)
+    .bind(lead.map(|l| l.0))
+    .bind(kind)
+    .bind(message)
+    .bind(at.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// A user's newest notifications and how many are unread.
+pub async fn notifications(
+    conn: &mut AnyConnection,
+    user: i64,
+    limit: i64,
+) -> Result<(Vec<Notification>, i64), sqlx::Error> {
+    type Row = (i64, Option<i64>, String, String, i64, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, lead_id, kind, message, created_at, read_at FROM notifications
+         WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(user)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let (unread,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user)
+            .fetch_one(conn)
+            .await?;
+    let list = rows
+        .into_iter()
+        .map(|(id, lead_id, kind, message, at, read_at)| Notification {
+            id,
+            lead_id: lead_id.map(LeadId),
+            kind,
+            message,
+            at: Timestamp(at),
+            read: read_at.is_some(),
+        })
+        .collect();
+    Ok((list, unread))
+}
+
+/// Marks all of a user's notifications read.
+pub async fn mark_read(
+    conn: &mut AnyConnection,
+    user: i64,
+    at: Timestamp,
+) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND read_at IS NULL")
+            .bind(at.0)
+            .bind(user)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+/// Notifications not yet e-mailed, with their recipient's address, oldest first.
+pub async fn unsent_emails(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT n.id, u.email, n.message FROM notifications n JOIN users u ON u.id = n.user_id
+         WHERE n.emailed_at IS NULL AND u.deactivated_at IS NULL ORDER BY n.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+pub async fn mark_emailed(
+    conn: &mut AnyConnection,
+    id: i64,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE notifications SET emailed_at = $1 WHERE id = $2")
+        .bind(at.0)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Each team's manager and active reps (by id), for escalation.
+pub async fn team_people(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(i64, Option<i64>, Vec<i64>)>, sqlx::Error> {
+    let teams: Vec<(i64, Option<i64>)> = sqlx::query_as("SELECT id, manager_id FROM teams")
+        .fetch_all(&mut *conn)
+        .await?;
+    let reps: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT team_id, id FROM users
+         WHERE role = 'rep' AND deactivated_at IS NULL AND team_id IS NOT NULL ORDER BY id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(teams
+        .into_iter()
+        .map(|(t, m)| {
+            let members = reps
+                .iter()
+                .filter(|(team, _)| *team == t)
+                .map(|(_, u)| *u)
+                .collect();
+            (t, m, members)
+        })
+        .collect())
+}

@@ -1,0 +1,306 @@
+//! The follow-up sweep with an injected clock, on both backends: findings opened and resolved
+//! as events, one escalation per rung per breach (also across a restart), exactly one sweeper
+//! among instances, and notification e-mails through a local SMTP sink.
+
+use crate::both_backends;
+use crate::support::{Kind, TestDb, ANCHOR};
+use app::domain::activity::{ActivityKind, LogRequest, NextStepInput, Outcome};
+use app::domain::{NextStepKind, Timestamp};
+use app::ssr::service::{self, sweep};
+use app::ssr::store::{Store, StoreOptions};
+use server::sweeper;
+use std::time::Duration;
+
+const HOUR: i64 = 3_600_000;
+
+/// Counts rows of a query returning one number.
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    let mut conn = db.store.read().await.unwrap();
+    let (n,): (i64,) = sqlx::query_as(sql).fetch_one(&mut *conn).await.unwrap();
+    n
+}
+
+both_backends!(each_breach_climbs_each_rung_once_even_across_a_restart);
+async fn each_breach_climbs_each_rung_once_even_across_a_restart(db: TestDb) -> TestDb {
+    let db = db.with_demo(300).await;
+    let state = db.state();
+
+    let first = sweep::sweep(&state, ANCHOR).await.unwrap();
+    assert!(first.open_leads > 100, "{first:?}");
+    assert!(first.opened > 0 && first.reminded > 0, "{first:?}");
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM findings WHERE resolved_at IS NULL"
+        )
+        .await,
+        first.opened as i64
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM events WHERE kind = 'finding.opened'"
+        )
+        .await,
+        first.opened as i64
+    );
+    // The same instant again, and again after a "restart" (a new pool on the same database):
+    // nothing new.
+    let again = sweep::sweep(&state, ANCHOR).await.unwrap();
+    assert_eq!(
+        (
+            again.opened,
+            again.resolved,
+            again.reminded,
+            again.alerted,
+            again.reassigned
+        ),
+        (0, 0, 0, 0, 0),
+        "{again:?}"
+    );
+    let restarted = Store::connect(&StoreOptions::new(db.url())).await.unwrap();
+    let state2 = server::state(
+        restarted.clone(),
+        server::leptos_options(
+            std::path::Path::new("target/site"),
+            ([127, 0, 0, 1], 0).into(),
+        ),
+        Default::default(),
+    );
+    let after_restart = sweep::sweep(&state2, ANCHOR).await.unwrap();
+    assert_eq!(
+        after_restart.opened + after_restart.reminded,
+        0,
+        "{after_restart:?}"
+    );
+
+    // Two business days later the managers' alerts (after 4 business hours) are due, once.
+    let later = Timestamp(ANCHOR.0 + 50 * HOUR);
+    let second = sweep::sweep(&state2, later).await.unwrap();
+    assert!(second.alerted > 0, "{second:?}");
+    let third = sweep::sweep(&state, later).await.unwrap();
+    assert_eq!(third.alerted + third.reminded, 0, "{third:?}");
+    restarted.close().await;
+
+    // No rung was taken twice for one finding, and every step left its event and notice.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM (SELECT e.lead_id FROM events e WHERE e.kind = 'finding.escalated'
+             GROUP BY e.lead_id, e.payload HAVING COUNT(*) > 1) dup"
+        )
+        .await,
+        0
+    );
+    let notices = count(&db, "SELECT COUNT(*) FROM notifications").await;
+    assert_eq!(
+        notices as usize,
+        first.reminded + second.alerted + second.reminded + first.alerted + second.reassigned
+    );
+    // Alerts went to the lead's team manager, reminders to its owner.
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM notifications n JOIN leads l ON l.id = n.lead_id
+             JOIN teams t ON t.id = l.team_id
+             WHERE n.kind = 'alert' AND n.user_id <> t.manager_id"
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM notifications n JOIN leads l ON l.id = n.lead_id
+             WHERE n.kind = 'reminder' AND n.user_id <> l.owner_id"
+        )
+        .await,
+        0
+    );
+
+    // The rep fixes one: the next sweep resolves its finding, as an event.
+    let mut conn = db.store.read().await.unwrap();
+    let (lead_id, kind): (i64, String) = sqlx::query_as(
+        "SELECT f.lead_id, f.kind FROM findings f JOIN leads l ON l.id = f.lead_id
+         WHERE f.resolved_at IS NULL AND f.kind = 'sla_breached' ORDER BY f.id LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let lead = db.lead(app::domain::LeadId(lead_id)).await;
+    let owner = db.editor_of(&lead).await;
+    service::work::log_activity(
+        &state,
+        &owner,
+        lead.id,
+        LogRequest {
+            version: lead.version,
+            kind: ActivityKind::Call,
+            outcome: Some(Outcome::Reached),
+            note: None,
+            next_step: Some(NextStepInput {
+                kind: NextStepKind::Meeting,
+                due_at: service::now().plus_days(3),
+                note: None,
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    let fixed = sweep::sweep(&state, service::now()).await.unwrap();
+    assert!(fixed.resolved >= 1, "{fixed:?}");
+    let open_of_lead = count(
+        &db,
+        &format!(
+            "SELECT COUNT(*) FROM findings WHERE lead_id = {lead_id} AND kind = '{kind}'
+             AND resolved_at IS NULL"
+        ),
+    )
+    .await;
+    assert_eq!(open_of_lead, 0);
+    db
+}
+
+#[tokio::test]
+async fn exactly_one_of_two_instances_sweeps_on_postgres() {
+    let db = TestDb::new(Kind::Postgres).await.with_demo(120).await;
+    let other = Store::connect(&StoreOptions::new(db.url())).await.unwrap();
+    let a = db.state();
+    let b = server::state(
+        other.clone(),
+        server::leptos_options(
+            std::path::Path::new("target/site"),
+            ([127, 0, 0, 1], 0).into(),
+        ),
+        Default::default(),
+    );
+    let every = Duration::from_secs(60);
+    // Both tick at the same instant, many times over: one sweeps each time, always the same.
+    for i in 0..5 {
+        let at = Timestamp(ANCHOR.0 + i * 60_000);
+        let (ra, rb) = tokio::join!(
+            sweeper::tick(&a, "instance-a", at, every),
+            sweeper::tick(&b, "instance-b", at, every)
+        );
+        let (ra, rb) = (ra.unwrap(), rb.unwrap());
+        assert!(ra.is_some() != rb.is_some(), "tick {i}: {ra:?} / {rb:?}");
+    }
+    let winner_is_a = sweeper::tick(&a, "instance-a", Timestamp(ANCHOR.0 + 300_000), every)
+        .await
+        .unwrap()
+        .is_some();
+    let (winner, loser, loser_name) = if winner_is_a {
+        (&a, &b, "instance-b")
+    } else {
+        (&b, &a, "instance-a")
+    };
+    let _ = winner;
+    // The holder stops (its lease runs out after three intervals): the other takes over.
+    let late = Timestamp(ANCHOR.0 + 300_000 + 3 * 60_000 + 1);
+    assert!(sweeper::tick(loser, loser_name, late, every)
+        .await
+        .unwrap()
+        .is_some());
+    // One sweep per tick means each finding was opened once.
+    let mut conn = db.store.read().await.unwrap();
+    let (dups,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM (SELECT lead_id, kind FROM findings WHERE resolved_at IS NULL
+         GROUP BY lead_id, kind HAVING COUNT(*) > 1) d",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(dups, 0);
+    drop(conn);
+    other.close().await;
+    db.finish().await;
+}
+
+/// A minimal SMTP server that accepts every message and hands back (recipients, data).
+async fn smtp_sink() -> (
+    u16,
+    tokio::sync::mpsc::UnboundedReceiver<(Vec<String>, String)>,
+) {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 sink ESMTP\r\n").await;
+                let mut rcpt = Vec::new();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                        b"250 sink\r\n"
+                    } else if upper.starts_with("RCPT TO:") {
+                        rcpt.push(line[8..].trim().trim_matches(['<', '>']).to_string());
+                        b"250 ok\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = write.write_all(b"354 go on\r\n").await;
+                        let mut data = String::new();
+                        while let Ok(Some(l)) = lines.next_line().await {
+                            if l == "." {
+                                break;
+                            }
+                            data.push_str(&l);
+                            data.push('\n');
+                        }
+                        let _ = tx.send((std::mem::take(&mut rcpt), data));
+                        b"250 queued\r\n"
+                    } else if upper.starts_with("QUIT") {
+                        let _ = write.write_all(b"221 bye\r\n").await;
+                        break;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    let _ = write.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+both_backends!(notifications_are_emailed_once_through_smtp);
+async fn notifications_are_emailed_once_through_smtp(db: TestDb) -> TestDb {
+    let db = db.with_demo(150).await;
+    let state = db.state();
+    let report = sweep::sweep(&state, ANCHOR).await.unwrap();
+    let notices = report.reminded + report.alerted + report.reassigned;
+    assert!(notices > 0, "{report:?}");
+    let (port, mut inbox) = smtp_sink().await;
+    let mailer = sweeper::Mailer::new(
+        &format!("smtp://127.0.0.1:{port}"),
+        "Closeloop <cl@example.com>",
+    )
+    .unwrap();
+    assert_eq!(mailer.deliver(&state, 1000).await.unwrap(), notices);
+    let mut got = Vec::new();
+    while let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(500), inbox.recv()).await {
+        got.push(m);
+    }
+    assert_eq!(got.len(), notices);
+    // Each went to the person notified, with the notice in it.
+    let mut conn = db.store.read().await.unwrap();
+    let (to, message): (String, String) = sqlx::query_as(
+        "SELECT u.email, n.message FROM notifications n JOIN users u ON u.id = n.user_id
+         ORDER BY n.id LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    assert_eq!(got[0].0, vec![to]);
+    assert!(got[0].1.contains("Subject: Closeloop:"), "{}", got[0].1);
+    let first_words: String = message.chars().take(20).collect();
+    assert!(got[0].1.contains(&first_words), "{}", got[0].1);
+    // Sent once: a second round has nothing to send.
+    assert_eq!(mailer.deliver(&state, 1000).await.unwrap(), 0);
+    db
+}
