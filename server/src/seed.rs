@@ -327,6 +327,9 @@ fn thanksgiving(year: i64) -> i64 {
     first + to_thursday + 21
 }
 
+/// Follow-up discipline of the demo reps, in the order they are created (see `load_demo`).
+const DISCIPLINE: [f64; 7] = [0.95, 0.72, 0.88, 0.6, 0.92, 0.78, 0.84];
+
 /// Loads the demo organisation into an empty database. Returns `None` (and changes nothing)
 /// when leads already exist.
 pub async fn load_demo(
@@ -472,6 +475,13 @@ pub async fn load_demo(
         } else {
             Some(rng.pick(&reps).clone())
         };
+        // How closely the owner follows up (1 = always on time): reps differ, so the
+        // compliance page has a spread to show. Only the odds change, never the number of
+        // draws, so the rest of the data stays as it was.
+        let discipline = owner
+            .as_ref()
+            .and_then(|o| reps.iter().position(|r| r.0 == o.0))
+            .map_or(0.8, |i| DISCIPLINE[i % DISCIPLINE.len()]);
         // Unassigned leads wait in a team's queue for its manager to hand out.
         let unowned_team = Some(team_ids[n % team_ids.len()]);
         let value_cents = {
@@ -488,8 +498,9 @@ pub async fn load_demo(
         let mut touches: Vec<(Timestamp, &str, &str)> = Vec::new();
         let mut close_reason = None;
         let is_buyer = rng.chance(0.45);
-        let mut first_touch_delay = rng.range(1, 30) * HOUR_MS;
-        if rng.chance(0.1) {
+        let mut first_touch_delay =
+            (rng.range(1, 30) as f64 * (1.0 + (1.0 - discipline) * 4.0)) as i64 * HOUR_MS;
+        if rng.chance(0.02 + (1.0 - discipline) * 0.4) {
             first_touch_delay += rng.range(2, 6) * DAY_MS; // SLA misses exist
         }
         if now.0 - created.0 < 21 * DAY_MS && rng.chance(0.4) {
@@ -507,7 +518,7 @@ pub async fn load_demo(
                 break;
             }
             // Some open leads simply stall (they become stale).
-            if stage > 0 && rng.chance(0.12) {
+            if stage > 0 && rng.chance(0.04 + (1.0 - discipline) * 0.35) {
                 break;
             }
             let kind = *rng.pick(&["call", "email", "call", "meeting"]);
@@ -552,9 +563,9 @@ pub async fn load_demo(
         let closed_at = kind.is_closed().then_some(t);
         let next_step = if kind.is_closed() {
             None
-        } else if stage == 4 || rng.chance(0.8) {
+        } else if stage == 4 || rng.chance(discipline) {
             // Mostly in the coming days; a share overdue.
-            let due = if rng.chance(0.22) {
+            let due = if rng.chance(0.05 + (1.0 - discipline) * 0.6) {
                 now.plus_ms(-rng.range(1, 10 * 24) * HOUR_MS)
             } else {
                 now.plus_ms(rng.range(1, 14 * 24) * HOUR_MS)

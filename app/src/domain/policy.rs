@@ -298,7 +298,7 @@ pub fn evaluate(policy: &Policy, lead: &Lead, now: Timestamp) -> Vec<Finding> {
             push(
                 FindingKind::SlaAtRisk,
                 format!(
-                    "First contact due within {} of business time",
+                    "First contact due within {}",
                     business_duration(((limit - used) / MINUTE_MS).max(1) as u32)
                 ),
                 deadline,
@@ -450,19 +450,15 @@ pub fn escalation_due(
         .collect()
 }
 
-/// `4 business hours`, `90 business minutes`, `2 business days` (of 8 hours).
+/// `4 business hours`, `45 business minutes`, `7 h 30 min of business time`.
 fn business_duration(minutes: u32) -> String {
-    if minutes.is_multiple_of(60) {
-        let h = minutes / 60;
-        if h == 1 {
-            "1 business hour".into()
-        } else {
-            format!("{h} business hours")
-        }
-    } else if minutes == 1 {
-        "1 business minute".into()
-    } else {
-        format!("{minutes} business minutes")
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (h, m) {
+        (0, 1) => "1 business minute".into(),
+        (0, m) => format!("{m} business minutes"),
+        (1, 0) => "1 business hour".into(),
+        (h, 0) => format!("{h} business hours"),
+        (h, m) => format!("{h} h {m} min of business time"),
     }
 }
 
@@ -855,6 +851,15 @@ mod tests {
         // Empty rungs are skipped.
         p.escalation.reassign_after = None;
         assert_eq!(escalation_due(&p, began, ny(12, 2, 9, 0), 2), vec![]);
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(business_duration(1), "1 business minute");
+        assert_eq!(business_duration(45), "45 business minutes");
+        assert_eq!(business_duration(60), "1 business hour");
+        assert_eq!(business_duration(240), "4 business hours");
+        assert_eq!(business_duration(28_292), "471 h 32 min of business time");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 mod support;
 
 mod board;
+mod compliance;
 mod http;
 mod instances;
 mod live;

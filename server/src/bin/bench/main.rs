@@ -9,18 +9,21 @@
 //! - `live`: the real server process: commit-to-receipt latency for 100 / 500 / 1,000 SSE
 //!   clients, and its resident memory idle and with 1,000 connections.
 //! - `signin`: argon2id cost and the server's responsiveness during a sign-in storm.
+//! - `policy`: the follow-up sweep over every open lead, and the compliance page for 50 reps,
+//!   at the largest scale.
 //!
 //! The browser half (cards in the DOM at 100k leads, WASM size) is `end2end/bench.mjs`, run by
 //! `scripts/bench`, which appends to the same file. Ratios are measured within one run: these
 //! machines are noisy.
 //!
 //! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]
-//! [--only moves|board|live|signin]`. With `--only` the one section is printed and no file is
+//! [--only moves|board|live|signin|policy]`. With `--only` the one section is printed and no file is
 //! written (for working on one figure).
 
 mod board;
 mod live;
 mod moves;
+mod policy;
 mod signin;
 mod util;
 
@@ -116,6 +119,25 @@ async fn main() -> anyhow::Result<()> {
             &[100, 500, 1_000]
         };
         report.push_str(&live::run(&format!("sqlite:{}", db.display()), clients).await?);
+    }
+
+    // Sweep and compliance at the largest scale.
+    let mut policy_rows = Vec::new();
+    let largest = *scales.last().unwrap_or(&10_000);
+    for (name, admin_url) in backends.iter().filter(|_| run("policy")) {
+        let store = fresh_store(name, admin_url, &dir, "policy").await?;
+        eprintln!("sweep and compliance on {name} with {largest} leads: seeding…");
+        let seeded = util::seed(&store, largest).await?;
+        policy_rows.push((
+            name.to_string(),
+            largest,
+            seeded,
+            policy::run(store.clone()).await?,
+        ));
+        store.close().await;
+    }
+    if run("policy") {
+        report.push_str(&policy::report(&policy_rows));
     }
 
     if run("signin") {

@@ -96,3 +96,15 @@ pub fn rss_kib(pid: u32) -> u64 {
         })
         .unwrap_or(0)
 }
+
+/// A demo user as the service layer sees them.
+pub async fn actor(store: &Store, local: &str) -> anyhow::Result<app::domain::Actor> {
+    let mut conn = store.read().await?;
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
+        .bind(format!("{local}@closeloop.example"))
+        .fetch_one(&mut *conn)
+        .await?;
+    accounts::actor(&mut conn, app::domain::UserId(id))
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no active user {local}"))
+}
