@@ -261,11 +261,15 @@ fn Scorecard(row: ScoreRow, q: ComplianceQuery) -> impl IntoView {
 #[component]
 fn Trend(trend: Vec<(crate::domain::Timestamp, Option<f64>, Option<f64>)>) -> impl IntoView {
     let pct = |v: Option<f64>| v.map_or_else(|| "–".to_string(), |s| format!("{:.0}%", s * 100.0));
+    // SVG geometry rather than a style attribute: the CSP allows no inline styles.
     let bar = |v: Option<f64>, class: &'static str| {
-        let w = v.map_or(0.0, |s| s * 100.0);
+        let w = v.map_or(0.0, |s| (s * 100.0).clamp(0.0, 100.0));
         view! {
             <span class="bar-cell">
-                <span class=format!("bar {class}") style=format!("width: {w:.0}%") aria-hidden="true"></span>
+                <svg class="bar-track" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
+                    <rect class="bar-bg" x="0" y="0" width="100" height="10" rx="2"/>
+                    <rect class=format!("bar {class}") x="0" y="0" width=format!("{w:.1}") height="10" rx="2"/>
+                </svg>
                 <span class="bar-text">{pct(v)}</span>
             </span>
         }
