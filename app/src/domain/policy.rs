@@ -212,6 +212,21 @@ impl FindingKind {
         }
     }
 
+    /// The kind stored under `key` (see [`FindingKind::key`]).
+    pub fn parse(key: &str) -> Option<FindingKind> {
+        [
+            FindingKind::SlaAtRisk,
+            FindingKind::SlaBreached,
+            FindingKind::NextStepMissing,
+            FindingKind::NextStepOverdue,
+            FindingKind::Stale,
+            FindingKind::CloseReasonMissing,
+        ]
+        .into_iter()
+        .chain(Criterion::ALL.map(FindingKind::ExitCriterion))
+        .find(|k| k.key() == key)
+    }
+
     /// The badge text on a card.
     pub fn label(self) -> &'static str {
         match self {
@@ -821,6 +836,17 @@ mod tests {
         let mut p = policy();
         p.first_touch_minutes = None;
         assert_eq!(p.first_step(1, fri).due_at, fri.plus_days(1));
+    }
+
+    #[test]
+    fn every_finding_kind_reads_back_from_its_stored_key() {
+        for k in [FindingKind::SlaBreached, FindingKind::Stale]
+            .into_iter()
+            .chain(Criterion::ALL.map(FindingKind::ExitCriterion))
+        {
+            assert_eq!(FindingKind::parse(k.key()), Some(k));
+        }
+        assert_eq!(FindingKind::parse("nonsense"), None);
     }
 
     #[test]

@@ -165,21 +165,8 @@ pub async fn lead_detail(
 
 /// The badge text of a stored finding kind ("SLA breached").
 fn finding_label(kind: &Value) -> &'static str {
-    use crate::domain::{Criterion, FindingKind};
-    let kinds = [
-        FindingKind::SlaAtRisk,
-        FindingKind::SlaBreached,
-        FindingKind::NextStepMissing,
-        FindingKind::NextStepOverdue,
-        FindingKind::Stale,
-        FindingKind::CloseReasonMissing,
-    ]
-    .into_iter()
-    .chain(Criterion::ALL.map(FindingKind::ExitCriterion));
-    let key = kind.as_str().unwrap_or_default();
-    kinds
-        .into_iter()
-        .find(|k| k.key() == key)
+    kind.as_str()
+        .and_then(crate::domain::FindingKind::parse)
         .map_or("policy finding", |k| k.label())
 }
 

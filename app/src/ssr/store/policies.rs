@@ -3,6 +3,7 @@
 
 use crate::domain::access::{TeamId, UserId};
 use crate::domain::{Policy, Timestamp};
+use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 /// The newest version of every scope, organisation default (`None`) included when saved.
@@ -17,20 +18,21 @@ pub async fn latest(
     )
     .fetch_all(conn)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let rules: String = r.try_get("rules")?;
-        let mut policy: Policy =
-            serde_json::from_str(&rules).map_err(|e| sqlx::Error::ColumnDecode {
-                index: "rules".into(),
-                source: Box::new(e),
-            })?;
-        // The row's version is authoritative.
-        policy.version = r.try_get("version")?;
-        let team: Option<i64> = r.try_get("team_id")?;
-        out.push((team.map(TeamId), policy));
-    }
-    Ok(out)
+    rows.iter().map(scope_and_rules).collect()
+}
+
+/// A row's scope and rules (`team_id`, `version`, `rules`); the row's version is
+/// authoritative over the one inside the JSON.
+fn scope_and_rules(r: &AnyRow) -> Result<(Option<TeamId>, Policy), sqlx::Error> {
+    let rules: String = r.try_get("rules")?;
+    let mut policy: Policy =
+        serde_json::from_str(&rules).map_err(|e| sqlx::Error::ColumnDecode {
+            index: "rules".into(),
+            source: Box::new(e),
+        })?;
+    policy.version = r.try_get("version")?;
+    let team: Option<i64> = r.try_get("team_id")?;
+    Ok((team.map(TeamId), policy))
 }
 
 /// Saves `policy` as the next version of its scope and returns that version.
@@ -86,17 +88,10 @@ pub async fn history(conn: &mut AnyConnection) -> Result<Vec<VersionRow>, sqlx::
     .fetch_all(conn)
     .await?;
     let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let rules: String = r.try_get("rules")?;
-        let mut policy: Policy =
-            serde_json::from_str(&rules).map_err(|e| sqlx::Error::ColumnDecode {
-                index: "rules".into(),
-                source: Box::new(e),
-            })?;
-        policy.version = r.try_get("version")?;
-        let team: Option<i64> = r.try_get("team_id")?;
+    for r in &rows {
+        let (team, policy) = scope_and_rules(r)?;
         out.push(VersionRow {
-            team: team.map(TeamId),
+            team,
             version: policy.version,
             policy,
             author: r.try_get("author")?,
