@@ -69,6 +69,15 @@ impl Metric {
         }
     }
 
+    /// A metric known by its counts only (no ids to click through).
+    pub fn counts(passed: u32, counted: u32) -> Metric {
+        Metric {
+            passed,
+            counted,
+            ..Metric::default()
+        }
+    }
+
     /// The share of counted leads that passed, from 0 to 1; nothing when no lead was counted.
     pub fn share(&self) -> Option<f64> {
         ratio(self.passed, self.counted)
@@ -119,8 +128,6 @@ pub struct Scorecard {
     /// [`WEIGHTS`]. A measure that counted no lead is left out and the weights of the others
     /// are scaled up to add up to 100%. Nothing when no measure counted a lead.
     pub composite: Option<f64>,
-    /// How many leads the scorecard looked at.
-    pub leads: u32,
 }
 
 impl Scorecard {
@@ -178,8 +185,13 @@ pub fn scorecard(
             if let Some(passed) = first_touch_verdict(policy, lead, now) {
                 first_touch_in_sla.record(lead.id, passed);
             }
-            if let Some(touched) = lead.first_touched_at {
-                minutes.push(policy.calendar.business_ms(lead.created_at, touched) / MINUTE_MS);
+            if let (_, Some(m)) = first_touch_facts(
+                policy,
+                lead.source_id,
+                lead.created_at,
+                lead.first_touched_at,
+            ) {
+                minutes.push(m);
             }
         }
         match lead.closed_at {
@@ -204,7 +216,6 @@ pub fn scorecard(
         close_reason_given,
         data_complete,
         composite: None,
-        leads: leads.len() as u32,
     };
     card.composite = composite(&card);
     card
@@ -280,7 +291,14 @@ pub fn by_owner(
         .into_iter()
         .map(|(user, own)| (user, scorecard(&own, policies, period, now)))
         .collect();
-    out.sort_by(|(ua, a), (ub, b)| {
+    rank(&mut out);
+    out
+}
+
+/// Orders scorecards best first: by score from high to low, those without a score last, equal
+/// scores by user id.
+pub fn rank(cards: &mut [(UserId, Scorecard)]) {
+    cards.sort_by(|(ua, a), (ub, b)| {
         let by_score = match (a.composite, b.composite) {
             (Some(x), Some(y)) => y.total_cmp(&x),
             (Some(_), None) => Ordering::Less,
@@ -289,26 +307,51 @@ pub fn by_owner(
         };
         by_score.then(ua.cmp(ub))
     });
-    out
 }
 
-fn ratio(passed: u32, counted: u32) -> Option<f64> {
+/// `passed / counted`, or nothing when nothing was counted.
+pub fn ratio(passed: u32, counted: u32) -> Option<f64> {
     (counted > 0).then(|| f64::from(passed) / f64::from(counted))
 }
 
-/// Whether `lead` met its first-touch time, or `None` when it does not count (no SLA, or
-/// untouched with time left). A calendar that never opens never reaches the deadline, as in
-/// `evaluate`.
-fn first_touch_verdict(policy: &Policy, lead: &Lead, now: Timestamp) -> Option<bool> {
-    let minutes = policy.first_touch_for(lead.source_id)?;
-    let deadline = policy
-        .calendar
-        .add_business_ms(lead.created_at, i64::from(minutes) * MINUTE_MS)
-        .unwrap_or(Timestamp(i64::MAX));
-    match lead.first_touched_at {
+/// What a lead's first touch comes to under `policy`: its deadline (`None` when the policy sets
+/// no first-touch time; `Timestamp(i64::MAX)` when the calendar never opens, as in `evaluate`)
+/// and the business minutes from arrival to the first touch (`None` while untouched). The
+/// server keeps both on the lead so compliance can count in SQL.
+pub fn first_touch_facts(
+    policy: &Policy,
+    source_id: i64,
+    created_at: Timestamp,
+    first_touched_at: Option<Timestamp>,
+) -> (Option<Timestamp>, Option<i64>) {
+    let deadline = policy.first_touch_for(source_id).map(|minutes| {
+        policy
+            .calendar
+            .add_business_ms(created_at, i64::from(minutes) * MINUTE_MS)
+            .unwrap_or(Timestamp(i64::MAX))
+    });
+    let minutes = first_touched_at.map(|t| policy.calendar.business_ms(created_at, t) / MINUTE_MS);
+    (deadline, minutes)
+}
+
+/// Whether a lead with first-touch `deadline` met it, or `None` when it does not count (no
+/// deadline, or untouched with time left).
+pub fn first_touch_met(
+    deadline: Option<Timestamp>,
+    first_touched_at: Option<Timestamp>,
+    now: Timestamp,
+) -> Option<bool> {
+    let deadline = deadline?;
+    match first_touched_at {
         Some(touched) => Some(touched <= deadline),
         None => (deadline <= now).then_some(false),
     }
+}
+
+/// Whether `lead` met its first-touch time, or `None` when it does not count.
+fn first_touch_verdict(policy: &Policy, lead: &Lead, now: Timestamp) -> Option<bool> {
+    let (deadline, _) = first_touch_facts(policy, lead.source_id, lead.created_at, None);
+    first_touch_met(deadline, lead.first_touched_at, now)
 }
 
 /// `evaluate`'s Stale rule for an open lead. Restated rather than called: `evaluate` also
@@ -355,7 +398,8 @@ fn lower_median(values: &mut [i64]) -> Option<i64> {
     Some(*values.select_nth_unstable(mid).1)
 }
 
-fn composite(card: &Scorecard) -> Option<f64> {
+/// The weighted score of `card`'s measures (see [`Scorecard::composite`]).
+pub fn composite(card: &Scorecard) -> Option<f64> {
     let (sum, weight) = card
         .measures()
         .iter()
@@ -535,7 +579,6 @@ mod tests {
         assert_eq!(c.first_touch_in_sla.passed_ids, ids(&[1, 2, 4]));
         assert_eq!(c.first_touch_in_sla.failed_ids, ids(&[3, 5, 8]));
         assert_eq!(c.first_touch_in_sla.percent_text(), "50%");
-        assert_eq!(c.leads, 8);
     }
 
     #[test]
@@ -709,7 +752,7 @@ mod tests {
         assert!((score - 50.0 / 0.85).abs() < 1e-9, "{score}");
         let empty = card(&[], &policies(), fortnight(), ny(12, 1, 12, 0));
         assert_eq!(empty.composite, None);
-        assert_eq!(empty.leads, 0);
+        assert_eq!(empty.first_touch_in_sla.counted, 0);
     }
 
     #[test]
@@ -762,7 +805,6 @@ mod tests {
                 (4, None)
             ]
         );
-        assert_eq!(ranked[1].1.leads, 2);
         assert_eq!(ranked[1].1.first_touch_in_sla.passed_ids, ids(&[2, 4]));
     }
 

@@ -288,3 +288,117 @@ async fn scorecards_match_the_hand_computed_fixture(db: TestDb) -> TestDb {
     );
     db
 }
+
+// The figures counted in SQL, next to the domain's scorecards computed in Rust from every
+// lead: equal for every rep and team, every measure, the medians, the scores, the ranking and
+// the trend, over the demo's two policies — and still equal after a team's rules change and a
+// lead's first touch is written (both recompute the stored first-touch facts).
+both_backends!(sql_counts_equal_the_domain_scorecards);
+async fn sql_counts_equal_the_domain_scorecards(db: TestDb) -> TestDb {
+    use app::domain::policy_form::PolicyForm;
+    use app::ssr::service::policy as settings;
+
+    let db = db.with_demo(400).await;
+    let state = db.state();
+    check_against_domain(&db, 30).await;
+    check_against_domain(&db, 365).await;
+
+    // West's first-touch time drops from 2 hours to 30 minutes: its leads are judged again.
+    let priya = db.actor("priya").await;
+    let west = priya.managed_teams[0];
+    let page = settings::settings(&state, &priya).await.unwrap();
+    let scope = page.scopes.iter().find(|s| s.team == Some(west)).unwrap();
+    let mut form = PolicyForm::of(&scope.policy, &page.stages);
+    form.first_touch_minutes = "30".into();
+    settings::save(&state, &priya, Some(west), form, scope.policy.version)
+        .await
+        .unwrap();
+    check_against_domain(&db, 365).await;
+
+    // A lead's first touch is written: its minutes and verdict follow.
+    let untouched = db
+        .all_leads()
+        .await
+        .into_iter()
+        .find(|l| l.first_touched_at.is_none() && l.closed_at.is_none())
+        .expect("the demo has untouched open leads");
+    let mut touched = untouched.clone();
+    touched.first_touched_at = Some(service::now());
+    touched.last_touched_at = touched.first_touched_at;
+    touched.version += 1;
+    let mut tx = state.store.begin().await.unwrap();
+    assert!(leads::write(&mut tx, &touched, untouched.version)
+        .await
+        .unwrap());
+    tx.commit().await.unwrap();
+    check_against_domain(&db, 365).await;
+    db
+}
+
+/// Leadership's page over `days` against `domain::compliance` run on every lead.
+async fn check_against_domain(db: &TestDb, days: u32) {
+    use app::domain::compliance::{by_owner, scorecard, weekly_trend, Scorecard};
+    use app::domain::{Lead, TeamId};
+    fn same(what: &str, sql: &Scorecard, rust: &Scorecard) {
+        let counts = |c: &Scorecard| {
+            [
+                &c.first_touch_in_sla,
+                &c.next_step_planned,
+                &c.not_stale,
+                &c.close_reason_given,
+                &c.data_complete,
+            ]
+            .map(|m| (m.passed, m.counted))
+        };
+        assert_eq!(counts(sql), counts(rust), "{what}: counts");
+        assert_eq!(
+            sql.median_first_touch_minutes, rust.median_first_touch_minutes,
+            "{what}: median"
+        );
+        assert_eq!(sql.composite, rust.composite, "{what}: score");
+    }
+    let state = db.state();
+    let eleanor = db.actor("eleanor").await; // leadership: every team and rep
+    let q = ComplianceQuery {
+        days,
+        team: None,
+        rep: None,
+    };
+    let view = compliance::page(&state, &eleanor, q).await.unwrap();
+    let all: Vec<Lead> = db.all_leads().await;
+    let mut conn = state.store.read().await.unwrap();
+    let policies = state.store.policies(&mut conn).await.unwrap();
+    let (at, period) = (view.now, view.period);
+    let rust = by_owner(&all, &policies, period, at);
+    assert_eq!(view.reps.len(), rust.len(), "{days} days: reps");
+    for (row, (user, card)) in view.reps.iter().zip(&rust) {
+        assert_eq!(row.id, user.0, "{days} days: ranking");
+        same(&format!("{days} days, rep {}", row.name), &row.card, card);
+    }
+    assert!(view.teams.len() >= 2, "{days} days: teams");
+    for team in &view.teams {
+        let own: Vec<&Lead> = all
+            .iter()
+            .filter(|l| l.team_id == Some(TeamId(team.id)))
+            .collect();
+        let want = scorecard(&own, &policies, period, at);
+        same(&format!("{days} days, {}", team.name), &team.card, &want);
+    }
+    let refs: Vec<&Lead> = all.iter().collect();
+    assert_eq!(view.trend, weekly_trend(&refs, &policies, 8, at), "trend");
+    // The demo gives the measures something to count.
+    let arrivals: u32 = view
+        .reps
+        .iter()
+        .map(|r| r.card.first_touch_in_sla.counted)
+        .sum();
+    let losses: u32 = view
+        .reps
+        .iter()
+        .map(|r| r.card.close_reason_given.counted)
+        .sum();
+    assert!(
+        arrivals > 0 && losses > 0,
+        "{days} days: {arrivals} arrivals, {losses} losses"
+    );
+}

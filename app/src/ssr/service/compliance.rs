@@ -1,32 +1,90 @@
-//! `/compliance`: follow-up compliance per team and per rep over a period, from the leads and
-//! the policies in force (see `domain::compliance` for every rule), and the leads behind each
-//! number.
+//! `/compliance`: follow-up compliance per team and per rep over a period, counted in SQL
+//! (`store::compliance`, the rules of `domain::compliance`), and the leads behind each number.
 
 use super::{internal, now};
 use crate::api::compliance::{
     ComplianceQuery, ComplianceView, LeadLine, LeadsBehind, Measure, ScoreRow, PERIODS,
 };
-use crate::domain::access::{self, Actor, LeadScope, TeamId, UserId};
-use crate::domain::compliance::{by_owner, formula, scorecard, weekly_trend, Period, Scorecard};
+use crate::domain::access::{self, Actor, LeadScope, TeamId};
+use crate::domain::compliance::{
+    composite, first_touch_facts, formula, rank, ratio, Metric, Period, Scorecard,
+};
 use crate::domain::time::DAY_MS;
-use crate::domain::{Lead, Timestamp};
+use crate::domain::{Timestamp, UserId};
 use crate::error::AppError;
-use crate::ssr::store::{accounts, leads};
+use crate::ssr::store::compliance::{self as facts, GroupBy, Population, Rules, Tally};
+use crate::ssr::store::{accounts, leads, Backend};
 use crate::ssr::AppState;
 use std::collections::HashMap;
 
 /// Weeks in the trend.
 const TREND_WEEKS: u32 = 8;
 
-/// The leads `q` is about, after authorization, with the rest of what the page needs.
+/// Leads whose first-touch facts are worked out per transaction.
+const FACTS_BATCH: i64 = 2_000;
+
+/// Works out the stored first-touch facts of every lead written (or put under new rules) since
+/// they were last worked out, with the rules as stored now; returns how many. Called before
+/// counting and by each sweep, so it rarely finds more than the last minute's writes.
+pub async fn refresh_facts(state: &AppState) -> Result<usize, AppError> {
+    let lock = state.store.backend() == Backend::Postgres;
+    let mut done = 0;
+    loop {
+        let mut tx = state
+            .store
+            .begin()
+            .await
+            .map_err(internal("facts: begin"))?;
+        let todo = facts::facts_todo(&mut tx, FACTS_BATCH, lock)
+            .await
+            .map_err(internal("facts: read"))?;
+        if todo.is_empty() {
+            return Ok(done);
+        }
+        let policies = state
+            .store
+            .read_policies(&mut tx)
+            .await
+            .map_err(internal("facts: policies"))?;
+        let rows: Vec<_> = todo
+            .iter()
+            .map(|t| {
+                let policy = policies.for_team(t.team_id.map(TeamId));
+                let (due, minutes) =
+                    first_touch_facts(policy, t.source_id, t.created_at, t.first_touched_at);
+                (t.id, due.map(|d| d.0), minutes)
+            })
+            .collect();
+        facts::write_facts(&mut tx, &rows, now())
+            .await
+            .map_err(internal("facts: write"))?;
+        tx.commit().await.map_err(internal("facts: commit"))?;
+        done += todo.len();
+        if (todo.len() as i64) < FACTS_BATCH {
+            return Ok(done);
+        }
+    }
+}
+
+/// What `q` is about, after authorization: whose leads, over which period, and the names.
 struct Loaded {
-    leads: Vec<Lead>,
+    scope: LeadScope,
     period: Period,
     at: Timestamp,
-    policies: std::sync::Arc<crate::domain::Policies>,
+    rules: Rules,
     users: HashMap<i64, (String, Option<i64>)>,
     teams: Vec<(i64, String)>,
     own_only: bool,
+}
+
+impl Loaded {
+    fn who<'a>(&'a self, q: &ComplianceQuery) -> Population<'a> {
+        Population {
+            scope: &self.scope,
+            team: q.team,
+            rep: q.rep,
+        }
+    }
 }
 
 async fn load(state: &AppState, actor: &Actor, q: &ComplianceQuery) -> Result<Loaded, AppError> {
@@ -48,17 +106,12 @@ async fn load(state: &AppState, actor: &Actor, q: &ComplianceQuery) -> Result<Lo
             return Err(access::Denied("This is not a team you manage").into());
         }
     }
+    refresh_facts(state).await?;
     let at = now();
     let period = Period {
         from: Timestamp(at.0 - i64::from(q.days) * DAY_MS),
         to: at,
     };
-    let since = Timestamp(
-        period
-            .from
-            .0
-            .min(at.0 - i64::from(TREND_WEEKS) * 7 * DAY_MS),
-    );
     let mut conn = state
         .store
         .read()
@@ -69,9 +122,6 @@ async fn load(state: &AppState, actor: &Actor, q: &ComplianceQuery) -> Result<Lo
         .policies(&mut conn)
         .await
         .map_err(internal("compliance: policies"))?;
-    let all = leads::for_compliance(&mut conn, since)
-        .await
-        .map_err(internal("compliance: leads"))?;
     let users = accounts::users(&mut conn)
         .await
         .map_err(internal("compliance: users"))?
@@ -89,24 +139,31 @@ async fn load(state: &AppState, actor: &Actor, q: &ComplianceQuery) -> Result<Lo
         })
         .map(|t| (t.id.0, t.name))
         .collect();
-    let leads = all
-        .into_iter()
-        .filter(|l| scope.contains(l))
-        .filter(|l| q.team.is_none_or(|t| l.team_id == Some(TeamId(t))))
-        .filter(|l| {
-            q.rep
-                .is_none_or(|r| l.owner.as_ref().is_some_and(|o| o.id == r))
-        })
-        .collect();
     Ok(Loaded {
-        leads,
+        scope,
         period,
         at,
-        policies,
+        rules: Rules::of(&policies),
         users,
         teams,
         own_only,
     })
+}
+
+/// A scorecard from its counts and median.
+fn card(t: &Tally, median: Option<i64>) -> Scorecard {
+    let m = |(passed, counted): (u32, u32)| Metric::counts(passed, counted);
+    let mut card = Scorecard {
+        first_touch_in_sla: m(t.first_touch_in_sla),
+        median_first_touch_minutes: median,
+        next_step_planned: m(t.next_step_planned),
+        not_stale: m(t.not_stale),
+        close_reason_given: m(t.close_reason_given),
+        data_complete: m(t.data_complete),
+        composite: None,
+    };
+    card.composite = composite(&card);
+    card
 }
 
 /// The page for `q`: team rows, rep rows (best first), the trend and the formula.
@@ -116,37 +173,46 @@ pub async fn page(
     q: ComplianceQuery,
 ) -> Result<ComplianceView, AppError> {
     let l = load(state, actor, &q).await?;
-    let mut by_team: HashMap<i64, Vec<&Lead>> = HashMap::new();
-    for lead in &l.leads {
-        if let Some(t) = lead.team_id {
-            by_team.entry(t.0).or_default().push(lead);
-        }
-    }
-    let strip = |mut card: Scorecard| {
-        for m in [
-            &mut card.first_touch_in_sla,
-            &mut card.next_step_planned,
-            &mut card.not_stale,
-            &mut card.close_reason_given,
-            &mut card.data_complete,
-        ] {
-            m.passed_ids = Vec::new();
-            m.failed_ids = Vec::new();
-        }
-        card
-    };
+    let who = l.who(&q);
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("compliance: acquire"))?;
+    let span = (l.period.from, l.period.to);
+    let tallies = facts::tallies(&mut conn, &l.rules, who, (span.0, span.1, l.at))
+        .await
+        .map_err(internal("compliance: counts"))?;
+    let by_rep = facts::median_first_touch(&mut conn, who, GroupBy::Owner, span)
+        .await
+        .map_err(internal("compliance: medians"))?;
+    let trend = facts::weekly(&mut conn, &l.rules, who, TREND_WEEKS, l.at)
+        .await
+        .map_err(internal("compliance: trend"))?;
+
     let teams = if l.own_only || q.rep.is_some() {
         Vec::new()
     } else {
+        let by_team: HashMap<Option<i64>, i64> =
+            facts::median_first_touch(&mut conn, who, GroupBy::Team, span)
+                .await
+                .map_err(internal("compliance: medians"))?
+                .into_iter()
+                .collect();
         l.teams
             .iter()
             .filter_map(|(id, name)| {
-                let leads = by_team.get(id)?;
+                let mut sum: Option<Tally> = None;
+                for ((_, team), t) in &tallies {
+                    if *team == Some(*id) {
+                        sum.get_or_insert_with(Tally::default).add(t);
+                    }
+                }
                 Some(ScoreRow {
                     id: *id,
                     name: name.clone(),
                     team: None,
-                    card: strip(scorecard(leads, &l.policies, l.period, l.at)),
+                    card: card(&sum?, by_team.get(&Some(*id)).copied()),
                 })
             })
             .collect()
@@ -155,7 +221,19 @@ pub async fn page(
         t.and_then(|t| l.teams.iter().find(|(id, _)| *id == t))
             .map(|(_, n)| n.clone())
     };
-    let reps = by_owner(&l.leads, &l.policies, l.period, l.at)
+    let mut per_rep: HashMap<i64, Tally> = HashMap::new();
+    for ((owner, _), t) in &tallies {
+        if let Some(o) = owner {
+            per_rep.entry(*o).or_default().add(t);
+        }
+    }
+    let rep_median: HashMap<Option<i64>, i64> = by_rep.into_iter().collect();
+    let mut ranked: Vec<(UserId, Scorecard)> = per_rep
+        .iter()
+        .map(|(u, t)| (UserId(*u), card(t, rep_median.get(&Some(*u)).copied())))
+        .collect();
+    rank(&mut ranked);
+    let reps = ranked
         .into_iter()
         .map(|(UserId(u), card)| {
             let (name, team) = l
@@ -167,14 +245,21 @@ pub async fn page(
                 id: u,
                 name,
                 team: team_name(team),
-                card: strip(card),
+                card,
             }
         })
         .collect();
-    let refs: Vec<&Lead> = l.leads.iter().collect();
+    let weeks = TREND_WEEKS as i64;
     Ok(ComplianceView {
         rep_name: q.rep.and_then(|r| l.users.get(&r).map(|(n, _)| n.clone())),
-        trend: weekly_trend(&refs, &l.policies, TREND_WEEKS, l.at),
+        trend: trend
+            .iter()
+            .enumerate()
+            .map(|(w, (sla, reasons))| {
+                let start = Timestamp(l.at.0 - (weeks - w as i64) * 7 * DAY_MS);
+                (start, ratio(sla.0, sla.1), ratio(reasons.0, reasons.1))
+            })
+            .collect(),
         query: q,
         period: l.period,
         now: l.at,
@@ -187,7 +272,7 @@ pub async fn page(
 }
 
 /// The leads that passed or failed `measure` among the leads of `q` (a team, a rep, or the
-/// viewer's whole scope), most recent first, at most 500.
+/// viewer's whole scope), newest arrival first, at most 500.
 pub async fn leads_behind(
     state: &AppState,
     actor: &Actor,
@@ -196,28 +281,32 @@ pub async fn leads_behind(
     passed: bool,
 ) -> Result<LeadsBehind, AppError> {
     let l = load(state, actor, &q).await?;
-    let refs: Vec<&Lead> = l.leads.iter().collect();
-    let card = scorecard(&refs, &l.policies, l.period, l.at);
-    let metric = measure.of(&card);
-    let ids = if passed {
-        &metric.passed_ids
-    } else {
-        &metric.failed_ids
-    };
     let mut conn = state
         .store
         .read()
         .await
         .map_err(internal("compliance leads: acquire"))?;
+    let ids = facts::leads_behind(
+        &mut conn,
+        &l.rules,
+        l.who(&q),
+        measure,
+        passed,
+        (l.period.from, l.period.to, l.at),
+        500,
+    )
+    .await
+    .map_err(internal("compliance leads: ids"))?;
+    let found = leads::by_ids(&mut conn, &ids)
+        .await
+        .map_err(internal("compliance leads: leads"))?;
     let pipeline = state
         .store
         .pipeline(&mut conn)
         .await
         .map_err(internal("compliance leads: stages"))?;
-    let by_id: HashMap<_, &Lead> = l.leads.iter().map(|x| (x.id, x)).collect();
-    let mut lines: Vec<LeadLine> = ids
+    let mut lines: Vec<LeadLine> = found
         .iter()
-        .filter_map(|id| by_id.get(id))
         .map(|lead| LeadLine {
             id: lead.id,
             title: lead.title().to_string(),
@@ -233,8 +322,7 @@ pub async fn leads_behind(
                 .map(|s| format!("{} · {}", s.kind.label(), s.due_at.date_string(0))),
         })
         .collect();
-    lines.sort_by_key(|x| std::cmp::Reverse(x.created_at));
-    lines.truncate(500);
+    lines.sort_by_key(|x| (std::cmp::Reverse(x.created_at), std::cmp::Reverse(x.id)));
     let whose = match (q.rep, q.team) {
         (Some(r), _) => l.users.get(&r).map(|(n, _)| n.clone()),
         (None, Some(t)) => l

@@ -8,7 +8,7 @@ use crate::domain::policy_form::{
 };
 use crate::domain::{evaluate, FindingKind, Lead, Policies, Policy};
 use crate::error::AppError;
-use crate::ssr::store::{accounts, events, leads, policies};
+use crate::ssr::store::{accounts, compliance, events, leads, policies};
 use crate::ssr::AppState;
 use serde_json::json;
 
@@ -251,6 +251,11 @@ pub async fn save(
     )
     .await
     .map_err(internal("policy save: event"))?;
+    // The leads under these rules get their first-touch facts worked out again.
+    let scope = team.map(|t| [t.0]);
+    compliance::invalidate_facts(&mut tx, scope.as_ref().map(|t| t.as_slice()))
+        .await
+        .map_err(internal("policy save: facts"))?;
     tx.commit().await.map_err(internal("policy save: commit"))?;
     state.store.forget_pipeline();
     settings(state, actor).await

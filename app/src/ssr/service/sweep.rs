@@ -77,9 +77,11 @@ struct Teams {
     reps: HashMap<i64, Vec<i64>>,
 }
 
-/// Runs one sweep at instant `at`.
+/// Runs one sweep at instant `at`. Also brings the stored compliance facts up to date, so
+/// the compliance page seldom has any to work out itself.
 pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppError> {
     let started = std::time::Instant::now();
+    super::compliance::refresh_facts(state).await?;
     let mut conn = state
         .store
         .read()

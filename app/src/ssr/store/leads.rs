@@ -206,23 +206,37 @@ pub async fn for_compliance(
     rows_to_leads(rows)
 }
 
+/// The leads with these ids (those that exist), in no particular order.
+pub async fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Lead>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Ids are numbers: inlined, not user text.
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    let rows: Vec<LeadRow> =
+        sqlx::query_as(&format!("{SELECT_LEAD} WHERE l.id IN ({})", list.join(",")))
+            .fetch_all(conn)
+            .await?;
+    rows_to_leads(rows)
+}
+
 /// A bound SQL parameter of a lead filter.
 #[derive(Clone, Debug)]
-enum Param {
+pub(super) enum Param {
     Int(i64),
     Text(String),
 }
 
 /// Builds a condition on `leads l` with numbered parameters, binding each value rather than
 /// formatting it into the SQL.
-struct Condition {
+pub(super) struct Condition {
     clauses: Vec<String>,
     params: Vec<Param>,
     first: usize,
 }
 
 impl Condition {
-    fn new(first: usize) -> Self {
+    pub(super) fn new(first: usize) -> Self {
         Condition {
             clauses: Vec::new(),
             params: Vec::new(),
@@ -231,16 +245,16 @@ impl Condition {
     }
 
     /// The next parameter's placeholder, after binding `p` to it.
-    fn bind(&mut self, p: Param) -> String {
+    pub(super) fn bind(&mut self, p: Param) -> String {
         self.params.push(p);
         format!("${}", self.first + self.params.len() - 1)
     }
 
-    fn push(&mut self, clause: String) {
+    pub(super) fn push(&mut self, clause: String) {
         self.clauses.push(clause);
     }
 
-    fn sql(&self) -> String {
+    pub(super) fn sql(&self) -> String {
         if self.clauses.is_empty() {
             "TRUE".into()
         } else {
@@ -248,7 +262,7 @@ impl Condition {
         }
     }
 
-    fn apply<'q, O>(
+    pub(super) fn apply<'q, O>(
         &self,
         mut query: sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::QueryAs<'q, sqlx::Any, O, sqlx::any::AnyArguments<'q>> {
@@ -262,7 +276,7 @@ impl Condition {
     }
 
     /// Restricts to `scope`: what the viewer may see.
-    fn scope(&mut self, scope: &LeadScope) {
+    pub(super) fn scope(&mut self, scope: &LeadScope) {
         match scope {
             LeadScope::All => {}
             LeadScope::Owner(user) => {
@@ -476,7 +490,7 @@ pub async fn write_owner(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE leads SET owner_id = $1, team_id = $2, assigned_at = $3, updated_at = $3,
-                version = version + 1
+                version = version + 1, facts_at = NULL
          WHERE id = $4 AND version = $5",
     )
     .bind(owner.0)
@@ -660,7 +674,7 @@ pub async fn write(
                 stage_id = $8, stage_entered_at = $9, closed_at = $10, close_reason = $11,
                 close_note = $12, next_step_kind = $13, next_step_due_at = $14,
                 next_step_note = $15, first_touched_at = $16, last_touched_at = $17,
-                updated_at = $18, version = $19
+                updated_at = $18, version = $19, facts_at = NULL
          WHERE id = $20 AND version = $21",
     )
     .bind(&lead.contact_name)

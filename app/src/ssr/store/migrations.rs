@@ -38,6 +38,11 @@ pub const SQLITE: &[Step] = &[
         "sweep",
         include_str!("../../../../migrations/sqlite/0005_sweep.sql"),
     ),
+    (
+        6,
+        "compliance_facts",
+        include_str!("../../../../migrations/sqlite/0006_compliance_facts.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -65,6 +70,11 @@ pub const POSTGRES: &[Step] = &[
         5,
         "sweep",
         include_str!("../../../../migrations/postgres/0005_sweep.sql"),
+    ),
+    (
+        6,
+        "compliance_facts",
+        include_str!("../../../../migrations/postgres/0006_compliance_facts.sql"),
     ),
 ];
 

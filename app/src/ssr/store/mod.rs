@@ -6,6 +6,7 @@
 //! pool for both.
 
 pub mod accounts;
+pub mod compliance;
 pub mod events;
 pub mod leads;
 mod migrations;
@@ -276,11 +277,22 @@ impl Store {
         &self,
         conn: &mut sqlx::AnyConnection,
     ) -> Result<Arc<crate::domain::Policies>, sqlx::Error> {
-        use crate::domain::calendar::BusinessCalendar;
-        use crate::domain::{Policy, StageKind};
         if let Some(p) = self.policies.fresh() {
             return Ok(p);
         }
+        let fresh = Arc::new(self.read_policies(conn).await?);
+        self.policies.put(fresh.clone());
+        Ok(fresh)
+    }
+
+    /// The follow-up policies as stored right now, bypassing the cache: for work that must not
+    /// use rules a moment old (the stored compliance facts).
+    pub async fn read_policies(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+    ) -> Result<crate::domain::Policies, sqlx::Error> {
+        use crate::domain::calendar::BusinessCalendar;
+        use crate::domain::{Policy, StageKind};
         let lost: Vec<_> = self
             .pipeline(&mut *conn)
             .await?
@@ -300,9 +312,7 @@ impl Store {
             }
         }
         org.lost_stages = lost;
-        let fresh = Arc::new(crate::domain::Policies { org, teams });
-        self.policies.put(fresh.clone());
-        Ok(fresh)
+        Ok(crate::domain::Policies { org, teams })
     }
 
     /// Closes both pools, waiting for connections in use to be returned.

@@ -59,13 +59,15 @@ async fn fifty_reps(store: &Store) -> anyhow::Result<usize> {
     }
     // Owner and team by lead id, in one statement per rep.
     for (i, (rep, team)) in reps.iter().enumerate() {
-        sqlx::query("UPDATE leads SET owner_id = $1, team_id = $2 WHERE id % $3 = $4")
-            .bind(rep)
-            .bind(team)
-            .bind(REPS as i64)
-            .bind(i as i64)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE leads SET owner_id = $1, team_id = $2, facts_at = NULL WHERE id % $3 = $4",
+        )
+        .bind(rep)
+        .bind(team)
+        .bind(REPS as i64)
+        .bind(i as i64)
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     Ok(reps.len())

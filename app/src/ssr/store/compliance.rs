@@ -1,0 +1,464 @@
+//! Compliance counted in SQL: each measure of `domain::compliance::Scorecard` as a GROUP BY
+//! over the leads, per (owner, team), so `/compliance` reads a few hundred numbers rather than
+//! every lead. The rules are the domain's, restated as SQL conditions; the integration tests
+//! hold these counts equal to `domain::compliance::scorecard` over the same leads.
+//!
+//! The first-touch deadline and minutes need the business calendar, so they are worked out in
+//! Rust and kept on the lead (`sla_due_at`, `first_touch_minutes`; migration 0006). A lead
+//! whose `facts_at` is NULL needs them worked out again: every write that can change them sets
+//! it, and so does a policy save; `service::compliance::refresh_facts` brings them up to date.
+
+use super::leads::{Condition, Param};
+use crate::api::compliance::Measure;
+use crate::domain::{CloseReason, LeadScope, Policies, Policy, StageId, Timestamp};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+/// Milliseconds in a day and a week.
+const DAY_MS: i64 = 86_400_000;
+const WEEK_MS: i64 = 7 * DAY_MS;
+
+/// A lead whose first-touch facts need working out: what they depend on.
+#[derive(Clone, Copy, Debug)]
+pub struct FactsTodo {
+    pub id: i64,
+    pub team_id: Option<i64>,
+    pub source_id: i64,
+    pub created_at: Timestamp,
+    pub first_touched_at: Option<Timestamp>,
+}
+
+/// Up to `limit` leads whose facts are out of date, lowest id first. With `lock` (PostgreSQL)
+/// the rows stay locked until the transaction ends, so a write cannot slip in between reading
+/// a lead and storing its facts; SQLite's single writer gives the same.
+pub async fn facts_todo(
+    conn: &mut AnyConnection,
+    limit: i64,
+    lock: bool,
+) -> Result<Vec<FactsTodo>, sqlx::Error> {
+    let rows: Vec<(i64, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(&format!(
+        "SELECT id, team_id, source_id, created_at, first_touched_at FROM leads
+         WHERE facts_at IS NULL ORDER BY id LIMIT $1{}",
+        if lock { " FOR UPDATE" } else { "" }
+    ))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, team_id, source_id, created, touched)| FactsTodo {
+            id,
+            team_id,
+            source_id,
+            created_at: Timestamp(created),
+            first_touched_at: touched.map(Timestamp),
+        })
+        .collect())
+}
+
+/// Stores (lead id, first-touch deadline, first-touch minutes) for each row, 300 leads a
+/// statement, stamped `at`.
+pub async fn write_facts(
+    conn: &mut AnyConnection,
+    rows: &[(i64, Option<i64>, Option<i64>)],
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(300) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = 2 + 3 * i;
+                format!(
+                    "(CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    p,
+                    p + 1,
+                    p + 2
+                )
+            })
+            .collect();
+        let sql = format!(
+            "WITH v (id, due, minutes) AS (VALUES {})
+             UPDATE leads SET sla_due_at = v.due, first_touch_minutes = v.minutes, facts_at = $1
+             FROM v WHERE leads.id = v.id",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql).bind(at.0);
+        for (id, due, minutes) in chunk {
+            q = q.bind(*id).bind(*due).bind(*minutes);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Marks the facts of the leads of `teams` (every lead when `None`) out of date: their policy
+/// changed.
+pub async fn invalidate_facts(
+    conn: &mut AnyConnection,
+    teams: Option<&[i64]>,
+) -> Result<(), sqlx::Error> {
+    let sql = match teams {
+        None => "UPDATE leads SET facts_at = NULL".to_string(),
+        Some([]) => return Ok(()),
+        Some(teams) => format!(
+            "UPDATE leads SET facts_at = NULL WHERE team_id IN ({})",
+            // Team ids are numbers from our own tables: inlined, not user text.
+            teams
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
+    sqlx::query(&sql).execute(conn).await?;
+    Ok(())
+}
+
+/// Which leads to count: the viewer's scope, narrowed to one team or one rep.
+#[derive(Clone, Copy, Debug)]
+pub struct Population<'a> {
+    pub scope: &'a LeadScope,
+    pub team: Option<i64>,
+    pub rep: Option<i64>,
+}
+
+impl Population<'_> {
+    /// The condition on `leads l`, its parameters numbered from `first`.
+    fn condition(&self, first: usize) -> Condition {
+        let mut c = Condition::new(first);
+        c.scope(self.scope);
+        if let Some(t) = self.team {
+            let p = c.bind(Param::Int(t));
+            c.push(format!("l.team_id = {p}"));
+        }
+        if let Some(r) = self.rep {
+            let p = c.bind(Param::Int(r));
+            c.push(format!("l.owner_id = {p}"));
+        }
+        c
+    }
+}
+
+/// The measures a group of leads passed, as (passed, counted) pairs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub first_touch_in_sla: (u32, u32),
+    pub next_step_planned: (u32, u32),
+    pub not_stale: (u32, u32),
+    pub close_reason_given: (u32, u32),
+    pub data_complete: (u32, u32),
+}
+
+impl Tally {
+    /// Adds `other`'s counts to these.
+    pub fn add(&mut self, other: &Tally) {
+        for (a, b) in [
+            (&mut self.first_touch_in_sla, other.first_touch_in_sla),
+            (&mut self.next_step_planned, other.next_step_planned),
+            (&mut self.not_stale, other.not_stale),
+            (&mut self.close_reason_given, other.close_reason_given),
+            (&mut self.data_complete, other.data_complete),
+        ] {
+            a.0 += b.0;
+            a.1 += b.1;
+        }
+    }
+}
+
+/// The rules the SQL needs from the policies: idle days per team and stage, lost stages.
+pub struct Rules {
+    /// An SQL expression for the lead's allowed idle days (NULL: no limit), numbers inlined.
+    idle_days: String,
+    /// The lost stages, as an SQL list of ids.
+    lost: String,
+}
+
+impl Rules {
+    pub fn of(policies: &Policies) -> Rules {
+        fn idle(p: &Policy) -> String {
+            let default = p
+                .max_idle_days
+                .map_or_else(|| "NULL".to_string(), |d| d.to_string());
+            if p.idle_days_by_stage.is_empty() {
+                return default;
+            }
+            let arms: Vec<String> = p
+                .idle_days_by_stage
+                .iter()
+                .map(|(StageId(s), d)| format!("WHEN {s} THEN {d}"))
+                .collect();
+            format!("(CASE l.stage_id {} ELSE {default} END)", arms.join(" "))
+        }
+        let idle_days = if policies.teams.is_empty() {
+            idle(&policies.org)
+        } else {
+            let arms: Vec<String> = policies
+                .teams
+                .iter()
+                .map(|(t, p)| format!("WHEN {} THEN {}", t.0, idle(p)))
+                .collect();
+            format!(
+                "(CASE l.team_id {} ELSE {} END)",
+                arms.join(" "),
+                idle(&policies.org)
+            )
+        };
+        // Every policy carries the pipeline's lost stages; the organisation's stand for all.
+        let lost: Vec<String> = policies
+            .org
+            .lost_stages
+            .iter()
+            .map(|s| s.0.to_string())
+            .collect();
+        Rules {
+            idle_days,
+            lost: if lost.is_empty() {
+                "NULL".into()
+            } else {
+                lost.join(", ")
+            },
+        }
+    }
+
+    /// (which leads the measure counts, which of those passed), as SQL conditions over
+    /// `leads l` with `$1` = now, `$2` = period start, `$3` = period end.
+    fn sql(&self, m: Measure) -> (String, String) {
+        match m {
+            // Arrived in the period with a deadline, and touched or out of time.
+            Measure::FirstTouch => (
+                "l.created_at >= $2 AND l.created_at < $3 AND l.sla_due_at IS NOT NULL
+                 AND (l.first_touched_at IS NOT NULL OR l.sla_due_at <= $1)"
+                    .into(),
+                "l.first_touched_at IS NOT NULL AND l.first_touched_at <= l.sla_due_at".into(),
+            ),
+            Measure::NextStep => (
+                "l.closed_at IS NULL".into(),
+                "l.next_step_due_at IS NOT NULL AND l.next_step_due_at >= $1".into(),
+            ),
+            // Stale: untouched for the stage's idle days since the later of the last touch (or
+            // arrival) and the move into the stage, with no next step due later.
+            Measure::NotStale => {
+                let last =
+                    "(CASE WHEN COALESCE(l.last_touched_at, l.created_at) > l.stage_entered_at
+                    THEN COALESCE(l.last_touched_at, l.created_at) ELSE l.stage_entered_at END)";
+                (
+                    "l.closed_at IS NULL".into(),
+                    format!(
+                        "NOT COALESCE({idle} IS NOT NULL AND $1 >= {last} + CAST({idle} AS BIGINT) * {DAY_MS}
+                         AND NOT COALESCE(l.next_step_due_at > $1, FALSE), FALSE)",
+                        idle = self.idle_days
+                    ),
+                )
+            }
+            Measure::CloseReason => (
+                format!(
+                    "l.closed_at >= $2 AND l.closed_at < $3 AND l.stage_id IN ({})",
+                    self.lost
+                ),
+                format!(
+                    "l.close_reason IS NOT NULL AND (l.close_reason <> '{}'
+                     OR TRIM(COALESCE(l.close_note, '')) <> '')",
+                    CloseReason::Other.key()
+                ),
+            ),
+            Measure::DataComplete => (
+                "l.closed_at IS NULL".into(),
+                "(l.email IS NOT NULL OR l.phone IS NOT NULL)
+                 AND TRIM(COALESCE(l.company, '')) <> ''
+                 AND TRIM(COALESCE(l.product_interest, '')) <> ''
+                 AND COALESCE(l.value_cents, 0) > 0"
+                    .into(),
+            ),
+        }
+    }
+}
+
+/// Per (owner, team) of `who`: what passed each measure over `from..to`, as it stands at `now`.
+/// Three statements: arrivals, open leads and losses, each on its own index.
+pub async fn tallies(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    who: Population<'_>,
+    (from, to, now): (Timestamp, Timestamp, Timestamp),
+) -> Result<HashMap<(Option<i64>, Option<i64>), Tally>, sqlx::Error> {
+    let mut out: HashMap<(Option<i64>, Option<i64>), Tally> = HashMap::new();
+    type Row = (Option<i64>, Option<i64>, i64, i64, i64, i64, i64, i64);
+    // One statement per population, all its measures at once.
+    let groups: [(&[Measure], &str); 3] = [
+        (
+            &[Measure::FirstTouch],
+            "l.created_at >= $2 AND l.created_at < $3",
+        ),
+        (
+            &[Measure::NextStep, Measure::NotStale, Measure::DataComplete],
+            "l.closed_at IS NULL",
+        ),
+        (
+            &[Measure::CloseReason],
+            "l.closed_at >= $2 AND l.closed_at < $3",
+        ),
+    ];
+    for (measures, base) in groups {
+        let mut cols = Vec::new();
+        for i in 0..3 {
+            match measures.get(i) {
+                Some(m) => {
+                    let (counted, passed) = rules.sql(*m);
+                    cols.push(format!("COUNT(CASE WHEN {counted} THEN 1 END)"));
+                    cols.push(format!(
+                        "COUNT(CASE WHEN ({counted}) AND ({passed}) THEN 1 END)"
+                    ));
+                }
+                None => cols.push("CAST(0 AS BIGINT), CAST(0 AS BIGINT)".into()),
+            }
+        }
+        let cond = who.condition(4);
+        let sql = format!(
+            "SELECT l.owner_id, l.team_id, {} FROM leads l WHERE {base} AND {}
+             GROUP BY l.owner_id, l.team_id",
+            cols.join(", "),
+            cond.sql()
+        );
+        let q = sqlx::query_as::<_, Row>(&sql)
+            .bind(now.0)
+            .bind(from.0)
+            .bind(to.0);
+        let rows = cond.apply(q).fetch_all(&mut *conn).await?;
+        for (owner, team, c0, p0, c1, p1, c2, p2) in rows {
+            let t = out.entry((owner, team)).or_default();
+            let pairs = [(c0, p0), (c1, p1), (c2, p2)];
+            for (m, (c, p)) in measures.iter().zip(pairs) {
+                let pair = (p as u32, c as u32);
+                match m {
+                    Measure::FirstTouch => t.first_touch_in_sla = pair,
+                    Measure::NextStep => t.next_step_planned = pair,
+                    Measure::NotStale => t.not_stale = pair,
+                    Measure::CloseReason => t.close_reason_given = pair,
+                    Measure::DataComplete => t.data_complete = pair,
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// How to group medians.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GroupBy {
+    Owner,
+    Team,
+}
+
+/// The median business minutes from arrival to first touch of the leads of `who` that arrived
+/// in `from..to` and were touched, per owner or per team: the lower middle value, as
+/// `domain::compliance::lower_median` takes it.
+pub async fn median_first_touch(
+    conn: &mut AnyConnection,
+    who: Population<'_>,
+    group: GroupBy,
+    (from, to): (Timestamp, Timestamp),
+) -> Result<Vec<(Option<i64>, i64)>, sqlx::Error> {
+    let g = match group {
+        GroupBy::Owner => "l.owner_id",
+        GroupBy::Team => "l.team_id",
+    };
+    let cond = who.condition(3);
+    let sql = format!(
+        "SELECT g, minutes FROM (
+             SELECT {g} AS g, l.first_touch_minutes AS minutes,
+                    ROW_NUMBER() OVER (PARTITION BY {g} ORDER BY l.first_touch_minutes) AS rn,
+                    COUNT(*) OVER (PARTITION BY {g}) AS n
+             FROM leads l
+             WHERE l.created_at >= $1 AND l.created_at < $2
+               AND l.first_touch_minutes IS NOT NULL AND {}
+         ) m WHERE rn = (n + 1) / 2",
+        cond.sql()
+    );
+    let q = sqlx::query_as::<_, (Option<i64>, i64)>(&sql)
+        .bind(from.0)
+        .bind(to.0);
+    cond.apply(q).fetch_all(conn).await
+}
+
+/// Week by week for the `weeks` weeks before `now` (oldest first, as
+/// `domain::compliance::weekly_trend` lays them out): (first touch in SLA, losses with a
+/// reason) as (passed, counted).
+pub async fn weekly(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    who: Population<'_>,
+    weeks: u32,
+    now: Timestamp,
+) -> Result<Vec<((u32, u32), (u32, u32))>, sqlx::Error> {
+    let n = weeks as usize;
+    let mut out = vec![((0, 0), (0, 0)); n];
+    let from = Timestamp(now.0 - i64::from(weeks) * WEEK_MS);
+    for (measure, at) in [
+        (Measure::FirstTouch, "l.created_at"),
+        (Measure::CloseReason, "l.closed_at"),
+    ] {
+        let (counted, passed) = rules.sql(measure);
+        let cond = who.condition(4);
+        // A week runs from now − (k+1) weeks, included, to now − k weeks, not included.
+        let sql = format!(
+            "SELECT ($1 - {at} - 1) / {WEEK_MS} AS k,
+                    COUNT(*), COUNT(CASE WHEN {passed} THEN 1 END)
+             FROM leads l
+             WHERE {at} >= $2 AND {at} < $3 AND {counted} AND {}
+             GROUP BY 1",
+            cond.sql()
+        );
+        let q = sqlx::query_as::<_, (i64, i64, i64)>(&sql)
+            .bind(now.0)
+            .bind(from.0)
+            .bind(now.0);
+        for (k, c, p) in cond.apply(q).fetch_all(&mut *conn).await? {
+            let Some(w) = usize::try_from(k).ok().filter(|k| *k < n) else {
+                continue;
+            };
+            let slot = &mut out[n - 1 - w];
+            let pair = (p as u32, c as u32);
+            match measure {
+                Measure::FirstTouch => slot.0 = pair,
+                _ => slot.1 = pair,
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The newest `limit` leads of `who` that `measure` counted over `from..to` and that passed
+/// it (or failed, with `passed` false), newest arrival first.
+pub async fn leads_behind(
+    conn: &mut AnyConnection,
+    rules: &Rules,
+    who: Population<'_>,
+    measure: Measure,
+    passed: bool,
+    (from, to, now): (Timestamp, Timestamp, Timestamp),
+    limit: i64,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let (counted, pass) = rules.sql(measure);
+    let cond = who.condition(5);
+    let verdict = if passed {
+        format!("({pass})")
+    } else {
+        format!("NOT COALESCE(({pass}), FALSE)")
+    };
+    let sql = format!(
+        "SELECT l.id FROM leads l WHERE {counted} AND {verdict} AND {}
+         ORDER BY l.created_at DESC, l.id DESC LIMIT $4",
+        cond.sql()
+    );
+    let q = sqlx::query_as::<_, (i64,)>(&sql)
+        .bind(now.0)
+        .bind(from.0)
+        .bind(to.0)
+        .bind(limit);
+    Ok(cond
+        .apply(q)
+        .fetch_all(conn)
+        .await?
+        .into_iter()
+        .map(|(id,)| id)
+        .collect())
+}
