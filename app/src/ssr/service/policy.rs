@@ -174,7 +174,7 @@ pub async fn preview(
         .await
         .map_err(internal("preview: acquire"))?;
     let ids: Vec<i64> = team.iter().map(|t| t.0).collect();
-    let open = leads::open_leads(&mut conn, team.map(|_| ids.as_slice()), false)
+    let open = leads::open_for_judging(&mut conn, team.map(|_| ids.as_slice()), false)
         .await
         .map_err(internal("preview: leads"))?;
     let mut policy = policy;

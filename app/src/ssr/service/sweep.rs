@@ -92,7 +92,7 @@ pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppEr
         .policies(&mut conn)
         .await
         .map_err(internal("sweep: policies"))?;
-    let open = leads::open_leads(&mut conn, None, false)
+    let open = leads::open_for_judging(&mut conn, None, false)
         .await
         .map_err(internal("sweep: leads"))?;
     let findings = store::open_findings(&mut conn)
@@ -116,7 +116,36 @@ pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppEr
         ..Default::default()
     };
     let written = std::time::Instant::now();
-    let by_id: HashMap<LeadId, &Lead> = open.iter().map(|l| (l.id, l)).collect();
+    // The leads judged were read without names; read whole those someone is told about.
+    let mut told: Vec<i64> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::Open { lead, steps, .. } | Op::Escalate { lead, steps, .. }
+                if !steps.is_empty() =>
+            {
+                Some(lead.0)
+            }
+            _ => None,
+        })
+        .collect();
+    told.sort_unstable();
+    told.dedup();
+    let mut whole = Vec::with_capacity(told.len());
+    {
+        let mut conn = state
+            .store
+            .read()
+            .await
+            .map_err(internal("sweep: acquire"))?;
+        for ids in told.chunks(500) {
+            whole.extend(
+                leads::by_ids(&mut conn, ids)
+                    .await
+                    .map_err(internal("sweep: leads"))?,
+            );
+        }
+    }
+    let by_id: HashMap<LeadId, &Lead> = whole.iter().map(|l| (l.id, l)).collect();
     for batch in ops.chunks(BATCH) {
         let mut tx = state
             .store

@@ -161,14 +161,22 @@ pub async fn lead(conn: &mut AnyConnection, id: LeadId) -> Result<Option<Lead>, 
     row.map(Lead::try_from).transpose()
 }
 
-/// Every open lead, or only those of `teams` (and, with `unassigned`, those of no team).
-/// For the policy preview and the sweep, which judge each lead in Rust.
-pub async fn open_leads(
+/// Every open lead, or only those of `teams` (and, with `unassigned`, those of no team), as the
+/// follow-up policy judges them: for the sweep and the policy preview, which judge each lead
+/// in Rust. Only the fields `policy::evaluate` reads are filled; names and texts are left
+/// empty, and `email` stands for "has an e-mail or a phone" (an empty string when so). Never
+/// write these leads back or show them; read a lead whole (`by_ids`) for that.
+pub async fn open_for_judging(
     conn: &mut AnyConnection,
     teams: Option<&[i64]>,
     unassigned: bool,
 ) -> Result<Vec<Lead>, sqlx::Error> {
-    let mut sql = format!("{SELECT_LEAD} WHERE l.closed_at IS NULL");
+    let mut sql = "SELECT id, version, source_id, owner_id, team_id, stage_id, next_step_kind,
+                          next_step_due_at, created_at, updated_at, first_touched_at,
+                          last_touched_at, stage_entered_at, value_cents,
+                          CAST(CASE WHEN email IS NOT NULL OR phone IS NOT NULL THEN 1 ELSE 0 END AS BIGINT)
+                   FROM leads WHERE closed_at IS NULL"
+        .to_string();
     if let Some(teams) = teams {
         // Team ids are numbers from our own tables: inlined, not user text.
         let list = teams
@@ -179,31 +187,64 @@ pub async fn open_leads(
         let in_teams = if list.is_empty() {
             "1 = 0".to_string()
         } else {
-            format!("l.team_id IN ({list})")
+            format!("team_id IN ({list})")
         };
         if unassigned {
-            sql.push_str(&format!(" AND ({in_teams} OR l.team_id IS NULL)"));
+            sql.push_str(&format!(" AND ({in_teams} OR team_id IS NULL)"));
         } else {
             sql.push_str(&format!(" AND {in_teams}"));
         }
     }
-    let rows: Vec<LeadRow> = sqlx::query_as(&sql).fetch_all(conn).await?;
-    rows_to_leads(rows)
-}
-
-/// The leads compliance looks at from `since`: every open lead, and those that arrived or
-/// closed since then.
-pub async fn for_compliance(
-    conn: &mut AnyConnection,
-    since: Timestamp,
-) -> Result<Vec<Lead>, sqlx::Error> {
-    let rows: Vec<LeadRow> = sqlx::query_as(&format!(
-        "{SELECT_LEAD} WHERE l.closed_at IS NULL OR l.created_at >= $1 OR l.closed_at >= $1"
-    ))
-    .bind(since.0)
-    .fetch_all(conn)
-    .await?;
-    rows_to_leads(rows)
+    let rows = sqlx::query(&sql).fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            let step_kind: Option<String> = r.try_get(6)?;
+            let step_due: Option<i64> = r.try_get(7)?;
+            let owner_id: Option<i64> = r.try_get(3)?;
+            let team_id: Option<i64> = r.try_get(4)?;
+            let cents: Option<i64> = r.try_get(13)?;
+            let reachable: i64 = r.try_get(14)?;
+            let next_step = match (step_kind, step_due) {
+                (Some(kind), Some(due)) => Some(NextStep {
+                    kind: decode_key("next_step_kind", &kind, NextStepKind::parse)?,
+                    due_at: Timestamp(due),
+                    note: None,
+                }),
+                _ => None,
+            };
+            Ok(Lead {
+                id: LeadId(r.try_get(0)?),
+                version: r.try_get(1)?,
+                contact_name: String::new(),
+                email: (reachable != 0).then(String::new),
+                phone: None,
+                company: None,
+                channel: Channel::Other,
+                source_id: r.try_get(2)?,
+                source_name: String::new(),
+                campaign_id: None,
+                campaign_name: None,
+                product_interest: None,
+                value: cents.map(|c| Money::new(c, Currency::USD)),
+                score: None,
+                owner: owner_id.map(|id| UserRef {
+                    id,
+                    name: String::new(),
+                }),
+                team_id: team_id.map(TeamId),
+                stage_id: StageId(r.try_get(5)?),
+                next_step,
+                created_at: Timestamp(r.try_get(8)?),
+                updated_at: Timestamp(r.try_get(9)?),
+                first_touched_at: r.try_get::<Option<i64>, _>(10)?.map(Timestamp),
+                last_touched_at: r.try_get::<Option<i64>, _>(11)?.map(Timestamp),
+                stage_entered_at: Timestamp(r.try_get(12)?),
+                closed_at: None,
+                close_reason: None,
+                close_note: None,
+            })
+        })
+        .collect()
 }
 
 /// The leads with these ids (those that exist), in no particular order.

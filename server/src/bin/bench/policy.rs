@@ -25,10 +25,15 @@ pub struct Figures {
     pub page_p50: f64,
     pub page_p90: f64,
     pub reps: usize,
-    /// The compliance page's lead read alone (p50), and the sweep's.
-    pub read_compliance_p50: f64,
+    /// The sweep's read of the open leads alone (p50 of 5).
     pub read_open_p50: f64,
-    pub rows_compliance: usize,
+    /// Working out the stored first-touch facts of every lead (what saving the organisation's
+    /// rules costs), and how many leads that was.
+    pub facts_ms: f64,
+    pub facts_leads: usize,
+    /// With every lead reopened: how many are open, and the steady sweep over them.
+    pub all_open: usize,
+    pub all_open_steady_ms: f64,
 }
 
 /// Spreads the leads over `REPS` reps (adding reps to the demo's teams).
@@ -82,6 +87,11 @@ pub async fn run(store: Store) -> anyhow::Result<Figures> {
     let state = server::state(store.clone(), options, Default::default());
     store.forget_pipeline();
 
+    // Every lead's facts are out of date after the owner changes above.
+    let t = Instant::now();
+    let facts_leads = service::compliance::refresh_facts(&state).await?;
+    let facts_ms = t.elapsed().as_secs_f64() * 1e3;
+
     let at = service::now();
     let t = Instant::now();
     let first = service::sweep::sweep(&state, at).await?;
@@ -131,23 +141,42 @@ pub async fn run(store: Store) -> anyhow::Result<Figures> {
     anyhow::ensure!(shown >= REPS, "the page showed {shown} reps");
     data.sort();
     page.sort();
-    // Where the time goes: the reads alone.
-    let since = app::domain::Timestamp(at.0 - 56 * 86_400_000);
-    let (mut read_c, mut read_o) = (Vec::new(), Vec::new());
-    let mut rows_compliance = 0;
+    // Where the sweep's time goes: its read of the open leads alone.
+    let mut read_o = Vec::new();
     for _ in 0..5 {
         let mut conn = store.read().await?;
         let t = Instant::now();
-        rows_compliance = app::ssr::store::leads::for_compliance(&mut conn, since)
-            .await?
-            .len();
-        read_c.push(t.elapsed());
-        let t = Instant::now();
-        let _ = app::ssr::store::leads::open_leads(&mut conn, None, false).await?;
+        let _ = app::ssr::store::leads::open_for_judging(&mut conn, None, false).await?;
         read_o.push(t.elapsed());
     }
-    read_c.sort();
     read_o.sort();
+
+    // Every lead open: closed ones back in the first open stage, then a sweep to record what
+    // they now break, and the steady sweep after it.
+    let open_stage = {
+        let mut conn = store.read().await?;
+        store
+            .pipeline(&mut conn)
+            .await?
+            .first_of(app::domain::StageKind::Open)
+            .map(|s| s.id.0)
+            .ok_or_else(|| anyhow::anyhow!("no open stage"))?
+    };
+    let mut tx = store.begin().await?;
+    sqlx::query(
+        "UPDATE leads SET closed_at = NULL, close_reason = NULL, close_note = NULL,
+                stage_id = $1, facts_at = NULL
+         WHERE closed_at IS NOT NULL",
+    )
+    .bind(open_stage)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let at = service::now();
+    let _ = service::sweep::sweep(&state, at).await?;
+    let t = Instant::now();
+    let all = service::sweep::sweep(&state, at).await?;
+    let all_open_steady_ms = t.elapsed().as_secs_f64() * 1e3;
     Ok(Figures {
         open_leads: first.open_leads,
         first,
@@ -159,9 +188,11 @@ pub async fn run(store: Store) -> anyhow::Result<Figures> {
         page_p50: pct(&page, 0.5),
         page_p90: pct(&page, 0.9),
         reps,
-        read_compliance_p50: pct(&read_c, 0.5),
         read_open_p50: pct(&read_o, 0.5),
-        rows_compliance,
+        facts_ms,
+        facts_leads,
+        all_open: all.open_leads,
+        all_open_steady_ms,
     })
 }
 
@@ -206,13 +237,26 @@ pub fn report(rows: &[(String, usize, Duration, Figures)]) -> String {
         ));
     }
     s.push_str(
-        "\nWhere the time goes (p50 of 5): reading the leads alone, through the same store \
-         functions.\n\n| backend | compliance read (rows) | sweep read (open leads) |\n|---|---|---|\n",
+        "\nThe same sweep with every lead reopened (closed leads put back in the first open \
+         stage), and the costs around it: the sweep's read of the open leads alone (p50 of 5), \
+         and working out the stored first-touch facts of every lead, which the first sweep after \
+         a save of the organisation's rules does.\n\n\
+         | backend | steady sweep, all open (open leads) | goal ≤ 2 s | sweep read (open leads) | first-touch facts (leads) |\n|---|---|---|---|---|\n",
     );
     for (name, _, _, f) in rows {
         s.push_str(&format!(
-            "| {name} | {:.0} ms ({}) | {:.0} ms ({}) |\n",
-            f.read_compliance_p50, f.rows_compliance, f.read_open_p50, f.open_leads
+            "| {name} | {:.0} ms ({}) | {} | {:.0} ms ({}) | {:.0} ms ({}) |\n",
+            f.all_open_steady_ms,
+            f.all_open,
+            if f.all_open_steady_ms <= 2000.0 {
+                "met"
+            } else {
+                "missed"
+            },
+            f.read_open_p50,
+            f.open_leads,
+            f.facts_ms,
+            f.facts_leads
         ));
     }
     s.push('\n');
