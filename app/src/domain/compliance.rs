@@ -318,7 +318,7 @@ pub fn ratio(passed: u32, counted: u32) -> Option<f64> {
 /// no first-touch time; `Timestamp(i64::MAX)` when the calendar never opens, as in `evaluate`)
 /// and the business minutes from arrival to the first touch (`None` while untouched). The
 /// server keeps both on the lead so compliance can count in SQL.
-pub fn first_touch_facts(
+fn first_touch_facts(
     policy: &Policy,
     source_id: i64,
     created_at: Timestamp,
@@ -336,7 +336,7 @@ pub fn first_touch_facts(
 
 /// Whether a lead with first-touch `deadline` met it, or `None` when it does not count (no
 /// deadline, or untouched with time left).
-pub fn first_touch_met(
+fn first_touch_met(
     deadline: Option<Timestamp>,
     first_touched_at: Option<Timestamp>,
     now: Timestamp,
@@ -369,20 +369,92 @@ fn is_stale(policy: &Policy, lead: &Lead, now: Timestamp) -> bool {
     now >= last.plus_days(i64::from(days)) && !planned
 }
 
-/// The opposite of the policy's "lost without a reason".
-fn has_close_reason(lead: &Lead) -> bool {
+/// What compliance reads of a lead besides its clocks: the inputs of [`LeadFacts`].
+#[derive(Clone, Copy, Debug)]
+pub struct FactsOf<'a> {
+    pub source_id: i64,
+    pub created_at: Timestamp,
+    pub first_touched_at: Option<Timestamp>,
+    /// Has an e-mail address or a phone number.
+    pub reachable: bool,
+    pub company: Option<&'a str>,
+    pub product_interest: Option<&'a str>,
+    pub value_cents: Option<i64>,
+    pub close_reason: Option<CloseReason>,
+    pub close_note: Option<&'a str>,
+}
+
+impl<'a> From<&'a Lead> for FactsOf<'a> {
+    fn from(lead: &'a Lead) -> Self {
+        FactsOf {
+            source_id: lead.source_id,
+            created_at: lead.created_at,
+            first_touched_at: lead.first_touched_at,
+            reachable: Criterion::Contact.holds(lead),
+            company: lead.company.as_deref(),
+            product_interest: lead.product_interest.as_deref(),
+            value_cents: lead.value.map(|v| v.cents),
+            close_reason: lead.close_reason,
+            close_note: lead.close_note.as_deref(),
+        }
+    }
+}
+
+/// A lead's standing on the measures that do not move with the clock, under its team's
+/// policy. The server keeps these on the lead (worked out again after every write and policy
+/// save) so that compliance is counted in SQL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeadFacts {
+    /// The first-touch deadline; `None` when the policy sets no first-touch time,
+    /// `Timestamp(i64::MAX)` when the calendar never opens (as in `evaluate`).
+    pub first_touch_due: Option<Timestamp>,
+    /// Business minutes from arrival to the first touch; `None` while untouched.
+    pub first_touch_minutes: Option<i64>,
+    /// An e-mail address or a phone number, a company, a product interest and an estimated
+    /// value above zero.
+    pub data_complete: bool,
+    /// A close reason, and for "Other" a note saying what happened (the opposite of the
+    /// policy's "lost without a reason"; meaningful for lost leads).
+    pub reason_given: bool,
+}
+
+/// The facts of `lead` under `policy`.
+pub fn lead_facts(policy: &Policy, lead: &FactsOf) -> LeadFacts {
+    let (first_touch_due, first_touch_minutes) = first_touch_facts(
+        policy,
+        lead.source_id,
+        lead.created_at,
+        lead.first_touched_at,
+    );
+    LeadFacts {
+        first_touch_due,
+        first_touch_minutes,
+        data_complete: data_complete(lead),
+        reason_given: reason_given(lead),
+    }
+}
+
+fn data_complete(lead: &FactsOf) -> bool {
+    lead.reachable
+        && lead.company.is_some_and(filled)
+        && lead.product_interest.is_some_and(filled)
+        && lead.value_cents.is_some_and(|c| c > 0)
+}
+
+fn reason_given(lead: &FactsOf) -> bool {
     match lead.close_reason {
         None => false,
-        Some(CloseReason::Other) => lead.close_note.as_deref().is_some_and(filled),
+        Some(CloseReason::Other) => lead.close_note.is_some_and(filled),
         Some(_) => true,
     }
 }
 
+fn has_close_reason(lead: &Lead) -> bool {
+    reason_given(&lead.into())
+}
+
 fn has_complete_data(lead: &Lead) -> bool {
-    Criterion::Contact.holds(lead)
-        && lead.company.as_deref().is_some_and(filled)
-        && lead.product_interest.as_deref().is_some_and(filled)
-        && Criterion::Value.holds(lead)
+    data_complete(&lead.into())
 }
 
 fn filled(text: &str) -> bool {

@@ -5,7 +5,7 @@
 use super::access::TeamId;
 use super::calendar::{BusinessCalendar, Hours};
 use super::policy::{Escalation, Policy};
-use super::stage::{StageId, StageKind};
+use super::stage::{Criterion, StageId, StageKind};
 use super::time::{civil_from_days, days_from_civil, Timestamp};
 use super::zone;
 use crate::error::FieldError;
@@ -41,6 +41,11 @@ pub struct PolicyForm {
     /// Per open stage: (stage, days or empty for the default).
     pub idle_days_by_stage: Vec<(StageId, String)>,
     pub close_reason_required: bool,
+    /// Per source: (source, business minutes, or empty for the first-touch time above).
+    pub first_touch_by_source: Vec<(i64, String)>,
+    /// Per stage a lead can be moved into: (stage, what the policy requires to enter it, on
+    /// top of the pipeline's own requirements).
+    pub exit_criteria: Vec<(StageId, Vec<Criterion>)>,
     pub remind_rep_after: String,
     pub alert_manager_after: String,
     pub reassign_after: String,
@@ -59,8 +64,13 @@ fn clock(minutes: u16) -> String {
 }
 
 impl PolicyForm {
-    /// The form of `policy`, with a row for every open stage of `stages`.
-    pub fn of(policy: &Policy, stages: &[(StageId, String, StageKind)]) -> PolicyForm {
+    /// The form of `policy`, with a row for every open stage of `stages` (idle days), every
+    /// stage but the lost ones (entry requirements) and every source of `sources`.
+    pub fn of(
+        policy: &Policy,
+        stages: &[(StageId, String, StageKind)],
+        sources: &[(i64, String)],
+    ) -> PolicyForm {
         PolicyForm {
             name: policy.name.clone(),
             first_touch_minutes: opt_text(policy.first_touch_minutes),
@@ -80,6 +90,30 @@ impl PolicyForm {
                 })
                 .collect(),
             close_reason_required: policy.close_reason_required,
+            first_touch_by_source: sources
+                .iter()
+                .map(|(id, _)| {
+                    let minutes = policy
+                        .first_touch_by_source
+                        .iter()
+                        .find(|(s, _)| s == id)
+                        .map(|(_, m)| *m);
+                    (*id, opt_text(minutes))
+                })
+                .collect(),
+            exit_criteria: stages
+                .iter()
+                .filter(|(_, _, k)| *k != StageKind::Lost)
+                .map(|(id, _, _)| {
+                    let required = policy
+                        .exit_criteria
+                        .iter()
+                        .find(|(s, _)| s == id)
+                        .map(|(_, c)| c.clone())
+                        .unwrap_or_default();
+                    (*id, required)
+                })
+                .collect(),
             remind_rep_after: opt_text(policy.escalation.remind_rep_after),
             alert_manager_after: opt_text(policy.escalation.alert_manager_after),
             reassign_after: opt_text(policy.escalation.reassign_after),
@@ -112,7 +146,8 @@ impl PolicyForm {
     }
 
     /// The policy this form describes, on top of `base` (which keeps what the form does not
-    /// show: per-source SLAs and exit criteria). Every bad field is reported, none applied.
+    /// show: the pipeline's lost stages, and the rules of sources or stages the form has no
+    /// row for). Every bad field is reported, none applied.
     pub fn to_policy(&self, base: &Policy) -> Result<Policy, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut p = base.clone();
@@ -178,6 +213,43 @@ impl PolicyForm {
             }
         }
         p.idle_days_by_stage = by_stage;
+        let mut by_source: Vec<(i64, u32)> = base
+            .first_touch_by_source
+            .iter()
+            .filter(|(s, _)| !self.first_touch_by_source.iter().any(|(f, _)| f == s))
+            .copied()
+            .collect();
+        for (source, text) in &self.first_touch_by_source {
+            match minutes(text) {
+                Ok(Some(m)) if (1..=60 * 24 * 30).contains(&m) => by_source.push((*source, m)),
+                Ok(None) => {}
+                _ => bad(
+                    &mut errors,
+                    &format!("first_touch_source_{source}"),
+                    "Business minutes from 1 to 43,200, or empty for the policy's first-touch time",
+                ),
+            }
+        }
+        by_source.sort_unstable();
+        p.first_touch_by_source = by_source;
+        let mut criteria: Vec<(StageId, Vec<Criterion>)> = base
+            .exit_criteria
+            .iter()
+            .filter(|(s, _)| !self.exit_criteria.iter().any(|(f, _)| f == s))
+            .cloned()
+            .collect();
+        for (stage, required) in &self.exit_criteria {
+            // In the order of `Criterion::ALL`, each once.
+            let set: Vec<Criterion> = Criterion::ALL
+                .into_iter()
+                .filter(|c| required.contains(c))
+                .collect();
+            if !set.is_empty() {
+                criteria.push((*stage, set));
+            }
+        }
+        criteria.sort_by_key(|(s, _)| *s);
+        p.exit_criteria = criteria;
         let mut escalation = Escalation::default();
         for (field, text, slot) in [
             (
@@ -307,9 +379,31 @@ fn limit(v: Option<u32>, unit: &str) -> String {
     v.map_or_else(|| "none".into(), |n| format!("{n} {unit}"))
 }
 
+/// What the change list calls stages and sources.
+pub struct Names<'a> {
+    pub stages: &'a [(StageId, String, StageKind)],
+    pub sources: &'a [(i64, String)],
+}
+
+impl Names<'_> {
+    fn stage(&self, id: StageId) -> String {
+        self.stages
+            .iter()
+            .find(|(s, _, _)| *s == id)
+            .map_or_else(|| format!("stage {}", id.0), |(_, n, _)| n.clone())
+    }
+
+    fn source(&self, id: i64) -> String {
+        self.sources
+            .iter()
+            .find(|(s, _)| *s == id)
+            .map_or_else(|| format!("source {id}"), |(_, n)| n.clone())
+    }
+}
+
 /// What changed from `old` to `new`, one line per rule ("First touch: 240 → 120 business
 /// minutes"), for the version history and the confirmation before saving.
-pub fn describe_changes(old: &Policy, new: &Policy) -> Vec<String> {
+pub fn describe_changes(old: &Policy, new: &Policy, names: &Names) -> Vec<String> {
     let mut out = Vec::new();
     let mut diff = |label: &str, a: String, b: String| {
         if a != b {
@@ -338,11 +432,76 @@ pub fn describe_changes(old: &Policy, new: &Policy) -> Vec<String> {
         limit(old.max_idle_days, "days"),
         limit(new.max_idle_days, "days"),
     );
-    diff(
-        "Stale after, per stage",
-        format!("{:?}", old.idle_days_by_stage),
-        format!("{:?}", new.idle_days_by_stage),
-    );
+    let mut stage_ids: Vec<StageId> = old
+        .idle_days_by_stage
+        .iter()
+        .chain(&new.idle_days_by_stage)
+        .map(|(s, _)| *s)
+        .collect();
+    stage_ids.sort_unstable();
+    stage_ids.dedup();
+    for s in stage_ids {
+        let days = |p: &Policy| {
+            p.idle_days_by_stage
+                .iter()
+                .find(|(x, _)| *x == s)
+                .map(|(_, d)| *d)
+        };
+        diff(
+            &format!("Stale after, in {}", names.stage(s)),
+            limit(days(old), "days"),
+            limit(days(new), "days"),
+        );
+    }
+    let mut source_ids: Vec<i64> = old
+        .first_touch_by_source
+        .iter()
+        .chain(&new.first_touch_by_source)
+        .map(|(s, _)| *s)
+        .collect();
+    source_ids.sort_unstable();
+    source_ids.dedup();
+    for s in source_ids {
+        let minutes = |p: &Policy| {
+            p.first_touch_by_source
+                .iter()
+                .find(|(x, _)| *x == s)
+                .map(|(_, m)| *m)
+        };
+        diff(
+            &format!("First touch from {}", names.source(s)),
+            limit(minutes(old), "business minutes"),
+            limit(minutes(new), "business minutes"),
+        );
+    }
+    let mut entry_ids: Vec<StageId> = old
+        .exit_criteria
+        .iter()
+        .chain(&new.exit_criteria)
+        .map(|(s, _)| *s)
+        .collect();
+    entry_ids.sort_unstable();
+    entry_ids.dedup();
+    for s in entry_ids {
+        let needs = |p: &Policy| {
+            let list: Vec<&str> = p
+                .exit_criteria
+                .iter()
+                .filter(|(x, _)| *x == s)
+                .flat_map(|(_, cs)| cs.iter().map(|c| c.requirement()))
+                .collect();
+            if list.is_empty() {
+                "nothing more".to_string()
+            } else {
+                list.join(", ")
+            }
+        };
+        diff(
+            &format!("To enter {}", names.stage(s)),
+            needs(old),
+            needs(new),
+        );
+    }
     diff(
         "Close reason",
         yes(old.close_reason_required),
@@ -425,6 +584,7 @@ pub struct PolicySettings {
     /// Newest first, of the scopes shown.
     pub history: Vec<PolicyVersion>,
     pub stages: Vec<(StageId, String, StageKind)>,
+    pub sources: Vec<(i64, String)>,
 }
 
 /// What a proposed policy would flag among the scope's open leads now, next to what the rules
@@ -453,6 +613,14 @@ mod tests {
         ]
     }
 
+    fn sources() -> Vec<(i64, String)> {
+        vec![(1, "Website".into()), (2, "Trade show".into())]
+    }
+
+    fn names() -> (Vec<(StageId, String, StageKind)>, Vec<(i64, String)>) {
+        (stages(), sources())
+    }
+
     fn base() -> Policy {
         Policy::default_for(BusinessCalendar::office_hours_utc())
     }
@@ -462,8 +630,19 @@ mod tests {
         let mut p = base();
         p.idle_days_by_stage = vec![(StageId(2), 5)];
         p.calendar.holidays = vec![days_from_civil(2026, 12, 25)];
-        let form = PolicyForm::of(&p, &stages());
+        p.first_touch_by_source = vec![(2, 30)];
+        p.exit_criteria = vec![(StageId(2), vec![Criterion::Value, Criterion::Contact])];
+        let form = PolicyForm::of(&p, &stages(), &sources());
         assert_eq!(form.idle_days_by_stage.len(), 2, "one row per open stage");
+        assert_eq!(
+            form.first_touch_by_source,
+            [(1, "".into()), (2, "30".into())]
+        );
+        assert_eq!(
+            form.exit_criteria.len(),
+            3,
+            "one row per stage but lost ones"
+        );
         assert_eq!(form.week[0].from, "09:00");
         assert_eq!(form.holidays, "2026-12-25");
         assert_eq!(form.to_policy(&p).unwrap(), p);
@@ -471,11 +650,12 @@ mod tests {
 
     #[test]
     fn every_bad_field_is_named_and_nothing_is_applied() {
-        let mut form = PolicyForm::of(&base(), &stages());
+        let mut form = PolicyForm::of(&base(), &stages(), &sources());
         form.first_touch_minutes = "soon".into();
         form.at_risk_percent = "0".into();
         form.max_idle_days = "-3".into();
         form.idle_days_by_stage[1].1 = "400".into();
+        form.first_touch_by_source[0].1 = "0".into();
         form.zone_name = "Mars/Olympus".into();
         form.week[2] = DayForm {
             open: true,
@@ -497,6 +677,7 @@ mod tests {
                 "at_risk_percent",
                 "max_idle_days",
                 "idle_days_2",
+                "first_touch_source_1",
                 "remind_rep_after",
                 "zone_name",
                 "week_2",
@@ -507,12 +688,12 @@ mod tests {
 
     #[test]
     fn rules_the_fields_allow_together_are_still_checked() {
-        let mut form = PolicyForm::of(&base(), &stages());
+        let mut form = PolicyForm::of(&base(), &stages(), &sources());
         form.remind_rep_after = "120".into();
         form.alert_manager_after = "60".into();
         let e = form.to_policy(&base()).unwrap_err();
         assert_eq!(e[0].field, "alert_manager_after");
-        let mut form = PolicyForm::of(&base(), &stages());
+        let mut form = PolicyForm::of(&base(), &stages(), &sources());
         for d in &mut form.week {
             d.open = false;
         }
@@ -521,7 +702,7 @@ mod tests {
 
     #[test]
     fn empty_limits_switch_rules_off_and_holidays_are_sorted() {
-        let mut form = PolicyForm::of(&base(), &stages());
+        let mut form = PolicyForm::of(&base(), &stages(), &sources());
         form.first_touch_minutes = " ".into();
         form.max_idle_days = String::new();
         form.holidays = "2026-12-25, 2026-01-01\n2026-12-25".into();
@@ -538,18 +719,31 @@ mod tests {
 
     #[test]
     fn changes_are_described_rule_by_rule() {
+        let (stages, sources) = names();
+        let names = Names {
+            stages: &stages,
+            sources: &sources,
+        };
         let old = base();
         let mut new = old.clone();
         new.first_touch_minutes = Some(120);
         new.calendar.week[4] = None;
-        let lines = describe_changes(&old, &new);
-        assert_eq!(lines.len(), 2, "{lines:?}");
+        new.idle_days_by_stage = vec![(StageId(2), 5)];
+        new.first_touch_by_source = vec![(1, 30)];
+        new.exit_criteria = vec![(StageId(2), vec![Criterion::Value])];
+        let lines = describe_changes(&old, &new, &names);
         assert_eq!(
-            lines[0],
-            "First touch: 240 business minutes → 120 business minutes"
+            lines[..4],
+            [
+                "First touch: 240 business minutes → 120 business minutes",
+                "Stale after, in Quoted: none → 5 days",
+                "First touch from Website: none → 30 business minutes",
+                "To enter Quoted: nothing more → an estimated value",
+            ]
         );
-        assert!(lines[1].starts_with("Business hours:"), "{lines:?}");
-        assert!(lines[1].ends_with("Fri closed, Sat closed, Sun closed"));
-        assert!(describe_changes(&old, &old).is_empty());
+        assert_eq!(lines.len(), 5, "{lines:?}");
+        assert!(lines[4].starts_with("Business hours:"), "{lines:?}");
+        assert!(lines[4].ends_with("Fri closed, Sat closed, Sun closed"));
+        assert!(describe_changes(&old, &old, &names).is_empty());
     }
 }

@@ -84,6 +84,15 @@ impl Criterion {
         }
     }
 
+    /// A column heading: "Value", "Next step", "Contact".
+    pub fn label(self) -> &'static str {
+        match self {
+            Criterion::Value => "Value",
+            Criterion::NextStep => "Next step",
+            Criterion::Contact => "Contact",
+        }
+    }
+
     /// What the lead needs, completing "<stage> needs …".
     pub fn requirement(self) -> &'static str {
         match self {

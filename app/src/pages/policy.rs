@@ -9,7 +9,7 @@ use crate::domain::access::{self, TeamId};
 use crate::domain::policy_form::{
     DayForm, PolicyForm, PolicyPreview, PolicyScope, PolicySettings, WEEKDAYS,
 };
-use crate::domain::{StageId, StageKind};
+use crate::domain::{Criterion, StageId, StageKind};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -68,6 +68,7 @@ fn Settings(
 ) -> impl IntoView {
     let scopes = StoredValue::new(settings.scopes.clone());
     let stages = StoredValue::new(settings.stages.clone());
+    let sources = StoredValue::new(settings.sources.clone());
     let history = settings.history.clone();
     let label_of = {
         let scopes = settings.scopes.clone();
@@ -98,7 +99,7 @@ fn Settings(
                 {move || {
                     let scope = scopes.with_value(|s| s.get(selected.get()).cloned());
                     scope.map(|scope| view! {
-                        <ScopeEditor scope stages=stages.get_value() notice reload/>
+                        <ScopeEditor scope stages=stages.get_value() sources=sources.get_value() notice reload/>
                     })
                 }}
             </div>
@@ -153,6 +154,7 @@ type WriteText = fn(&mut PolicyForm, String);
 fn ScopeEditor(
     scope: PolicyScope,
     stages: Vec<(StageId, String, StageKind)>,
+    sources: Vec<(i64, String)>,
     notice: RwSignal<Option<String>>,
     reload: RwSignal<u32>,
 ) -> impl IntoView {
@@ -160,7 +162,8 @@ fn ScopeEditor(
     let based_on = scope.policy.version;
     // A team without rules of its own starts its own history at version 1.
     let next_version = if scope.own { based_on + 1 } else { 1 };
-    let initial = PolicyForm::of(&scope.policy, &stages);
+    let initial = PolicyForm::of(&scope.policy, &stages, &sources);
+    let source_names = StoredValue::new(sources);
     let form = RwSignal::new(initial.clone());
     let error = RwSignal::new(None::<AppError>);
     let preview = RwSignal::new(None::<PolicyPreview>);
@@ -271,6 +274,24 @@ fn ScopeEditor(
                     {text("first_touch_minutes", "Within (business minutes)", "Empty: no SLA", |f| f.first_touch_minutes.clone(), |f, v| f.first_touch_minutes = v)}
                     {text("at_risk_percent", "At risk from (%)", "Of the SLA used up", |f| f.at_risk_percent.clone(), |f, v| f.at_risk_percent = v)}
                 </div>
+                <p class="field-hint">"Per source (business minutes; empty: as above)"</p>
+                <div class="field-grid">
+                    {move || form.with(|f| f.first_touch_by_source.clone()).into_iter().enumerate().map(|(i, (source, _))| {
+                        let name = source_names.with_value(|s| s.iter().find(|(id, _)| *id == source).map(|(_, n)| n.clone()).unwrap_or_default());
+                        let key = format!("first_touch_source_{source}");
+                        let err = field_error(key.clone());
+                        let err2 = field_error(key.clone());
+                        view! {
+                            <label class="field" class:field-invalid=move || err().is_some()>
+                                <span>{format!("From {name}")}</span>
+                                <input name=key inputmode="numeric" disabled=!editable placeholder="default"
+                                    prop:value=move || form.with(|f| f.first_touch_by_source.get(i).map(|(_, m)| m.clone()).unwrap_or_default())
+                                    on:input=move |e| { let v = event_target_value(&e); edit(&|f| if let Some(row) = f.first_touch_by_source.get_mut(i) { row.1 = v.clone() }) }/>
+                                <span class="field-error">{err2}</span>
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
             </fieldset>
             <fieldset class="fieldset">
                 <legend>"Next steps and staleness"</legend>
@@ -293,6 +314,45 @@ fn ScopeEditor(
                         }
                     }).collect_view()}
                 </div>
+            </fieldset>
+            <fieldset class="fieldset">
+                <legend>"Required to enter a stage"</legend>
+                <p class="field-hint">"On top of what the pipeline itself requires; a move without them is refused."</p>
+                <table class="hours-table criteria-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Stage"</th>
+                            {Criterion::ALL.map(|c| view! { <th scope="col">{c.label()}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || form.with(|f| f.exit_criteria.clone()).into_iter().enumerate().map(|(i, (stage, _))| {
+                            let name = stage_names.with_value(|s| s.iter().find(|(id, _, _)| *id == stage).map(|(_, n, _)| n.clone()).unwrap_or_default());
+                            view! {
+                                <tr>
+                                    <th scope="row">{name.clone()}</th>
+                                    {Criterion::ALL.map(|c| {
+                                        let label = format!("{name}: needs {}", c.requirement());
+                                        view! {
+                                            <td>
+                                                <input type="checkbox" name=format!("exit_{}_{}", stage.0, c.key()) aria-label=label disabled=!editable
+                                                    prop:checked=move || form.with(|f| f.exit_criteria.get(i).is_some_and(|(_, cs)| cs.contains(&c)))
+                                                    on:change=move |e| {
+                                                        let on = event_target_checked(&e);
+                                                        edit(&|f| if let Some((_, cs)) = f.exit_criteria.get_mut(i) {
+                                                            cs.retain(|x| *x != c);
+                                                            if on { cs.push(c) }
+                                                        })
+                                                    }/>
+                                            </td>
+                                        }
+                                    }).collect_view()}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <span class="field-error">{move || error.with(|e| e.as_ref().and_then(|e| e.fields().iter().find(|f| f.field.starts_with("exit_criteria_")).map(|f| f.message.clone())))}</span>
             </fieldset>
             <fieldset class="fieldset">
                 <legend>"Close-outs"</legend>

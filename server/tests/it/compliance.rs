@@ -308,7 +308,7 @@ async fn sql_counts_equal_the_domain_scorecards(db: TestDb) -> TestDb {
     let west = priya.managed_teams[0];
     let page = settings::settings(&state, &priya).await.unwrap();
     let scope = page.scopes.iter().find(|s| s.team == Some(west)).unwrap();
-    let mut form = PolicyForm::of(&scope.policy, &page.stages);
+    let mut form = PolicyForm::of(&scope.policy, &page.stages, &page.sources);
     form.first_touch_minutes = "30".into();
     settings::save(&state, &priya, Some(west), form, scope.policy.version)
         .await

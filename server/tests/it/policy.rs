@@ -261,7 +261,7 @@ async fn a_manager_previews_and_saves_their_teams_rules_and_no_one_elses(db: Tes
         "the organisation's rules are the admin's"
     );
     assert_eq!(scope.policy.first_touch_minutes, Some(120));
-    let mut form = PolicyForm::of(&scope.policy, &page.stages);
+    let mut form = PolicyForm::of(&scope.policy, &page.stages, &page.sources);
     form.first_touch_minutes = "30".into();
     let based_on = scope.policy.version;
 
@@ -336,10 +336,48 @@ async fn a_manager_previews_and_saves_their_teams_rules_and_no_one_elses(db: Tes
     assert_eq!(board.policies.for_team(Some(west)).version, based_on + 1);
 
     // A save from the old version is refused: someone saved in between.
-    let e = settings::save(&state, &priya, Some(west), form, based_on)
+    let e = settings::save(&state, &priya, Some(west), form.clone(), based_on)
         .await
         .unwrap_err();
     assert_eq!(e.fields()[0].field, "version");
+
+    // Per-source first touch and what a stage needs, named in the changes; ids that are not
+    // a source or an enterable stage are refused by field.
+    let page = settings::settings(&state, &priya).await.unwrap();
+    let scope = page.scopes.iter().find(|s| s.team == Some(west)).unwrap();
+    let mut form = PolicyForm::of(&scope.policy, &page.stages, &page.sources);
+    let (source, source_name) = page.sources[0].clone();
+    form.first_touch_by_source[0].1 = "15".into();
+    let (stage, _) = form.exit_criteria[1].clone();
+    let stage_name = &page.stages.iter().find(|s| s.0 == stage).unwrap().1;
+    form.exit_criteria[1].1 = vec![app::domain::Criterion::Value];
+    let mut unknown = form.clone();
+    unknown.first_touch_by_source.push((999_999, "20".into()));
+    let e = settings::save(&state, &priya, Some(west), unknown, based_on + 1)
+        .await
+        .unwrap_err();
+    assert_eq!(e.fields()[0].field, "first_touch_source_999999");
+    let after = settings::save(&state, &priya, Some(west), form, based_on + 1)
+        .await
+        .unwrap();
+    let rules = &after
+        .scopes
+        .iter()
+        .find(|s| s.team == Some(west))
+        .unwrap()
+        .policy;
+    assert_eq!(rules.first_touch_by_source, [(source, 15)]);
+    assert_eq!(rules.first_touch_for(source), Some(15));
+    assert!(rules
+        .exit_criteria
+        .contains(&(stage, vec![app::domain::Criterion::Value])));
+    assert_eq!(
+        after.history[0].changes,
+        [
+            format!("First touch from {source_name}: none → 15 business minutes"),
+            format!("To enter {stage_name}: nothing more → an estimated value"),
+        ]
+    );
 
     // A rep reads the rules they are held to, and only those.
     let sam = db.actor("sam").await; // rep in West

@@ -315,7 +315,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             let rules = app::domain::Policy::default_for(
                 app::domain::calendar::BusinessCalendar::office_hours_utc(),
             );
-            let form = app::domain::policy_form::PolicyForm::of(&rules, &[]);
+            let form = app::domain::policy_form::PolicyForm::of(&rules, &[], &[]);
             json!({"team": f.team, "form": form, "based_on": 1})
         }
         "/api/fn/revoke_intake_key" => {

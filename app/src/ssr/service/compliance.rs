@@ -7,7 +7,7 @@ use crate::api::compliance::{
 };
 use crate::domain::access::{self, Actor, LeadScope, TeamId};
 use crate::domain::compliance::{
-    composite, first_touch_facts, formula, rank, ratio, Metric, Period, Scorecard,
+    composite, formula, lead_facts, rank, ratio, Metric, Period, Scorecard,
 };
 use crate::domain::time::DAY_MS;
 use crate::domain::{Timestamp, UserId};
@@ -23,7 +23,7 @@ const TREND_WEEKS: u32 = 8;
 /// Leads whose first-touch facts are worked out per transaction.
 const FACTS_BATCH: i64 = 2_000;
 
-/// Works out the stored first-touch facts of every lead written (or put under new rules) since
+/// Works out the stored compliance facts of every lead written (or put under new rules) since
 /// they were last worked out, with the rules as stored now; returns how many. Called before
 /// counting and by each sweep, so it rarely finds more than the last minute's writes.
 pub async fn refresh_facts(state: &AppState) -> Result<usize, AppError> {
@@ -50,9 +50,7 @@ pub async fn refresh_facts(state: &AppState) -> Result<usize, AppError> {
             .iter()
             .map(|t| {
                 let policy = policies.for_team(t.team_id.map(TeamId));
-                let (due, minutes) =
-                    first_touch_facts(policy, t.source_id, t.created_at, t.first_touched_at);
-                (t.id, due.map(|d| d.0), minutes)
+                (t.id, lead_facts(policy, &t.facts_of()))
             })
             .collect();
         facts::write_facts(&mut tx, &rows, now())

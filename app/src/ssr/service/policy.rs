@@ -4,10 +4,10 @@
 use super::{internal, now};
 use crate::domain::access::{self, Actor, Role, TeamId};
 use crate::domain::policy_form::{
-    describe_changes, PolicyForm, PolicyPreview, PolicyScope, PolicySettings, PolicyVersion,
+    describe_changes, Names, PolicyForm, PolicyPreview, PolicyScope, PolicySettings, PolicyVersion,
 };
-use crate::domain::{evaluate, FindingKind, Lead, Policies, Policy};
-use crate::error::AppError;
+use crate::domain::{evaluate, FindingKind, Lead, Policies, Policy, StageId, StageKind};
+use crate::error::{AppError, FieldError};
 use crate::ssr::store::{accounts, compliance, events, leads, policies};
 use crate::ssr::AppState;
 use serde_json::json;
@@ -39,11 +39,7 @@ pub async fn settings(state: &AppState, actor: &Actor) -> Result<PolicySettings,
     let teams = accounts::teams(&mut conn)
         .await
         .map_err(internal("policy: teams"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("policy: stages"))?;
+    let labels = Labels::read(state, &mut conn).await?;
     let rows = policies::history(&mut conn)
         .await
         .map_err(internal("policy: history"))?;
@@ -77,7 +73,7 @@ pub async fn settings(state: &AppState, actor: &Actor) -> Result<PolicySettings,
                 author: row.author.clone(),
                 at: row.at,
                 changes: match same_scope {
-                    Some(p) => describe_changes(&p.policy, &row.policy),
+                    Some(p) => describe_changes(&p.policy, &row.policy, &labels.names()),
                     None => Vec::new(),
                 },
             });
@@ -88,12 +84,43 @@ pub async fn settings(state: &AppState, actor: &Actor) -> Result<PolicySettings,
     Ok(PolicySettings {
         scopes,
         history,
-        stages: pipeline
-            .stages()
-            .iter()
-            .map(|s| (s.id, s.name.clone(), s.kind))
-            .collect(),
+        stages: labels.stages,
+        sources: labels.sources,
     })
+}
+
+/// Stages and sources by name, for the form and the change lists.
+struct Labels {
+    stages: Vec<(StageId, String, StageKind)>,
+    sources: Vec<(i64, String)>,
+}
+
+impl Labels {
+    async fn read(state: &AppState, conn: &mut sqlx::AnyConnection) -> Result<Labels, AppError> {
+        let pipeline = state
+            .store
+            .pipeline(&mut *conn)
+            .await
+            .map_err(internal("policy: stages"))?;
+        let sources = accounts::sources(conn)
+            .await
+            .map_err(internal("policy: sources"))?;
+        Ok(Labels {
+            stages: pipeline
+                .stages()
+                .iter()
+                .map(|s| (s.id, s.name.clone(), s.kind))
+                .collect(),
+            sources: sources.into_iter().map(|s| (s.id, s.name)).collect(),
+        })
+    }
+
+    fn names(&self) -> Names<'_> {
+        Names {
+            stages: &self.stages,
+            sources: &self.sources,
+        }
+    }
 }
 
 /// The rules `form` describes for `team`, checked: who may change them, every field, and
@@ -104,7 +131,7 @@ async fn proposed(
     team: Option<TeamId>,
     form: &PolicyForm,
     based_on: i64,
-) -> Result<(Policy, std::sync::Arc<Policies>), AppError> {
+) -> Result<(Policy, std::sync::Arc<Policies>, Labels), AppError> {
     access::edit_policy(actor, team)?;
     let mut conn = state
         .store
@@ -136,16 +163,43 @@ async fn proposed(
             ),
         ));
     }
-    let policy = form
-        .to_policy(&base)
-        .map_err(|fields| AppError::Validation {
-            message: fields
-                .first()
-                .map(|f| f.message.clone())
-                .unwrap_or_default(),
-            fields,
-        })?;
-    Ok((policy, in_force))
+    let labels = Labels::read(state, &mut conn).await?;
+    let mut unknown = Vec::new();
+    for (source, _) in &form.first_touch_by_source {
+        if !labels.sources.iter().any(|(id, _)| id == source) {
+            unknown.push(FieldError {
+                field: format!("first_touch_source_{source}"),
+                message: format!("There is no source {source}"),
+            });
+        }
+    }
+    for (stage, _) in &form.exit_criteria {
+        if !labels
+            .stages
+            .iter()
+            .any(|(id, _, kind)| id == stage && *kind != StageKind::Lost)
+        {
+            unknown.push(FieldError {
+                field: format!("exit_criteria_{}", stage.0),
+                message: format!("There is no stage {} a lead can be moved into", stage.0),
+            });
+        }
+    }
+    let policy = form.to_policy(&base).and_then(|p| {
+        if unknown.is_empty() {
+            Ok(p)
+        } else {
+            Err(unknown)
+        }
+    });
+    let policy = policy.map_err(|fields| AppError::Validation {
+        message: fields
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_default(),
+        fields,
+    })?;
+    Ok((policy, in_force, labels))
 }
 
 /// Whether a lead answers to the rules of `team` (`None`: the organisation default, which
@@ -167,7 +221,7 @@ pub async fn preview(
     form: PolicyForm,
     based_on: i64,
 ) -> Result<PolicyPreview, AppError> {
-    let (policy, in_force) = proposed(state, actor, team, &form, based_on).await?;
+    let (policy, in_force, labels) = proposed(state, actor, team, &form, based_on).await?;
     let mut conn = state
         .store
         .read()
@@ -182,7 +236,7 @@ pub async fn preview(
     let current = in_force.for_team(team);
     let at = now();
     let mut out = PolicyPreview {
-        changes: describe_changes(current, &policy),
+        changes: describe_changes(current, &policy, &labels.names()),
         ..Default::default()
     };
     for lead in open.iter().filter(|l| judged_by(l, team, &in_force)) {
@@ -220,8 +274,8 @@ pub async fn save(
     form: PolicyForm,
     based_on: i64,
 ) -> Result<PolicySettings, AppError> {
-    let (policy, in_force) = proposed(state, actor, team, &form, based_on).await?;
-    let changes = describe_changes(in_force.for_team(team), &policy);
+    let (policy, in_force, labels) = proposed(state, actor, team, &form, based_on).await?;
+    let changes = describe_changes(in_force.for_team(team), &policy, &labels.names());
     let at = now();
     let mut tx = state
         .store

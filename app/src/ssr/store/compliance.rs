@@ -1,31 +1,55 @@
 //! Compliance counted in SQL: each measure of `domain::compliance::Scorecard` as a GROUP BY
 //! over the leads, per (owner, team), so `/compliance` reads a few hundred numbers rather than
-//! every lead. The rules are the domain's, restated as SQL conditions; the integration tests
-//! hold these counts equal to `domain::compliance::scorecard` over the same leads.
-//!
-//! The first-touch deadline and minutes need the business calendar, so they are worked out in
-//! Rust and kept on the lead (`sla_due_at`, `first_touch_minutes`; migration 0006). A lead
-//! whose `facts_at` is NULL needs them worked out again: every write that can change them sets
-//! it, and so does a policy save; `service::compliance::refresh_facts` brings them up to date.
+//! every lead. The clock-bound rules (next step due, stale) are restated as SQL conditions;
+//! the rest is worked out in Rust (`domain::compliance::lead_facts`) and kept on the lead
+//! (`sla_due_at`, `first_touch_minutes`, `data_complete`, `reason_given`; migration 0006, with
+//! a covering index per population counted). A lead whose `facts_at` is NULL needs its facts
+//! worked out again: every lead write sets it, and so does a policy save;
+//! `service::compliance::refresh_facts` brings them up to date. The integration tests hold
+//! these counts equal to `domain::compliance::scorecard` over the same leads.
 
+use super::decode_key;
 use super::leads::{Condition, Param};
 use crate::api::compliance::Measure;
+use crate::domain::compliance::{FactsOf, LeadFacts};
 use crate::domain::{CloseReason, LeadScope, Policies, Policy, StageId, Timestamp};
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
 /// Milliseconds in a day and a week.
 const DAY_MS: i64 = 86_400_000;
 const WEEK_MS: i64 = 7 * DAY_MS;
 
-/// A lead whose first-touch facts need working out: what they depend on.
-#[derive(Clone, Copy, Debug)]
+/// A lead whose facts need working out: what they depend on.
+#[derive(Clone, Debug)]
 pub struct FactsTodo {
     pub id: i64,
     pub team_id: Option<i64>,
     pub source_id: i64,
     pub created_at: Timestamp,
     pub first_touched_at: Option<Timestamp>,
+    pub reachable: bool,
+    pub company: Option<String>,
+    pub product_interest: Option<String>,
+    pub value_cents: Option<i64>,
+    pub close_reason: Option<CloseReason>,
+    pub close_note: Option<String>,
+}
+
+impl FactsTodo {
+    pub fn facts_of(&self) -> FactsOf<'_> {
+        FactsOf {
+            source_id: self.source_id,
+            created_at: self.created_at,
+            first_touched_at: self.first_touched_at,
+            reachable: self.reachable,
+            company: self.company.as_deref(),
+            product_interest: self.product_interest.as_deref(),
+            value_cents: self.value_cents,
+            close_reason: self.close_reason,
+            close_note: self.close_note.as_deref(),
+        }
+    }
 }
 
 /// Up to `limit` leads whose facts are out of date, lowest id first. With `lock` (PostgreSQL)
@@ -36,54 +60,69 @@ pub async fn facts_todo(
     limit: i64,
     lock: bool,
 ) -> Result<Vec<FactsTodo>, sqlx::Error> {
-    let rows: Vec<(i64, Option<i64>, i64, i64, Option<i64>)> = sqlx::query_as(&format!(
-        "SELECT id, team_id, source_id, created_at, first_touched_at FROM leads
-         WHERE facts_at IS NULL ORDER BY id LIMIT $1{}",
+    let rows = sqlx::query(&format!(
+        "SELECT id, team_id, source_id, created_at, first_touched_at,
+                CAST(CASE WHEN email IS NOT NULL OR phone IS NOT NULL THEN 1 ELSE 0 END AS BIGINT),
+                company, product_interest, value_cents, close_reason, close_note
+         FROM leads WHERE facts_at IS NULL ORDER BY id LIMIT $1{}",
         if lock { " FOR UPDATE" } else { "" }
     ))
     .bind(limit)
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, team_id, source_id, created, touched)| FactsTodo {
-            id,
-            team_id,
-            source_id,
-            created_at: Timestamp(created),
-            first_touched_at: touched.map(Timestamp),
+    rows.iter()
+        .map(|r| {
+            let reason: Option<String> = r.try_get(9)?;
+            Ok(FactsTodo {
+                id: r.try_get(0)?,
+                team_id: r.try_get(1)?,
+                source_id: r.try_get(2)?,
+                created_at: Timestamp(r.try_get(3)?),
+                first_touched_at: r.try_get::<Option<i64>, _>(4)?.map(Timestamp),
+                reachable: r.try_get::<i64, _>(5)? != 0,
+                company: r.try_get(6)?,
+                product_interest: r.try_get(7)?,
+                value_cents: r.try_get(8)?,
+                close_reason: reason
+                    .map(|k| decode_key("close_reason", &k, CloseReason::parse))
+                    .transpose()?,
+                close_note: r.try_get(10)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
-/// Stores (lead id, first-touch deadline, first-touch minutes) for each row, 300 leads a
-/// statement, stamped `at`.
+/// Stores each lead's facts, 200 leads a statement, stamped `at`.
 pub async fn write_facts(
     conn: &mut AnyConnection,
-    rows: &[(i64, Option<i64>, Option<i64>)],
+    rows: &[(i64, LeadFacts)],
     at: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    for chunk in rows.chunks(300) {
+    const COLS: usize = 5;
+    for chunk in rows.chunks(200) {
         let values: Vec<String> = (0..chunk.len())
             .map(|i| {
-                let p = 2 + 3 * i;
-                format!(
-                    "(CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
-                    p,
-                    p + 1,
-                    p + 2
-                )
+                let marks: Vec<String> = (0..COLS)
+                    .map(|c| format!("CAST(${} AS BIGINT)", 2 + COLS * i + c))
+                    .collect();
+                format!("({})", marks.join(", "))
             })
             .collect();
         let sql = format!(
-            "WITH v (id, due, minutes) AS (VALUES {})
-             UPDATE leads SET sla_due_at = v.due, first_touch_minutes = v.minutes, facts_at = $1
+            "WITH v (id, due, minutes, complete, reason) AS (VALUES {})
+             UPDATE leads SET sla_due_at = v.due, first_touch_minutes = v.minutes,
+                    data_complete = v.complete, reason_given = v.reason, facts_at = $1
              FROM v WHERE leads.id = v.id",
             values.join(", ")
         );
         let mut q = sqlx::query(&sql).bind(at.0);
-        for (id, due, minutes) in chunk {
-            q = q.bind(*id).bind(*due).bind(*minutes);
+        for (id, f) in chunk {
+            q = q
+                .bind(*id)
+                .bind(f.first_touch_due.map(|t| t.0))
+                .bind(f.first_touch_minutes)
+                .bind(i64::from(f.data_complete))
+                .bind(i64::from(f.reason_given));
         }
         q.execute(&mut *conn).await?;
     }
@@ -219,19 +258,26 @@ impl Rules {
         }
     }
 
-    /// (which leads the measure counts, which of those passed), as SQL conditions over
-    /// `leads l` with `$1` = now, `$2` = period start, `$3` = period end.
-    fn sql(&self, m: Measure) -> (String, String) {
+    /// (the population a measure is taken over, which of those leads it counts, which of
+    /// those passed), as SQL conditions over `leads l` with `$1` = now, `$2` = period start,
+    /// `$3` = period end. Each population has its covering index (migration 0006); the other
+    /// two conditions name only columns of that index.
+    fn sql(&self, m: Measure) -> (&'static str, String, String) {
+        const ARRIVED: &str = "l.created_at >= $2 AND l.created_at < $3";
+        const OPEN: &str = "l.closed_at IS NULL";
+        const CLOSED: &str = "l.closed_at >= $2 AND l.closed_at < $3";
         match m {
-            // Arrived in the period with a deadline, and touched or out of time.
+            // With a deadline, and touched or out of time.
             Measure::FirstTouch => (
-                "l.created_at >= $2 AND l.created_at < $3 AND l.sla_due_at IS NOT NULL
+                ARRIVED,
+                "l.sla_due_at IS NOT NULL
                  AND (l.first_touched_at IS NOT NULL OR l.sla_due_at <= $1)"
                     .into(),
                 "l.first_touched_at IS NOT NULL AND l.first_touched_at <= l.sla_due_at".into(),
             ),
             Measure::NextStep => (
-                "l.closed_at IS NULL".into(),
+                OPEN,
+                "TRUE".into(),
                 "l.next_step_due_at IS NOT NULL AND l.next_step_due_at >= $1".into(),
             ),
             // Stale: untouched for the stage's idle days since the later of the last touch (or
@@ -241,33 +287,22 @@ impl Rules {
                     "(CASE WHEN COALESCE(l.last_touched_at, l.created_at) > l.stage_entered_at
                     THEN COALESCE(l.last_touched_at, l.created_at) ELSE l.stage_entered_at END)";
                 (
-                    "l.closed_at IS NULL".into(),
+                    OPEN,
+                    "TRUE".into(),
                     format!(
-                        "NOT COALESCE({idle} IS NOT NULL AND $1 >= {last} + CAST({idle} AS BIGINT) * {DAY_MS}
-                         AND NOT COALESCE(l.next_step_due_at > $1, FALSE), FALSE)",
+                        "NOT COALESCE({idle} IS NOT NULL
+                             AND $1 >= {last} + CAST({idle} AS BIGINT) * {DAY_MS}
+                             AND NOT COALESCE(l.next_step_due_at > $1, FALSE), FALSE)",
                         idle = self.idle_days
                     ),
                 )
             }
             Measure::CloseReason => (
-                format!(
-                    "l.closed_at >= $2 AND l.closed_at < $3 AND l.stage_id IN ({})",
-                    self.lost
-                ),
-                format!(
-                    "l.close_reason IS NOT NULL AND (l.close_reason <> '{}'
-                     OR TRIM(COALESCE(l.close_note, '')) <> '')",
-                    CloseReason::Other.key()
-                ),
+                CLOSED,
+                format!("l.stage_id IN ({})", self.lost),
+                "l.reason_given = 1".into(),
             ),
-            Measure::DataComplete => (
-                "l.closed_at IS NULL".into(),
-                "(l.email IS NOT NULL OR l.phone IS NOT NULL)
-                 AND TRIM(COALESCE(l.company, '')) <> ''
-                 AND TRIM(COALESCE(l.product_interest, '')) <> ''
-                 AND COALESCE(l.value_cents, 0) > 0"
-                    .into(),
-            ),
+            Measure::DataComplete => (OPEN, "TRUE".into(), "l.data_complete = 1".into()),
         }
     }
 }
@@ -283,26 +318,18 @@ pub async fn tallies(
     let mut out: HashMap<(Option<i64>, Option<i64>), Tally> = HashMap::new();
     type Row = (Option<i64>, Option<i64>, i64, i64, i64, i64, i64, i64);
     // One statement per population, all its measures at once.
-    let groups: [(&[Measure], &str); 3] = [
-        (
-            &[Measure::FirstTouch],
-            "l.created_at >= $2 AND l.created_at < $3",
-        ),
-        (
-            &[Measure::NextStep, Measure::NotStale, Measure::DataComplete],
-            "l.closed_at IS NULL",
-        ),
-        (
-            &[Measure::CloseReason],
-            "l.closed_at >= $2 AND l.closed_at < $3",
-        ),
+    let groups: [&[Measure]; 3] = [
+        &[Measure::FirstTouch],
+        &[Measure::NextStep, Measure::NotStale, Measure::DataComplete],
+        &[Measure::CloseReason],
     ];
-    for (measures, base) in groups {
+    for measures in groups {
+        let base = rules.sql(measures[0]).0;
         let mut cols = Vec::new();
         for i in 0..3 {
             match measures.get(i) {
                 Some(m) => {
-                    let (counted, passed) = rules.sql(*m);
+                    let (_, counted, passed) = rules.sql(*m);
                     cols.push(format!("COUNT(CASE WHEN {counted} THEN 1 END)"));
                     cols.push(format!(
                         "COUNT(CASE WHEN ({counted}) AND ({passed}) THEN 1 END)"
@@ -396,14 +423,14 @@ pub async fn weekly(
         (Measure::FirstTouch, "l.created_at"),
         (Measure::CloseReason, "l.closed_at"),
     ] {
-        let (counted, passed) = rules.sql(measure);
+        let (base, counted, passed) = rules.sql(measure);
         let cond = who.condition(4);
         // A week runs from now − (k+1) weeks, included, to now − k weeks, not included.
         let sql = format!(
             "SELECT ($1 - {at} - 1) / {WEEK_MS} AS k,
                     COUNT(*), COUNT(CASE WHEN {passed} THEN 1 END)
              FROM leads l
-             WHERE {at} >= $2 AND {at} < $3 AND {counted} AND {}
+             WHERE {base} AND {counted} AND {}
              GROUP BY 1",
             cond.sql()
         );
@@ -437,7 +464,7 @@ pub async fn leads_behind(
     (from, to, now): (Timestamp, Timestamp, Timestamp),
     limit: i64,
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let (counted, pass) = rules.sql(measure);
+    let (base, counted, pass) = rules.sql(measure);
     let cond = who.condition(5);
     let verdict = if passed {
         format!("({pass})")
@@ -445,7 +472,7 @@ pub async fn leads_behind(
         format!("NOT COALESCE(({pass}), FALSE)")
     };
     let sql = format!(
-        "SELECT l.id FROM leads l WHERE {counted} AND {verdict} AND {}
+        "SELECT l.id FROM leads l WHERE {base} AND {counted} AND {verdict} AND {}
          ORDER BY l.created_at DESC, l.id DESC LIMIT $4",
         cond.sql()
     );
