@@ -39,12 +39,21 @@ test("a manager tightens the SLA with a preview; the rep's card turns 'SLA at ri
     await form.getByLabel(`${day} opens`).fill("00:00");
     await form.getByLabel(`${day} closes`).fill("24:00");
   }
+  // First touch per source: a bad number names its field; cleared, it follows the SLA above.
+  const perSource = form.getByLabel(/^From /).first();
+  await perSource.fill("soon");
+  await form.getByRole("button", { name: "Preview" }).click();
+  await expect(perSource).toHaveAttribute("aria-invalid", "true");
+  await perSource.fill("");
+  // What a stage needs to be entered: Won leads must also be reachable.
+  await form.getByRole("checkbox", { name: "Won: needs an email address or phone number" }).check();
   const save = form.getByRole("button", { name: /Save as version/ });
   await expect(save).toBeDisabled(); // preview first
   await form.getByRole("button", { name: "Preview" }).click();
   const preview = form.getByRole("status", { name: "Preview" });
   await expect(preview).toContainText(/Would flag \d+ of \d+ open leads, \d+ of them stale/);
   await expect(preview).toContainText("First touch: 120 business minutes → 43200 business minutes");
+  await expect(preview).toContainText("To enter Won: nothing more → an email address or phone number");
   await page.screenshot({ path: path.join(shots, "policy-preview.png"), fullPage: true });
   await save.click();
   await expect(page.getByRole("status").filter({ hasText: /Saved version \d+/ })).toBeVisible();

@@ -16,11 +16,13 @@ CREATE INDEX leads_facts_todo ON leads (id) WHERE facts_at IS NULL;
 
 -- One covering index per population compliance counts, so no count reads the table:
 -- arrivals in a period (first touch, medians, trend), open leads (next step, stale, complete
--- data), close-outs in a period (loss reasons, trend).
+-- data), close-outs in a period (loss reasons, trend). The close-out index leaves open leads
+-- out, so "closed_at IS NULL" can only take the open-lead index.
 CREATE INDEX leads_arrivals ON leads
     (created_at, owner_id, team_id, sla_due_at, first_touched_at, first_touch_minutes);
 CREATE INDEX leads_open_facts ON leads
     (owner_id, team_id, stage_id, next_step_due_at, last_touched_at, created_at,
      stage_entered_at, data_complete)
     WHERE closed_at IS NULL;
-CREATE INDEX leads_closeouts ON leads (closed_at, stage_id, owner_id, team_id, reason_given);
+CREATE INDEX leads_closeouts ON leads (closed_at, stage_id, owner_id, team_id, reason_given)
+    WHERE closed_at IS NOT NULL;

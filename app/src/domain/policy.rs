@@ -298,11 +298,17 @@ pub fn evaluate(policy: &Policy, lead: &Lead, now: Timestamp) -> Vec<Finding> {
     ) {
         let start = clock_start(lead);
         let limit = i64::from(minutes) * MINUTE_MS;
-        let used = policy.calendar.business_ms(start, now);
         let deadline = policy
             .calendar
             .add_business_ms(start, limit)
             .unwrap_or(Timestamp(i64::MAX));
+        // The deadline is the first instant with `limit` of business time behind it, so a
+        // lead past it is breached without walking every day since it arrived.
+        let used = if now >= deadline {
+            limit
+        } else {
+            policy.calendar.business_ms(start, now)
+        };
         if used >= limit {
             push(
                 FindingKind::SlaBreached,

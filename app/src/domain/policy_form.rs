@@ -617,10 +617,6 @@ mod tests {
         vec![(1, "Website".into()), (2, "Trade show".into())]
     }
 
-    fn names() -> (Vec<(StageId, String, StageKind)>, Vec<(i64, String)>) {
-        (stages(), sources())
-    }
-
     fn base() -> Policy {
         Policy::default_for(BusinessCalendar::office_hours_utc())
     }
@@ -719,7 +715,7 @@ mod tests {
 
     #[test]
     fn changes_are_described_rule_by_rule() {
-        let (stages, sources) = names();
+        let (stages, sources) = (stages(), sources());
         let names = Names {
             stages: &stages,
             sources: &sources,

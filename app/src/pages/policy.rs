@@ -281,10 +281,12 @@ fn ScopeEditor(
                         let key = format!("first_touch_source_{source}");
                         let err = field_error(key.clone());
                         let err2 = field_error(key.clone());
+                        let err3 = field_error(key.clone());
                         view! {
                             <label class="field" class:field-invalid=move || err().is_some()>
                                 <span>{format!("From {name}")}</span>
                                 <input name=key inputmode="numeric" disabled=!editable placeholder="default"
+                                    aria-invalid=move || err3().is_some().to_string()
                                     prop:value=move || form.with(|f| f.first_touch_by_source.get(i).map(|(_, m)| m.clone()).unwrap_or_default())
                                     on:input=move |e| { let v = event_target_value(&e); edit(&|f| if let Some(row) = f.first_touch_by_source.get_mut(i) { row.1 = v.clone() }) }/>
                                 <span class="field-error">{err2}</span>
@@ -303,10 +305,12 @@ fn ScopeEditor(
                         let key = format!("idle_days_{}", stage.0);
                         let err = field_error(key.clone());
                         let err2 = field_error(key.clone());
+                        let err3 = field_error(key.clone());
                         view! {
                             <label class="field" class:field-invalid=move || err().is_some()>
                                 <span>{format!("{name}: stale after")}</span>
                                 <input name=key inputmode="numeric" disabled=!editable placeholder="default"
+                                    aria-invalid=move || err3().is_some().to_string()
                                     prop:value=move || form.with(|f| f.idle_days_by_stage.get(i).map(|(_, d)| d.clone()).unwrap_or_default())
                                     on:input=move |e| { let v = event_target_value(&e); edit(&|f| if let Some(row) = f.idle_days_by_stage.get_mut(i) { row.1 = v.clone() }) }/>
                                 <span class="field-error">{err2}</span>

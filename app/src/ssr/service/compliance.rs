@@ -7,12 +7,12 @@ use crate::api::compliance::{
 };
 use crate::domain::access::{self, Actor, LeadScope, TeamId};
 use crate::domain::compliance::{
-    composite, formula, lead_facts, rank, ratio, Metric, Period, Scorecard,
+    composite, formula, lead_facts, lower_median, rank, ratio, Metric, Period, Scorecard,
 };
 use crate::domain::time::DAY_MS;
 use crate::domain::{Timestamp, UserId};
 use crate::error::AppError;
-use crate::ssr::store::compliance::{self as facts, GroupBy, Population, Rules, Tally};
+use crate::ssr::store::compliance::{self as facts, Group, Population, Rules, Tally};
 use crate::ssr::store::{accounts, leads, Backend};
 use crate::ssr::AppState;
 use std::collections::HashMap;
@@ -181,9 +181,23 @@ pub async fn page(
     let tallies = facts::tallies(&mut conn, &l.rules, who, (span.0, span.1, l.at))
         .await
         .map_err(internal("compliance: counts"))?;
-    let by_rep = facts::median_first_touch(&mut conn, who, GroupBy::Owner, span)
+    let minutes = facts::first_touch_minutes(&mut conn, state.store.backend(), who, span)
         .await
-        .map_err(internal("compliance: medians"))?;
+        .map_err(internal("compliance: minutes"))?;
+    // The lower middle of each owner's and each team's minutes.
+    let median_by = |key: &dyn Fn(&Group) -> Option<i64>| {
+        let mut groups: HashMap<i64, Vec<i64>> = HashMap::new();
+        for (k, values) in &minutes {
+            if let Some(g) = key(k) {
+                groups.entry(g).or_default().extend(values);
+            }
+        }
+        groups
+            .into_iter()
+            .filter_map(|(g, mut v)| lower_median(&mut v).map(|m| (g, m)))
+            .collect::<HashMap<i64, i64>>()
+    };
+    let rep_median = median_by(&|(owner, _)| *owner);
     let trend = facts::weekly(&mut conn, &l.rules, who, TREND_WEEKS, l.at)
         .await
         .map_err(internal("compliance: trend"))?;
@@ -191,12 +205,7 @@ pub async fn page(
     let teams = if l.own_only || q.rep.is_some() {
         Vec::new()
     } else {
-        let by_team: HashMap<Option<i64>, i64> =
-            facts::median_first_touch(&mut conn, who, GroupBy::Team, span)
-                .await
-                .map_err(internal("compliance: medians"))?
-                .into_iter()
-                .collect();
+        let by_team = median_by(&|(_, team)| *team);
         l.teams
             .iter()
             .filter_map(|(id, name)| {
@@ -210,7 +219,7 @@ pub async fn page(
                     id: *id,
                     name: name.clone(),
                     team: None,
-                    card: card(&sum?, by_team.get(&Some(*id)).copied()),
+                    card: card(&sum?, by_team.get(id).copied()),
                 })
             })
             .collect()
@@ -225,10 +234,9 @@ pub async fn page(
             per_rep.entry(*o).or_default().add(t);
         }
     }
-    let rep_median: HashMap<Option<i64>, i64> = by_rep.into_iter().collect();
     let mut ranked: Vec<(UserId, Scorecard)> = per_rep
         .iter()
-        .map(|(u, t)| (UserId(*u), card(t, rep_median.get(&Some(*u)).copied())))
+        .map(|(u, t)| (UserId(*u), card(t, rep_median.get(u).copied())))
         .collect();
     rank(&mut ranked);
     let reps = ranked

@@ -10,6 +10,7 @@
 
 use super::decode_key;
 use super::leads::{Condition, Param};
+use super::Backend;
 use crate::api::compliance::Measure;
 use crate::domain::compliance::{FactsOf, LeadFacts};
 use crate::domain::{CloseReason, LeadScope, Policies, Policy, StageId, Timestamp};
@@ -151,6 +152,9 @@ pub async fn invalidate_facts(
     sqlx::query(&sql).execute(conn).await?;
     Ok(())
 }
+
+/// A group of leads: (owner, team).
+pub type Group = (Option<i64>, Option<i64>);
 
 /// Which leads to count: the viewer's scope, narrowed to one team or one rep.
 #[derive(Clone, Copy, Debug)]
@@ -314,8 +318,8 @@ pub async fn tallies(
     rules: &Rules,
     who: Population<'_>,
     (from, to, now): (Timestamp, Timestamp, Timestamp),
-) -> Result<HashMap<(Option<i64>, Option<i64>), Tally>, sqlx::Error> {
-    let mut out: HashMap<(Option<i64>, Option<i64>), Tally> = HashMap::new();
+) -> Result<HashMap<Group, Tally>, sqlx::Error> {
+    let mut out: HashMap<Group, Tally> = HashMap::new();
     type Row = (Option<i64>, Option<i64>, i64, i64, i64, i64, i64, i64);
     // One statement per population, all its measures at once.
     let groups: [&[Measure]; 3] = [
@@ -368,42 +372,46 @@ pub async fn tallies(
     Ok(out)
 }
 
-/// How to group medians.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum GroupBy {
-    Owner,
-    Team,
-}
-
-/// The median business minutes from arrival to first touch of the leads of `who` that arrived
-/// in `from..to` and were touched, per owner or per team: the lower middle value, as
-/// `domain::compliance::lower_median` takes it.
-pub async fn median_first_touch(
+/// The business minutes from arrival to first touch of the leads of `who` that arrived in
+/// `from..to` and were touched, per (owner, team), unsorted: one row per group with the
+/// numbers joined in SQL, so 20k values cost one short read rather than 20k rows.
+pub async fn first_touch_minutes(
     conn: &mut AnyConnection,
+    backend: Backend,
     who: Population<'_>,
-    group: GroupBy,
     (from, to): (Timestamp, Timestamp),
-) -> Result<Vec<(Option<i64>, i64)>, sqlx::Error> {
-    let g = match group {
-        GroupBy::Owner => "l.owner_id",
-        GroupBy::Team => "l.team_id",
+) -> Result<HashMap<Group, Vec<i64>>, sqlx::Error> {
+    let joined = match backend {
+        Backend::Sqlite => "group_concat(l.first_touch_minutes, ',')",
+        Backend::Postgres => "string_agg(CAST(l.first_touch_minutes AS TEXT), ',')",
     };
     let cond = who.condition(3);
     let sql = format!(
-        "SELECT g, minutes FROM (
-             SELECT {g} AS g, l.first_touch_minutes AS minutes,
-                    ROW_NUMBER() OVER (PARTITION BY {g} ORDER BY l.first_touch_minutes) AS rn,
-                    COUNT(*) OVER (PARTITION BY {g}) AS n
-             FROM leads l
-             WHERE l.created_at >= $1 AND l.created_at < $2
-               AND l.first_touch_minutes IS NOT NULL AND {}
-         ) m WHERE rn = (n + 1) / 2",
+        "SELECT l.owner_id, l.team_id, {joined} FROM leads l
+         WHERE l.created_at >= $1 AND l.created_at < $2
+           AND l.first_touch_minutes IS NOT NULL AND {}
+         GROUP BY l.owner_id, l.team_id",
         cond.sql()
     );
-    let q = sqlx::query_as::<_, (Option<i64>, i64)>(&sql)
+    let q = sqlx::query_as::<_, (Option<i64>, Option<i64>, String)>(&sql)
         .bind(from.0)
         .bind(to.0);
-    cond.apply(q).fetch_all(conn).await
+    let mut out = HashMap::new();
+    for (owner, team, list) in cond.apply(q).fetch_all(conn).await? {
+        let values = list
+            .split(',')
+            .map(|v| {
+                v.trim()
+                    .parse::<i64>()
+                    .map_err(|e| sqlx::Error::ColumnDecode {
+                        index: "first_touch_minutes".into(),
+                        source: e.into(),
+                    })
+            })
+            .collect::<Result<Vec<i64>, _>>()?;
+        out.insert((owner, team), values);
+    }
+    Ok(out)
 }
 
 /// Week by week for the `weeks` weeks before `now` (oldest first, as

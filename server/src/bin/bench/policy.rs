@@ -100,6 +100,14 @@ pub async fn run(store: Store) -> anyhow::Result<Figures> {
     let steady = service::sweep::sweep(&state, at).await?;
     let steady_ms = t.elapsed().as_secs_f64() * 1e3;
 
+    // PostgreSQL's autovacuum would have caught up with the bulk writes above by now in a
+    // running installation (planner statistics, and the visibility map index-only scans
+    // need); run it at once here.
+    if store.backend() == app::ssr::store::Backend::Postgres {
+        sqlx::query("VACUUM ANALYZE leads")
+            .execute(&mut *store.read().await?)
+            .await?;
+    }
     let eleanor = crate::util::actor(&store, "eleanor").await?;
     let q = ComplianceQuery {
         days: 30,
