@@ -455,18 +455,24 @@ pub fn escalation_due(
     now: Timestamp,
     reached: i64,
 ) -> Vec<EscalationStep> {
-    let elapsed = policy.calendar.business_ms(began, now);
     let e = &policy.escalation;
     EscalationStep::ALL
         .into_iter()
-        .filter(|step| step.number() > reached)
+        .filter(|step| step.number() > reached && now >= began)
         .filter(|step| {
             let after = match step {
                 EscalationStep::RemindRep => e.remind_rep_after,
                 EscalationStep::AlertManager => e.alert_manager_after,
                 EscalationStep::Reassign => e.reassign_after,
             };
-            after.is_some_and(|m| elapsed >= i64::from(m) * MINUTE_MS && now >= began)
+            // Due once `after` of business time has passed: from the rung's own deadline, so
+            // an old breach costs no walk over every day since it began.
+            after.is_some_and(|m| {
+                policy
+                    .calendar
+                    .add_business_ms(began, i64::from(m) * MINUTE_MS)
+                    .is_some_and(|due| now >= due)
+            })
         })
         .collect()
 }
