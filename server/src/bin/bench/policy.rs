@@ -247,9 +247,9 @@ pub fn report(rows: &[(String, usize, Duration, Figures)]) -> String {
     s.push_str(
         "\nThe same sweep with every lead reopened (closed leads put back in the first open \
          stage), and the costs around it: the sweep's read of the open leads alone (p50 of 5), \
-         and working out the stored first-touch facts of every lead, which the first sweep after \
+         and working out the stored compliance facts of every lead, which the first sweep after \
          a save of the organisation's rules does.\n\n\
-         | backend | steady sweep, all open (open leads) | goal ≤ 2 s | sweep read (open leads) | first-touch facts (leads) |\n|---|---|---|---|---|\n",
+         | backend | steady sweep, all open (open leads) | goal ≤ 2 s | sweep read (open leads) | compliance facts (leads) |\n|---|---|---|---|---|\n",
     );
     for (name, _, _, f) in rows {
         s.push_str(&format!(
