@@ -4,6 +4,10 @@
 //! Every lead is judged under its own team's policy, with the same rules [`evaluate`] applies,
 //! so a lead that counts against a rep here is one the board flagged.
 //!
+//! The server counts the same measures in SQL (`ssr::store::compliance`) from the facts
+//! [`lead_facts`] keeps on each lead; [`scorecard`], [`by_owner`] and [`weekly_trend`] here are
+//! the definition those counts are tested against, lead by lead.
+//!
 //! [`evaluate`]: super::policy::evaluate
 
 use super::access::UserId;

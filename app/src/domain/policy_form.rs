@@ -379,6 +379,14 @@ fn limit(v: Option<u32>, unit: &str) -> String {
     v.map_or_else(|| "none".into(), |n| format!("{n} {unit}"))
 }
 
+/// The keys of two keyed lists, each once, in order.
+fn keys<K: Ord + Copy, V>(a: &[(K, V)], b: &[(K, V)]) -> Vec<K> {
+    let mut out: Vec<K> = a.iter().chain(b).map(|(k, _)| *k).collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// What the change list calls stages and sources.
 pub struct Names<'a> {
     pub stages: &'a [(StageId, String, StageKind)],
@@ -432,15 +440,7 @@ pub fn describe_changes(old: &Policy, new: &Policy, names: &Names) -> Vec<String
         limit(old.max_idle_days, "days"),
         limit(new.max_idle_days, "days"),
     );
-    let mut stage_ids: Vec<StageId> = old
-        .idle_days_by_stage
-        .iter()
-        .chain(&new.idle_days_by_stage)
-        .map(|(s, _)| *s)
-        .collect();
-    stage_ids.sort_unstable();
-    stage_ids.dedup();
-    for s in stage_ids {
+    for s in keys(&old.idle_days_by_stage, &new.idle_days_by_stage) {
         let days = |p: &Policy| {
             p.idle_days_by_stage
                 .iter()
@@ -453,15 +453,7 @@ pub fn describe_changes(old: &Policy, new: &Policy, names: &Names) -> Vec<String
             limit(days(new), "days"),
         );
     }
-    let mut source_ids: Vec<i64> = old
-        .first_touch_by_source
-        .iter()
-        .chain(&new.first_touch_by_source)
-        .map(|(s, _)| *s)
-        .collect();
-    source_ids.sort_unstable();
-    source_ids.dedup();
-    for s in source_ids {
+    for s in keys(&old.first_touch_by_source, &new.first_touch_by_source) {
         let minutes = |p: &Policy| {
             p.first_touch_by_source
                 .iter()
@@ -474,15 +466,7 @@ pub fn describe_changes(old: &Policy, new: &Policy, names: &Names) -> Vec<String
             limit(minutes(new), "business minutes"),
         );
     }
-    let mut entry_ids: Vec<StageId> = old
-        .exit_criteria
-        .iter()
-        .chain(&new.exit_criteria)
-        .map(|(s, _)| *s)
-        .collect();
-    entry_ids.sort_unstable();
-    entry_ids.dedup();
-    for s in entry_ids {
+    for s in keys(&old.exit_criteria, &new.exit_criteria) {
         let needs = |p: &Policy| {
             let list: Vec<&str> = p
                 .exit_criteria

@@ -241,6 +241,25 @@ fn ScopeEditor(
             </label>
         }
     };
+    // One row of a per-stage or per-source list: a number, empty for the policy's default.
+    let row_field = move |key: String,
+                          label: String,
+                          i: usize,
+                          get: fn(&PolicyForm, usize) -> Option<String>,
+                          set: fn(&mut PolicyForm, usize, String)| {
+        let err = field_error(key.clone());
+        let invalid = field_error(key.clone());
+        view! {
+            <label class="field" class:field-invalid=move || err().is_some()>
+                <span>{label}</span>
+                <input name=key.clone() inputmode="numeric" disabled=!editable placeholder="default"
+                    aria-invalid=move || invalid().is_some().to_string()
+                    prop:value=move || form.with(|f| get(f, i).unwrap_or_default())
+                    on:input=move |e| { let v = event_target_value(&e); edit(&|f| set(f, i, v.clone())) }/>
+                <span class="field-error">{field_error(key)}</span>
+            </label>
+        }
+    };
     let check = move |label: &'static str,
                       get: fn(&PolicyForm) -> bool,
                       set: fn(&mut PolicyForm, bool)| {
@@ -278,20 +297,9 @@ fn ScopeEditor(
                 <div class="field-grid">
                     {move || form.with(|f| f.first_touch_by_source.clone()).into_iter().enumerate().map(|(i, (source, _))| {
                         let name = source_names.with_value(|s| s.iter().find(|(id, _)| *id == source).map(|(_, n)| n.clone()).unwrap_or_default());
-                        let key = format!("first_touch_source_{source}");
-                        let err = field_error(key.clone());
-                        let err2 = field_error(key.clone());
-                        let err3 = field_error(key.clone());
-                        view! {
-                            <label class="field" class:field-invalid=move || err().is_some()>
-                                <span>{format!("From {name}")}</span>
-                                <input name=key inputmode="numeric" disabled=!editable placeholder="default"
-                                    aria-invalid=move || err3().is_some().to_string()
-                                    prop:value=move || form.with(|f| f.first_touch_by_source.get(i).map(|(_, m)| m.clone()).unwrap_or_default())
-                                    on:input=move |e| { let v = event_target_value(&e); edit(&|f| if let Some(row) = f.first_touch_by_source.get_mut(i) { row.1 = v.clone() }) }/>
-                                <span class="field-error">{err2}</span>
-                            </label>
-                        }
+                        row_field(format!("first_touch_source_{source}"), format!("From {name}"), i,
+                            |f, i| f.first_touch_by_source.get(i).map(|(_, m)| m.clone()),
+                            |f, i, v| if let Some(row) = f.first_touch_by_source.get_mut(i) { row.1 = v })
                     }).collect_view()}
                 </div>
             </fieldset>
@@ -302,20 +310,9 @@ fn ScopeEditor(
                 <div class="field-grid">
                     {move || form.with(|f| f.idle_days_by_stage.clone()).into_iter().enumerate().map(|(i, (stage, _))| {
                         let name = stage_names.with_value(|s| s.iter().find(|(id, _, _)| *id == stage).map(|(_, n, _)| n.clone()).unwrap_or_default());
-                        let key = format!("idle_days_{}", stage.0);
-                        let err = field_error(key.clone());
-                        let err2 = field_error(key.clone());
-                        let err3 = field_error(key.clone());
-                        view! {
-                            <label class="field" class:field-invalid=move || err().is_some()>
-                                <span>{format!("{name}: stale after")}</span>
-                                <input name=key inputmode="numeric" disabled=!editable placeholder="default"
-                                    aria-invalid=move || err3().is_some().to_string()
-                                    prop:value=move || form.with(|f| f.idle_days_by_stage.get(i).map(|(_, d)| d.clone()).unwrap_or_default())
-                                    on:input=move |e| { let v = event_target_value(&e); edit(&|f| if let Some(row) = f.idle_days_by_stage.get_mut(i) { row.1 = v.clone() }) }/>
-                                <span class="field-error">{err2}</span>
-                            </label>
-                        }
+                        row_field(format!("idle_days_{}", stage.0), format!("{name}: stale after"), i,
+                            |f, i| f.idle_days_by_stage.get(i).map(|(_, d)| d.clone()),
+                            |f, i, v| if let Some(row) = f.idle_days_by_stage.get_mut(i) { row.1 = v })
                     }).collect_view()}
                 </div>
             </fieldset>

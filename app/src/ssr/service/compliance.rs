@@ -27,6 +27,19 @@ const FACTS_BATCH: i64 = 2_000;
 /// they were last worked out, with the rules as stored now; returns how many. Called before
 /// counting and by each sweep, so it rarely finds more than the last minute's writes.
 pub async fn refresh_facts(state: &AppState) -> Result<usize, AppError> {
+    // Usually nothing is out of date: find that out without taking the writer.
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("facts: acquire"))?;
+    if !facts::any_facts_todo(&mut conn)
+        .await
+        .map_err(internal("facts: check"))?
+    {
+        return Ok(0);
+    }
+    drop(conn);
     let lock = state.store.backend() == Backend::Postgres;
     let mut done = 0;
     loop {

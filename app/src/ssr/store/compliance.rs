@@ -53,6 +53,14 @@ impl FactsTodo {
     }
 }
 
+/// Whether any lead's facts are out of date.
+pub async fn any_facts_todo(conn: &mut AnyConnection) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM leads WHERE facts_at IS NULL LIMIT 1")
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// Up to `limit` leads whose facts are out of date, lowest id first. With `lock` (PostgreSQL)
 /// the rows stay locked until the transaction ends, so a write cannot slip in between reading
 /// a lead and storing its facts; SQLite's single writer gives the same.
