@@ -150,7 +150,7 @@ pub fn spawn(
                 Ok(Some(r)) => {
                     if r.opened + r.resolved + r.reminded + r.alerted + r.reassigned > 0 {
                         tracing::info!(
-                            open_leads = r.open_leads,
+                            judged = r.judged,
                             opened = r.opened,
                             resolved = r.resolved,
                             reminded = r.reminded,

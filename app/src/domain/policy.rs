@@ -377,6 +377,71 @@ pub fn evaluate(policy: &Policy, lead: &Lead, now: Timestamp) -> Vec<Finding> {
     out
 }
 
+/// The first instant after `now` at which `evaluate(policy, lead, ·)` may find other kinds of
+/// finding than it finds at `now`, if nobody touches the lead; `None` when only a write can
+/// change them (a closed lead, or an open one whose every clock has run out). The sweep
+/// judges a lead again then and not before. It may name an instant at which nothing changes
+/// after all (a lead only judged once more), never one later than a change.
+pub fn next_change(policy: &Policy, lead: &Lead, now: Timestamp) -> Option<Timestamp> {
+    if lead.closed_at.is_some() {
+        return None;
+    }
+    let mut next: Option<Timestamp> = None;
+    let mut consider = |t: Timestamp| {
+        if t > now && next.is_none_or(|n| t < n) {
+            next = Some(t);
+        }
+    };
+    // First touch: "at risk" from its share of the limit on, "breached" from the deadline.
+    if let (None, Some(minutes)) = (
+        lead.first_touched_at,
+        policy.first_touch_for(lead.source_id),
+    ) {
+        let start = clock_start(lead);
+        let limit = i64::from(minutes) * MINUTE_MS;
+        let risk = (limit * i64::from(policy.at_risk_percent) + 99) / 100;
+        for ms in [risk, limit] {
+            if let Some(t) = policy.calendar.add_business_ms(start, ms) {
+                consider(t);
+            }
+        }
+    }
+    // A next step keeps the lead from going stale until its due instant, and is overdue from
+    // just after it.
+    if let Some(step) = &lead.next_step {
+        consider(step.due_at);
+        consider(Timestamp(step.due_at.0.saturating_add(1)));
+    }
+    if let Some(days) = policy.idle_days_for(lead.stage_id) {
+        let last = lead
+            .last_touched_at
+            .unwrap_or(lead.created_at)
+            .max(lead.stage_entered_at);
+        consider(last.plus_days(i64::from(days)));
+    }
+    next
+}
+
+/// When the next rung of `policy`'s ladder above `reached` falls due for a breach that began
+/// at `began`: the earliest deadline among the rungs not yet taken; `None` when none is left.
+pub fn next_rung_at(policy: &Policy, began: Timestamp, reached: i64) -> Option<Timestamp> {
+    let e = &policy.escalation;
+    EscalationStep::ALL
+        .into_iter()
+        .filter(|step| step.number() > reached)
+        .filter_map(|step| match step {
+            EscalationStep::RemindRep => e.remind_rep_after,
+            EscalationStep::AlertManager => e.alert_manager_after,
+            EscalationStep::Reassign => e.reassign_after,
+        })
+        .filter_map(|m| {
+            policy
+                .calendar
+                .add_business_ms(began, i64::from(m) * MINUTE_MS)
+        })
+        .min()
+}
+
 fn without_reason(lead: &Lead) -> bool {
     match lead.close_reason {
         None => true,
@@ -889,6 +954,149 @@ mod tests {
         // Empty rungs are skipped.
         p.escalation.reassign_after = None;
         assert_eq!(escalation_due(&p, began, ny(12, 2, 9, 0), 2), vec![]);
+    }
+
+    mod clocks {
+        //! `next_change` and `next_rung_at` promise the sweep that nothing changes before the
+        //! instant they name; checked over random leads, policies and instants.
+        use super::*;
+        use proptest::prelude::*;
+
+        const MIN: i64 = 60_000;
+
+        #[allow(clippy::too_many_arguments)]
+        fn judged(
+            created: i64,
+            touched: Option<i64>,
+            step: Option<i64>,
+            last: Option<i64>,
+            quoted: bool,
+            from_fair: bool,
+            valued: bool,
+        ) -> Lead {
+            let created = Timestamp(ny(11, 2, 0, 0).0 + created * MIN);
+            let mut l = lead(created);
+            l.first_touched_at = touched.map(|m| Timestamp(created.0 + m * MIN));
+            l.last_touched_at = last.map(|m| Timestamp(created.0 + m * MIN));
+            l.next_step = step.map(|m| NextStep {
+                kind: NextStepKind::Call,
+                due_at: Timestamp(created.0 + m * MIN),
+                note: None,
+            });
+            if quoted {
+                l.stage_id = QUOTED;
+                l.stage_entered_at = Timestamp(created.0 + 90 * MIN);
+            }
+            l.source_id = if from_fair { 2 } else { 1 };
+            l.value = valued.then(|| Money::new(5_000, crate::domain::Currency::USD));
+            l
+        }
+
+        fn rules(sla: u32, fair_sla: u32, idle: u32, quoted_idle: u32, risk: u8) -> Policy {
+            let mut p = policy();
+            p.first_touch_minutes = Some(sla);
+            p.first_touch_by_source = vec![(2, fair_sla)];
+            p.max_idle_days = Some(idle);
+            p.idle_days_by_stage = vec![(QUOTED, quoted_idle)];
+            p.at_risk_percent = risk;
+            p
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+            #[test]
+            fn no_finding_begins_or_ends_before_the_next_change(
+                created in 0i64..40 * 24 * 60,
+                touched in proptest::option::of(0i64..20 * 24 * 60),
+                step in proptest::option::of(-10i64 * 24 * 60..30 * 24 * 60),
+                last in proptest::option::of(0i64..20 * 24 * 60),
+                quoted in any::<bool>(),
+                from_fair in any::<bool>(),
+                valued in any::<bool>(),
+                sla in 1u32..3_000,
+                fair_sla in 1u32..3_000,
+                idle in 1u32..30,
+                quoted_idle in 1u32..30,
+                risk in 1u8..=100,
+                after in 0i64..60 * 24 * 60,
+                share in 0.0f64..1.0,
+            ) {
+                let p = rules(sla, fair_sla, idle, quoted_idle, risk);
+                let l = judged(created, touched, step, last, quoted, from_fair, valued);
+                let now = Timestamp(l.created_at.0 + after * MIN);
+                let seen = kinds(&evaluate(&p, &l, now));
+                let next = next_change(&p, &l, now);
+                if let Some(n) = next {
+                    prop_assert!(n > now);
+                }
+                // Up to the next change (or 90 days on when none is named), the same kinds.
+                let end = next.map_or(now.0 + 90 * DAY_MS, |n| n.0);
+                let between = now.0 + ((end - now.0) as f64 * share) as i64;
+                for t in [now.0 + 1, between, end - 1] {
+                    let t = Timestamp(t.clamp(now.0, end - 1));
+                    prop_assert_eq!(
+                        &kinds(&evaluate(&p, &l, t)),
+                        &seen,
+                        "at {:?}, next change named {:?}", t, next
+                    );
+                }
+            }
+
+            #[test]
+            fn no_rung_falls_due_before_the_next_rung(
+                began in 0i64..40 * 24 * 60,
+                reached in 0i64..=3,
+                remind in proptest::option::of(0u32..600),
+                alert in proptest::option::of(0u32..3_000),
+                reassign in proptest::option::of(0u32..6_000),
+                share in 0.0f64..1.0,
+            ) {
+                let mut p = policy();
+                p.escalation = Escalation {
+                    remind_rep_after: remind,
+                    alert_manager_after: alert,
+                    reassign_after: reassign,
+                };
+                let began = Timestamp(ny(11, 2, 0, 0).0 + began * MIN);
+                match next_rung_at(&p, began, reached) {
+                    Some(due) => {
+                        prop_assert!(due >= began);
+                        let before = began.0 + ((due.0 - began.0) as f64 * share) as i64;
+                        if before < due.0 {
+                            prop_assert!(escalation_due(&p, began, Timestamp(before), reached).is_empty());
+                        }
+                        prop_assert!(!escalation_due(&p, began, due, reached).is_empty());
+                    }
+                    None => prop_assert!(
+                        escalation_due(&p, began, began.plus_days(365), reached).is_empty()
+                    ),
+                }
+            }
+        }
+
+        #[test]
+        fn a_closed_lead_or_one_with_every_clock_run_out_waits_for_a_write() {
+            let p = policy();
+            let mut l = lead(ny(11, 2, 9, 0));
+            l.first_touched_at = Some(ny(11, 2, 10, 0));
+            l.next_step = Some(NextStep {
+                kind: NextStepKind::Call,
+                due_at: ny(11, 3, 9, 0),
+                note: None,
+            });
+            // Overdue and stale a month on: nothing further can change by itself.
+            assert_eq!(next_change(&p, &l, ny(12, 20, 9, 0)), None);
+            // A day on: the step's due instant (stale could begin there, were it idle long
+            // enough), then just after it (overdue).
+            assert_eq!(next_change(&p, &l, ny(11, 2, 12, 0)), Some(ny(11, 3, 9, 0)));
+            assert_eq!(
+                next_change(&p, &l, ny(11, 3, 9, 0)),
+                Some(Timestamp(ny(11, 3, 9, 0).0 + 1))
+            );
+            l.closed_at = Some(ny(11, 4, 9, 0));
+            assert_eq!(next_change(&p, &l, ny(11, 2, 12, 0)), None);
+        }
     }
 
     #[test]

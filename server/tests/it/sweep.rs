@@ -26,7 +26,7 @@ async fn each_breach_climbs_each_rung_once_even_across_a_restart(db: TestDb) -> 
     let state = db.state();
 
     let first = sweep::sweep(&state, ANCHOR).await.unwrap();
-    assert!(first.open_leads > 100, "{first:?}");
+    assert!(first.judged > 100, "{first:?}");
     assert!(first.opened > 0 && first.reminded > 0, "{first:?}");
     assert_eq!(
         count(
@@ -159,6 +159,207 @@ async fn each_breach_climbs_each_rung_once_even_across_a_restart(db: TestDb) -> 
     )
     .await;
     assert_eq!(open_of_lead, 0);
+    db
+}
+
+both_backends!(sweeps_of_the_due_leads_keep_the_findings_of_judging_every_lead);
+async fn sweeps_of_the_due_leads_keep_the_findings_of_judging_every_lead(db: TestDb) -> TestDb {
+    use app::domain::policy_form::PolicyForm;
+    use app::ssr::service::policy as settings;
+
+    let db = db.with_demo(300).await;
+    let state = db.state();
+    let every = db.all_leads().await.len();
+
+    // The first sweep judges every lead; the same instant again, none.
+    let first = sweep::sweep(&state, ANCHOR).await.unwrap();
+    assert_eq!(first.judged, every, "{first:?}");
+    same_as_judging_every_lead(&db, ANCHOR).await;
+    let again = sweep::sweep(&state, ANCHOR).await.unwrap();
+    assert_eq!(again.judged, 0, "{again:?}");
+
+    // Later sweeps judge only the leads whose clocks ran out, and still find what judging
+    // every lead finds, escalations included.
+    let mut at = ANCHOR;
+    let mut judged_later = 0;
+    for step in [60_000, 2 * HOUR, 24 * HOUR, 72 * HOUR] {
+        at = Timestamp(at.0 + step);
+        let r = sweep::sweep(&state, at).await.unwrap();
+        assert!(r.judged < every, "{r:?}");
+        judged_later += r.judged;
+        same_as_judging_every_lead(&db, at).await;
+    }
+    assert!(judged_later > 0, "no clock ran out in three days");
+    let minute = sweep::sweep(&state, Timestamp(at.0 + 60_000))
+        .await
+        .unwrap();
+    assert!(minute.judged * 10 < every, "{minute:?}");
+
+    // West's first-touch time drops from 2 hours to 30 minutes: its open leads are due.
+    let priya = db.actor("priya").await;
+    let west = priya.managed_teams[0];
+    let page = settings::settings(&state, &priya).await.unwrap();
+    let scope = page.scopes.iter().find(|s| s.team == Some(west)).unwrap();
+    let mut form = PolicyForm::of(&scope.policy, &page.stages, &page.sources);
+    form.first_touch_minutes = "30".into();
+    settings::save(&state, &priya, Some(west), form, scope.policy.version)
+        .await
+        .unwrap();
+    let west_open = db
+        .all_leads()
+        .await
+        .iter()
+        .filter(|l| l.team_id == Some(west) && l.closed_at.is_none())
+        .count();
+    at = Timestamp(at.0 + 120_000);
+    let saved = sweep::sweep(&state, at).await.unwrap();
+    assert!(
+        saved.judged >= west_open,
+        "{saved:?}, {west_open} open in West"
+    );
+    same_as_judging_every_lead(&db, at).await;
+
+    // A rep fixes a lead: it is judged at the next sweep, whatever its clocks say.
+    let mut conn = db.store.read().await.unwrap();
+    let (lead_id,): (i64,) = sqlx::query_as(
+        "SELECT lead_id FROM findings WHERE resolved_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let lead = db.lead(app::domain::LeadId(lead_id)).await;
+    let owner = db.editor_of(&lead).await;
+    service::work::log_activity(
+        &state,
+        &owner,
+        lead.id,
+        LogRequest {
+            version: lead.version,
+            kind: ActivityKind::Call,
+            outcome: Some(Outcome::Reached),
+            note: None,
+            next_step: Some(NextStepInput {
+                kind: NextStepKind::Meeting,
+                due_at: Timestamp(at.0 + 72 * HOUR),
+                note: None,
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    at = Timestamp(at.0 + 60_000);
+    let fixed = sweep::sweep(&state, at).await.unwrap();
+    assert!(fixed.judged >= 1 && fixed.resolved >= 1, "{fixed:?}");
+    same_as_judging_every_lead(&db, at).await;
+    db
+}
+
+/// The open findings (lead, kind) and the escalation step of each are what judging every lead
+/// at `at` gives: the breaches the sweep records, each at the highest rung due since it began.
+async fn same_as_judging_every_lead(db: &TestDb, at: Timestamp) {
+    use app::domain::{escalation_due, evaluate, FindingKind};
+    use std::collections::BTreeMap;
+    let all = db.all_leads().await;
+    let mut conn = db.store.read().await.unwrap();
+    let policies = db.store.read_policies(&mut conn).await.unwrap();
+    let rows: Vec<(i64, String, i64, i64)> = sqlx::query_as(
+        "SELECT lead_id, kind, began_at, step FROM findings WHERE resolved_at IS NULL",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    drop(conn);
+    let stored: BTreeMap<(i64, String), (i64, i64)> = rows
+        .into_iter()
+        .map(|(lead, kind, began, step)| ((lead, kind), (began, step)))
+        .collect();
+    let mut want = BTreeMap::new();
+    for lead in all.iter().filter(|l| l.closed_at.is_none()) {
+        let policy = policies.for_team(lead.team_id);
+        for f in evaluate(policy, lead, at) {
+            if matches!(
+                f.kind,
+                FindingKind::SlaAtRisk | FindingKind::CloseReasonMissing
+            ) {
+                continue;
+            }
+            let key = (lead.id.0, f.kind.key().to_string());
+            // A breach keeps the instant it was first seen to begin.
+            let began = stored.get(&key).map_or(f.at, |(b, _)| Timestamp(*b));
+            let step = escalation_due(policy, began, at, 0)
+                .last()
+                .map_or(0, |s| s.number());
+            want.insert(key, (began.0, step));
+        }
+    }
+    let missing: Vec<_> = want.keys().filter(|k| !stored.contains_key(*k)).collect();
+    let extra: Vec<_> = stored.keys().filter(|k| !want.contains_key(*k)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "at {at:?}: findings missing {missing:?}, left open {extra:?}"
+    );
+    assert_eq!(stored, want, "at {at:?}: escalation steps");
+}
+
+both_backends!(a_lead_put_under_new_rules_mid_sweep_stays_due);
+async fn a_lead_put_under_new_rules_mid_sweep_stays_due(db: TestDb) -> TestDb {
+    use app::ssr::store::{compliance, leads};
+    let db = db.with_demo(40).await;
+    let state = db.state();
+    sweep::sweep(&state, ANCHOR).await.unwrap();
+    let later = Timestamp(ANCHOR.0 + 365 * 24 * HOUR);
+    let mark = |n: i64| {
+        let store = db.store.clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            compliance::invalidate_facts(&mut tx, None, n)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    let judge = |due: Vec<leads::Due>| {
+        let store = db.store.clone();
+        async move {
+            let rows: Vec<_> = due
+                .iter()
+                .map(|d| (d.lead.id, d.lead.version, d.seen, Some(later)))
+                .collect();
+            let mut tx = store.begin().await.unwrap();
+            leads::write_judged(&mut tx, &rows).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    let due = || {
+        let store = db.store.clone();
+        async move {
+            leads::due_for_judging(&mut store.read().await.unwrap(), ANCHOR)
+                .await
+                .unwrap()
+        }
+    };
+    let open = count(&db, "SELECT COUNT(*) FROM leads WHERE closed_at IS NULL").await as usize;
+
+    // Rules saved: every open lead is due (closed ones wait for a write).
+    mark(-1).await;
+    let read = due().await;
+    assert_eq!(read.len(), open);
+    // Saved again after a sweep read them: the sweep cannot mark them judged.
+    mark(-2).await;
+    judge(read).await;
+    assert_eq!(due().await.len(), open);
+    // Read after the last save: marked judged until `later`.
+    judge(due().await).await;
+    assert_eq!(due().await.len(), 0);
+    assert_eq!(
+        count(
+            &db,
+            &format!("SELECT COUNT(*) FROM leads WHERE judge_at = {}", later.0)
+        )
+        .await as usize,
+        open
+    );
     db
 }
 

@@ -292,7 +292,7 @@ pub async fn save(
                 "Someone saved these rules at the same moment: reload and try again",
             )
         })?;
-    events::append(
+    let saved = events::append(
         &mut tx,
         &events::NewEvent {
             at,
@@ -305,9 +305,11 @@ pub async fn save(
     )
     .await
     .map_err(internal("policy save: event"))?;
-    // The leads under these rules get their first-touch facts worked out again.
+    // The leads under these rules get their facts worked out again and are judged again at
+    // the next sweep, marked with this save (its event id) so that no sweep that read them
+    // before it can mark them judged.
     let scope = team.map(|t| [t.0]);
-    compliance::invalidate_facts(&mut tx, scope.as_ref().map(|t| t.as_slice()))
+    compliance::invalidate_facts(&mut tx, scope.as_ref().map(|t| t.as_slice()), -saved)
         .await
         .map_err(internal("policy save: facts"))?;
     tx.commit().await.map_err(internal("policy save: commit"))?;

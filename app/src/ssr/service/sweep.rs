@@ -1,8 +1,12 @@
-//! The follow-up sweep: judges every open lead with its team's policy, records breaches that
-//! began and ended as findings (each an event), and climbs each open breach's escalation
-//! ladder: a notification to the rep, then to the manager, then reassignment within the team
-//! (round robin). Every step is an event, taken once per breach: the step reached is stored
-//! with the finding, so a restart or a second sweep never repeats it.
+//! The follow-up sweep: judges the leads that are due (written since the last sweep, under a
+//! policy saved since, or with a clock or escalation rung running out: `leads.judge_at`) with
+//! their team's policy, records breaches that began and ended as findings (each an event), and
+//! climbs each open breach's escalation ladder: a notification to the rep, then to the
+//! manager, then reassignment within the team (round robin). Every step is an event, taken
+//! once per breach: the step reached is stored with the finding, so a restart or a second
+//! sweep never repeats it. Each judged lead is then marked with the instant it must be judged
+//! again (`domain::policy::next_change`, `next_rung_at`), so a sweep over a quiet database
+//! reads almost nothing.
 //!
 //! Idempotent: a sweep at the same instant over unchanged leads changes nothing. Run by one
 //! instance at a time (`server::sweeper` holds a lease row for it).
@@ -11,11 +15,12 @@ use super::{internal, now};
 use crate::api::inbox::Inbox;
 use crate::api::LiveEvent;
 use crate::domain::{
-    escalation_due, evaluate, EscalationStep, FindingKind, Lead, LeadId, Policies, Timestamp,
-    UserId,
+    escalation_due, evaluate, next_change, next_rung_at, EscalationStep, FindingKind, Lead, LeadId,
+    Policies, Timestamp, UserId,
 };
 use crate::error::AppError;
-use crate::ssr::store::sweep::{self as store, NewFinding, OpenFinding};
+use crate::ssr::store::leads::Due;
+use crate::ssr::store::sweep::{self as store, NewFinding, NewNotification, OpenFinding};
 use crate::ssr::store::{events, leads, Tx};
 use crate::ssr::AppState;
 use serde::{Deserialize, Serialize};
@@ -24,11 +29,14 @@ use std::collections::HashMap;
 
 /// Changes written per transaction, so the single writer is never held for long.
 const BATCH: usize = 500;
+/// Leads marked judged per transaction.
+const JUDGED_BATCH: usize = 2_000;
 
 /// What one sweep did.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepReport {
-    pub open_leads: usize,
+    /// Leads judged: those due (most sweeps judge few).
+    pub judged: usize,
     pub opened: usize,
     pub resolved: usize,
     pub reminded: usize,
@@ -67,8 +75,17 @@ enum Op {
         finding: i64,
         lead: LeadId,
         kind: String,
+        /// The step reached when the sweep read the finding.
+        was: i64,
         steps: Vec<EscalationStep>,
     },
+}
+
+/// What the sweep must write, and when each judged lead is due again:
+/// (lead, version read, `judge_at` read, next judging).
+struct Plan {
+    ops: Vec<Op>,
+    judged: Vec<(LeadId, i64, i64, Option<Timestamp>)>,
 }
 
 /// Who is told or gets the lead at each rung, per team.
@@ -87,20 +104,22 @@ pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppEr
         .read()
         .await
         .map_err(internal("sweep: acquire"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("sweep: policies"))?;
-    let open = leads::open_for_judging(&mut conn, None, false)
+    let due = leads::due_for_judging(&mut conn, at)
         .await
         .map_err(internal("sweep: leads"))?;
-    let findings = store::open_findings(&mut conn)
+    let findings = store::open_findings_due(&mut conn, at)
         .await
         .map_err(internal("sweep: findings"))?;
     let people = store::team_people(&mut conn)
         .await
         .map_err(internal("sweep: teams"))?;
+    // The rules, uncached and read after the leads: a save after this read marks its leads
+    // anew, so the judgement below is not kept for them (`leads::write_judged`).
+    let policies = state
+        .store
+        .read_policies(&mut conn)
+        .await
+        .map_err(internal("sweep: policies"))?;
     drop(conn);
     let teams = Teams {
         manager: people
@@ -109,9 +128,9 @@ pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppEr
             .collect(),
         reps: people.into_iter().map(|(t, _, r)| (t, r)).collect(),
     };
-    let ops = plan(&policies, &open, &findings, at);
+    let Plan { ops, judged } = plan(&policies, &due, &findings, at);
     let mut report = SweepReport {
-        open_leads: open.len(),
+        judged: due.len(),
         judge_ms: started.elapsed().as_millis() as u64,
         ..Default::default()
     };
@@ -153,38 +172,55 @@ pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppEr
             .await
             .map_err(internal("sweep: begin"))?;
         let mut live = Vec::new();
-        for op in batch {
-            apply(
-                &mut tx,
-                state,
-                op,
-                &by_id,
-                &teams,
-                at,
-                &mut report,
-                &mut live,
-            )
-            .await
-            .map_err(internal("sweep: write"))?;
-        }
+        write_batch(
+            &mut tx,
+            state,
+            batch,
+            &by_id,
+            &teams,
+            at,
+            &mut report,
+            &mut live,
+        )
+        .await
+        .map_err(internal("sweep: write"))?;
         tx.commit().await.map_err(internal("sweep: commit"))?;
         for event in live {
             state.hub.publish(event);
         }
     }
+    // Only once every change is in: a sweep cut short judges its leads again next time.
+    for batch in judged.chunks(JUDGED_BATCH) {
+        let mut tx = state
+            .store
+            .begin()
+            .await
+            .map_err(internal("sweep: begin"))?;
+        leads::write_judged(&mut tx, batch)
+            .await
+            .map_err(internal("sweep: judged"))?;
+        tx.commit().await.map_err(internal("sweep: commit"))?;
+    }
     report.write_ms = written.elapsed().as_millis() as u64;
     Ok(report)
 }
 
-/// What the sweep must write, decided from the leads and the open findings alone.
-fn plan(policies: &Policies, open: &[Lead], findings: &[OpenFinding], at: Timestamp) -> Vec<Op> {
+/// What the sweep must write, decided from the due leads and their open findings alone.
+fn plan(policies: &Policies, due: &[Due], findings: &[OpenFinding], at: Timestamp) -> Plan {
     let mut ops = Vec::new();
+    let mut judged = Vec::with_capacity(due.len());
     let mut known: HashMap<(i64, &str), &OpenFinding> = findings
         .iter()
         .map(|f| ((f.lead_id, f.kind.as_str()), f))
         .collect();
-    for lead in open {
+    for Due { lead, seen } in due {
         let policy = policies.for_team(lead.team_id);
+        let mut next = next_change(policy, lead, at);
+        let mut rung = |began: Timestamp, reached: i64| {
+            if let Some(t) = next_rung_at(policy, began, reached) {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
         for f in evaluate(policy, lead, at)
             .into_iter()
             .filter(|f| recorded(f.kind))
@@ -192,28 +228,35 @@ fn plan(policies: &Policies, open: &[Lead], findings: &[OpenFinding], at: Timest
             let kind = f.kind.key();
             match known.remove(&(lead.id.0, kind)) {
                 Some(existing) => {
-                    let steps =
-                        escalation_due(policy, Timestamp(existing.began_at), at, existing.step);
+                    let began = Timestamp(existing.began_at);
+                    let steps = escalation_due(policy, began, at, existing.step);
+                    rung(began, steps.last().map_or(existing.step, |s| s.number()));
                     if !steps.is_empty() {
                         ops.push(Op::Escalate {
                             finding: existing.id,
                             lead: lead.id,
                             kind: existing.kind.clone(),
+                            was: existing.step,
                             steps,
                         });
                     }
                 }
-                None => ops.push(Op::Open {
-                    lead: lead.id,
-                    kind,
-                    version: f.policy_version,
-                    team: lead.team_id.map(|t| t.0),
-                    began: f.at,
-                    message: f.message,
-                    steps: escalation_due(policy, f.at, at, 0),
-                }),
+                None => {
+                    let steps = escalation_due(policy, f.at, at, 0);
+                    rung(f.at, steps.last().map_or(0, |s| s.number()));
+                    ops.push(Op::Open {
+                        lead: lead.id,
+                        kind,
+                        version: f.policy_version,
+                        team: lead.team_id.map(|t| t.0),
+                        began: f.at,
+                        message: f.message,
+                        steps,
+                    })
+                }
             }
         }
+        judged.push((lead.id, lead.version, *seen, next));
     }
     // Whatever is left no longer holds (fixed, or the lead closed).
     for f in known.into_values() {
@@ -223,14 +266,17 @@ fn plan(policies: &Policies, open: &[Lead], findings: &[OpenFinding], at: Timest
             kind: f.kind.clone(),
         });
     }
-    ops
+    Plan { ops, judged }
 }
 
+/// Writes one batch of the plan with a few multi-row statements: findings resolved and
+/// opened and their events, then the escalation steps taken (notices and their events), then
+/// reassignments (rare; one lead at a time).
 #[allow(clippy::too_many_arguments)]
-async fn apply(
+async fn write_batch(
     tx: &mut Tx,
     state: &AppState,
-    op: &Op,
+    batch: &[Op],
     leads_by_id: &HashMap<LeadId, &Lead>,
     teams: &Teams,
     at: Timestamp,
@@ -244,72 +290,254 @@ async fn apply(
         lead_id: Some(lead),
         payload,
     };
-    match op {
-        Op::Open {
+    let mut log = Vec::new();
+
+    // Breaches that ended.
+    let resolved: Vec<(i64, LeadId, &str)> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Resolve {
+                finding,
+                lead,
+                kind,
+            } => Some((*finding, *lead, kind.as_str())),
+            _ => None,
+        })
+        .collect();
+    let ids: Vec<i64> = resolved.iter().map(|r| r.0).collect();
+    store::resolve_findings(tx, &ids, at).await?;
+    for (finding, lead, kind) in &resolved {
+        log.push(event(
+            "finding.resolved",
+            *lead,
+            json!({"finding_id": finding, "kind": kind}),
+        ));
+    }
+    report.resolved += resolved.len();
+
+    // Breaches that began, at the rung already due.
+    let opened: Vec<&Op> = batch
+        .iter()
+        .filter(|op| matches!(op, Op::Open { .. }))
+        .collect();
+    let new: Vec<NewFinding> = opened
+        .iter()
+        .filter_map(|op| match op {
+            Op::Open {
+                lead,
+                kind,
+                version,
+                team,
+                began,
+                steps,
+                ..
+            } => Some(NewFinding {
+                lead_id: *lead,
+                kind,
+                policy_version: *version,
+                team_id: *team,
+                began_at: *began,
+                step: steps.last().map_or(0, |s| s.number()),
+            }),
+            _ => None,
+        })
+        .collect();
+    let ids = store::open_findings(tx, &new, at).await?;
+    // (finding, lead, kind, steps) of every breach climbing a rung now.
+    let mut climbs: Vec<(i64, LeadId, &str, &[EscalationStep])> = Vec::new();
+    for (op, id) in opened.iter().zip(&ids) {
+        if let Op::Open {
             lead,
             kind,
             version,
-            team,
             began,
             message,
             steps,
-        } => {
-            let id = store::open_finding(
-                tx,
-                &NewFinding {
-                    lead_id: *lead,
-                    kind,
-                    policy_version: *version,
-                    team_id: *team,
-                    began_at: *began,
-                },
-                at,
-            )
-            .await?;
-            events::append(
-                tx,
-                &event(
-                    "finding.opened",
-                    *lead,
-                    json!({"finding_id": id, "kind": kind, "policy_version": version,
-                           "began_at": began.0, "message": message}),
-                ),
-            )
-            .await?;
-            report.opened += 1;
-            if let Some(l) = leads_by_id.get(lead) {
-                escalate(tx, state, id, l, kind, steps, teams, at, report, live).await?;
+            ..
+        } = op
+        {
+            log.push(event(
+                "finding.opened",
+                *lead,
+                json!({"finding_id": id, "kind": kind, "policy_version": version,
+                       "began_at": began.0, "message": message}),
+            ));
+            if !steps.is_empty() {
+                climbs.push((*id, *lead, kind, steps));
             }
         }
-        Op::Resolve {
-            finding,
-            lead,
-            kind,
-        } => {
-            store::resolve_finding(tx, *finding, at).await?;
-            events::append(
-                tx,
-                &event(
-                    "finding.resolved",
-                    *lead,
-                    json!({"finding_id": finding, "kind": kind}),
-                ),
-            )
-            .await?;
-            report.resolved += 1;
-        }
-        Op::Escalate {
+    }
+    report.opened += ids.len();
+    events::append_many(tx, &log).await?;
+
+    // Open breaches reaching a further rung: raised only if no other sweep did meanwhile.
+    let raises: Vec<(i64, i64, i64)> = batch
+        .iter()
+        .filter_map(|op| match op {
+            Op::Escalate {
+                finding,
+                was,
+                steps,
+                ..
+            } => steps.last().map(|s| (*finding, *was, s.number())),
+            _ => None,
+        })
+        .collect();
+    let raised = store::raise_steps(tx, &raises).await?;
+    for op in batch {
+        if let Op::Escalate {
             finding,
             lead,
             kind,
             steps,
-        } => {
-            if let Some(l) = leads_by_id.get(lead) {
-                escalate(tx, state, *finding, l, kind, steps, teams, at, report, live).await?;
+            ..
+        } = op
+        {
+            if raised.contains(finding) {
+                climbs.push((*finding, *lead, kind, steps));
             }
         }
     }
+
+    // Each rung: a notice (and its event) or a reassignment, and a `finding.escalated` event.
+    let mut notices: Vec<(NewNotification, &Lead)> = Vec::new();
+    let mut escalated = Vec::new();
+    let mut reassign = Vec::new();
+    for (finding, lead, kind, steps) in climbs {
+        let Some(lead) = leads_by_id.get(&lead).copied() else {
+            continue;
+        };
+        let what = format!("{} {}", lead.title(), label(kind));
+        let team = lead.team_id.map(|t| t.0);
+        for step in steps {
+            let payload = json!({"finding_id": finding, "kind": kind, "step": step.key()});
+            match step {
+                EscalationStep::RemindRep => {
+                    if let Some(owner) = &lead.owner {
+                        notices.push((
+                            NewNotification {
+                                user_id: owner.id,
+                                lead_id: Some(lead.id.0),
+                                kind: "reminder",
+                                message: what.clone(),
+                            },
+                            lead,
+                        ));
+                        report.reminded += 1;
+                    }
+                }
+                EscalationStep::AlertManager => {
+                    if let Some(manager) = team.and_then(|t| teams.manager.get(&t)) {
+                        let owner = lead.owner.as_ref().map_or("nobody", |o| o.name.as_str());
+                        notices.push((
+                            NewNotification {
+                                user_id: *manager,
+                                lead_id: Some(lead.id.0),
+                                kind: "alert",
+                                message: format!("{what} (owner: {owner})"),
+                            },
+                            lead,
+                        ));
+                        report.alerted += 1;
+                    }
+                }
+                EscalationStep::Reassign => {
+                    reassign.push((lead, kind, payload));
+                    continue;
+                }
+            }
+            escalated.push(event("finding.escalated", lead.id, payload));
+        }
+    }
+    let rows: Vec<NewNotification> = notices.iter().map(|(n, _)| n.clone()).collect();
+    let ids = store::insert_notifications(tx, &rows, at).await?;
+    let mut log: Vec<events::NewEvent> = notices
+        .iter()
+        .zip(&ids)
+        .map(|((n, lead), id)| {
+            event(
+                NOTIFICATION,
+                lead.id,
+                json!({"user_id": n.user_id, "notification_id": id, "message": n.message}),
+            )
+        })
+        .collect();
+    let told = log.len();
+    log.extend(escalated);
+    let event_ids = events::append_many(tx, &log).await?;
+    events::notify_many(tx, state.store.backend(), &event_ids[..told]).await?;
+    for ((n, lead), id) in notices.iter().zip(&event_ids) {
+        live.push(LiveEvent {
+            id: *id,
+            kind: NOTIFICATION.into(),
+            at,
+            from_stage: Some(lead.stage_id),
+            lead: (*lead).clone(),
+            recipient: Some(n.user_id),
+        });
+    }
+
+    for (lead, kind, mut payload) in reassign {
+        if let Some(to) = reassign_lead(tx, state, lead, kind, teams, at, live).await? {
+            payload["to"] = json!(to);
+            report.reassigned += 1;
+        }
+        events::append(tx, &event("finding.escalated", lead.id, payload)).await?;
+    }
     Ok(())
+}
+
+/// Gives `lead` to the next rep of its team (round robin), if it is still at the version
+/// read; returns who got it.
+async fn reassign_lead(
+    tx: &mut Tx,
+    state: &AppState,
+    lead: &Lead,
+    kind: &str,
+    teams: &Teams,
+    at: Timestamp,
+    live: &mut Vec<LiveEvent>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let team = lead.team_id.map(|t| t.0);
+    let current = lead.owner.as_ref().map(|o| o.id);
+    let Some(to) = team
+        .and_then(|t| teams.reps.get(&t))
+        .and_then(|reps| round_robin(reps, current))
+    else {
+        return Ok(None);
+    };
+    if !leads::write_owner(tx, lead.id, UserId(to), lead.team_id, lead.version, at).await? {
+        return Ok(None);
+    }
+    let id = events::append(
+        tx,
+        &events::NewEvent {
+            at,
+            actor_id: None,
+            kind: "lead.assigned",
+            lead_id: Some(lead.id),
+            payload: json!({
+                "before": {"owner_id": current, "team_id": team, "version": lead.version},
+                "after": {"owner_id": to, "team_id": team, "version": lead.version + 1},
+                "reason": "escalation",
+            }),
+        },
+    )
+    .await?;
+    events::notify(tx, state.store.backend(), id).await?;
+    if let Some(moved) = leads::lead(tx, lead.id).await? {
+        live.push(LiveEvent {
+            id,
+            kind: "lead.assigned".into(),
+            at,
+            from_stage: Some(moved.stage_id),
+            lead: moved,
+            recipient: None,
+        });
+    }
+    let text = format!("{} was given to you: {}", lead.title(), label(kind));
+    notify(tx, state, to, lead, "reassigned", &text, at, live).await?;
+    Ok(Some(to))
 }
 
 fn label(kind: &str) -> &'static str {
@@ -320,102 +548,6 @@ fn label(kind: &str) -> &'static str {
         "stale" => "has gone stale",
         _ => "is missing a field its stage needs",
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn escalate(
-    tx: &mut Tx,
-    state: &AppState,
-    finding: i64,
-    lead: &Lead,
-    kind: &str,
-    steps: &[EscalationStep],
-    teams: &Teams,
-    at: Timestamp,
-    report: &mut SweepReport,
-    live: &mut Vec<LiveEvent>,
-) -> Result<(), sqlx::Error> {
-    let what = format!("{} {}", lead.title(), label(kind));
-    let team = lead.team_id.map(|t| t.0);
-    for step in steps {
-        // Taken at most once per breach, even if two sweeps overlapped.
-        if !store::raise_step(tx, finding, step.number()).await? {
-            continue;
-        }
-        let mut payload = json!({"finding_id": finding, "kind": kind, "step": step.key()});
-        match step {
-            EscalationStep::RemindRep => {
-                if let Some(owner) = &lead.owner {
-                    notify(tx, state, owner.id, lead, "reminder", &what, at, live).await?;
-                    report.reminded += 1;
-                }
-            }
-            EscalationStep::AlertManager => {
-                if let Some(manager) = team.and_then(|t| teams.manager.get(&t)) {
-                    let owner = lead.owner.as_ref().map_or("nobody", |o| o.name.as_str());
-                    let text = format!("{what} (owner: {owner})");
-                    notify(tx, state, *manager, lead, "alert", &text, at, live).await?;
-                    report.alerted += 1;
-                }
-            }
-            EscalationStep::Reassign => {
-                let current = lead.owner.as_ref().map(|o| o.id);
-                let next = team
-                    .and_then(|t| teams.reps.get(&t))
-                    .and_then(|reps| round_robin(reps, current));
-                if let Some(to) = next {
-                    if leads::write_owner(tx, lead.id, UserId(to), lead.team_id, lead.version, at)
-                        .await?
-                    {
-                        let id = events::append(
-                            tx,
-                            &events::NewEvent {
-                                at,
-                                actor_id: None,
-                                kind: "lead.assigned",
-                                lead_id: Some(lead.id),
-                                payload: json!({
-                                    "before": {"owner_id": current, "team_id": team,
-                                               "version": lead.version},
-                                    "after": {"owner_id": to, "team_id": team,
-                                              "version": lead.version + 1},
-                                    "reason": "escalation",
-                                }),
-                            },
-                        )
-                        .await?;
-                        events::notify(tx, state.store.backend(), id).await?;
-                        if let Some(moved) = leads::lead(tx, lead.id).await? {
-                            live.push(LiveEvent {
-                                id,
-                                kind: "lead.assigned".into(),
-                                at,
-                                from_stage: Some(moved.stage_id),
-                                lead: moved,
-                                recipient: None,
-                            });
-                        }
-                        let text = format!("{} was given to you: {}", lead.title(), label(kind));
-                        notify(tx, state, to, lead, "reassigned", &text, at, live).await?;
-                        payload["to"] = json!(to);
-                        report.reassigned += 1;
-                    }
-                }
-            }
-        }
-        events::append(
-            tx,
-            &events::NewEvent {
-                at,
-                actor_id: None,
-                kind: "finding.escalated",
-                lead_id: Some(lead.id),
-                payload,
-            },
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// The rep after `current` in id order (wrapping), never `current` itself.

@@ -108,21 +108,13 @@ pub async fn write_facts(
     at: Timestamp,
 ) -> Result<(), sqlx::Error> {
     const COLS: usize = 5;
-    for chunk in rows.chunks(200) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let marks: Vec<String> = (0..COLS)
-                    .map(|c| format!("CAST(${} AS BIGINT)", 2 + COLS * i + c))
-                    .collect();
-                format!("({})", marks.join(", "))
-            })
-            .collect();
+    for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
+        let values = super::value_rows(chunk.len(), COLS, 2, true);
         let sql = format!(
-            "WITH v (id, due, minutes, complete, reason) AS (VALUES {})
+            "WITH v (id, due, minutes, complete, reason) AS (VALUES {values})
              UPDATE leads SET sla_due_at = v.due, first_touch_minutes = v.minutes,
                     data_complete = v.complete, reason_given = v.reason, facts_at = $1
-             FROM v WHERE leads.id = v.id",
-            values.join(", ")
+             FROM v WHERE leads.id = v.id"
         );
         let mut q = sqlx::query(&sql).bind(at.0);
         for (id, f) in chunk {
@@ -138,17 +130,22 @@ pub async fn write_facts(
     Ok(())
 }
 
-/// Marks the facts of the leads of `teams` (every lead when `None`) out of date: their policy
-/// changed.
+/// Marks the leads of `teams` (every lead when `None`) as judged under rules that changed:
+/// their compliance facts are worked out again, and the open ones are due at the next sweep,
+/// their `judge_at` set to `mark` (below zero, different for every save: see migration 0007).
 pub async fn invalidate_facts(
     conn: &mut AnyConnection,
     teams: Option<&[i64]>,
+    mark: i64,
 ) -> Result<(), sqlx::Error> {
+    debug_assert!(mark < 0);
+    let set = "UPDATE leads SET facts_at = NULL,
+                      judge_at = CASE WHEN closed_at IS NULL THEN $1 ELSE judge_at END";
     let sql = match teams {
-        None => "UPDATE leads SET facts_at = NULL".to_string(),
+        None => set.to_string(),
         Some([]) => return Ok(()),
         Some(teams) => format!(
-            "UPDATE leads SET facts_at = NULL WHERE team_id IN ({})",
+            "{set} WHERE team_id IN ({})",
             // Team ids are numbers from our own tables: inlined, not user text.
             teams
                 .iter()
@@ -157,7 +154,7 @@ pub async fn invalidate_facts(
                 .join(",")
         ),
     };
-    sqlx::query(&sql).execute(conn).await?;
+    sqlx::query(&sql).bind(mark).execute(conn).await?;
     Ok(())
 }
 

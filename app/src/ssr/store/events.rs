@@ -56,6 +56,46 @@ pub async fn append(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<i64, s
     Ok(id)
 }
 
+/// Appends events with multi-row INSERTs and returns their ids in the order given (ids
+/// only ever grow; events identical in every column may swap ids, which nobody can tell).
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    events: &[NewEvent<'_>],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(events.len());
+    for chunk in events.chunks(super::ROWS_PER_STATEMENT) {
+        let payloads: Vec<String> = chunk.iter().map(|e| e.payload.to_string()).collect();
+        let sql = format!(
+            "INSERT INTO events (at, actor_id, kind, lead_id, payload) VALUES {}
+             RETURNING id, kind, lead_id, payload",
+            super::value_rows(chunk.len(), 5, 1, false)
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, Option<i64>, String)>(&sql);
+        for (e, payload) in chunk.iter().zip(&payloads) {
+            q = q
+                .bind(e.at.0)
+                .bind(e.actor_id)
+                .bind(e.kind)
+                .bind(e.lead_id.map(|l| l.0))
+                .bind(payload.as_str());
+        }
+        // RETURNING promises no order: match rows back by what they hold.
+        let mut returned: std::collections::HashMap<(String, Option<i64>, String), Vec<i64>> =
+            std::collections::HashMap::new();
+        for (id, kind, lead, payload) in q.fetch_all(&mut *conn).await? {
+            returned.entry((kind, lead, payload)).or_default().push(id);
+        }
+        for (e, payload) in chunk.iter().zip(payloads) {
+            let key = (e.kind.to_string(), e.lead_id.map(|l| l.0), payload);
+            let id = returned.get_mut(&key).and_then(Vec::pop).ok_or_else(|| {
+                sqlx::Error::Protocol("an appended event was not returned".into())
+            })?;
+            ids.push(id);
+        }
+    }
+    Ok(ids)
+}
+
 /// Events of the given kinds with id greater than `after`, oldest first, at most `limit`.
 pub async fn after(
     conn: &mut AnyConnection,
@@ -150,6 +190,29 @@ pub async fn notify(
             .bind(id.to_string())
             .execute(conn)
             .await?;
+    }
+    Ok(())
+}
+
+/// `notify` for many events in one statement.
+pub async fn notify_many(
+    conn: &mut AnyConnection,
+    backend: super::Backend,
+    ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    if backend != super::Backend::Postgres {
+        return Ok(());
+    }
+    for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT pg_notify($1, v) FROM (VALUES {}) AS t (v)",
+            super::value_rows(chunk.len(), 1, 2, false)
+        );
+        let mut q = sqlx::query(&sql).bind(NOTIFY_CHANNEL);
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -162,21 +162,16 @@ pub async fn lead(conn: &mut AnyConnection, id: LeadId) -> Result<Option<Lead>, 
 }
 
 /// Every open lead, or only those of `teams` (and, with `unassigned`, those of no team), as the
-/// follow-up policy judges them: for the sweep and the policy preview, which judge each lead
-/// in Rust. Only the fields `policy::evaluate` reads are filled; names and texts are left
-/// empty, and `email` stands for "has an e-mail or a phone" (an empty string when so). Never
-/// write these leads back or show them; read a lead whole (`by_ids`) for that.
+/// follow-up policy judges them: for the policy preview, which judges each lead in Rust. Only
+/// the fields `policy::evaluate` reads are filled; names and texts are left empty, and `email`
+/// stands for "has an e-mail or a phone" (an empty string when so). Never write these leads
+/// back or show them; read a lead whole (`by_ids`) for that.
 pub async fn open_for_judging(
     conn: &mut AnyConnection,
     teams: Option<&[i64]>,
     unassigned: bool,
 ) -> Result<Vec<Lead>, sqlx::Error> {
-    let mut sql = "SELECT id, version, source_id, owner_id, team_id, stage_id, next_step_kind,
-                          next_step_due_at, created_at, updated_at, first_touched_at,
-                          last_touched_at, stage_entered_at, value_cents,
-                          CAST(CASE WHEN email IS NOT NULL OR phone IS NOT NULL THEN 1 ELSE 0 END AS BIGINT)
-                   FROM leads WHERE closed_at IS NULL"
-        .to_string();
+    let mut filter = "closed_at IS NULL".to_string();
     if let Some(teams) = teams {
         // Team ids are numbers from our own tables: inlined, not user text.
         let list = teams
@@ -190,12 +185,53 @@ pub async fn open_for_judging(
             format!("team_id IN ({list})")
         };
         if unassigned {
-            sql.push_str(&format!(" AND ({in_teams} OR team_id IS NULL)"));
+            filter.push_str(&format!(" AND ({in_teams} OR team_id IS NULL)"));
         } else {
-            sql.push_str(&format!(" AND {in_teams}"));
+            filter.push_str(&format!(" AND {in_teams}"));
         }
     }
-    let rows = sqlx::query(&sql).fetch_all(conn).await?;
+    Ok(judging(conn, &filter, None)
+        .await?
+        .into_iter()
+        .map(|d| d.lead)
+        .collect())
+}
+
+/// A lead the sweep must judge, as `open_for_judging` reads it (closed ones too), with the
+/// `judge_at` it was read with.
+#[derive(Clone, Debug)]
+pub struct Due {
+    pub lead: Lead,
+    pub seen: i64,
+}
+
+/// The leads whose `judge_at` has come by `at`: written since the last sweep, under a policy
+/// saved since, or with a clock or escalation rung running out.
+pub async fn due_for_judging(
+    conn: &mut AnyConnection,
+    at: Timestamp,
+) -> Result<Vec<Due>, sqlx::Error> {
+    judging(conn, "judge_at <= $1", Some(at.0)).await
+}
+
+async fn judging(
+    conn: &mut AnyConnection,
+    filter: &str,
+    bind: Option<i64>,
+) -> Result<Vec<Due>, sqlx::Error> {
+    let sql = format!(
+        "SELECT id, version, source_id, owner_id, team_id, stage_id, next_step_kind,
+                next_step_due_at, created_at, updated_at, first_touched_at,
+                last_touched_at, stage_entered_at, value_cents,
+                CAST(CASE WHEN email IS NOT NULL OR phone IS NOT NULL THEN 1 ELSE 0 END AS BIGINT),
+                closed_at, judge_at
+         FROM leads WHERE {filter}"
+    );
+    let mut q = sqlx::query(&sql);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(conn).await?;
     rows.iter()
         .map(|r| {
             let step_kind: Option<String> = r.try_get(6)?;
@@ -212,7 +248,7 @@ pub async fn open_for_judging(
                 }),
                 _ => None,
             };
-            Ok(Lead {
+            let lead = Lead {
                 id: LeadId(r.try_get(0)?),
                 version: r.try_get(1)?,
                 contact_name: String::new(),
@@ -239,12 +275,46 @@ pub async fn open_for_judging(
                 first_touched_at: r.try_get::<Option<i64>, _>(10)?.map(Timestamp),
                 last_touched_at: r.try_get::<Option<i64>, _>(11)?.map(Timestamp),
                 stage_entered_at: Timestamp(r.try_get(12)?),
-                closed_at: None,
+                closed_at: r.try_get::<Option<i64>, _>(15)?.map(Timestamp),
                 close_reason: None,
                 close_note: None,
+            };
+            let seen: Option<i64> = r.try_get(16)?;
+            Ok(Due {
+                lead,
+                seen: seen.unwrap_or(0),
             })
         })
         .collect()
+}
+
+/// Records when the sweep must judge each lead next (`None`: not until it is written), for
+/// the leads still at the version and `judge_at` the sweep read them with: one written or
+/// put under a new policy meanwhile stays due.
+pub async fn write_judged(
+    conn: &mut AnyConnection,
+    judged: &[(LeadId, i64, i64, Option<Timestamp>)],
+) -> Result<(), sqlx::Error> {
+    const COLS: usize = 4;
+    for chunk in judged.chunks(super::ROWS_PER_STATEMENT) {
+        let values = super::value_rows(chunk.len(), COLS, 1, true);
+        let sql = format!(
+            "WITH v (id, version, seen, due) AS (VALUES {values})
+             UPDATE leads SET judge_at = v.due
+             FROM v WHERE leads.id = v.id AND leads.version = v.version
+                      AND leads.judge_at = v.seen"
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, version, seen, due) in chunk {
+            q = q
+                .bind(id.0)
+                .bind(*version)
+                .bind(*seen)
+                .bind(due.map(|t| t.0));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The leads with these ids (those that exist), in no particular order.
@@ -531,7 +601,7 @@ pub async fn write_owner(
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE leads SET owner_id = $1, team_id = $2, assigned_at = $3, updated_at = $3,
-                version = version + 1, facts_at = NULL
+                version = version + 1, facts_at = NULL, judge_at = 0
          WHERE id = $4 AND version = $5",
     )
     .bind(owner.0)
@@ -715,7 +785,7 @@ pub async fn write(
                 stage_id = $8, stage_entered_at = $9, closed_at = $10, close_reason = $11,
                 close_note = $12, next_step_kind = $13, next_step_due_at = $14,
                 next_step_note = $15, first_touched_at = $16, last_touched_at = $17,
-                updated_at = $18, version = $19, facts_at = NULL
+                updated_at = $18, version = $19, facts_at = NULL, judge_at = 0
          WHERE id = $20 AND version = $21",
     )
     .bind(&lead.contact_name)

@@ -43,6 +43,11 @@ pub const SQLITE: &[Step] = &[
         "compliance_facts",
         include_str!("../../../../migrations/sqlite/0006_compliance_facts.sql"),
     ),
+    (
+        7,
+        "judge_at",
+        include_str!("../../../../migrations/sqlite/0007_judge_at.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -75,6 +80,11 @@ pub const POSTGRES: &[Step] = &[
         6,
         "compliance_facts",
         include_str!("../../../../migrations/postgres/0006_compliance_facts.sql"),
+    ),
+    (
+        7,
+        "judge_at",
+        include_str!("../../../../migrations/postgres/0007_judge_at.sql"),
     ),
 ];
 

@@ -345,9 +345,43 @@ pub(crate) fn decode_key<T>(
     })
 }
 
+/// Placeholders for `rows` rows of `cols` values, numbered from `$first`: `($1, $2), ($3, $4)`
+/// for a multi-row INSERT or a `WITH v (…) AS (VALUES …)` list. `cast` types every mark as
+/// BIGINT, which PostgreSQL needs in a VALUES list that is not an INSERT's.
+pub(crate) fn value_rows(rows: usize, cols: usize, first: usize, cast: bool) -> String {
+    (0..rows)
+        .map(|r| {
+            let marks: Vec<String> = (0..cols)
+                .map(|c| {
+                    let n = first + r * cols + c;
+                    if cast {
+                        format!("CAST(${n} AS BIGINT)")
+                    } else {
+                        format!("${n}")
+                    }
+                })
+                .collect();
+            format!("({})", marks.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Rows written per multi-row statement (well under both databases' limits on bound values).
+pub(crate) const ROWS_PER_STATEMENT: usize = 200;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn value_rows_number_marks_row_by_row() {
+        assert_eq!(value_rows(2, 2, 1, false), "($1, $2), ($3, $4)");
+        assert_eq!(
+            value_rows(1, 2, 3, true),
+            "(CAST($3 AS BIGINT), CAST($4 AS BIGINT))"
+        );
+    }
 
     #[test]
     fn sqlite_urls_get_create_mode_once() {

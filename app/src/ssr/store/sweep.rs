@@ -4,6 +4,7 @@
 pub use crate::api::inbox::Notification;
 use crate::domain::{LeadId, Timestamp};
 use sqlx::AnyConnection;
+use std::collections::{HashMap, HashSet};
 
 /// Takes or renews lease `name` for `holder` until `now + ttl_ms`, if it is free, expired or
 /// already `holder`'s. Returns whether `holder` holds it now. One statement each, so two
@@ -60,10 +61,17 @@ pub struct OpenFinding {
     pub step: i64,
 }
 
-pub async fn open_findings(conn: &mut AnyConnection) -> Result<Vec<OpenFinding>, sqlx::Error> {
+/// The open findings of the leads due for judging at `at` (see `leads::due_for_judging`).
+pub async fn open_findings_due(
+    conn: &mut AnyConnection,
+    at: Timestamp,
+) -> Result<Vec<OpenFinding>, sqlx::Error> {
     let rows: Vec<(i64, i64, String, i64, i64)> = sqlx::query_as(
-        "SELECT id, lead_id, kind, began_at, step FROM findings WHERE resolved_at IS NULL",
+        "SELECT f.id, f.lead_id, f.kind, f.began_at, f.step
+         FROM findings f JOIN leads l ON l.id = f.lead_id
+         WHERE f.resolved_at IS NULL AND l.judge_at <= $1",
     )
+    .bind(at.0)
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -78,57 +86,152 @@ pub async fn open_findings(conn: &mut AnyConnection) -> Result<Vec<OpenFinding>,
         .collect())
 }
 
-/// A finding to record.
+/// A finding to record, with the escalation step it starts at (rungs already due are taken
+/// as it is recorded).
 pub struct NewFinding<'a> {
     pub lead_id: LeadId,
     pub kind: &'a str,
     pub policy_version: i64,
     pub team_id: Option<i64>,
     pub began_at: Timestamp,
+    pub step: i64,
 }
 
-pub async fn open_finding(
+/// Records findings opened at `at`; returns their ids in the order given.
+pub async fn open_findings(
     conn: &mut AnyConnection,
-    f: &NewFinding<'_>,
+    new: &[NewFinding<'_>],
     at: Timestamp,
-) -> Result<i64, sqlx::Error> {
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO findings (lead_id, kind, policy_version, team_id, began_at, opened_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(f.lead_id.0)
-    .bind(f.kind)
-    .bind(f.policy_version)
-    .bind(f.team_id)
-    .bind(f.began_at.0)
-    .bind(at.0)
-    .fetch_one(conn)
-    .await?;
-    Ok(id)
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(new.len());
+    for chunk in new.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO findings (lead_id, kind, policy_version, team_id, began_at, opened_at, step)
+             VALUES {} RETURNING id, lead_id, kind",
+            super::value_rows(chunk.len(), 7, 1, false)
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64, String)>(&sql);
+        for f in chunk {
+            q = q
+                .bind(f.lead_id.0)
+                .bind(f.kind)
+                .bind(f.policy_version)
+                .bind(f.team_id)
+                .bind(f.began_at.0)
+                .bind(at.0)
+                .bind(f.step);
+        }
+        // One open finding of a kind per lead (unique index): that names each row.
+        let returned: HashMap<(i64, String), i64> = q
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .map(|(id, lead, kind)| ((lead, kind), id))
+            .collect();
+        for f in chunk {
+            ids.push(
+                *returned
+                    .get(&(f.lead_id.0, f.kind.to_string()))
+                    .ok_or_else(|| sqlx::Error::Protocol("a finding was not returned".into()))?,
+            );
+        }
+    }
+    Ok(ids)
 }
 
-pub async fn resolve_finding(
+/// Marks findings resolved at `at` (those still open).
+pub async fn resolve_findings(
     conn: &mut AnyConnection,
-    id: i64,
+    ids: &[i64],
     at: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE findings SET resolved_at = $1 WHERE id = $2 AND resolved_at IS NULL")
+    for chunk in ids.chunks(500) {
+        // Ids are numbers from our own table: inlined, not user text.
+        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+        sqlx::query(&format!(
+            "UPDATE findings SET resolved_at = $1 WHERE id IN ({}) AND resolved_at IS NULL",
+            list.join(",")
+        ))
         .bind(at.0)
-        .bind(id)
-        .execute(conn)
+        .execute(&mut *conn)
         .await?;
+    }
     Ok(())
 }
 
-/// Records that a finding reached escalation `step`. Only ever raises it, so a step is taken
-/// at most once even if two sweeps overlapped.
-pub async fn raise_step(conn: &mut AnyConnection, id: i64, step: i64) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("UPDATE findings SET step = $1 WHERE id = $2 AND step < $1")
-        .bind(step)
-        .bind(id)
-        .execute(conn)
-        .await?;
-    Ok(done.rows_affected() == 1)
+/// Raises findings `(id, from, to)` from escalation step `from` to `to`; returns the ids
+/// raised. One still at `from` is raised; one another sweep raised meanwhile is left to it,
+/// so a step is taken at most once even if two sweeps overlapped.
+pub async fn raise_steps(
+    conn: &mut AnyConnection,
+    raises: &[(i64, i64, i64)],
+) -> Result<HashSet<i64>, sqlx::Error> {
+    let mut raised = HashSet::new();
+    for chunk in raises.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "WITH v (id, was, step) AS (VALUES {})
+             UPDATE findings SET step = v.step FROM v
+             WHERE findings.id = v.id AND findings.step = v.was RETURNING findings.id",
+            super::value_rows(chunk.len(), 3, 1, true)
+        );
+        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
+        for (id, was, step) in chunk {
+            q = q.bind(*id).bind(*was).bind(*step);
+        }
+        raised.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(id,)| id));
+    }
+    Ok(raised)
+}
+
+/// An in-app notification to store.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NewNotification {
+    pub user_id: i64,
+    pub lead_id: Option<i64>,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// Stores notifications created at `at`; returns their ids in the order given (identical
+/// notifications may swap ids, which nobody can tell).
+pub async fn insert_notifications(
+    conn: &mut AnyConnection,
+    new: &[NewNotification],
+    at: Timestamp,
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(new.len());
+    for chunk in new.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO notifications (user_id, lead_id, kind, message, created_at)
+             VALUES {} RETURNING id, user_id, lead_id, kind, message",
+            super::value_rows(chunk.len(), 5, 1, false)
+        );
+        let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, String, String)>(&sql);
+        for n in chunk {
+            q = q
+                .bind(n.user_id)
+                .bind(n.lead_id)
+                .bind(n.kind)
+                .bind(n.message.as_str())
+                .bind(at.0);
+        }
+        let mut returned: HashMap<(i64, Option<i64>, String, String), Vec<i64>> = HashMap::new();
+        for (id, user, lead, kind, message) in q.fetch_all(&mut *conn).await? {
+            returned
+                .entry((user, lead, kind, message))
+                .or_default()
+                .push(id);
+        }
+        for n in chunk {
+            let key = (n.user_id, n.lead_id, n.kind.to_string(), n.message.clone());
+            ids.push(
+                returned.get_mut(&key).and_then(Vec::pop).ok_or_else(|| {
+                    sqlx::Error::Protocol("a notification was not returned".into())
+                })?,
+            );
+        }
+    }
+    Ok(ids)
 }
 
 pub async fn insert_notification(
