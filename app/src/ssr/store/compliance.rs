@@ -101,31 +101,39 @@ pub async fn facts_todo(
         .collect()
 }
 
-/// Stores each lead's facts, 200 leads a statement, stamped `at`.
+/// Stores each lead's facts, `ROWS_PER_STATEMENT` leads a statement, stamped `at`.
 pub async fn write_facts(
     conn: &mut AnyConnection,
     rows: &[(i64, LeadFacts)],
     at: Timestamp,
 ) -> Result<(), sqlx::Error> {
-    const COLS: usize = 5;
+    use super::Cell::Int;
     for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
-        let values = super::value_rows(chunk.len(), COLS, 2, true);
+        let (values, _) = super::value_rows(
+            chunk.iter().map(|(id, f)| {
+                vec![
+                    Int(Some(*id)),
+                    Int(f.first_touch_due.map(|t| t.0)),
+                    Int(f.first_touch_minutes),
+                    Int(Some(i64::from(f.data_complete))),
+                    Int(Some(i64::from(f.reason_given))),
+                ]
+            }),
+            2,
+            true,
+        );
         let sql = format!(
             "WITH v (id, due, minutes, complete, reason) AS (VALUES {values})
              UPDATE leads SET sla_due_at = v.due, first_touch_minutes = v.minutes,
                     data_complete = v.complete, reason_given = v.reason, facts_at = $1
-             FROM v WHERE leads.id = v.id"
+             FROM v WHERE leads.id = v.id AND leads.id IN ({})",
+            super::id_list(chunk.iter().map(|(id, _)| *id))
         );
-        let mut q = sqlx::query(&sql).bind(at.0);
-        for (id, f) in chunk {
-            q = q
-                .bind(*id)
-                .bind(f.first_touch_due.map(|t| t.0))
-                .bind(f.first_touch_minutes)
-                .bind(i64::from(f.data_complete))
-                .bind(i64::from(f.reason_given));
-        }
-        q.execute(&mut *conn).await?;
+        sqlx::query(&sql)
+            .persistent(false)
+            .bind(at.0)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

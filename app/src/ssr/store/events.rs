@@ -64,20 +64,28 @@ pub async fn append_many(
 ) -> Result<Vec<i64>, sqlx::Error> {
     let mut ids = Vec::with_capacity(events.len());
     for chunk in events.chunks(super::ROWS_PER_STATEMENT) {
+        use super::Cell::{Int, Text};
         let payloads: Vec<String> = chunk.iter().map(|e| e.payload.to_string()).collect();
-        let sql = format!(
-            "INSERT INTO events (at, actor_id, kind, lead_id, payload) VALUES {}
-             RETURNING id, kind, lead_id, payload",
-            super::value_rows(chunk.len(), 5, 1, false)
+        let (values, texts) = super::value_rows(
+            chunk.iter().zip(&payloads).map(|(e, payload)| {
+                vec![
+                    Int(Some(e.at.0)),
+                    Int(e.actor_id),
+                    Text(e.kind),
+                    Int(e.lead_id.map(|l| l.0)),
+                    Text(payload),
+                ]
+            }),
+            1,
+            false,
         );
-        let mut q = sqlx::query_as::<_, (i64, String, Option<i64>, String)>(&sql);
-        for (e, payload) in chunk.iter().zip(&payloads) {
-            q = q
-                .bind(e.at.0)
-                .bind(e.actor_id)
-                .bind(e.kind)
-                .bind(e.lead_id.map(|l| l.0))
-                .bind(payload.as_str());
+        let sql = format!(
+            "INSERT INTO events (at, actor_id, kind, lead_id, payload) VALUES {values}
+             RETURNING id, kind, lead_id, payload"
+        );
+        let mut q = sqlx::query_as::<_, (i64, String, Option<i64>, String)>(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
         }
         // RETURNING promises no order: match rows back by what they hold.
         let mut returned: std::collections::HashMap<(String, Option<i64>, String), Vec<i64>> =
@@ -204,14 +212,13 @@ pub async fn notify_many(
         return Ok(());
     }
     for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
+        // Event ids are numbers from our own table, written into the text.
+        let values: Vec<String> = chunk.iter().map(|id| format!("('{id}')")).collect();
         let sql = format!(
             "SELECT pg_notify($1, v) FROM (VALUES {}) AS t (v)",
-            super::value_rows(chunk.len(), 1, 2, false)
+            values.join(", ")
         );
-        let mut q = sqlx::query(&sql).bind(NOTIFY_CHANNEL);
-        for id in chunk {
-            q = q.bind(id.to_string());
-        }
+        let q = sqlx::query(&sql).persistent(false).bind(NOTIFY_CHANNEL);
         q.execute(&mut *conn).await?;
     }
     Ok(())

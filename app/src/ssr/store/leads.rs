@@ -295,24 +295,31 @@ pub async fn write_judged(
     conn: &mut AnyConnection,
     judged: &[(LeadId, i64, i64, Option<Timestamp>)],
 ) -> Result<(), sqlx::Error> {
-    const COLS: usize = 4;
+    use super::Cell::Int;
     for chunk in judged.chunks(super::ROWS_PER_STATEMENT) {
-        let values = super::value_rows(chunk.len(), COLS, 1, true);
+        let (values, _) = super::value_rows(
+            chunk.iter().map(|(id, version, seen, due)| {
+                vec![
+                    Int(Some(id.0)),
+                    Int(Some(*version)),
+                    Int(Some(*seen)),
+                    Int(due.map(|t| t.0)),
+                ]
+            }),
+            1,
+            true,
+        );
         let sql = format!(
             "WITH v (id, version, seen, due) AS (VALUES {values})
              UPDATE leads SET judge_at = v.due
              FROM v WHERE leads.id = v.id AND leads.version = v.version
-                      AND leads.judge_at = v.seen"
+                      AND leads.judge_at = v.seen AND leads.id IN ({})",
+            super::id_list(chunk.iter().map(|(id, ..)| id.0))
         );
-        let mut q = sqlx::query(&sql);
-        for (id, version, seen, due) in chunk {
-            q = q
-                .bind(id.0)
-                .bind(*version)
-                .bind(*seen)
-                .bind(due.map(|t| t.0));
-        }
-        q.execute(&mut *conn).await?;
+        sqlx::query(&sql)
+            .persistent(false)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -172,10 +172,16 @@ impl Store {
                                 "PRAGMA busy_timeout = 5000",
                                 "PRAGMA foreign_keys = ON",
                                 sync,
+                                // Pages read straight from the OS page cache instead of a
+                                // pread and a copy each (shared by every connection).
+                                "PRAGMA mmap_size = 1073741824",
                             ] {
                                 conn.execute(pragma).await?;
                             }
                             if writer {
+                                // The one writer keeps the index pages that bulk writes (the
+                                // sweep, imports) touch at random: 64 MiB instead of 2.
+                                conn.execute("PRAGMA cache_size = -65536").await?;
                                 // Checkpoints run in the background (see `checkpoints`), not
                                 // inside whichever commit crosses the threshold, where they
                                 // stalled every write queued behind it (p99 153 ms at 200
@@ -345,26 +351,62 @@ pub(crate) fn decode_key<T>(
     })
 }
 
-/// Placeholders for `rows` rows of `cols` values, numbered from `$first`: `($1, $2), ($3, $4)`
-/// for a multi-row INSERT or a `WITH v (…) AS (VALUES …)` list. `cast` types every mark as
-/// BIGINT, which PostgreSQL needs in a VALUES list that is not an INSERT's.
-pub(crate) fn value_rows(rows: usize, cols: usize, first: usize, cast: bool) -> String {
-    (0..rows)
-        .map(|r| {
-            let marks: Vec<String> = (0..cols)
-                .map(|c| {
-                    let n = first + r * cols + c;
-                    if cast {
-                        format!("CAST(${n} AS BIGINT)")
-                    } else {
-                        format!("${n}")
-                    }
-                })
-                .collect();
-            format!("({})", marks.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// One value of a multi-row statement (see `value_rows`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Cell<'a> {
+    /// A number: written into the SQL text.
+    Int(Option<i64>),
+    /// A text: bound as a parameter.
+    Text(&'a str),
+}
+
+/// The rows of a multi-row INSERT or `WITH v (…) AS (VALUES …)` list, and the texts to bind
+/// to them in order, numbered from `$first`. Numbers are written into the SQL (typed BIGINT
+/// with `cast`, which PostgreSQL needs in a VALUES list that is not an INSERT's): they come
+/// from our own tables and arithmetic, never from what a user typed, and binding them cost
+/// more than the write itself, as SQLite finds each numbered parameter's name by walking
+/// the list of all of them (quadratic in the parameters of a statement). Texts are always
+/// bound.
+pub(crate) fn value_rows<'a>(
+    rows: impl IntoIterator<Item = Vec<Cell<'a>>>,
+    first: usize,
+    cast: bool,
+) -> (String, Vec<&'a str>) {
+    let mut texts = Vec::new();
+    let mut sql = String::new();
+    for (i, row) in rows.into_iter().enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for (c, cell) in row.into_iter().enumerate() {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            let value = match cell {
+                Cell::Int(Some(n)) => n.to_string(),
+                Cell::Int(None) => "NULL".to_string(),
+                Cell::Text(t) => {
+                    texts.push(t);
+                    format!("${}", first + texts.len() - 1)
+                }
+            };
+            if cast && !matches!(cell, Cell::Text(_)) {
+                sql.push_str(&format!("CAST({value} AS BIGINT)"));
+            } else {
+                sql.push_str(&value);
+            }
+        }
+        sql.push(')');
+    }
+    (sql, texts)
+}
+
+/// `a, b, c`: ids from our own tables, inlined into an `IN (…)` list. An `UPDATE … FROM
+/// (VALUES …)` names its rows this way as well, so both planners look them up by primary key
+/// instead of scanning the table and joining (which they otherwise may, without statistics).
+pub(crate) fn id_list(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Rows written per multi-row statement (well under both databases' limits on bound values).
@@ -375,12 +417,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn value_rows_number_marks_row_by_row() {
-        assert_eq!(value_rows(2, 2, 1, false), "($1, $2), ($3, $4)");
-        assert_eq!(
-            value_rows(1, 2, 3, true),
-            "(CAST($3 AS BIGINT), CAST($4 AS BIGINT))"
+    fn value_rows_write_numbers_and_bind_texts() {
+        let (sql, texts) = value_rows(
+            [
+                vec![Cell::Int(Some(7)), Cell::Text("a'b"), Cell::Int(None)],
+                vec![Cell::Int(Some(-8)), Cell::Text("c"), Cell::Int(Some(9))],
+            ],
+            2,
+            false,
         );
+        assert_eq!(sql, "(7, $2, NULL), (-8, $3, 9)");
+        assert_eq!(texts, ["a'b", "c"]);
+        let (sql, texts) = value_rows([vec![Cell::Int(Some(1)), Cell::Int(None)]], 1, true);
+        assert_eq!(sql, "(CAST(1 AS BIGINT), CAST(NULL AS BIGINT))");
+        assert!(texts.is_empty());
     }
 
     #[test]

@@ -105,21 +105,29 @@ pub async fn open_findings(
 ) -> Result<Vec<i64>, sqlx::Error> {
     let mut ids = Vec::with_capacity(new.len());
     for chunk in new.chunks(super::ROWS_PER_STATEMENT) {
+        use super::Cell::{Int, Text};
+        let (values, texts) = super::value_rows(
+            chunk.iter().map(|f| {
+                vec![
+                    Int(Some(f.lead_id.0)),
+                    Text(f.kind),
+                    Int(Some(f.policy_version)),
+                    Int(f.team_id),
+                    Int(Some(f.began_at.0)),
+                    Int(Some(at.0)),
+                    Int(Some(f.step)),
+                ]
+            }),
+            1,
+            false,
+        );
         let sql = format!(
             "INSERT INTO findings (lead_id, kind, policy_version, team_id, began_at, opened_at, step)
-             VALUES {} RETURNING id, lead_id, kind",
-            super::value_rows(chunk.len(), 7, 1, false)
+             VALUES {values} RETURNING id, lead_id, kind"
         );
-        let mut q = sqlx::query_as::<_, (i64, i64, String)>(&sql);
-        for f in chunk {
-            q = q
-                .bind(f.lead_id.0)
-                .bind(f.kind)
-                .bind(f.policy_version)
-                .bind(f.team_id)
-                .bind(f.began_at.0)
-                .bind(at.0)
-                .bind(f.step);
+        let mut q = sqlx::query_as::<_, (i64, i64, String)>(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
         }
         // One open finding of a kind per lead (unique index): that names each row.
         let returned: HashMap<(i64, String), i64> = q
@@ -146,11 +154,9 @@ pub async fn resolve_findings(
     at: Timestamp,
 ) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(500) {
-        // Ids are numbers from our own table: inlined, not user text.
-        let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
         sqlx::query(&format!(
             "UPDATE findings SET resolved_at = $1 WHERE id IN ({}) AND resolved_at IS NULL",
-            list.join(",")
+            super::id_list(chunk.iter().copied())
         ))
         .bind(at.0)
         .execute(&mut *conn)
@@ -166,18 +172,24 @@ pub async fn raise_steps(
     conn: &mut AnyConnection,
     raises: &[(i64, i64, i64)],
 ) -> Result<HashSet<i64>, sqlx::Error> {
+    use super::Cell::Int;
     let mut raised = HashSet::new();
     for chunk in raises.chunks(super::ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "WITH v (id, was, step) AS (VALUES {})
-             UPDATE findings SET step = v.step FROM v
-             WHERE findings.id = v.id AND findings.step = v.was RETURNING findings.id",
-            super::value_rows(chunk.len(), 3, 1, true)
+        let (values, _) = super::value_rows(
+            chunk
+                .iter()
+                .map(|(id, was, step)| vec![Int(Some(*id)), Int(Some(*was)), Int(Some(*step))]),
+            1,
+            true,
         );
-        let mut q = sqlx::query_as::<_, (i64,)>(&sql);
-        for (id, was, step) in chunk {
-            q = q.bind(*id).bind(*was).bind(*step);
-        }
+        let sql = format!(
+            "WITH v (id, was, step) AS (VALUES {values})
+             UPDATE findings SET step = v.step FROM v
+             WHERE findings.id = v.id AND findings.step = v.was AND findings.id IN ({})
+             RETURNING findings.id",
+            super::id_list(chunk.iter().map(|(id, ..)| *id))
+        );
+        let q = sqlx::query_as::<_, (i64,)>(&sql).persistent(false);
         raised.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(id,)| id));
     }
     Ok(raised)
@@ -201,19 +213,28 @@ pub async fn insert_notifications(
 ) -> Result<Vec<i64>, sqlx::Error> {
     let mut ids = Vec::with_capacity(new.len());
     for chunk in new.chunks(super::ROWS_PER_STATEMENT) {
+        use super::Cell::{Int, Text};
+        let (values, texts) = super::value_rows(
+            chunk.iter().map(|n| {
+                vec![
+                    Int(Some(n.user_id)),
+                    Int(n.lead_id),
+                    Text(n.kind),
+                    Text(&n.message),
+                    Int(Some(at.0)),
+                ]
+            }),
+            1,
+            false,
+        );
         let sql = format!(
             "INSERT INTO notifications (user_id, lead_id, kind, message, created_at)
-             VALUES {} RETURNING id, user_id, lead_id, kind, message",
-            super::value_rows(chunk.len(), 5, 1, false)
+             VALUES {values} RETURNING id, user_id, lead_id, kind, message"
         );
-        let mut q = sqlx::query_as::<_, (i64, i64, Option<i64>, String, String)>(&sql);
-        for n in chunk {
-            q = q
-                .bind(n.user_id)
-                .bind(n.lead_id)
-                .bind(n.kind)
-                .bind(n.message.as_str())
-                .bind(at.0);
+        let mut q =
+            sqlx::query_as::<_, (i64, i64, Option<i64>, String, String)>(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
         }
         let mut returned: HashMap<(i64, Option<i64>, String, String), Vec<i64>> = HashMap::new();
         for (id, user, lead, kind, message) in q.fetch_all(&mut *conn).await? {
