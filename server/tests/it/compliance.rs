@@ -295,24 +295,13 @@ async fn scorecards_match_the_hand_computed_fixture(db: TestDb) -> TestDb {
 // lead's first touch is written (both recompute the stored first-touch facts).
 both_backends!(sql_counts_equal_the_domain_scorecards);
 async fn sql_counts_equal_the_domain_scorecards(db: TestDb) -> TestDb {
-    use app::domain::policy_form::PolicyForm;
-    use app::ssr::service::policy as settings;
-
     let db = db.with_demo(400).await;
     let state = db.state();
     check_against_domain(&db, 30).await;
     check_against_domain(&db, 365).await;
 
     // West's first-touch time drops from 2 hours to 30 minutes: its leads are judged again.
-    let priya = db.actor("priya").await;
-    let west = priya.managed_teams[0];
-    let page = settings::settings(&state, &priya).await.unwrap();
-    let scope = page.scopes.iter().find(|s| s.team == Some(west)).unwrap();
-    let mut form = PolicyForm::of(&scope.policy, &page.stages, &page.sources);
-    form.first_touch_minutes = "30".into();
-    settings::save(&state, &priya, Some(west), form, scope.policy.version)
-        .await
-        .unwrap();
+    db.set_west_first_touch(&state, 30).await;
     check_against_domain(&db, 365).await;
 
     // A lead's first touch is written: its minutes and verdict follow.

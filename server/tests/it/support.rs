@@ -220,6 +220,53 @@ impl TestDb {
             .expect("lead exists")
     }
 
+    /// Priya (West's manager) sets West's first-touch time to `minutes` through Settings;
+    /// returns West's id.
+    pub async fn set_west_first_touch(
+        &self,
+        state: &AppState,
+        minutes: u32,
+    ) -> app::domain::TeamId {
+        use app::domain::policy_form::PolicyForm;
+        use app::ssr::service::policy as settings;
+        let priya = self.actor("priya").await;
+        let west = priya.managed_teams[0];
+        let page = settings::settings(state, &priya).await.unwrap();
+        let scope = page.scopes.iter().find(|s| s.team == Some(west)).unwrap();
+        let mut form = PolicyForm::of(&scope.policy, &page.stages, &page.sources);
+        form.first_touch_minutes = minutes.to_string();
+        settings::save(state, &priya, Some(west), form, scope.policy.version)
+            .await
+            .unwrap();
+        west
+    }
+
+    /// The lead's owner (or an editor) logs a call that reached the contact, with a meeting
+    /// due at `due` as the next step.
+    pub async fn log_reached_call(&self, state: &AppState, id: LeadId, due: Timestamp) {
+        use app::domain::activity::{ActivityKind, LogRequest, NextStepInput, Outcome};
+        let lead = self.lead(id).await;
+        let owner = self.editor_of(&lead).await;
+        app::ssr::service::work::log_activity(
+            state,
+            &owner,
+            lead.id,
+            LogRequest {
+                version: lead.version,
+                kind: ActivityKind::Call,
+                outcome: Some(Outcome::Reached),
+                note: None,
+                next_step: Some(NextStepInput {
+                    kind: app::domain::NextStepKind::Meeting,
+                    due_at: due,
+                    note: None,
+                }),
+            },
+        )
+        .await
+        .unwrap();
+    }
+
     /// Every lead, by id.
     pub async fn all_leads(&self) -> Vec<Lead> {
         let ids: Vec<(i64,)> = sqlx::query_as("SELECT id FROM leads ORDER BY id")

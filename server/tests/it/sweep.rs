@@ -4,8 +4,7 @@
 
 use crate::both_backends;
 use crate::support::{Kind, TestDb, ANCHOR};
-use app::domain::activity::{ActivityKind, LogRequest, NextStepInput, Outcome};
-use app::domain::{NextStepKind, Timestamp};
+use app::domain::Timestamp;
 use app::ssr::service::{self, sweep};
 use app::ssr::store::{Store, StoreOptions};
 use server::sweeper;
@@ -128,26 +127,12 @@ async fn each_breach_climbs_each_rung_once_even_across_a_restart(db: TestDb) -> 
     .await
     .unwrap();
     drop(conn);
-    let lead = db.lead(app::domain::LeadId(lead_id)).await;
-    let owner = db.editor_of(&lead).await;
-    service::work::log_activity(
+    db.log_reached_call(
         &state,
-        &owner,
-        lead.id,
-        LogRequest {
-            version: lead.version,
-            kind: ActivityKind::Call,
-            outcome: Some(Outcome::Reached),
-            note: None,
-            next_step: Some(NextStepInput {
-                kind: NextStepKind::Meeting,
-                due_at: service::now().plus_days(3),
-                note: None,
-            }),
-        },
+        app::domain::LeadId(lead_id),
+        service::now().plus_days(3),
     )
-    .await
-    .unwrap();
+    .await;
     let fixed = sweep::sweep(&state, service::now()).await.unwrap();
     assert!(fixed.resolved >= 1, "{fixed:?}");
     let open_of_lead = count(
@@ -164,9 +149,6 @@ async fn each_breach_climbs_each_rung_once_even_across_a_restart(db: TestDb) -> 
 
 both_backends!(sweeps_of_the_due_leads_keep_the_findings_of_judging_every_lead);
 async fn sweeps_of_the_due_leads_keep_the_findings_of_judging_every_lead(db: TestDb) -> TestDb {
-    use app::domain::policy_form::PolicyForm;
-    use app::ssr::service::policy as settings;
-
     let db = db.with_demo(300).await;
     let state = db.state();
     let every = db.all_leads().await.len();
@@ -196,15 +178,7 @@ async fn sweeps_of_the_due_leads_keep_the_findings_of_judging_every_lead(db: Tes
     assert!(minute.judged * 10 < every, "{minute:?}");
 
     // West's first-touch time drops from 2 hours to 30 minutes: its open leads are due.
-    let priya = db.actor("priya").await;
-    let west = priya.managed_teams[0];
-    let page = settings::settings(&state, &priya).await.unwrap();
-    let scope = page.scopes.iter().find(|s| s.team == Some(west)).unwrap();
-    let mut form = PolicyForm::of(&scope.policy, &page.stages, &page.sources);
-    form.first_touch_minutes = "30".into();
-    settings::save(&state, &priya, Some(west), form, scope.policy.version)
-        .await
-        .unwrap();
+    let west = db.set_west_first_touch(&state, 30).await;
     let west_open = db
         .all_leads()
         .await
@@ -228,26 +202,12 @@ async fn sweeps_of_the_due_leads_keep_the_findings_of_judging_every_lead(db: Tes
     .await
     .unwrap();
     drop(conn);
-    let lead = db.lead(app::domain::LeadId(lead_id)).await;
-    let owner = db.editor_of(&lead).await;
-    service::work::log_activity(
+    db.log_reached_call(
         &state,
-        &owner,
-        lead.id,
-        LogRequest {
-            version: lead.version,
-            kind: ActivityKind::Call,
-            outcome: Some(Outcome::Reached),
-            note: None,
-            next_step: Some(NextStepInput {
-                kind: NextStepKind::Meeting,
-                due_at: Timestamp(at.0 + 72 * HOUR),
-                note: None,
-            }),
-        },
+        app::domain::LeadId(lead_id),
+        Timestamp(at.0 + 72 * HOUR),
     )
-    .await
-    .unwrap();
+    .await;
     at = Timestamp(at.0 + 60_000);
     let fixed = sweep::sweep(&state, at).await.unwrap();
     assert!(fixed.judged >= 1 && fixed.resolved >= 1, "{fixed:?}");

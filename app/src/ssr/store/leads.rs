@@ -329,12 +329,12 @@ pub async fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Lead>, 
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    // Ids are numbers: inlined, not user text.
-    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
-    let rows: Vec<LeadRow> =
-        sqlx::query_as(&format!("{SELECT_LEAD} WHERE l.id IN ({})", list.join(",")))
-            .fetch_all(conn)
-            .await?;
+    let rows: Vec<LeadRow> = sqlx::query_as(&format!(
+        "{SELECT_LEAD} WHERE l.id IN ({})",
+        super::id_list(ids.iter().copied())
+    ))
+    .fetch_all(conn)
+    .await?;
     rows_to_leads(rows)
 }
 
