@@ -10,6 +10,7 @@
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
 pub mod config;
+pub mod intake;
 pub mod listen;
 pub mod relay;
 pub mod rest;

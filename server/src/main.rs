@@ -145,6 +145,17 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
     seed::ensure_policy(&store)
         .await
         .context("create the default follow-up policy")?;
+    let linked = seed::ensure_contacts(&store)
+        .await
+        .context("link leads to contacts")?;
+    if linked.leads > 0 {
+        tracing::info!(
+            leads = linked.leads,
+            contacts = linked.contacts,
+            companies = linked.companies,
+            "linked leads to contacts and companies"
+        );
+    }
     let counts = org::counts(&mut *store.read().await?).await?;
     tracing::info!(leads = counts.leads, users = counts.users, "database ready");
 

@@ -3,12 +3,10 @@
 
 use crate::sse;
 use app::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
-use app::domain::{Actor, BoardFilter, LeadId, MoveRequest, Principal};
+use app::domain::{Actor, BoardFilter, LeadId, MoveRequest};
 use app::error::AppError;
 use app::ssr::auth::{self, Identity};
-use app::ssr::service::keys::IntakeLead;
 use app::ssr::service::work;
-use app::ssr::store::accounts::KeyKind;
 use app::ssr::{service, AppState};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
@@ -22,7 +20,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 /// Largest JSON body accepted, in bytes.
-const MAX_BODY: usize = 64 * 1024;
+pub(crate) const MAX_BODY: usize = 64 * 1024;
 
 /// Every endpoint as (method, path, handler). The router is built from this table and the
 /// authorization matrix test reads it, so an endpoint cannot be added without the test
@@ -43,7 +41,11 @@ pub fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> 
         ("POST", "/leads/{id}/move", post(move_lead)),
         ("POST", "/leads/{id}/assign", post(assign_lead)),
         ("GET", "/events", get(sse::events)),
-        ("POST", "/intake/leads", post(intake_lead)),
+        (
+            "POST",
+            "/intake",
+            post(crate::intake::submit).options(crate::intake::preflight),
+        ),
     ]
 }
 
@@ -84,32 +86,6 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
         auth::require(identity.and_then(|i| i.actor.as_ref()))
             .cloned()
             .map(SignedIn)
-    }
-}
-
-/// The principal behind an intake key in `Authorization: Bearer …`, or 401.
-pub struct IntakeKey(pub Principal);
-
-impl FromRequestParts<AppState> for IntakeKey {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim);
-        let principal = match presented {
-            Some(key) => auth::key_principal(state, KeyKind::Intake, key).await?,
-            None => None,
-        };
-        principal
-            .map(IntakeKey)
-            .ok_or_else(|| AppError::Unauthorized {
-                message: "Send a valid, unrevoked intake key as `Authorization: Bearer <key>`"
-                    .into(),
-            })
     }
 }
 
@@ -281,16 +257,6 @@ async fn assign_lead(
         .map(Json)
 }
 
-/// `POST /intake/leads`: a web form or integration creates a lead with its source's key.
-async fn intake_lead(
-    State(state): State<AppState>,
-    IntakeKey(principal): IntakeKey,
-    ApiJson(body): ApiJson<IntakeLead>,
-) -> Result<Response, AppError> {
-    let id = service::keys::create_intake_lead(&state, &principal, body).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))).into_response())
-}
-
 async fn unknown_endpoint() -> AppError {
     AppError::not_found("There is no such API endpoint; see /api/v1")
 }
@@ -342,7 +308,7 @@ where
     }
 }
 
-fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &Bytes) -> Result<T, AppError> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

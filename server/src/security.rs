@@ -4,7 +4,8 @@
 //!    the request's extensions, where handlers and server functions read it.
 //! 2. CSRF: a state-changing request (anything but GET/HEAD/OPTIONS) must prove it comes from
 //!    our own pages: `Sec-Fetch-Site: same-origin`, or an `Origin` equal to our host. Requests
-//!    with an API key in `Authorization` and no cookie are not browser requests and are exempt.
+//!    with an API key in `Authorization` and no cookie are not browser requests and are exempt,
+//!    and so is web-form intake, which ignores cookies and checks `Origin` per key itself.
 //! 3. Sign-in gate: an anonymous request for a page goes to `/signin?next=…`.
 //! 4. Response headers: CSP (pages set their own, with the render's nonce), nosniff,
 //!    Referrer-Policy, no framing.
@@ -25,6 +26,9 @@ fn is_public(path: &str) -> bool {
     path == "/signin" || path.starts_with("/wall/") || path.starts_with("/api/") || is_asset(path)
 }
 
+/// Web-form intake: posted cross-site by design (see `crate::intake`).
+const INTAKE_PATH: &str = "/api/v1/intake";
+
 /// The built static files (WASM, JS, CSS, icons).
 fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/robots.txt"
@@ -41,7 +45,8 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     };
     let path = req.uri().path().to_string();
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if unsafe_method {
+    // Intake ignores cookies and checks the browser's Origin against its key's web sites.
+    if unsafe_method && path != INTAKE_PATH {
         if let Err(e) = check_csrf(req.headers()) {
             tracing::warn!(path, "refused a cross-site request");
             return e.into_response();

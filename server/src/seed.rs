@@ -14,7 +14,7 @@ use app::domain::{
 };
 use app::domain::{Policy, UserId};
 use app::ssr::auth::password;
-use app::ssr::store::{accounts, events, leads, org, policies, Store};
+use app::ssr::store::{accounts, contacts, events, leads, org, policies, Backend, Store};
 use serde_json::json;
 
 /// What to generate.
@@ -603,6 +603,8 @@ pub async fn load_demo(
             close_note: None,
             version: 1 + history.len() as i64,
             updated_at: last_touch.unwrap_or(created),
+            contact_id: None,
+            company_id: None,
         };
         let lead_id: LeadId = leads::insert_lead(&mut tx, &new_lead).await?;
         summary.leads += 1;
@@ -661,7 +663,17 @@ pub async fn load_demo(
     }
     tx.commit().await?;
     store.forget_pipeline();
+    ensure_contacts(store).await?;
     Ok(Some(summary))
+}
+
+/// Links every lead that has no contact yet to one (and to its company): leads from before
+/// contacts existed, and the demo's. Intake links its own leads as they arrive.
+pub async fn ensure_contacts(store: &Store) -> Result<contacts::Backfilled, sqlx::Error> {
+    let mut tx = store.begin().await?;
+    let done = contacts::backfill(&mut tx, store.backend() == Backend::Postgres).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -93,6 +93,56 @@ pub async fn issue_intake_key(label: String, source_id: i64) -> Result<IssuedSec
     )
 }
 
+/// Sets the web sites an intake key's form may be posted from, and its rate per minute.
+#[server(prefix = "/api/fn", endpoint = "update_intake_key", input = Json)]
+pub async fn update_intake_key(
+    id: i64,
+    allowed_origins: String,
+    per_minute: i64,
+) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::keys::set_intake_gate(
+                &state,
+                &actor,
+                id,
+                &allowed_origins,
+                per_minute,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// The intake endpoint's address as this server is reached (scheme and host of the request),
+/// for the web-form snippet and the curl example.
+#[server(prefix = "/api/fn", endpoint = "intake_endpoint", input = GetUrl)]
+pub async fn intake_endpoint() -> Result<String, AppError> {
+    super::with_status(
+        async move {
+            let (_, actor) = signed_in()?;
+            crate::domain::access::manage_intake_keys(&actor)?;
+            let identity = crate::ssr::auth::identity();
+            let headers: axum::http::HeaderMap = leptos_axum::extract()
+                .await
+                .map_err(|_| AppError::internal())?;
+            let host = headers
+                .get(axum::http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .filter(|h| {
+                    h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+                })
+                .unwrap_or("127.0.0.1:3000");
+            let scheme = if identity.https { "https" } else { "http" };
+            Ok(format!("{scheme}://{host}/api/v1/intake"))
+        }
+        .await,
+    )
+}
+
 #[server(prefix = "/api/fn", endpoint = "revoke_intake_key", input = Json)]
 pub async fn revoke_intake_key(id: i64) -> Result<(), AppError> {
     super::with_status(

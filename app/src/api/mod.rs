@@ -22,7 +22,9 @@ use serde::{Deserialize, Serialize};
 
 /// Event kinds the live feed carries (SSE event names). `notification.sent` reaches only its
 /// recipient.
-pub const LIVE_KINDS: [&str; 5] = [
+pub const LIVE_KINDS: [&str; 7] = [
+    "lead.created",
+    "lead.inquired",
     "lead.moved",
     "lead.edited",
     "lead.logged",

@@ -44,6 +44,51 @@ impl fmt::Display for Email {
     }
 }
 
+/// Most web sites one intake key may accept submissions from.
+pub const MAX_ORIGINS: usize = 20;
+
+/// The web sites an intake key's form may be submitted from, as origins
+/// (`https://www.example.com`, `http://localhost:8080`): separated by spaces, commas or lines;
+/// a trailing slash is dropped, anything after the host and port is refused. The error names
+/// the first bad entry, for the `allowed_origins` field.
+pub fn parse_origins(raw: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for entry in raw
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|e| !e.is_empty())
+    {
+        let lower = entry.to_ascii_lowercase();
+        let origin = lower.strip_suffix('/').unwrap_or(&lower);
+        let Some((scheme, rest)) = origin.split_once("://") else {
+            return Err(format!(
+                "\"{entry}\" is not an origin: write it like https://www.example.com"
+            ));
+        };
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (rest, None),
+        };
+        let host_ok = !host.is_empty()
+            && host
+                .split('.')
+                .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'));
+        let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
+        if !matches!(scheme, "http" | "https") || !host_ok || !port_ok {
+            return Err(format!(
+                "\"{entry}\" is not an origin: a scheme (https), a host and at most a port, \
+                 like https://www.example.com"
+            ));
+        }
+        if !out.iter().any(|o| o == origin) {
+            out.push(origin.to_string());
+        }
+    }
+    if out.len() > MAX_ORIGINS {
+        return Err(format!("At most {MAX_ORIGINS} web sites per key"));
+    }
+    Ok(out)
+}
+
 /// A person's display name: 1 to 100 characters after trimming.
 pub fn parse_name(raw: &str) -> Result<String, String> {
     let s = raw.trim();
@@ -239,6 +284,12 @@ pub struct AccessKeySummary {
     pub created_at: super::time::Timestamp,
     pub last_used_at: Option<super::time::Timestamp>,
     pub revoked: bool,
+    /// For intake keys: the public id a web form on an allowed site submits with.
+    pub form_id: Option<String>,
+    /// For intake keys: the web sites (origins) its form may be submitted from.
+    pub allowed_origins: Vec<String>,
+    /// For intake keys: submissions accepted per minute.
+    pub per_minute: Option<i64>,
 }
 
 /// A freshly issued secret: shown to its creator once, never retrievable again.
@@ -292,6 +343,33 @@ pub struct TeamChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        assert_eq!(
+            parse_origins(
+                "https://WWW.Example.com/, http://localhost:8080\nhttps://www.example.com"
+            )
+            .unwrap(),
+            vec!["https://www.example.com", "http://localhost:8080"]
+        );
+        assert_eq!(parse_origins("  ").unwrap(), Vec::<String>::new());
+        for bad in [
+            "www.example.com",
+            "ftp://example.com",
+            "https://example.com/contact",
+            "https://exa mple.com",
+            "https://example.com:99999",
+            "https://*.example.com",
+        ] {
+            let err = parse_origins(bad).unwrap_err();
+            assert!(err.contains("not an origin"), "{bad}: {err}");
+        }
+        let many: Vec<String> = (0..21)
+            .map(|i| format!("https://s{i}.example.com"))
+            .collect();
+        assert!(parse_origins(&many.join(" ")).unwrap_err().contains("20"));
+    }
 
     #[test]
     fn addresses_are_trimmed_and_lower_cased() {

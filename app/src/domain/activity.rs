@@ -24,14 +24,19 @@ pub enum ActivityKind {
     Meeting,
     Note,
     QuoteSent,
+    /// A message on a social network (LinkedIn, X, …): social is a channel and a touch.
+    Social,
+    /// The person wrote in (a web form, a repeat inquiry): theirs, so not a touch of ours.
+    Inquiry,
 }
 
 impl ActivityKind {
     /// What the quick log offers, with its keyboard shortcut.
-    pub const QUICK: [(ActivityKind, &'static str); 4] = [
+    pub const QUICK: [(ActivityKind, &'static str); 5] = [
         (ActivityKind::Call, "c"),
         (ActivityKind::Email, "e"),
         (ActivityKind::Meeting, "m"),
+        (ActivityKind::Social, "s"),
         (ActivityKind::Note, "n"),
     ];
 
@@ -42,6 +47,8 @@ impl ActivityKind {
             ActivityKind::Meeting => "meeting",
             ActivityKind::Note => "note",
             ActivityKind::QuoteSent => "quote_sent",
+            ActivityKind::Social => "social",
+            ActivityKind::Inquiry => "inquiry",
         }
     }
 
@@ -52,6 +59,8 @@ impl ActivityKind {
             ActivityKind::Meeting => "Meeting",
             ActivityKind::Note => "Note",
             ActivityKind::QuoteSent => "Quote sent",
+            ActivityKind::Social => "Social message",
+            ActivityKind::Inquiry => "Inquiry",
         }
     }
 
@@ -62,14 +71,17 @@ impl ActivityKind {
             ActivityKind::Meeting,
             ActivityKind::Note,
             ActivityKind::QuoteSent,
+            ActivityKind::Social,
+            ActivityKind::Inquiry,
         ]
         .into_iter()
         .find(|k| k.key() == key)
     }
 
-    /// A touch counts towards first-touch and staleness; a note to self does not.
+    /// A touch counts towards first-touch and staleness; a note to self, or the person
+    /// writing in, does not.
     pub fn is_touch(self) -> bool {
-        self != ActivityKind::Note
+        !matches!(self, ActivityKind::Note | ActivityKind::Inquiry)
     }
 
     /// The next step a logged touch suggests, so one keystroke logs both.
@@ -80,6 +92,8 @@ impl ActivityKind {
             ActivityKind::Meeting => NextStepKind::FollowUp,
             ActivityKind::Note => NextStepKind::Call,
             ActivityKind::QuoteSent => NextStepKind::FollowUp,
+            ActivityKind::Social => NextStepKind::FollowUp,
+            ActivityKind::Inquiry => NextStepKind::Call,
         }
     }
 }

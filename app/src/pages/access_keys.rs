@@ -2,8 +2,8 @@
 //! credentials of wall displays and web-form intake. A new secret is shown once.
 
 use crate::api::keys::{
-    list_intake_keys, list_sources, list_wall_tokens, IssueIntakeKey, IssueWallToken,
-    RevokeIntakeKey, RevokeWallToken,
+    intake_endpoint, list_intake_keys, list_sources, list_wall_tokens, IssueIntakeKey,
+    IssueWallToken, RevokeIntakeKey, RevokeWallToken, UpdateIntakeKey,
 };
 use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
@@ -79,8 +79,8 @@ pub fn IntakeKeysPage() -> impl IntoView {
             <section class="page page-narrow" aria-labelledby="keys-title">
                 <div class="page-head">
                     <h1 id="keys-title">"Intake keys"</h1>
-                    <p class="page-hint">"A key lets a web form or integration create leads in one source, and nothing else: "
-                        <code>"POST /api/v1/intake/leads"</code>" with "<code>"Authorization: Bearer <key>"</code>"."</p>
+                    <p class="page-hint">"A key lets a web form or an integration send inquiries into one source, and nothing else. "
+                        "Web forms use the key's public form id from the web sites you allow; integrations send the secret key from a server."</p>
                 </div>
                 <Issued issued=Signal::from(issue.value()) url_prefix=""/>
                 <Failure error=Signal::derive(move || revoke.value().get().and_then(Result::err))/>
@@ -100,9 +100,144 @@ pub fn IntakeKeysPage() -> impl IntoView {
                         </select></label>
                     <button class="button button-primary" type="submit">"Create key"</button>
                 </form>
-                <KeyList keys on_revoke what="key"/>
+                <IntakeKeyList keys on_revoke/>
             </section>
         </RequireAccess>
+    }
+}
+
+/// Intake keys as cards: each with its web sites and rate, the HTML snippet of a web form
+/// that posts to it, and a curl example for integrations.
+#[component]
+fn IntakeKeyList(
+    keys: Resource<Result<Vec<AccessKeySummary>, AppError>>,
+    on_revoke: Callback<i64>,
+) -> impl IntoView {
+    let endpoint = Resource::new(|| (), |_| intake_endpoint());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let url = endpoint.await.unwrap_or_else(|_| "http://127.0.0.1:3000/api/v1/intake".into());
+                match keys.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty-note">"No keys yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="key-cards">
+                            {list.into_iter().map(|k| view! { <IntakeKeyCard key=k url=url.clone() on_revoke/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <div class="panel panel-error" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The HTML of a contact form that posts to a key's form id: a honeypot field hidden from
+/// people, and an idempotency key filled in once per page view so a double click sends once.
+pub fn form_snippet(url: &str, form_id: &str) -> String {
+    format!(
+        r#"<form action="{url}?form={form_id}" method="post">
+  <!-- Optional: send people back to a page of yours (one of the key's web sites). -->
+  <!-- <input type="hidden" name="redirect" value="https://www.example.com/thanks"> -->
+  <input type="hidden" name="idempotency_key">
+  <div hidden aria-hidden="true"><input name="website" tabindex="-1" autocomplete="off"></div>
+  <label>Name <input name="name" required maxlength="200"></label>
+  <label>E-mail <input name="email" type="email" maxlength="254"></label>
+  <label>Phone <input name="phone" type="tel" maxlength="40"></label>
+  <label>Company <input name="company" maxlength="200"></label>
+  <label>Interested in <input name="product_interest" maxlength="200"></label>
+  <label>Message <textarea name="message" maxlength="5000"></textarea></label>
+  <button type="submit">Send</button>
+</form>
+<script>
+  document.querySelectorAll('form[action*="/api/v1/intake"] [name=idempotency_key]')
+    .forEach(function (f) {{ f.value = crypto.randomUUID(); }});
+</script>"#
+    )
+}
+
+#[component]
+fn IntakeKeyCard(key: AccessKeySummary, url: String, on_revoke: Callback<i64>) -> impl IntoView {
+    let update = ServerAction::<UpdateIntakeKey>::new();
+    let id = key.id;
+    let origins = RwSignal::new(key.allowed_origins.join("\n"));
+    let per_minute = RwSignal::new(key.per_minute.unwrap_or(30).to_string());
+    let form_id = key.form_id.clone().unwrap_or_default();
+    let snippet = form_snippet(&url, &form_id);
+    let curl = format!(
+        "curl -X POST {url} \\\n  -H 'Authorization: Bearer {}…' \\\n  -H 'Content-Type: application/json' \\\n  -H 'Idempotency-Key: 7f3a-0001' \\\n  -d '{{\"contact_name\":\"Ada Byron\",\"email\":\"ada@example.com\",\"message\":\"Need a quote\"}}'",
+        key.prefix
+    );
+    let save = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        update.dispatch(UpdateIntakeKey {
+            id,
+            allowed_origins: origins.get_untracked(),
+            per_minute: per_minute.get_untracked().trim().parse().unwrap_or(0),
+        });
+    };
+    let field_error = move |name: &'static str| {
+        update.value().get().and_then(Result::err).and_then(|e| {
+            e.fields()
+                .iter()
+                .find(|f| f.field == name)
+                .map(|f| f.message.clone())
+        })
+    };
+    let label = key.label.clone();
+    let title_id = format!("key-{id}-title");
+    let labelled_by = title_id.clone();
+    view! {
+        <li class="key-card" class:row-inactive=key.revoked aria-labelledby=labelled_by>
+            <div class="key-card-head">
+                <div>
+                    <h2 id=title_id class="key-card-title">{key.label.clone()}</h2>
+                    <p class="cell-sub">
+                        {key.source_name.clone().unwrap_or_default()}" · key "<code>{format!("{}…", key.prefix)}</code>
+                        " · created by "{key.created_by.clone()}" "{key.created_at.short_date(0)}
+                        " · last used "{key.last_used_at.map(|t| t.short_date(0)).unwrap_or_else(|| "never".into())}
+                    </p>
+                </div>
+                {if key.revoked {
+                    view! { <span class="badge badge-muted">"Revoked"</span> }.into_any()
+                } else {
+                    view! {
+                        <button class="button button-small button-quiet" type="button"
+                            aria-label=format!("Revoke {label}")
+                            on:click=move |_| on_revoke.run(id)>"Revoke"</button>
+                    }.into_any()
+                }}
+            </div>
+            <Show when=move || !key.revoked>
+                <form class="key-gate" on:submit=save>
+                    <label class="field">"Web sites allowed to post the form"
+                        <textarea rows="2" bind:value=origins placeholder="https://www.example.com"
+                            aria-invalid=move || field_error("allowed_origins").is_some().then_some("true")></textarea>
+                        <small>"One per line, scheme and host only. Until one is listed, only the secret key works."</small>
+                        {move || field_error("allowed_origins").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                    </label>
+                    <label class="field field-narrow">"Per minute"
+                        <input type="number" min="1" max="600" bind:value=per_minute
+                            aria-invalid=move || field_error("per_minute").is_some().then_some("true")/>
+                        {move || field_error("per_minute").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                    </label>
+                    <button class="button" type="submit">"Save"</button>
+                    <p class="form-status" role="status">
+                        {move || matches!(update.value().get(), Some(Ok(()))).then_some("Saved.")}
+                    </p>
+                </form>
+                <p class="key-form-id">"Form id "<code>{form_id.clone()}</code></p>
+                <details class="snippet">
+                    <summary>"Web form snippet (HTML)"</summary>
+                    <p class="cell-sub">"Paste it into a page on an allowed web site; style it as you like."</p>
+                    <pre><code>{snippet.clone()}</code></pre>
+                </details>
+                <details class="snippet">
+                    <summary>"From a server (curl)"</summary>
+                    <pre><code>{curl.clone()}</code></pre>
+                </details>
+            </Show>
+        </li>
     }
 }
 

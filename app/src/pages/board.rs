@@ -399,7 +399,9 @@ impl BoardState {
             return;
         }
         let moved = event.from_stage.is_some_and(|f| f != event.lead.stage_id);
-        if known.is_none() && !moved {
+        // A new inquiry (events come after this board's snapshot, so it is not counted yet).
+        let arrived = known.is_none() && event.kind == "lead.created";
+        if known.is_none() && !moved && !arrived {
             // A change to a card beyond the loaded page: counts and totals are unchanged.
             return;
         }
@@ -409,6 +411,8 @@ impl BoardState {
         self.place(event.lead, event.from_stage.filter(|_| moved));
         if by_someone_else && moved {
             self.announce(format!("{title} moved to {to}"));
+        } else if arrived {
+            self.announce(format!("New lead: {title} in {to}"));
         }
     }
 

@@ -199,6 +199,8 @@ async fn scorecards_match_the_hand_computed_fixture(db: TestDb) -> TestDb {
                 close_reason: reason,
                 close_note: note.map(str::to_string),
                 version: 1,
+                contact_id: None,
+                company_id: None,
                 updated_at: at(created),
             },
         )

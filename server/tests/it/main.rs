@@ -10,6 +10,7 @@ mod board;
 mod compliance;
 mod http;
 mod instances;
+mod intake;
 mod live;
 mod policy;
 mod security;

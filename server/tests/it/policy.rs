@@ -223,7 +223,7 @@ async fn every_write_path_is_held_to_the_teams_policy(db: TestDb) -> TestDb {
         .unwrap();
     let (status, text) = Client::anonymous(&db)
         .send(
-            Request::post("/api/v1/intake/leads")
+            Request::post("/api/v1/intake")
                 .header(header::CONTENT_TYPE, "application/json")
                 .header(header::AUTHORIZATION, format!("Bearer {}", issued.secret))
                 .body(Body::from(
@@ -233,7 +233,7 @@ async fn every_write_path_is_held_to_the_teams_policy(db: TestDb) -> TestDb {
         )
         .await;
     assert!(status.is_success(), "{text}");
-    let id = app::domain::LeadId(json_of(&text)["id"].as_i64().unwrap());
+    let id = app::domain::LeadId(json_of(&text)["lead_id"].as_i64().unwrap());
     let fresh = db.lead(id).await;
     let step = fresh.next_step.clone().expect("a first step");
     assert_eq!(step.kind, app::domain::NextStepKind::Call);

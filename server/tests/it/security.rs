@@ -68,7 +68,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("POST", "/api/v1/leads/{id}/close", &[P::Rep, P::Manager]);
     add("POST", "/api/v1/leads/{id}/assign", &[P::Manager]);
     add("GET", "/api/v1/events", &BOARD);
-    add("POST", "/api/v1/intake/leads", &[P::Intake]);
+    add("POST", "/api/v1/intake", &[P::Intake]);
     // Server functions
     add("GET", "/api/fn/me", &ALL);
     add("POST", "/api/fn/sign_in", &ALL);
@@ -102,6 +102,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         ("GET", "/api/fn/sources"),
         ("POST", "/api/fn/issue_intake_key"),
         ("POST", "/api/fn/revoke_intake_key"),
+        ("POST", "/api/fn/update_intake_key"),
+        ("GET", "/api/fn/intake_endpoint"),
     ] {
         add(marketing.0, marketing.1, &[P::Marketing, P::Admin]);
     }
@@ -275,7 +277,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
                 req
             }
         }
-        "/api/v1/intake/leads" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
+        "/api/v1/intake" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
         // Version 0 is always stale: an allowed principal gets 409 (past authorization) and
         // nothing changes, so later cells see the same lead.
         "/api/v1/leads/{id}" if method == "PATCH" => json!({"version": 0, "contact_name": "Ada"}),
@@ -320,6 +322,10 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         }
         "/api/fn/revoke_intake_key" => {
             json!({"id": spare(db, KeyKind::Intake, Some(f.source)).await})
+        }
+        "/api/fn/update_intake_key" => {
+            json!({"id": spare(db, KeyKind::Intake, Some(f.source)).await,
+            "allowed_origins": "https://www.example.com", "per_minute": 20})
         }
         _ => json!({}),
     };
@@ -1017,7 +1023,7 @@ async fn an_intake_key_creates_leads_in_its_source_only_until_revoked(db: TestDb
     .unwrap();
     let client = Client::anonymous(&db);
     let post = |body: serde_json::Value, key: &str| {
-        Request::post("/api/v1/intake/leads")
+        Request::post("/api/v1/intake")
             .header(header::CONTENT_TYPE, "application/json")
             .header(header::AUTHORIZATION, format!("Bearer {key}"))
             .body(Body::from(body.to_string()))
@@ -1033,11 +1039,11 @@ async fn an_intake_key_creates_leads_in_its_source_only_until_revoked(db: TestDb
         ),
         (json!({"contact_name": "Ada"}), "email"),
         (
-            json!({"contact_name": "Ada", "phone": "1", "value_cents": -5}),
+            json!({"contact_name": "Ada", "phone": "+1 415 555 0123", "value_cents": -5}),
             "value_cents",
         ),
         (
-            json!({"contact_name": "Ada", "phone": "1", "owner_id": 3}),
+            json!({"contact_name": "Ada", "phone": "+1 415 555 0123", "owner_id": 3}),
             "owner_id",
         ),
     ] {
@@ -1057,8 +1063,8 @@ async fn an_intake_key_creates_leads_in_its_source_only_until_revoked(db: TestDb
             &issued.secret,
         ))
         .await;
-    assert_eq!(status, StatusCode::CREATED, "{text}");
-    let id = app::domain::LeadId(json_of(&text)["id"].as_i64().unwrap());
+    assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+    let id = app::domain::LeadId(json_of(&text)["lead_id"].as_i64().unwrap());
     let lead = db.lead(id).await;
     assert_eq!(lead.source_name, source.name);
     assert_eq!(lead.email.as_deref(), Some("ada@example.com"));
@@ -1080,7 +1086,7 @@ async fn an_intake_key_creates_leads_in_its_source_only_until_revoked(db: TestDb
         .unwrap();
     let (status, _) = client
         .send(post(
-            json!({"contact_name": "Late", "phone": "1"}),
+            json!({"contact_name": "Late", "phone": "+1 415 555 0199"}),
             &issued.secret,
         ))
         .await;

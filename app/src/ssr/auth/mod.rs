@@ -73,6 +73,8 @@ pub struct Auth {
     pub hasher: password::Hasher,
     per_ip: Throttle,
     per_account: Throttle,
+    /// Submissions per intake key and minute (each key has its own limit).
+    pub per_intake_key: Throttle,
 }
 
 impl Auth {
@@ -86,6 +88,10 @@ impl Auth {
             per_account: Throttle::new(Limit {
                 attempts: settings.per_account_per_15_min,
                 window: Duration::from_secs(15 * 60),
+            }),
+            per_intake_key: Throttle::new(Limit {
+                attempts: 30,
+                window: Duration::from_secs(60),
             }),
             settings,
         }

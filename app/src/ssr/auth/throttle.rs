@@ -33,20 +33,23 @@ impl Throttle {
     /// Counts an attempt for `key`. `Err(seconds)` when the key is over its limit: the attempt
     /// must be refused and may be retried after that many seconds.
     pub fn hit(&self, key: &str, now: Instant) -> Result<(), u64> {
+        self.hit_limit(key, self.limit, now)
+    }
+
+    /// Counts an attempt for `key` against `limit` instead of the throttle's own (keys with
+    /// limits of their own, such as intake keys).
+    pub fn hit_limit(&self, key: &str, limit: Limit, now: Instant) -> Result<(), u64> {
         let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
         if map.len() > 100_000 {
-            let window = self.limit.window;
+            let window = limit.window;
             map.retain(|_, (start, _)| now.duration_since(*start) < window);
         }
         let entry = map.entry(key.to_string()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= self.limit.window {
+        if now.duration_since(entry.0) >= limit.window {
             *entry = (now, 0);
         }
-        if entry.1 >= self.limit.attempts {
-            let left = self
-                .limit
-                .window
-                .saturating_sub(now.duration_since(entry.0));
+        if entry.1 >= limit.attempts {
+            let left = limit.window.saturating_sub(now.duration_since(entry.0));
             return Err(left.as_secs().max(1));
         }
         entry.1 += 1;

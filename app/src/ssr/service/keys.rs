@@ -5,13 +5,11 @@ use super::{internal, now};
 use crate::api::keys::WallView;
 use crate::domain::access::{self, Actor, Principal};
 use crate::domain::account::{AccessKeySummary, IssuedSecret, SourceSummary};
-use crate::domain::{Email, LeadId, Money, StageKind};
 use crate::error::AppError;
 use crate::ssr::auth;
 use crate::ssr::store::accounts::{self, KeyKind, NewKey};
 use crate::ssr::store::{events, leads};
 use crate::ssr::AppState;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 fn check_manage(actor: &Actor, kind: KeyKind) -> Result<(), AppError> {
@@ -88,6 +86,8 @@ pub async fn issue(
     }
     let secret = auth::new_key_secret(kind);
     let prefix: String = secret.chars().take(10).collect();
+    // Public (it sits in a web page's HTML): it only works from the key's allowed web sites.
+    let form_id = auth::secret::random_secret("cf_", 8);
     let at = now();
     let id = accounts::insert_key(
         &mut tx,
@@ -101,6 +101,7 @@ pub async fn issue(
             } else {
                 None
             },
+            form_id: (kind == KeyKind::Intake).then_some(form_id.as_str()),
             created_by: actor.id,
             at,
         },
@@ -198,150 +199,46 @@ pub async fn wall(state: &AppState, principal: &Principal) -> Result<WallView, A
     })
 }
 
-/// A lead as a web form or integration submits it.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IntakeLead {
-    pub contact_name: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub product_interest: Option<String>,
-    /// Estimated value in minor units (cents).
-    #[serde(default)]
-    pub value_cents: Option<i64>,
-    #[serde(default)]
-    pub currency: Option<String>,
-}
+/// Highest rate an intake key may be given, submissions per minute.
+pub const MAX_PER_MINUTE: i64 = 600;
 
-fn optional_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>, AppError> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) if s.chars().count() > max => Err(AppError::field(
-            field,
-            format!("{field} has at most {max} characters"),
-        )),
-        Some(s) => Ok(Some(s.to_string())),
-    }
-}
-
-/// Creates a lead from an intake key, in the key's source, in the first stage, unassigned.
-pub async fn create_intake_lead(
+/// Sets the web sites an intake key's form may be posted from and its rate per minute.
+pub async fn set_intake_gate(
     state: &AppState,
-    principal: &Principal,
-    lead: IntakeLead,
-) -> Result<LeadId, AppError> {
-    let Principal::Intake { key_id, source_id } = principal else {
-        access::create_intake_lead(principal, 0)?;
-        return Err(AppError::internal());
-    };
-    access::create_intake_lead(principal, *source_id)?;
-    let contact_name = lead.contact_name.trim();
-    if contact_name.is_empty() || contact_name.chars().count() > 200 {
+    actor: &Actor,
+    id: i64,
+    allowed_origins: &str,
+    per_minute: i64,
+) -> Result<(), AppError> {
+    access::manage_intake_keys(actor)?;
+    let origins = crate::domain::account::parse_origins(allowed_origins)
+        .map_err(|m| AppError::field("allowed_origins", m))?;
+    if !(1..=MAX_PER_MINUTE).contains(&per_minute) {
         return Err(AppError::field(
-            "contact_name",
-            "Give the contact's name (1 to 200 characters)",
+            "per_minute",
+            format!("Allow 1 to {MAX_PER_MINUTE} submissions a minute"),
         ));
     }
-    let email = match optional_text("email", &lead.email, 254)? {
-        Some(e) => Some(
-            Email::parse(&e)
-                .map_err(|m| AppError::field("email", m))?
-                .to_string(),
-        ),
-        None => None,
-    };
-    let phone = optional_text("phone", &lead.phone, 40)?;
-    if email.is_none() && phone.is_none() {
-        return Err(AppError::field(
-            "email",
-            "Give an e-mail address or a phone number",
-        ));
-    }
-    let company = optional_text("company", &lead.company, 200)?;
-    let product_interest = optional_text("product_interest", &lead.product_interest, 200)?;
-    let value = match lead.value_cents {
-        None => None,
-        Some(c) if c < 0 => {
-            return Err(AppError::field("value_cents", "A value cannot be negative"))
-        }
-        Some(c) => {
-            let currency =
-                crate::domain::Currency::parse(lead.currency.as_deref().unwrap_or("USD"))
-                    .map_err(|m| AppError::field("currency", m))?;
-            Some(Money::new(c, currency))
-        }
-    };
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
+    let mut tx = state.store.begin().await.map_err(internal("gate: begin"))?;
+    if !accounts::update_intake_gate(&mut tx, id, &origins, per_minute)
         .await
-        .map_err(internal("intake: begin"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut tx)
-        .await
-        .map_err(internal("intake: stages"))?;
-    let policies = state
-        .store
-        .policies(&mut tx)
-        .await
-        .map_err(internal("intake: policies"))?;
-    let first = pipeline
-        .stages()
-        .iter()
-        .find(|s| s.kind == StageKind::Open)
-        .ok_or_else(AppError::internal)?
-        .id;
-    let id = leads::insert_lead(
-        &mut tx,
-        &leads::NewLead {
-            contact_name: contact_name.to_string(),
-            email,
-            phone,
-            company,
-            source_id: *source_id,
-            campaign_id: None,
-            product_interest,
-            value,
-            owner_id: None,
-            team_id: None,
-            stage_id: first,
-            // Unassigned leads answer to the organisation's policy until routing gives them a team.
-            next_step: Some(policies.for_team(None).first_step(*source_id, at)),
-            created_at: at,
-            assigned_at: None,
-            first_touched_at: None,
-            last_touched_at: None,
-            stage_entered_at: at,
-            closed_at: None,
-            close_reason: None,
-            close_note: None,
-            version: 1,
-            updated_at: at,
-        },
-    )
-    .await
-    .map_err(internal("intake: insert"))?;
+        .map_err(internal("gate: update"))?
+    {
+        return Err(AppError::not_found("There is no such active key"));
+    }
     events::append(
         &mut tx,
         &events::NewEvent {
             at,
-            actor_id: None,
-            kind: "lead.created",
-            lead_id: Some(id),
-            payload: json!({"before": null, "after": {"stage_id": first, "source_id": source_id,
-                                                       "intake_key_id": key_id}}),
+            actor_id: Some(actor.id.0),
+            kind: "intake_key.updated",
+            lead_id: None,
+            payload: json!({"after": {"id": id, "allowed_origins": origins, "per_minute": per_minute}}),
         },
     )
     .await
-    .map_err(internal("intake: event"))?;
-    tx.commit().await.map_err(internal("intake: commit"))?;
-    auth::touch_key(state, KeyKind::Intake, *key_id, at).await;
-    Ok(id)
+    .map_err(internal("gate: event"))?;
+    tx.commit().await.map_err(internal("gate: commit"))?;
+    Ok(())
 }

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod compliance;
+pub mod intake;
 pub mod keys;
 pub mod policy;
 pub mod sweep;

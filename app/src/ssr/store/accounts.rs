@@ -426,6 +426,8 @@ pub struct NewKey<'a> {
     pub prefix: &'a str,
     pub label: &'a str,
     pub source_id: Option<i64>,
+    /// For intake keys: the public form id.
+    pub form_id: Option<&'a str>,
     pub created_by: UserId,
     pub at: Timestamp,
 }
@@ -446,8 +448,9 @@ pub async fn insert_key(conn: &mut AnyConnection, k: &NewKey<'_>) -> Result<i64,
             .await?
         }
         KeyKind::Intake => sqlx::query_as(
-            "INSERT INTO intake_keys (key_hash, prefix, label, source_id, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO intake_keys (key_hash, prefix, label, source_id, created_by, created_at,
+                                      form_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(k.hash)
         .bind(k.prefix)
@@ -455,6 +458,7 @@ pub async fn insert_key(conn: &mut AnyConnection, k: &NewKey<'_>) -> Result<i64,
         .bind(k.source_id)
         .bind(k.created_by.0)
         .bind(k.at.0)
+        .bind(k.form_id)
         .fetch_one(conn)
         .await?,
     };
@@ -466,9 +470,13 @@ pub async fn keys(
     kind: KeyKind,
 ) -> Result<Vec<AccessKeySummary>, sqlx::Error> {
     let (source_col, source_join) = match kind {
-        KeyKind::Wall => ("NULL AS source_name", ""),
+        KeyKind::Wall => (
+            "NULL AS source_name, NULL AS form_id, '' AS allowed_origins, \
+             CAST(NULL AS BIGINT) AS per_minute",
+            "",
+        ),
         KeyKind::Intake => (
-            "s.name AS source_name",
+            "s.name AS source_name, k.form_id, k.allowed_origins, k.per_minute",
             "LEFT JOIN sources s ON s.id = k.source_id",
         ),
     };
@@ -492,6 +500,13 @@ pub async fn keys(
                 created_at: Timestamp(r.try_get("created_at")?),
                 last_used_at: r.try_get::<Option<i64>, _>("last_used_at")?.map(Timestamp),
                 revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+                form_id: r.try_get("form_id")?,
+                allowed_origins: r
+                    .try_get::<String, _>("allowed_origins")?
+                    .split_whitespace()
+                    .map(str::to_string)
+                    .collect(),
+                per_minute: r.try_get("per_minute")?,
             })
         })
         .collect()
@@ -534,6 +549,59 @@ pub async fn key_by_hash(
     .fetch_optional(conn)
     .await?;
     Ok(row)
+}
+
+/// What an intake key allows a submission: the key, its source, the web sites its form may be
+/// posted from, and its rate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntakeGate {
+    pub key_id: i64,
+    pub source_id: i64,
+    pub allowed_origins: Vec<String>,
+    pub per_minute: i64,
+}
+
+/// A valid (unrevoked) intake key's gate, by id or by public form id.
+pub async fn intake_gate(
+    conn: &mut AnyConnection,
+    id: Option<i64>,
+    form_id: Option<&str>,
+) -> Result<Option<IntakeGate>, sqlx::Error> {
+    let row: Option<(i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT id, source_id, allowed_origins, per_minute FROM intake_keys
+         WHERE (id = $1 OR form_id = $2) AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(form_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(
+        row.map(|(key_id, source_id, origins, per_minute)| IntakeGate {
+            key_id,
+            source_id,
+            allowed_origins: origins.split_whitespace().map(str::to_string).collect(),
+            per_minute,
+        }),
+    )
+}
+
+/// Sets an intake key's web sites and rate; false when there is no such unrevoked key.
+pub async fn update_intake_gate(
+    conn: &mut AnyConnection,
+    id: i64,
+    origins: &[String],
+    per_minute: i64,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE intake_keys SET allowed_origins = $1, per_minute = $2
+         WHERE id = $3 AND revoked_at IS NULL",
+    )
+    .bind(origins.join(" "))
+    .bind(per_minute)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn touch_key(

@@ -646,6 +646,10 @@ pub struct NewLead {
     pub close_note: Option<String>,
     pub version: i64,
     pub updated_at: Timestamp,
+    /// The person and company behind the inquiry (`store::contacts`); leads without them are
+    /// linked by `contacts::backfill`.
+    pub contact_id: Option<i64>,
+    pub company_id: Option<i64>,
 }
 
 /// Inserts a lead and returns its id.
@@ -656,9 +660,10 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
             product_interest, value_cents, currency, owner_id, stage_id,
             next_step_kind, next_step_due_at, next_step_note,
             created_at, updated_at, assigned_at, first_touched_at, last_touched_at,
-            stage_entered_at, closed_at, close_reason, close_note, version, team_id)
+            stage_entered_at, closed_at, close_reason, close_note, version, team_id,
+            contact_id, company_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25)
+            $19, $20, $21, $22, $23, $24, $25, $26, $27)
          RETURNING id",
     )
     .bind(&l.contact_name)
@@ -689,6 +694,8 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
     .bind(l.close_note.as_deref())
     .bind(l.version)
     .bind(l.team_id)
+    .bind(l.contact_id)
+    .bind(l.company_id)
     .fetch_one(conn)
     .await?;
     Ok(LeadId(id))

@@ -48,6 +48,11 @@ pub const SQLITE: &[Step] = &[
         "judge_at",
         include_str!("../../../../migrations/sqlite/0007_judge_at.sql"),
     ),
+    (
+        8,
+        "intake",
+        include_str!("../../../../migrations/sqlite/0008_intake.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -85,6 +90,11 @@ pub const POSTGRES: &[Step] = &[
         7,
         "judge_at",
         include_str!("../../../../migrations/postgres/0007_judge_at.sql"),
+    ),
+    (
+        8,
+        "intake",
+        include_str!("../../../../migrations/postgres/0008_intake.sql"),
     ),
 ];
 

@@ -7,11 +7,13 @@
 
 pub mod accounts;
 pub mod compliance;
+pub mod contacts;
 pub mod events;
 pub mod leads;
 mod migrations;
 pub mod org;
 pub mod policies;
+pub mod routing;
 pub mod sweep;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -358,6 +360,8 @@ pub(crate) enum Cell<'a> {
     Int(Option<i64>),
     /// A text: bound as a parameter.
     Text(&'a str),
+    /// A text or NULL: bound as a parameter when there is one.
+    OptText(Option<&'a str>),
 }
 
 /// The rows of a multi-row INSERT or `WITH v (…) AS (VALUES …)` list, and the texts to bind
@@ -386,12 +390,13 @@ pub(crate) fn value_rows<'a>(
             let value = match cell {
                 Cell::Int(Some(n)) => n.to_string(),
                 Cell::Int(None) => "NULL".to_string(),
-                Cell::Text(t) => {
+                Cell::Text(t) | Cell::OptText(Some(t)) => {
                     texts.push(t);
                     format!("${}", first + texts.len() - 1)
                 }
+                Cell::OptText(None) => "NULL".to_string(),
             };
-            if cast && !matches!(cell, Cell::Text(_)) {
+            if cast && matches!(cell, Cell::Int(_)) {
                 sql.push_str(&format!("CAST({value} AS BIGINT)"));
             } else {
                 sql.push_str(&value);

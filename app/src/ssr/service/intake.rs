@@ -1,0 +1,578 @@
+//! Intake: an inquiry from a web form or an integration becomes a lead, or, when the person is
+//! known and has an open lead, an inquiry on that lead. Runs the same dedupe as every other
+//! intake path and answers repeated submissions (same `Idempotency-Key`) with the first one's
+//! result.
+
+use super::{internal, now};
+use crate::api::LiveEvent;
+use crate::domain::access::{self, Principal};
+use crate::domain::activity::ActivityKind;
+use crate::domain::contact::{self, Identity, Match, MatchKind, Phone, DEFAULT_CALLING_CODE};
+use crate::domain::{Currency, Email, LeadId, Money, StageKind, Timestamp};
+use crate::error::AppError;
+use crate::ssr::auth;
+use crate::ssr::store::accounts::KeyKind;
+use crate::ssr::store::contacts::{self, NewContact};
+use crate::ssr::store::{events, leads, org, Tx};
+use crate::ssr::AppState;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Longest free message of an inquiry, in characters.
+pub const MAX_MESSAGE: usize = 5_000;
+/// Longest `Idempotency-Key`, in characters.
+pub const MAX_IDEMPOTENCY_KEY: usize = 200;
+/// Most likely duplicates recorded per new lead.
+const MAX_CANDIDATES: usize = 3;
+
+/// An inquiry as a web form or integration submits it.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeLead {
+    #[serde(alias = "name")]
+    pub contact_name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub product_interest: Option<String>,
+    /// Estimated value in minor units (cents).
+    #[serde(default)]
+    pub value_cents: Option<i64>,
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// What the person wrote.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The honeypot: a field people never see and never fill. Anything in it marks the
+    /// submission as a bot's: it is answered like any other and discarded.
+    #[serde(default)]
+    pub website: Option<String>,
+}
+
+/// What became of an inquiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntakeOutcome {
+    /// A new lead (new person, or a person whose leads are all closed).
+    Created,
+    /// The person has an open lead: the inquiry was added to it.
+    Attached,
+    /// Caught by the honeypot; nothing was stored.
+    Discarded,
+}
+
+impl IntakeOutcome {
+    fn key(self) -> &'static str {
+        match self {
+            IntakeOutcome::Created => "created",
+            IntakeOutcome::Attached => "attached",
+            IntakeOutcome::Discarded => "discarded",
+        }
+    }
+
+    fn parse(key: &str) -> Option<Self> {
+        [Self::Created, Self::Attached, Self::Discarded]
+            .into_iter()
+            .find(|o| o.key() == key)
+    }
+}
+
+/// The answer to an inquiry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeReceipt {
+    /// The lead the inquiry is on (none when discarded).
+    pub lead_id: Option<LeadId>,
+    pub outcome: IntakeOutcome,
+    /// Leads of people this one is likely (not surely) to be, flagged for the merge screen.
+    pub possible_duplicates: Vec<LeadId>,
+    /// True when this repeats an earlier submission with the same `Idempotency-Key`.
+    pub replayed: bool,
+}
+
+fn optional_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>, AppError> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) if s.chars().count() > max => Err(AppError::field(
+            field,
+            format!("{field} has at most {max} characters"),
+        )),
+        Some(s) => Ok(Some(s.to_string())),
+    }
+}
+
+/// An inquiry checked field by field: every field's error at once, nothing half-accepted.
+struct Checked {
+    name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    company: Option<String>,
+    product_interest: Option<String>,
+    value: Option<Money>,
+    message: Option<String>,
+    identity: Identity,
+}
+
+fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
+    let mut fields = Vec::new();
+    let mut keep = |r: Result<Option<String>, AppError>| match r {
+        Ok(v) => v,
+        Err(AppError::Validation { fields: f, .. }) => {
+            fields.extend(f);
+            None
+        }
+        Err(_) => None,
+    };
+    let name = lead.contact_name.trim().to_string();
+    let name_error = (name.is_empty() || name.chars().count() > 200).then(|| {
+        AppError::field(
+            "contact_name",
+            "Give the contact's name (1 to 200 characters)",
+        )
+    });
+    let email = keep(optional_text("email", &lead.email, 254).and_then(|e| {
+        e.map(|e| Email::parse(&e).map(|e| e.to_string()))
+            .transpose()
+            .map_err(|m| AppError::field("email", m))
+    }));
+    let phone = keep(optional_text("phone", &lead.phone, 40).and_then(|p| {
+        match p {
+            Some(p) => Phone::parse(&p, DEFAULT_CALLING_CODE)
+                .map(|_| Some(p))
+                .map_err(|m| AppError::field("phone", m)),
+            None => Ok(None),
+        }
+    }));
+    let company = keep(optional_text("company", &lead.company, 200));
+    let product_interest = keep(optional_text(
+        "product_interest",
+        &lead.product_interest,
+        200,
+    ));
+    let message = keep(optional_text("message", &lead.message, MAX_MESSAGE));
+    let value = match lead.value_cents {
+        None => None,
+        Some(c) if c < 0 => {
+            keep(Err(AppError::field(
+                "value_cents",
+                "A value cannot be negative",
+            )));
+            None
+        }
+        Some(c) => match Currency::parse(lead.currency.as_deref().unwrap_or("USD")) {
+            Ok(currency) => Some(Money::new(c, currency)),
+            Err(m) => {
+                keep(Err(AppError::field("currency", m)));
+                None
+            }
+        },
+    };
+    if let Some(AppError::Validation { fields: f, .. }) = name_error {
+        fields.splice(0..0, f);
+    }
+    let has_email_error = fields
+        .iter()
+        .any(|f| f.field == "email" || f.field == "phone");
+    if email.is_none() && phone.is_none() && !has_email_error {
+        fields.push(crate::error::FieldError {
+            field: "email".into(),
+            message: "Give an e-mail address or a phone number".into(),
+        });
+    }
+    if !fields.is_empty() {
+        let message = fields
+            .iter()
+            .map(|f| f.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(AppError::Validation { message, fields });
+    }
+    let identity = Identity::of(
+        &name,
+        email.as_deref(),
+        phone.as_deref(),
+        company.as_deref(),
+    );
+    Ok(Checked {
+        name,
+        email,
+        phone,
+        company,
+        product_interest,
+        value,
+        message,
+        identity,
+    })
+}
+
+/// Checks an `Idempotency-Key`: 1 to 200 visible ASCII characters.
+pub fn check_idempotency_key(key: &str) -> Result<(), AppError> {
+    let ok = !key.is_empty()
+        && key.len() <= MAX_IDEMPOTENCY_KEY
+        && key.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "Idempotency-Key",
+            "An Idempotency-Key is 1 to 200 visible ASCII characters, e.g. a UUID",
+        ))
+    }
+}
+
+/// Receives one inquiry through an intake key: checks every field, then in one transaction
+/// finds the person (exact match: same e-mail or phone), adds the inquiry to their open lead
+/// or creates a lead in the key's source (first open stage, unassigned, first call due when
+/// the SLA runs out), flags likely duplicates, and records the `Idempotency-Key`.
+pub async fn receive(
+    state: &AppState,
+    principal: &Principal,
+    lead: IntakeLead,
+    idempotency_key: Option<&str>,
+) -> Result<IntakeReceipt, AppError> {
+    let Principal::Intake { key_id, source_id } = principal else {
+        access::create_intake_lead(principal, 0)?;
+        return Err(AppError::internal());
+    };
+    access::create_intake_lead(principal, *source_id)?;
+    if let Some(k) = idempotency_key {
+        check_idempotency_key(k)?;
+    }
+    if lead
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
+        tracing::info!(key_id, "intake: honeypot filled; submission discarded");
+        return Ok(IntakeReceipt {
+            lead_id: None,
+            outcome: IntakeOutcome::Discarded,
+            possible_duplicates: Vec::new(),
+            replayed: false,
+        });
+    }
+    let checked = check(&lead)?;
+    let at = now();
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("intake: begin"))?;
+    if let Some(k) = idempotency_key {
+        if let Some(receipt) = replay(&mut tx, *key_id, k).await? {
+            return Ok(receipt);
+        }
+    }
+    let (receipt, event_id, kind) = file(state, &mut tx, *key_id, *source_id, &checked, at).await?;
+    if let (Some(k), Some(lead_id)) = (idempotency_key, receipt.lead_id) {
+        let recorded = sqlx::query(
+            "INSERT INTO intake_requests (key_id, idempotency_key, lead_id, outcome, created_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(*key_id)
+        .bind(k)
+        .bind(lead_id.0)
+        .bind(receipt.outcome.key())
+        .bind(at.0)
+        .execute(&mut *tx)
+        .await;
+        if let Err(e) = recorded {
+            let unique = e
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation());
+            if !unique {
+                return Err(internal("intake: idempotency record")(e));
+            }
+            // A simultaneous submission with the same key won (PostgreSQL): answer with its.
+            drop(tx);
+            let mut conn = state
+                .store
+                .read()
+                .await
+                .map_err(internal("intake: acquire"))?;
+            return replay(&mut conn, *key_id, k)
+                .await?
+                .ok_or_else(AppError::internal);
+        }
+    }
+    events::notify(&mut tx, state.store.backend(), event_id)
+        .await
+        .map_err(internal("intake: notify"))?;
+    tx.commit().await.map_err(internal("intake: commit"))?;
+    auth::touch_key(state, KeyKind::Intake, *key_id, at).await;
+    if let Some(id) = receipt.lead_id {
+        publish(state, event_id, kind, id, at).await;
+    }
+    Ok(receipt)
+}
+
+/// The receipt of an earlier submission with this key, if there was one.
+async fn replay(
+    conn: &mut sqlx::AnyConnection,
+    key_id: i64,
+    key: &str,
+) -> Result<Option<IntakeReceipt>, AppError> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT lead_id, outcome FROM intake_requests WHERE key_id = $1 AND idempotency_key = $2",
+    )
+    .bind(key_id)
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(internal("intake: idempotency lookup"))?;
+    let Some((lead_id, outcome)) = row else {
+        return Ok(None);
+    };
+    let possible: Vec<(i64,)> = sqlx::query_as(
+        "SELECT other_lead_id FROM duplicate_candidates WHERE lead_id = $1 ORDER BY score DESC, id",
+    )
+    .bind(lead_id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(internal("intake: candidates"))?;
+    Ok(Some(IntakeReceipt {
+        lead_id: Some(LeadId(lead_id)),
+        outcome: IntakeOutcome::parse(&outcome).unwrap_or(IntakeOutcome::Created),
+        possible_duplicates: possible.into_iter().map(|(id,)| LeadId(id)).collect(),
+        replayed: true,
+    }))
+}
+
+/// Files a checked inquiry: the writes of [`receive`] but the idempotency record. Returns the
+/// receipt and the event to publish.
+async fn file(
+    state: &AppState,
+    tx: &mut Tx,
+    key_id: i64,
+    source_id: i64,
+    c: &Checked,
+    at: Timestamp,
+) -> Result<(IntakeReceipt, i64, &'static str), AppError> {
+    let known = contacts::candidates(tx, &c.identity)
+        .await
+        .map_err(internal("intake: candidates"))?;
+    let mut matches: Vec<(&contacts::Known, Match)> = known
+        .iter()
+        .filter_map(|k| contact::compare(&c.identity, &k.identity).map(|m| (k, m)))
+        .collect();
+    matches.sort_by_key(|m| std::cmp::Reverse((m.1.kind, m.1.score)));
+    let exact = matches
+        .first()
+        .filter(|(_, m)| m.kind == MatchKind::Exact)
+        .map(|(k, _)| (*k).clone());
+    let company_id = match exact.as_ref().and_then(|k| k.company_id) {
+        Some(id) => Some(id),
+        None => match &c.company {
+            Some(name) => contacts::company_for(tx, name, at)
+                .await
+                .map_err(internal("intake: company"))?,
+            None => None,
+        },
+    };
+    let new_contact = NewContact {
+        company_id,
+        name: &c.name,
+        email: c.email.as_deref(),
+        phone: c.phone.as_deref(),
+        identity: &c.identity,
+        at,
+    };
+    let mut repeat_of = None;
+    let contact_id = match &exact {
+        Some(known) => {
+            contacts::fill_in(tx, known.contact_id, &new_contact)
+                .await
+                .map_err(internal("intake: fill in"))?;
+            let theirs = contacts::leads_of(tx, known.contact_id)
+                .await
+                .map_err(internal("intake: their leads"))?;
+            if let Some((open, _)) = theirs.iter().find(|(_, open)| *open) {
+                let event = attach(tx, *open, key_id, source_id, c, at).await?;
+                let receipt = IntakeReceipt {
+                    lead_id: Some(*open),
+                    outcome: IntakeOutcome::Attached,
+                    possible_duplicates: Vec::new(),
+                    replayed: false,
+                };
+                return Ok((receipt, event, "lead.inquired"));
+            }
+            repeat_of = theirs.first().map(|(id, _)| *id);
+            known.contact_id
+        }
+        None => contacts::insert_contact(tx, &new_contact)
+            .await
+            .map_err(internal("intake: contact"))?,
+    };
+    let pipeline = state
+        .store
+        .pipeline(tx)
+        .await
+        .map_err(internal("intake: stages"))?;
+    let policies = state
+        .store
+        .policies(tx)
+        .await
+        .map_err(internal("intake: policies"))?;
+    let first = pipeline
+        .stages()
+        .iter()
+        .find(|s| s.kind == StageKind::Open)
+        .ok_or_else(AppError::internal)?
+        .id;
+    let id = leads::insert_lead(
+        tx,
+        &leads::NewLead {
+            contact_name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            company: c.company.clone(),
+            source_id,
+            campaign_id: None,
+            product_interest: c.product_interest.clone(),
+            value: c.value,
+            owner_id: None,
+            team_id: None,
+            stage_id: first,
+            // Unassigned leads answer to the organisation's policy until routing gives them a team.
+            next_step: Some(policies.for_team(None).first_step(source_id, at)),
+            created_at: at,
+            assigned_at: None,
+            first_touched_at: None,
+            last_touched_at: None,
+            stage_entered_at: at,
+            closed_at: None,
+            close_reason: None,
+            close_note: None,
+            version: 1,
+            updated_at: at,
+            contact_id: Some(contact_id),
+            company_id,
+        },
+    )
+    .await
+    .map_err(internal("intake: insert"))?;
+    if let Some(message) = &c.message {
+        org::insert_activity(
+            tx,
+            id,
+            None,
+            ActivityKind::Inquiry.key(),
+            None,
+            Some(message),
+            at,
+        )
+        .await
+        .map_err(internal("intake: message"))?;
+    }
+    // Likely duplicates: the newest lead of each likely person, best match first.
+    let mut flagged = Vec::new();
+    if exact.is_none() {
+        for (known, m) in matches.iter().filter(|(_, m)| m.kind == MatchKind::Likely) {
+            if flagged.len() == MAX_CANDIDATES {
+                break;
+            }
+            let theirs = contacts::leads_of(tx, known.contact_id)
+                .await
+                .map_err(internal("intake: likely leads"))?;
+            if let Some((other, _)) = theirs.first() {
+                let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
+                flagged.push((*other, m.score, reasons));
+            }
+        }
+        contacts::insert_candidates(tx, id, &flagged, at)
+            .await
+            .map_err(internal("intake: flag duplicates"))?;
+    }
+    let possible: Vec<LeadId> = flagged.iter().map(|(id, _, _)| *id).collect();
+    let event_id = events::append(
+        tx,
+        &events::NewEvent {
+            at,
+            actor_id: None,
+            kind: "lead.created",
+            lead_id: Some(id),
+            payload: json!({"before": null, "after": {
+                "stage_id": first, "source_id": source_id, "intake_key_id": key_id,
+                "contact_id": contact_id, "company_id": company_id,
+                "repeat_of": repeat_of, "possible_duplicates": possible,
+            }}),
+        },
+    )
+    .await
+    .map_err(internal("intake: event"))?;
+    let receipt = IntakeReceipt {
+        lead_id: Some(id),
+        outcome: IntakeOutcome::Created,
+        possible_duplicates: possible,
+        replayed: false,
+    };
+    Ok((receipt, event_id, "lead.created"))
+}
+
+/// Adds an inquiry to a known person's open lead: an `inquiry` activity (not a touch: the
+/// person wrote, nobody followed up yet), a new version so boards refresh, and the event.
+async fn attach(
+    tx: &mut Tx,
+    lead: LeadId,
+    key_id: i64,
+    source_id: i64,
+    c: &Checked,
+    at: Timestamp,
+) -> Result<i64, AppError> {
+    let note = c.message.clone().unwrap_or_else(|| {
+        let about = c.product_interest.as_deref().unwrap_or("no message");
+        format!("Inquired again ({about})")
+    });
+    let activity_id = org::insert_activity(
+        tx,
+        lead,
+        None,
+        ActivityKind::Inquiry.key(),
+        None,
+        Some(&note),
+        at,
+    )
+    .await
+    .map_err(internal("intake: inquiry"))?;
+    sqlx::query(
+        "UPDATE leads SET version = version + 1, updated_at = $2, judge_at = 0 WHERE id = $1",
+    )
+    .bind(lead.0)
+    .bind(at.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal("intake: bump"))?;
+    events::append(
+        tx,
+        &events::NewEvent {
+            at,
+            actor_id: None,
+            kind: "lead.inquired",
+            lead_id: Some(lead),
+            payload: json!({"activity_id": activity_id, "kind": "inquiry",
+                            "source_id": source_id, "intake_key_id": key_id}),
+        },
+    )
+    .await
+    .map_err(internal("intake: event"))
+}
+
+/// Sends the new or changed lead to the boards watching.
+async fn publish(state: &AppState, event_id: i64, kind: &str, id: LeadId, at: Timestamp) {
+    let Ok(mut conn) = state.store.read().await else {
+        return;
+    };
+    if let Ok(Some(lead)) = leads::lead(&mut conn, id).await {
+        state.hub.publish(LiveEvent {
+            id: event_id,
+            kind: kind.into(),
+            at,
+            from_stage: None,
+            lead,
+            recipient: None,
+        });
+    }
+}

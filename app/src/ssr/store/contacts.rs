@@ -1,0 +1,390 @@
+//! Contacts and companies: finding the people an inquiry may come from, creating them, linking
+//! leads to them, and the duplicate candidates the merge screen works through.
+
+use super::{id_list, value_rows, Cell, ROWS_PER_STATEMENT};
+use crate::domain::contact::{company_key, name_key, Identity};
+use crate::domain::{LeadId, Timestamp};
+use sqlx::AnyConnection;
+use std::collections::HashMap;
+
+/// A contact on file that an inquiry may match.
+#[derive(Clone, Debug)]
+pub struct Known {
+    pub contact_id: i64,
+    pub company_id: Option<i64>,
+    pub identity: Identity,
+}
+
+/// Contacts that share an e-mail address, phone number, folded name or company with `who`
+/// (at most 200): the only ones `domain::contact::compare` can match. Erased contacts match
+/// nothing.
+pub async fn candidates(
+    conn: &mut AnyConnection,
+    who: &Identity,
+) -> Result<Vec<Known>, sqlx::Error> {
+    type Row = (
+        i64,
+        Option<i64>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "WITH ids AS (
+                 SELECT id FROM contacts WHERE email_key = $1
+                 UNION SELECT id FROM contacts WHERE phone_key = $2
+                 UNION SELECT id FROM contacts WHERE name_key = $3
+                 UNION SELECT c.id FROM contacts c JOIN companies co ON co.id = c.company_id
+                       WHERE co.name_key = $4)
+             SELECT c.id, c.company_id, c.name, c.email_key, c.phone_key, co.name_key
+             FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
+             WHERE c.id IN (SELECT id FROM ids) AND c.erased_at IS NULL
+             ORDER BY c.id DESC LIMIT 200",
+    )
+    .bind(who.email_key.as_deref())
+    .bind(who.phone_key.as_deref())
+    .bind(name_key(&who.name))
+    .bind(who.company_key.as_deref())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, company_id, name, email_key, phone_key, company)| Known {
+                contact_id: id,
+                company_id,
+                identity: Identity {
+                    name,
+                    email_key,
+                    phone_key,
+                    company_key: company,
+                },
+            },
+        )
+        .collect())
+}
+
+/// A contact's leads, newest first: (lead, open).
+pub async fn leads_of(
+    conn: &mut AnyConnection,
+    contact_id: i64,
+) -> Result<Vec<(LeadId, bool)>, sqlx::Error> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT id, CAST(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END AS BIGINT)
+         FROM leads WHERE contact_id = $1 ORDER BY created_at DESC, id DESC",
+    )
+    .bind(contact_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, open)| (LeadId(id), open == 1))
+        .collect())
+}
+
+/// The company with this matching key, creating it (named `name`) if there is none.
+pub async fn company_for(
+    conn: &mut AnyConnection,
+    name: &str,
+    at: Timestamp,
+) -> Result<Option<i64>, sqlx::Error> {
+    let key = company_key(name);
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let found: Option<(i64,)> =
+        sqlx::query_as("SELECT id FROM companies WHERE name_key = $1 ORDER BY id LIMIT 1")
+            .bind(&key)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some((id,)) = found {
+        return Ok(Some(id));
+    }
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO companies (name, name_key, created_at) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name.trim())
+    .bind(&key)
+    .bind(at.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(Some(id))
+}
+
+/// A person to file.
+#[derive(Clone, Debug)]
+pub struct NewContact<'a> {
+    pub company_id: Option<i64>,
+    pub name: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub identity: &'a Identity,
+    pub at: Timestamp,
+}
+
+pub async fn insert_contact(
+    conn: &mut AnyConnection,
+    c: &NewContact<'_>,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO contacts (company_id, name, email, phone, email_key, phone_key, name_key,
+                               created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(c.company_id)
+    .bind(c.name)
+    .bind(c.email)
+    .bind(c.phone)
+    .bind(c.identity.email_key.as_deref())
+    .bind(c.identity.phone_key.as_deref())
+    .bind(name_key(c.name))
+    .bind(c.at.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Fills in what a known contact's record lacks (an e-mail address, a phone number, a company)
+/// from a new inquiry; never overwrites.
+pub async fn fill_in(
+    conn: &mut AnyConnection,
+    id: i64,
+    c: &NewContact<'_>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE contacts SET
+             email = COALESCE(email, $2), email_key = COALESCE(email_key, $3),
+             phone = COALESCE(phone, $4), phone_key = COALESCE(phone_key, $5),
+             company_id = COALESCE(company_id, $6)
+         WHERE id = $1 AND erased_at IS NULL",
+    )
+    .bind(id)
+    .bind(c.email)
+    .bind(c.identity.email_key.as_deref())
+    .bind(c.phone)
+    .bind(c.identity.phone_key.as_deref())
+    .bind(c.company_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records that `lead` is likely the same person as each `(other lead, score, reasons JSON)`.
+pub async fn insert_candidates(
+    conn: &mut AnyConnection,
+    lead: LeadId,
+    others: &[(LeadId, u8, String)],
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    for (other, score, reasons) in others {
+        sqlx::query(
+            "INSERT INTO duplicate_candidates (lead_id, other_lead_id, score, reasons, found_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(lead.0)
+        .bind(other.0)
+        .bind(i64::from(*score))
+        .bind(reasons)
+        .bind(at.0)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// What [`backfill`] linked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Backfilled {
+    pub leads: usize,
+    pub contacts: usize,
+    pub companies: usize,
+}
+
+/// Gives every lead without a contact one: the contact with the same e-mail address or phone
+/// number if there is one (on file or earlier in this pass), else a new one; and its company
+/// by matching key. Run at start-up (leads from before contacts existed, demo data); intake
+/// links its leads itself. Writes with multi-row statements and explicit ids, so the caller
+/// must be the only writer of contacts and companies (start-up, or a transaction holding the
+/// tables).
+pub async fn backfill(conn: &mut AnyConnection, postgres: bool) -> Result<Backfilled, sqlx::Error> {
+    type LeadRow = (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        i64,
+    );
+    let leads: Vec<LeadRow> = sqlx::query_as(
+        "SELECT id, contact_name, email, phone, company, created_at FROM leads
+         WHERE contact_id IS NULL ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    if leads.is_empty() {
+        return Ok(Backfilled::default());
+    }
+    if postgres {
+        sqlx::query("LOCK TABLE contacts, companies IN EXCLUSIVE MODE")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let mut companies: HashMap<String, i64> = HashMap::new();
+    for (id, key) in
+        sqlx::query_as::<_, (i64, String)>("SELECT id, name_key FROM companies ORDER BY id DESC")
+            .fetch_all(&mut *conn)
+            .await?
+    {
+        companies.insert(key, id);
+    }
+    let mut by_email: HashMap<String, (i64, Option<i64>)> = HashMap::new();
+    let mut by_phone: HashMap<String, (i64, Option<i64>)> = HashMap::new();
+    for (id, company, email, phone) in
+        sqlx::query_as::<_, (i64, Option<i64>, Option<String>, Option<String>)>(
+            "SELECT id, company_id, email_key, phone_key FROM contacts
+         WHERE erased_at IS NULL AND (email_key IS NOT NULL OR phone_key IS NOT NULL)
+         ORDER BY id DESC",
+        )
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        if let Some(e) = email {
+            by_email.insert(e, (id, company));
+        }
+        if let Some(p) = phone {
+            by_phone.insert(p, (id, company));
+        }
+    }
+    let (max_company, max_contact): (i64, i64) = sqlx::query_as(
+        "SELECT CAST(COALESCE((SELECT MAX(id) FROM companies), 0) AS BIGINT),
+                CAST(COALESCE((SELECT MAX(id) FROM contacts), 0) AS BIGINT)",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let (mut next_company, mut next_contact) = (max_company, max_contact);
+    // New rows: companies (id, name, key, at), contacts (id, company, lead index, identity).
+    let mut new_companies: Vec<(i64, String, String, i64)> = Vec::new();
+    let mut new_contacts: Vec<(i64, Option<i64>, usize, Identity)> = Vec::new();
+    let mut links: Vec<(i64, i64, Option<i64>)> = Vec::with_capacity(leads.len());
+    for (i, (lead, name, email, phone, company, created)) in leads.iter().enumerate() {
+        let who = Identity::of(name, email.as_deref(), phone.as_deref(), company.as_deref());
+        let company_id = who.company_key.as_ref().map(|key| {
+            *companies.entry(key.clone()).or_insert_with(|| {
+                next_company += 1;
+                let name = company.as_deref().unwrap_or_default().trim().to_string();
+                new_companies.push((next_company, name, key.clone(), *created));
+                next_company
+            })
+        });
+        let known = who
+            .email_key
+            .as_ref()
+            .and_then(|e| by_email.get(e))
+            .or_else(|| who.phone_key.as_ref().and_then(|p| by_phone.get(p)))
+            .copied();
+        let (contact, contact_company) = match known {
+            Some((id, known_company)) => (id, known_company.or(company_id)),
+            None => {
+                next_contact += 1;
+                if let Some(e) = &who.email_key {
+                    by_email.insert(e.clone(), (next_contact, company_id));
+                }
+                if let Some(p) = &who.phone_key {
+                    by_phone.insert(p.clone(), (next_contact, company_id));
+                }
+                new_contacts.push((next_contact, company_id, i, who));
+                (next_contact, company_id)
+            }
+        };
+        links.push((*lead, contact, contact_company));
+    }
+    for chunk in new_companies.chunks(ROWS_PER_STATEMENT) {
+        let (values, texts) = value_rows(
+            chunk.iter().map(|(id, name, key, at)| {
+                vec![
+                    Cell::Int(Some(*id)),
+                    Cell::Text(name),
+                    Cell::Text(key),
+                    Cell::Int(Some(*at)),
+                ]
+            }),
+            1,
+            false,
+        );
+        let sql = format!("INSERT INTO companies (id, name, name_key, created_at) VALUES {values}");
+        let mut q = sqlx::query(&sql);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let name_keys: Vec<String> = new_contacts.iter().map(|c| name_key(&c.3.name)).collect();
+    for (chunk, keys) in new_contacts
+        .chunks(ROWS_PER_STATEMENT)
+        .zip(name_keys.chunks(ROWS_PER_STATEMENT))
+    {
+        let (values, texts) = value_rows(
+            chunk.iter().zip(keys).map(|((id, company, i, who), key)| {
+                let (_, name, email, phone, _, created) = &leads[*i];
+                vec![
+                    Cell::Int(Some(*id)),
+                    Cell::Int(*company),
+                    Cell::Text(name.trim()),
+                    Cell::OptText(email.as_deref()),
+                    Cell::OptText(phone.as_deref()),
+                    Cell::OptText(who.email_key.as_deref()),
+                    Cell::OptText(who.phone_key.as_deref()),
+                    Cell::Text(key),
+                    Cell::Int(Some(*created)),
+                ]
+            }),
+            1,
+            false,
+        );
+        let sql = format!(
+            "INSERT INTO contacts (id, company_id, name, email, phone, email_key, phone_key,
+                                   name_key, created_at) VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in links.chunks(ROWS_PER_STATEMENT) {
+        let (values, _) = value_rows(
+            chunk.iter().map(|(lead, contact, company)| {
+                vec![
+                    Cell::Int(Some(*lead)),
+                    Cell::Int(Some(*contact)),
+                    Cell::Int(*company),
+                ]
+            }),
+            1,
+            true,
+        );
+        let sql = format!(
+            "WITH v (lead, contact, company) AS (VALUES {values})
+             UPDATE leads SET contact_id = v.contact, company_id = v.company
+             FROM v WHERE leads.id = v.lead AND leads.id IN ({})",
+            id_list(chunk.iter().map(|l| l.0))
+        );
+        sqlx::query(&sql).execute(&mut *conn).await?;
+    }
+    if postgres {
+        for table in ["companies", "contacts"] {
+            sqlx::query(&format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                               GREATEST((SELECT MAX(id) FROM {table}), 1))"
+            ))
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(Backfilled {
+        leads: links.len(),
+        contacts: new_contacts.len(),
+        companies: new_companies.len(),
+    })
+}
