@@ -97,6 +97,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/wall-tokens") view={Lazy::<lazy::WallTokensRoute>::new()}/>
                     <Route path=path!("/settings/intake-keys") view={Lazy::<lazy::IntakeKeysRoute>::new()}/>
                     <Route path=path!("/settings/policy") view={Lazy::<lazy::PolicyRoute>::new()}/>
+                    <Route path=path!("/settings/routing") view={Lazy::<lazy::RoutingRoute>::new()}/>
+                    <Route path=path!("/duplicates") view={Lazy::<lazy::DuplicatesRoute>::new()}/>
+                    <Route path=path!("/contacts/:id") view={Lazy::<lazy::ContactRoute>::new()}/>
+                    <Route path=path!("/companies/:id") view={Lazy::<lazy::CompanyRoute>::new()}/>
                     <Route path=path!("/compliance") view={Lazy::<lazy::ComplianceRoute>::new()}/>
                     <Route path=path!("/compliance/leads") view={Lazy::<lazy::ComplianceLeadsRoute>::new()}/>
                 </Routes>

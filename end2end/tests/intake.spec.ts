@@ -1,6 +1,7 @@
 // Web-form intake end to end: marketing creates an intake key, allows a web site and copies
-// the form snippet; a visitor fills that form on a static page served from the other site;
-// the inquiry appears live on the pipeline board without a reload.
+// the form snippet; the rule tester says which rep the next web inquiry goes to; a visitor
+// fills the form on a static page served from the other site; the inquiry appears live on
+// that rep's board without a reload.
 import { test, expect } from "@playwright/test";
 import * as http from "node:http";
 import * as path from "node:path";
@@ -21,7 +22,7 @@ async function staticSite(body: () => string): Promise<{ origin: string; close: 
   return { origin: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
-test("a web form on the company's site sends an inquiry that appears live on the board", async ({ browser }) => {
+test("a web form on the company's site sends an inquiry live to the rep the rules name", async ({ browser }) => {
   // The company's site, serving the snippet once marketing has copied it.
   const html = { value: "" };
   const served = await staticSite(() => html.value);
@@ -46,12 +47,25 @@ test("a web form on the company's site sends an inquiry that appears live on the
   html.value = (await card.locator(".snippet pre code").first().textContent()) ?? "";
   expect(html.value).toContain("/api/v1/intake?form=cf_");
   await marketing.setViewportSize({ width: 1100, height: 900 });
-  await card.scrollIntoViewIfNeeded();
-  await marketing.screenshot({ path: path.join(shots, "intake-keys.png"), fullPage: true });
+  await card.screenshot({ path: path.join(shots, "intake-keys.png") });
 
-  // Leadership watches the whole pipeline (unassigned inquiries included) live.
+  // The manager of Inside Sales asks the rule tester where the next web inquiry goes.
+  const manager = await browser.newPage();
+  await signIn(manager, "tom", "/settings/routing");
+  await manager.goto("/settings/routing");
+  await hydrated(manager);
+  await expect(manager.getByRole("heading", { name: "Assignment rules" })).toBeVisible();
+  await manager.getByLabel("Source").selectOption({ label: "Website (Web)" });
+  await manager.getByRole("button", { name: "Test" }).click();
+  const verdict = manager.locator(".tester-verdict");
+  await expect(verdict).toContainText("by “Everything else to Inside Sales”");
+  const rep = /→ (\S+) \S+ \(Inside Sales\)/.exec((await verdict.textContent()) ?? "")?.[1];
+  expect(rep).toBeTruthy();
+  await manager.screenshot({ path: path.join(shots, "routing.png"), fullPage: true });
+
+  // That rep watches their board live.
   const board = await browser.newPage();
-  await signIn(board, "eleanor", "/board");
+  await signIn(board, rep!.toLowerCase(), "/board");
   await board.goto("/board");
   await expect(board.locator(".live").getByText("Live", { exact: true })).toBeVisible();
 
@@ -68,5 +82,7 @@ test("a web form on the company's site sends an inquiry that appears live on the
   const cardOnBoard = board.locator("li.card", { hasText: "Analytical Engines" }).first();
   await expect(cardOnBoard).toBeVisible({ timeout: 5_000 });
   await expect(board.getByRole("status").filter({ hasText: "New lead: Analytical Engines" })).toHaveCount(1);
+  await cardOnBoard.scrollIntoViewIfNeeded();
+  await board.screenshot({ path: path.join(shots, "board-web-inquiry.png") });
   served.close();
 });

@@ -434,6 +434,7 @@ pub async fn load_demo(
     }
     let source_weights: Vec<(usize, u32)> =
         sources.iter().enumerate().map(|(i, s)| (i, s.2)).collect();
+    demo_rules(&mut tx, &team_ids, &sources, start).await?;
 
     // Leads, simulated through the pipeline.
     for n in 0..opts.leads {
@@ -665,6 +666,86 @@ pub async fn load_demo(
     store.forget_pipeline();
     ensure_contacts(store).await?;
     Ok(Some(summary))
+}
+
+/// The demo's assignment rules: trade-show leads and big deals to Enterprise East (least
+/// loaded), the US West to Mid-Market West, everything else to Inside Sales (round robin).
+async fn demo_rules(
+    tx: &mut app::ssr::store::Tx,
+    teams: &[i64],
+    sources: &[(i64, Vec<i64>, u32)],
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    use app::domain::routing::{Conditions, Strategy};
+    use app::ssr::store::routing::{insert_rule, RuleFields};
+    let trade_shows = SOURCES
+        .iter()
+        .position(|s| s.1 == Channel::TradeShow)
+        .map(|i| sources[i].0);
+    let rules = [
+        (
+            "Trade shows to Enterprise East",
+            Conditions {
+                source_ids: trade_shows.into_iter().collect(),
+                ..Default::default()
+            },
+            teams[0],
+            Strategy::LeastLoaded,
+        ),
+        (
+            "Deals of $50,000 or more to Enterprise East",
+            Conditions {
+                min_value_cents: Some(5_000_000),
+                ..Default::default()
+            },
+            teams[0],
+            Strategy::LeastLoaded,
+        ),
+        (
+            "US West to Mid-Market West",
+            Conditions {
+                countries: vec!["US".into()],
+                regions: [
+                    "CA",
+                    "OR",
+                    "WA",
+                    "NV",
+                    "AZ",
+                    "UT",
+                    "CO",
+                    "California",
+                    "Oregon",
+                    "Washington",
+                ]
+                .map(String::from)
+                .to_vec(),
+                ..Default::default()
+            },
+            teams[1],
+            Strategy::RoundRobin,
+        ),
+        (
+            "Everything else to Inside Sales",
+            Conditions::default(),
+            teams[2],
+            Strategy::RoundRobin,
+        ),
+    ];
+    for (name, conditions, team, strategy) in &rules {
+        insert_rule(
+            tx,
+            &RuleFields {
+                name,
+                active: true,
+                conditions,
+                team_id: app::domain::TeamId(*team),
+                strategy: *strategy,
+            },
+            at,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Links every lead that has no contact yet to one (and to its company): leads from before

@@ -6,9 +6,12 @@
 
 pub mod accounts;
 pub mod compliance;
+pub mod dedupe;
 pub mod inbox;
 pub mod keys;
+pub mod people;
 pub mod policy;
+pub mod routing;
 
 use crate::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
 use crate::domain::{
@@ -22,9 +25,10 @@ use serde::{Deserialize, Serialize};
 
 /// Event kinds the live feed carries (SSE event names). `notification.sent` reaches only its
 /// recipient.
-pub const LIVE_KINDS: [&str; 7] = [
+pub const LIVE_KINDS: [&str; 8] = [
     "lead.created",
     "lead.inquired",
+    "lead.merged",
     "lead.moved",
     "lead.edited",
     "lead.logged",

@@ -30,6 +30,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     let admin = access::manage_accounts(&actor).is_ok();
     let intake = access::manage_intake_keys(&actor).is_ok();
     let policy = access::view_policies(&actor).is_ok();
+    let routing = access::view_routing(&actor).is_ok();
     let compliance = access::view_compliance(&actor).is_ok();
     let wall = access::view_wall(&Principal::User(actor.clone())).is_ok();
     let sign_out = ServerAction::<SignOut>::new();
@@ -42,7 +43,9 @@ fn Nav(actor: Actor) -> impl IntoView {
         <nav class="topnav" aria-label="Main">
             {board.then(|| view! { <A href="/board">"Board"</A> })}
             {compliance.then(|| view! { <A href="/compliance">"Compliance"</A> })}
+            {board.then(|| view! { <A href="/duplicates">"Duplicates"</A> })}
             {policy.then(|| view! { <A href="/settings/policy">"Policy"</A> })}
+            {routing.then(|| view! { <A href="/settings/routing">"Routing"</A> })}
             {wall.then(|| view! { <A href="/wall">"Wall"</A> })}
             {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> })}
             {intake.then(|| view! { <A href="/settings/intake-keys">"Intake keys"</A> })}

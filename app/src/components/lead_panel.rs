@@ -87,6 +87,8 @@ fn PanelBody(
             </p>
             <p class="panel-links">
                 <a href=format!("/leads/{}", lead.id)>"Open as page"</a>
+                {detail.contact_id.map(|c| view! { <a href=format!("/contacts/{c}")>"Contact"</a> })}
+                {detail.company_id.map(|c| view! { <a href=format!("/companies/{c}")>"Company"</a> })}
             </p>
         </header>
         <PolicyFindings findings=findings closed=closed policy_name=policy.name.clone()/>

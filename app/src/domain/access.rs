@@ -281,6 +281,42 @@ pub fn edit_policy(actor: &Actor, team: Option<TeamId>) -> Result<(), Denied> {
     }
 }
 
+/// The assignment rules and who is available: managers, leadership and admins read them.
+pub fn view_routing(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Manager | Role::Leadership | Role::Admin => Ok(()),
+        _ => Err(Denied(
+            "Only managers, leadership and admins see lead distribution",
+        )),
+    }
+}
+
+/// Changing the assignment rules (they route every team's leads): admins.
+pub fn edit_routing(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied("Only an admin changes the assignment rules")),
+    }
+}
+
+/// A rep's capacity and absence: admins, and the managers of the rep's team.
+pub fn edit_availability(actor: &Actor, rep_team: Option<TeamId>) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        Role::Manager if actor.manages(rep_team) => Ok(()),
+        Role::Manager => Err(Denied("This rep is not in a team you manage")),
+        _ => Err(Denied("Only managers and admins set who is available")),
+    }
+}
+
+/// Erasing a person's data on their request (a privacy request): admins.
+pub fn erase_personal_data(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied("Only an admin erases a person's data")),
+    }
+}
+
 /// The wall view: a wall token, or a signed-in person who reads org-wide figures.
 pub fn view_wall(principal: &Principal) -> Result<(), Denied> {
     match principal {

@@ -512,6 +512,11 @@ pub struct LeadDetail {
     pub viewer: super::access::Actor,
     /// The follow-up policy of the lead's team, so the drawer judges drafts as the server will.
     pub policy: super::policy::Policy,
+    /// The lead's contact and company records, for links to their pages.
+    #[serde(default)]
+    pub contact_id: Option<i64>,
+    #[serde(default)]
+    pub company_id: Option<i64>,
 }
 
 #[cfg(test)]

@@ -283,7 +283,7 @@ pub enum MatchKind {
 }
 
 /// Why two identities match, in words a rep can check.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MatchReason {
     SameEmail,
@@ -309,7 +309,7 @@ impl MatchReason {
 }
 
 /// A match of a new inquiry against a known person.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Match {
     pub kind: MatchKind,
     /// 0–100: how sure; orders candidates.

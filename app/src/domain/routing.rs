@@ -59,6 +59,41 @@ pub struct Conditions {
     pub max_value_cents: Option<i64>,
 }
 
+impl Conditions {
+    /// The conditions in words, for the rules list: "Source: Trade shows · Country: US".
+    pub fn summary(&self, source_name: impl Fn(i64) -> String) -> String {
+        let mut parts = Vec::new();
+        if !self.source_ids.is_empty() {
+            let names: Vec<String> = self.source_ids.iter().map(|s| source_name(*s)).collect();
+            parts.push(format!("Source: {}", names.join(", ")));
+        }
+        if !self.products.is_empty() {
+            parts.push(format!("Product: {}", self.products.join(", ")));
+        }
+        if !self.countries.is_empty() {
+            parts.push(format!("Country: {}", self.countries.join(", ")));
+        }
+        if !self.regions.is_empty() {
+            parts.push(format!("Region: {}", self.regions.join(", ")));
+        }
+        if !self.postcode_prefixes.is_empty() {
+            parts.push(format!("Postcode: {}…", self.postcode_prefixes.join("…, ")));
+        }
+        let money = |c: i64| super::money::Money::new(c, super::money::Currency::USD).display();
+        match (self.min_value_cents, self.max_value_cents) {
+            (Some(a), Some(b)) => parts.push(format!("Value {} to under {}", money(a), money(b))),
+            (Some(a), None) => parts.push(format!("Value {} or more", money(a))),
+            (None, Some(b)) => parts.push(format!("Value under {}", money(b))),
+            (None, None) => {}
+        }
+        if parts.is_empty() {
+            "Every lead".into()
+        } else {
+            parts.join(" · ")
+        }
+    }
+}
+
 /// One assignment rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rule {
@@ -287,6 +322,7 @@ pub type CheckedRule = (String, Conditions, TeamId, Strategy);
 /// A rule as typed into the settings form; [`RuleForm::check`] turns it into conditions or
 /// names every bad field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RuleForm {
     pub name: String,
     pub active: bool,

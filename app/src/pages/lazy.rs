@@ -2,7 +2,10 @@
 //! (where reps live) is split out of the initial WASM (`cargo leptos build --split`). On the
 //! server they render like any other route.
 
-use super::{access_keys, admin_teams, admin_users, compliance, home, lead, policy, signin, wall};
+use super::{
+    access_keys, admin_teams, admin_users, compliance, duplicates, home, lead, people, policy,
+    routing, signin, wall,
+};
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
 
@@ -141,6 +144,62 @@ impl LazyRoute for PolicyRoute {
     fn view(this: Self) -> AnyView {
         let PolicyRoute = this;
         view! { <Hydrated/> <policy::PolicyPage/> }.into_any()
+    }
+}
+
+pub struct RoutingRoute;
+
+#[lazy_route]
+impl LazyRoute for RoutingRoute {
+    fn data() -> Self {
+        RoutingRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let RoutingRoute = this;
+        view! { <Hydrated/> <routing::RoutingPage/> }.into_any()
+    }
+}
+
+pub struct DuplicatesRoute;
+
+#[lazy_route]
+impl LazyRoute for DuplicatesRoute {
+    fn data() -> Self {
+        DuplicatesRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let DuplicatesRoute = this;
+        view! { <Hydrated/> <duplicates::DuplicatesPage/> }.into_any()
+    }
+}
+
+pub struct ContactRoute;
+
+#[lazy_route]
+impl LazyRoute for ContactRoute {
+    fn data() -> Self {
+        ContactRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ContactRoute = this;
+        view! { <Hydrated/> <people::ContactPage/> }.into_any()
+    }
+}
+
+pub struct CompanyRoute;
+
+#[lazy_route]
+impl LazyRoute for CompanyRoute {
+    fn data() -> Self {
+        CompanyRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let CompanyRoute = this;
+        view! { <Hydrated/> <people::CompanyPage/> }.into_any()
     }
 }
 

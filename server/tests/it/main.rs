@@ -8,11 +8,14 @@ mod support;
 
 mod board;
 mod compliance;
+mod dedupe;
 mod http;
 mod instances;
 mod intake;
 mod live;
+mod people;
 mod policy;
+mod routing;
 mod security;
 mod storage;
 mod sweep;

@@ -94,6 +94,9 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         ("GET", "/api/fn/wall_tokens"),
         ("POST", "/api/fn/issue_wall_token"),
         ("POST", "/api/fn/revoke_wall_token"),
+        ("POST", "/api/fn/save_rule"),
+        ("POST", "/api/fn/delete_rule"),
+        ("POST", "/api/fn/move_rule"),
     ] {
         add(admin_only.0, admin_only.1, &[P::Admin]);
     }
@@ -109,6 +112,22 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     }
     add("GET", "/api/fn/wall", &[P::Wall, P::Leadership, P::Admin]);
     add("GET", "/api/fn/policy_settings", &BOARD);
+    add(
+        "GET",
+        "/api/fn/routing",
+        &[P::Manager, P::Leadership, P::Admin],
+    );
+    add(
+        "POST",
+        "/api/fn/test_routing",
+        &[P::Manager, P::Leadership, P::Admin],
+    );
+    add("POST", "/api/fn/set_availability", &[P::Manager, P::Admin]);
+    add("GET", "/api/fn/duplicates", &BOARD);
+    add("POST", "/api/fn/resolve_duplicate", &[P::Rep, P::Manager]);
+    add("GET", "/api/fn/contact", &BOARD);
+    add("GET", "/api/fn/company", &BOARD);
+    add("POST", "/api/fn/erase_contact", &[P::Admin]);
     add("GET", "/api/fn/compliance", &BOARD);
     add("GET", "/api/fn/compliance_leads", &BOARD);
     add("GET", "/api/fn/inbox", &USERS);
@@ -127,8 +146,16 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/admin/wall-tokens", &[P::Admin]);
     add("GET", "/settings/intake-keys", &[P::Marketing, P::Admin]);
     add("GET", "/settings/policy", &BOARD);
+    add(
+        "GET",
+        "/settings/routing",
+        &[P::Manager, P::Leadership, P::Admin],
+    );
     add("GET", "/compliance", &BOARD);
     add("GET", "/compliance/leads", &BOARD);
+    add("GET", "/duplicates", &BOARD);
+    add("GET", "/contacts/{id}", &BOARD);
+    add("GET", "/companies/{id}", &BOARD);
     m
 }
 
@@ -229,7 +256,21 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
     } else {
         "clw_not-a-valid-token"
     };
+    // The contact of Dana's lead, and a company one of her leads is with.
+    let (contact, company): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT contact_id FROM leads WHERE id = $1),
+                (SELECT MIN(company_id) FROM leads WHERE owner_id = $2)",
+    )
+    .bind(lead)
+    .bind(f.lead.owner.as_ref().unwrap().id)
+    .fetch_one(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
     let uri = match path {
+        "/api/fn/contact" => format!("/api/fn/contact?id={contact}"),
+        "/api/fn/company" => format!("/api/fn/company?id={company}"),
+        "/contacts/{id}" => format!("/contacts/{contact}"),
+        "/companies/{id}" => format!("/companies/{company}"),
         "/api/v1/leads/{id}" => format!("/api/v1/leads/{lead}"),
         "/api/v1/leads/{id}/move" => format!("/api/v1/leads/{lead}/move"),
         "/api/v1/leads/{id}/timeline" => format!("/api/v1/leads/{lead}/timeline"),
@@ -322,6 +363,56 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         }
         "/api/fn/revoke_intake_key" => {
             json!({"id": spare(db, KeyKind::Intake, Some(f.source)).await})
+        }
+        "/api/fn/erase_contact" => {
+            let mut tx = db.store.begin().await.unwrap();
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO contacts (name, name_key, created_at) VALUES ('Spare', 'spare', 0)
+                 RETURNING id",
+            )
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            json!({"id": id})
+        }
+        "/api/fn/resolve_duplicate" => {
+            // A fresh open pair on Dana's lead for every request.
+            let mut tx = db.store.begin().await.unwrap();
+            sqlx::query("DELETE FROM duplicate_candidates WHERE lead_id = $1")
+                .bind(lead)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO duplicate_candidates (lead_id, other_lead_id, score, reasons, found_at)
+                 VALUES ($1, $1, 70, '[]', 0) RETURNING id",
+            )
+            .bind(lead)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            json!({"id": id, "resolution": {"decision": "distinct"}})
+        }
+        "/api/fn/test_routing" => json!({"inquiry": {"source_id": f.source, "country": "US"}}),
+        "/api/fn/set_availability" => {
+            json!({"user_id": f.luis, "capacity": "40", "away_until": ""})
+        }
+        "/api/fn/save_rule" => json!({"id": null, "form": {"name": "Matrix rule", "active": false,
+            "team_id": f.team, "strategy": "round_robin"}}),
+        "/api/fn/delete_rule" | "/api/fn/move_rule" => {
+            let admin = db.actor("admin").await;
+            let form = app::domain::routing::RuleForm {
+                name: "Spare rule".into(),
+                team_id: Some(f.team),
+                strategy: "least_loaded".into(),
+                ..Default::default()
+            };
+            let id = service::routing::save_rule(&db.state(), &admin, None, form)
+                .await
+                .unwrap();
+            json!({"id": id, "up": true})
         }
         "/api/fn/update_intake_key" => {
             json!({"id": spare(db, KeyKind::Intake, Some(f.source)).await,
@@ -1069,7 +1160,7 @@ async fn an_intake_key_creates_leads_in_its_source_only_until_revoked(db: TestDb
     assert_eq!(lead.source_name, source.name);
     assert_eq!(lead.email.as_deref(), Some("ada@example.com"));
     assert_eq!(lead.stage_id, db.stage("new").await);
-    assert!(lead.owner.is_none());
+    assert!(lead.owner.is_some(), "routed by the demo's catch-all rule");
 
     // The key opens nothing else, and stops working once revoked.
     let (status, _) = client

@@ -3,11 +3,13 @@
 //! intake path and answers repeated submissions (same `Idempotency-Key`) with the first one's
 //! result.
 
+use super::routing;
 use super::{internal, now};
 use crate::api::LiveEvent;
 use crate::domain::access::{self, Principal};
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, Identity, Match, MatchKind, Phone, DEFAULT_CALLING_CODE};
+use crate::domain::routing::Inquiry;
 use crate::domain::{Currency, Email, LeadId, Money, StageKind, Timestamp};
 use crate::error::AppError;
 use crate::ssr::auth;
@@ -47,6 +49,13 @@ pub struct IntakeLead {
     /// What the person wrote.
     #[serde(default)]
     pub message: Option<String>,
+    /// Where they are, for territory rules: ISO 3166 two-letter code, region or state, postcode.
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default, alias = "state")]
+    pub region: Option<String>,
+    #[serde(default, alias = "zip")]
+    pub postcode: Option<String>,
     /// The honeypot: a field people never see and never fill. Anything in it marks the
     /// submission as a bot's: it is answered like any other and discarded.
     #[serde(default)]
@@ -91,6 +100,10 @@ pub struct IntakeReceipt {
     pub possible_duplicates: Vec<LeadId>,
     /// True when this repeats an earlier submission with the same `Idempotency-Key`.
     pub replayed: bool,
+    /// The rep an assignment rule gave the new lead to (none: it waits unassigned, or the
+    /// inquiry went to an existing lead).
+    #[serde(default)]
+    pub assigned_to: Option<String>,
 }
 
 fn optional_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>, AppError> {
@@ -113,6 +126,9 @@ struct Checked {
     product_interest: Option<String>,
     value: Option<Money>,
     message: Option<String>,
+    country: Option<String>,
+    region: Option<String>,
+    postcode: Option<String>,
     identity: Identity,
 }
 
@@ -153,6 +169,20 @@ fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
         200,
     ));
     let message = keep(optional_text("message", &lead.message, MAX_MESSAGE));
+    let country = keep(
+        optional_text("country", &lead.country, 2).and_then(|c| match c {
+            Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
+                Ok(Some(c.to_ascii_uppercase()))
+            }
+            Some(c) => Err(AppError::field(
+                "country",
+                format!("\"{c}\" is not a two-letter country code (US, GB, DE, …)"),
+            )),
+            None => Ok(None),
+        }),
+    );
+    let region = keep(optional_text("region", &lead.region, 100));
+    let postcode = keep(optional_text("postcode", &lead.postcode, 20));
     let value = match lead.value_cents {
         None => None,
         Some(c) if c < 0 => {
@@ -204,6 +234,9 @@ fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
         product_interest,
         value,
         message,
+        country,
+        region,
+        postcode,
         identity,
     })
 }
@@ -252,6 +285,7 @@ pub async fn receive(
             outcome: IntakeOutcome::Discarded,
             possible_duplicates: Vec::new(),
             replayed: false,
+            assigned_to: None,
         });
     }
     let checked = check(&lead)?;
@@ -338,6 +372,7 @@ async fn replay(
         outcome: IntakeOutcome::parse(&outcome).unwrap_or(IntakeOutcome::Created),
         possible_duplicates: possible.into_iter().map(|(id,)| LeadId(id)).collect(),
         replayed: true,
+        assigned_to: None,
     }))
 }
 
@@ -396,6 +431,7 @@ async fn file(
                     outcome: IntakeOutcome::Attached,
                     possible_duplicates: Vec::new(),
                     replayed: false,
+                    assigned_to: None,
                 };
                 return Ok((receipt, event, "lead.inquired"));
             }
@@ -422,6 +458,19 @@ async fn file(
         .find(|s| s.kind == StageKind::Open)
         .ok_or_else(AppError::internal)?
         .id;
+    let inquiry = Inquiry {
+        source_id,
+        product_interest: c.product_interest.clone(),
+        country: c.country.clone(),
+        region: c.region.clone(),
+        postcode: c.postcode.clone(),
+        value_cents: c.value.map(|v| v.cents),
+    };
+    let decision = routing::decide(tx, &inquiry, at)
+        .await
+        .map_err(internal("intake: route"))?;
+    let assigned = decision.assigned.clone();
+    let team = assigned.as_ref().map(|a| a.team_id);
     let id = leads::insert_lead(
         tx,
         &leads::NewLead {
@@ -433,13 +482,14 @@ async fn file(
             campaign_id: None,
             product_interest: c.product_interest.clone(),
             value: c.value,
-            owner_id: None,
-            team_id: None,
+            owner_id: assigned.as_ref().map(|a| a.user_id.0),
+            team_id: team.map(|t| t.0),
             stage_id: first,
-            // Unassigned leads answer to the organisation's policy until routing gives them a team.
-            next_step: Some(policies.for_team(None).first_step(source_id, at)),
+            // The first call is due when the SLA of the team's policy runs out (the
+            // organisation's while no rule gives the lead a team).
+            next_step: Some(policies.for_team(team).first_step(source_id, at)),
             created_at: at,
-            assigned_at: None,
+            assigned_at: assigned.as_ref().map(|_| at),
             first_touched_at: None,
             last_touched_at: None,
             stage_entered_at: at,
@@ -454,6 +504,17 @@ async fn file(
     )
     .await
     .map_err(internal("intake: insert"))?;
+    if c.country.is_some() || c.region.is_some() || c.postcode.is_some() {
+        crate::ssr::store::routing::set_place(
+            tx,
+            id,
+            c.country.as_deref(),
+            c.region.as_deref(),
+            c.postcode.as_deref(),
+        )
+        .await
+        .map_err(internal("intake: place"))?;
+    }
     if let Some(message) = &c.message {
         org::insert_activity(
             tx,
@@ -477,7 +538,9 @@ async fn file(
             let theirs = contacts::leads_of(tx, known.contact_id)
                 .await
                 .map_err(internal("intake: likely leads"))?;
-            if let Some((other, _)) = theirs.first() {
+            // Their open lead if they have one (that is what a merge would join), else the newest.
+            let other = theirs.iter().find(|(_, open)| *open).or(theirs.first());
+            if let Some((other, _)) = other {
                 let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
                 flagged.push((*other, m.score, reasons));
             }
@@ -503,11 +566,18 @@ async fn file(
     )
     .await
     .map_err(internal("intake: event"))?;
+    let event_id = match &assigned {
+        Some(a) => routing::record(tx, id, a, &decision, at)
+            .await
+            .map_err(internal("intake: assigned event"))?,
+        None => event_id,
+    };
     let receipt = IntakeReceipt {
         lead_id: Some(id),
         outcome: IntakeOutcome::Created,
         possible_duplicates: possible,
         replayed: false,
+        assigned_to: assigned.map(|a| a.user_name),
     };
     Ok((receipt, event_id, "lead.created"))
 }

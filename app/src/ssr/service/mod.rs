@@ -7,9 +7,12 @@
 
 pub mod accounts;
 pub mod compliance;
+pub mod dedupe;
 pub mod intake;
 pub mod keys;
+pub mod people;
 pub mod policy;
+pub mod routing;
 pub mod sweep;
 pub mod work;
 
@@ -509,7 +512,7 @@ pub async fn assign_lead(
     Ok(assigned)
 }
 
-fn conflict(current: Lead) -> AppError {
+pub(crate) fn conflict(current: Lead) -> AppError {
     AppError::Conflict {
         message: "Someone else changed this lead since you loaded it".into(),
         current: Box::new(current),

@@ -109,10 +109,11 @@ pub async fn lead_detail(
                         .map_err(internal("detail: owner"))?,
                     None => None,
                 };
-                (
-                    format!("Reassigned to {}", to.unwrap_or_else(|| "someone".into())),
-                    None,
-                )
+                let to = to.unwrap_or_else(|| "someone".into());
+                match payload["rule"]["name"].as_str() {
+                    Some(rule) => (format!("Assigned to {to}"), Some(format!("Rule “{rule}”"))),
+                    None => (format!("Reassigned to {to}"), None),
+                }
             }
             "lead.edited" => ("Edited details".to_string(), Some(describe_edit(&payload))),
             "lead.logged" => match payload["after"]["next_step"].as_str() {
@@ -122,6 +123,20 @@ pub async fn lead_detail(
                 _ => continue,
             },
             "lead.created" => ("Inquiry received".to_string(), None),
+            "lead.merged" => (
+                format!(
+                    "Merged with #{} ({})",
+                    payload["after"]["absorbed"],
+                    payload["after"]["absorbed_title"]
+                        .as_str()
+                        .unwrap_or("a duplicate")
+                ),
+                Some(format!(
+                    "Its history is shown here; {} activities moved",
+                    payload["after"]["activities_moved"]
+                )),
+            ),
+            "duplicate.resolved" => continue,
             "finding.opened" => (
                 format!("Flagged: {}", finding_label(&payload["kind"])),
                 payload["message"].as_str().map(str::to_string),
@@ -140,7 +155,8 @@ pub async fn lead_detail(
                 .to_string(),
                 Some(finding_label(&payload["kind"]).to_string()),
             ),
-            "notification.sent" => continue,
+            // The inquiry itself is in the activities.
+            "notification.sent" | "lead.inquired" => continue,
             other => (other.to_string(), None),
         };
         timeline.push(TimelineEntry {
@@ -153,7 +169,15 @@ pub async fn lead_detail(
     }
     timeline.sort_by_key(|t| std::cmp::Reverse(t.at));
     timeline.truncate(TIMELINE_LIMIT as usize);
+    let (contact_id, company_id): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT contact_id, company_id FROM leads WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(internal("detail: people"))?;
     Ok(LeadDetail {
+        contact_id,
+        company_id,
         policy: policies.for_team(lead.team_id).clone(),
         lead,
         pipeline: (*pipeline).clone(),

@@ -16,8 +16,8 @@ pub struct Known {
 }
 
 /// Contacts that share an e-mail address, phone number, folded name or company with `who`
-/// (at most 200): the only ones `domain::contact::compare` can match. Erased contacts match
-/// nothing.
+/// (at most 200): the only ones `domain::contact::compare` can match. Erased contacts, and
+/// contacts merged into another, match nothing.
 pub async fn candidates(
     conn: &mut AnyConnection,
     who: &Identity,
@@ -39,7 +39,7 @@ pub async fn candidates(
                        WHERE co.name_key = $4)
              SELECT c.id, c.company_id, c.name, c.email_key, c.phone_key, co.name_key
              FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
-             WHERE c.id IN (SELECT id FROM ids) AND c.erased_at IS NULL
+             WHERE c.id IN (SELECT id FROM ids) AND c.erased_at IS NULL AND c.merged_into IS NULL
              ORDER BY c.id DESC LIMIT 200",
     )
     .bind(who.email_key.as_deref())
@@ -387,4 +387,27 @@ pub async fn backfill(conn: &mut AnyConnection, postgres: bool) -> Result<Backfi
         contacts: new_contacts.len(),
         companies: new_companies.len(),
     })
+}
+
+/// Folds contact `gone` into `keep`: `keep` gains the details it lacks, `gone` points at it.
+pub async fn merge_into(conn: &mut AnyConnection, gone: i64, keep: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE contacts SET
+             email = COALESCE(contacts.email, g.email),
+             email_key = COALESCE(contacts.email_key, g.email_key),
+             phone = COALESCE(contacts.phone, g.phone),
+             phone_key = COALESCE(contacts.phone_key, g.phone_key),
+             company_id = COALESCE(contacts.company_id, g.company_id)
+         FROM contacts g WHERE g.id = $1 AND contacts.id = $2",
+    )
+    .bind(gone)
+    .bind(keep)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE contacts SET merged_into = $1 WHERE id = $2")
+        .bind(keep)
+        .bind(gone)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

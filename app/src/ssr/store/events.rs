@@ -157,7 +157,8 @@ pub async fn recent_for_lead(
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT e.id, e.at, e.actor_id, e.kind, e.lead_id, e.payload, u.name
              FROM events e LEFT JOIN users u ON u.id = e.actor_id
-             WHERE e.lead_id = $1 ORDER BY e.id DESC LIMIT $2",
+             WHERE e.lead_id IN (SELECT id FROM leads WHERE id = $1 OR merged_into = $1)
+             ORDER BY e.id DESC LIMIT $2",
     )
     .bind(lead.0)
     .bind(limit)

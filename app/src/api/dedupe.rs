@@ -1,0 +1,68 @@
+//! Server functions of the merge screen: likely duplicates and what to do with each pair.
+
+use crate::domain::contact::MatchReason;
+use crate::domain::{Lead, LeadId, Timestamp};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::signed_in;
+
+/// Two leads that are likely the same person's, flagged at intake.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub id: i64,
+    /// 0–100: how sure the match is.
+    pub score: u8,
+    pub reasons: Vec<MatchReason>,
+    pub found_at: Timestamp,
+    /// The newer lead (the one that arrived as a likely duplicate).
+    pub lead: Lead,
+    /// The earlier lead of the person it may be.
+    pub other: Lead,
+    /// Both open and the viewer may change both.
+    pub can_merge: bool,
+    /// The viewer may decide "same person" or "different people".
+    pub can_decide: bool,
+}
+
+/// What to do with a pair.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Resolution {
+    /// Merge the two open leads into `keep`; the versions the viewer saw guard against changes
+    /// made meanwhile.
+    Merge {
+        keep: LeadId,
+        keep_version: i64,
+        absorb_version: i64,
+    },
+    /// One person: one contact, both leads kept.
+    SamePerson,
+    /// Different people: the pair is dismissed.
+    Distinct,
+}
+
+#[server(prefix = "/api/fn", endpoint = "duplicates", input = GetUrl)]
+pub async fn list_duplicates() -> Result<Vec<DuplicatePair>, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::dedupe::open_pairs(&state, &actor).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "resolve_duplicate", input = Json)]
+pub async fn resolve_duplicate(id: i64, resolution: Resolution) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::dedupe::resolve(&state, &actor, id, resolution).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,85 @@
+//! Server functions of the contact and company pages, and the privacy erasure.
+
+use crate::domain::{Lead, LeadId, Pipeline, Timestamp};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::signed_in;
+
+/// A person on file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactCard {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// (id, name)
+    pub company: Option<(i64, String)>,
+    /// When their personal data was erased on request.
+    pub erased_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+}
+
+/// One activity on one of the leads a page lists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryItem {
+    pub at: Timestamp,
+    pub lead_id: LeadId,
+    pub lead_title: String,
+    /// "Call · Reached", "Inquiry", …
+    pub title: String,
+    pub who: Option<String>,
+    pub note: Option<String>,
+}
+
+/// What a contact's or a company's page shows: the people, every lead the viewer may see (open
+/// and closed), how many more there are that they may not, and the newest activities on them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeopleView {
+    pub name: String,
+    /// The company's people, or the one contact.
+    pub contacts: Vec<ContactCard>,
+    pub leads: Vec<Lead>,
+    pub hidden_leads: i64,
+    pub activities: Vec<HistoryItem>,
+    pub pipeline: Pipeline,
+    /// The viewer may erase a contact's personal data (admins).
+    pub can_erase: bool,
+}
+
+#[server(prefix = "/api/fn", endpoint = "contact", input = GetUrl)]
+pub async fn get_contact(id: i64) -> Result<PeopleView, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::people::contact(&state, &actor, id).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "company", input = GetUrl)]
+pub async fn get_company(id: i64) -> Result<PeopleView, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::people::company(&state, &actor, id).await
+        }
+        .await,
+    )
+}
+
+/// Erases a contact's personal data on their request (admins).
+#[server(prefix = "/api/fn", endpoint = "erase_contact", input = Json)]
+pub async fn erase_contact(id: i64) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::people::erase(&state, &actor, id).await
+        }
+        .await,
+    )
+}

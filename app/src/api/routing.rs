@@ -1,0 +1,121 @@
+//! Server functions for lead distribution: assignment rules, who is available, the tester.
+
+use crate::domain::account::SourceSummary;
+use crate::domain::routing::{Decision, Inquiry, Person, Rule, RuleForm};
+use crate::domain::{TeamId, Timestamp};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::signed_in;
+
+/// What the distribution settings page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingSettings {
+    /// In the order they are tried.
+    pub rules: Vec<Rule>,
+    pub teams: Vec<(TeamId, String)>,
+    pub sources: Vec<SourceSummary>,
+    /// The reps rules choose from.
+    pub people: Vec<Person>,
+    pub can_edit_rules: bool,
+    /// Whose availability the viewer may set: every team's (`None`) or these teams'.
+    pub availability_teams: Option<Vec<TeamId>>,
+    pub now: Timestamp,
+}
+
+impl RoutingSettings {
+    pub fn team_name(&self, id: TeamId) -> String {
+        self.teams
+            .iter()
+            .find(|(t, _)| *t == id)
+            .map_or_else(|| "a removed team".into(), |(_, n)| n.clone())
+    }
+
+    pub fn may_set_availability(&self, team: Option<TeamId>) -> bool {
+        match &self.availability_teams {
+            None => true,
+            Some(teams) => team.is_some_and(|t| teams.contains(&t)),
+        }
+    }
+}
+
+#[server(prefix = "/api/fn", endpoint = "routing", input = GetUrl)]
+pub async fn get_routing() -> Result<RoutingSettings, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::routing::settings(&state, &actor).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "save_rule", input = Json)]
+pub async fn save_rule(id: Option<i64>, form: RuleForm) -> Result<i64, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::routing::save_rule(&state, &actor, id, form).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_rule", input = Json)]
+pub async fn delete_rule(id: i64) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::routing::delete_rule(&state, &actor, id).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "move_rule", input = Json)]
+pub async fn move_rule(id: i64, up: bool) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::routing::move_rule(&state, &actor, id, up).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "set_availability", input = Json)]
+pub async fn set_availability(
+    user_id: i64,
+    capacity: String,
+    away_until: String,
+) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::routing::set_availability(
+                &state,
+                &actor,
+                crate::domain::UserId(user_id),
+                &capacity,
+                &away_until,
+            )
+            .await
+        }
+        .await,
+    )
+}
+
+/// The rule tester: where would this lead go?
+#[server(prefix = "/api/fn", endpoint = "test_routing", input = Json)]
+pub async fn test_routing(inquiry: Inquiry) -> Result<Decision, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::routing::test_route(&state, &actor, inquiry).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,326 @@
+//! The merge screen's work: likely duplicates flagged at intake, and what a rep or manager
+//! decides about each pair. Merging two open leads keeps the history of both: the duplicate's
+//! activities move to the lead kept, its events show in the kept lead's history, and it is
+//! closed as lost, reason "duplicate", pointing at the lead kept. Two people found to be one
+//! become one contact either way.
+
+use super::{conflict, internal, move_payload, now};
+use crate::api::dedupe::{DuplicatePair, Resolution};
+use crate::api::LiveEvent;
+use crate::domain::access::{self, Actor};
+use crate::domain::contact::MatchReason;
+use crate::domain::{CloseReason, Lead, LeadId, StageKind, Timestamp};
+use crate::error::AppError;
+use crate::ssr::store::{contacts, events, leads, Tx};
+use crate::ssr::AppState;
+use serde_json::json;
+
+/// A change to publish live after commit: (event id, kind, lead after, stage it left).
+type Published = (i64, &'static str, Lead, Option<crate::domain::StageId>);
+
+/// Open pairs the actor can see both leads of, newest first (at most 100).
+pub async fn open_pairs(state: &AppState, actor: &Actor) -> Result<Vec<DuplicatePair>, AppError> {
+    access::view_board(actor)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("duplicates: acquire"))?;
+    let rows: Vec<(i64, i64, i64, i64, String, i64)> = sqlx::query_as(
+        "SELECT id, lead_id, other_lead_id, score, reasons, found_at FROM duplicate_candidates
+         WHERE resolved_at IS NULL ORDER BY found_at DESC, id DESC LIMIT 500",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(internal("duplicates: select"))?;
+    let ids: Vec<i64> = rows.iter().flat_map(|r| [r.1, r.2]).collect();
+    let found = leads::by_ids(&mut conn, &ids)
+        .await
+        .map_err(internal("duplicates: leads"))?;
+    let get = |id: i64| found.iter().find(|l| l.id.0 == id).cloned();
+    let mut pairs = Vec::new();
+    for (id, lead, other, score, reasons, found_at) in rows {
+        let (Some(lead), Some(other)) = (get(lead), get(other)) else {
+            continue;
+        };
+        if access::view_lead(actor, &lead).is_err() || access::view_lead(actor, &other).is_err() {
+            continue;
+        }
+        let both_open = lead.closed_at.is_none() && other.closed_at.is_none();
+        let may_edit = access::edit_lead(actor, &lead).is_ok();
+        pairs.push(DuplicatePair {
+            id,
+            score: score as u8,
+            reasons: serde_json::from_str::<Vec<MatchReason>>(&reasons).unwrap_or_default(),
+            found_at: Timestamp(found_at),
+            can_merge: both_open && may_edit && access::edit_lead(actor, &other).is_ok(),
+            can_decide: may_edit,
+            lead,
+            other,
+        });
+        if pairs.len() == 100 {
+            break;
+        }
+    }
+    Ok(pairs)
+}
+
+/// Decides a pair: merge the two leads (both open; the actor may change both), the same
+/// person (one contact, both leads kept), or different people.
+pub async fn resolve(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    resolution: Resolution,
+) -> Result<(), AppError> {
+    let at = now();
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("resolve: begin"))?;
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "SELECT lead_id, other_lead_id FROM duplicate_candidates
+         WHERE id = $1 AND resolved_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(internal("resolve: candidate"))?;
+    let Some((a, b)) = row else {
+        return Err(AppError::not_found(
+            "There is no such open pair: someone may have decided it already",
+        ));
+    };
+    let lead = load(&mut tx, actor, LeadId(a)).await?;
+    let other = load(&mut tx, actor, LeadId(b)).await?;
+    access::edit_lead(actor, &lead)?;
+    let mut published = Vec::new();
+    let outcome = match resolution {
+        Resolution::Distinct => "distinct",
+        Resolution::SamePerson => {
+            join_contacts(&mut tx, &other, &lead).await?;
+            "merged"
+        }
+        Resolution::Merge {
+            keep,
+            keep_version,
+            absorb_version,
+        } => {
+            let (kept, absorbed, kv, av) = if keep == lead.id {
+                (lead, other, keep_version, absorb_version)
+            } else if keep == other.id {
+                (other, lead, keep_version, absorb_version)
+            } else {
+                return Err(AppError::field("keep", "Keep one of the two leads"));
+            };
+            access::edit_lead(actor, &absorbed)?;
+            if kept.version != kv {
+                return Err(conflict(kept));
+            }
+            if absorbed.version != av {
+                return Err(conflict(absorbed));
+            }
+            if kept.closed_at.is_some() || absorbed.closed_at.is_some() {
+                return Err(AppError::field(
+                    "keep",
+                    "Only two open leads merge; for a closed one choose “Same person”",
+                ));
+            }
+            published = merge(state, &mut tx, actor, kept, absorbed, at).await?;
+            "merged"
+        }
+    };
+    sqlx::query(
+        "UPDATE duplicate_candidates SET resolved_at = $1, resolution = $2, resolved_by = $3
+         WHERE id = $4",
+    )
+    .bind(at.0)
+    .bind(outcome)
+    .bind(actor.id.0)
+    .bind(id)
+    .execute(&mut *tx)
+    .await
+    .map_err(internal("resolve: candidate update"))?;
+    let event_id = events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "duplicate.resolved",
+            lead_id: Some(LeadId(a)),
+            payload: json!({"after": {"candidate_id": id, "resolution": outcome,
+                                      "other_lead_id": b}}),
+        },
+    )
+    .await
+    .map_err(internal("resolve: event"))?;
+    let last = published.last().map_or(event_id, |p| p.0);
+    events::notify(&mut tx, state.store.backend(), last)
+        .await
+        .map_err(internal("resolve: notify"))?;
+    tx.commit().await.map_err(internal("resolve: commit"))?;
+    for (event_id, kind, lead, from_stage) in published {
+        state.hub.publish(LiveEvent {
+            id: event_id,
+            kind: kind.into(),
+            at,
+            from_stage,
+            lead,
+            recipient: None,
+        });
+    }
+    Ok(())
+}
+
+/// A lead of the pair, if the actor may see it.
+async fn load(tx: &mut Tx, actor: &Actor, id: LeadId) -> Result<Lead, AppError> {
+    let lead = leads::lead(tx, id)
+        .await
+        .map_err(internal("resolve: lead"))?
+        .ok_or_else(|| AppError::not_found("No such lead"))?;
+    access::view_lead(actor, &lead)?;
+    Ok(lead)
+}
+
+/// Makes the contact of `from` the contact of `into`: its leads move over, and it points at the
+/// contact kept. The two inquiries are one person's from now on.
+async fn join_contacts(tx: &mut Tx, into: &Lead, from: &Lead) -> Result<(), AppError> {
+    let ids: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as(
+        "SELECT contact_id, company_id FROM leads WHERE id IN ($1, $2) ORDER BY
+         CASE WHEN id = $1 THEN 0 ELSE 1 END",
+    )
+    .bind(into.id.0)
+    .bind(from.id.0)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(internal("join: contacts"))?;
+    let (Some((Some(keep), keep_company)), Some((Some(gone), _))) = (ids.first(), ids.get(1))
+    else {
+        return Ok(());
+    };
+    if keep == gone {
+        return Ok(());
+    }
+    sqlx::query("UPDATE leads SET contact_id = $1, company_id = COALESCE(company_id, $2) WHERE contact_id = $3")
+        .bind(keep)
+        .bind(*keep_company)
+        .bind(gone)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal("join: leads"))?;
+    contacts::merge_into(tx, *gone, *keep)
+        .await
+        .map_err(internal("join: contact"))?;
+    Ok(())
+}
+
+/// Merges `absorbed` into `kept` (both checked open and current): the kept lead gains what
+/// it lacked, the activities move, the duplicate closes as lost with reason "duplicate".
+/// Returns the events to publish: (event id, kind, lead after, stage it left).
+async fn merge(
+    state: &AppState,
+    tx: &mut Tx,
+    actor: &Actor,
+    kept: Lead,
+    absorbed: Lead,
+    at: Timestamp,
+) -> Result<Vec<Published>, AppError> {
+    join_contacts(tx, &kept, &absorbed).await?;
+    let pipeline = state
+        .store
+        .pipeline(tx)
+        .await
+        .map_err(internal("merge: stages"))?;
+    let lost = pipeline
+        .first_of(StageKind::Lost)
+        .ok_or_else(AppError::internal)?
+        .id;
+    let mut next_kept = kept.clone();
+    next_kept.email = kept.email.clone().or(absorbed.email.clone());
+    next_kept.phone = kept.phone.clone().or(absorbed.phone.clone());
+    next_kept.company = kept.company.clone().or(absorbed.company.clone());
+    next_kept.product_interest = kept
+        .product_interest
+        .clone()
+        .or(absorbed.product_interest.clone());
+    next_kept.value = kept.value.or(absorbed.value);
+    next_kept.version += 1;
+    next_kept.updated_at = at;
+    let mut closed = absorbed.clone();
+    closed.stage_id = lost;
+    closed.stage_entered_at = at;
+    closed.closed_at = Some(at);
+    closed.close_reason = Some(CloseReason::Duplicate);
+    closed.close_note = Some(format!("Merged into #{} ({})", kept.id, kept.title()));
+    closed.next_step = None;
+    closed.version += 1;
+    closed.updated_at = at;
+    for (next, before) in [(&next_kept, &kept), (&closed, &absorbed)] {
+        if !leads::write(tx, next, before.version)
+            .await
+            .map_err(internal("merge: write"))?
+        {
+            return Err(conflict(before.clone()));
+        }
+    }
+    let moved = sqlx::query("UPDATE activities SET lead_id = $1 WHERE lead_id = $2")
+        .bind(kept.id.0)
+        .bind(absorbed.id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal("merge: activities"))?
+        .rows_affected();
+    sqlx::query("UPDATE leads SET merged_into = $1 WHERE id = $2")
+        .bind(kept.id.0)
+        .bind(absorbed.id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal("merge: link"))?;
+    // Other pairs of the duplicate are settled with it.
+    sqlx::query(
+        "UPDATE duplicate_candidates SET resolved_at = $1, resolution = 'merged', resolved_by = $2
+         WHERE resolved_at IS NULL AND (lead_id = $3 OR other_lead_id = $3)",
+    )
+    .bind(at.0)
+    .bind(actor.id.0)
+    .bind(absorbed.id.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(internal("merge: other pairs"))?;
+    let merged_id = events::append(
+        tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "lead.merged",
+            lead_id: Some(kept.id),
+            payload: json!({
+                "before": {"version": kept.version},
+                "after": {"version": next_kept.version, "absorbed": absorbed.id,
+                          "absorbed_title": absorbed.title(), "activities_moved": moved},
+            }),
+        },
+    )
+    .await
+    .map_err(internal("merge: event"))?;
+    let mut payload = move_payload(&absorbed, &closed);
+    payload["after"]["merged_into"] = json!(kept.id);
+    let closed_id = events::append(
+        tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "lead.moved",
+            lead_id: Some(absorbed.id),
+            payload,
+        },
+    )
+    .await
+    .map_err(internal("merge: close event"))?;
+    let left = absorbed.stage_id;
+    Ok(vec![
+        (merged_id, "lead.merged", next_kept, None),
+        (closed_id, "lead.moved", closed, Some(left)),
+    ])
+}
