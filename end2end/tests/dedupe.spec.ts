@@ -58,7 +58,7 @@ test("a manager merges a likely duplicate and the contact page keeps both inquir
   await expect(page.getByText(`Merged with #${second.lead_id}`)).toBeVisible();
   await expect(page.getByText("+1 212 555 0147")).toBeVisible();
   await page.getByRole("link", { name: "Contact", exact: true }).click();
-  await expect(page.getByRole("heading", { name: "Grace Hopper" })).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "Grace Hopper" })).toBeVisible();
   await hydrated(page);
   await expect(page.getByText("Following up: 300 units")).toBeVisible();
   await expect(page.getByText("Do you ship to Canada?")).toBeVisible();

@@ -437,7 +437,9 @@ pub async fn load_demo(
     demo_rules(&mut tx, &team_ids, &sources, start).await?;
 
     // Leads, simulated through the pipeline.
-    for n in 0..opts.leads {
+    // The last few leads are likely duplicates of earlier ones (see `demo_duplicates`).
+    let duplicates = (opts.leads / 20).min(3);
+    for n in 0..opts.leads - duplicates {
         // Skew creation towards recent months: sqrt of a uniform leans towards 1.
         let age_frac = 1.0 - rng.unit().sqrt();
         let created = Timestamp(
@@ -665,7 +667,119 @@ pub async fn load_demo(
     tx.commit().await?;
     store.forget_pipeline();
     ensure_contacts(store).await?;
+    summary.leads += demo_duplicates(store, now, duplicates).await?;
     Ok(Some(summary))
+}
+
+/// A few likely duplicates for the merge screen: a second inquiry from an open lead's person
+/// under a misspelt name and another address, at the same company, a day ago.
+async fn demo_duplicates(
+    store: &Store,
+    now: Timestamp,
+    count: usize,
+) -> Result<usize, sqlx::Error> {
+    use app::domain::contact::{Identity, MatchReason};
+    let mut tx = store.begin().await?;
+    let picks: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, contact_id, company_id FROM leads
+         WHERE closed_at IS NULL AND company IS NOT NULL AND owner_id IS NOT NULL
+           AND contact_id IS NOT NULL
+         ORDER BY id LIMIT $1 OFFSET 7",
+    )
+    .bind(count as i64)
+    .fetch_all(&mut *tx)
+    .await?;
+    let ids: Vec<i64> = picks.iter().map(|p| p.0).collect();
+    let originals = leads::by_ids(&mut tx, &ids).await?;
+    let first_stage = STAGES[0].0;
+    let (stage,): (i64,) = sqlx::query_as("SELECT id FROM stages WHERE key = $1")
+        .bind(first_stage)
+        .fetch_one(&mut *tx)
+        .await?;
+    let at = now.plus_ms(-26 * HOUR_MS);
+    for (lead, _, company_id) in &picks {
+        let Some(o) = originals.iter().find(|l| l.id.0 == *lead) else {
+            continue;
+        };
+        // "Dana Whitfield" → "Dana Whitfeld": one letter dropped from the last name.
+        let mut words: Vec<String> = o.contact_name.split(' ').map(str::to_string).collect();
+        if let Some(last) = words.last_mut() {
+            if last.chars().count() > 4 {
+                let mut chars: Vec<char> = last.chars().collect();
+                chars.remove(chars.len() - 2);
+                *last = chars.into_iter().collect();
+            }
+        }
+        let name = words.join(" ");
+        let email = format!("{}.{}@mail.example", words[0].to_lowercase(), o.id);
+        let company = o.company.clone().map(|c| format!("{c} Inc."));
+        let who = Identity::of(&name, Some(&email), None, company.as_deref());
+        let contact = contacts::insert_contact(
+            &mut tx,
+            &contacts::NewContact {
+                company_id: *company_id,
+                name: &name,
+                email: Some(&email),
+                phone: None,
+                identity: &who,
+                at,
+            },
+        )
+        .await?;
+        let new_id = leads::insert_lead(
+            &mut tx,
+            &leads::NewLead {
+                contact_name: name.clone(),
+                email: Some(email.clone()),
+                phone: None,
+                company,
+                source_id: o.source_id,
+                campaign_id: None,
+                product_interest: o.product_interest.clone(),
+                value: None,
+                owner_id: o.owner.as_ref().map(|u| u.id),
+                team_id: o.team_id.map(|t| t.0),
+                stage_id: app::domain::StageId(stage),
+                next_step: Some(NextStep {
+                    kind: NextStepKind::Call,
+                    due_at: now.plus_ms(2 * HOUR_MS),
+                    note: None,
+                }),
+                created_at: at,
+                assigned_at: Some(at),
+                first_touched_at: None,
+                last_touched_at: None,
+                stage_entered_at: at,
+                closed_at: None,
+                close_reason: None,
+                close_note: None,
+                version: 1,
+                updated_at: at,
+                contact_id: Some(contact),
+                company_id: *company_id,
+            },
+        )
+        .await?;
+        events::append(
+            &mut tx,
+            &events::NewEvent {
+                at,
+                actor_id: None,
+                kind: "lead.created",
+                lead_id: Some(new_id),
+                payload: json!({"before": null, "after": {"stage_id": stage, "source_id": o.source_id}}),
+            },
+        )
+        .await?;
+        let similarity =
+            (app::domain::contact::name_similarity(&name, &o.contact_name) * 100.0).round() as u8;
+        let reasons = serde_json::to_string(&[MatchReason::SimilarNameSameCompany { similarity }])
+            .unwrap_or_default();
+        contacts::insert_candidates(&mut tx, new_id, &[(o.id, similarity.min(90), reasons)], at)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(picks.len())
 }
 
 /// The demo's assignment rules: trade-show leads and big deals to Enterprise East (least

@@ -50,6 +50,14 @@ both_backends!(merging_two_leads_keeps_the_history_of_both);
 async fn merging_two_leads_keeps_the_history_of_both(db: TestDb) -> TestDb {
     let db = db.with_demo(60).await;
     let state = db.state();
+    // The demo's own likely duplicates are on the merge screen from the start.
+    let admin_view = service::dedupe::open_pairs(&state, &db.actor("eleanor").await)
+        .await
+        .unwrap();
+    assert_eq!(admin_view.len(), 3, "{admin_view:?}");
+    assert!(admin_view
+        .iter()
+        .all(|p| p.lead.owner == p.other.owner && !p.can_merge));
     let riley = db.actor("riley").await;
     let source = service::keys::sources(&state, &riley)
         .await

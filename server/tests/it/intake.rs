@@ -307,6 +307,18 @@ async fn a_person_who_writes_again_is_one_contact(db: TestDb) -> TestDb {
             .await
             .unwrap();
     assert_eq!(inquiries.0, 2);
+    // Its owner was told each time, in the bell.
+    let (notices, message): (i64, String) = sqlx::query_as(
+        "SELECT COUNT(*), MIN(message) FROM notifications WHERE lead_id = $1 AND kind = 'inquiry'
+         AND user_id = $2",
+    )
+    .bind(lead_id.0)
+    .bind(lead.owner.as_ref().expect("routed to a rep").id)
+    .fetch_one(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(notices, 2);
+    assert_eq!(message, "G. Hopper wrote again about Cobol Systems, Inc.");
 
     // Once that lead is closed, the next inquiry is a new lead of the same contact.
     let mut tx = db.store.begin().await.unwrap();

@@ -300,7 +300,8 @@ pub async fn receive(
             return Ok(receipt);
         }
     }
-    let (receipt, event_id, kind) = file(state, &mut tx, *key_id, *source_id, &checked, at).await?;
+    let (receipt, event_id, kind, notices) =
+        file(state, &mut tx, *key_id, *source_id, &checked, at).await?;
     if let (Some(k), Some(lead_id)) = (idempotency_key, receipt.lead_id) {
         let recorded = sqlx::query(
             "INSERT INTO intake_requests (key_id, idempotency_key, lead_id, outcome, created_at)
@@ -340,6 +341,9 @@ pub async fn receive(
     if let Some(id) = receipt.lead_id {
         publish(state, event_id, kind, id, at).await;
     }
+    for notice in notices {
+        state.hub.publish(notice);
+    }
     Ok(receipt)
 }
 
@@ -376,8 +380,11 @@ async fn replay(
     }))
 }
 
-/// Files a checked inquiry: the writes of [`receive`] but the idempotency record. Returns the
-/// receipt and the event to publish.
+/// A filed inquiry: the receipt, the event to publish with its kind, and notifications for the
+/// live feed.
+type Filed = (IntakeReceipt, i64, &'static str, Vec<LiveEvent>);
+
+/// Files a checked inquiry: the writes of [`receive`] but the idempotency record.
 async fn file(
     state: &AppState,
     tx: &mut Tx,
@@ -385,7 +392,7 @@ async fn file(
     source_id: i64,
     c: &Checked,
     at: Timestamp,
-) -> Result<(IntakeReceipt, i64, &'static str), AppError> {
+) -> Result<Filed, AppError> {
     let known = contacts::candidates(tx, &c.identity)
         .await
         .map_err(internal("intake: candidates"))?;
@@ -426,6 +433,19 @@ async fn file(
                 .map_err(internal("intake: their leads"))?;
             if let Some((open, _)) = theirs.iter().find(|(_, open)| *open) {
                 let event = attach(tx, *open, key_id, source_id, c, at).await?;
+                // The owner hears of it at once: a person writing again is a hot lead.
+                let lead = leads::lead(tx, *open)
+                    .await
+                    .map_err(internal("intake: reread"))?;
+                let mut live = Vec::new();
+                if let Some((lead, owner)) = lead.and_then(|l| l.owner.clone().map(|o| (l, o))) {
+                    let message = format!("{} wrote again about {}", c.name, lead.title());
+                    super::sweep::notify(
+                        tx, state, owner.id, &lead, "inquiry", &message, at, &mut live,
+                    )
+                    .await
+                    .map_err(internal("intake: notify owner"))?;
+                }
                 let receipt = IntakeReceipt {
                     lead_id: Some(*open),
                     outcome: IntakeOutcome::Attached,
@@ -433,7 +453,7 @@ async fn file(
                     replayed: false,
                     assigned_to: None,
                 };
-                return Ok((receipt, event, "lead.inquired"));
+                return Ok((receipt, event, "lead.inquired", live));
             }
             repeat_of = theirs.first().map(|(id, _)| *id);
             known.contact_id
@@ -579,7 +599,7 @@ async fn file(
         replayed: false,
         assigned_to: assigned.map(|a| a.user_name),
     };
-    Ok((receipt, event_id, "lead.created"))
+    Ok((receipt, event_id, "lead.created", Vec::new()))
 }
 
 /// Adds an inquiry to a known person's open lead: an `inquiry` activity (not a touch: the

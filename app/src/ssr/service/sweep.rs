@@ -567,7 +567,7 @@ fn round_robin(reps: &[i64], current: Option<i64>) -> Option<i64> {
 
 /// Stores an in-app notification and queues it for the recipient's live feed.
 #[allow(clippy::too_many_arguments)]
-async fn notify(
+pub(crate) async fn notify(
     tx: &mut Tx,
     state: &AppState,
     user: i64,
