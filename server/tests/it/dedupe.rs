@@ -3,30 +3,12 @@
 //! change the leads decide.
 
 use crate::both_backends;
-use crate::http::{json_of, Client};
+use crate::http::{inquire, Client};
 use crate::support::TestDb;
 use app::api::dedupe::Resolution;
 use app::domain::{CloseReason, LeadId};
 use app::ssr::service;
-use app::ssr::store::accounts::KeyKind;
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use serde_json::{json, Value};
-
-async fn inquire(db: &TestDb, client: &Client, secret: &str, body: Value) -> Value {
-    let (status, text) = client
-        .send(
-            Request::post("/api/v1/intake")
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::AUTHORIZATION, format!("Bearer {secret}"))
-                .body(Body::from(body.to_string()))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{text}");
-    let _ = db;
-    json_of(&text)
-}
+use serde_json::json;
 
 async fn activities_of(db: &TestDb, id: LeadId) -> i64 {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM activities WHERE lead_id = $1")
@@ -58,21 +40,10 @@ async fn merging_two_leads_keeps_the_history_of_both(db: TestDb) -> TestDb {
     assert!(admin_view
         .iter()
         .all(|p| p.lead.owner == p.other.owner && !p.can_merge));
-    let riley = db.actor("riley").await;
-    let source = service::keys::sources(&state, &riley)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == "Website")
-        .unwrap();
-    let secret = service::keys::issue(&state, &riley, KeyKind::Intake, "Form", Some(source.id))
-        .await
-        .unwrap()
-        .secret;
+    let secret = db.intake_key("Website").await;
     let client = Client::anonymous(&db);
     // Both routed to Inside Sales (the demo's catch-all), whose manager is Tom.
     let first = inquire(
-        &db,
         &client,
         &secret,
         json!({"contact_name": "Grace Hopper", "email": "grace@cobol.example",
@@ -80,7 +51,6 @@ async fn merging_two_leads_keeps_the_history_of_both(db: TestDb) -> TestDb {
     )
     .await;
     let second = inquire(
-        &db,
         &client,
         &secret,
         json!({"contact_name": "Grace Hoper", "email": "gh@mail.example",
@@ -195,7 +165,6 @@ async fn merging_two_leads_keeps_the_history_of_both(db: TestDb) -> TestDb {
 
     // Someone else with the same name: "different people" dismisses the pair.
     let third = inquire(
-        &db,
         &client,
         &secret,
         json!({"contact_name": "Grace Hopper", "email": "g.hopper@navy.example"}),

@@ -98,6 +98,22 @@ pub fn json_of(body: &str) -> Value {
     serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
 
+/// `POST /api/v1/intake` with an intake key's secret and a JSON body.
+pub fn intake_request(secret: &str, body: Value) -> Request<Body> {
+    Request::post("/api/v1/intake")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+/// Sends an inquiry that must be accepted (202) and returns its receipt.
+pub async fn inquire(client: &Client, secret: &str, body: Value) -> Value {
+    let (status, text) = client.send(intake_request(secret, body)).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{text}");
+    json_of(&text)
+}
+
 both_backends!(the_move_endpoint_accepts_rejects_and_reports_conflicts);
 async fn the_move_endpoint_accepts_rejects_and_reports_conflicts(db: TestDb) -> TestDb {
     let db = db.with_demo(120).await;

@@ -3,7 +3,7 @@
 //! again, and bad input that names its field and writes nothing.
 
 use crate::both_backends;
-use crate::http::{json_of, Client};
+use crate::http::{intake_request, json_of, Client};
 use crate::support::TestDb;
 use app::domain::Actor;
 use app::ssr::service;
@@ -38,14 +38,6 @@ async fn key(db: &TestDb, per_minute: i64) -> (String, String, i64) {
         .and_then(|k| k.form_id.clone())
         .unwrap();
     (issued.secret, form_id, issued.id)
-}
-
-fn bearer(secret: &str, body: Value) -> Request<Body> {
-    Request::post("/api/v1/intake")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {secret}"))
-        .body(Body::from(body.to_string()))
-        .unwrap()
 }
 
 fn form(form_id: &str, origin: Option<&str>, fields: &str) -> Request<Body> {
@@ -171,7 +163,7 @@ async fn a_double_submit_creates_one_lead(db: TestDb) -> TestDb {
     let client = Client::anonymous(&db);
     let body = json!({"contact_name": "Ada Byron", "email": "ada@engines.example"});
     let with_key = |k: &str| {
-        let mut r = bearer(&secret, body.clone());
+        let mut r = intake_request(&secret, body.clone());
         r.headers_mut()
             .insert("idempotency-key", k.parse().unwrap());
         r
@@ -218,7 +210,7 @@ async fn the_honeypot_and_the_rate_limit_stop_spam(db: TestDb) -> TestDb {
     let client = Client::anonymous(&db);
     let before = written(&db).await;
     let (status, text) = client
-        .send(bearer(
+        .send(intake_request(
             &secret,
             json!({"contact_name": "Cheap Pills", "email": "bot@spam.example", "website": "http://spam.example"}),
         ))
@@ -230,7 +222,7 @@ async fn the_honeypot_and_the_rate_limit_stop_spam(db: TestDb) -> TestDb {
 
     for i in 0..2 {
         let (status, text) = client
-            .send(bearer(
+            .send(intake_request(
                 &secret,
                 json!({"contact_name": format!("Person {i}"),
                                           "email": format!("p{i}@example.com")}),
@@ -239,7 +231,7 @@ async fn the_honeypot_and_the_rate_limit_stop_spam(db: TestDb) -> TestDb {
         assert_eq!(status, StatusCode::ACCEPTED, "{text}");
     }
     let after_two = written(&db).await;
-    let mut over = bearer(
+    let mut over = intake_request(
         &secret,
         json!({"contact_name": "One Too Many", "email": "x@example.com"}),
     );
@@ -269,7 +261,7 @@ async fn a_person_who_writes_again_is_one_contact(db: TestDb) -> TestDb {
     let db = db.with_demo(30).await;
     let (secret, _, _) = key(&db, 100).await;
     let client = Client::anonymous(&db);
-    let send = |body: Value| client.send(bearer(&secret, body));
+    let send = |body: Value| client.send(intake_request(&secret, body));
 
     let first = receipt_of(
         send(
@@ -412,7 +404,7 @@ async fn bad_input_names_its_field_and_writes_nothing(db: TestDb) -> TestDb {
             "currency",
         ),
     ] {
-        let (status, text) = client.send(bearer(&secret, body.clone())).await;
+        let (status, text) = client.send(intake_request(&secret, body.clone())).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {text}");
         assert_eq!(
             json_of(&text)["error"]["fields"][0]["field"],
@@ -422,7 +414,7 @@ async fn bad_input_names_its_field_and_writes_nothing(db: TestDb) -> TestDb {
     }
     // Every bad field at once.
     let (_, text) = client
-        .send(bearer(
+        .send(intake_request(
             &secret,
             json!({"contact_name": "", "email": "nope", "phone": "x"}),
         ))
@@ -435,7 +427,7 @@ async fn bad_input_names_its_field_and_writes_nothing(db: TestDb) -> TestDb {
         .collect();
     assert_eq!(fields, ["contact_name", "email", "phone"]);
     // Wrong content type, wrong key, and a form's bad number.
-    let mut plain = bearer(&secret, json!({}));
+    let mut plain = intake_request(&secret, json!({}));
     plain
         .headers_mut()
         .insert(header::CONTENT_TYPE, "text/plain".parse().unwrap());
@@ -443,7 +435,7 @@ async fn bad_input_names_its_field_and_writes_nothing(db: TestDb) -> TestDb {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json_of(&text)["error"]["fields"][0]["field"], "body");
     let (status, _) = client
-        .send(bearer(
+        .send(intake_request(
             "ck_wrong",
             json!({"contact_name": "Ada", "email": "a@example.com"}),
         ))
@@ -510,7 +502,7 @@ async fn every_demo_lead_belongs_to_a_contact(db: TestDb) -> TestDb {
     // Intake after the backfill continues the ids without a clash.
     let (secret, _, _) = key(&db, 30).await;
     let (status, text) = Client::anonymous(&db)
-        .send(bearer(
+        .send(intake_request(
             &secret,
             json!({"contact_name": "New Person", "email": "new@person.example",
                                       "company": "Brand New Co"}),

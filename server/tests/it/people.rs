@@ -1,29 +1,12 @@
 //! Contact and company pages, and erasing a person's data on request, on both databases.
 
 use crate::both_backends;
-use crate::http::{json_of, Client};
+use crate::http::{inquire, Client};
 use crate::support::TestDb;
 use app::domain::LeadId;
 use app::error::AppError;
 use app::ssr::service;
-use app::ssr::store::accounts::KeyKind;
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use serde_json::{json, Value};
-
-async fn inquire(client: &Client, secret: &str, body: Value) -> Value {
-    let (status, text) = client
-        .send(
-            Request::post("/api/v1/intake")
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::AUTHORIZATION, format!("Bearer {secret}"))
-                .body(Body::from(body.to_string()))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{text}");
-    json_of(&text)
-}
+use serde_json::json;
 
 async fn scalar(db: &TestDb, sql: &str) -> i64 {
     let (n,): (i64,) = sqlx::query_as(sql)
@@ -37,17 +20,7 @@ both_backends!(a_person_and_a_company_have_pages_and_a_person_can_be_erased);
 async fn a_person_and_a_company_have_pages_and_a_person_can_be_erased(db: TestDb) -> TestDb {
     let db = db.with_demo(60).await;
     let state = db.state();
-    let riley = db.actor("riley").await;
-    let source = service::keys::sources(&state, &riley)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == "Website")
-        .unwrap();
-    let secret = service::keys::issue(&state, &riley, KeyKind::Intake, "Form", Some(source.id))
-        .await
-        .unwrap()
-        .secret;
+    let secret = db.intake_key("Website").await;
     let client = Client::anonymous(&db);
     let first = inquire(
         &client,

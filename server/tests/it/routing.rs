@@ -3,46 +3,12 @@
 //! capacity; rules are edited by admins only; the tester changes nothing.
 
 use crate::both_backends;
-use crate::http::{json_of, Client};
+use crate::http::{inquire, Client};
 use crate::support::TestDb;
 use app::domain::routing::{Inquiry, RuleForm, Strategy};
 use app::domain::{LeadId, TeamId};
 use app::ssr::service;
-use app::ssr::store::accounts::KeyKind;
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
 use serde_json::{json, Value};
-
-/// An intake key (its secret) for the demo source called `source`.
-async fn key_for(db: &TestDb, source: &str) -> String {
-    let state = db.state();
-    let riley = db.actor("riley").await;
-    let id = service::keys::sources(&state, &riley)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|s| s.name == source)
-        .unwrap()
-        .id;
-    service::keys::issue(&state, &riley, KeyKind::Intake, source, Some(id))
-        .await
-        .unwrap()
-        .secret
-}
-
-async fn send(client: &Client, secret: &str, body: Value) -> Value {
-    let (status, text) = client
-        .send(
-            Request::post("/api/v1/intake")
-                .header(header::CONTENT_TYPE, "application/json")
-                .header(header::AUTHORIZATION, format!("Bearer {secret}"))
-                .body(Body::from(body.to_string()))
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::ACCEPTED, "{text}");
-    json_of(&text)
-}
 
 fn n() -> usize {
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -82,8 +48,8 @@ async fn inquiries_reach_the_rep_the_rules_name(db: TestDb) -> TestDb {
     let db = db.with_demo(120).await;
     let state = db.state();
     let client = Client::anonymous(&db);
-    let web = key_for(&db, "Website").await;
-    let shows = key_for(&db, "Trade shows").await;
+    let web = db.intake_key("Website").await;
+    let shows = db.intake_key("Trade shows").await;
     let admin = db.actor("admin").await;
     let east = team_of(&db, "Enterprise East").await;
 
@@ -105,7 +71,7 @@ async fn inquiries_reach_the_rep_the_rules_name(db: TestDb) -> TestDb {
         .unwrap()
         .name
         .clone();
-    let r = send(&client, &shows, person(json!({}))).await;
+    let r = inquire(&client, &shows, person(json!({}))).await;
     assert_eq!(r["assigned_to"], least.as_str());
     let lead = db.lead(LeadId(r["lead_id"].as_i64().unwrap())).await;
     assert_eq!(lead.owner.as_ref().unwrap().name, least);
@@ -125,14 +91,14 @@ async fn inquiries_reach_the_rep_the_rules_name(db: TestDb) -> TestDb {
     );
 
     // A big deal from the website: Enterprise East too (second rule).
-    let r = send(&client, &web, person(json!({"value_cents": 6_000_000}))).await;
+    let r = inquire(&client, &web, person(json!({"value_cents": 6_000_000}))).await;
     let big = db.lead(LeadId(r["lead_id"].as_i64().unwrap())).await;
     assert_eq!(big.team_id, Some(east));
 
     // The US West: Mid-Market West in turn; the rest: Inside Sales in turn.
     let mut west = Vec::new();
     for _ in 0..4 {
-        let r = send(
+        let r = inquire(
             &client,
             &web,
             person(json!({"country": "us", "region": "ca"})),
@@ -152,7 +118,7 @@ async fn inquiries_reach_the_rep_the_rules_name(db: TestDb) -> TestDb {
     assert!(west.iter().all(|w| west_reps.contains(w)), "{west:?}");
     let mut inside = Vec::new();
     for _ in 0..2 {
-        let r = send(&client, &web, person(json!({"country": "GB"}))).await;
+        let r = inquire(&client, &web, person(json!({"country": "GB"}))).await;
         inside.push(owner_of(&db, &r).await.unwrap());
     }
     assert_ne!(inside[0], inside[1]);
@@ -163,7 +129,7 @@ async fn inquiries_reach_the_rep_the_rules_name(db: TestDb) -> TestDb {
         .policies(&mut db.store.read().await.unwrap())
         .await
         .unwrap();
-    let r = send(
+    let r = inquire(
         &client,
         &web,
         person(json!({"country": "US", "region": "Oregon"})),
@@ -186,7 +152,7 @@ async fn reps_away_or_at_capacity_are_skipped(db: TestDb) -> TestDb {
     let db = db.with_demo(120).await;
     let state = db.state();
     let client = Client::anonymous(&db);
-    let web = key_for(&db, "Website").await;
+    let web = db.intake_key("Website").await;
     let tom = db.actor("tom").await; // manages Inside Sales
     let morgan = db.actor("morgan").await;
     let jordan = db.actor("jordan").await;
@@ -210,7 +176,7 @@ async fn reps_away_or_at_capacity_are_skipped(db: TestDb) -> TestDb {
         .await
         .unwrap();
     for _ in 0..3 {
-        let r = send(&client, &web, person(json!({"country": "FR"}))).await;
+        let r = inquire(&client, &web, person(json!({"country": "FR"}))).await;
         assert_eq!(r["assigned_to"], "Nia Adeyemi");
     }
     // Nia at capacity too: the lead waits unassigned, and says so.
@@ -225,7 +191,7 @@ async fn reps_away_or_at_capacity_are_skipped(db: TestDb) -> TestDb {
     service::routing::set_availability(&state, &tom, nia.id, &open.to_string(), "")
         .await
         .unwrap();
-    let r = send(&client, &web, person(json!({"country": "FR"}))).await;
+    let r = inquire(&client, &web, person(json!({"country": "FR"}))).await;
     assert_eq!(r["assigned_to"], Value::Null);
     assert!(owner_of(&db, &r).await.is_none());
     let decision = service::routing::test_route(
@@ -251,7 +217,7 @@ async fn reps_away_or_at_capacity_are_skipped(db: TestDb) -> TestDb {
     service::routing::set_availability(&state, &tom, jordan.id, "", "")
         .await
         .unwrap();
-    let r = send(&client, &web, person(json!({"country": "FR"}))).await;
+    let r = inquire(&client, &web, person(json!({"country": "FR"}))).await;
     assert_eq!(r["assigned_to"], "Jordan Blake");
     db
 }

@@ -141,6 +141,29 @@ impl TestDb {
             .expect("active user")
     }
 
+    /// The secret of a new intake key (issued by Riley, marketing) for the demo source `source`.
+    pub async fn intake_key(&self, source: &str) -> String {
+        let state = self.state();
+        let riley = self.actor("riley").await;
+        let id = app::ssr::service::keys::sources(&state, &riley)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|s| s.name == source)
+            .unwrap_or_else(|| panic!("no demo source {source}"))
+            .id;
+        app::ssr::service::keys::issue(
+            &state,
+            &riley,
+            app::ssr::store::accounts::KeyKind::Intake,
+            source,
+            Some(id),
+        )
+        .await
+        .unwrap()
+        .secret
+    }
+
     /// Someone allowed to change `lead`: its owner, or its team's manager when unassigned.
     pub async fn editor_of(&self, lead: &Lead) -> Actor {
         let mut conn = self.store.read().await.unwrap();
