@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// A problem with one input field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,
@@ -40,6 +41,10 @@ pub enum AppError {
         message: String,
         retry_after_secs: u64,
     },
+    /// A write to a lead came without the version it was based on (no `version` in the body,
+    /// no `If-Match` header): the API will not guess.
+    #[error("{message}")]
+    PreconditionRequired { message: String },
     /// Something failed on the server; details are in the server log only.
     #[error("{message}")]
     Internal { message: String },
@@ -80,6 +85,7 @@ impl AppError {
             AppError::Unauthorized { .. } => "unauthorized",
             AppError::Forbidden { .. } => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::PreconditionRequired { .. } => "precondition_required",
             AppError::Internal { .. } => "internal",
         }
     }
@@ -93,6 +99,7 @@ impl AppError {
             AppError::Unauthorized { .. } => 401,
             AppError::Forbidden { .. } => 403,
             AppError::RateLimited { .. } => 429,
+            AppError::PreconditionRequired { .. } => 428,
             AppError::Internal { .. } => 500,
         }
     }
@@ -114,18 +121,27 @@ impl From<MoveRejection> for AppError {
 
 /// The JSON body of every error response.
 #[derive(Serialize, Deserialize)]
-struct Wire {
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(as = ErrorBody))]
+pub struct Wire {
     error: WireDetail,
 }
 
+/// What went wrong: a stable `code`, a message for people, the fields at fault.
 #[derive(Serialize, Deserialize)]
-struct WireDetail {
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(as = ErrorDetail))]
+pub struct WireDetail {
+    /// validation, conflict, not_found, unauthorized, forbidden, rate_limited,
+    /// precondition_required or internal.
     code: String,
     message: String,
     #[serde(default)]
     fields: Vec<FieldError>,
+    /// On a conflict: the lead as it stands now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     current: Option<Box<Lead>>,
+    /// When rate limited: seconds to wait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     retry_after_secs: Option<u64>,
 }
@@ -165,6 +181,7 @@ impl<'de> Deserialize<'de> for AppError {
             ("not_found", _) => AppError::NotFound { message },
             ("unauthorized", _) => AppError::Unauthorized { message },
             ("forbidden", _) => AppError::Forbidden { message },
+            ("precondition_required", _) => AppError::PreconditionRequired { message },
             ("rate_limited", _) => AppError::RateLimited {
                 message,
                 retry_after_secs: w.retry_after_secs.unwrap_or(1),

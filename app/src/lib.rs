@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/teams") view={Lazy::<lazy::TeamsRoute>::new()}/>
                     <Route path=path!("/admin/wall-tokens") view={Lazy::<lazy::WallTokensRoute>::new()}/>
                     <Route path=path!("/settings/intake-keys") view={Lazy::<lazy::IntakeKeysRoute>::new()}/>
+                    <Route path=path!("/settings/api-tokens") view={Lazy::<lazy::ApiTokensRoute>::new()}/>
                     <Route path=path!("/settings/policy") view={Lazy::<lazy::PolicyRoute>::new()}/>
                     <Route path=path!("/settings/routing") view={Lazy::<lazy::RoutingRoute>::new()}/>
                     <Route path=path!("/duplicates") view={Lazy::<lazy::DuplicatesRoute>::new()}/>

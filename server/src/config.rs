@@ -29,6 +29,23 @@ pub enum Command {
     /// Set a new password for an account, unlock it and end all its sessions. The password is
     /// read like create-admin's.
     ResetPassword(ResetArgs),
+    /// Issue a personal API token for an account and print it (once; only its digest is
+    /// kept). The token acts with that account's rights, limited to reading unless
+    /// `--scope write`.
+    CreateApiToken(TokenArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TokenArgs {
+    /// The account's e-mail address.
+    #[arg(long)]
+    pub email: String,
+    /// What the token is for, e.g. "CRM sync".
+    #[arg(long)]
+    pub label: String,
+    /// `read` (GET only) or `write`.
+    #[arg(long, default_value = "read")]
+    pub scope: String,
 }
 
 #[derive(Debug, Clone, Args)]

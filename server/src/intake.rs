@@ -28,7 +28,24 @@ use std::time::{Duration, Instant};
 /// Extra fields a web form may carry beyond the known ones; they are kept in the message.
 const MAX_EXTRA_FIELDS: usize = 20;
 
-/// `POST /intake`.
+/// Submits an inquiry from a web form or an integration, with a per-source intake key.
+/// Answers 202 with the lead it is on; a repeated `Idempotency-Key` answers the first
+/// submission's receipt and writes nothing. A plain HTML form post gets a thank-you page (or
+/// a 303 to its `redirect`) instead of JSON.
+#[utoipa::path(post, path = "/intake", tag = "Intake",
+    params(
+        ("form" = Option<String>, Query,
+         description = "The key's public form id, for web forms on the key's web sites"),
+        ("Idempotency-Key" = Option<String>, Header,
+         description = "The same key again answers the first submission's receipt"),
+    ),
+    request_body(content(
+        (app::ssr::service::intake::IntakeLead = "application/json"),
+        (app::ssr::service::intake::IntakeLead = "application/x-www-form-urlencoded"),
+    )),
+    security(("bearer" = [])),
+    responses((status = 202, description = "Received",
+               body = app::ssr::service::intake::IntakeReceipt)))]
 pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let headers = parts.headers;

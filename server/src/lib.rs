@@ -2,6 +2,7 @@
 //!
 //! - `config`: flags and environment.
 //! - `rest`, `sse`: the public API under `/api/v1` (thin edges over `app::ssr::service`).
+//! - `openapi`: its OpenAPI document (`/api/v1/openapi.json`) and reference page (`/api/docs`).
 //! - `listen`: the HTTP/1.1 accept loop with graceful shutdown.
 //! - `relay`: live events from other instances (PostgreSQL LISTEN/NOTIFY).
 //! - `seed`: the default pipeline and the demo organisation.
@@ -12,6 +13,7 @@
 pub mod config;
 pub mod intake;
 pub mod listen;
+pub mod openapi;
 pub mod relay;
 pub mod rest;
 pub mod security;
@@ -58,6 +60,7 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .nest("/api/v1", rest::routes())
+        .route("/api/docs", axum::routing::get(openapi::page))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())

@@ -64,6 +64,39 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::CreateApiToken(args) => {
+            let state = cli_state(&db).await?;
+            let scope = app::domain::account::TokenScope::parse(&args.scope).unwrap_or_else(|| {
+                refuse(&app::error::AppError::field(
+                    "scope",
+                    "The scope is read or write",
+                ))
+            });
+            let actor = {
+                let mut conn = state.store.read().await.context("connect")?;
+                let user = app::ssr::store::accounts::user_by_email(&mut conn, &args.email)
+                    .await
+                    .context("find account")?;
+                match user {
+                    Some(u) => app::ssr::store::accounts::actor(&mut conn, u.id)
+                        .await
+                        .context("read account")?,
+                    None => None,
+                }
+            }
+            .unwrap_or_else(|| {
+                refuse(&app::error::AppError::field(
+                    "email",
+                    format!("There is no active account {}", args.email),
+                ))
+            });
+            let issued =
+                app::ssr::service::keys::issue_api_token(&state, &actor, &args.label, scope)
+                    .await
+                    .unwrap_or_else(|e| refuse(&e));
+            println!("{}", issued.secret);
+            Ok(())
+        }
     }
 }
 

@@ -2,18 +2,21 @@
 //! call the service layer. Errors use the one wire shape of `app::error::AppError`.
 
 use crate::sse;
-use app::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
-use app::domain::{Actor, BoardFilter, LeadId, MoveRequest};
+use app::domain::account::{Campaign, Person, SourceSummary, TeamRef};
+use app::domain::activity::{Activity, CloseOut, LeadDetail, LeadEdit, LogRequest, NextStepChange};
+use app::domain::filter::{LeadList, LeadQuery};
+use app::domain::{Actor, BoardFilter, Lead, LeadId, MoveRequest, Pipeline};
 use app::error::AppError;
 use app::ssr::auth::{self, Identity};
+use app::ssr::service::intake::{self, IntakeOutcome, IntakeReceipt, NewLeadRequest};
 use app::ssr::service::work;
 use app::ssr::{service, AppState};
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post, MethodRouter};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -22,24 +25,34 @@ use serde_json::json;
 /// Largest JSON body accepted, in bytes.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 
-/// Every endpoint as (method, path, handler). The router is built from this table and the
-/// authorization matrix test reads it, so an endpoint cannot be added without the test
-/// noticing that its access rules are unwritten.
+/// Every endpoint as (method, path, handler). The router is built from this table, the
+/// authorization matrix test reads it (an endpoint cannot be added without its access rules
+/// being written down), and the OpenAPI test checks the document lists exactly these.
 pub fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
     vec![
         ("GET", "/health", get(health)),
+        ("GET", "/openapi.json", get(crate::openapi::document)),
         ("POST", "/session", post(sign_in)),
         ("DELETE", "/session", delete(sign_out)),
         ("GET", "/me", get(me)),
         ("GET", "/board", get(board)),
         ("GET", "/board/columns/{stage}", get(column_page)),
+        ("GET", "/leads", get(list_leads)),
+        ("POST", "/leads", post(create_lead)),
         ("GET", "/leads/{id}", get(lead)),
         ("PATCH", "/leads/{id}", patch(edit_lead)),
         ("GET", "/leads/{id}/timeline", get(lead_detail)),
+        ("GET", "/leads/{id}/activities", get(list_activities)),
         ("POST", "/leads/{id}/activities", post(log_activity)),
+        ("PUT", "/leads/{id}/next-step", put(set_next_step)),
         ("POST", "/leads/{id}/close", post(close_out)),
         ("POST", "/leads/{id}/move", post(move_lead)),
         ("POST", "/leads/{id}/assign", post(assign_lead)),
+        ("GET", "/stages", get(stages)),
+        ("GET", "/sources", get(sources)),
+        ("GET", "/campaigns", get(campaigns)),
+        ("GET", "/users", get(users)),
+        ("GET", "/teams", get(teams)),
         ("GET", "/events", get(sse::events)),
         (
             "POST",
@@ -89,23 +102,42 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let backend = match state.store.backend() {
+/// The service is up, and which database it runs on.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok` when the server answers.
+    status: &'static str,
+    /// `sqlite` or `postgres`.
+    database: &'static str,
+}
+
+/// Liveness: answers while the server runs.
+#[utoipa::path(get, path = "/health", tag = "Service", security(()),
+    responses((status = 200, description = "The server is up", body = Health)))]
+pub async fn health(State(state): State<AppState>) -> Json<Health> {
+    let database = match state.store.backend() {
         app::ssr::store::Backend::Sqlite => "sqlite",
         app::ssr::store::Backend::Postgres => "postgres",
     };
-    Json(json!({ "status": "ok", "database": backend }))
+    Json(Health {
+        status: "ok",
+        database,
+    })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct SignInBody {
+pub struct SignInBody {
     email: String,
     password: String,
 }
 
-/// `POST /session`: signs in and sets the session cookie.
-async fn sign_in(
+/// Signs in with e-mail and password and sets the session cookie (for the app itself;
+/// integrations use API tokens).
+#[utoipa::path(post, path = "/session", tag = "Session", security(()),
+    request_body = SignInBody,
+    responses((status = 200, description = "Signed in; the cookie is set", body = Actor)))]
+pub async fn sign_in(
     State(state): State<AppState>,
     identity: Option<axum::Extension<Identity>>,
     ApiJson(body): ApiJson<SignInBody>,
@@ -120,8 +152,10 @@ async fn sign_in(
     Ok(resp)
 }
 
-/// `DELETE /session`: ends the session server-side and clears the cookie.
-async fn sign_out(
+/// Ends the session server-side and clears the cookie.
+#[utoipa::path(delete, path = "/session", tag = "Session",
+    responses((status = 204, description = "Signed out")))]
+pub async fn sign_out(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
     axum::Extension(identity): axum::Extension<Identity>,
@@ -136,8 +170,58 @@ async fn sign_out(
     Ok(resp)
 }
 
-async fn me(SignedIn(actor): SignedIn) -> Json<Actor> {
+/// Who is asking: the signed-in person or the owner of the API token.
+#[utoipa::path(get, path = "/me", tag = "Session",
+    responses((status = 200, description = "The person behind the request", body = Actor)))]
+pub async fn me(SignedIn(actor): SignedIn) -> Json<Actor> {
     Json(actor)
+}
+
+/// The board's filter keys, as documented query parameters (parsed by the domain).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct BoardParams {
+    /// Owner's user id.
+    owner: Option<i64>,
+    /// Team id.
+    team: Option<i64>,
+    /// Source id.
+    source: Option<i64>,
+    /// Campaign id.
+    campaign: Option<i64>,
+    /// Lowest value in whole currency units, e.g. `5000`.
+    min: Option<String>,
+    /// Highest value in whole currency units.
+    max: Option<String>,
+    /// Text in the contact's name, company or e-mail (at most 100 characters).
+    q: Option<String>,
+    /// Card order: `attention`, `value` or `newest`.
+    sort: Option<String>,
+}
+
+/// The lead list's own keys beside the board's filter.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ListParams {
+    /// Only leads in this stage.
+    stage: Option<i64>,
+    /// `open`, `closed` or `all` (default).
+    status: Option<String>,
+    /// The previous page's `next`: leads after it.
+    after: Option<String>,
+    /// Leads per page, 1–200 (default 50).
+    limit: Option<i64>,
+}
+
+/// The position to continue a board column from.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct ColumnParams {
+    /// The column's `next` from the board or the previous page.
+    after: String,
 }
 
 /// Reads the board's filter from the query string (`?owner=3&q=acme`), naming a bad field.
@@ -146,22 +230,29 @@ fn board_filter(query: &[(String, String)]) -> Result<BoardFilter, AppError> {
         .map_err(|f| AppError::field(f.field, f.message))
 }
 
-async fn board(
+/// The board: every stage with its count and value over all matching leads the asker may
+/// see, and the first page of cards per stage.
+#[utoipa::path(get, path = "/board", tag = "Board", params(BoardParams),
+    responses((status = 200, description = "The board", body = app::domain::Board)))]
+pub async fn board(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Query(query): Query<Vec<(String, String)>>,
+    ApiQuery(query): ApiQuery,
 ) -> Result<Json<app::domain::Board>, AppError> {
     service::board(&state, &actor, board_filter(&query)?)
         .await
         .map(Json)
 }
 
-/// `GET /board/columns/{stage}?after=…` (plus the board's filter): the next page of a column.
-async fn column_page(
+/// The next page of one board column.
+#[utoipa::path(get, path = "/board/columns/{stage}", tag = "Board",
+    params(("stage" = i64, Path, description = "Stage id"), ColumnParams, BoardParams),
+    responses((status = 200, description = "The next cards", body = app::domain::ColumnPage)))]
+pub async fn column_page(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(stage): Path<String>,
-    Query(query): Query<Vec<(String, String)>>,
+    ApiPath(stage): ApiPath,
+    ApiQuery(query): ApiQuery,
 ) -> Result<Json<app::domain::ColumnPage>, AppError> {
     let stage = stage
         .parse::<i64>()
@@ -182,79 +273,341 @@ async fn column_page(
     .map(Json)
 }
 
-async fn lead(
+/// The leads the asker may see, oldest first, a page at a time: pass `next` as `after`.
+#[utoipa::path(get, path = "/leads", tag = "Leads", params(ListParams, BoardParams),
+    responses((status = 200, description = "One page of leads", body = LeadList)))]
+pub async fn list_leads(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
-) -> Result<Json<app::domain::Lead>, AppError> {
-    service::lead(&state, &actor, parse_id(&id)?)
-        .await
-        .map(Json)
+    ApiQuery(query): ApiQuery,
+) -> Result<Json<LeadList>, AppError> {
+    let q = LeadQuery::from_query(query.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|f| AppError::field(f.field, f.message))?;
+    service::lists::leads(&state, &actor, q).await.map(Json)
 }
 
-async fn lead_detail(
+/// Enters a lead by hand (reps keep theirs; managers' go through the assignment rules).
+/// Runs the same dedupe as every intake path: a known person with an open lead gets the
+/// inquiry added to it (200) instead of a new lead (201).
+#[utoipa::path(post, path = "/leads", tag = "Leads", request_body = NewLeadRequest,
+    responses(
+        (status = 201, description = "A new lead", body = IntakeReceipt,
+         headers(("Location" = String, description = "The new lead"))),
+        (status = 200, description = "Added to the person's open lead", body = IntakeReceipt)))]
+pub async fn create_lead(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
+    ApiJson(request): ApiJson<NewLeadRequest>,
+) -> Result<Response, AppError> {
+    let receipt = intake::create(&state, &actor, request).await?;
+    let created = receipt.outcome == IntakeOutcome::Created;
+    let location = receipt.lead_id.map(|id| format!("/api/v1/leads/{id}"));
+    let mut resp = Json(receipt).into_response();
+    if created {
+        *resp.status_mut() = StatusCode::CREATED;
+        if let Some(v) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+            resp.headers_mut().insert(header::LOCATION, v);
+        }
+    }
+    Ok(resp)
+}
+
+/// One lead, with its version as the `ETag` (send it back as `If-Match`).
+#[utoipa::path(get, path = "/leads/{id}", tag = "Leads", params(("id" = i64, Path)),
+    responses((status = 200, description = "The lead", body = Lead,
+               headers(("ETag" = String, description = "The lead's version, e.g. \"v3\"")))))]
+pub async fn lead(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    ApiPath(id): ApiPath,
+) -> Result<Tagged, AppError> {
+    service::lead(&state, &actor, parse_id(&id)?)
+        .await
+        .map(Tagged)
+}
+
+/// The lead with its pipeline, history and the policy it is judged by (the app's drawer).
+#[utoipa::path(get, path = "/leads/{id}/timeline", tag = "Leads", params(("id" = i64, Path)),
+    responses((status = 200, description = "The lead and its history", body = LeadDetail)))]
+pub async fn lead_detail(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    ApiPath(id): ApiPath,
 ) -> Result<Json<LeadDetail>, AppError> {
     work::lead_detail(&state, &actor, parse_id(&id)?)
         .await
         .map(Json)
 }
 
-async fn edit_lead(
+/// Changes a lead's details; send only the fields to change. Needs the version the change
+/// is based on: `version` in the body or `If-Match: "v<version>"`.
+#[utoipa::path(patch, path = "/leads/{id}", tag = "Leads",
+    params(("id" = i64, Path), IfMatch), request_body = LeadEdit,
+    responses((status = 200, description = "The lead as changed", body = Lead)))]
+pub async fn edit_lead(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
-    ApiJson(edit): ApiJson<LeadEdit>,
-) -> Result<Json<app::domain::Lead>, AppError> {
+    ApiPath(id): ApiPath,
+    Versioned(edit): Versioned<LeadEdit>,
+) -> Result<Tagged, AppError> {
     work::edit_lead(&state, &actor, parse_id(&id)?, edit)
         .await
+        .map(Tagged)
+}
+
+/// A lead's activities (calls, e-mails, meetings, notes, inquiries), newest first.
+#[utoipa::path(get, path = "/leads/{id}/activities", tag = "Activities",
+    params(("id" = i64, Path)),
+    responses((status = 200, description = "Newest first, at most 200", body = Vec<Activity>)))]
+pub async fn list_activities(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    ApiPath(id): ApiPath,
+) -> Result<Json<Vec<Activity>>, AppError> {
+    work::activities(&state, &actor, parse_id(&id)?, 200)
+        .await
         .map(Json)
 }
 
-async fn log_activity(
+/// Logs a touch (call, e-mail, meeting, social message, note), optionally with the next
+/// step. Needs the lead's version (body or `If-Match`).
+#[utoipa::path(post, path = "/leads/{id}/activities", tag = "Activities",
+    params(("id" = i64, Path), IfMatch), request_body = LogRequest,
+    responses((status = 200, description = "The lead after the touch", body = Lead)))]
+pub async fn log_activity(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
-    ApiJson(request): ApiJson<LogRequest>,
-) -> Result<Json<app::domain::Lead>, AppError> {
+    ApiPath(id): ApiPath,
+    Versioned(request): Versioned<LogRequest>,
+) -> Result<Tagged, AppError> {
     work::log_activity(&state, &actor, parse_id(&id)?, request)
         .await
-        .map(Json)
+        .map(Tagged)
 }
 
-async fn close_out(
+/// Plans the lead's next step without logging a touch. Needs the lead's version.
+#[utoipa::path(put, path = "/leads/{id}/next-step", tag = "Activities",
+    params(("id" = i64, Path), IfMatch), request_body = NextStepChange,
+    responses((status = 200, description = "The lead with its next step", body = Lead)))]
+pub async fn set_next_step(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
-    ApiJson(request): ApiJson<CloseOut>,
-) -> Result<Json<app::domain::Lead>, AppError> {
+    ApiPath(id): ApiPath,
+    Versioned(change): Versioned<NextStepChange>,
+) -> Result<Tagged, AppError> {
+    work::set_next_step(&state, &actor, parse_id(&id)?, change)
+        .await
+        .map(Tagged)
+}
+
+/// Closes a lead out: won with the value, or lost with a reason. Needs the lead's version.
+#[utoipa::path(post, path = "/leads/{id}/close", tag = "Leads",
+    params(("id" = i64, Path), IfMatch), request_body = CloseOut,
+    responses((status = 200, description = "The closed lead", body = Lead)))]
+pub async fn close_out(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    ApiPath(id): ApiPath,
+    Versioned(request): Versioned<CloseOut>,
+) -> Result<Tagged, AppError> {
     work::close_out(&state, &actor, parse_id(&id)?, request)
         .await
-        .map(Json)
+        .map(Tagged)
 }
 
-async fn move_lead(
+/// Moves a lead to another stage, judged by the stage's entry rules and the follow-up
+/// policy. Needs the lead's version.
+#[utoipa::path(post, path = "/leads/{id}/move", tag = "Leads",
+    params(("id" = i64, Path), IfMatch), request_body = MoveRequest,
+    responses((status = 200, description = "The moved lead", body = Lead)))]
+pub async fn move_lead(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
-    ApiJson(request): ApiJson<MoveRequest>,
-) -> Result<Json<app::domain::Lead>, AppError> {
+    ApiPath(id): ApiPath,
+    Versioned(request): Versioned<MoveRequest>,
+) -> Result<Tagged, AppError> {
     service::move_lead(&state, &actor, parse_id(&id)?, request)
         .await
-        .map(Json)
+        .map(Tagged)
 }
 
-async fn assign_lead(
+/// Gives a lead to another rep (managers, within their teams). Needs the lead's version.
+#[utoipa::path(post, path = "/leads/{id}/assign", tag = "Leads",
+    params(("id" = i64, Path), IfMatch), request_body = app::domain::AssignRequest,
+    responses((status = 200, description = "The reassigned lead", body = Lead)))]
+pub async fn assign_lead(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-    Path(id): Path<String>,
-    ApiJson(request): ApiJson<app::domain::AssignRequest>,
-) -> Result<Json<app::domain::Lead>, AppError> {
+    ApiPath(id): ApiPath,
+    Versioned(request): Versioned<app::domain::AssignRequest>,
+) -> Result<Tagged, AppError> {
     service::assign_lead(&state, &actor, parse_id(&id)?, request)
         .await
-        .map(Json)
+        .map(Tagged)
+}
+
+/// The pipeline's stages in board order, with their kinds and entry rules.
+#[utoipa::path(get, path = "/stages", tag = "Reference",
+    responses((status = 200, description = "The pipeline", body = Pipeline)))]
+pub async fn stages(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<Json<Pipeline>, AppError> {
+    service::lists::stages(&state, &actor).await.map(Json)
+}
+
+/// Lead sources (where inquiries come from) and their channels.
+#[utoipa::path(get, path = "/sources", tag = "Reference",
+    responses((status = 200, description = "Every source", body = Vec<SourceSummary>)))]
+pub async fn sources(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<Json<Vec<SourceSummary>>, AppError> {
+    service::lists::sources(&state, &actor).await.map(Json)
+}
+
+/// Marketing campaigns, newest first.
+#[utoipa::path(get, path = "/campaigns", tag = "Reference",
+    responses((status = 200, description = "Every campaign", body = Vec<Campaign>)))]
+pub async fn campaigns(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<Json<Vec<Campaign>>, AppError> {
+    service::lists::campaigns(&state, &actor).await.map(Json)
+}
+
+/// The people the asker works with: everyone for leadership and admins, their teams' for
+/// managers and reps.
+#[utoipa::path(get, path = "/users", tag = "Reference",
+    responses((status = 200, description = "People by name", body = Vec<Person>)))]
+pub async fn users(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<Json<Vec<Person>>, AppError> {
+    service::lists::people(&state, &actor).await.map(Json)
+}
+
+/// The teams the asker may see.
+#[utoipa::path(get, path = "/teams", tag = "Reference",
+    responses((status = 200, description = "Teams by name", body = Vec<TeamRef>)))]
+pub async fn teams(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<Json<Vec<TeamRef>>, AppError> {
+    service::lists::teams(&state, &actor).await.map(Json)
+}
+
+/// A lead answered with its version as the `ETag`.
+pub struct Tagged(pub Lead);
+
+impl IntoResponse for Tagged {
+    fn into_response(self) -> Response {
+        let etag = format!("\"v{}\"", self.0.version);
+        let mut resp = Json(self.0).into_response();
+        if let Ok(v) = HeaderValue::from_str(&etag) {
+            resp.headers_mut().insert(header::ETAG, v);
+        }
+        resp
+    }
+}
+
+/// The optional `If-Match` header of a versioned write, documented once.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct IfMatch {
+    /// The lead's `ETag` from a read, e.g. `"v3"`: the write is refused with 409 if the lead
+    /// changed since. Needed unless the body carries `version`.
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+}
+
+/// Reads a version from an `If-Match` value: `"v3"`, `W/"v3"` or `"3"`.
+fn parse_if_match(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    let raw = raw.strip_prefix("W/").unwrap_or(raw);
+    let raw = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let raw = raw.strip_prefix('v').unwrap_or(raw);
+    raw.parse::<i64>().ok().filter(|v| *v > 0)
+}
+
+/// A JSON body of a write that must say which version of the lead it is based on: its
+/// `version` field, or the `If-Match` header (which fills `version` in). Neither → 428;
+/// both and different → 422 naming `version`.
+pub struct Versioned<T>(pub T);
+
+impl<T, S> FromRequest<S> for Versioned<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        let if_match = match req.headers().get(header::IF_MATCH) {
+            None => None,
+            Some(v) => Some(v.to_str().ok().and_then(parse_if_match).ok_or_else(|| {
+                AppError::field(
+                    "If-Match",
+                    "If-Match must be the lead's ETag, e.g. \"v3\" (one version, no lists or *)",
+                )
+            })?),
+        };
+        let ApiJson(mut body) = ApiJson::<serde_json::Value>::from_request(req, state).await?;
+        let Some(fields) = body.as_object_mut() else {
+            return Err(AppError::field("body", "The body must be a JSON object"));
+        };
+        match (fields.get("version"), if_match) {
+            (None, None) => {
+                return Err(AppError::PreconditionRequired {
+                    message: "Say which version of the lead this change is based on: the \
+                              lead's ETag as If-Match, or version in the body"
+                        .into(),
+                })
+            }
+            (None, Some(v)) => {
+                fields.insert("version".into(), json!(v));
+            }
+            (Some(b), Some(v)) if b.as_i64() != Some(v) => {
+                return Err(AppError::field(
+                    "version",
+                    format!("The body's version ({b}) and If-Match (v{v}) disagree"),
+                ))
+            }
+            _ => {}
+        }
+        let bytes = Bytes::from(serde_json::to_vec(&body).map_err(|_| AppError::internal())?);
+        parse_json(&bytes).map(Versioned)
+    }
+}
+
+/// The query string as pairs. Never refuses: undecodable text is replaced, and the domain's
+/// parsers name the key whose value is wrong.
+pub struct ApiQuery(pub Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiQuery {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
+        let pairs = form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Ok(ApiQuery(pairs))
+    }
+}
+
+/// The one path parameter of a route, as text; a bad encoding is a field error in JSON.
+pub struct ApiPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        match Path::<String>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(_) => Err(AppError::field("id", "The id in the path is not valid")),
+        }
+    }
 }
 
 async fn unknown_endpoint() -> AppError {

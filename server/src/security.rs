@@ -39,12 +39,26 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
     if is_asset(req.uri().path()) && *req.method() == Method::GET {
         return with_headers(next.run(req).await);
     }
-    let identity = match identify(&state, req.headers(), req.extensions().get()).await {
+    let path = req.uri().path().to_string();
+    let identity = match identify(&state, req.headers(), req.extensions().get(), &path).await {
         Ok(identity) => identity,
         Err(e) => return e.into_response(),
     };
-    let path = req.uri().path().to_string();
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    // A read-only API token reads; it never writes, whatever its owner may do.
+    if identity
+        .token
+        .is_some_and(|scope| !scope.allows(req.method().as_str()))
+    {
+        return with_headers(
+            AppError::Forbidden {
+                message: "This API token is read-only; issue a read-and-write token to change \
+                          data"
+                    .into(),
+            }
+            .into_response(),
+        );
+    }
     // Intake ignores cookies and checks the browser's Origin against its key's web sites.
     if unsafe_method && path != INTAKE_PATH {
         if let Err(e) = check_csrf(req.headers()) {
@@ -83,6 +97,7 @@ async fn identify(
     state: &AppState,
     headers: &HeaderMap,
     peer: Option<&ConnectInfo<SocketAddr>>,
+    path: &str,
 ) -> Result<Identity, AppError> {
     let settings = &state.auth.settings;
     let forwarded = |name: &str| {
@@ -118,11 +133,29 @@ async fn identify(
         },
         None => (None, None),
     };
+    // Personal API tokens open the REST API only (not pages or server functions), and only
+    // without a cookie: a browser request is judged by its session.
+    let mut token = None;
+    let mut actor = actor;
+    if cookie.is_none() && path.starts_with("/api/v1/") {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .filter(|v| v.starts_with(auth::API_TOKEN_PREFIX));
+        if let Some(presented) = bearer {
+            if let Some((a, scope)) = auth::token_actor(state, presented.trim()).await? {
+                actor = Some(a);
+                token = Some(scope);
+            }
+        }
+    }
     Ok(Identity {
         actor,
         session_hash,
         client,
         https,
+        token,
     })
 }
 

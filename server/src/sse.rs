@@ -29,6 +29,13 @@ pub struct EventsQuery {
     after: Option<i64>,
 }
 
+/// The live feed: every committed change to a lead the asker may see, as server-sent events
+/// named by kind (`lead.moved`, `lead.created`, …) whose data is the lead after the change.
+/// Resumes after `Last-Event-ID` (or `?after=`).
+#[utoipa::path(get, path = "/events", tag = "Live",
+    params(("after" = Option<i64>, Query, description = "Event id to resume after")),
+    responses((status = 200, description = "An endless event stream",
+               content_type = "text/event-stream", body = String)))]
 pub async fn events(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,

@@ -1,6 +1,6 @@
 //! Server functions for wall-display tokens, intake keys and the wall view.
 
-use crate::domain::account::{AccessKeySummary, IssuedSecret, SourceSummary};
+use crate::domain::account::{AccessKeySummary, ApiTokenSummary, IssuedSecret, SourceSummary};
 use crate::domain::{ColumnSummary, Pipeline, Timestamp};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -117,13 +117,13 @@ pub async fn update_intake_key(
 }
 
 /// The intake endpoint's address as this server is reached (scheme and host of the request),
-/// for the web-form snippet and the curl example.
+/// for the web-form snippet and the curl examples. Anyone signed in may ask: it is the
+/// server's own public address.
 #[server(prefix = "/api/fn", endpoint = "intake_endpoint", input = GetUrl)]
 pub async fn intake_endpoint() -> Result<String, AppError> {
     super::with_status(
         async move {
-            let (_, actor) = signed_in()?;
-            crate::domain::access::manage_intake_keys(&actor)?;
+            signed_in()?;
             let identity = crate::ssr::auth::identity();
             let headers: axum::http::HeaderMap = leptos_axum::extract()
                 .await
@@ -174,4 +174,40 @@ pub async fn get_wall(token: String) -> Result<WallView, AppError> {
         crate::ssr::service::keys::wall(&state, &principal).await
     }
     .await)
+}
+
+#[server(prefix = "/api/fn", endpoint = "api_tokens", input = GetUrl)]
+pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::keys::api_tokens(&state, &actor).await
+        }
+        .await,
+    )
+}
+
+/// Issues a personal API token; `scope` is `read` or `write`.
+#[server(prefix = "/api/fn", endpoint = "issue_api_token", input = Json)]
+pub async fn issue_api_token(label: String, scope: String) -> Result<IssuedSecret, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            let scope = crate::domain::account::TokenScope::parse(&scope)
+                .ok_or_else(|| AppError::field("scope", "Choose read only or read and write"))?;
+            crate::ssr::service::keys::issue_api_token(&state, &actor, &label, scope).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "revoke_api_token", input = Json)]
+pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::keys::revoke_api_token(&state, &actor, id).await
+        }
+        .await,
+    )
 }

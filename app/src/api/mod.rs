@@ -25,13 +25,14 @@ use serde::{Deserialize, Serialize};
 
 /// Event kinds the live feed carries (SSE event names). `notification.sent` reaches only its
 /// recipient.
-pub const LIVE_KINDS: [&str; 8] = [
+pub const LIVE_KINDS: [&str; 9] = [
     "lead.created",
     "lead.inquired",
     "lead.merged",
     "lead.moved",
     "lead.edited",
     "lead.logged",
+    "lead.next_step",
     "lead.assigned",
     "notification.sent",
 ];

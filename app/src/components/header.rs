@@ -49,6 +49,7 @@ fn Nav(actor: Actor) -> impl IntoView {
             {wall.then(|| view! { <A href="/wall">"Wall"</A> })}
             {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> })}
             {intake.then(|| view! { <A href="/settings/intake-keys">"Intake keys"</A> })}
+            <A href="/settings/api-tokens">"API"</A>
         </nav>
         <div class="topbar-end">
             {board.then(|| view! { <LiveStatus/> })}

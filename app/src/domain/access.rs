@@ -10,6 +10,7 @@ use std::fmt;
 
 /// A user's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct UserId(pub i64);
 
@@ -21,11 +22,13 @@ impl fmt::Display for UserId {
 
 /// A team's id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct TeamId(pub i64);
 
 /// What a user is for. One role per user.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Works their own leads.
@@ -77,6 +80,7 @@ impl Role {
 /// The signed-in user as every policy sees them. Built by the server from the database on each
 /// request; sent to the client (it holds no secret) so the UI can ask the same questions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Actor {
     pub id: UserId,
     pub name: String,
@@ -98,6 +102,7 @@ impl Actor {
 
 /// Which leads a reader may see; the store turns this into a WHERE clause.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum LeadScope {
     All,
     /// Leads of these teams (and, for a rep, their own leads wherever they are).
@@ -332,6 +337,22 @@ pub fn create_intake_lead(principal: &Principal, source_id: i64) -> Result<(), D
         Principal::Intake { source_id: s, .. } if *s == source_id => Ok(()),
         Principal::Intake { .. } => Err(Denied("This key creates leads for another source")),
         _ => Err(Denied("Lead intake needs an intake API key")),
+    }
+}
+
+/// Personal API tokens: everyone signed in manages their own (a token never has more rights
+/// than its owner).
+pub fn manage_own_api_tokens(_actor: &Actor) -> Result<(), Denied> {
+    Ok(())
+}
+
+/// Entering a lead by hand (REST API): the people who work leads. A rep's lead is theirs, a
+/// manager's goes through the assignment rules. Marketing brings leads in through intake
+/// keys and imports; leadership and admins change no leads.
+pub fn create_lead(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Rep | Role::Manager => Ok(()),
+        _ => Err(Denied("Only reps and managers enter leads by hand")),
     }
 }
 

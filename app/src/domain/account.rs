@@ -6,6 +6,7 @@ use std::fmt;
 
 /// A normalised (trimmed, lower-case) e-mail address of plausible shape.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Email(String);
 
@@ -240,6 +241,7 @@ pub fn check_new_password(password: &str, email: &str, name: &str) -> Result<(),
 
 /// A user as the admin screens list them. Never carries the password hash.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: UserId,
     pub name: String,
@@ -254,6 +256,7 @@ pub struct UserSummary {
 
 /// A team as the admin screens list it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TeamSummary {
     pub id: TeamId,
     pub name: String,
@@ -265,14 +268,46 @@ pub struct TeamSummary {
 
 /// A lead source (where intake keys point).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SourceSummary {
     pub id: i64,
     pub name: String,
     pub channel: super::lead::Channel,
 }
 
+/// A colleague as the API lists them: no e-mail or sign-in state (that is the admin screens').
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Person {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub team_id: Option<TeamId>,
+    pub active: bool,
+}
+
+/// A team by id and name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TeamRef {
+    pub id: TeamId,
+    pub name: String,
+}
+
+/// A marketing campaign within a source.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Campaign {
+    pub id: i64,
+    pub source_id: i64,
+    pub name: String,
+    pub starts_at: super::time::Timestamp,
+    pub ends_at: Option<super::time::Timestamp>,
+}
+
 /// A wall-display token or an intake key, as listed (the secret itself is shown only once).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccessKeySummary {
     pub id: i64,
     pub label: String,
@@ -292,8 +327,70 @@ pub struct AccessKeySummary {
     pub per_minute: Option<i64>,
 }
 
+/// What a personal API token may do, within its owner's own rights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Reads only (GET).
+    Read,
+    /// Reads and writes.
+    Write,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [TokenScope::Read, TokenScope::Write];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Write => "write",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenScope::Read => "Read only",
+            TokenScope::Write => "Read and write",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        TokenScope::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    /// May a request with this method go through? Reads are GET and HEAD.
+    pub fn allows(self, method: &str) -> bool {
+        self == TokenScope::Write || matches!(method, "GET" | "HEAD")
+    }
+}
+
+/// A personal API token as its owner lists it (the secret itself is shown only once).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApiTokenSummary {
+    pub id: i64,
+    pub label: String,
+    /// The first characters of the secret, to tell tokens apart.
+    pub prefix: String,
+    pub scope: TokenScope,
+    pub created_at: super::time::Timestamp,
+    pub last_used_at: Option<super::time::Timestamp>,
+    pub revoked: bool,
+}
+
+/// A label for a key or token: 1 to 80 characters once trimmed.
+pub fn check_label(label: &str) -> Result<String, String> {
+    let label = label.trim();
+    if label.is_empty() || label.chars().count() > 80 {
+        return Err("Give it a label of 1 to 80 characters, e.g. where it is used".into());
+    }
+    Ok(label.to_string())
+}
+
 /// A freshly issued secret: shown to its creator once, never retrievable again.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct IssuedSecret {
     pub id: i64,
     pub secret: String,
@@ -301,6 +398,7 @@ pub struct IssuedSecret {
 
 /// A user to create. `Debug` leaves the password out, so it cannot reach a log.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     pub name: String,
@@ -324,6 +422,7 @@ impl fmt::Debug for NewUser {
 
 /// Changes to a user; every field is applied.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
     pub role: Role,
@@ -333,6 +432,7 @@ pub struct UserChange {
 
 /// A team to create or change.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct TeamChange {
     pub name: String,

@@ -17,6 +17,7 @@ pub const MAX_TEXT: usize = 200;
 
 /// The kind of a logged touch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
     Call,
@@ -100,6 +101,7 @@ impl ActivityKind {
 
 /// How a touch went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Reached,
@@ -146,6 +148,7 @@ impl Outcome {
 
 /// The quick picks for a next step's due date: 09:00 in the viewer's zone on that day.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum QuickPick {
     Tomorrow,
@@ -187,6 +190,7 @@ impl QuickPick {
 
 /// A planned next step as the client sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NextStepInput {
     pub kind: NextStepKind,
@@ -197,6 +201,7 @@ pub struct NextStepInput {
 
 /// Logging a touch on a lead, optionally setting its next step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LogRequest {
     /// The lead version this was decided on; a stale version is a conflict.
@@ -250,24 +255,9 @@ pub fn apply_log(
     });
     let mut next = lead.clone();
     if let Some(step) = &request.next_step {
-        if stage_kind.is_closed() {
-            errors.push(field("next_step", "A closed lead needs no next step"));
-        } else if step.due_at.day_number(0) < now.day_number(0) {
-            errors.push(field(
-                "next_step_due",
-                "The next step cannot be due in the past",
-            ));
-        } else {
-            match optional_text("next_step_note", step.note.as_deref(), MAX_NOTE) {
-                Ok(step_note) => {
-                    next.next_step = Some(NextStep {
-                        kind: step.kind,
-                        due_at: step.due_at,
-                        note: step_note,
-                    })
-                }
-                Err(e) => errors.push(e),
-            }
+        match check_next_step(stage_kind, step, now) {
+            Ok(step) => next.next_step = Some(step),
+            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {
@@ -282,10 +272,79 @@ pub fn apply_log(
     Ok((next, note))
 }
 
+/// A next step as it will be stored, or the problem with it by field.
+fn check_next_step(
+    stage_kind: StageKind,
+    step: &NextStepInput,
+    now: Timestamp,
+) -> Result<NextStep, FieldError> {
+    if stage_kind.is_closed() {
+        return Err(field("next_step", "A closed lead needs no next step"));
+    }
+    if step.due_at.day_number(0) < now.day_number(0) {
+        return Err(field(
+            "next_step_due",
+            "The next step cannot be due in the past",
+        ));
+    }
+    let note = optional_text("next_step_note", step.note.as_deref(), MAX_NOTE)?;
+    Ok(NextStep {
+        kind: step.kind,
+        due_at: step.due_at,
+        note,
+    })
+}
+
+/// One logged activity on a lead, as the API lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Activity {
+    pub at: Timestamp,
+    /// Who logged it (none for inquiries that came in by themselves).
+    pub by: Option<String>,
+    pub kind: ActivityKind,
+    pub outcome: Option<Outcome>,
+    pub note: Option<String>,
+}
+
+/// Planning a lead's next step without logging a touch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NextStepChange {
+    /// The lead version this was decided on; a stale version is a conflict.
+    pub version: i64,
+    pub kind: NextStepKind,
+    pub due_at: Timestamp,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// The lead with its next step replaced (version advanced), or the problem by field.
+pub fn apply_next_step(
+    lead: &Lead,
+    stage_kind: StageKind,
+    change: &NextStepChange,
+    now: Timestamp,
+) -> Result<Lead, Vec<FieldError>> {
+    let input = NextStepInput {
+        kind: change.kind,
+        due_at: change.due_at,
+        note: change.note.clone(),
+    };
+    let step = check_next_step(stage_kind, &input, now).map_err(|e| vec![e])?;
+    let mut next = lead.clone();
+    next.next_step = Some(step);
+    next.version += 1;
+    next.updated_at = now;
+    Ok(next)
+}
+
 /// A change to a lead's details as typed: each field `None` to keep it, `Some("")` to clear
 /// it (the contact name cannot be cleared), otherwise the new text. The drawer sends every
 /// field; a REST `PATCH` may send only the ones it changes.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LeadEdit {
     pub version: i64,
@@ -465,6 +524,7 @@ pub fn apply_edit(lead: &Lead, edit: &LeadEdit, now: Timestamp) -> Result<Lead, 
 
 /// Closing a lead out from the drawer: won with its value, or lost with a reason.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "outcome", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CloseOut {
     Won {
@@ -491,6 +551,7 @@ impl CloseOut {
 
 /// One line of a lead's history, oldest to newest as the drawer shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
     pub at: Timestamp,
     /// Who did it; `None` for the system (intake, sweeps).
@@ -503,6 +564,7 @@ pub struct TimelineEntry {
 
 /// A lead with its history, as the drawer and `/leads/:id` show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LeadDetail {
     pub lead: Lead,
     pub pipeline: super::stage::Pipeline,

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Count and value of all leads in one stage (computed in SQL over the whole stage, not the
 /// loaded page).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ColumnSummary {
     pub stage_id: StageId,
     pub count: i64,
@@ -55,6 +56,7 @@ impl ColumnSummary {
 
 /// One column as first loaded: its summary and the first page of cards.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BoardColumn {
     pub summary: ColumnSummary,
     pub cards: Vec<Lead>,
@@ -64,6 +66,7 @@ pub struct BoardColumn {
 
 /// The whole board as the server renders it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Board {
     pub pipeline: Pipeline,
     pub columns: Vec<BoardColumn>,

@@ -13,6 +13,7 @@ pub type DayNumber = i64;
 
 /// Opening hours of one weekday, in minutes after local midnight (`close` after `open`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Hours {
     pub open: u16,
     pub close: u16,
@@ -20,6 +21,7 @@ pub struct Hours {
 
 /// A team's working week, holidays and time zone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BusinessCalendar {
     /// The IANA name shown to people (`Europe/Berlin`).
     pub zone_name: String,

@@ -35,6 +35,7 @@ pub const WEIGHTS: [(&str, f64); 5] = [
 
 /// A stretch of time: from `from` (included) up to `to` (not included).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Period {
     /// The first instant of the period.
     pub from: Timestamp,
@@ -51,6 +52,7 @@ impl Period {
 
 /// Which leads a measure counted and which of them passed, for click-through.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Metric {
     /// How many of the counted leads passed.
     pub passed: u32,
@@ -105,6 +107,7 @@ impl Metric {
 /// How closely one rep or team followed the policy over a period. Each lead is judged under
 /// its team's policy (the organisation's when its team has none).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Scorecard {
     /// Leads that arrived in the period and have a first-touch time under their policy. A lead
     /// passes when it was first contacted by the time that many business hours after it

@@ -11,6 +11,7 @@ use std::fmt;
 
 /// A phone number in E.164 form: `+` and 8 to 15 digits, country code first.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Phone(String);
 
@@ -274,6 +275,7 @@ impl Identity {
 
 /// How sure a match is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     /// Probably the same person: a rep or manager decides on the merge screen.
@@ -284,6 +286,7 @@ pub enum MatchKind {
 
 /// Why two identities match, in words a rep can check.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MatchReason {
     SameEmail,
@@ -310,6 +313,7 @@ impl MatchReason {
 
 /// A match of a new inquiry against a known person.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Match {
     pub kind: MatchKind,
     /// 0–100: how sure; orders candidates.

@@ -15,6 +15,7 @@ pub const MAX_SEARCH: usize = 100;
 /// How cards are ordered inside an open column. Closed columns always show the most recently
 /// closed first.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CardSort {
     /// Leads without a next step first (they need attention), then by due time.
@@ -107,6 +108,7 @@ impl ColumnOrder {
 
 /// An opaque-looking page position: the sort key of the last card shown, e.g. `1.1796.42`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct Cursor(pub Vec<i64>);
 
@@ -137,6 +139,7 @@ impl Cursor {
 /// What the board shows: every field optional; an empty filter shows the viewer's whole scope.
 /// The server intersects it with the viewer's scope, so a filter never widens what one sees.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct BoardFilter {
     pub owner: Option<UserId>,
@@ -281,6 +284,102 @@ impl BoardFilter {
     }
 }
 
+/// Which leads a list holds by state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum LeadStatus {
+    Open,
+    Closed,
+    #[default]
+    All,
+}
+
+/// Most leads one page of the API's lead list holds.
+pub const MAX_LIST_LIMIT: i64 = 200;
+/// Leads per page when the caller does not say.
+pub const DEFAULT_LIST_LIMIT: i64 = 50;
+
+/// The API's lead list query: the board's filter, plus stage, status and a page after a
+/// cursor, oldest lead first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LeadQuery {
+    pub filter: BoardFilter,
+    pub stage: Option<super::stage::StageId>,
+    pub status: LeadStatus,
+    /// Only leads with a larger id (the previous page's `next`).
+    pub after: Option<i64>,
+    pub limit: i64,
+}
+
+impl LeadQuery {
+    /// Reads the query string: the board's keys (`owner`, `team`, `source`, `campaign`, `min`,
+    /// `max`, `q`) and `stage`, `status` (open, closed, all), `after`, `limit` (1–200). A bad
+    /// value is refused, naming its key.
+    pub fn from_query<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)> + Clone,
+    ) -> Result<Self, FieldError> {
+        let filter = BoardFilter::from_query(pairs.clone())?;
+        let mut q = LeadQuery {
+            filter,
+            stage: None,
+            status: LeadStatus::All,
+            after: None,
+            limit: DEFAULT_LIST_LIMIT,
+        };
+        for (key, value) in pairs {
+            let value = value.trim();
+            if value.is_empty() {
+                continue;
+            }
+            let positive =
+                |field: &str, what: &str| {
+                    value.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        err(field, format!("{what} must be a positive whole number"))
+                    })
+                };
+            match key {
+                "stage" => q.stage = Some(super::stage::StageId(positive("stage", "The stage")?)),
+                "after" => q.after = Some(positive("after", "The cursor")?),
+                "limit" => {
+                    let n = positive("limit", "The limit")?;
+                    if n > MAX_LIST_LIMIT {
+                        return Err(err(
+                            "limit",
+                            format!("The limit is at most {MAX_LIST_LIMIT}"),
+                        ));
+                    }
+                    q.limit = n;
+                }
+                "status" => {
+                    q.status = match value {
+                        "open" => LeadStatus::Open,
+                        "closed" => LeadStatus::Closed,
+                        "all" => LeadStatus::All,
+                        _ => {
+                            return Err(err(
+                                "status",
+                                "Status must be open, closed or all".to_string(),
+                            ))
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(q)
+    }
+}
+
+/// One page of the API's lead list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LeadList {
+    pub items: Vec<Lead>,
+    /// Pass as `after` for the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
 fn err(field: &str, message: String) -> FieldError {
     FieldError {
         field: field.into(),
@@ -330,6 +429,7 @@ pub fn bound_text(v: Option<i64>) -> String {
 
 /// A choice in a filter list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FilterChoice {
     pub id: i64,
     pub name: String,
@@ -337,6 +437,7 @@ pub struct FilterChoice {
 
 /// The lists the filter bar offers, limited to what the viewer may see.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FilterOptions {
     pub owners: Vec<FilterChoice>,
     pub teams: Vec<FilterChoice>,
@@ -346,6 +447,7 @@ pub struct FilterOptions {
 
 /// One more page of a column, after a cursor.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ColumnPage {
     pub cards: Vec<Lead>,
     /// Where the following page starts; `None` when this was the last.

@@ -8,6 +8,7 @@ use std::fmt;
 
 /// A lead's database id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct LeadId(pub i64);
 
@@ -19,6 +20,7 @@ impl fmt::Display for LeadId {
 
 /// Where an inquiry came from, for cost and return per channel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     Advertising,
@@ -76,6 +78,7 @@ impl Channel {
 
 /// Why a lead was lost. Every lost lead has one: it is what makes close-out measurable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CloseReason {
     NotABuyer,
@@ -130,6 +133,7 @@ impl CloseReason {
 
 /// The kind of the next planned touch.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum NextStepKind {
     Call,
@@ -175,6 +179,7 @@ impl NextStepKind {
 
 /// What happens next on a lead, and by when.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NextStep {
     pub kind: NextStepKind,
     pub due_at: Timestamp,
@@ -183,6 +188,7 @@ pub struct NextStep {
 
 /// A person, as far as a lead card needs to show them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserRef {
     pub id: i64,
     pub name: String,
@@ -202,6 +208,7 @@ impl UserRef {
 
 /// An inquiry and everything the board and the rules need to know about it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Lead {
     pub id: LeadId,
     /// Increases by one on every change; writes carry the version they were based on.

@@ -63,8 +63,23 @@ impl<'de> Deserialize<'de> for Currency {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Currency {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .pattern(Some("^[A-Za-z]{3}$"))
+            .description(Some("ISO 4217 currency code, e.g. USD"))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Currency {}
+
 /// An amount in minor units (cents) of a currency.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Money {
     /// Minor units; never negative for a lead's value.
     pub cents: i64,

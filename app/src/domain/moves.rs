@@ -13,6 +13,7 @@ pub const MAX_CLOSE_NOTE: usize = 500;
 
 /// A request to move a lead, as sent by the board or the REST API.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MoveRequest {
     /// The stage to enter.
@@ -29,6 +30,7 @@ pub struct MoveRequest {
 
 /// A request to give a lead to another owner, based on the version the client saw.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssignRequest {
     pub owner: super::access::UserId,

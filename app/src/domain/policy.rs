@@ -18,6 +18,7 @@ const MINUTE_MS: i64 = 60_000;
 
 /// A rule set, as it applies to one team.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Policy {
     pub name: String,
     /// Increases with every saved change; findings record the version they came from.
@@ -49,6 +50,7 @@ pub struct Policy {
 
 /// The policies in force: the organisation default and the teams' overrides.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Policies {
     pub org: Policy,
     pub teams: Vec<(TeamId, Policy)>,
@@ -64,6 +66,7 @@ impl Policies {
 
 /// What happens while a breach lasts, in business minutes after it began.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Escalation {
     pub remind_rep_after: Option<u32>,
     pub alert_manager_after: Option<u32>,
@@ -181,6 +184,7 @@ impl Policy {
 
 /// What a lead breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum FindingKind {
     /// Untouched, and most of the first-touch time is used up.
     SlaAtRisk,
@@ -253,6 +257,7 @@ impl FindingKind {
 
 /// One thing a lead breaks at an instant, under one policy version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Finding {
     pub kind: FindingKind,
     pub message: String,
@@ -484,6 +489,7 @@ pub fn check_write(policy: &Policy, before: &Lead, after: &Lead, now: Timestamp)
 
 /// A rung of the escalation ladder, in the order they are climbed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum EscalationStep {
     RemindRep = 1,
     AlertManager = 2,

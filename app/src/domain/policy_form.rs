@@ -24,6 +24,7 @@ pub const WEEKDAYS: [&str; 7] = [
 
 /// One weekday's hours as typed: open at all, and `HH:MM` to `HH:MM`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DayForm {
     pub open: bool,
     pub from: String,
@@ -32,6 +33,7 @@ pub struct DayForm {
 
 /// A policy as its form holds it. Empty optional numbers mean "no limit".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicyForm {
     pub name: String,
     pub first_touch_minutes: String,
@@ -537,6 +539,7 @@ pub fn describe_changes(old: &Policy, new: &Policy, names: &Names) -> Vec<String
 
 /// One scope's rules as the Settings page lists them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicyScope {
     /// `None`: the organisation default.
     pub team: Option<TeamId>,
@@ -552,6 +555,7 @@ pub struct PolicyScope {
 
 /// One saved version.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicyVersion {
     pub team: Option<TeamId>,
     pub version: i64,
@@ -563,6 +567,7 @@ pub struct PolicyVersion {
 
 /// The Settings → Follow-up policy page.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicySettings {
     pub scopes: Vec<PolicyScope>,
     /// Newest first, of the scopes shown.
@@ -574,6 +579,7 @@ pub struct PolicySettings {
 /// What a proposed policy would flag among the scope's open leads now, next to what the rules
 /// in force flag.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PolicyPreview {
     pub open_leads: u32,
     pub flagged: u32,

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a rule picks among its team's reps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Strategy {
     /// Each in turn, after whoever this rule gave the last lead.
@@ -44,6 +45,7 @@ impl Strategy {
 
 /// What a lead must be for a rule to take it. Empty lists and missing bounds match anything.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Conditions {
     pub source_ids: Vec<i64>,
     /// Matched case-insensitively against the lead's product interest, as a part of it.
@@ -96,6 +98,7 @@ impl Conditions {
 
 /// One assignment rule.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Rule {
     pub id: i64,
     pub name: String,
@@ -109,6 +112,7 @@ pub struct Rule {
 
 /// The facts about a new lead that rules look at.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Inquiry {
     pub source_id: i64,
     pub product_interest: Option<String>,
@@ -120,6 +124,7 @@ pub struct Inquiry {
 
 /// A rep (or manager) a rule could give the lead to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Person {
     pub id: UserId,
     pub name: String,
@@ -154,6 +159,7 @@ impl Person {
 
 /// Where a lead goes, and why, step by step.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Decision {
     /// The rule that took the lead and the rep it chose; none when no rule matched or every
     /// rep of the matching rule was unavailable (the lead then waits, unassigned).
@@ -163,6 +169,7 @@ pub struct Decision {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Assignment {
     pub rule_id: i64,
     pub rule_name: String,
@@ -322,6 +329,7 @@ pub type CheckedRule = (String, Conditions, TeamId, Strategy);
 /// A rule as typed into the settings form; [`RuleForm::check`] turns it into conditions or
 /// names every bad field.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RuleForm {
     pub name: String,

@@ -6,6 +6,7 @@ use std::fmt;
 
 /// A stage's database id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct StageId(pub i64);
 
@@ -17,6 +18,7 @@ impl fmt::Display for StageId {
 
 /// Whether a lead in the stage is still being worked, or closed out one way or the other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StageKind {
     Open,
@@ -50,6 +52,7 @@ impl StageKind {
 /// Something that must hold of a lead before it may enter a stage (the stage's exit criteria,
 /// checked at the door of the next one). Stored as its key in the stage's `entry_criteria`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Criterion {
     /// An estimated value (or, once quotes exist, an accepted quote) is recorded.
@@ -113,6 +116,7 @@ impl Criterion {
 
 /// One column of the pipeline.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Stage {
     pub id: StageId,
     /// Stable slug, e.g. `qualified`.
@@ -127,6 +131,7 @@ pub struct Stage {
 
 /// The ordered stages a lead moves through.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Pipeline {
     stages: Vec<Stage>,
 }

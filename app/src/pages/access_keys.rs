@@ -1,9 +1,11 @@
-//! Routes `/admin/wall-tokens` and `/settings/intake-keys`: issue, list and revoke the standing
-//! credentials of wall displays and web-form intake. A new secret is shown once.
+//! Routes `/admin/wall-tokens`, `/settings/intake-keys` and `/settings/api-tokens`: issue,
+//! list and revoke the standing credentials of wall displays, web-form intake and the REST
+//! API. A new secret is shown once.
 
 use crate::api::keys::{
-    intake_endpoint, list_intake_keys, list_sources, list_wall_tokens, IssueIntakeKey,
-    IssueWallToken, RevokeIntakeKey, RevokeWallToken, UpdateIntakeKey,
+    intake_endpoint, list_api_tokens, list_intake_keys, list_sources, list_wall_tokens,
+    IssueApiToken, IssueIntakeKey, IssueWallToken, RevokeApiToken, RevokeIntakeKey,
+    RevokeWallToken, UpdateIntakeKey,
 };
 use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
@@ -325,5 +327,112 @@ fn KeyList(
                 }
             })}
         </Suspense>
+    }
+}
+
+/// `/settings/api-tokens`: the signed-in person's own tokens for the REST API.
+#[component]
+pub fn ApiTokensPage() -> impl IntoView {
+    let issue = ServerAction::<IssueApiToken>::new();
+    let revoke = ServerAction::<RevokeApiToken>::new();
+    let tokens = Resource::new(
+        move || (issue.version().get(), revoke.version().get()),
+        |_| list_api_tokens(),
+    );
+    let label = RwSignal::new(String::new());
+    let scope = RwSignal::new("read".to_string());
+    let submit = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        issue.dispatch(IssueApiToken {
+            label: label.get_untracked(),
+            scope: scope.get_untracked(),
+        });
+    };
+    let on_revoke = move |id: i64| {
+        revoke.dispatch(RevokeApiToken { id });
+    };
+    let endpoint = Resource::new(|| (), |_| intake_endpoint());
+    view! {
+        <Title text="API tokens"/>
+        <RequireAccess check=access::manage_own_api_tokens>
+            <section class="page page-narrow" aria-labelledby="tokens-title">
+                <div class="page-head">
+                    <h1 id="tokens-title">"API tokens"</h1>
+                    <p class="page-hint">"A token lets a script or another system use the REST API as you: it sees and changes only what you may. "
+                        "Make it read-only unless it must write. "<a href="/api/docs">"API reference"</a></p>
+                </div>
+                <Issued issued=Signal::from(issue.value()) url_prefix=""/>
+                <Failure error=Signal::derive(move || revoke.value().get().and_then(Result::err))/>
+                <form class="card-form card-form-inline" on:submit=submit>
+                    <label class="field">"Label"
+                        <input type="text" required maxlength="80" bind:value=label placeholder="Spreadsheet sync"/></label>
+                    <label class="field">"Access"
+                        <select on:change=move |e| scope.set(event_target_value(&e))>
+                            <option value="read" selected>"Read only"</option>
+                            <option value="write">"Read and write"</option>
+                        </select></label>
+                    <button class="button button-primary" type="submit">"Create token"</button>
+                </form>
+                <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                    {move || Suspend::new(async move {
+                        match tokens.await {
+                            Ok(list) if list.is_empty() => view! { <p class="empty-note">"No tokens yet."</p> }.into_any(),
+                            Ok(list) => view! {
+                                <table class="table">
+                                    <thead><tr>
+                                        <th scope="col">"Label"</th>
+                                        <th scope="col">"Starts with"</th>
+                                        <th scope="col">"Access"</th>
+                                        <th scope="col">"Last used"</th>
+                                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|t| {
+                                            let id = t.id;
+                                            let label = t.label.clone();
+                                            view! {
+                                                <tr class:row-inactive=t.revoked>
+                                                    <th scope="row"><span class="cell-title">{t.label.clone()}</span>
+                                                        <span class="cell-sub">{format!("Created {}", t.created_at.short_date(0))}</span></th>
+                                                    <td><code>{format!("{}…", t.prefix)}</code></td>
+                                                    <td>{t.scope.label()}</td>
+                                                    <td>{t.last_used_at.map(|u| u.short_date(0)).unwrap_or_else(|| "Never".into())}</td>
+                                                    <td class="cell-actions">
+                                                        {if t.revoked {
+                                                            view! { <span class="badge badge-muted">"Revoked"</span> }.into_any()
+                                                        } else {
+                                                            view! {
+                                                                <button class="button button-small button-quiet" type="button"
+                                                                    aria-label=format!("Revoke {label}")
+                                                                    on:click=move |_| on_revoke(id)>"Revoke"</button>
+                                                            }.into_any()
+                                                        }}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }.into_any(),
+                            Err(e) => view! { <div class="panel panel-error" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                        }
+                    })}
+                </Suspense>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let intake = endpoint.await.unwrap_or_else(|_| "http://127.0.0.1:3000/api/v1/intake".into());
+                        let base = intake.trim_end_matches("/intake").to_string();
+                        view! {
+                            <details class="snippet">
+                                <summary>"Try it (curl)"</summary>
+                                <pre><code>{format!(
+                                    "curl -H 'Authorization: Bearer clt_…' '{base}/leads?status=open&limit=20'"
+                                )}</code></pre>
+                            </details>
+                        }
+                    })}
+                </Suspense>
+            </section>
+        </RequireAccess>
     }
 }

@@ -119,6 +119,20 @@ impl LazyRoute for WallTokensRoute {
     }
 }
 
+pub struct ApiTokensRoute;
+
+#[lazy_route]
+impl LazyRoute for ApiTokensRoute {
+    fn data() -> Self {
+        ApiTokensRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ApiTokensRoute = this;
+        view! { <Hydrated/> <access_keys::ApiTokensPage/> }.into_any()
+    }
+}
+
 pub struct IntakeKeysRoute;
 
 #[lazy_route]

@@ -6,6 +6,7 @@
 
 mod support;
 
+mod api;
 mod board;
 mod compliance;
 mod dedupe;
@@ -13,6 +14,7 @@ mod http;
 mod instances;
 mod intake;
 mod live;
+mod openapi;
 mod people;
 mod policy;
 mod routing;

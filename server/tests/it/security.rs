@@ -47,6 +47,14 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     };
     // REST
     add("GET", "/api/v1/health", &ALL);
+    add("GET", "/api/v1/openapi.json", &ALL);
+    add("GET", "/api/v1/leads", &BOARD);
+    add("POST", "/api/v1/leads", &[P::Rep, P::Manager]);
+    add("GET", "/api/v1/leads/{id}/activities", &BOARD);
+    add("PUT", "/api/v1/leads/{id}/next-step", &[P::Rep, P::Manager]);
+    for reference in ["stages", "sources", "campaigns", "users", "teams"] {
+        add("GET", reference_path(reference), &USERS);
+    }
     add("POST", "/api/v1/session", &ALL);
     add("DELETE", "/api/v1/session", &USERS);
     add("GET", "/api/v1/me", &USERS);
@@ -106,7 +114,6 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         ("POST", "/api/fn/issue_intake_key"),
         ("POST", "/api/fn/revoke_intake_key"),
         ("POST", "/api/fn/update_intake_key"),
-        ("GET", "/api/fn/intake_endpoint"),
     ] {
         add(marketing.0, marketing.1, &[P::Marketing, P::Admin]);
     }
@@ -131,6 +138,11 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/api/fn/compliance", &BOARD);
     add("GET", "/api/fn/compliance_leads", &BOARD);
     add("GET", "/api/fn/inbox", &USERS);
+    add("GET", "/api/fn/api_tokens", &USERS);
+    add("GET", "/api/fn/intake_endpoint", &USERS);
+    add("POST", "/api/fn/issue_api_token", &USERS);
+    add("POST", "/api/fn/revoke_api_token", &USERS);
+    add("GET", "/settings/api-tokens", &USERS);
     add("POST", "/api/fn/mark_inbox_read", &USERS);
     add("POST", "/api/fn/preview_policy", &[P::Manager, P::Admin]);
     add("POST", "/api/fn/save_policy", &[P::Manager, P::Admin]);
@@ -157,6 +169,16 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/contacts/{id}", &BOARD);
     add("GET", "/companies/{id}", &BOARD);
     m
+}
+
+fn reference_path(name: &str) -> &'static str {
+    match name {
+        "stages" => "/api/v1/stages",
+        "sources" => "/api/v1/sources",
+        "campaigns" => "/api/v1/campaigns",
+        "users" => "/api/v1/users",
+        _ => "/api/v1/teams",
+    }
 }
 
 /// Every route the server actually has: the REST table, the registered server functions and
@@ -275,6 +297,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/v1/leads/{id}/move" => format!("/api/v1/leads/{lead}/move"),
         "/api/v1/leads/{id}/timeline" => format!("/api/v1/leads/{lead}/timeline"),
         "/api/v1/leads/{id}/activities" => format!("/api/v1/leads/{lead}/activities"),
+        "/api/v1/leads/{id}/next-step" => format!("/api/v1/leads/{lead}/next-step"),
         "/api/v1/leads/{id}/close" => format!("/api/v1/leads/{lead}/close"),
         "/api/fn/lead_detail" => format!("/api/fn/lead_detail?lead_id={lead}"),
         "/api/v1/leads/{id}/assign" => format!("/api/v1/leads/{}/assign", f.luis_lead.0),
@@ -319,6 +342,39 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             }
         }
         "/api/v1/intake" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
+        // The first allowed asker creates the lead, later ones add an inquiry to it.
+        "/api/v1/leads" if method == "POST" => json!({"source_id": f.source,
+            "contact_name": "Matrix Person", "email": "matrix.person@example.com"}),
+        "/api/v1/leads/{id}/next-step" => {
+            json!({"version": 0, "kind": "call", "due_at": 4_102_444_800_000_i64})
+        }
+        "/api/fn/issue_api_token" => json!({"label": "Matrix", "scope": "read"}),
+        // One of the asker's own tokens (an id nobody has for the others).
+        "/api/fn/revoke_api_token" => {
+            let local = match who {
+                P::Rep => Some("dana"),
+                P::Manager => Some("morgan"),
+                P::Marketing => Some("riley"),
+                P::Leadership => Some("eleanor"),
+                P::Admin => Some("admin"),
+                _ => None,
+            };
+            match local {
+                Some(local) => {
+                    let actor = db.actor(local).await;
+                    let issued = service::keys::issue_api_token(
+                        &db.state(),
+                        &actor,
+                        "Spare",
+                        app::domain::account::TokenScope::Read,
+                    )
+                    .await
+                    .unwrap();
+                    json!({"id": issued.id})
+                }
+                None => json!({"id": 1}),
+            }
+        }
         // Version 0 is always stale: an allowed principal gets 409 (past authorization) and
         // nothing changes, so later cells see the same lead.
         "/api/v1/leads/{id}" if method == "PATCH" => json!({"version": 0, "contact_name": "Ada"}),

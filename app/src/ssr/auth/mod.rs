@@ -25,6 +25,8 @@ const SESSION_BYTES: usize = 16;
 /// Wall tokens and intake keys: 192 random bits after these prefixes.
 pub const WALL_PREFIX: &str = "clw_";
 pub const INTAKE_PREFIX: &str = "cli_";
+/// Personal API tokens start with this.
+pub const API_TOKEN_PREFIX: &str = "clt_";
 const KEY_BYTES: usize = 24;
 
 /// Consecutive failed sign-ins that lock an account until an admin unlocks it.
@@ -351,6 +353,45 @@ pub async fn key_principal(
     }))
 }
 
+/// The person behind a personal API token, with the token's scope, if the token is valid,
+/// unrevoked and its owner active. Records "last used" at most once a minute.
+pub async fn token_actor(
+    state: &AppState,
+    presented: &str,
+) -> Result<Option<(Actor, crate::domain::account::TokenScope)>, AppError> {
+    if !secret::well_formed(presented, API_TOKEN_PREFIX, KEY_BYTES) {
+        return Ok(None);
+    }
+    let hash = secret::digest(presented);
+    let found = {
+        let mut conn = state
+            .store
+            .read()
+            .await
+            .map_err(internal("token: acquire"))?;
+        accounts::api_token_by_hash(&mut conn, &hash)
+            .await
+            .map_err(internal("token: select"))?
+    };
+    let Some((id, actor, scope, used)) = found else {
+        return Ok(None);
+    };
+    let at = now();
+    if used.is_none_or(|u| at.0 - u.0 > 60_000) {
+        if let Ok(mut tx) = state.store.begin().await {
+            if accounts::touch_api_token(&mut tx, id, at).await.is_ok() {
+                let _ = tx.commit().await;
+            }
+        }
+    }
+    Ok(Some((actor, scope)))
+}
+
+/// A new random personal API token.
+pub fn new_api_token() -> String {
+    secret::random_secret(API_TOKEN_PREFIX, KEY_BYTES)
+}
+
 /// A new random wall token or intake key secret.
 pub fn new_key_secret(kind: KeyKind) -> String {
     let prefix = match kind {
@@ -386,6 +427,9 @@ pub struct Identity {
     pub client: ClientInfo,
     /// The request reached us over https: cookies get `Secure`.
     pub https: bool,
+    /// Set when `actor` comes from a personal API token rather than a session: what the
+    /// token may do (the security layer refuses writes to a read-only token).
+    pub token: Option<crate::domain::account::TokenScope>,
 }
 
 /// The identity of the request being served, for server functions and server rendering.

@@ -6,10 +6,10 @@
 use super::routing;
 use super::{internal, now};
 use crate::api::LiveEvent;
-use crate::domain::access::{self, Principal};
+use crate::domain::access::{self, Actor, Principal, Role};
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, Identity, Match, MatchKind, Phone, DEFAULT_CALLING_CODE};
-use crate::domain::routing::Inquiry;
+use crate::domain::routing::{Decision, Inquiry};
 use crate::domain::{Currency, Email, LeadId, Money, StageKind, Timestamp};
 use crate::error::AppError;
 use crate::ssr::auth;
@@ -28,7 +28,7 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 const MAX_CANDIDATES: usize = 3;
 
 /// An inquiry as a web form or integration submits it.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeLead {
     #[serde(alias = "name")]
@@ -63,7 +63,7 @@ pub struct IntakeLead {
 }
 
 /// What became of an inquiry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IntakeOutcome {
     /// A new lead (new person, or a person whose leads are all closed).
@@ -91,7 +91,7 @@ impl IntakeOutcome {
 }
 
 /// The answer to an inquiry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IntakeReceipt {
     /// The lead the inquiry is on (none when discarded).
     pub lead_id: Option<LeadId>,
@@ -300,8 +300,13 @@ pub async fn receive(
             return Ok(receipt);
         }
     }
-    let (receipt, event_id, kind, notices) =
-        file(state, &mut tx, *key_id, *source_id, &checked, at).await?;
+    let via = Via {
+        key_id: Some(*key_id),
+        actor: None,
+        source_id: *source_id,
+        campaign_id: None,
+    };
+    let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
     if let (Some(k), Some(lead_id)) = (idempotency_key, receipt.lead_id) {
         let recorded = sqlx::query(
             "INSERT INTO intake_requests (key_id, idempotency_key, lead_id, outcome, created_at)
@@ -338,6 +343,125 @@ pub async fn receive(
         .map_err(internal("intake: notify"))?;
     tx.commit().await.map_err(internal("intake: commit"))?;
     auth::touch_key(state, KeyKind::Intake, *key_id, at).await;
+    if let Some(id) = receipt.lead_id {
+        publish(state, event_id, kind, id, at).await;
+    }
+    for notice in notices {
+        state.hub.publish(notice);
+    }
+    Ok(receipt)
+}
+
+/// A lead entered through the REST API by a signed-in rep or manager.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLeadRequest {
+    /// The source the lead is attributed to (`GET /sources`).
+    pub source_id: i64,
+    /// A campaign of that source (`GET /campaigns`).
+    #[serde(default)]
+    pub campaign_id: Option<i64>,
+    pub contact_name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub company: Option<String>,
+    #[serde(default)]
+    pub product_interest: Option<String>,
+    /// Estimated value in minor units (cents).
+    #[serde(default)]
+    pub value_cents: Option<i64>,
+    /// ISO 4217 code of the value; USD when not given.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// What the person asked, kept as the lead's first inquiry.
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub postcode: Option<String>,
+}
+
+/// Enters a lead by hand: the same checks, dedupe and distribution as every inquiry. A
+/// person already known with an open lead gets the inquiry added to that lead instead.
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    req: NewLeadRequest,
+) -> Result<IntakeReceipt, AppError> {
+    access::create_lead(actor)?;
+    let checked = check(&IntakeLead {
+        contact_name: req.contact_name,
+        email: req.email,
+        phone: req.phone,
+        company: req.company,
+        product_interest: req.product_interest,
+        value_cents: req.value_cents,
+        currency: req.currency,
+        message: req.message,
+        country: req.country,
+        region: req.region,
+        postcode: req.postcode,
+        website: None,
+    })?;
+    let at = now();
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("create lead: begin"))?;
+    let source_known: Option<(i64,)> = sqlx::query_as("SELECT id FROM sources WHERE id = $1")
+        .bind(req.source_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(internal("create lead: source"))?;
+    if source_known.is_none() {
+        return Err(AppError::field(
+            "source_id",
+            format!(
+                "There is no source {}; see GET /api/v1/sources",
+                req.source_id
+            ),
+        ));
+    }
+    if let Some(campaign) = req.campaign_id {
+        let of: Option<(i64,)> = sqlx::query_as("SELECT source_id FROM campaigns WHERE id = $1")
+            .bind(campaign)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(internal("create lead: campaign"))?;
+        match of {
+            None => {
+                return Err(AppError::field(
+                    "campaign_id",
+                    format!("There is no campaign {campaign}; see GET /api/v1/campaigns"),
+                ))
+            }
+            Some((source,)) if source != req.source_id => {
+                return Err(AppError::field(
+                    "campaign_id",
+                    format!("Campaign {campaign} belongs to another source (source {source})"),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    let via = Via {
+        key_id: None,
+        actor: Some(actor),
+        source_id: req.source_id,
+        campaign_id: req.campaign_id,
+    };
+    let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
+    events::notify(&mut tx, state.store.backend(), event_id)
+        .await
+        .map_err(internal("create lead: notify"))?;
+    tx.commit().await.map_err(internal("create lead: commit"))?;
     if let Some(id) = receipt.lead_id {
         publish(state, event_id, kind, id, at).await;
     }
@@ -384,15 +508,32 @@ async fn replay(
 /// live feed.
 type Filed = (IntakeReceipt, i64, &'static str, Vec<LiveEvent>);
 
+/// Who or what files an inquiry, and where it is attributed.
+struct Via<'a> {
+    /// The intake key it came through.
+    key_id: Option<i64>,
+    /// The person entering it (REST API). A rep keeps the leads they enter; others' go
+    /// through the assignment rules like any inquiry.
+    actor: Option<&'a Actor>,
+    source_id: i64,
+    campaign_id: Option<i64>,
+}
+
+impl Via<'_> {
+    fn actor_id(&self) -> Option<i64> {
+        self.actor.map(|a| a.id.0)
+    }
+}
+
 /// Files a checked inquiry: the writes of [`receive`] but the idempotency record.
 async fn file(
     state: &AppState,
     tx: &mut Tx,
-    key_id: i64,
-    source_id: i64,
+    via: &Via<'_>,
     c: &Checked,
     at: Timestamp,
 ) -> Result<Filed, AppError> {
+    let (key_id, source_id) = (via.key_id, via.source_id);
     let known = contacts::candidates(tx, &c.identity)
         .await
         .map_err(internal("intake: candidates"))?;
@@ -432,7 +573,7 @@ async fn file(
                 .await
                 .map_err(internal("intake: their leads"))?;
             if let Some((open, _)) = theirs.iter().find(|(_, open)| *open) {
-                let event = attach(tx, *open, key_id, source_id, c, at).await?;
+                let event = attach(tx, *open, via, c, at).await?;
                 // The owner hears of it at once: a person writing again is a hot lead.
                 let lead = leads::lead(tx, *open)
                     .await
@@ -486,11 +627,25 @@ async fn file(
         postcode: c.postcode.clone(),
         value_cents: c.value.map(|v| v.cents),
     };
-    let decision = routing::decide(tx, &inquiry, at)
-        .await
-        .map_err(internal("intake: route"))?;
+    // A rep entering a lead keeps it; everything else goes through the rules.
+    let keeper = via.actor.filter(|a| a.role == Role::Rep);
+    let decision = match keeper {
+        Some(_) => Decision {
+            assigned: None,
+            trace: Vec::new(),
+        },
+        None => routing::decide(tx, &inquiry, at)
+            .await
+            .map_err(internal("intake: route"))?,
+    };
     let assigned = decision.assigned.clone();
-    let team = assigned.as_ref().map(|a| a.team_id);
+    let (owner, team) = match keeper {
+        Some(rep) => (Some(rep.id), rep.team_id),
+        None => (
+            assigned.as_ref().map(|a| a.user_id),
+            assigned.as_ref().map(|a| a.team_id),
+        ),
+    };
     let id = leads::insert_lead(
         tx,
         &leads::NewLead {
@@ -499,17 +654,17 @@ async fn file(
             phone: c.phone.clone(),
             company: c.company.clone(),
             source_id,
-            campaign_id: None,
+            campaign_id: via.campaign_id,
             product_interest: c.product_interest.clone(),
             value: c.value,
-            owner_id: assigned.as_ref().map(|a| a.user_id.0),
+            owner_id: owner.map(|o| o.0),
             team_id: team.map(|t| t.0),
             stage_id: first,
             // The first call is due when the SLA of the team's policy runs out (the
             // organisation's while no rule gives the lead a team).
             next_step: Some(policies.for_team(team).first_step(source_id, at)),
             created_at: at,
-            assigned_at: assigned.as_ref().map(|_| at),
+            assigned_at: owner.map(|_| at),
             first_touched_at: None,
             last_touched_at: None,
             stage_entered_at: at,
@@ -539,7 +694,7 @@ async fn file(
         org::insert_activity(
             tx,
             id,
-            None,
+            via.actor_id(),
             ActivityKind::Inquiry.key(),
             None,
             Some(message),
@@ -574,11 +729,12 @@ async fn file(
         tx,
         &events::NewEvent {
             at,
-            actor_id: None,
+            actor_id: via.actor_id(),
             kind: "lead.created",
             lead_id: Some(id),
             payload: json!({"before": null, "after": {
                 "stage_id": first, "source_id": source_id, "intake_key_id": key_id,
+                "campaign_id": via.campaign_id, "owner_id": owner.map(|o| o.0),
                 "contact_id": contact_id, "company_id": company_id,
                 "repeat_of": repeat_of, "possible_duplicates": possible,
             }}),
@@ -597,7 +753,10 @@ async fn file(
         outcome: IntakeOutcome::Created,
         possible_duplicates: possible,
         replayed: false,
-        assigned_to: assigned.map(|a| a.user_name),
+        assigned_to: match keeper {
+            Some(rep) => Some(rep.name.clone()),
+            None => assigned.map(|a| a.user_name),
+        },
     };
     Ok((receipt, event_id, "lead.created", Vec::new()))
 }
@@ -607,8 +766,7 @@ async fn file(
 async fn attach(
     tx: &mut Tx,
     lead: LeadId,
-    key_id: i64,
-    source_id: i64,
+    via: &Via<'_>,
     c: &Checked,
     at: Timestamp,
 ) -> Result<i64, AppError> {
@@ -619,7 +777,7 @@ async fn attach(
     let activity_id = org::insert_activity(
         tx,
         lead,
-        None,
+        via.actor_id(),
         ActivityKind::Inquiry.key(),
         None,
         Some(&note),
@@ -639,11 +797,11 @@ async fn attach(
         tx,
         &events::NewEvent {
             at,
-            actor_id: None,
+            actor_id: via.actor_id(),
             kind: "lead.inquired",
             lead_id: Some(lead),
             payload: json!({"activity_id": activity_id, "kind": "inquiry",
-                            "source_id": source_id, "intake_key_id": key_id}),
+                            "source_id": via.source_id, "intake_key_id": via.key_id}),
         },
     )
     .await

@@ -4,7 +4,9 @@
 use super::{internal, now};
 use crate::api::keys::WallView;
 use crate::domain::access::{self, Actor, Principal};
-use crate::domain::account::{AccessKeySummary, IssuedSecret, SourceSummary};
+use crate::domain::account::{
+    check_label, AccessKeySummary, ApiTokenSummary, IssuedSecret, SourceSummary, TokenScope,
+};
 use crate::error::AppError;
 use crate::ssr::auth;
 use crate::ssr::store::accounts::{self, KeyKind, NewKey};
@@ -58,13 +60,8 @@ pub async fn issue(
     source_id: Option<i64>,
 ) -> Result<IssuedSecret, AppError> {
     check_manage(actor, kind)?;
-    let label = label.trim();
-    if label.is_empty() || label.chars().count() > 80 {
-        return Err(AppError::field(
-            "label",
-            "Give it a label of 1 to 80 characters, e.g. where it is used",
-        ));
-    }
+    let label = check_label(label).map_err(|m| AppError::field("label", m))?;
+    let label = label.as_str();
     let mut tx = state
         .store
         .begin()
@@ -166,6 +163,95 @@ pub async fn revoke(
     .await
     .map_err(internal("revoke: event"))?;
     tx.commit().await.map_err(internal("revoke: commit"))?;
+    Ok(())
+}
+
+/// The signed-in person's own API tokens.
+pub async fn api_tokens(state: &AppState, actor: &Actor) -> Result<Vec<ApiTokenSummary>, AppError> {
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("tokens: acquire"))?;
+    accounts::api_tokens(&mut conn, actor.id)
+        .await
+        .map_err(internal("tokens: select"))
+}
+
+/// Issues a personal API token for the signed-in person: it acts with their rights (never
+/// more), limited to reading when `scope` says so. The secret is in the result only.
+pub async fn issue_api_token(
+    state: &AppState,
+    actor: &Actor,
+    label: &str,
+    scope: TokenScope,
+) -> Result<IssuedSecret, AppError> {
+    let label = check_label(label).map_err(|m| AppError::field("label", m))?;
+    let secret = auth::new_api_token();
+    let prefix: String = secret.chars().take(10).collect();
+    let at = now();
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("token: begin"))?;
+    let id = accounts::insert_api_token(
+        &mut tx,
+        actor.id,
+        &auth::secret::digest(&secret),
+        &prefix,
+        &label,
+        scope,
+        at,
+    )
+    .await
+    .map_err(internal("token: insert"))?;
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "api_token.issued",
+            lead_id: None,
+            payload: json!({"after": {"id": id, "label": label, "prefix": prefix,
+                                      "scope": scope.key()}}),
+        },
+    )
+    .await
+    .map_err(internal("token: event"))?;
+    tx.commit().await.map_err(internal("token: commit"))?;
+    Ok(IssuedSecret { id, secret })
+}
+
+/// Revokes one of the signed-in person's own tokens.
+pub async fn revoke_api_token(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
+    let at = now();
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("token revoke: begin"))?;
+    if !accounts::revoke_api_token(&mut tx, actor.id, id, at)
+        .await
+        .map_err(internal("token revoke: update"))?
+    {
+        return Err(AppError::not_found("You have no such active token"));
+    }
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "api_token.revoked",
+            lead_id: None,
+            payload: json!({"after": {"id": id}}),
+        },
+    )
+    .await
+    .map_err(internal("token revoke: event"))?;
+    tx.commit()
+        .await
+        .map_err(internal("token revoke: commit"))?;
     Ok(())
 }
 

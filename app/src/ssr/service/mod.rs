@@ -10,6 +10,7 @@ pub mod compliance;
 pub mod dedupe;
 pub mod intake;
 pub mod keys;
+pub mod lists;
 pub mod people;
 pub mod policy;
 pub mod routing;

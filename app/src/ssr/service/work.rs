@@ -4,8 +4,8 @@
 
 use super::{begin_write, internal, now, read_for_write, save, save_move, Change};
 use crate::domain::activity::{
-    apply_edit, apply_log, parse_amount, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest,
-    Outcome, TimelineEntry,
+    apply_edit, apply_log, apply_next_step, parse_amount, Activity, ActivityKind, CloseOut,
+    LeadDetail, LeadEdit, LogRequest, NextStepChange, Outcome, TimelineEntry,
 };
 use crate::domain::{
     apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, StageKind, Timestamp,
@@ -116,7 +116,7 @@ pub async fn lead_detail(
                 }
             }
             "lead.edited" => ("Edited details".to_string(), Some(describe_edit(&payload))),
-            "lead.logged" => match payload["after"]["next_step"].as_str() {
+            "lead.logged" | "lead.next_step" => match payload["after"]["next_step"].as_str() {
                 Some(step) if payload["before"]["next_step"].as_str() != Some(step) => {
                     (format!("Next step: {step}"), None)
                 }
@@ -329,6 +329,75 @@ pub async fn log_activity(
         },
     )
     .await
+}
+
+/// Plans a lead's next step (no touch is logged).
+pub async fn set_next_step(
+    state: &AppState,
+    actor: &Actor,
+    id: LeadId,
+    change: NextStepChange,
+) -> Result<Lead, AppError> {
+    let at = now();
+    let read = read_for_write(state, actor, id, change.version).await?;
+    let current = &read.current;
+    let kind = read
+        .pipeline
+        .get(current.stage_id)
+        .map(|s| s.kind)
+        .ok_or_else(AppError::internal)?;
+    let next = apply_next_step(current, kind, &change, at).map_err(invalid)?;
+    let step_text = |l: &Lead| {
+        l.next_step
+            .as_ref()
+            .map(|s| format!("{} · {}", s.kind.label(), s.due_at.short_date(0)))
+    };
+    let payload = json!({
+        "before": {"next_step": step_text(current), "version": current.version},
+        "after": {"next_step": step_text(&next), "version": next.version},
+    });
+    let tx = begin_write(state, &read, &next, at).await?;
+    save(
+        state,
+        tx,
+        actor,
+        current,
+        next,
+        Change {
+            kind: "lead.next_step",
+            payload,
+            at,
+        },
+    )
+    .await
+}
+
+/// A lead's activities, newest first (at most `limit`), if `actor` may see the lead.
+pub async fn activities(
+    state: &AppState,
+    actor: &Actor,
+    id: LeadId,
+    limit: i64,
+) -> Result<Vec<Activity>, AppError> {
+    super::lead(state, actor, id).await?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("activities: acquire"))?;
+    let rows = leads::activities(&mut conn, id, limit)
+        .await
+        .map_err(internal("activities: select"))?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Activity {
+            at: Timestamp(r.at),
+            by: r.actor,
+            kind: ActivityKind::parse(&r.kind).unwrap_or(ActivityKind::Note),
+            outcome: r.outcome.as_deref().and_then(Outcome::parse),
+            note: r.note,
+        })
+        .collect())
 }
 
 /// Closes a lead out: won (the value is required and stored) or lost (reason, and a note for

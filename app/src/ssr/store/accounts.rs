@@ -2,7 +2,9 @@
 //! and intake keys.
 
 use super::decode_key;
-use crate::domain::account::{AccessKeySummary, SourceSummary, TeamSummary, UserSummary};
+use crate::domain::account::{
+    AccessKeySummary, ApiTokenSummary, SourceSummary, TeamSummary, TokenScope, UserSummary,
+};
 use crate::domain::{Actor, Channel, Role, TeamId, Timestamp, UserId};
 use sqlx::{AnyConnection, Row};
 
@@ -635,4 +637,113 @@ pub async fn sources(conn: &mut AnyConnection) -> Result<Vec<SourceSummary>, sql
             })
         })
         .collect()
+}
+
+// ---- personal API tokens ----
+
+pub async fn insert_api_token(
+    conn: &mut AnyConnection,
+    user: UserId,
+    hash: &str,
+    prefix: &str,
+    label: &str,
+    scope: TokenScope,
+    at: Timestamp,
+) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = sqlx::query_as(
+        "INSERT INTO api_tokens (user_id, token_hash, prefix, label, scope, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(user.0)
+    .bind(hash)
+    .bind(prefix)
+    .bind(label)
+    .bind(scope.key())
+    .bind(at.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(id)
+}
+
+/// One person's tokens, live ones first, newest first.
+pub async fn api_tokens(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<Vec<ApiTokenSummary>, sqlx::Error> {
+    type Row = (i64, String, String, String, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, label, prefix, scope, created_at, last_used_at, revoked_at
+         FROM api_tokens WHERE user_id = $1
+         ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC",
+    )
+    .bind(user.0)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, label, prefix, scope, created, used, revoked)| {
+            Ok(ApiTokenSummary {
+                id,
+                label,
+                prefix,
+                scope: decode_key("scope", &scope, TokenScope::parse)?,
+                created_at: Timestamp(created),
+                last_used_at: used.map(Timestamp),
+                revoked: revoked.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// Revokes one of `user`'s tokens; false when they have no such unrevoked token.
+pub async fn revoke_api_token(
+    conn: &mut AnyConnection,
+    user: UserId,
+    id: i64,
+    at: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1
+         WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(at.0)
+    .bind(id)
+    .bind(user.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A live token by the digest of its secret: (token id, its owner if still active, scope,
+/// last used).
+pub async fn api_token_by_hash(
+    conn: &mut AnyConnection,
+    hash: &str,
+) -> Result<Option<(i64, Actor, TokenScope, Option<Timestamp>)>, sqlx::Error> {
+    let row: Option<(i64, i64, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, user_id, scope, last_used_at FROM api_tokens
+         WHERE token_hash = $1 AND revoked_at IS NULL",
+    )
+    .bind(hash)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((id, user, scope, used)) = row else {
+        return Ok(None);
+    };
+    let scope = decode_key("scope", &scope, TokenScope::parse)?;
+    Ok(actor(conn, UserId(user))
+        .await?
+        .map(|a| (id, a, scope, used.map(Timestamp))))
+}
+
+pub async fn touch_api_token(
+    conn: &mut AnyConnection,
+    id: i64,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        .bind(at.0)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

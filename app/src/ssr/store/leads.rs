@@ -597,6 +597,41 @@ pub async fn column_page(
     Ok((cards, more))
 }
 
+/// One page of leads in `scope` matching `q`, by id, and whether more follow.
+pub async fn list(
+    conn: &mut AnyConnection,
+    scope: &LeadScope,
+    q: &crate::domain::filter::LeadQuery,
+) -> Result<(Vec<Lead>, bool), sqlx::Error> {
+    use crate::domain::filter::LeadStatus;
+    let mut cond = Condition::new(1);
+    cond.scope(scope);
+    cond.filter(&q.filter);
+    if let Some(stage) = q.stage {
+        let p = cond.bind(Param::Int(stage.0));
+        cond.push(format!("l.stage_id = {p}"));
+    }
+    match q.status {
+        LeadStatus::Open => cond.push("l.closed_at IS NULL".to_string()),
+        LeadStatus::Closed => cond.push("l.closed_at IS NOT NULL".to_string()),
+        LeadStatus::All => {}
+    }
+    if let Some(after) = q.after {
+        let p = cond.bind(Param::Int(after));
+        cond.push(format!("l.id > {p}"));
+    }
+    let limit_mark = cond.bind(Param::Int(q.limit + 1));
+    let sql = format!(
+        "{SELECT_LEAD} WHERE {} ORDER BY l.id LIMIT {limit_mark}",
+        cond.sql()
+    );
+    let rows: Vec<LeadRow> = cond.apply(sqlx::query_as(&sql)).fetch_all(conn).await?;
+    let mut items = rows_to_leads(rows)?;
+    let more = items.len() as i64 > q.limit;
+    items.truncate(q.limit.max(0) as usize);
+    Ok((items, more))
+}
+
 /// Gives the lead to `owner` (in `team`) if the row is still at `expected_version`.
 pub async fn write_owner(
     conn: &mut AnyConnection,

@@ -53,6 +53,11 @@ pub const SQLITE: &[Step] = &[
         "intake",
         include_str!("../../../../migrations/sqlite/0008_intake.sql"),
     ),
+    (
+        9,
+        "api_tokens",
+        include_str!("../../../../migrations/sqlite/0009_api_tokens.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -95,6 +100,11 @@ pub const POSTGRES: &[Step] = &[
         8,
         "intake",
         include_str!("../../../../migrations/postgres/0008_intake.sql"),
+    ),
+    (
+        9,
+        "api_tokens",
+        include_str!("../../../../migrations/postgres/0009_api_tokens.sql"),
     ),
 ];
 

@@ -239,3 +239,50 @@ pub async fn counts(conn: &mut AnyConnection) -> Result<Counts, sqlx::Error> {
         events,
     })
 }
+
+/// Every campaign, newest first.
+pub async fn campaigns(
+    conn: &mut AnyConnection,
+) -> Result<Vec<crate::domain::account::Campaign>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, i64, Option<i64>)> = sqlx::query_as(
+        "SELECT id, source_id, name, starts_at, ends_at FROM campaigns
+         ORDER BY starts_at DESC, id DESC",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, source_id, name, starts, ends)| crate::domain::account::Campaign {
+                id,
+                source_id,
+                name,
+                starts_at: Timestamp(starts),
+                ends_at: ends.map(Timestamp),
+            },
+        )
+        .collect())
+}
+
+/// Every user as colleagues see them, by name.
+pub async fn people(
+    conn: &mut AnyConnection,
+) -> Result<Vec<crate::domain::account::Person>, sqlx::Error> {
+    type Row = (i64, String, String, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT id, name, role, team_id, deactivated_at FROM users ORDER BY name, id",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|(id, name, role, team, deactivated)| {
+            Ok(crate::domain::account::Person {
+                id: crate::domain::UserId(id),
+                name,
+                role: super::decode_key("role", &role, crate::domain::Role::parse)?,
+                team_id: team.map(crate::domain::TeamId),
+                active: deactivated.is_none(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,415 @@
+//! The REST API's OpenAPI 3.1 document, derived from the handlers' `#[utoipa::path]`
+//! annotations and the shared types' `ToSchema`, served at `/api/v1/openapi.json`; and a
+//! readable page of it at `/api/docs`, rendered on the server from the same document.
+
+use crate::rest;
+use axum::http::header;
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Closeloop API",
+        version = "1",
+        description = "Leads, their activities and next steps, the board, and the reference lists \
+            an integration needs. Authenticate with a personal API token \
+            (`Authorization: Bearer clt_…`, issued under API tokens in the app; read-only or \
+            read-and-write, always within its owner's own rights) or the app's session cookie. \
+            Writes to a lead say which version they are based on (`version` in the body or \
+            `If-Match` with the lead's `ETag`): a stale version gets 409 with the lead as it \
+            stands, a missing one 428. Errors share one shape: `{\"error\": {code, message, \
+            fields}}`, where `fields` names each bad input."
+    ),
+    servers((url = "/api/v1")),
+    paths(
+        rest::health,
+        rest::sign_in,
+        rest::sign_out,
+        rest::me,
+        rest::board,
+        rest::column_page,
+        rest::list_leads,
+        rest::create_lead,
+        rest::lead,
+        rest::edit_lead,
+        rest::lead_detail,
+        rest::list_activities,
+        rest::log_activity,
+        rest::set_next_step,
+        rest::close_out,
+        rest::move_lead,
+        rest::assign_lead,
+        rest::stages,
+        rest::sources,
+        rest::campaigns,
+        rest::users,
+        rest::teams,
+        crate::sse::events,
+        crate::intake::submit,
+        document,
+    ),
+    components(schemas(app::error::Wire)),
+    modifiers(&Common),
+    security(("bearer" = []), ("session" = [])),
+    tags(
+        (name = "Leads", description = "Inquiries through the pipeline"),
+        (name = "Activities", description = "Touches and next steps on a lead"),
+        (name = "Board", description = "The pipeline board as the app shows it"),
+        (name = "Reference", description = "Stages, sources, campaigns, people and teams"),
+        (name = "Intake", description = "Inquiries from web forms and integrations, by intake key"),
+        (name = "Live", description = "Committed changes as server-sent events"),
+        (name = "Session", description = "Signing in to the app"),
+        (name = "Service", description = "Health and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document, built once.
+pub fn spec() -> &'static utoipa::openapi::OpenApi {
+    static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    SPEC.get_or_init(ApiDoc::openapi)
+}
+
+/// Security schemes, and the error responses each operation can give, in the one error shape.
+struct Common;
+
+impl Modify for Common {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A personal API token (clt_…); intake keys (cli_…) on /intake only",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(
+                app::ssr::auth::SESSION_COOKIE,
+            ))),
+        );
+        for (path, item) in api.paths.paths.iter_mut() {
+            for (method, op) in operations(item) {
+                let public = op.security.as_ref().is_some_and(|s| {
+                    serde_json::to_value(s).is_ok_and(|v| v == serde_json::json!([{}]))
+                });
+                let versioned = op.parameters.as_ref().is_some_and(|ps| {
+                    ps.iter()
+                        .any(|p| serde_json::to_value(p).is_ok_and(|v| v["name"] == "If-Match"))
+                });
+                let mut errors = vec![
+                    (
+                        "422",
+                        "Bad input: `fields` names each bad field; nothing changed",
+                    ),
+                    (
+                        "500",
+                        "A failure on the server; nothing is said about its cause",
+                    ),
+                ];
+                if !public {
+                    errors.push((
+                        "401",
+                        "Not signed in, or the API token is unknown or revoked",
+                    ));
+                    errors.push((
+                        "403",
+                        "Not allowed for this person, a read-only token writing, or a \
+                         cross-site browser request",
+                    ));
+                }
+                if path.contains('{') {
+                    errors.push(("404", "No such lead or stage, or not visible to the asker"));
+                }
+                if versioned {
+                    errors.push((
+                        "409",
+                        "The lead changed since that version: `current` is how it stands",
+                    ));
+                    errors.push((
+                        "428",
+                        "No version given: send `version` in the body or `If-Match`",
+                    ));
+                }
+                if (path == "/session" && method == "post") || path == "/intake" {
+                    errors.push(("429", "Too many attempts: wait `retry_after_secs`"));
+                }
+                if path == "/session" && method == "post" {
+                    errors.push(("401", "Wrong e-mail or password, or the account is locked"));
+                }
+                if path == "/intake" {
+                    errors.push(("401", "No valid intake key or form id"));
+                    errors.push(("403", "The form's web site is not one of the key's"));
+                }
+                for (status, description) in errors {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| RefOr::T(error_response(description)));
+                }
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> utoipa::openapi::Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("ErrorBody")))
+                .build(),
+        )
+        .build()
+}
+
+fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("patch", item.patch.as_mut()),
+        ("options", item.options.as_mut()),
+        ("head", item.head.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.map(|op| (m, op)))
+    .collect()
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "Service", security(()),
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn document() -> Response {
+    static JSON: OnceLock<String> = OnceLock::new();
+    let body = JSON.get_or_init(|| spec().to_pretty_json().unwrap_or_default());
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        body.as_str(),
+    )
+        .into_response()
+}
+
+/// `GET /api/docs`: the document as a page people read.
+pub async fn page() -> Html<String> {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    Html(
+        PAGE.get_or_init(|| {
+            let doc = serde_json::to_value(spec()).unwrap_or_default();
+            render(&doc)
+        })
+        .clone(),
+    )
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A schema's type in a few words: `Lead`, `array of Activity`, `integer or null`.
+fn type_of(schema: &Value) -> String {
+    if let Some(r) = schema["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return format!("<a href=\"#schema-{0}\">{0}</a>", esc(name));
+    }
+    for key in ["oneOf", "anyOf", "allOf"] {
+        if let Some(list) = schema[key].as_array() {
+            let parts: Vec<String> = list.iter().map(type_of).collect();
+            return parts.join(" or ");
+        }
+    }
+    let base = match &schema["type"] {
+        Value::String(t) => t.clone(),
+        Value::Array(ts) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" or "),
+        _ => "any".to_string(),
+    };
+    if base.starts_with("array") {
+        return format!("array of {}", type_of(&schema["items"]));
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        let vs: Vec<String> = values
+            .iter()
+            .map(|v| format!("<code>{}</code>", esc(&v.to_string())))
+            .collect();
+        return format!("{} ({})", esc(&base), vs.join(", "));
+    }
+    esc(&base)
+}
+
+fn render(doc: &Value) -> String {
+    let mut h = String::new();
+    let title = doc["info"]["title"].as_str().unwrap_or("API");
+    let _ = write!(
+        h,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{t} reference</title><link rel=\"stylesheet\" href=\"/pkg/closeloop.css\">\
+         </head><body class=\"apidoc\"><main class=\"apidoc-main\">\
+         <h1>{t}</h1><p class=\"apidoc-lede\">{d}</p>\
+         <p>Base URL <code>/api/v1</code> · machine-readable: \
+         <a href=\"/api/v1/openapi.json\">openapi.json</a> (OpenAPI {v})</p>",
+        t = esc(title),
+        d = esc(doc["info"]["description"].as_str().unwrap_or("")),
+        v = esc(doc["openapi"].as_str().unwrap_or("")),
+    );
+    h.push_str("<nav class=\"apidoc-toc\" aria-label=\"Operations\"><ul>");
+    let paths = doc["paths"].as_object().cloned().unwrap_or_default();
+    for (path, item) in &paths {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let _ = write!(
+                h,
+                "<li><a href=\"#{id}\"><span class=\"apidoc-method apidoc-{m}\">{M}</span> \
+                 <code>{p}</code></a></li>",
+                id = esc(op["operationId"].as_str().unwrap_or("")),
+                m = esc(method),
+                M = esc(&method.to_uppercase()),
+                p = esc(path),
+            );
+        }
+    }
+    h.push_str("</ul></nav>");
+    for (path, item) in &paths {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let _ = write!(
+                h,
+                "<section class=\"apidoc-op\" id=\"{id}\"><h2><span class=\"apidoc-method \
+                 apidoc-{m}\">{M}</span> <code>{p}</code></h2>",
+                id = esc(op["operationId"].as_str().unwrap_or("")),
+                m = esc(method),
+                M = esc(&method.to_uppercase()),
+                p = esc(path),
+            );
+            if let Some(text) = op["description"].as_str().or(op["summary"].as_str()) {
+                let _ = write!(h, "<p>{}</p>", esc(text));
+            }
+            if let Some(params) = op["parameters"].as_array().filter(|p| !p.is_empty()) {
+                h.push_str(
+                    "<h3>Parameters</h3><table class=\"apidoc-table\"><thead><tr><th>Name</th>\
+                     <th>In</th><th>Type</th><th>Description</th></tr></thead><tbody>",
+                );
+                for p in params {
+                    let _ = write!(
+                        h,
+                        "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(p["name"].as_str().unwrap_or("")),
+                        if p["required"] == Value::Bool(true) {
+                            " <span class=\"apidoc-req\">required</span>"
+                        } else {
+                            ""
+                        },
+                        esc(p["in"].as_str().unwrap_or("")),
+                        type_of(&p["schema"]),
+                        esc(p["description"].as_str().unwrap_or("")),
+                    );
+                }
+                h.push_str("</tbody></table>");
+            }
+            if let Some(content) = op["requestBody"]["content"].as_object() {
+                h.push_str("<h3>Body</h3><ul class=\"apidoc-list\">");
+                for (ct, c) in content {
+                    let _ = write!(
+                        h,
+                        "<li><code>{}</code>: {}</li>",
+                        esc(ct),
+                        type_of(&c["schema"])
+                    );
+                }
+                h.push_str("</ul>");
+            }
+            h.push_str("<h3>Responses</h3><ul class=\"apidoc-list\">");
+            for (status, r) in op["responses"].as_object().into_iter().flatten() {
+                let schema = r["content"]
+                    .as_object()
+                    .and_then(|c| c.values().next())
+                    .map(|c| type_of(&c["schema"]))
+                    .unwrap_or_default();
+                let _ = write!(
+                    h,
+                    "<li><span class=\"apidoc-status apidoc-s{}\">{}</span> {} {}</li>",
+                    esc(&status[..1]),
+                    esc(status),
+                    esc(r["description"].as_str().unwrap_or("")),
+                    if schema.is_empty() {
+                        String::new()
+                    } else {
+                        format!("→ {schema}")
+                    }
+                );
+            }
+            h.push_str("</ul></section>");
+        }
+    }
+    h.push_str("<h2 class=\"apidoc-schemas\">Schemas</h2>");
+    for (name, schema) in doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+    {
+        let _ = write!(
+            h,
+            "<section class=\"apidoc-schema\" id=\"schema-{0}\"><h3>{0}</h3>",
+            esc(name)
+        );
+        if let Some(d) = schema["description"].as_str() {
+            let _ = write!(h, "<p>{}</p>", esc(d));
+        }
+        match schema["properties"].as_object() {
+            Some(props) => {
+                let required: Vec<&str> = schema["required"]
+                    .as_array()
+                    .map(|r| r.iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                h.push_str(
+                    "<table class=\"apidoc-table\"><thead><tr><th>Field</th><th>Type</th>\
+                     <th>Description</th></tr></thead><tbody>",
+                );
+                for (field, p) in props {
+                    let _ = write!(
+                        h,
+                        "<tr><td><code>{}</code>{}</td><td>{}</td><td>{}</td></tr>",
+                        esc(field),
+                        if required.contains(&field.as_str()) {
+                            " <span class=\"apidoc-req\">required</span>"
+                        } else {
+                            ""
+                        },
+                        type_of(p),
+                        esc(p["description"].as_str().unwrap_or("")),
+                    );
+                }
+                h.push_str("</tbody></table>");
+            }
+            None => {
+                let _ = write!(h, "<p>{}</p>", type_of(schema));
+            }
+        }
+        h.push_str("</section>");
+    }
+    h.push_str("</main></body></html>");
+    h
+}
