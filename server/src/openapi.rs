@@ -208,16 +208,22 @@ pub async fn document() -> Response {
         .into_response()
 }
 
-/// `GET /api/docs`: the document as a page people read.
-pub async fn page() -> Html<String> {
+/// `GET /api/docs`: the document as a page people read. Static HTML and our stylesheet, no
+/// script: its policy allows the stylesheet and nothing else.
+pub async fn page() -> Response {
     static PAGE: OnceLock<String> = OnceLock::new();
-    Html(
-        PAGE.get_or_init(|| {
-            let doc = serde_json::to_value(spec()).unwrap_or_default();
-            render(&doc)
-        })
-        .clone(),
+    let html = PAGE.get_or_init(|| {
+        let doc = serde_json::to_value(spec()).unwrap_or_default();
+        render(&doc)
+    });
+    (
+        [(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; frame-ancestors 'none'",
+        )],
+        Html(html.clone()),
     )
+        .into_response()
 }
 
 fn esc(s: &str) -> String {
@@ -225,6 +231,21 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Escaped prose with its `code spans` set as code.
+fn prose(s: &str) -> String {
+    esc(s)
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A schema's type in a few words: `Lead`, `array of Activity`, `integer or null`.
@@ -274,7 +295,7 @@ fn render(doc: &Value) -> String {
          <p>Base URL <code>/api/v1</code> · machine-readable: \
          <a href=\"/api/v1/openapi.json\">openapi.json</a> (OpenAPI {v})</p>",
         t = esc(title),
-        d = esc(doc["info"]["description"].as_str().unwrap_or("")),
+        d = prose(doc["info"]["description"].as_str().unwrap_or("")),
         v = esc(doc["openapi"].as_str().unwrap_or("")),
     );
     h.push_str("<nav class=\"apidoc-toc\" aria-label=\"Operations\"><ul>");
@@ -305,7 +326,7 @@ fn render(doc: &Value) -> String {
                 p = esc(path),
             );
             if let Some(text) = op["description"].as_str().or(op["summary"].as_str()) {
-                let _ = write!(h, "<p>{}</p>", esc(text));
+                let _ = write!(h, "<p>{}</p>", prose(text));
             }
             if let Some(params) = op["parameters"].as_array().filter(|p| !p.is_empty()) {
                 h.push_str(
@@ -324,7 +345,7 @@ fn render(doc: &Value) -> String {
                         },
                         esc(p["in"].as_str().unwrap_or("")),
                         type_of(&p["schema"]),
-                        esc(p["description"].as_str().unwrap_or("")),
+                        prose(p["description"].as_str().unwrap_or("")),
                     );
                 }
                 h.push_str("</tbody></table>");
@@ -353,7 +374,7 @@ fn render(doc: &Value) -> String {
                     "<li><span class=\"apidoc-status apidoc-s{}\">{}</span> {} {}</li>",
                     esc(&status[..1]),
                     esc(status),
-                    esc(r["description"].as_str().unwrap_or("")),
+                    prose(r["description"].as_str().unwrap_or("")),
                     if schema.is_empty() {
                         String::new()
                     } else {
@@ -376,7 +397,7 @@ fn render(doc: &Value) -> String {
             esc(name)
         );
         if let Some(d) = schema["description"].as_str() {
-            let _ = write!(h, "<p>{}</p>", esc(d));
+            let _ = write!(h, "<p>{}</p>", prose(d));
         }
         match schema["properties"].as_object() {
             Some(props) => {
@@ -399,7 +420,7 @@ fn render(doc: &Value) -> String {
                             ""
                         },
                         type_of(p),
-                        esc(p["description"].as_str().unwrap_or("")),
+                        prose(p["description"].as_str().unwrap_or("")),
                     );
                 }
                 h.push_str("</tbody></table>");

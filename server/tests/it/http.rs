@@ -200,11 +200,6 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
             "body",
         ),
         (
-            post_json(&uri, &json!({"to_stage": contacted}).to_string()),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "version",
-        ),
-        (
             post_json(
                 &uri,
                 &json!({"to_stage": "contacted", "version": v}).to_string(),
@@ -252,6 +247,12 @@ async fn bad_input_gets_a_clear_error_naming_the_field_and_changes_nothing(db: T
             "id",
         ),
     ];
+    // No version at all (and no If-Match): 428, not a guess.
+    let (status, body) = client
+        .send(post_json(&uri, &json!({"to_stage": contacted}).to_string()))
+        .await;
+    assert_eq!(status, StatusCode::PRECONDITION_REQUIRED, "{body}");
+    assert_eq!(json_of(&body)["error"]["code"], "precondition_required");
     for (req, want_status, want_field) in cases {
         let label = format!("{} {}", req.method(), req.uri());
         let (status, body) = client.send(req).await;
