@@ -9,10 +9,28 @@ export async function signIn(page: Page, who: string, next?: string) {
   await page.goto(next ? `/signin?next=${encodeURIComponent(next)}` : "/signin");
   await page.getByLabel("E-mail").fill(`${who}@closeloop.example`);
   await page.getByLabel("Password").fill(DEMO_PASSWORD);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  // Wait for the landing page itself: `/` forwards to each role's start page, and a test
-  // navigating meanwhile would race that forward.
-  await page.waitForURL((u) => u.pathname !== "/" && !u.pathname.startsWith("/signin"));
+  // The suite signs in from one address many times a minute; when the server's per-address
+  // throttle answers "try again in N seconds", wait as a person would and try again.
+  for (let attempt = 0; ; attempt++) {
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const throttled = page.getByRole("alert").filter({ hasText: "Too many sign-in attempts" });
+    // Wait for the landing page itself: `/` forwards to each role's start page, and a test
+    // navigating meanwhile would race that forward.
+    const landed = page
+      .waitForURL((u) => u.pathname !== "/" && !u.pathname.startsWith("/signin"))
+      .then(() => "landed" as const);
+    const refused = throttled.waitFor().then(
+      () => "throttled" as const,
+      () => "gone" as const,
+    );
+    if ((await Promise.race([landed, refused])) === "landed" || attempt >= 3) {
+      await landed;
+      return;
+    }
+    const text = (await throttled.textContent()) ?? "";
+    const seconds = Number(/in (\d+) second/.exec(text)?.[1] ?? "5");
+    await page.waitForTimeout((seconds + 1) * 1000);
+  }
 }
 
 /** Waits until a lazily loaded page (every page but the board) is hydrated: before its code
