@@ -33,6 +33,35 @@ pub enum Command {
     /// kept). The token acts with that account's rights, limited to reading unless
     /// `--scope write`.
     CreateApiToken(TokenArgs),
+    /// Import leads from a CSV file (the first line names the columns). Checks every row
+    /// first and prints the report; imports only when every row is good, or with
+    /// --import-good (bad rows are then left out). All rows go in one transaction.
+    ImportLeads(ImportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The CSV file.
+    pub file: std::path::PathBuf,
+    /// Who imports (their e-mail): a rep keeps the leads, others' go through the rules.
+    #[arg(long = "as")]
+    pub by: String,
+    /// The lead source, by name (e.g. "Trade shows").
+    #[arg(long)]
+    pub source: String,
+    /// A campaign of that source, by name.
+    #[arg(long)]
+    pub campaign: Option<String>,
+    /// Column mappings that override the guess, e.g. "Attendee=contact_name,Notes=message";
+    /// map a column to "-" to leave it out.
+    #[arg(long)]
+    pub map: Option<String>,
+    /// Check and report only; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import the good rows even when some rows are bad.
+    #[arg(long)]
+    pub import_good: bool,
 }
 
 #[derive(Debug, Clone, Args)]

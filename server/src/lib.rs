@@ -1,6 +1,6 @@
 //! Closeloop's server: axum wiring around the shared `app` crate.
 //!
-//! - `config`: flags and environment.
+//! - `config`: flags and environment; `import_cli`: the `import-leads` command.
 //! - `rest`, `sse`: the public API under `/api/v1` (thin edges over `app::ssr::service`).
 //! - `openapi`: its OpenAPI document (`/api/v1/openapi.json`) and reference page (`/api/docs`).
 //! - `listen`: the HTTP/1.1 accept loop with graceful shutdown.
@@ -11,6 +11,7 @@
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
 pub mod config;
+pub mod import_cli;
 pub mod intake;
 pub mod listen;
 pub mod openapi;

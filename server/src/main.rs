@@ -64,6 +64,13 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::ImportLeads(args) => {
+            let state = cli_state(&db).await?;
+            let code = server::import_cli::run(&state, &args)
+                .await
+                .unwrap_or_else(|e| refuse(&e));
+            std::process::exit(code)
+        }
         Command::CreateApiToken(args) => {
             let state = cli_state(&db).await?;
             let scope = app::domain::account::TokenScope::parse(&args.scope).unwrap_or_else(|| {

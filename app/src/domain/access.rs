@@ -340,6 +340,15 @@ pub fn create_intake_lead(principal: &Principal, source_id: i64) -> Result<(), D
     }
 }
 
+/// Importing leads from a file: reps (the leads are theirs), managers and marketing (the
+/// leads go through the assignment rules).
+pub fn import_leads(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Rep | Role::Manager | Role::Marketing => Ok(()),
+        _ => Err(Denied("Reps, managers and marketing import leads")),
+    }
+}
+
 /// Personal API tokens: everyone signed in manages their own (a token never has more rights
 /// than its owner).
 pub fn manage_own_api_tokens(_actor: &Actor) -> Result<(), Denied> {

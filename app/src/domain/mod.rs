@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod compliance;
 pub mod contact;
 pub mod filter;
+pub mod import;
 pub mod lead;
 pub mod money;
 pub mod moves;

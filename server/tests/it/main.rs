@@ -11,6 +11,7 @@ mod board;
 mod compliance;
 mod dedupe;
 mod http;
+mod import;
 mod instances;
 mod intake;
 mod live;

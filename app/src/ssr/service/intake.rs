@@ -118,7 +118,7 @@ fn optional_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<S
 }
 
 /// An inquiry checked field by field: every field's error at once, nothing half-accepted.
-struct Checked {
+pub(crate) struct Checked {
     name: String,
     email: Option<String>,
     phone: Option<String>,
@@ -132,7 +132,7 @@ struct Checked {
     identity: Identity,
 }
 
-fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
+pub(crate) fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
     let mut fields = Vec::new();
     let mut keep = |r: Result<Option<String>, AppError>| match r {
         Ok(v) => v,
@@ -305,6 +305,7 @@ pub async fn receive(
         actor: None,
         source_id: *source_id,
         campaign_id: None,
+        batch: None,
     };
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
     if let (Some(k), Some(lead_id)) = (idempotency_key, receipt.lead_id) {
@@ -387,6 +388,48 @@ pub struct NewLeadRequest {
     pub postcode: Option<String>,
 }
 
+/// Checks that a source exists and that a campaign, if given, is one of that source's.
+pub(crate) async fn check_attribution(
+    tx: &mut Tx,
+    source_id: i64,
+    campaign_id: Option<i64>,
+) -> Result<(), AppError> {
+    let source_known: Option<(i64,)> = sqlx::query_as("SELECT id FROM sources WHERE id = $1")
+        .bind(source_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(internal("attribution: source"))?;
+    if source_known.is_none() {
+        return Err(AppError::field(
+            "source_id",
+            format!("There is no source {}; see GET /api/v1/sources", source_id),
+        ));
+    }
+    if let Some(campaign) = campaign_id {
+        let of: Option<(i64,)> = sqlx::query_as("SELECT source_id FROM campaigns WHERE id = $1")
+            .bind(campaign)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(internal("attribution: campaign"))?;
+        match of {
+            None => {
+                return Err(AppError::field(
+                    "campaign_id",
+                    format!("There is no campaign {campaign}; see GET /api/v1/campaigns"),
+                ))
+            }
+            Some((source,)) if source != source_id => {
+                return Err(AppError::field(
+                    "campaign_id",
+                    format!("Campaign {campaign} belongs to another source (source {source})"),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 /// Enters a lead by hand: the same checks, dedupe and distribution as every inquiry. A
 /// person already known with an open lead gets the inquiry added to that lead instead.
 pub async fn create(
@@ -415,47 +458,13 @@ pub async fn create(
         .begin()
         .await
         .map_err(internal("create lead: begin"))?;
-    let source_known: Option<(i64,)> = sqlx::query_as("SELECT id FROM sources WHERE id = $1")
-        .bind(req.source_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal("create lead: source"))?;
-    if source_known.is_none() {
-        return Err(AppError::field(
-            "source_id",
-            format!(
-                "There is no source {}; see GET /api/v1/sources",
-                req.source_id
-            ),
-        ));
-    }
-    if let Some(campaign) = req.campaign_id {
-        let of: Option<(i64,)> = sqlx::query_as("SELECT source_id FROM campaigns WHERE id = $1")
-            .bind(campaign)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(internal("create lead: campaign"))?;
-        match of {
-            None => {
-                return Err(AppError::field(
-                    "campaign_id",
-                    format!("There is no campaign {campaign}; see GET /api/v1/campaigns"),
-                ))
-            }
-            Some((source,)) if source != req.source_id => {
-                return Err(AppError::field(
-                    "campaign_id",
-                    format!("Campaign {campaign} belongs to another source (source {source})"),
-                ))
-            }
-            Some(_) => {}
-        }
-    }
+    check_attribution(&mut tx, req.source_id, req.campaign_id).await?;
     let via = Via {
         key_id: None,
         actor: Some(actor),
         source_id: req.source_id,
         campaign_id: req.campaign_id,
+        batch: None,
     };
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
     events::notify(&mut tx, state.store.backend(), event_id)
@@ -506,17 +515,19 @@ async fn replay(
 
 /// A filed inquiry: the receipt, the event to publish with its kind, and notifications for the
 /// live feed.
-type Filed = (IntakeReceipt, i64, &'static str, Vec<LiveEvent>);
+pub(crate) type Filed = (IntakeReceipt, i64, &'static str, Vec<LiveEvent>);
 
 /// Who or what files an inquiry, and where it is attributed.
-struct Via<'a> {
+pub(crate) struct Via<'a> {
     /// The intake key it came through.
-    key_id: Option<i64>,
-    /// The person entering it (REST API). A rep keeps the leads they enter; others' go
-    /// through the assignment rules like any inquiry.
-    actor: Option<&'a Actor>,
-    source_id: i64,
-    campaign_id: Option<i64>,
+    pub key_id: Option<i64>,
+    /// The person entering it (REST API, import). A rep keeps the leads they enter; others'
+    /// go through the assignment rules like any inquiry.
+    pub actor: Option<&'a Actor>,
+    pub source_id: i64,
+    pub campaign_id: Option<i64>,
+    /// Many inquiries in one transaction share the rules and loads read once.
+    pub batch: Option<&'a routing::Batch>,
 }
 
 impl Via<'_> {
@@ -526,7 +537,7 @@ impl Via<'_> {
 }
 
 /// Files a checked inquiry: the writes of [`receive`] but the idempotency record.
-async fn file(
+pub(crate) async fn file(
     state: &AppState,
     tx: &mut Tx,
     via: &Via<'_>,
@@ -634,9 +645,11 @@ async fn file(
             assigned: None,
             trace: Vec::new(),
         },
-        None => routing::decide(tx, &inquiry, at)
-            .await
-            .map_err(internal("intake: route"))?,
+        None => match via.batch {
+            Some(batch) => routing::decide_in(tx, batch, &inquiry, at).await,
+            None => routing::decide(tx, &inquiry, at).await,
+        }
+        .map_err(internal("intake: route"))?,
     };
     let assigned = decision.assigned.clone();
     let (owner, team) = match keeper {

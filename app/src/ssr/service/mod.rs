@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod compliance;
 pub mod dedupe;
+pub mod import;
 pub mod intake;
 pub mod keys;
 pub mod lists;

@@ -326,6 +326,63 @@ pub async fn decide(
     Ok(decision)
 }
 
+/// The rules and the reps' loads for a run of many inquiries in one transaction (an import):
+/// read once, then kept up to date in memory as leads are given out, instead of re-read (and
+/// every rep's open leads re-counted) for every row. Nothing else writes meanwhile: the run
+/// holds the write transaction.
+#[derive(Default)]
+pub struct Batch(std::sync::Mutex<Option<(Vec<routing::Rule>, Vec<routing::Person>)>>);
+
+/// [`decide`] within a [`Batch`]: the same decision, from the batch's copy of the rules and
+/// loads, which it then advances (the rep's open leads and last assignment, the rule's turn).
+pub async fn decide_in(
+    tx: &mut Tx,
+    batch: &Batch,
+    inquiry: &Inquiry,
+    at: Timestamp,
+) -> Result<Decision, sqlx::Error> {
+    let loaded = batch.0.lock().map(|g| g.is_some()).unwrap_or(false);
+    if !loaded {
+        let rules = store::rules(tx).await?;
+        let people = store::people(tx).await?;
+        if let Ok(mut g) = batch.0.lock() {
+            *g = Some((rules, people));
+        }
+    }
+    let decision = {
+        let Ok(mut g) = batch.0.lock() else {
+            return decide(tx, inquiry, at).await;
+        };
+        let Some((rules, people)) = g.as_mut() else {
+            return Ok(Decision {
+                assigned: None,
+                trace: Vec::new(),
+            });
+        };
+        if rules.is_empty() {
+            return Ok(Decision {
+                assigned: None,
+                trace: vec!["No assignment rules yet".into()],
+            });
+        }
+        let decision = routing::route(rules, inquiry, people, at);
+        if let Some(a) = &decision.assigned {
+            if let Some(p) = people.iter_mut().find(|p| p.id == a.user_id) {
+                p.open_leads += 1;
+                p.last_assigned_at = Some(at);
+            }
+            if let Some(r) = rules.iter_mut().find(|r| r.id == a.rule_id) {
+                r.last_user_id = Some(a.user_id);
+            }
+        }
+        decision
+    };
+    if let Some(a) = &decision.assigned {
+        store::set_last_user(tx, a.rule_id, a.user_id).await?;
+    }
+    Ok(decision)
+}
+
 /// The `lead.assigned` event of a routed lead.
 pub async fn record(
     tx: &mut Tx,

@@ -9,6 +9,7 @@
 //! - `live`: the real server process: commit-to-receipt latency for 100 / 500 / 1,000 SSE
 //!   clients, and its resident memory idle and with 1,000 connections.
 //! - `signin`: argon2id cost and the server's responsiveness during a sign-in storm.
+//! - `import`: a 100k-row CSV file checked and imported (10k in quick mode).
 //! - `policy`: the follow-up sweep over every open lead, and the compliance page for 50 reps,
 //!   at the largest scale.
 //!
@@ -17,10 +18,11 @@
 //! machines are noisy.
 //!
 //! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]
-//! [--only moves|board|live|signin|policy]`. With `--only` the one section is printed and no file is
+//! [--only moves|board|live|signin|policy|import]`. With `--only` the one section is printed and no file is
 //! written (for working on one figure).
 
 mod board;
+mod import;
 mod live;
 mod moves;
 mod policy;
@@ -138,6 +140,20 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("policy") {
         report.push_str(&policy::report(&policy_rows));
+    }
+
+    // CSV import.
+    let mut import_rows = Vec::new();
+    let rows = if quick { 10_000 } else { 100_000 };
+    for (name, admin_url) in backends.iter().filter(|_| run("import")) {
+        let store = fresh_store(name, admin_url, &dir, "import").await?;
+        util::seed(&store, 2_000).await?;
+        eprintln!("import of {rows} rows on {name}…");
+        import_rows.push((name.to_string(), import::run(store.clone(), rows).await?));
+        store.close().await;
+    }
+    if run("import") {
+        report.push_str(&import::report(&import_rows));
     }
 
     if run("signin") {

@@ -1,0 +1,292 @@
+//! Importing leads from a spreadsheet (trade-show lists, purchased lists, old systems): which
+//! lead field each column holds, guessed from the header and adjustable, and the report of what
+//! an import will do or did, row by row.
+
+use serde::{Deserialize, Serialize};
+
+/// A lead field a column can fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportField {
+    ContactName,
+    Email,
+    Phone,
+    Company,
+    ProductInterest,
+    /// An amount in whole units or with decimals ("12,400", "99.50").
+    Value,
+    Currency,
+    Message,
+    Country,
+    Region,
+    Postcode,
+}
+
+impl ImportField {
+    pub const ALL: [ImportField; 11] = [
+        ImportField::ContactName,
+        ImportField::Email,
+        ImportField::Phone,
+        ImportField::Company,
+        ImportField::ProductInterest,
+        ImportField::Value,
+        ImportField::Currency,
+        ImportField::Message,
+        ImportField::Country,
+        ImportField::Region,
+        ImportField::Postcode,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ImportField::ContactName => "contact_name",
+            ImportField::Email => "email",
+            ImportField::Phone => "phone",
+            ImportField::Company => "company",
+            ImportField::ProductInterest => "product_interest",
+            ImportField::Value => "value",
+            ImportField::Currency => "currency",
+            ImportField::Message => "message",
+            ImportField::Country => "country",
+            ImportField::Region => "region",
+            ImportField::Postcode => "postcode",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportField::ContactName => "Contact name",
+            ImportField::Email => "E-mail",
+            ImportField::Phone => "Phone",
+            ImportField::Company => "Company",
+            ImportField::ProductInterest => "Product interest",
+            ImportField::Value => "Value",
+            ImportField::Currency => "Currency",
+            ImportField::Message => "Message / notes",
+            ImportField::Country => "Country",
+            ImportField::Region => "Region / state",
+            ImportField::Postcode => "Postcode / ZIP",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Self> {
+        ImportField::ALL.into_iter().find(|f| f.key() == key)
+    }
+
+    /// Header texts that mean this field, folded (lower case, letters and digits only).
+    fn synonyms(self) -> &'static [&'static str] {
+        match self {
+            ImportField::ContactName => &[
+                "contactname",
+                "name",
+                "fullname",
+                "contact",
+                "person",
+                "attendee",
+                "visitor",
+            ],
+            ImportField::Email => &["email", "emailaddress", "mail", "emailid"],
+            ImportField::Phone => &["phone", "phonenumber", "telephone", "tel", "mobile", "cell"],
+            ImportField::Company => &[
+                "company",
+                "companyname",
+                "organisation",
+                "organization",
+                "account",
+                "employer",
+                "firm",
+            ],
+            ImportField::ProductInterest => &[
+                "productinterest",
+                "product",
+                "interest",
+                "interestedin",
+                "products",
+            ],
+            ImportField::Value => &[
+                "value",
+                "amount",
+                "budget",
+                "dealsize",
+                "estimatedvalue",
+                "dealvalue",
+            ],
+            ImportField::Currency => &["currency", "curr"],
+            ImportField::Message => &["message", "notes", "note", "comment", "comments"],
+            ImportField::Country => &["country", "countrycode"],
+            ImportField::Region => &["region", "state", "province", "county"],
+            ImportField::Postcode => &["postcode", "zip", "zipcode", "postalcode", "plz"],
+        }
+    }
+}
+
+fn fold(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .flat_map(|c| c.to_lowercase())
+        .collect()
+}
+
+/// The field each column most likely holds, from its header; a field is given to one column
+/// at most (the first that names it). Unrecognised columns map to nothing.
+pub fn guess_mapping(headers: &[String]) -> Vec<Option<ImportField>> {
+    let mut taken = Vec::new();
+    headers
+        .iter()
+        .map(|h| {
+            let h = fold(h);
+            let field = ImportField::ALL
+                .into_iter()
+                .find(|f| !taken.contains(f) && f.synonyms().contains(&h.as_str()));
+            if let Some(f) = field {
+                taken.push(f);
+            }
+            field
+        })
+        .collect()
+}
+
+/// Checks a mapping: a contact name, and an e-mail or a phone column, each field once.
+pub fn check_mapping(mapping: &[Option<ImportField>]) -> Result<(), String> {
+    let mut seen = Vec::new();
+    for f in mapping.iter().flatten() {
+        if seen.contains(f) {
+            return Err(format!("Two columns are mapped to {}", f.label()));
+        }
+        seen.push(*f);
+    }
+    if !seen.contains(&ImportField::ContactName) {
+        return Err("Map a column to Contact name".into());
+    }
+    if !seen.contains(&ImportField::Email) && !seen.contains(&ImportField::Phone) {
+        return Err("Map a column to E-mail or Phone".into());
+    }
+    Ok(())
+}
+
+/// What an import will do (or did) with one row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RowOutcome {
+    /// A new lead.
+    New,
+    /// The person (same e-mail or phone) has an open lead: the row is added to it as an
+    /// inquiry.
+    Existing { lead_id: i64 },
+    /// Repeats an earlier row of the file (same e-mail or phone): added to that row's lead.
+    Repeat { row: usize },
+    /// Cannot be imported as it stands; each problem names its field.
+    Bad {
+        problems: Vec<crate::error::FieldError>,
+    },
+}
+
+/// One row's line in the report. Rows count from 1 after the header (row 1 is the spreadsheet's
+/// line 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RowReport {
+    pub row: usize,
+    /// The row's contact name as read, to find it in the file.
+    pub name: String,
+    pub outcome: RowOutcome,
+}
+
+/// The report of a checked file: counts, and a line for every row that is not simply new.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    pub rows: usize,
+    pub new: usize,
+    pub existing: usize,
+    pub repeats: usize,
+    pub bad: usize,
+    /// Every row that is bad, a repeat or an existing person, in file order.
+    pub lines: Vec<RowReport>,
+    /// The rows were written (an import, not a check).
+    pub committed: bool,
+    /// Stopped on request: nothing was written.
+    pub cancelled: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(hs: &[&str]) -> Vec<String> {
+        hs.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn common_headers_are_recognised() {
+        let m = guess_mapping(&headers(&[
+            "Full Name",
+            "E-mail Address",
+            "Mobile",
+            "Organisation",
+            "Interested in",
+            "Budget",
+            "Notes",
+            "Country",
+            "State",
+            "ZIP",
+            "Booth visit",
+        ]));
+        assert_eq!(
+            m,
+            vec![
+                Some(ImportField::ContactName),
+                Some(ImportField::Email),
+                Some(ImportField::Phone),
+                Some(ImportField::Company),
+                Some(ImportField::ProductInterest),
+                Some(ImportField::Value),
+                Some(ImportField::Message),
+                Some(ImportField::Country),
+                Some(ImportField::Region),
+                Some(ImportField::Postcode),
+                None,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_field_goes_to_the_first_column_naming_it() {
+        let m = guess_mapping(&headers(&["Phone", "Telephone", "Name"]));
+        assert_eq!(
+            m,
+            vec![
+                Some(ImportField::Phone),
+                None,
+                Some(ImportField::ContactName)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_mapping_needs_a_name_and_a_way_to_reach_them() {
+        use ImportField::*;
+        assert!(check_mapping(&[Some(ContactName), Some(Email)]).is_ok());
+        assert!(check_mapping(&[Some(ContactName), None, Some(Phone)]).is_ok());
+        assert!(check_mapping(&[Some(Email)])
+            .unwrap_err()
+            .contains("Contact name"));
+        assert!(check_mapping(&[Some(ContactName), Some(Company)])
+            .unwrap_err()
+            .contains("E-mail or Phone"));
+        assert!(
+            check_mapping(&[Some(ContactName), Some(Email), Some(Email)])
+                .unwrap_err()
+                .contains("Two columns")
+        );
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        for f in ImportField::ALL {
+            assert_eq!(ImportField::parse(f.key()), Some(f));
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! Importing leads from a CSV file. Every row goes the way of any inquiry: checked field by
+//! field, matched against the people on file and the rows before it (dedupe), distributed by
+//! the assignment rules (or kept by the rep importing), with the first call planned by the
+//! team's policy.
+//!
+//! The whole import is one transaction. A check is the same run rolled back, so its report is
+//! exactly what the import will do; a cancelled import rolls back and leaves nothing behind.
+
+use super::intake::{self, IntakeLead, IntakeOutcome};
+use super::{internal, now};
+use crate::domain::access::{self, Actor};
+use crate::domain::activity::parse_amount;
+use crate::domain::import::{check_mapping, ImportField, ImportReport, RowOutcome, RowReport};
+use crate::error::{AppError, FieldError};
+use crate::ssr::store::events;
+use crate::ssr::AppState;
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Largest file accepted, in bytes.
+pub const MAX_FILE_BYTES: usize = 32 * 1024 * 1024;
+/// Most rows one import takes.
+pub const MAX_ROWS: usize = 200_000;
+/// Longest cell, in characters.
+const MAX_CELL: usize = 5_000;
+/// Progress is reported every this many rows.
+const PROGRESS_EVERY: usize = 250;
+
+/// A parsed file: the header and the rows, cells trimmed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Reads CSV text (comma, semicolon or tab separated, guessed from the header line; quoted
+/// cells may hold separators and line breaks). A broken file is refused naming the line.
+pub fn parse_csv(text: &str) -> Result<Table, AppError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(AppError::field(
+            "file",
+            format!(
+                "The file is larger than {} MB",
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
+        ));
+    }
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let first_line = text.lines().next().unwrap_or("");
+    let delimiter = [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| AppError::field("file", format!("The header line cannot be read: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_string())
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(AppError::field(
+            "file",
+            "The file is empty: the first line must name the columns",
+        ));
+    }
+    let mut rows = Vec::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record
+            .map_err(|e| AppError::field("file", format!("Line {} cannot be read: {e}", i + 2)))?;
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(AppError::field(
+                "file",
+                format!("The file has more than {MAX_ROWS} rows; split it"),
+            ));
+        }
+        rows.push(record.iter().map(|c| c.trim().to_string()).collect());
+    }
+    Ok(Table { headers, rows })
+}
+
+/// Where the imported leads are attributed, and which column holds which field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportPlan {
+    pub source_id: i64,
+    pub campaign_id: Option<i64>,
+    /// One entry per column of the file.
+    pub mapping: Vec<Option<ImportField>>,
+}
+
+/// A row as an inquiry, or the problems with it that the intake checks would not name.
+fn row_inquiry(row: &[String], mapping: &[Option<ImportField>]) -> (IntakeLead, Vec<FieldError>) {
+    let mut lead = IntakeLead::default();
+    let mut problems = Vec::new();
+    for (cell, field) in row.iter().zip(mapping) {
+        let Some(field) = field else { continue };
+        if cell.is_empty() {
+            continue;
+        }
+        if cell.chars().count() > MAX_CELL {
+            problems.push(FieldError {
+                field: field.key().into(),
+                message: format!("{} has more than {MAX_CELL} characters", field.label()),
+            });
+            continue;
+        }
+        let text = Some(cell.clone());
+        match field {
+            ImportField::ContactName => lead.contact_name = cell.clone(),
+            ImportField::Email => lead.email = text,
+            ImportField::Phone => lead.phone = text,
+            ImportField::Company => lead.company = text,
+            ImportField::ProductInterest => lead.product_interest = text,
+            ImportField::Currency => lead.currency = text,
+            ImportField::Message => lead.message = text,
+            ImportField::Country => lead.country = text,
+            ImportField::Region => lead.region = text,
+            ImportField::Postcode => lead.postcode = text,
+            ImportField::Value => match parse_amount(cell) {
+                Ok(cents) => lead.value_cents = Some(cents),
+                Err(m) => problems.push(FieldError {
+                    field: "value".into(),
+                    message: m,
+                }),
+            },
+        }
+    }
+    (lead, problems)
+}
+
+/// Runs an import: checks every row and files the good ones in one transaction, then commits
+/// when `commit` (and nothing was cancelled) or rolls back (a check). `progress(done, total)`
+/// is called as rows are filed; setting `cancel` stops the run and rolls everything back.
+pub async fn run(
+    state: &AppState,
+    actor: &Actor,
+    plan: &ImportPlan,
+    table: &Table,
+    commit: bool,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+    cancel: &AtomicBool,
+) -> Result<ImportReport, AppError> {
+    access::import_leads(actor)?;
+    if plan.mapping.len() != table.headers.len() {
+        return Err(AppError::field(
+            "mapping",
+            format!(
+                "The file has {} columns; map each of them (or leave it unmapped)",
+                table.headers.len()
+            ),
+        ));
+    }
+    check_mapping(&plan.mapping).map_err(|m| AppError::field("mapping", m))?;
+    let at = now();
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("import: begin"))?;
+    intake::check_attribution(&mut tx, plan.source_id, plan.campaign_id).await?;
+    let batch = super::routing::Batch::default();
+    let via = intake::Via {
+        key_id: None,
+        actor: Some(actor),
+        source_id: plan.source_id,
+        campaign_id: plan.campaign_id,
+        batch: Some(&batch),
+    };
+    let total = table.rows.len();
+    let mut report = ImportReport {
+        rows: total,
+        ..Default::default()
+    };
+    // The row each lead of this import was created by, to tell repeats from existing people.
+    let mut created_by_row: HashMap<i64, usize> = HashMap::new();
+    for (i, row) in table.rows.iter().enumerate() {
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(ImportReport {
+                cancelled: true,
+                ..report
+            });
+        }
+        let n = i + 1;
+        let (inquiry, mut problems) = row_inquiry(row, &plan.mapping);
+        let name = inquiry.contact_name.clone();
+        let checked = match intake::check(&inquiry) {
+            Ok(c) if problems.is_empty() => Some(c),
+            Ok(_) => None,
+            Err(e) => {
+                problems.extend(e.fields().iter().cloned());
+                None
+            }
+        };
+        let outcome = match checked {
+            None => RowOutcome::Bad { problems },
+            Some(c) => {
+                let filed = intake::file(state, &mut tx, &via, &c, at).await?;
+                let receipt = filed.0;
+                let lead = receipt.lead_id.map_or(0, |l| l.0);
+                match receipt.outcome {
+                    IntakeOutcome::Attached => match created_by_row.get(&lead) {
+                        Some(row) => RowOutcome::Repeat { row: *row },
+                        None => RowOutcome::Existing { lead_id: lead },
+                    },
+                    _ => {
+                        created_by_row.insert(lead, n);
+                        RowOutcome::New
+                    }
+                }
+            }
+        };
+        match &outcome {
+            RowOutcome::New => report.new += 1,
+            RowOutcome::Existing { .. } => report.existing += 1,
+            RowOutcome::Repeat { .. } => report.repeats += 1,
+            RowOutcome::Bad { .. } => report.bad += 1,
+        }
+        if outcome != RowOutcome::New {
+            report.lines.push(RowReport {
+                row: n,
+                name,
+                outcome,
+            });
+        }
+        if n.is_multiple_of(PROGRESS_EVERY) || n == total {
+            progress(n, total);
+        }
+    }
+    if !commit {
+        return Ok(report);
+    }
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "import.finished",
+            lead_id: None,
+            payload: json!({"after": {
+                "source_id": plan.source_id, "campaign_id": plan.campaign_id,
+                "rows": report.rows, "new": report.new, "existing": report.existing,
+                "repeats": report.repeats, "bad": report.bad,
+            }}),
+        },
+    )
+    .await
+    .map_err(internal("import: event"))?;
+    tx.commit().await.map_err(internal("import: commit"))?;
+    Ok(ImportReport {
+        committed: true,
+        ..report
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn separators_quotes_and_a_byte_order_mark_are_read() {
+        let t = parse_csv("\u{feff}Name;Notes\nAda;\"one; two\nthree\"\n\n  Ben ; x \n").unwrap();
+        assert_eq!(t.headers, vec!["Name", "Notes"]);
+        assert_eq!(
+            t.rows,
+            vec![
+                vec!["Ada".to_string(), "one; two\nthree".to_string()],
+                vec!["Ben".to_string(), "x".to_string()]
+            ]
+        );
+        let tabs = parse_csv("Name\tEmail\nAda\ta@x.example\n").unwrap();
+        assert_eq!(tabs.rows[0][1], "a@x.example");
+    }
+
+    #[test]
+    fn an_empty_file_is_refused_by_name() {
+        for text in ["", "\n", " , \n"] {
+            assert_eq!(
+                parse_csv(text).unwrap_err().fields()[0].field,
+                "file",
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_amount_names_the_value_column() {
+        let mapping = vec![Some(ImportField::ContactName), Some(ImportField::Value)];
+        let (lead, problems) = row_inquiry(&["Ada".into(), "a lot".into()], &mapping);
+        assert_eq!(lead.contact_name, "Ada");
+        assert_eq!(problems[0].field, "value");
+        let (lead, problems) = row_inquiry(&["Ada".into(), "$12,400.50".into()], &mapping);
+        assert!(problems.is_empty());
+        assert_eq!(lead.value_cents, Some(1_240_050));
+    }
+}

@@ -1,0 +1,295 @@
+//! CSV import: the row-by-row report (bad rows by field, repeats within the file, people on
+//! file), a check that writes nothing, an import that files the good rows through dedupe and
+//! distribution, a cancel that leaves nothing behind, who may import, and the CLI.
+
+use crate::both_backends;
+use crate::support::TestDb;
+use app::domain::import::{guess_mapping, RowOutcome};
+use app::domain::StageKind;
+use app::ssr::service::import::{self, ImportPlan, Table};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Counts that an import changes: leads, events, contacts, activities.
+async fn counts(db: &TestDb) -> (i64, i64, i64, i64) {
+    let mut conn = db.store.read().await.unwrap();
+    let (leads, events, contacts, activities): (i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM leads), (SELECT COUNT(*) FROM events),
+                (SELECT COUNT(*) FROM contacts), (SELECT COUNT(*) FROM activities)",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    (leads, events, contacts, activities)
+}
+
+async fn source_id(db: &TestDb, name: &str) -> i64 {
+    let mut conn = db.store.read().await.unwrap();
+    let (id,): (i64,) = sqlx::query_as("SELECT id FROM sources WHERE name = $1")
+        .bind(name)
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    id
+}
+
+fn plan_for(table: &Table, source_id: i64) -> ImportPlan {
+    ImportPlan {
+        source_id,
+        campaign_id: None,
+        mapping: guess_mapping(&table.headers),
+    }
+}
+
+both_backends!(a_check_reports_every_row_and_the_import_files_the_good_ones);
+async fn a_check_reports_every_row_and_the_import_files_the_good_ones(db: TestDb) -> TestDb {
+    let db = db.with_demo(60).await;
+    let state = db.state();
+    // Someone on file with an open lead.
+    let known = db
+        .find(|l, p| l.email.is_some() && p.get(l.stage_id).unwrap().kind == StageKind::Open)
+        .await;
+    let known_email = known.email.clone().unwrap().to_uppercase();
+    let csv = format!(
+        "Name;E-mail;Phone;Company;Budget;Notes\n\
+         Ada Byron;ada@engines.example;;Analytical Engines;12,400;Met at booth 12\n\
+         Bad Mail;not-an-address;;;;\n\
+         ;nobody@example.com;;;;\n\
+         Ben Value;ben@example.com;;;lots;\n\
+         Ada B.;ADA@engines.example;;Analytical Engines;;Came back on day 2\n\
+         Known Person;{known_email};;;;\"Asked again,\nabout pricing\"\n\
+         Cy Phone;;+44 20 7946 0958;Phone Co;99.50;\n"
+    );
+    let table = import::parse_csv(&csv).unwrap();
+    assert_eq!(table.rows.len(), 7);
+    let trade_shows = source_id(&db, "Trade shows").await;
+    let plan = plan_for(&table, trade_shows);
+    let manager = db.actor("morgan").await;
+    let cancel = AtomicBool::new(false);
+    let before = counts(&db).await;
+
+    let report = import::run(&state, &manager, &plan, &table, false, &|_, _| {}, &cancel)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            report.rows,
+            report.new,
+            report.existing,
+            report.repeats,
+            report.bad
+        ),
+        (7, 2, 1, 1, 3)
+    );
+    assert!(!report.committed);
+    assert_eq!(counts(&db).await, before, "a check writes nothing");
+    let bad: Vec<(usize, String)> = report
+        .lines
+        .iter()
+        .filter_map(|l| match &l.outcome {
+            RowOutcome::Bad { problems } => Some((l.row, problems[0].field.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        bad,
+        vec![
+            (2, "email".to_string()),
+            (3, "contact_name".to_string()),
+            (4, "value".to_string())
+        ]
+    );
+    assert!(report
+        .lines
+        .iter()
+        .any(|l| l.row == 5 && l.outcome == RowOutcome::Repeat { row: 1 }));
+    assert!(report.lines.iter().any(|l| l.row == 6
+        && l.outcome
+            == RowOutcome::Existing {
+                lead_id: known.id.0
+            }));
+
+    // The import does what the check said.
+    let done = import::run(&state, &manager, &plan, &table, true, &|_, _| {}, &cancel)
+        .await
+        .unwrap();
+    assert!(done.committed);
+    assert_eq!(
+        (done.new, done.existing, done.repeats, done.bad),
+        (2, 1, 1, 3)
+    );
+    let after = counts(&db).await;
+    assert_eq!(after.0, before.0 + 2, "two new leads");
+    let ada = db
+        .find(|l, _| l.email.as_deref() == Some("ada@engines.example"))
+        .await;
+    assert_eq!(ada.source_id, trade_shows);
+    assert_eq!(ada.value.unwrap().cents, 1_240_000);
+    assert!(ada.next_step.is_some(), "the first call is planned");
+    let mut conn = db.store.read().await.unwrap();
+    let notes: Vec<(Option<String>,)> = sqlx::query_as(
+        "SELECT note FROM activities WHERE lead_id = $1 AND kind = 'inquiry' ORDER BY id",
+    )
+    .bind(ada.id.0)
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        notes,
+        vec![
+            (Some("Met at booth 12".to_string()),),
+            (Some("Came back on day 2".to_string()),)
+        ],
+        "the repeat row joined the first row's lead"
+    );
+    let (known_inquiries,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM activities WHERE lead_id = $1 AND kind = 'inquiry'
+         AND note = 'Asked again,\nabout pricing'",
+    )
+    .bind(known.id.0)
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    assert_eq!(
+        known_inquiries, 1,
+        "the person on file got the row as an inquiry"
+    );
+    let (finished,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM events WHERE kind = 'import.finished'")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+    assert_eq!(finished, 1);
+    db
+}
+
+both_backends!(a_cancelled_import_leaves_nothing_behind);
+async fn a_cancelled_import_leaves_nothing_behind(db: TestDb) -> TestDb {
+    let db = db.with_demo(30).await;
+    let state = db.state();
+    let mut csv = String::from("Name,Email\n");
+    for i in 0..600 {
+        csv.push_str(&format!("Person {i},person{i}@bulk.example\n"));
+    }
+    let table = import::parse_csv(&csv).unwrap();
+    let plan = plan_for(&table, source_id(&db, "Trade shows").await);
+    let marketing = db.actor("riley").await;
+    let before = counts(&db).await;
+    let cancel = AtomicBool::new(false);
+    let seen = std::sync::Mutex::new(Vec::new());
+    let progress = |done: usize, total: usize| {
+        seen.lock().unwrap().push((done, total));
+        if done >= 250 {
+            cancel.store(true, Ordering::Relaxed);
+        }
+    };
+    let report = import::run(&state, &marketing, &plan, &table, true, &progress, &cancel)
+        .await
+        .unwrap();
+    assert!(report.cancelled && !report.committed);
+    assert_eq!(seen.lock().unwrap()[0], (250, 600), "progress was reported");
+    assert_eq!(
+        counts(&db).await,
+        before,
+        "nothing of the 250 filed rows remains"
+    );
+    db
+}
+
+both_backends!(imports_are_checked_before_anything_runs);
+async fn imports_are_checked_before_anything_runs(db: TestDb) -> TestDb {
+    let db = db.with_demo(20).await;
+    let state = db.state();
+    let table = import::parse_csv("Name,Email,Company\nA,a@x.example,X\n").unwrap();
+    let source = source_id(&db, "Trade shows").await;
+    let cancel = AtomicBool::new(false);
+    let run = |who: &'static str, plan: ImportPlan| {
+        let (db, state, table, cancel) = (&db, &state, &table, &cancel);
+        async move {
+            let actor = db.actor(who).await;
+            import::run(state, &actor, &plan, table, true, &|_, _| {}, cancel).await
+        }
+    };
+    for who in ["eleanor", "admin"] {
+        let err = run(who, plan_for(&table, source)).await.unwrap_err();
+        assert_eq!(err.status(), 403, "{who}");
+    }
+    let mut no_email = plan_for(&table, source);
+    no_email.mapping[1] = None;
+    let err = run("morgan", no_email).await.unwrap_err();
+    assert_eq!(err.fields()[0].field, "mapping");
+    let mut short = plan_for(&table, source);
+    short.mapping.pop();
+    let err = run("morgan", short).await.unwrap_err();
+    assert_eq!(err.fields()[0].field, "mapping");
+    let err = run("morgan", plan_for(&table, 999_999)).await.unwrap_err();
+    assert_eq!(err.fields()[0].field, "source_id");
+    let before = counts(&db).await;
+    assert_eq!(counts(&db).await, before);
+    db
+}
+
+both_backends!(the_cli_reports_then_imports_the_good_rows_on_request);
+async fn the_cli_reports_then_imports_the_good_rows_on_request(db: TestDb) -> TestDb {
+    let db = db.with_demo(20).await;
+    let state = db.state();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("show.csv");
+    std::fs::write(
+        &file,
+        "Attendee,Email,Interest\nDee Good,dee@good.example,Wrap\nEd Bad,ed@,Film\n",
+    )
+    .unwrap();
+    let args = |extra: &[&str]| {
+        use clap::Parser;
+        let mut argv = vec![
+            "closeloop",
+            "import-leads",
+            file.to_str().unwrap(),
+            "--as",
+            "riley@closeloop.example",
+            "--source",
+            "trade shows",
+            "--map",
+            "Attendee=contact_name,Interest=product_interest",
+        ];
+        argv.extend_from_slice(extra);
+        match server::config::Cli::parse_from(argv).into_parts().1 {
+            server::config::Command::ImportLeads(a) => a,
+            other => panic!("parsed as {other:?}"),
+        }
+    };
+    let before = counts(&db).await;
+    assert_eq!(
+        server::import_cli::run(&state, &args(&[])).await.unwrap(),
+        2
+    );
+    assert_eq!(counts(&db).await, before, "a bad row holds the import back");
+    assert_eq!(
+        server::import_cli::run(&state, &args(&["--dry-run"]))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(counts(&db).await, before);
+    assert_eq!(
+        server::import_cli::run(&state, &args(&["--import-good"]))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(counts(&db).await.0, before.0 + 1);
+    let dee = db
+        .find(|l, _| l.email.as_deref() == Some("dee@good.example"))
+        .await;
+    assert_eq!(dee.product_interest.as_deref(), Some("Wrap"));
+    // A mapping to no such field, and no such source, are refused by name.
+    let mut bad = args(&[]);
+    bad.map = Some("Attendee=shoe_size".into());
+    let err = server::import_cli::run(&state, &bad).await.unwrap_err();
+    assert_eq!(err.fields()[0].field, "map");
+    let mut bad = args(&[]);
+    bad.source = "Carrier pigeon".into();
+    let err = server::import_cli::run(&state, &bad).await.unwrap_err();
+    assert_eq!(err.fields()[0].field, "source");
+    db
+}
