@@ -144,8 +144,13 @@ async fn main() -> anyhow::Result<()> {
 
     // CSV import.
     let mut import_rows = Vec::new();
-    let rows = if quick { 10_000 } else { 100_000 };
     for (name, admin_url) in backends.iter().filter(|_| run("import")) {
+        // The goal is about SQLite; PostgreSQL files a row per round trip, so it gets 10k.
+        let rows = if quick || *name != "SQLite" {
+            10_000
+        } else {
+            100_000
+        };
         let store = fresh_store(name, admin_url, &dir, "import").await?;
         util::seed(&store, 2_000).await?;
         eprintln!("import of {rows} rows on {name}…");
