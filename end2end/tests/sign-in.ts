@@ -6,12 +6,13 @@ export const DEMO_PASSWORD = "closeloop-demo";
 
 /** Signs in as a demo user ("dana", "morgan", "eleanor", …) and waits for the start page. */
 export async function signIn(page: Page, who: string, next?: string) {
-  await page.goto(next ? `/signin?next=${encodeURIComponent(next)}` : "/signin");
-  await page.getByLabel("E-mail").fill(`${who}@closeloop.example`);
-  await page.getByLabel("Password").fill(DEMO_PASSWORD);
   // The suite signs in from one address many times a minute; when the server's per-address
-  // throttle answers "try again in N seconds", wait as a person would and try again.
+  // throttle answers "try again in N seconds", wait as a person would and try again (on a
+  // freshly loaded form, so the old message cannot be mistaken for a new one).
   for (let attempt = 0; ; attempt++) {
+    await page.goto(next ? `/signin?next=${encodeURIComponent(next)}` : "/signin");
+    await page.getByLabel("E-mail").fill(`${who}@closeloop.example`);
+    await page.getByLabel("Password").fill(DEMO_PASSWORD);
     await page.getByRole("button", { name: "Sign in" }).click();
     const throttled = page.getByRole("alert").filter({ hasText: "Too many sign-in attempts" });
     // Wait for the landing page itself: `/` forwards to each role's start page, and a test
@@ -27,6 +28,7 @@ export async function signIn(page: Page, who: string, next?: string) {
       await landed;
       return;
     }
+    landed.catch(() => {}); // abandoned: this attempt was refused
     const text = (await throttled.textContent()) ?? "";
     const seconds = Number(/in (\d+) second/.exec(text)?.[1] ?? "5");
     await page.waitForTimeout((seconds + 1) * 1000);

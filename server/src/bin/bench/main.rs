@@ -9,6 +9,7 @@
 //! - `live`: the real server process: commit-to-receipt latency for 100 / 500 / 1,000 SSE
 //!   clients, and its resident memory idle and with 1,000 connections.
 //! - `signin`: argon2id cost and the server's responsiveness during a sign-in storm.
+//! - `intake`: web-form inquiries per second through the HTTP path, new and repeated.
 //! - `import`: a 100k-row CSV file checked and imported (10k in quick mode).
 //! - `policy`: the follow-up sweep over every open lead, and the compliance page for 50 reps,
 //!   at the largest scale.
@@ -18,11 +19,12 @@
 //! machines are noisy.
 //!
 //! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]
-//! [--only moves|board|live|signin|policy|import]`. With `--only` the one section is printed and no file is
+//! [--only moves|board|live|signin|policy|import|intake]`. With `--only` the one section is printed and no file is
 //! written (for working on one figure).
 
 mod board;
 mod import;
+mod intake;
 mod live;
 mod moves;
 mod policy;
@@ -140,6 +142,19 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("policy") {
         report.push_str(&policy::report(&policy_rows));
+    }
+
+    // Intake through the HTTP path.
+    let mut intake_rows = Vec::new();
+    for (name, admin_url) in backends.iter().filter(|_| run("intake")) {
+        let store = fresh_store(name, admin_url, &dir, "intake").await?;
+        util::seed(&store, if quick { 2_000 } else { 10_000 }).await?;
+        eprintln!("intake on {name}…");
+        intake_rows.push((name.to_string(), intake::run(store.clone()).await?));
+        store.close().await;
+    }
+    if run("intake") {
+        report.push_str(&intake::report(&intake_rows));
     }
 
     // CSV import.
