@@ -201,6 +201,7 @@ async fn imports_are_checked_before_anything_runs(db: TestDb) -> TestDb {
     let state = db.state();
     let table = import::parse_csv("Name,Email,Company\nA,a@x.example,X\n").unwrap();
     let source = source_id(&db, "Trade shows").await;
+    let before = counts(&db).await;
     let cancel = AtomicBool::new(false);
     let run = |who: &'static str, plan: ImportPlan| {
         let (db, state, table, cancel) = (&db, &state, &table, &cancel);
@@ -223,8 +224,7 @@ async fn imports_are_checked_before_anything_runs(db: TestDb) -> TestDb {
     assert_eq!(err.fields()[0].field, "mapping");
     let err = run("morgan", plan_for(&table, 999_999)).await.unwrap_err();
     assert_eq!(err.fields()[0].field, "source_id");
-    let before = counts(&db).await;
-    assert_eq!(counts(&db).await, before);
+    assert_eq!(counts(&db).await, before, "refused imports write nothing");
     db
 }
 

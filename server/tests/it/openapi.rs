@@ -100,16 +100,15 @@ fn conforms(doc: &Value, method: &str, path: &str, status: StatusCode, body: &st
     );
 }
 
-struct Probe<'a> {
+struct Probe {
     doc: Value,
     client: Client,
-    db: &'a TestDb,
     /// (method, path) answered with a checked success.
     succeeded: BTreeSet<(String, String)>,
     checked: usize,
 }
 
-impl Probe<'_> {
+impl Probe {
     /// Sends, checks the body against the document, and returns status, headers and body.
     async fn call(
         &mut self,
@@ -143,7 +142,6 @@ impl Probe<'_> {
             self.succeeded
                 .insert((method.as_str().to_string(), path.to_string()));
         }
-        let _ = self.db;
         let value = serde_json::from_str(&text).unwrap_or(Value::Null);
         (status, headers, value)
     }
@@ -159,7 +157,6 @@ async fn every_response_matches_the_document(db: TestDb) -> TestDb {
     let mut p = Probe {
         doc: document(),
         client: Client::anonymous(&db),
-        db: &db,
         succeeded: BTreeSet::new(),
         checked: 0,
     };
@@ -258,7 +255,7 @@ async fn every_response_matches_the_document(db: TestDb) -> TestDb {
         .call(Method::GET, "/leads", "/api/v1/leads?limit=0", mg, None)
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let source = db.pipeline().await; // (the pipeline, for stages below)
+    let pipeline = db.pipeline().await;
     let (_, _, sources) = p
         .call(Method::GET, "/sources", "/api/v1/sources", r, None)
         .await;
@@ -360,7 +357,7 @@ async fn every_response_matches_the_document(db: TestDb) -> TestDb {
     )
     .await;
     let v = v + 1;
-    let next_open = source
+    let next_open = pipeline
         .stages()
         .iter()
         .filter(|s| s.kind == StageKind::Open && s.entry_criteria.is_empty())
