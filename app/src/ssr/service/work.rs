@@ -304,11 +304,6 @@ pub async fn log_activity(
     )
     .await
     .map_err(internal("log: activity"))?;
-    let step_text = |l: &Lead| {
-        l.next_step
-            .as_ref()
-            .map(|s| format!("{} · {}", s.kind.label(), s.due_at.short_date(0)))
-    };
     let payload = json!({
         "activity_id": activity_id,
         "kind": request.kind.key(),
@@ -331,6 +326,13 @@ pub async fn log_activity(
     .await
 }
 
+/// A lead's next step as the history shows it: "Call · Dec 3".
+fn step_text(l: &Lead) -> Option<String> {
+    l.next_step
+        .as_ref()
+        .map(|s| format!("{} · {}", s.kind.label(), s.due_at.short_date(0)))
+}
+
 /// Plans a lead's next step (no touch is logged).
 pub async fn set_next_step(
     state: &AppState,
@@ -347,11 +349,6 @@ pub async fn set_next_step(
         .map(|s| s.kind)
         .ok_or_else(AppError::internal)?;
     let next = apply_next_step(current, kind, &change, at).map_err(invalid)?;
-    let step_text = |l: &Lead| {
-        l.next_step
-            .as_ref()
-            .map(|s| format!("{} · {}", s.kind.label(), s.due_at.short_date(0)))
-    };
     let payload = json!({
         "before": {"next_step": step_text(current), "version": current.version},
         "after": {"next_step": step_text(&next), "version": next.version},
