@@ -99,6 +99,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/api-tokens") view={Lazy::<lazy::ApiTokensRoute>::new()}/>
                     <Route path=path!("/settings/policy") view={Lazy::<lazy::PolicyRoute>::new()}/>
                     <Route path=path!("/settings/routing") view={Lazy::<lazy::RoutingRoute>::new()}/>
+                    <Route path=path!("/import") view={Lazy::<lazy::ImportRoute>::new()}/>
                     <Route path=path!("/duplicates") view={Lazy::<lazy::DuplicatesRoute>::new()}/>
                     <Route path=path!("/contacts/:id") view={Lazy::<lazy::ContactRoute>::new()}/>
                     <Route path=path!("/companies/:id") view={Lazy::<lazy::CompanyRoute>::new()}/>

@@ -50,7 +50,22 @@ pub fn state(store: Store, leptos_options: LeptosOptions, auth: AuthSettings) ->
         store,
         hub: LiveHub::new(),
         auth: std::sync::Arc::new(Auth::new(auth)),
+        imports: Default::default(),
     }
+}
+
+/// The sample spreadsheet of `docs/`, offered on the import screen.
+async fn sample_csv() -> impl axum::response::IntoResponse {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"sample-leads.csv\"",
+            ),
+        ],
+        include_str!("../../docs/sample-leads.csv"),
+    )
 }
 
 /// Every route: the REST API and live feed, server functions, server-rendered pages, and the
@@ -62,6 +77,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", rest::routes())
         .route("/api/docs", axum::routing::get(openapi::page))
+        .route("/sample-leads.csv", axum::routing::get(sample_csv))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())

@@ -85,7 +85,10 @@ pub fn live_routes() -> Router<AppState> {
             router = router.route(&format!("/api/v1{path}"), handler);
         }
     }
-    router
+    router.route(
+        "/api/imports/{id}/progress",
+        axum::routing::get(crate::sse::import_progress),
+    )
 }
 
 /// The signed-in user of a request, or 401.

@@ -97,3 +97,26 @@ fn to_sse(e: &LiveEvent) -> Event {
         .event(e.kind.clone())
         .data(data)
 }
+
+/// `GET /api/imports/{id}/progress`: an import job's status as server-sent events named
+/// `progress`: the current status first, then every change (a finished run's carries its
+/// report). The stream lasts while the upload is kept; only the uploader may follow it.
+pub async fn import_progress(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let rx = service::import_jobs::watch(&state, &actor, &id)?;
+    let stream = stream::unfold((rx, true), |(mut rx, first)| async move {
+        if !first && rx.changed().await.is_err() {
+            return None;
+        }
+        let status = rx.borrow_and_update().clone();
+        let data = serde_json::to_string(&status).unwrap_or_else(|_| "{}".into());
+        Some((
+            Ok(Event::default().event("progress").data(data)),
+            (rx, false),
+        ))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

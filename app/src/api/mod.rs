@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod compliance;
 pub mod dedupe;
+pub mod import;
 pub mod inbox;
 pub mod keys;
 pub mod people;

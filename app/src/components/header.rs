@@ -32,6 +32,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     let policy = access::view_policies(&actor).is_ok();
     let routing = access::view_routing(&actor).is_ok();
     let compliance = access::view_compliance(&actor).is_ok();
+    let import = access::import_leads(&actor).is_ok();
     let wall = access::view_wall(&Principal::User(actor.clone())).is_ok();
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move || {
@@ -44,6 +45,7 @@ fn Nav(actor: Actor) -> impl IntoView {
             {board.then(|| view! { <A href="/board">"Board"</A> })}
             {compliance.then(|| view! { <A href="/compliance">"Compliance"</A> })}
             {board.then(|| view! { <A href="/duplicates">"Duplicates"</A> })}
+            {import.then(|| view! { <A href="/import">"Import"</A> })}
             {policy.then(|| view! { <A href="/settings/policy">"Policy"</A> })}
             {routing.then(|| view! { <A href="/settings/routing">"Routing"</A> })}
             {wall.then(|| view! { <A href="/wall">"Wall"</A> })}

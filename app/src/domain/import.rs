@@ -211,6 +211,84 @@ pub struct ImportReport {
     pub cancelled: bool,
 }
 
+/// An uploaded file waiting to be checked and imported: its columns with the guessed mapping,
+/// and the first rows to preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportDraft {
+    /// Names the upload in later calls; only its uploader can use it.
+    pub id: String,
+    pub file_name: String,
+    pub headers: Vec<String>,
+    pub mapping: Vec<Option<ImportField>>,
+    /// The first rows, as read.
+    pub preview: Vec<Vec<String>>,
+    pub rows: usize,
+}
+
+/// Rows shown in an upload's preview.
+pub const PREVIEW_ROWS: usize = 5;
+
+/// Where an import job stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportPhase {
+    /// Uploaded; nothing run yet.
+    Ready,
+    /// Checking every row (a dry run that writes nothing).
+    Checking,
+    /// Checked: the report says what an import would do.
+    Checked,
+    /// Writing the rows.
+    Importing,
+    /// Imported and committed.
+    Done,
+    /// Stopped on request; nothing was written.
+    Cancelled,
+    /// Failed on the server; nothing was written.
+    Failed,
+}
+
+impl ImportPhase {
+    /// A check or an import is under way.
+    pub fn running(self) -> bool {
+        matches!(self, ImportPhase::Checking | ImportPhase::Importing)
+    }
+}
+
+/// An import job as its uploader sees it, sent as it progresses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportStatus {
+    pub id: String,
+    pub phase: ImportPhase,
+    /// Rows handled so far, of `total`.
+    pub done: usize,
+    pub total: usize,
+    /// The last finished check or import.
+    pub report: Option<ImportReport>,
+    /// What went wrong, for a failed run.
+    pub error: Option<String>,
+}
+
+impl ImportStatus {
+    /// Percentage done, 0–100.
+    pub fn percent(&self) -> u32 {
+        if self.total == 0 {
+            return 0;
+        }
+        ((self.done.min(self.total) * 100) / self.total) as u32
+    }
+}
+
+/// How to run an uploaded file: attribution, the mapping, and whether to write (import) or
+/// only check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportRun {
+    pub source_id: i64,
+    pub campaign_id: Option<i64>,
+    pub mapping: Vec<Option<ImportField>>,
+    pub commit: bool,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

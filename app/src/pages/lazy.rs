@@ -3,8 +3,8 @@
 //! server they render like any other route.
 
 use super::{
-    access_keys, admin_teams, admin_users, compliance, duplicates, home, lead, people, policy,
-    routing, signin, wall,
+    access_keys, admin_teams, admin_users, compliance, duplicates, home, import, lead, people,
+    policy, routing, signin, wall,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -130,6 +130,20 @@ impl LazyRoute for ApiTokensRoute {
     fn view(this: Self) -> AnyView {
         let ApiTokensRoute = this;
         view! { <Hydrated/> <access_keys::ApiTokensPage/> }.into_any()
+    }
+}
+
+pub struct ImportRoute;
+
+#[lazy_route]
+impl LazyRoute for ImportRoute {
+    fn data() -> Self {
+        ImportRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ImportRoute = this;
+        view! { <Hydrated/> <import::ImportPage/> }.into_any()
     }
 }
 

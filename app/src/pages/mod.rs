@@ -7,6 +7,7 @@ pub mod board;
 pub mod compliance;
 pub mod duplicates;
 pub mod home;
+pub mod import;
 pub mod lazy;
 pub mod lead;
 pub mod not_found;

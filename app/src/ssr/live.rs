@@ -76,6 +76,11 @@ impl LiveHub {
         }
     }
 
+    /// Whether any live stream is subscribed (so publishing has someone to reach).
+    pub fn watched(&self) -> bool {
+        self.tx.receiver_count() > 0
+    }
+
     /// Whether this hub has already published event `id` (recently).
     pub fn is_published(&self, id: i64) -> bool {
         self.published

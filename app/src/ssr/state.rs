@@ -13,4 +13,6 @@ pub struct AppState {
     pub hub: LiveHub,
     /// Password hashing, throttles and session settings.
     pub auth: std::sync::Arc<Auth>,
+    /// Uploaded files being checked and imported from the browser.
+    pub imports: super::service::import_jobs::ImportJobs,
 }

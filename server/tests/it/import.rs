@@ -293,3 +293,178 @@ async fn the_cli_reports_then_imports_the_good_rows_on_request(db: TestDb) -> Te
     assert_eq!(err.fields()[0].field, "source");
     db
 }
+
+/// Waits for a check or import job to finish and returns how it ended.
+async fn settled(
+    mut rx: tokio::sync::watch::Receiver<app::domain::import::ImportStatus>,
+) -> app::domain::import::ImportStatus {
+    loop {
+        let s = rx.borrow_and_update().clone();
+        if !s.phase.running() {
+            return s;
+        }
+        tokio::time::timeout(std::time::Duration::from_secs(120), rx.changed())
+            .await
+            .expect("the job finishes")
+            .expect("the job is kept");
+    }
+}
+
+both_backends!(uploads_are_checked_and_imported_as_jobs_only_their_uploader_sees);
+async fn uploads_are_checked_and_imported_as_jobs_only_their_uploader_sees(db: TestDb) -> TestDb {
+    use crate::http::Client;
+    use app::domain::import::{ImportField, ImportPhase, ImportRun};
+    use app::ssr::service::import_jobs as jobs;
+    use axum::http::{Request, StatusCode};
+    let db = db.with_demo(30).await;
+    let state = db.state();
+    let riley = db.actor("riley").await;
+    let morgan = db.actor("morgan").await;
+    let mut csv = String::from("Full name,E-mail,Booth\n");
+    for i in 0..40 {
+        csv.push_str(&format!("Visitor {i},visitor{i}@show.example,B{i}\n"));
+    }
+    csv.push_str("No Address,not-an-address,B99\n");
+    let draft = jobs::upload(&state, &riley, "show.csv", &csv).unwrap();
+    assert_eq!(draft.rows, 41);
+    assert_eq!(draft.preview.len(), 5);
+    assert_eq!(draft.preview[0][0], "Visitor 0");
+    assert_eq!(
+        draft.mapping,
+        vec![
+            Some(ImportField::ContactName),
+            Some(ImportField::Email),
+            None
+        ]
+    );
+    // Someone else's upload is as unknown as a missing one, on every path.
+    assert_eq!(
+        jobs::status(&state, &morgan, &draft.id)
+            .unwrap_err()
+            .status(),
+        404
+    );
+    assert_eq!(
+        jobs::cancel(&state, &morgan, &draft.id)
+            .unwrap_err()
+            .status(),
+        404
+    );
+    let theirs = Client::signed_in(&db, "morgan").await;
+    let mine = Client::signed_in(&db, "riley").await;
+    let feed = |id: &str| {
+        Request::get(format!("/api/imports/{id}/progress"))
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let trade_shows = source_id(&db, "Trade shows").await;
+    let run = |commit| ImportRun {
+        source_id: trade_shows,
+        campaign_id: None,
+        mapping: draft.mapping.clone(),
+        commit,
+    };
+    let before = counts(&db).await;
+    let mut unmapped = run(false);
+    unmapped.mapping[1] = None;
+    let err = jobs::start(&state, &riley, &draft.id, unmapped)
+        .await
+        .unwrap_err();
+    assert_eq!(err.fields()[0].field, "mapping");
+    assert_eq!(
+        jobs::status(&state, &riley, &draft.id).unwrap().phase,
+        ImportPhase::Ready,
+        "a refused plan starts nothing"
+    );
+
+    let started = jobs::start(&state, &riley, &draft.id, run(false))
+        .await
+        .unwrap();
+    assert_eq!(started.phase, ImportPhase::Checking);
+    let checked = settled(jobs::watch(&state, &riley, &draft.id).unwrap()).await;
+    assert_eq!(checked.phase, ImportPhase::Checked);
+    let report = checked.report.unwrap();
+    assert_eq!((report.new, report.bad), (40, 1));
+    assert_eq!(report.lines[0].row, 41);
+    assert_eq!(counts(&db).await, before, "a check writes nothing");
+
+    jobs::start(&state, &riley, &draft.id, run(true))
+        .await
+        .unwrap();
+    let done = settled(jobs::watch(&state, &riley, &draft.id).unwrap()).await;
+    assert_eq!(done.phase, ImportPhase::Done);
+    assert_eq!((done.done, done.total), (41, 41));
+    assert!(done.report.unwrap().committed);
+    assert_eq!(
+        counts(&db).await.0,
+        before.0 + 40,
+        "the 40 good rows are leads"
+    );
+    let again = jobs::start(&state, &riley, &draft.id, run(true))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        again.fields()[0].field,
+        "id",
+        "an imported file is not imported twice"
+    );
+
+    // The progress feed, on the state holding the upload: the uploader gets the stream.
+    let router = server::router(state.clone());
+    let stream_of = |client: &Client| Client {
+        router: router.clone(),
+        cookie: client.cookie.clone(),
+    };
+    let (status, headers, _) = stream_of(&mine).send_full(&mut feed(&draft.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    assert_eq!(
+        stream_of(&theirs).send(feed(&draft.id)).await.0,
+        StatusCode::NOT_FOUND
+    );
+    db
+}
+
+both_backends!(a_cancelled_import_job_writes_nothing);
+async fn a_cancelled_import_job_writes_nothing(db: TestDb) -> TestDb {
+    use app::domain::import::{ImportPhase, ImportRun};
+    use app::ssr::service::import_jobs as jobs;
+    let db = db.with_demo(20).await;
+    let state = db.state();
+    let morgan = db.actor("morgan").await;
+    let mut csv = String::from("Name,Email\n");
+    for i in 0..2_000 {
+        csv.push_str(&format!("Person {i},person{i}@list.example\n"));
+    }
+    let draft = jobs::upload(&state, &morgan, "list.csv", &csv).unwrap();
+    let before = counts(&db).await;
+    let run = ImportRun {
+        source_id: source_id(&db, "Trade shows").await,
+        campaign_id: None,
+        mapping: draft.mapping.clone(),
+        commit: true,
+    };
+    jobs::start(&state, &morgan, &draft.id, run).await.unwrap();
+    let cancelling = jobs::cancel(&state, &morgan, &draft.id).unwrap();
+    assert_eq!(cancelling.phase, ImportPhase::Importing);
+    let ended = settled(jobs::watch(&state, &morgan, &draft.id).unwrap()).await;
+    assert_eq!(ended.phase, ImportPhase::Cancelled);
+    assert!(ended.done < ended.total);
+    assert_eq!(
+        counts(&db).await,
+        before,
+        "nothing of the cancelled import remains"
+    );
+    // Cancelling an idle upload forgets it.
+    jobs::cancel(&state, &morgan, &draft.id).unwrap();
+    assert_eq!(
+        jobs::status(&state, &morgan, &draft.id)
+            .unwrap_err()
+            .status(),
+        404
+    );
+    db
+}

@@ -139,6 +139,15 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/api/fn/compliance_leads", &BOARD);
     add("GET", "/api/fn/inbox", &USERS);
     add("GET", "/api/fn/api_tokens", &USERS);
+    for importer in [
+        ("GET", "/api/fn/import_options"),
+        ("POST", "/api/fn/upload_import"),
+        ("POST", "/api/fn/start_import"),
+        ("POST", "/api/fn/cancel_import"),
+        ("GET", "/import"),
+    ] {
+        add(importer.0, importer.1, &[P::Rep, P::Manager, P::Marketing]);
+    }
     add("GET", "/api/fn/intake_endpoint", &USERS);
     add("POST", "/api/fn/issue_api_token", &USERS);
     add("POST", "/api/fn/revoke_api_token", &USERS);
@@ -203,6 +212,8 @@ fn actual() -> BTreeSet<(String, String)> {
 
 /// What the principals need: sessions, a wall token, an intake key, and a lead of Dana's.
 struct Fixture {
+    /// The state the matrix's requests are served from (import uploads live in it).
+    state: app::ssr::AppState,
     lead: Lead,
     wall_token: String,
     intake_key: String,
@@ -240,6 +251,7 @@ async fn fixture(db: &TestDb) -> Fixture {
         .unwrap();
     let luis = db.actor("luis").await;
     Fixture {
+        state: state.clone(),
         lead,
         wall_token: wall.secret,
         intake_key: intake.secret,
@@ -349,6 +361,22 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             json!({"version": 0, "kind": "call", "due_at": 4_102_444_800_000_i64})
         }
         "/api/fn/issue_api_token" => json!({"label": "Matrix", "scope": "read"}),
+        "/api/fn/upload_import" => {
+            json!({"file_name": "m.csv", "text": "Name,Email\nA,a@x.example\n"})
+        }
+        // An upload of the asker's own (importers only; others name one that is not theirs).
+        "/api/fn/start_import" | "/api/fn/cancel_import" => {
+            let importer = match who {
+                P::Rep => "dana",
+                P::Manager => "morgan",
+                _ => "riley",
+            };
+            let actor = db.actor(importer).await;
+            let csv = "Name,Email\nMatrix Import,matrix.import@example.com\n";
+            let draft = service::import_jobs::upload(&f.state, &actor, "m.csv", csv).unwrap();
+            json!({"id": draft.id, "run": {"source_id": f.source, "campaign_id": null,
+                "mapping": draft.mapping, "commit": false}})
+        }
         // One of the asker's own tokens (an id nobody has for the others).
         "/api/fn/revoke_api_token" => {
             let local = match who {
@@ -534,7 +562,10 @@ async fn every_route_allows_exactly_the_principals_in_the_matrix(db: TestDb) -> 
     );
 
     let f = fixture(&db).await;
-    let client = Client::anonymous(&db);
+    let client = Client {
+        router: server::router(f.state.clone()),
+        cookie: None,
+    };
     let mut wrong = Vec::new();
     let mut cells = 0;
     for ((method, path), allowed) in &expected {

@@ -135,6 +135,35 @@ fn row_inquiry(row: &[String], mapping: &[Option<ImportField>]) -> (IntakeLead, 
     (lead, problems)
 }
 
+/// The mapping fits the file and names the fields an inquiry needs.
+fn check_plan(table: &Table, mapping: &[Option<ImportField>]) -> Result<(), AppError> {
+    if mapping.len() != table.headers.len() {
+        return Err(AppError::field(
+            "mapping",
+            format!(
+                "The file has {} columns; map each of them (or leave it unmapped)",
+                table.headers.len()
+            ),
+        ));
+    }
+    check_mapping(mapping).map_err(|m| AppError::field("mapping", m))
+}
+
+/// Checks a run before it starts: the mapping, and the source and campaign it is attributed to.
+pub async fn validate(
+    state: &AppState,
+    table: &Table,
+    run: &crate::domain::import::ImportRun,
+) -> Result<(), AppError> {
+    check_plan(table, &run.mapping)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("import: acquire"))?;
+    intake::check_attribution(&mut conn, run.source_id, run.campaign_id).await
+}
+
 /// Runs an import: checks every row and files the good ones in one transaction, then commits
 /// when `commit` (and nothing was cancelled) or rolls back (a check). `progress(done, total)`
 /// is called as rows are filed; setting `cancel` stops the run and rolls everything back.
@@ -148,16 +177,7 @@ pub async fn run(
     cancel: &AtomicBool,
 ) -> Result<ImportReport, AppError> {
     access::import_leads(actor)?;
-    if plan.mapping.len() != table.headers.len() {
-        return Err(AppError::field(
-            "mapping",
-            format!(
-                "The file has {} columns; map each of them (or leave it unmapped)",
-                table.headers.len()
-            ),
-        ));
-    }
-    check_mapping(&plan.mapping).map_err(|m| AppError::field("mapping", m))?;
+    check_plan(table, &plan.mapping)?;
     let at = now();
     let mut tx = state
         .store
@@ -180,6 +200,9 @@ pub async fn run(
     };
     // The row each lead of this import was created by, to tell repeats from existing people.
     let mut created_by_row: HashMap<i64, usize> = HashMap::new();
+    // Changes to send to the boards watching once the import commits.
+    let mut changes = Vec::new();
+    let mut notices = Vec::new();
     for (i, row) in table.rows.iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
             return Ok(ImportReport {
@@ -201,8 +224,12 @@ pub async fn run(
         let outcome = match checked {
             None => RowOutcome::Bad { problems },
             Some(c) => {
-                let filed = intake::file(state, &mut tx, &via, &c, at).await?;
-                let receipt = filed.0;
+                let (receipt, event_id, kind, live) =
+                    intake::file(state, &mut tx, &via, &c, at).await?;
+                if let Some(lead) = receipt.lead_id {
+                    changes.push((event_id, kind, lead));
+                }
+                notices.extend(live);
                 let lead = receipt.lead_id.map_or(0, |l| l.0);
                 match receipt.outcome {
                     IntakeOutcome::Attached => match created_by_row.get(&lead) {
@@ -253,6 +280,16 @@ pub async fn run(
     .await
     .map_err(internal("import: event"))?;
     tx.commit().await.map_err(internal("import: commit"))?;
+    // New leads and fresh inquiries appear on the boards watching. A large import outruns a
+    // live stream's buffer; its browser then catches up from the event log.
+    if state.hub.watched() {
+        for (event_id, kind, lead) in changes {
+            intake::publish(state, event_id, kind, lead, at).await;
+        }
+        for notice in notices {
+            state.hub.publish(notice);
+        }
+    }
     Ok(ImportReport {
         committed: true,
         ..report

@@ -390,13 +390,13 @@ pub struct NewLeadRequest {
 
 /// Checks that a source exists and that a campaign, if given, is one of that source's.
 pub(crate) async fn check_attribution(
-    tx: &mut Tx,
+    conn: &mut sqlx::AnyConnection,
     source_id: i64,
     campaign_id: Option<i64>,
 ) -> Result<(), AppError> {
     let source_known: Option<(i64,)> = sqlx::query_as("SELECT id FROM sources WHERE id = $1")
         .bind(source_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *conn)
         .await
         .map_err(internal("attribution: source"))?;
     if source_known.is_none() {
@@ -408,7 +408,7 @@ pub(crate) async fn check_attribution(
     if let Some(campaign) = campaign_id {
         let of: Option<(i64,)> = sqlx::query_as("SELECT source_id FROM campaigns WHERE id = $1")
             .bind(campaign)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await
             .map_err(internal("attribution: campaign"))?;
         match of {
@@ -822,7 +822,13 @@ async fn attach(
 }
 
 /// Sends the new or changed lead to the boards watching.
-async fn publish(state: &AppState, event_id: i64, kind: &str, id: LeadId, at: Timestamp) {
+pub(crate) async fn publish(
+    state: &AppState,
+    event_id: i64,
+    kind: &str,
+    id: LeadId,
+    at: Timestamp,
+) {
     let Ok(mut conn) = state.store.read().await else {
         return;
     };

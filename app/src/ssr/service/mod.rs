@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod compliance;
 pub mod dedupe;
 pub mod import;
+pub mod import_jobs;
 pub mod intake;
 pub mod keys;
 pub mod lists;
