@@ -45,7 +45,8 @@ test("a manager imports a trade-show list: report, cancel, then the good rows", 
   await expect(page.getByText("Choose the source these leads came from")).toBeVisible();
   await page.getByLabel("Source").selectOption({ label: "Trade shows (Trade show)" });
   await page.setViewportSize({ width: 1200, height: 900 });
-  await page.screenshot({ path: path.join(shots, "import-mapping.png"), fullPage: true });
+  await page.getByRole("heading", { name: "Match the columns" }).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, "import-mapping.png") });
 
   await page.getByRole("button", { name: "Check 3,003 rows" }).click();
   // The bar moves while the server checks.
@@ -59,7 +60,8 @@ test("a manager imports a trade-show list: report, cancel, then the good rows", 
   await expect(bad.nth(0)).toContainText("contact_name");
   await expect(bad.nth(1)).toContainText("email");
   await expect(bad.nth(2)).toContainText("value");
-  await page.screenshot({ path: path.join(shots, "import-report.png"), fullPage: true });
+  await report.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, "import-report.png") });
 
   // Start the import, then think better of it: nothing is written.
   await report.getByRole("button", { name: "Import the 3,000 good rows, skip 3 bad rows" }).click();
@@ -67,7 +69,8 @@ test("a manager imports a trade-show list: report, cancel, then the good rows", 
   await page.getByRole("button", { name: "Cancel" }).click();
   await expect(page.getByText("Stopped: nothing was written.")).toBeVisible({ timeout: 60_000 });
 
-  const admin = await request.newContext({ baseURL });
+  // The REST API as an admin (who sees every lead), signed in like a browser on this origin.
+  const admin = await request.newContext({ baseURL, extraHTTPHeaders: { origin: baseURL! } });
   expect(
     (await admin.post("/api/v1/session", { data: { email: "admin@closeloop.example", password: DEMO_PASSWORD } })).status(),
   ).toBe(200);
@@ -85,7 +88,10 @@ test("a manager imports a trade-show list: report, cancel, then the good rows", 
   await expect(done).toBeVisible({ timeout: 60_000 });
   await expect(bar).toHaveAttribute("value", "3003");
   await expect(done.getByRole("link", { name: "Open the board" })).toBeVisible();
-  await page.screenshot({ path: path.join(shots, "import-done.png"), fullPage: true });
+  await expect(page.getByRole("status").filter({ hasText: "Imported: 3,003 of 3,003 rows" })).toBeVisible();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await done.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: path.join(shots, "import-phone.png") });
 
   const [lead] = await find("visitor-1@expo.example");
   expect(lead.contact_name).toBe("Expo Visitor 1");

@@ -51,6 +51,7 @@ pub fn state(store: Store, leptos_options: LeptosOptions, auth: AuthSettings) ->
         hub: LiveHub::new(),
         auth: std::sync::Arc::new(Auth::new(auth)),
         imports: Default::default(),
+        source_records: Default::default(),
     }
 }
 

@@ -113,7 +113,13 @@ pub async fn tick(
     if !held {
         return Ok(None);
     }
-    Ok(Some(sweep::sweep(state, at).await?))
+    let report = sweep::sweep(state, at).await?;
+    // Scores age with the clock (recency): keep them current, oldest first.
+    let rescored = app::ssr::service::score::refresh(state, at).await?;
+    if rescored > 0 {
+        tracing::debug!(rescored, "lead scores refreshed");
+    }
+    Ok(Some(report))
 }
 
 /// Gives the lease up (on shutdown) so another instance sweeps at its next tick.

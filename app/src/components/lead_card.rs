@@ -62,6 +62,9 @@ pub fn LeadCard(
         if let Some(score) = lead.score {
             parts.push(format!("score {score}"));
         }
+        if lead.suggest_close.is_some() {
+            parts.push("looks dead".into());
+        }
         parts.join(", ")
     };
     // The next-step chip already says "missing" or "overdue"; the policy adds the clocks.
@@ -129,8 +132,15 @@ pub fn LeadCard(
                         {f.kind.label()}
                     </span>
                 }).collect_view()}
+                {lead.suggest_close.clone().map(|why| view! {
+                    <span class="chip chip-dead" title=format!("{why}: consider closing it as “No response”")>
+                        <span class="chip-icon" aria-hidden="true">"☾"</span>"Looks dead"
+                    </span>
+                })}
                 {lead.score.map(|s| view! {
-                    <span class="chip chip-score" title="Lead score (0–100)">{format!("Score {s}")}</span>
+                    <span class="chip chip-score" title=format!("Lead score {s} of 100: {}", crate::domain::score::explain(&lead.score_reasons))>
+                        {format!("Score {s}")}
+                    </span>
                 })}
                 {owner.map(|o| view! {
                     <span class="avatar" title=o.name.clone() aria-hidden="true">{o.initials()}</span>

@@ -92,6 +92,10 @@ fn PanelBody(
             </p>
         </header>
         <PolicyFindings findings=findings closed=closed policy_name=policy.name.clone()/>
+        {(editable && !closed).then(|| lead.suggest_close.clone().map(|why| view! {
+            <DeadLead lead=lead.clone() why saved/>
+        }))}
+        {lead.score.map(|s| view! { <ScoreReasons score=s reasons=lead.score_reasons.clone()/> })}
         {(editable && !closed).then(|| view! {
             <QuickLog lead=lead.clone() now=detail.now start_kind=start_kind saved=saved
                 policy=policy.clone() stage_kind=stage_kind.unwrap_or(StageKind::Open)/>
@@ -498,6 +502,50 @@ fn Details(
                     </dl>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+/// A lead that looks dead, with the one action that closes it as "No response".
+#[component]
+fn DeadLead(lead: Lead, why: String, saved: Callback<Lead>) -> impl IntoView {
+    let error = RwSignal::new(None::<AppError>);
+    let (id, version) = (lead.id, lead.version);
+    let close = move |_| {
+        let request = CloseOut::Lost {
+            version,
+            reason: Some(CloseReason::NoResponse),
+            note: None,
+        };
+        leptos::task::spawn_local(async move {
+            match close_lead(id, request).await {
+                Ok(lead) => saved.run(lead),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="panel-section dead-lead" aria-label="Suggestion">
+            <p><strong>"This lead looks dead. "</strong>{format!("{why}.")}</p>
+            <button type="button" class="button button-small" on:click=close>"Close as “No response”"</button>
+            {move || error.with(|e| e.as_ref().map(error_text)).map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+        </section>
+    }
+}
+
+/// The score and what makes it up, biggest part first.
+#[component]
+fn ScoreReasons(score: i64, reasons: Vec<crate::domain::score::ScoreReason>) -> impl IntoView {
+    view! {
+        <section class="panel-section" aria-labelledby="score-title">
+            <h3 id="score-title">{format!("Score {score}")}<small>" of 100"</small></h3>
+            <ul class="score-reasons">
+                {reasons.into_iter().map(|r| {
+                    let class = if r.points < 0 { "score-minus" } else { "score-plus" };
+                    let points = if r.points < 0 { format!("−{}", -r.points) } else { format!("+{}", r.points) };
+                    view! { <li class=class><span class="score-points">{points}</span>" "{r.label}</li> }
+                }).collect_view()}
+            </ul>
         </section>
     }
 }

@@ -584,6 +584,8 @@ mod tests {
             closed_at: None,
             close_reason: None,
             close_note: None,
+            score_reasons: Vec::new(),
+            suggest_close: None,
         }
     }
 

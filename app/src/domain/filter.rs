@@ -25,16 +25,24 @@ pub enum CardSort {
     Value,
     /// Newest inquiries first.
     Newest,
+    /// Best lead score first (`domain::score`); unscored leads last.
+    Score,
 }
 
 impl CardSort {
-    pub const ALL: [CardSort; 3] = [CardSort::Attention, CardSort::Value, CardSort::Newest];
+    pub const ALL: [CardSort; 4] = [
+        CardSort::Attention,
+        CardSort::Score,
+        CardSort::Value,
+        CardSort::Newest,
+    ];
 
     pub fn key(self) -> &'static str {
         match self {
             CardSort::Attention => "attention",
             CardSort::Value => "value",
             CardSort::Newest => "newest",
+            CardSort::Score => "score",
         }
     }
 
@@ -43,6 +51,7 @@ impl CardSort {
             CardSort::Attention => "Needs attention",
             CardSort::Value => "Highest value",
             CardSort::Newest => "Newest",
+            CardSort::Score => "Best score",
         }
     }
 
@@ -78,6 +87,7 @@ impl ColumnOrder {
             ],
             CardSort::Value => vec![lead.value.map_or(-1, |v| v.cents), lead.id.0],
             CardSort::Newest => vec![lead.created_at.0, lead.id.0],
+            CardSort::Score => vec![lead.score.unwrap_or(-1), lead.id.0],
         }
     }
 

@@ -225,7 +225,7 @@ pub struct Lead {
     /// What the inquirer asked about.
     pub product_interest: Option<String>,
     pub value: Option<Money>,
-    /// How promising the lead looks (0–100), once scoring is configured.
+    /// How promising the lead looks (0–100; `domain::score`); none once closed.
     pub score: Option<i64>,
     pub owner: Option<UserRef>,
     /// The team responsible for the lead (its owner's team when assigned).
@@ -240,6 +240,12 @@ pub struct Lead {
     pub closed_at: Option<Timestamp>,
     pub close_reason: Option<CloseReason>,
     pub close_note: Option<String>,
+    /// What makes up the score, biggest first.
+    #[serde(default)]
+    pub score_reasons: Vec<super::score::ScoreReason>,
+    /// Why the lead looks dead, when it does: it is suggested for closing as "no response".
+    #[serde(default)]
+    pub suggest_close: Option<String>,
 }
 
 impl Lead {
@@ -290,6 +296,8 @@ pub(crate) mod tests {
             closed_at: None,
             close_reason: None,
             close_note: None,
+            score_reasons: Vec::new(),
+            suggest_close: None,
         }
     }
 

@@ -19,6 +19,7 @@ pub mod moves;
 pub mod policy;
 pub mod policy_form;
 pub mod routing;
+pub mod score;
 pub mod stage;
 pub mod time;
 pub mod zone;

@@ -322,7 +322,9 @@ fn Progress(status: ImportStatus, on_cancel: Callback<()>) -> impl IntoView {
         ImportPhase::Importing => "Importing",
         ImportPhase::Cancelled => "Cancelled",
         ImportPhase::Failed => "Failed",
-        _ => "Finished",
+        ImportPhase::Checked => "Checked",
+        ImportPhase::Done => "Imported",
+        ImportPhase::Ready => "Ready",
     };
     let running = status.phase.running();
     let text = format!(

@@ -15,4 +15,6 @@ pub struct AppState {
     pub auth: std::sync::Arc<Auth>,
     /// Uploaded files being checked and imported from the browser.
     pub imports: super::service::import_jobs::ImportJobs,
+    /// Each source's won and closed leads, for scoring (read at most every few minutes).
+    pub source_records: super::service::score::SourceRecords,
 }

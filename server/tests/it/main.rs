@@ -19,6 +19,7 @@ mod openapi;
 mod people;
 mod policy;
 mod routing;
+mod score;
 mod security;
 mod storage;
 mod sweep;

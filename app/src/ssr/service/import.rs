@@ -263,6 +263,12 @@ pub async fn run(
     if !commit {
         return Ok(report);
     }
+    let mut touched: Vec<i64> = changes.iter().map(|(_, _, lead)| lead.0).collect();
+    touched.sort_unstable();
+    touched.dedup();
+    super::score::rescore(state, &mut tx, &touched, at)
+        .await
+        .map_err(internal("import: score"))?;
     events::append(
         &mut tx,
         &events::NewEvent {

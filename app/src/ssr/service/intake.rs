@@ -585,6 +585,11 @@ pub(crate) async fn file(
                 .map_err(internal("intake: their leads"))?;
             if let Some((open, _)) = theirs.iter().find(|(_, open)| *open) {
                 let event = attach(tx, *open, via, c, at).await?;
+                if via.batch.is_none() {
+                    super::score::rescore(state, tx, &[open.0], at)
+                        .await
+                        .map_err(internal("intake: score"))?;
+                }
                 // The owner hears of it at once: a person writing again is a hot lead.
                 let lead = leads::lead(tx, *open)
                     .await
@@ -738,6 +743,12 @@ pub(crate) async fn file(
             .map_err(internal("intake: flag duplicates"))?;
     }
     let possible: Vec<LeadId> = flagged.iter().map(|(id, _, _)| *id).collect();
+    // An import scores its leads together at the end.
+    if via.batch.is_none() {
+        super::score::rescore(state, tx, &[id.0], at)
+            .await
+            .map_err(internal("intake: score"))?;
+    }
     let event_id = events::append(
         tx,
         &events::NewEvent {

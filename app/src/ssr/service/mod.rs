@@ -16,6 +16,7 @@ pub mod lists;
 pub mod people;
 pub mod policy;
 pub mod routing;
+pub mod score;
 pub mod sweep;
 pub mod work;
 
@@ -322,7 +323,7 @@ pub(crate) async fn save(
     mut tx: Tx,
     actor: &Actor,
     current: &Lead,
-    next: Lead,
+    mut next: Lead,
     change: Change,
 ) -> Result<Lead, AppError> {
     let Change { kind, payload, at } = change;
@@ -337,6 +338,9 @@ pub(crate) async fn save(
             .unwrap_or_else(|| current.clone());
         return Err(conflict(now_current));
     }
+    score::apply(state, &mut tx, &mut next, at)
+        .await
+        .map_err(internal("write: score"))?;
     let event_id = events::append(
         &mut tx,
         &events::NewEvent {

@@ -43,6 +43,8 @@ struct LeadRow {
     closed_at: Option<i64>,
     close_reason: Option<String>,
     close_note: Option<String>,
+    score_reasons: Option<String>,
+    suggest_close: Option<String>,
 }
 
 impl FromRow<'_, AnyRow> for LeadRow {
@@ -78,6 +80,8 @@ impl FromRow<'_, AnyRow> for LeadRow {
             closed_at: r.try_get("closed_at")?,
             close_reason: r.try_get("close_reason")?,
             close_note: r.try_get("close_note")?,
+            score_reasons: r.try_get("score_reasons")?,
+            suggest_close: r.try_get("suggest_close")?,
         })
     }
 }
@@ -131,6 +135,11 @@ impl TryFrom<LeadRow> for Lead {
                 .map(|k| decode_key("close_reason", &k, CloseReason::parse))
                 .transpose()?,
             close_note: r.close_note,
+            score_reasons: r
+                .score_reasons
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default(),
+            suggest_close: r.suggest_close,
         })
     }
 }
@@ -142,7 +151,8 @@ SELECT l.id, l.version, l.contact_name, l.email, l.phone, l.company,
        l.value_cents, l.currency, l.owner_id, u.name AS owner_name, l.team_id, l.stage_id,
        l.next_step_kind, l.next_step_due_at, l.next_step_note,
        l.created_at, l.updated_at, l.first_touched_at, l.last_touched_at,
-       l.stage_entered_at, l.closed_at, l.close_reason, l.close_note
+       l.stage_entered_at, l.closed_at, l.close_reason, l.close_note,
+       l.score_reasons, l.suggest_close
 FROM leads l
 JOIN sources s ON s.id = l.source_id
 LEFT JOIN campaigns c ON c.id = l.campaign_id
@@ -278,6 +288,8 @@ async fn judging(
                 closed_at: r.try_get::<Option<i64>, _>(15)?.map(Timestamp),
                 close_reason: None,
                 close_note: None,
+                score_reasons: Vec::new(),
+                suggest_close: None,
             };
             let seen: Option<i64> = r.try_get(16)?;
             Ok(Due {
@@ -480,6 +492,8 @@ fn order_by_sql(order: ColumnOrder) -> &'static str {
         // Values are never negative (a CHECK), so NULLS LAST matches the domain's -1.
         CardSort::Value => "l.value_cents DESC NULLS LAST, l.id DESC",
         CardSort::Newest => "l.created_at DESC, l.id DESC",
+        // Scores are 0–100, so NULLS LAST matches the domain's -1.
+        CardSort::Score => "l.score DESC NULLS LAST, l.id DESC",
     }
 }
 
@@ -512,6 +526,7 @@ fn after_cursor_sql(cond: &mut Condition, order: ColumnOrder, cursor: &Cursor) -
             }
         }
         CardSort::Value => nullable_desc(cond, "l.value_cents", c[0], -1, c[1]),
+        CardSort::Score => nullable_desc(cond, "l.score", c[0], -1, c[1]),
         CardSort::Newest => {
             let t = cond.bind(Param::Int(c[0]));
             let t2 = cond.bind(Param::Int(c[0]));

@@ -58,6 +58,11 @@ pub const SQLITE: &[Step] = &[
         "api_tokens",
         include_str!("../../../../migrations/sqlite/0009_api_tokens.sql"),
     ),
+    (
+        10,
+        "scores",
+        include_str!("../../../../migrations/sqlite/0010_scores.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -105,6 +110,11 @@ pub const POSTGRES: &[Step] = &[
         9,
         "api_tokens",
         include_str!("../../../../migrations/postgres/0009_api_tokens.sql"),
+    ),
+    (
+        10,
+        "scores",
+        include_str!("../../../../migrations/postgres/0010_scores.sql"),
     ),
 ];
 

@@ -1,0 +1,9 @@
+-- Lead scores (domain::score): the reasons behind each score, the dead-lead suggestion, and
+-- when they were computed (the sweep recomputes aged ones). Keep in step with ../sqlite.
+ALTER TABLE leads ADD COLUMN score_reasons TEXT;
+ALTER TABLE leads ADD COLUMN suggest_close TEXT;
+ALTER TABLE leads ADD COLUMN scored_at BIGINT;
+-- "Best score" board order, read in index order like the others (0003).
+CREATE INDEX leads_stage_score ON leads (stage_id, score, id);
+-- The sweep's search for open leads whose score has aged.
+CREATE INDEX leads_open_scored ON leads (scored_at) WHERE closed_at IS NULL;
