@@ -152,8 +152,10 @@ pub fn explain(reasons: &[ScoreReason]) -> String {
         .join(" · ")
 }
 
-/// Whether an open lead looks dead: several touches in a row without an answer, or idle past
-/// the policy's limit. The text says why, for the suggestion to close it as "no response".
+/// Whether an open lead looks dead: several touches in a row without an answer, or the last
+/// touch unanswered and the lead idle past the policy's limit. (A lead nobody has tried yet is
+/// not dead, only neglected: the policy flags it as stale.) The text says why, for the
+/// suggestion to close it as "no response".
 pub fn dead_lead(
     unanswered: i64,
     idle_days: Option<i64>,
@@ -163,8 +165,9 @@ pub fn dead_lead(
         return Some(format!("{unanswered} touches in a row got no answer"));
     }
     match (idle_days, limit_days) {
-        (Some(idle), Some(limit)) if idle > i64::from(limit) => Some(format!(
-            "Nothing has happened for {idle} days (the policy allows {limit})"
+        (Some(idle), Some(limit)) if unanswered > 0 && idle > i64::from(limit) => Some(format!(
+            "The last touch got no answer and nothing has happened for {idle} days \
+             (the policy allows {limit})"
         )),
         _ => None,
     }
@@ -273,9 +276,16 @@ mod tests {
             "4 touches in a row got no answer"
         );
         assert_eq!(
-            dead_lead(0, Some(20), Some(14)).unwrap(),
-            "Nothing has happened for 20 days (the policy allows 14)"
+            dead_lead(1, Some(20), Some(14)).unwrap(),
+            "The last touch got no answer and nothing has happened for 20 days \
+             (the policy allows 14)"
         );
+        assert_eq!(
+            dead_lead(0, Some(20), Some(14)),
+            None,
+            "never tried: stale, not dead"
+        );
+        assert_eq!(dead_lead(1, Some(14), Some(14)), None);
         assert_eq!(
             dead_lead(0, Some(200), None),
             None,

@@ -32,10 +32,7 @@ pub struct SourceRecords {
 }
 
 impl SourceRecords {
-    async fn get(
-        &self,
-        conn: &mut AnyConnection,
-    ) -> Result<Records, sqlx::Error> {
+    async fn get(&self, conn: &mut AnyConnection) -> Result<Records, sqlx::Error> {
         if let Some((at, records)) = self
             .cached
             .lock()
