@@ -48,6 +48,8 @@ test("a rep sorts by score, reads why, and closes a dead lead in one click", asy
   expect(scores).toEqual([...scores].sort((a, b) => b - a));
 
   // The card says it looks dead; the drawer says why, and closes it in one click.
+  await page.goto("/board?sort=score&q=Quiet+Industries");
+  await expect(page.locator(".live").getByText("Live", { exact: true })).toBeVisible();
   const card = page.locator(`li.card[data-lead-id="${id}"]`);
   await expect(card).toContainText("Looks dead");
   await expect(card.locator(".chip-score")).toHaveAttribute("title", /−15 4 touches unanswered/);
@@ -55,11 +57,12 @@ test("a rep sorts by score, reads why, and closes a dead lead in one click", asy
   const why = page.getByRole("region", { name: `Score ${fresh - 15} of 100` });
   await expect(why).toContainText("+18 Value $45,000");
   await expect(why).toContainText("−15 4 touches unanswered");
-  await expect(page.getByText("This lead looks dead.")).toContainText("4 touches in a row got no answer");
+  const suggestion = page.getByRole("region", { name: "Suggestion" });
+  await expect(suggestion).toContainText("This lead looks dead. 4 touches in a row got no answer.");
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.screenshot({ path: path.join(shots, "lead-score.png") });
   await page.getByRole("button", { name: "Close as “No response”" }).click();
-  await expect(page.getByText("This lead looks dead.")).toHaveCount(0);
+  await expect(suggestion).toHaveCount(0);
   const closed = await (await page.request.get(`/api/v1/leads/${id}`)).json();
   expect(closed.close_reason).toBe("no_response");
   expect(closed.score).toBeNull();

@@ -14,7 +14,7 @@ use app::ssr::{service, AppState};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
@@ -293,6 +293,8 @@ pub async fn list_leads(
 /// Runs the same dedupe as every intake path: a known person with an open lead gets the
 /// inquiry added to it (200) instead of a new lead (201).
 #[utoipa::path(post, path = "/leads", tag = "Leads", request_body = NewLeadRequest,
+    params(("Idempotency-Key" = Option<String>, Header,
+            description = "Makes a retry safe: a request repeating an earlier key of yours answers with that request's lead (`replayed: true`)")),
     responses(
         (status = 201, description = "A new lead", body = IntakeReceipt,
          headers(("Location" = String, description = "The new lead"))),
@@ -300,9 +302,16 @@ pub async fn list_leads(
 pub async fn create_lead(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
+    headers: HeaderMap,
     ApiJson(request): ApiJson<NewLeadRequest>,
 ) -> Result<Response, AppError> {
-    let receipt = intake::create(&state, &actor, request).await?;
+    let key = match headers.get("idempotency-key") {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            AppError::field("Idempotency-Key", "An Idempotency-Key is visible ASCII")
+        })?),
+        None => None,
+    };
+    let receipt = intake::create(&state, &actor, request, key).await?;
     let created = receipt.outcome == IntakeOutcome::Created;
     let location = receipt.lead_id.map(|id| format!("/api/v1/leads/{id}"));
     let mut resp = Json(receipt).into_response();

@@ -357,6 +357,47 @@ async fn entering_a_lead_checks_every_field_and_dedupes(db: TestDb) -> TestDb {
     db
 }
 
+both_backends!(a_retried_lead_with_the_same_idempotency_key_is_entered_once);
+async fn a_retried_lead_with_the_same_idempotency_key_is_entered_once(db: TestDb) -> TestDb {
+    let db = db.with_demo(20).await;
+    let client = Client::anonymous(&db);
+    let dana = token(&db, "dana", TokenScope::Write).await;
+    let morgan = token(&db, "morgan", TokenScope::Write).await;
+    let source = db.find(|_, _| true).await.source_id;
+    let body = json!({"source_id": source, "contact_name": "Ada Retry",
+        "email": "ada.retry@example.com"});
+    let post = |token: &str, key: &str| {
+        let mut req = bearer(Method::POST, "/api/v1/leads", token, Some(body.clone()));
+        req.headers_mut()
+            .insert("idempotency-key", key.parse().unwrap());
+        req
+    };
+    let leads = db.all_leads().await.len();
+    let (status, first) = client.send(post(&dana, "retry-7f3a")).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let events = db.event_count().await;
+    // The retry answers with the first lead and writes nothing.
+    let (status, again) = client.send(post(&dana, "retry-7f3a")).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert_eq!(json_of(&again)["lead_id"], json_of(&first)["lead_id"]);
+    assert_eq!(json_of(&again)["replayed"], true);
+    assert_eq!(db.all_leads().await.len(), leads + 1);
+    assert_eq!(db.event_count().await, events, "the retry wrote nothing");
+    // Keys are each user's own: Morgan's same key is a request of his (the person is known,
+    // so it joins Dana's lead).
+    let (status, his) = client.send(post(&morgan, "retry-7f3a")).await;
+    assert_eq!(status, StatusCode::OK, "{his}");
+    assert_eq!(json_of(&his)["replayed"], false);
+    assert_eq!(json_of(&his)["outcome"], "attached");
+    // A malformed key is refused by name, and nothing is written.
+    let events = db.event_count().await;
+    let (status, text) = client.send(post(&dana, "has a space")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text}");
+    assert_eq!(field_of(&text), "Idempotency-Key");
+    assert_eq!(db.event_count().await, events);
+    db
+}
+
 both_backends!(writes_need_the_version_they_are_based_on);
 async fn writes_need_the_version_they_are_based_on(db: TestDb) -> TestDb {
     let db = db.with_demo(60).await;

@@ -60,7 +60,7 @@ async fn scores_follow_the_lead_and_explain_themselves(db: TestDb) -> TestDb {
         "country": "US", "message": "Need a quote"
     }))
     .unwrap();
-    let receipt = intake::create(&state, &dana, request).await.unwrap();
+    let receipt = intake::create(&state, &dana, request, None).await.unwrap();
     let lead = db.lead(receipt.lead_id.unwrap()).await;
     let (source_label, source_points) = source_reason(&db, &lead).await;
     // Scored as it came in, every part explained.

@@ -295,8 +295,9 @@ pub async fn receive(
         .begin()
         .await
         .map_err(internal("intake: begin"))?;
+    let requester = Requester::Key(*key_id);
     if let Some(k) = idempotency_key {
-        if let Some(receipt) = replay(&mut tx, *key_id, k).await? {
+        if let Some(receipt) = replay(&mut tx, requester, k).await? {
             return Ok(receipt);
         }
     }
@@ -308,35 +309,9 @@ pub async fn receive(
         batch: None,
     };
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
-    if let (Some(k), Some(lead_id)) = (idempotency_key, receipt.lead_id) {
-        let recorded = sqlx::query(
-            "INSERT INTO intake_requests (key_id, idempotency_key, lead_id, outcome, created_at)
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(*key_id)
-        .bind(k)
-        .bind(lead_id.0)
-        .bind(receipt.outcome.key())
-        .bind(at.0)
-        .execute(&mut *tx)
-        .await;
-        if let Err(e) = recorded {
-            let unique = e
-                .as_database_error()
-                .is_some_and(|d| d.is_unique_violation());
-            if !unique {
-                return Err(internal("intake: idempotency record")(e));
-            }
-            // A simultaneous submission with the same key won (PostgreSQL): answer with its.
-            drop(tx);
-            let mut conn = state
-                .store
-                .read()
-                .await
-                .map_err(internal("intake: acquire"))?;
-            return replay(&mut conn, *key_id, k)
-                .await?
-                .ok_or_else(AppError::internal);
+    if let Some(k) = idempotency_key {
+        if let Some(earlier) = remember(state, &mut tx, requester, k, &receipt, at).await? {
+            return Ok(earlier);
         }
     }
     events::notify(&mut tx, state.store.backend(), event_id)
@@ -436,8 +411,12 @@ pub async fn create(
     state: &AppState,
     actor: &Actor,
     req: NewLeadRequest,
+    idempotency_key: Option<&str>,
 ) -> Result<IntakeReceipt, AppError> {
     access::create_lead(actor)?;
+    if let Some(k) = idempotency_key {
+        check_idempotency_key(k)?;
+    }
     let checked = check(&IntakeLead {
         contact_name: req.contact_name,
         email: req.email,
@@ -459,6 +438,12 @@ pub async fn create(
         .await
         .map_err(internal("create lead: begin"))?;
     check_attribution(&mut tx, req.source_id, req.campaign_id).await?;
+    let requester = Requester::User(actor.id.0);
+    if let Some(k) = idempotency_key {
+        if let Some(receipt) = replay(&mut tx, requester, k).await? {
+            return Ok(receipt);
+        }
+    }
     let via = Via {
         key_id: None,
         actor: Some(actor),
@@ -467,6 +452,11 @@ pub async fn create(
         batch: None,
     };
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
+    if let Some(k) = idempotency_key {
+        if let Some(earlier) = remember(state, &mut tx, requester, k, &receipt, at).await? {
+            return Ok(earlier);
+        }
+    }
     events::notify(&mut tx, state.store.backend(), event_id)
         .await
         .map_err(internal("create lead: notify"))?;
@@ -480,16 +470,81 @@ pub async fn create(
     Ok(receipt)
 }
 
+/// Whose `Idempotency-Key`s a request's key is one of: an intake key's (web forms,
+/// integrations) or a signed-in user's (`POST /api/v1/leads`).
+#[derive(Clone, Copy, Debug)]
+enum Requester {
+    Key(i64),
+    User(i64),
+}
+
+impl Requester {
+    /// The table remembering its keys, the column naming it, and its id.
+    fn table(self) -> (&'static str, &'static str, i64) {
+        match self {
+            Requester::Key(id) => ("intake_requests", "key_id", id),
+            Requester::User(id) => ("lead_requests", "user_id", id),
+        }
+    }
+}
+
+/// Records that `key` filed `receipt`, in the filing transaction. When a simultaneous request
+/// with the same key committed first (PostgreSQL), answers with its receipt instead: the
+/// caller returns that and drops its own transaction.
+async fn remember(
+    state: &AppState,
+    tx: &mut Tx,
+    who: Requester,
+    key: &str,
+    receipt: &IntakeReceipt,
+    at: Timestamp,
+) -> Result<Option<IntakeReceipt>, AppError> {
+    let Some(lead_id) = receipt.lead_id else {
+        return Ok(None);
+    };
+    let (table, column, id) = who.table();
+    let recorded = sqlx::query(&format!(
+        "INSERT INTO {table} ({column}, idempotency_key, lead_id, outcome, created_at)
+         VALUES ($1, $2, $3, $4, $5)"
+    ))
+    .bind(id)
+    .bind(key)
+    .bind(lead_id.0)
+    .bind(receipt.outcome.key())
+    .bind(at.0)
+    .execute(&mut **tx)
+    .await;
+    let Err(e) = recorded else {
+        return Ok(None);
+    };
+    if !e
+        .as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+    {
+        return Err(internal("intake: idempotency record")(e));
+    }
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("intake: acquire"))?;
+    replay(&mut conn, who, key)
+        .await?
+        .ok_or_else(AppError::internal)
+        .map(Some)
+}
+
 /// The receipt of an earlier submission with this key, if there was one.
 async fn replay(
     conn: &mut sqlx::AnyConnection,
-    key_id: i64,
+    who: Requester,
     key: &str,
 ) -> Result<Option<IntakeReceipt>, AppError> {
-    let row: Option<(i64, String)> = sqlx::query_as(
-        "SELECT lead_id, outcome FROM intake_requests WHERE key_id = $1 AND idempotency_key = $2",
-    )
-    .bind(key_id)
+    let (table, column, id) = who.table();
+    let row: Option<(i64, String)> = sqlx::query_as(&format!(
+        "SELECT lead_id, outcome FROM {table} WHERE {column} = $1 AND idempotency_key = $2"
+    ))
+    .bind(id)
     .bind(key)
     .fetch_optional(&mut *conn)
     .await

@@ -60,8 +60,8 @@ pub const SQLITE: &[Step] = &[
     ),
     (
         10,
-        "scores",
-        include_str!("../../../../migrations/sqlite/0010_scores.sql"),
+        "scores_requests",
+        include_str!("../../../../migrations/sqlite/0010_scores_requests.sql"),
     ),
 ];
 
@@ -113,8 +113,8 @@ pub const POSTGRES: &[Step] = &[
     ),
     (
         10,
-        "scores",
-        include_str!("../../../../migrations/postgres/0010_scores.sql"),
+        "scores_requests",
+        include_str!("../../../../migrations/postgres/0010_scores_requests.sql"),
     ),
 ];
 

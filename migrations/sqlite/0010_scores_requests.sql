@@ -7,3 +7,13 @@ ALTER TABLE leads ADD COLUMN scored_at INTEGER;
 CREATE INDEX leads_stage_score ON leads (stage_id, score, id);
 -- The sweep's search for open leads whose score has aged.
 CREATE INDEX leads_open_scored ON leads (scored_at) WHERE closed_at IS NULL;
+
+-- POST /api/v1/leads remembers each user's Idempotency-Keys like intake keys' (0008).
+CREATE TABLE lead_requests (
+    user_id          INTEGER NOT NULL REFERENCES users (id),
+    idempotency_key  TEXT    NOT NULL,
+    lead_id          INTEGER NOT NULL REFERENCES leads (id),
+    outcome          TEXT    NOT NULL,
+    created_at       INTEGER NOT NULL,
+    PRIMARY KEY (user_id, idempotency_key)
+);
