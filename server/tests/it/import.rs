@@ -468,3 +468,133 @@ async fn a_cancelled_import_job_writes_nothing(db: TestDb) -> TestDb {
     );
     db
 }
+
+both_backends!(new_people_are_filed_in_bulk_as_intake_files_them_one_by_one);
+async fn new_people_are_filed_in_bulk_as_intake_files_them_one_by_one(db: TestDb) -> TestDb {
+    use app::domain::LeadId;
+    let db = db.with_demo(60).await;
+    let state = db.state();
+    // Someone on file at a company: a row with a similar name there is likely them.
+    let (known_name, known_company): (String, String) = sqlx::query_as(
+        "SELECT c.name, co.name FROM contacts c JOIN companies co ON co.id = c.company_id
+         ORDER BY c.id LIMIT 1",
+    )
+    .fetch_one(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
+    let companies_before: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM companies")
+        .fetch_one(&mut *db.store.read().await.unwrap())
+        .await
+        .unwrap();
+    let csv = format!(
+        "Name,Email,Company,Budget,Country,Notes\n\
+         Zed One,zed.one@zeta.example,Zeta Works,60000,US,Wants a demo\n\
+         Zed Two,zed.two@zeta.example,Zeta Works,,,\n\
+         {known_name},someone.new@elsewhere.example,{known_company},,,\n"
+    );
+    let table = import::parse_csv(&csv).unwrap();
+    let source = source_id(&db, "Trade shows").await;
+    let manager = db.actor("morgan").await;
+    let cancel = AtomicBool::new(false);
+    let report = import::run(
+        &state,
+        &manager,
+        &plan_for(&table, source),
+        &table,
+        true,
+        &|_, _| {},
+        &cancel,
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.new, report.bad), (3, 0), "{report:?}");
+    let find = |email: &'static str| {
+        let db = &db;
+        async move { db.find(move |l, _| l.email.as_deref() == Some(email)).await }
+    };
+    let one = find("zed.one@zeta.example").await;
+    let two = find("zed.two@zeta.example").await;
+    let likely = find("someone.new@elsewhere.example").await;
+    // One new company, shared; each lead linked to its own new contact.
+    let companies_after: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM companies")
+        .fetch_one(&mut *db.store.read().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(companies_after.0, companies_before.0 + 1);
+    type Link = (i64, Option<i64>, Option<i64>, Option<String>);
+    let links: Vec<Link> = sqlx::query_as(&format!(
+        "SELECT id, contact_id, company_id, country FROM leads WHERE id IN ({}, {}) ORDER BY id",
+        one.id.0, two.id.0
+    ))
+    .fetch_all(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
+    assert_ne!(links[0].1, links[1].1, "two people");
+    assert_eq!(links[0].2, links[1].2, "one company");
+    assert_eq!(links[0].3.as_deref(), Some("US"), "the place is kept");
+    // Routed by the rules ($50k+ from a trade show), with the event naming the rule, the
+    // first call planned, the message on the timeline, and scored.
+    assert!(one.owner.is_some() && one.next_step.is_some());
+    let kinds: Vec<(String,)> = sqlx::query_as(&format!(
+        "SELECT kind FROM events WHERE lead_id = {} ORDER BY id",
+        one.id.0
+    ))
+    .fetch_all(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(
+        kinds.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(),
+        vec!["lead.created", "lead.assigned"]
+    );
+    let notes: Vec<(String, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT kind, note FROM activities WHERE lead_id = {}",
+        one.id.0
+    ))
+    .fetch_all(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(notes, vec![("inquiry".into(), Some("Wants a demo".into()))]);
+    assert!(
+        one.score.unwrap() > two.score.unwrap(),
+        "value and territory count"
+    );
+    assert_eq!(
+        app::ssr::service::score::rescore(
+            &state,
+            &mut db.store.begin().await.unwrap(),
+            &[one.id.0],
+            app::ssr::service::now()
+        )
+        .await
+        .unwrap()[&one.id.0]
+            .score
+            .as_ref()
+            .map(|s| s.total),
+        one.score,
+        "the bulk score is the score"
+    );
+    // The look-alike is flagged against the person on file.
+    let flagged: (i64,) = sqlx::query_as(&format!(
+        "SELECT COUNT(*) FROM duplicate_candidates WHERE lead_id = {}",
+        likely.id.0
+    ))
+    .fetch_one(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(flagged.0, 1);
+    // Ids drawn for the bulk rows leave the tables usable by every other path.
+    let after = app::ssr::service::intake::create(
+        &state,
+        &manager,
+        serde_json::from_value(serde_json::json!({"source_id": source,
+            "contact_name": "After Import", "email": "after@import.example",
+            "company": "Zeta Works"}))
+        .unwrap(),
+        None,
+    )
+    .await
+    .unwrap();
+    let after = db.lead(after.lead_id.unwrap()).await;
+    assert!(after.id.0 > LeadId(two.id.0).0);
+    db
+}

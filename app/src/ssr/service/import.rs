@@ -6,6 +6,7 @@
 //! The whole import is one transaction. A check is the same run rolled back, so its report is
 //! exactly what the import will do; a cancelled import rolls back and leaves nothing behind.
 
+use super::bulk::{Bulk, FLUSH_EVERY};
 use super::intake::{self, IntakeLead, IntakeOutcome};
 use super::{internal, now};
 use crate::domain::access::{self, Actor};
@@ -198,12 +199,35 @@ pub async fn run(
         rows: total,
         ..Default::default()
     };
+    // Every row checked first; the good ones' people are then looked up all at once.
+    let checked: Vec<(String, Result<intake::Checked, Vec<FieldError>>)> = table
+        .rows
+        .iter()
+        .map(|row| {
+            let (inquiry, mut problems) = row_inquiry(row, &plan.mapping);
+            let name = inquiry.contact_name.clone();
+            let result = match intake::check(&inquiry) {
+                Ok(c) if problems.is_empty() => Ok(c),
+                Ok(_) => Err(problems),
+                Err(e) => {
+                    problems.extend(e.fields().iter().cloned());
+                    Err(problems)
+                }
+            };
+            (name, result)
+        })
+        .collect();
+    let good: Vec<&intake::Checked> = checked
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .collect();
+    let mut bulk = Bulk::prepare(state, &mut tx, &via, &good, at).await?;
     // The row each lead of this import was created by, to tell repeats from existing people.
     let mut created_by_row: HashMap<i64, usize> = HashMap::new();
-    // Changes to send to the boards watching once the import commits.
+    // Changes filed one by one (known people), to score and send live once committed.
     let mut changes = Vec::new();
     let mut notices = Vec::new();
-    for (i, row) in table.rows.iter().enumerate() {
+    for (i, (name, result)) in checked.into_iter().enumerate() {
         if cancel.load(Ordering::Relaxed) {
             return Ok(ImportReport {
                 cancelled: true,
@@ -211,37 +235,35 @@ pub async fn run(
             });
         }
         let n = i + 1;
-        let (inquiry, mut problems) = row_inquiry(row, &plan.mapping);
-        let name = inquiry.contact_name.clone();
-        let checked = match intake::check(&inquiry) {
-            Ok(c) if problems.is_empty() => Some(c),
-            Ok(_) => None,
-            Err(e) => {
-                problems.extend(e.fields().iter().cloned());
-                None
-            }
-        };
-        let outcome = match checked {
-            None => RowOutcome::Bad { problems },
-            Some(c) => {
-                let (receipt, event_id, kind, live) =
-                    intake::file(state, &mut tx, &via, &c, at).await?;
-                if let Some(lead) = receipt.lead_id {
-                    changes.push((event_id, kind, lead));
+        let outcome = match result {
+            Err(problems) => RowOutcome::Bad { problems },
+            Ok(c) => match bulk.file_new(state, &mut tx, &via, &c).await? {
+                Some(lead) => {
+                    created_by_row.insert(lead.0, n);
+                    RowOutcome::New
                 }
-                notices.extend(live);
-                let lead = receipt.lead_id.map_or(0, |l| l.0);
-                match receipt.outcome {
-                    IntakeOutcome::Attached => match created_by_row.get(&lead) {
-                        Some(row) => RowOutcome::Repeat { row: *row },
-                        None => RowOutcome::Existing { lead_id: lead },
-                    },
-                    _ => {
-                        created_by_row.insert(lead, n);
-                        RowOutcome::New
+                None => {
+                    // A known person: everything before this row must be on file first.
+                    bulk.flush(&mut tx).await?;
+                    let (receipt, event_id, kind, live) =
+                        intake::file(state, &mut tx, &via, &c, at).await?;
+                    if let Some(lead) = receipt.lead_id {
+                        changes.push((event_id, kind, lead));
+                    }
+                    notices.extend(live);
+                    let lead = receipt.lead_id.map_or(0, |l| l.0);
+                    match receipt.outcome {
+                        IntakeOutcome::Attached => match created_by_row.get(&lead) {
+                            Some(row) => RowOutcome::Repeat { row: *row },
+                            None => RowOutcome::Existing { lead_id: lead },
+                        },
+                        _ => {
+                            created_by_row.insert(lead, n);
+                            RowOutcome::New
+                        }
                     }
                 }
-            }
+            },
         };
         match &outcome {
             RowOutcome::New => report.new += 1,
@@ -256,6 +278,9 @@ pub async fn run(
                 outcome,
             });
         }
+        if bulk.pending() >= FLUSH_EVERY {
+            bulk.flush(&mut tx).await?;
+        }
         if n.is_multiple_of(PROGRESS_EVERY) || n == total {
             progress(n, total);
         }
@@ -263,6 +288,12 @@ pub async fn run(
     if !commit {
         return Ok(report);
     }
+    bulk.flush(&mut tx).await?;
+    batch
+        .save_turns(&mut tx)
+        .await
+        .map_err(internal("import: turns"))?;
+    // The new people's leads were scored as they were filed; the others now.
     let mut touched: Vec<i64> = changes.iter().map(|(_, _, lead)| lead.0).collect();
     touched.sort_unstable();
     touched.dedup();
@@ -289,7 +320,7 @@ pub async fn run(
     // New leads and fresh inquiries appear on the boards watching. A large import outruns a
     // live stream's buffer; its browser then catches up from the event log.
     if state.hub.watched() {
-        for (event_id, kind, lead) in changes {
+        for (event_id, kind, lead) in bulk.filed.into_iter().chain(changes) {
             intake::publish(state, event_id, kind, lead, at).await;
         }
         for notice in notices {

@@ -25,7 +25,7 @@ pub const MAX_MESSAGE: usize = 5_000;
 /// Longest `Idempotency-Key`, in characters.
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 /// Most likely duplicates recorded per new lead.
-const MAX_CANDIDATES: usize = 3;
+pub(crate) const MAX_CANDIDATES: usize = 3;
 
 /// An inquiry as a web form or integration submits it.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
@@ -119,17 +119,17 @@ fn optional_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<S
 
 /// An inquiry checked field by field: every field's error at once, nothing half-accepted.
 pub(crate) struct Checked {
-    name: String,
-    email: Option<String>,
-    phone: Option<String>,
-    company: Option<String>,
-    product_interest: Option<String>,
-    value: Option<Money>,
-    message: Option<String>,
-    country: Option<String>,
-    region: Option<String>,
-    postcode: Option<String>,
-    identity: Identity,
+    pub(crate) name: String,
+    pub(crate) email: Option<String>,
+    pub(crate) phone: Option<String>,
+    pub(crate) company: Option<String>,
+    pub(crate) product_interest: Option<String>,
+    pub(crate) value: Option<Money>,
+    pub(crate) message: Option<String>,
+    pub(crate) country: Option<String>,
+    pub(crate) region: Option<String>,
+    pub(crate) postcode: Option<String>,
+    pub(crate) identity: Identity,
 }
 
 pub(crate) fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
@@ -586,8 +586,99 @@ pub(crate) struct Via<'a> {
 }
 
 impl Via<'_> {
-    fn actor_id(&self) -> Option<i64> {
+    pub(crate) fn actor_id(&self) -> Option<i64> {
         self.actor.map(|a| a.id.0)
+    }
+
+    /// A rep entering a lead keeps it; everything else goes through the rules.
+    pub(crate) fn keeper(&self) -> Option<&Actor> {
+        self.actor.filter(|a| a.role == Role::Rep)
+    }
+}
+
+impl Checked {
+    /// What the assignment rules look at.
+    pub(crate) fn inquiry(&self, source_id: i64) -> Inquiry {
+        Inquiry {
+            source_id,
+            product_interest: self.product_interest.clone(),
+            country: self.country.clone(),
+            region: self.region.clone(),
+            postcode: self.postcode.clone(),
+            value_cents: self.value.map(|v| v.cents),
+        }
+    }
+
+    /// The new lead of this inquiry: in the first open stage, with the owner the entering rep
+    /// or the rules gave it, and the first call due when the SLA of the team's policy runs out
+    /// (the organisation's while no rule gives the lead a team).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new_lead(
+        &self,
+        via: &Via<'_>,
+        decision: &Decision,
+        first: crate::domain::StageId,
+        policies: &crate::domain::Policies,
+        contact_id: i64,
+        company_id: Option<i64>,
+        at: Timestamp,
+    ) -> leads::NewLead {
+        let (owner, team) = match via.keeper() {
+            Some(rep) => (Some(rep.id), rep.team_id),
+            None => (
+                decision.assigned.as_ref().map(|a| a.user_id),
+                decision.assigned.as_ref().map(|a| a.team_id),
+            ),
+        };
+        leads::NewLead {
+            contact_name: self.name.clone(),
+            email: self.email.clone(),
+            phone: self.phone.clone(),
+            company: self.company.clone(),
+            source_id: via.source_id,
+            campaign_id: via.campaign_id,
+            product_interest: self.product_interest.clone(),
+            value: self.value,
+            owner_id: owner.map(|o| o.0),
+            team_id: team.map(|t| t.0),
+            stage_id: first,
+            next_step: Some(policies.for_team(team).first_step(via.source_id, at)),
+            created_at: at,
+            assigned_at: owner.map(|_| at),
+            first_touched_at: None,
+            last_touched_at: None,
+            stage_entered_at: at,
+            closed_at: None,
+            close_reason: None,
+            close_note: None,
+            version: 1,
+            updated_at: at,
+            contact_id: Some(contact_id),
+            company_id,
+        }
+    }
+}
+
+/// The `lead.created` event of a filed inquiry.
+pub(crate) fn created_event(
+    via: &Via<'_>,
+    id: LeadId,
+    lead: &leads::NewLead,
+    repeat_of: Option<LeadId>,
+    possible: &[LeadId],
+    at: Timestamp,
+) -> events::NewEvent<'static> {
+    events::NewEvent {
+        at,
+        actor_id: via.actor_id(),
+        kind: "lead.created",
+        lead_id: Some(id),
+        payload: json!({"before": null, "after": {
+            "stage_id": lead.stage_id, "source_id": via.source_id, "intake_key_id": via.key_id,
+            "campaign_id": via.campaign_id, "owner_id": lead.owner_id,
+            "contact_id": lead.contact_id, "company_id": lead.company_id,
+            "repeat_of": repeat_of, "possible_duplicates": possible,
+        }}),
     }
 }
 
@@ -599,7 +690,7 @@ pub(crate) async fn file(
     c: &Checked,
     at: Timestamp,
 ) -> Result<Filed, AppError> {
-    let (key_id, source_id) = (via.key_id, via.source_id);
+    let source_id = via.source_id;
     let known = contacts::candidates(tx, &c.identity)
         .await
         .map_err(internal("intake: candidates"))?;
@@ -690,17 +781,9 @@ pub(crate) async fn file(
         .find(|s| s.kind == StageKind::Open)
         .ok_or_else(AppError::internal)?
         .id;
-    let inquiry = Inquiry {
-        source_id,
-        product_interest: c.product_interest.clone(),
-        country: c.country.clone(),
-        region: c.region.clone(),
-        postcode: c.postcode.clone(),
-        value_cents: c.value.map(|v| v.cents),
-    };
+    let inquiry = c.inquiry(source_id);
     // A rep entering a lead keeps it; everything else goes through the rules.
-    let keeper = via.actor.filter(|a| a.role == Role::Rep);
-    let decision = match keeper {
+    let decision = match via.keeper() {
         Some(_) => Decision {
             assigned: None,
             trace: Vec::new(),
@@ -712,46 +795,10 @@ pub(crate) async fn file(
         .map_err(internal("intake: route"))?,
     };
     let assigned = decision.assigned.clone();
-    let (owner, team) = match keeper {
-        Some(rep) => (Some(rep.id), rep.team_id),
-        None => (
-            assigned.as_ref().map(|a| a.user_id),
-            assigned.as_ref().map(|a| a.team_id),
-        ),
-    };
-    let id = leads::insert_lead(
-        tx,
-        &leads::NewLead {
-            contact_name: c.name.clone(),
-            email: c.email.clone(),
-            phone: c.phone.clone(),
-            company: c.company.clone(),
-            source_id,
-            campaign_id: via.campaign_id,
-            product_interest: c.product_interest.clone(),
-            value: c.value,
-            owner_id: owner.map(|o| o.0),
-            team_id: team.map(|t| t.0),
-            stage_id: first,
-            // The first call is due when the SLA of the team's policy runs out (the
-            // organisation's while no rule gives the lead a team).
-            next_step: Some(policies.for_team(team).first_step(source_id, at)),
-            created_at: at,
-            assigned_at: owner.map(|_| at),
-            first_touched_at: None,
-            last_touched_at: None,
-            stage_entered_at: at,
-            closed_at: None,
-            close_reason: None,
-            close_note: None,
-            version: 1,
-            updated_at: at,
-            contact_id: Some(contact_id),
-            company_id,
-        },
-    )
-    .await
-    .map_err(internal("intake: insert"))?;
+    let new_lead = c.new_lead(via, &decision, first, &policies, contact_id, company_id, at);
+    let id = leads::insert_lead(tx, &new_lead)
+        .await
+        .map_err(internal("intake: insert"))?;
     if c.country.is_some() || c.region.is_some() || c.postcode.is_some() {
         crate::ssr::store::routing::set_place(
             tx,
@@ -804,23 +851,10 @@ pub(crate) async fn file(
             .await
             .map_err(internal("intake: score"))?;
     }
-    let event_id = events::append(
-        tx,
-        &events::NewEvent {
-            at,
-            actor_id: via.actor_id(),
-            kind: "lead.created",
-            lead_id: Some(id),
-            payload: json!({"before": null, "after": {
-                "stage_id": first, "source_id": source_id, "intake_key_id": key_id,
-                "campaign_id": via.campaign_id, "owner_id": owner.map(|o| o.0),
-                "contact_id": contact_id, "company_id": company_id,
-                "repeat_of": repeat_of, "possible_duplicates": possible,
-            }}),
-        },
-    )
-    .await
-    .map_err(internal("intake: event"))?;
+    let created = created_event(via, id, &new_lead, repeat_of, &possible, at);
+    let event_id = events::append(tx, &created)
+        .await
+        .map_err(internal("intake: event"))?;
     let event_id = match &assigned {
         Some(a) => routing::record(tx, id, a, &decision, at)
             .await
@@ -832,7 +866,7 @@ pub(crate) async fn file(
         outcome: IntakeOutcome::Created,
         possible_duplicates: possible,
         replayed: false,
-        assigned_to: match keeper {
+        assigned_to: match via.keeper() {
             Some(rep) => Some(rep.name.clone()),
             None => assigned.map(|a| a.user_name),
         },

@@ -6,6 +6,7 @@
 //! it reads or writes anything.
 
 pub mod accounts;
+pub(crate) mod bulk;
 pub mod compliance;
 pub mod dedupe;
 pub mod import;

@@ -333,37 +333,35 @@ pub async fn decide(
 #[derive(Default)]
 pub struct Batch(std::sync::Mutex<Option<(Vec<routing::Rule>, Vec<routing::Person>)>>);
 
-/// [`decide`] within a [`Batch`]: the same decision, from the batch's copy of the rules and
-/// loads, which it then advances (the rep's open leads and last assignment, the rule's turn).
-pub async fn decide_in(
-    tx: &mut Tx,
-    batch: &Batch,
-    inquiry: &Inquiry,
-    at: Timestamp,
-) -> Result<Decision, sqlx::Error> {
-    let loaded = batch.0.lock().map(|g| g.is_some()).unwrap_or(false);
-    if !loaded {
-        let rules = store::rules(tx).await?;
-        let people = store::people(tx).await?;
-        if let Ok(mut g) = batch.0.lock() {
-            *g = Some((rules, people));
+impl Batch {
+    /// Reads the rules and loads once.
+    pub async fn load(&self, tx: &mut Tx) -> Result<(), sqlx::Error> {
+        let loaded = self.0.lock().map(|g| g.is_some()).unwrap_or(false);
+        if !loaded {
+            let rules = store::rules(tx).await?;
+            let people = store::people(tx).await?;
+            if let Ok(mut g) = self.0.lock() {
+                *g = Some((rules, people));
+            }
         }
+        Ok(())
     }
-    let decision = {
-        let Ok(mut g) = batch.0.lock() else {
-            return decide(tx, inquiry, at).await;
+
+    /// The decision from the batch's copy (loaded first), which it then advances: the rep's
+    /// open leads and last assignment, the rule's turn. Writes nothing.
+    pub fn decide(&self, inquiry: &Inquiry, at: Timestamp) -> Decision {
+        let none = |trace: Vec<String>| Decision {
+            assigned: None,
+            trace,
+        };
+        let Ok(mut g) = self.0.lock() else {
+            return none(Vec::new());
         };
         let Some((rules, people)) = g.as_mut() else {
-            return Ok(Decision {
-                assigned: None,
-                trace: Vec::new(),
-            });
+            return none(Vec::new());
         };
         if rules.is_empty() {
-            return Ok(Decision {
-                assigned: None,
-                trace: vec!["No assignment rules yet".into()],
-            });
+            return none(vec!["No assignment rules yet".into()]);
         }
         let decision = routing::route(rules, inquiry, people, at);
         if let Some(a) = &decision.assigned {
@@ -376,7 +374,40 @@ pub async fn decide_in(
             }
         }
         decision
-    };
+    }
+
+    /// Writes each rule's turn (its last rep) as the batch left it.
+    pub async fn save_turns(&self, tx: &mut Tx) -> Result<(), sqlx::Error> {
+        let turns: Vec<(i64, crate::domain::UserId)> = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|g| {
+                g.as_ref().map(|(rules, _)| {
+                    rules
+                        .iter()
+                        .filter_map(|r| r.last_user_id.map(|u| (r.id, u)))
+                        .collect()
+                })
+            })
+            .unwrap_or_default();
+        for (rule, user) in turns {
+            store::set_last_user(tx, rule, user).await?;
+        }
+        Ok(())
+    }
+}
+
+/// [`decide`] within a [`Batch`]: the same decision, from the batch's copy of the rules and
+/// loads, which it then advances; the rule's turn is written at once.
+pub async fn decide_in(
+    tx: &mut Tx,
+    batch: &Batch,
+    inquiry: &Inquiry,
+    at: Timestamp,
+) -> Result<Decision, sqlx::Error> {
+    batch.load(tx).await?;
+    let decision = batch.decide(inquiry, at);
     if let Some(a) = &decision.assigned {
         store::set_last_user(tx, a.rule_id, a.user_id).await?;
     }
@@ -391,22 +422,28 @@ pub async fn record(
     decision: &Decision,
     at: Timestamp,
 ) -> Result<i64, sqlx::Error> {
-    events::append(
-        tx,
-        &events::NewEvent {
-            at,
-            actor_id: None,
-            kind: "lead.assigned",
-            lead_id: Some(lead),
-            payload: json!({
-                "before": {"owner_id": null, "team_id": null},
-                "after": {"owner_id": a.user_id.0, "team_id": a.team_id.0},
-                "rule": {"id": a.rule_id, "name": a.rule_name, "strategy": a.strategy.key()},
-                "trace": decision.trace,
-            }),
-        },
-    )
-    .await
+    events::append(tx, &assigned_event(lead, a, decision, at)).await
+}
+
+/// The `lead.assigned` event of a lead routed by a rule.
+pub fn assigned_event(
+    lead: LeadId,
+    a: &Assignment,
+    decision: &Decision,
+    at: Timestamp,
+) -> events::NewEvent<'static> {
+    events::NewEvent {
+        at,
+        actor_id: None,
+        kind: "lead.assigned",
+        lead_id: Some(lead),
+        payload: json!({
+            "before": {"owner_id": null, "team_id": null},
+            "after": {"owner_id": a.user_id.0, "team_id": a.team_id.0},
+            "rule": {"id": a.rule_id, "name": a.rule_name, "strategy": a.strategy.key()},
+            "trace": decision.trace,
+        }),
+    }
 }
 
 #[cfg(test)]

@@ -191,6 +191,34 @@ pub async fn rescore(
     Ok(out)
 }
 
+/// The score of a lead about to be inserted (an import's new leads, scored in memory): no
+/// activity yet but its first inquiry, active now.
+pub async fn of_new_lead(
+    state: &AppState,
+    conn: &mut AnyConnection,
+    lead: &crate::ssr::store::leads::NewLead,
+    source_name: &str,
+    territory_known: bool,
+) -> Result<Score, sqlx::Error> {
+    let records = state.source_records.get(conn).await?;
+    let inputs = ScoreInputs {
+        value_cents: lead.value.map(|v| v.cents),
+        value_text: lead.value.map(|v| v.display()),
+        product_interest: lead
+            .product_interest
+            .as_deref()
+            .is_some_and(|p| !p.trim().is_empty()),
+        territory_known,
+        source_name: source_name.to_string(),
+        source_record: records.get(&lead.source_id).copied().unwrap_or((0, 0)),
+        replies: 0,
+        inquiries: 1,
+        unanswered: 0,
+        last_activity: lead.created_at,
+    };
+    Ok(score::score(&inputs, lead.created_at))
+}
+
 /// Rescores one lead inside the transaction that changes it, and puts the result on `lead`.
 pub async fn apply(
     state: &AppState,

@@ -299,59 +299,23 @@ pub async fn backfill(conn: &mut AnyConnection, postgres: bool) -> Result<Backfi
         };
         links.push((*lead, contact, contact_company));
     }
-    for chunk in new_companies.chunks(ROWS_PER_STATEMENT) {
-        let (values, texts) = value_rows(
-            chunk.iter().map(|(id, name, key, at)| {
-                vec![
-                    Cell::Int(Some(*id)),
-                    Cell::Text(name),
-                    Cell::Text(key),
-                    Cell::Int(Some(*at)),
-                ]
-            }),
-            1,
-            false,
-        );
-        let sql = format!("INSERT INTO companies (id, name, name_key, created_at) VALUES {values}");
-        let mut q = sqlx::query(&sql);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.execute(&mut *conn).await?;
-    }
-    let name_keys: Vec<String> = new_contacts.iter().map(|c| name_key(&c.3.name)).collect();
-    for (chunk, keys) in new_contacts
-        .chunks(ROWS_PER_STATEMENT)
-        .zip(name_keys.chunks(ROWS_PER_STATEMENT))
-    {
-        let (values, texts) = value_rows(
-            chunk.iter().zip(keys).map(|((id, company, i, who), key)| {
-                let (_, name, email, phone, _, created) = &leads[*i];
-                vec![
-                    Cell::Int(Some(*id)),
-                    Cell::Int(*company),
-                    Cell::Text(name.trim()),
-                    Cell::OptText(email.as_deref()),
-                    Cell::OptText(phone.as_deref()),
-                    Cell::OptText(who.email_key.as_deref()),
-                    Cell::OptText(who.phone_key.as_deref()),
-                    Cell::Text(key),
-                    Cell::Int(Some(*created)),
-                ]
-            }),
-            1,
-            false,
-        );
-        let sql = format!(
-            "INSERT INTO contacts (id, company_id, name, email, phone, email_key, phone_key,
-                                   name_key, created_at) VALUES {values}"
-        );
-        let mut q = sqlx::query(&sql);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.execute(&mut *conn).await?;
-    }
+    insert_companies(conn, &new_companies).await?;
+    let rows: Vec<ContactRow> = new_contacts
+        .iter()
+        .map(|(id, company, i, who)| {
+            let (_, name, email, phone, _, created) = &leads[*i];
+            ContactRow {
+                id: *id,
+                company_id: *company,
+                name: name.trim().to_string(),
+                email: email.clone(),
+                phone: phone.clone(),
+                identity: who.clone(),
+                created_at: *created,
+            }
+        })
+        .collect();
+    insert_contacts(conn, &rows).await?;
     for chunk in links.chunks(ROWS_PER_STATEMENT) {
         let (values, _) = value_rows(
             chunk.iter().map(|(lead, contact, company)| {
@@ -410,4 +374,233 @@ pub async fn merge_into(conn: &mut AnyConnection, gone: i64, keep: i64) -> Resul
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// A company to insert with an id of its own: (id, name, name key, created at).
+pub type CompanyRow = (i64, String, String, i64);
+
+/// Inserts companies with multi-row statements.
+pub async fn insert_companies(
+    conn: &mut AnyConnection,
+    rows: &[CompanyRow],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let (values, texts) = value_rows(
+            chunk.iter().map(|(id, name, key, at)| {
+                vec![
+                    Cell::Int(Some(*id)),
+                    Cell::Text(name),
+                    Cell::Text(key),
+                    Cell::Int(Some(*at)),
+                ]
+            }),
+            1,
+            false,
+        );
+        let sql = format!("INSERT INTO companies (id, name, name_key, created_at) VALUES {values}");
+        let mut q = sqlx::query(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// A contact to insert with an id of its own.
+#[derive(Clone, Debug)]
+pub struct ContactRow {
+    pub id: i64,
+    pub company_id: Option<i64>,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub identity: Identity,
+    pub created_at: i64,
+}
+
+/// Inserts contacts with multi-row statements.
+pub async fn insert_contacts(
+    conn: &mut AnyConnection,
+    rows: &[ContactRow],
+) -> Result<(), sqlx::Error> {
+    let name_keys: Vec<String> = rows.iter().map(|c| name_key(&c.name)).collect();
+    for (chunk, keys) in rows
+        .chunks(ROWS_PER_STATEMENT)
+        .zip(name_keys.chunks(ROWS_PER_STATEMENT))
+    {
+        let (values, texts) = value_rows(
+            chunk.iter().zip(keys).map(|(c, key)| {
+                vec![
+                    Cell::Int(Some(c.id)),
+                    Cell::Int(c.company_id),
+                    Cell::Text(&c.name),
+                    Cell::OptText(c.email.as_deref()),
+                    Cell::OptText(c.phone.as_deref()),
+                    Cell::OptText(c.identity.email_key.as_deref()),
+                    Cell::OptText(c.identity.phone_key.as_deref()),
+                    Cell::Text(key),
+                    Cell::Int(Some(c.created_at)),
+                ]
+            }),
+            1,
+            false,
+        );
+        let sql = format!(
+            "INSERT INTO contacts (id, company_id, name, email, phone, email_key, phone_key,
+                                   name_key, created_at) VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Records likely duplicates with multi-row statements: (lead, other lead, score, reasons).
+pub async fn insert_candidates_many(
+    conn: &mut AnyConnection,
+    rows: &[(LeadId, LeadId, u8, String)],
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let (values, texts) = value_rows(
+            chunk.iter().map(|(lead, other, score, reasons)| {
+                vec![
+                    Cell::Int(Some(lead.0)),
+                    Cell::Int(Some(other.0)),
+                    Cell::Int(Some(i64::from(*score))),
+                    Cell::Text(reasons),
+                    Cell::Int(Some(at.0)),
+                ]
+            }),
+            1,
+            false,
+        );
+        let sql = format!(
+            "INSERT INTO duplicate_candidates (lead_id, other_lead_id, score, reasons, found_at)
+             VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// The keys of many inquiries at once, for [`candidates_for_keys`].
+#[derive(Clone, Debug, Default)]
+pub struct KeySet {
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    pub names: Vec<String>,
+    pub companies: Vec<String>,
+}
+
+/// Every contact [`candidates`] could return for any of the keys (an import's rows read at
+/// once instead of row by row), with the same exclusions.
+pub async fn candidates_for_keys(
+    conn: &mut AnyConnection,
+    keys: &KeySet,
+) -> Result<Vec<Known>, sqlx::Error> {
+    type Row = (
+        i64,
+        Option<i64>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let lists: [(&str, &Vec<String>); 4] = [
+        ("c.email_key", &keys.emails),
+        ("c.phone_key", &keys.phones),
+        ("c.name_key", &keys.names),
+        ("co.name_key", &keys.companies),
+    ];
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (column, values) in lists {
+        for chunk in values.chunks(ROWS_PER_STATEMENT) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT c.id, c.company_id, c.name, c.email_key, c.phone_key, co.name_key
+                 FROM contacts c LEFT JOIN companies co ON co.id = c.company_id
+                 WHERE {column} IN ({}) AND c.erased_at IS NULL AND c.merged_into IS NULL",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query_as::<_, Row>(&sql).persistent(false);
+            for v in chunk {
+                q = q.bind(v);
+            }
+            for (id, company_id, name, email_key, phone_key, company) in
+                q.fetch_all(&mut *conn).await?
+            {
+                if seen.insert(id) {
+                    out.push(Known {
+                        contact_id: id,
+                        company_id,
+                        identity: Identity {
+                            name,
+                            email_key,
+                            phone_key,
+                            company_key: company,
+                        },
+                    });
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Each contact's leads, newest first (as [`leads_of`]), for many contacts at once.
+pub async fn leads_of_many(
+    conn: &mut AnyConnection,
+    contacts: &[i64],
+) -> Result<HashMap<i64, Vec<(LeadId, bool)>>, sqlx::Error> {
+    let mut out: HashMap<i64, Vec<(LeadId, bool)>> = HashMap::new();
+    for chunk in contacts.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(&format!(
+            "SELECT contact_id, id, CAST(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END AS BIGINT)
+             FROM leads WHERE contact_id IN ({}) ORDER BY created_at DESC, id DESC",
+            id_list(chunk.iter().copied())
+        ))
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await?;
+        for (contact, lead, open) in rows {
+            out.entry(contact)
+                .or_default()
+                .push((LeadId(lead), open != 0));
+        }
+    }
+    Ok(out)
+}
+
+/// The first company with each name key (as [`company_for`] finds them).
+pub async fn companies_by_keys(
+    conn: &mut AnyConnection,
+    keys: &[String],
+) -> Result<HashMap<String, i64>, sqlx::Error> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT name_key, id FROM companies WHERE name_key IN ({}) ORDER BY id DESC",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql).persistent(false);
+        for k in chunk {
+            q = q.bind(k);
+        }
+        // Newest first, so the oldest (lowest id) of each key is the one kept.
+        for (key, id) in q.fetch_all(&mut *conn).await? {
+            out.insert(key, id);
+        }
+    }
+    Ok(out)
 }

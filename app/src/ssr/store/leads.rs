@@ -751,6 +751,97 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
     Ok(LeadId(id))
 }
 
+/// A lead to insert with an id of its own, with its place and first score.
+#[derive(Clone, Debug)]
+pub struct LeadInsert {
+    pub id: i64,
+    pub lead: NewLead,
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub postcode: Option<String>,
+    pub score: Option<i64>,
+    /// The score's reasons as JSON.
+    pub score_reasons: Option<String>,
+}
+
+/// Inserts leads with multi-row statements (an import's new leads); the same columns as
+/// [`insert_lead`], plus place and score.
+pub async fn insert_leads(
+    conn: &mut AnyConnection,
+    rows: &[LeadInsert],
+) -> Result<(), sqlx::Error> {
+    use super::Cell::{Int, OptText, Text};
+    for chunk in rows.chunks(super::ROWS_PER_STATEMENT / 2) {
+        let currencies: Vec<String> = chunk
+            .iter()
+            .map(|r| {
+                r.lead
+                    .value
+                    .map_or_else(|| "USD".into(), |v| v.currency.code().to_string())
+            })
+            .collect();
+        let (values, texts) = super::value_rows(
+            chunk.iter().zip(&currencies).map(|(r, currency)| {
+                let l = &r.lead;
+                let step = l.next_step.as_ref();
+                vec![
+                    Int(Some(r.id)),
+                    Text(&l.contact_name),
+                    OptText(l.email.as_deref()),
+                    OptText(l.phone.as_deref()),
+                    OptText(l.company.as_deref()),
+                    Int(Some(l.source_id)),
+                    Int(l.campaign_id),
+                    OptText(l.product_interest.as_deref()),
+                    Int(l.value.map(|v| v.cents)),
+                    Text(currency),
+                    Int(l.owner_id),
+                    Int(Some(l.stage_id.0)),
+                    OptText(step.map(|s| s.kind.key())),
+                    Int(step.map(|s| s.due_at.0)),
+                    OptText(step.and_then(|s| s.note.as_deref())),
+                    Int(Some(l.created_at.0)),
+                    Int(Some(l.updated_at.0)),
+                    Int(l.assigned_at.map(|t| t.0)),
+                    Int(l.first_touched_at.map(|t| t.0)),
+                    Int(l.last_touched_at.map(|t| t.0)),
+                    Int(Some(l.stage_entered_at.0)),
+                    Int(l.closed_at.map(|t| t.0)),
+                    OptText(l.close_reason.map(|r| r.key())),
+                    OptText(l.close_note.as_deref()),
+                    Int(Some(l.version)),
+                    Int(l.team_id),
+                    Int(l.contact_id),
+                    Int(l.company_id),
+                    OptText(r.country.as_deref()),
+                    OptText(r.region.as_deref()),
+                    OptText(r.postcode.as_deref()),
+                    Int(r.score),
+                    OptText(r.score_reasons.as_deref()),
+                    Int(r.score.map(|_| l.created_at.0)),
+                ]
+            }),
+            1,
+            false,
+        );
+        let sql = format!(
+            "INSERT INTO leads (id, contact_name, email, phone, company, source_id, campaign_id,
+                product_interest, value_cents, currency, owner_id, stage_id,
+                next_step_kind, next_step_due_at, next_step_note,
+                created_at, updated_at, assigned_at, first_touched_at, last_touched_at,
+                stage_entered_at, closed_at, close_reason, close_note, version, team_id,
+                contact_id, company_id, country, region, postcode, score, score_reasons, scored_at)
+             VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Number of leads in the database.
 pub async fn count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM leads")

@@ -414,6 +414,40 @@ pub(crate) fn id_list(ids: impl Iterator<Item = i64>) -> String {
     ids.map(|id| id.to_string()).collect::<Vec<_>>().join(", ")
 }
 
+/// Ids for `n` new rows of `table`, so rows written later with multi-row statements can be
+/// linked to each other first. SQLite: the ones after the largest (the caller holds the write
+/// lock and writes them before anything else inserts into the table). PostgreSQL: drawn from
+/// the table's sequence (never handed out twice).
+pub async fn reserve_ids(
+    conn: &mut sqlx::AnyConnection,
+    backend: Backend,
+    table: &str,
+    n: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    match backend {
+        Backend::Sqlite => {
+            let (max,): (i64,) = sqlx::query_as(&format!(
+                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
+            ))
+            .fetch_one(&mut *conn)
+            .await?;
+            Ok((max + 1..=max + n as i64).collect())
+        }
+        Backend::Postgres => {
+            let rows: Vec<(i64,)> = sqlx::query_as(&format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+            ))
+            .bind(n as i64)
+            .fetch_all(&mut *conn)
+            .await?;
+            Ok(rows.into_iter().map(|(id,)| id).collect())
+        }
+    }
+}
+
 /// Rows written per multi-row statement (well under both databases' limits on bound values).
 pub(crate) const ROWS_PER_STATEMENT: usize = 200;
 

@@ -193,6 +193,51 @@ pub async fn insert_activity(
     Ok(id)
 }
 
+/// An activity to insert: (lead, actor, kind, outcome, note, when).
+pub type ActivityRow<'a> = (
+    LeadId,
+    Option<i64>,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    Timestamp,
+);
+
+/// Inserts activities with multi-row statements.
+pub async fn insert_activities(
+    conn: &mut AnyConnection,
+    rows: &[ActivityRow<'_>],
+) -> Result<(), sqlx::Error> {
+    use super::Cell::{Int, OptText, Text};
+    for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
+        let (values, texts) = super::value_rows(
+            chunk.iter().map(|(lead, actor, kind, outcome, note, at)| {
+                vec![
+                    Int(Some(lead.0)),
+                    Int(*actor),
+                    Text(kind),
+                    OptText(*outcome),
+                    OptText(*note),
+                    Int(Some(at.0)),
+                    Int(Some(at.0)),
+                ]
+            }),
+            1,
+            false,
+        );
+        let sql = format!(
+            "INSERT INTO activities (lead_id, actor_id, kind, outcome, note, occurred_at, created_at)
+             VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Row counts of the main tables, for start-up logs and tests.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Counts {

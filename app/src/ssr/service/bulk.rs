@@ -1,0 +1,411 @@
+//! Filing many inquiries in one transaction fast (an import): the people an inquiry may be
+//! are read for the whole file at once, and the rows of inquiries from new people (most rows
+//! of a trade-show or purchased list) are written with multi-row statements instead of one
+//! statement per column per row.
+//!
+//! The decisions are `intake::file`'s: the same checks, matching (`domain::contact::compare`),
+//! rules (`routing::Batch`), lead, events and score. A row whose person is known exactly (on
+//! file, or an earlier row of the file) is not new: the caller flushes what is pending and files
+//! that row through `intake::file`, which then sees everything before it.
+
+use super::intake::{created_event, Checked, Via, MAX_CANDIDATES};
+use super::internal;
+use crate::domain::activity::ActivityKind;
+use crate::domain::contact::{self, name_key, Identity, MatchKind};
+use crate::domain::{LeadId, Policies, StageId, StageKind, Timestamp};
+use crate::error::AppError;
+use crate::ssr::store::contacts::{self, CompanyRow, ContactRow, KeySet, Known};
+use crate::ssr::store::events::{self, NewEvent};
+use crate::ssr::store::leads::{self, LeadInsert};
+use crate::ssr::store::{org, reserve_ids, Backend, Tx};
+use crate::ssr::AppState;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Rows pending before they are written.
+pub const FLUSH_EVERY: usize = 2_000;
+/// Ids drawn from a PostgreSQL sequence at a time.
+const ID_BLOCK: usize = 500;
+
+/// The people an import's rows may be, by each of their keys.
+#[derive(Default)]
+struct Index {
+    known: Vec<Known>,
+    by_key: HashMap<(u8, String), Vec<usize>>,
+}
+
+impl Index {
+    fn keys(who: &Identity) -> Vec<(u8, String)> {
+        let mut keys = Vec::new();
+        if let Some(e) = &who.email_key {
+            keys.push((0, e.clone()));
+        }
+        if let Some(p) = &who.phone_key {
+            keys.push((1, p.clone()));
+        }
+        let name = name_key(&who.name);
+        if !name.is_empty() {
+            keys.push((2, name));
+        }
+        if let Some(c) = &who.company_key {
+            keys.push((3, c.clone()));
+        }
+        keys
+    }
+
+    fn add(&mut self, k: Known) {
+        let i = self.known.len();
+        for key in Self::keys(&k.identity) {
+            self.by_key.entry(key).or_default().push(i);
+        }
+        self.known.push(k);
+    }
+
+    /// Everyone sharing a key with `who`, newest first (as `contacts::candidates`).
+    fn candidates(&self, who: &Identity) -> Vec<&Known> {
+        let mut found: Vec<usize> = Self::keys(who)
+            .iter()
+            .filter_map(|k| self.by_key.get(k))
+            .flatten()
+            .copied()
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        let mut out: Vec<&Known> = found.into_iter().map(|i| &self.known[i]).collect();
+        out.sort_by_key(|k| std::cmp::Reverse(k.contact_id));
+        out
+    }
+
+    /// A known person's record gains what a newer inquiry adds (as `contacts::fill_in`).
+    fn fill_in(&mut self, contact_id: i64, who: &Identity) {
+        let Some(i) = self.known.iter().position(|k| k.contact_id == contact_id) else {
+            return;
+        };
+        let mut k = self.known[i].clone();
+        k.identity.email_key = k.identity.email_key.or_else(|| who.email_key.clone());
+        k.identity.phone_key = k.identity.phone_key.or_else(|| who.phone_key.clone());
+        self.add(k);
+    }
+}
+
+/// Ids for rows written later: on SQLite counted up from the largest in the table (re-read
+/// after every flush, since other writes of the same transaction take the next ones); on
+/// PostgreSQL drawn from the sequence in blocks.
+#[derive(Default)]
+struct Ids {
+    next: HashMap<&'static str, Vec<i64>>,
+}
+
+impl Ids {
+    async fn next(
+        &mut self,
+        tx: &mut Tx,
+        backend: Backend,
+        table: &'static str,
+    ) -> Result<i64, sqlx::Error> {
+        let pool = self.next.entry(table).or_default();
+        if pool.is_empty() {
+            let mut fresh = match backend {
+                Backend::Sqlite => reserve_ids(tx, backend, table, 1).await?,
+                Backend::Postgres => reserve_ids(tx, backend, table, ID_BLOCK).await?,
+            };
+            fresh.reverse();
+            *pool = fresh;
+        }
+        let id = pool.pop().ok_or(sqlx::Error::RowNotFound)?;
+        if backend == Backend::Sqlite {
+            // The next one up, without asking the table (this one is not written yet).
+            pool.push(id + 1);
+        }
+        Ok(id)
+    }
+
+    fn forget(&mut self, backend: Backend) {
+        if backend == Backend::Sqlite {
+            self.next.clear();
+        }
+    }
+}
+
+/// The new-person rows of an import, decided and waiting to be written.
+pub(crate) struct Bulk {
+    at: Timestamp,
+    backend: Backend,
+    first: StageId,
+    policies: Arc<Policies>,
+    source_name: String,
+    index: Index,
+    leads_of: HashMap<i64, Vec<(LeadId, bool)>>,
+    companies: HashMap<String, i64>,
+    ids: Ids,
+    new_companies: Vec<CompanyRow>,
+    new_contacts: Vec<ContactRow>,
+    new_leads: Vec<LeadInsert>,
+    messages: Vec<(LeadId, Option<i64>, String)>,
+    candidates: Vec<(LeadId, LeadId, u8, String)>,
+    events: Vec<NewEvent<'static>>,
+    /// Per pending lead: the index in `events` of the event that announces it.
+    announce: Vec<(usize, &'static str, LeadId)>,
+    /// What was written: (event id, kind, lead), for publishing after commit.
+    pub(crate) filed: Vec<(i64, &'static str, LeadId)>,
+}
+
+impl Bulk {
+    /// Reads what the rows need: the people they may be, those people's leads, the companies
+    /// they name, the rules (unless a rep keeps the leads), the first stage and the policies.
+    pub(crate) async fn prepare(
+        state: &AppState,
+        tx: &mut Tx,
+        via: &Via<'_>,
+        rows: &[&Checked],
+        at: Timestamp,
+    ) -> Result<Bulk, AppError> {
+        let mut keys = KeySet::default();
+        for c in rows {
+            let who = &c.identity;
+            keys.emails.extend(who.email_key.clone());
+            keys.phones.extend(who.phone_key.clone());
+            let name = name_key(&who.name);
+            if !name.is_empty() {
+                keys.names.push(name);
+            }
+            keys.companies.extend(who.company_key.clone());
+        }
+        for list in [
+            &mut keys.emails,
+            &mut keys.phones,
+            &mut keys.names,
+            &mut keys.companies,
+        ] {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let known = contacts::candidates_for_keys(tx, &keys)
+            .await
+            .map_err(internal("import: people"))?;
+        let ids: Vec<i64> = known.iter().map(|k| k.contact_id).collect();
+        let leads_of = contacts::leads_of_many(tx, &ids)
+            .await
+            .map_err(internal("import: their leads"))?;
+        let companies = contacts::companies_by_keys(tx, &keys.companies)
+            .await
+            .map_err(internal("import: companies"))?;
+        let mut index = Index::default();
+        for k in known {
+            index.add(k);
+        }
+        if let (None, Some(batch)) = (via.keeper(), via.batch) {
+            batch.load(tx).await.map_err(internal("import: rules"))?;
+        }
+        let pipeline = state
+            .store
+            .pipeline(tx)
+            .await
+            .map_err(internal("import: stages"))?;
+        let first = pipeline
+            .stages()
+            .iter()
+            .find(|s| s.kind == StageKind::Open)
+            .ok_or_else(AppError::internal)?
+            .id;
+        let policies = state
+            .store
+            .policies(tx)
+            .await
+            .map_err(internal("import: policies"))?;
+        let (source_name,): (String,) = sqlx::query_as("SELECT name FROM sources WHERE id = $1")
+            .bind(via.source_id)
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(internal("import: source"))?;
+        Ok(Bulk {
+            at,
+            backend: state.store.backend(),
+            first,
+            policies,
+            source_name,
+            index,
+            leads_of,
+            companies,
+            ids: Ids::default(),
+            new_companies: Vec::new(),
+            new_contacts: Vec::new(),
+            new_leads: Vec::new(),
+            messages: Vec::new(),
+            candidates: Vec::new(),
+            events: Vec::new(),
+            announce: Vec::new(),
+            filed: Vec::new(),
+        })
+    }
+
+    /// Rows decided and not yet written.
+    pub(crate) fn pending(&self) -> usize {
+        self.new_leads.len()
+    }
+
+    /// Files an inquiry from a new person (pending until [`Bulk::flush`]) and answers its
+    /// lead; `None` when the person is known exactly, for `intake::file` to handle after a
+    /// flush.
+    pub(crate) async fn file_new(
+        &mut self,
+        state: &AppState,
+        tx: &mut Tx,
+        via: &Via<'_>,
+        c: &Checked,
+    ) -> Result<Option<LeadId>, AppError> {
+        let at = self.at;
+        let mut matches: Vec<(Known, contact::Match)> = self
+            .index
+            .candidates(&c.identity)
+            .into_iter()
+            .filter_map(|k| contact::compare(&c.identity, &k.identity).map(|m| (k.clone(), m)))
+            .collect();
+        matches.sort_by_key(|m| std::cmp::Reverse((m.1.kind, m.1.score)));
+        if let Some((known, _)) = matches.first().filter(|(_, m)| m.kind == MatchKind::Exact) {
+            let id = known.contact_id;
+            self.index.fill_in(id, &c.identity);
+            return Ok(None);
+        }
+        let internal_ids = |e| internal("import: ids")(e);
+        let company_id = match &c.identity.company_key {
+            Some(key) => match self.companies.get(key) {
+                Some(id) => Some(*id),
+                None => {
+                    let id = self
+                        .ids
+                        .next(tx, self.backend, "companies")
+                        .await
+                        .map_err(internal_ids)?;
+                    let name = c.company.as_deref().unwrap_or_default().trim().to_string();
+                    self.new_companies.push((id, name, key.clone(), at.0));
+                    self.companies.insert(key.clone(), id);
+                    Some(id)
+                }
+            },
+            None => None,
+        };
+        let contact_id = self
+            .ids
+            .next(tx, self.backend, "contacts")
+            .await
+            .map_err(internal_ids)?;
+        let decision = match (via.keeper(), via.batch) {
+            (None, Some(batch)) => batch.decide(&c.inquiry(via.source_id), at),
+            _ => crate::domain::routing::Decision {
+                assigned: None,
+                trace: Vec::new(),
+            },
+        };
+        let lead = c.new_lead(
+            via,
+            &decision,
+            self.first,
+            &self.policies,
+            contact_id,
+            company_id,
+            at,
+        );
+        let id = LeadId(
+            self.ids
+                .next(tx, self.backend, "leads")
+                .await
+                .map_err(internal_ids)?,
+        );
+        // Likely duplicates: the open (else newest) lead of each likely person.
+        let mut possible = Vec::new();
+        for (known, m) in matches.iter().filter(|(_, m)| m.kind == MatchKind::Likely) {
+            if possible.len() == MAX_CANDIDATES {
+                break;
+            }
+            let theirs = self.leads_of.get(&known.contact_id).map(Vec::as_slice);
+            let other = theirs.and_then(|t| t.iter().find(|(_, open)| *open).or(t.first()));
+            if let Some((other, _)) = other {
+                let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
+                self.candidates.push((id, *other, m.score, reasons));
+                possible.push(*other);
+            }
+        }
+        let territory = c.country.is_some() || c.region.is_some() || c.postcode.is_some();
+        let score = super::score::of_new_lead(state, tx, &lead, &self.source_name, territory)
+            .await
+            .map_err(internal("import: score"))?;
+        if let Some(message) = &c.message {
+            self.messages.push((id, via.actor_id(), message.clone()));
+        }
+        self.events
+            .push(created_event(via, id, &lead, None, &possible, at));
+        if let Some(a) = &decision.assigned {
+            self.events
+                .push(super::routing::assigned_event(id, a, &decision, at));
+        }
+        // Announced live as created, with the id of its last event (as `intake::file`).
+        self.announce
+            .push((self.events.len() - 1, "lead.created", id));
+        self.new_contacts.push(ContactRow {
+            id: contact_id,
+            company_id,
+            name: c.name.trim().to_string(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            identity: c.identity.clone(),
+            created_at: at.0,
+        });
+        self.index.add(Known {
+            contact_id,
+            company_id,
+            identity: c.identity.clone(),
+        });
+        self.leads_of.insert(contact_id, vec![(id, true)]);
+        self.new_leads.push(LeadInsert {
+            id: id.0,
+            lead,
+            country: c.country.clone(),
+            region: c.region.clone(),
+            postcode: c.postcode.clone(),
+            score: Some(score.total),
+            score_reasons: Some(
+                serde_json::to_string(&score.reasons).unwrap_or_else(|_| "[]".into()),
+            ),
+        });
+        Ok(Some(id))
+    }
+
+    /// Writes everything pending, in the order the rows reference each other.
+    pub(crate) async fn flush(&mut self, tx: &mut Tx) -> Result<(), AppError> {
+        let write = |e| internal("import: write")(e);
+        contacts::insert_companies(tx, &self.new_companies)
+            .await
+            .map_err(write)?;
+        contacts::insert_contacts(tx, &self.new_contacts)
+            .await
+            .map_err(write)?;
+        leads::insert_leads(tx, &self.new_leads)
+            .await
+            .map_err(write)?;
+        let kind = ActivityKind::Inquiry.key();
+        let messages: Vec<_> = self
+            .messages
+            .iter()
+            .map(|(lead, actor, note)| (*lead, *actor, kind, None, Some(note.as_str()), self.at))
+            .collect();
+        org::insert_activities(tx, &messages).await.map_err(write)?;
+        contacts::insert_candidates_many(tx, &self.candidates, self.at)
+            .await
+            .map_err(write)?;
+        let ids = events::append_many(tx, &self.events).await.map_err(write)?;
+        for (i, kind, lead) in self.announce.drain(..) {
+            if let Some(id) = ids.get(i) {
+                self.filed.push((*id, kind, lead));
+            }
+        }
+        self.new_companies.clear();
+        self.new_contacts.clear();
+        self.new_leads.clear();
+        self.messages.clear();
+        self.candidates.clear();
+        self.events.clear();
+        self.ids.forget(self.backend);
+        Ok(())
+    }
+}
