@@ -125,6 +125,7 @@ async fn a_check_reports_every_row_and_the_import_files_the_good_ones(db: TestDb
     assert_eq!(ada.source_id, trade_shows);
     assert_eq!(ada.value.unwrap().cents, 1_240_000);
     assert!(ada.next_step.is_some(), "the first call is planned");
+    assert_eq!(ada.version, 2, "the repeat row is a change of the lead");
     let mut conn = db.store.read().await.unwrap();
     let notes: Vec<(Option<String>,)> = sqlx::query_as(
         "SELECT note FROM activities WHERE lead_id = $1 AND kind = 'inquiry' ORDER BY id",

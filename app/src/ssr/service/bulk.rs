@@ -8,7 +8,7 @@
 //! file, or an earlier row of the file) is not new: the caller flushes what is pending and files
 //! that row through `intake::file`, which then sees everything before it.
 
-use super::intake::{created_event, Checked, Via, MAX_CANDIDATES};
+use super::intake::{created_event, inquired_event, Checked, Via, MAX_CANDIDATES};
 use super::internal;
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, name_key, Identity, MatchKind};
@@ -127,6 +127,17 @@ impl Ids {
     }
 }
 
+/// What [`Bulk::file`] did with an inquiry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Bulked {
+    /// A new person: their new lead.
+    New(LeadId),
+    /// A person an earlier row brought in: added to that row's lead.
+    Again(LeadId),
+    /// Someone already on file: for `intake::file`.
+    Known,
+}
+
 /// The new-person rows of an import, decided and waiting to be written.
 pub(crate) struct Bulk {
     at: Timestamp,
@@ -141,7 +152,11 @@ pub(crate) struct Bulk {
     new_companies: Vec<CompanyRow>,
     new_contacts: Vec<ContactRow>,
     new_leads: Vec<LeadInsert>,
-    messages: Vec<(LeadId, Option<i64>, String)>,
+    /// Inquiry activities: (id, lead, actor, note).
+    messages: Vec<(i64, LeadId, Option<i64>, String)>,
+    /// Pending rows by id: contacts and leads not written yet.
+    pending_contacts: HashMap<i64, usize>,
+    pending_leads: HashMap<i64, usize>,
     candidates: Vec<(LeadId, LeadId, u8, String)>,
     events: Vec<NewEvent<'static>>,
     /// Per pending lead: the index in `events` of the event that announces it.
@@ -232,6 +247,8 @@ impl Bulk {
             new_contacts: Vec::new(),
             new_leads: Vec::new(),
             messages: Vec::new(),
+            pending_contacts: HashMap::new(),
+            pending_leads: HashMap::new(),
             candidates: Vec::new(),
             events: Vec::new(),
             announce: Vec::new(),
@@ -244,16 +261,16 @@ impl Bulk {
         self.new_leads.len()
     }
 
-    /// Files an inquiry from a new person (pending until [`Bulk::flush`]) and answers its
-    /// lead; `None` when the person is known exactly, for `intake::file` to handle after a
-    /// flush.
-    pub(crate) async fn file_new(
+    /// Files an inquiry (pending until [`Bulk::flush`]): a new person's lead, or one more
+    /// inquiry on the pending lead of a person an earlier row of the file brought in; anyone
+    /// else known is for `intake::file`, after a flush.
+    pub(crate) async fn file(
         &mut self,
         state: &AppState,
         tx: &mut Tx,
         via: &Via<'_>,
         c: &Checked,
-    ) -> Result<Option<LeadId>, AppError> {
+    ) -> Result<Bulked, AppError> {
         let at = self.at;
         let mut matches: Vec<(Known, contact::Match)> = self
             .index
@@ -262,12 +279,43 @@ impl Bulk {
             .filter_map(|k| contact::compare(&c.identity, &k.identity).map(|m| (k.clone(), m)))
             .collect();
         matches.sort_by_key(|m| std::cmp::Reverse((m.1.kind, m.1.score)));
-        if let Some((known, _)) = matches.first().filter(|(_, m)| m.kind == MatchKind::Exact) {
-            let id = known.contact_id;
-            self.index.fill_in(id, &c.identity);
-            return Ok(None);
-        }
         let internal_ids = |e| internal("import: ids")(e);
+        if let Some((known, _)) = matches.first().filter(|(_, m)| m.kind == MatchKind::Exact) {
+            let contact_id = known.contact_id;
+            self.index.fill_in(contact_id, &c.identity);
+            let pending = self.pending_contacts.get(&contact_id).copied().zip(
+                self.leads_of
+                    .get(&contact_id)
+                    .and_then(|l| l.first())
+                    .and_then(|(lead, _)| self.pending_leads.get(&lead.0).map(|i| (*lead, *i))),
+            );
+            let Some((ci, (lead, li))) = pending else {
+                return Ok(Bulked::Known);
+            };
+            // The same person twice in one file: one lead with both inquiries (as
+            // `intake::file` would, except that nobody is notified: the lead itself is new).
+            let contact = &mut self.new_contacts[ci];
+            if contact.identity.email_key.is_none() && c.identity.email_key.is_some() {
+                contact.email = c.email.clone();
+                contact.identity.email_key = c.identity.email_key.clone();
+            }
+            if contact.identity.phone_key.is_none() && c.identity.phone_key.is_some() {
+                contact.phone = c.phone.clone();
+                contact.identity.phone_key = c.identity.phone_key.clone();
+            }
+            self.new_leads[li].lead.version += 1;
+            let activity = self
+                .ids
+                .next(tx, self.backend, "activities")
+                .await
+                .map_err(internal_ids)?;
+            self.messages
+                .push((activity, lead, via.actor_id(), c.again_note()));
+            self.events.push(inquired_event(via, lead, activity, at));
+            self.announce
+                .push((self.events.len() - 1, "lead.inquired", lead));
+            return Ok(Bulked::Again(lead));
+        }
         let company_id = match &c.identity.company_key {
             Some(key) => match self.companies.get(key) {
                 Some(id) => Some(*id),
@@ -331,7 +379,13 @@ impl Bulk {
             .await
             .map_err(internal("import: score"))?;
         if let Some(message) = &c.message {
-            self.messages.push((id, via.actor_id(), message.clone()));
+            let activity = self
+                .ids
+                .next(tx, self.backend, "activities")
+                .await
+                .map_err(internal_ids)?;
+            self.messages
+                .push((activity, id, via.actor_id(), message.clone()));
         }
         self.events
             .push(created_event(via, id, &lead, None, &possible, at));
@@ -342,6 +396,9 @@ impl Bulk {
         // Announced live as created, with the id of its last event (as `intake::file`).
         self.announce
             .push((self.events.len() - 1, "lead.created", id));
+        self.pending_contacts
+            .insert(contact_id, self.new_contacts.len());
+        self.pending_leads.insert(id.0, self.new_leads.len());
         self.new_contacts.push(ContactRow {
             id: contact_id,
             company_id,
@@ -368,7 +425,7 @@ impl Bulk {
                 serde_json::to_string(&score.reasons).unwrap_or_else(|_| "[]".into()),
             ),
         });
-        Ok(Some(id))
+        Ok(Bulked::New(id))
     }
 
     /// Writes everything pending, in the order the rows reference each other.
@@ -387,7 +444,9 @@ impl Bulk {
         let messages: Vec<_> = self
             .messages
             .iter()
-            .map(|(lead, actor, note)| (*lead, *actor, kind, None, Some(note.as_str()), self.at))
+            .map(|(id, lead, actor, note)| {
+                (*id, *lead, *actor, kind, None, Some(note.as_str()), self.at)
+            })
             .collect();
         org::insert_activities(tx, &messages).await.map_err(write)?;
         contacts::insert_candidates_many(tx, &self.candidates, self.at)
@@ -403,6 +462,8 @@ impl Bulk {
         self.new_contacts.clear();
         self.new_leads.clear();
         self.messages.clear();
+        self.pending_contacts.clear();
+        self.pending_leads.clear();
         self.candidates.clear();
         self.events.clear();
         self.ids.forget(self.backend);

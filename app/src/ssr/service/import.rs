@@ -6,7 +6,7 @@
 //! The whole import is one transaction. A check is the same run rolled back, so its report is
 //! exactly what the import will do; a cancelled import rolls back and leaves nothing behind.
 
-use super::bulk::{Bulk, FLUSH_EVERY};
+use super::bulk::{Bulk, Bulked, FLUSH_EVERY};
 use super::intake::{self, IntakeLead, IntakeOutcome};
 use super::{internal, now};
 use crate::domain::access::{self, Actor};
@@ -237,12 +237,16 @@ pub async fn run(
         let n = i + 1;
         let outcome = match result {
             Err(problems) => RowOutcome::Bad { problems },
-            Ok(c) => match bulk.file_new(state, &mut tx, &via, &c).await? {
-                Some(lead) => {
+            Ok(c) => match bulk.file(state, &mut tx, &via, &c).await? {
+                Bulked::New(lead) => {
                     created_by_row.insert(lead.0, n);
                     RowOutcome::New
                 }
-                None => {
+                Bulked::Again(lead) => match created_by_row.get(&lead.0) {
+                    Some(row) => RowOutcome::Repeat { row: *row },
+                    None => RowOutcome::Existing { lead_id: lead.0 },
+                },
+                Bulked::Known => {
                     // A known person: everything before this row must be on file first.
                     bulk.flush(&mut tx).await?;
                     let (receipt, event_id, kind, live) =

@@ -597,6 +597,14 @@ impl Via<'_> {
 }
 
 impl Checked {
+    /// The note of an inquiry added to a lead: the message, or what it was about.
+    pub(crate) fn again_note(&self) -> String {
+        self.message.clone().unwrap_or_else(|| {
+            let about = self.product_interest.as_deref().unwrap_or("no message");
+            format!("Inquired again ({about})")
+        })
+    }
+
     /// What the assignment rules look at.
     pub(crate) fn inquiry(&self, source_id: i64) -> Inquiry {
         Inquiry {
@@ -883,10 +891,7 @@ async fn attach(
     c: &Checked,
     at: Timestamp,
 ) -> Result<i64, AppError> {
-    let note = c.message.clone().unwrap_or_else(|| {
-        let about = c.product_interest.as_deref().unwrap_or("no message");
-        format!("Inquired again ({about})")
-    });
+    let note = c.again_note();
     let activity_id = org::insert_activity(
         tx,
         lead,
@@ -906,19 +911,26 @@ async fn attach(
     .execute(&mut **tx)
     .await
     .map_err(internal("intake: bump"))?;
-    events::append(
-        tx,
-        &events::NewEvent {
-            at,
-            actor_id: via.actor_id(),
-            kind: "lead.inquired",
-            lead_id: Some(lead),
-            payload: json!({"activity_id": activity_id, "kind": "inquiry",
-                            "source_id": via.source_id, "intake_key_id": via.key_id}),
-        },
-    )
-    .await
-    .map_err(internal("intake: event"))
+    events::append(tx, &inquired_event(via, lead, activity_id, at))
+        .await
+        .map_err(internal("intake: event"))
+}
+
+/// The `lead.inquired` event of an inquiry added to a lead.
+pub(crate) fn inquired_event(
+    via: &Via<'_>,
+    lead: LeadId,
+    activity_id: i64,
+    at: Timestamp,
+) -> events::NewEvent<'static> {
+    events::NewEvent {
+        at,
+        actor_id: via.actor_id(),
+        kind: "lead.inquired",
+        lead_id: Some(lead),
+        payload: json!({"activity_id": activity_id, "kind": "inquiry",
+                        "source_id": via.source_id, "intake_key_id": via.key_id}),
+    }
 }
 
 /// Sends the new or changed lead to the boards watching.

@@ -193,8 +193,9 @@ pub async fn insert_activity(
     Ok(id)
 }
 
-/// An activity to insert: (lead, actor, kind, outcome, note, when).
+/// An activity to insert with an id of its own: (id, lead, actor, kind, outcome, note, when).
 pub type ActivityRow<'a> = (
+    i64,
     LeadId,
     Option<i64>,
     &'a str,
@@ -211,23 +212,26 @@ pub async fn insert_activities(
     use super::Cell::{Int, OptText, Text};
     for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
         let (values, texts) = super::value_rows(
-            chunk.iter().map(|(lead, actor, kind, outcome, note, at)| {
-                vec![
-                    Int(Some(lead.0)),
-                    Int(*actor),
-                    Text(kind),
-                    OptText(*outcome),
-                    OptText(*note),
-                    Int(Some(at.0)),
-                    Int(Some(at.0)),
-                ]
-            }),
+            chunk
+                .iter()
+                .map(|(id, lead, actor, kind, outcome, note, at)| {
+                    vec![
+                        Int(Some(*id)),
+                        Int(Some(lead.0)),
+                        Int(*actor),
+                        Text(kind),
+                        OptText(*outcome),
+                        OptText(*note),
+                        Int(Some(at.0)),
+                        Int(Some(at.0)),
+                    ]
+                }),
             1,
             false,
         );
         let sql = format!(
-            "INSERT INTO activities (lead_id, actor_id, kind, outcome, note, occurred_at, created_at)
-             VALUES {values}"
+            "INSERT INTO activities (id, lead_id, actor_id, kind, outcome, note, occurred_at,
+                                     created_at) VALUES {values}"
         );
         let mut q = sqlx::query(&sql).persistent(false);
         for t in texts {
