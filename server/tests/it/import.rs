@@ -599,3 +599,33 @@ async fn new_people_are_filed_in_bulk_as_intake_files_them_one_by_one(db: TestDb
     assert!(after.id.0 > LeadId(two.id.0).0);
     db
 }
+
+both_backends!(a_person_twice_and_then_a_look_alike_is_one_lead_flagged_once);
+async fn a_person_twice_and_then_a_look_alike_is_one_lead_flagged_once(db: TestDb) -> TestDb {
+    let db = db.with_demo(20).await;
+    let state = db.state();
+    let csv = "Name,Email,Phone,Company\n\
+               Visitor Twelve,v12@expo.example,,Company Twelve\n\
+               Visitor Twelve,,+44 20 7946 0012,Company Twelve\n\
+               Visitor Twelve,v12@expo.example,,Company Twelve\n\
+               Visitor Twelvee,v5012@expo.example,,Company Twelve\n";
+    let table = import::parse_csv(csv).unwrap();
+    let plan = plan_for(&table, source_id(&db, "Trade shows").await);
+    let marketing = db.actor("riley").await;
+    let cancel = AtomicBool::new(false);
+    let report = import::run(&state, &marketing, &plan, &table, true, &|_, _| {}, &cancel)
+        .await
+        .unwrap();
+    // The second row shares only the name and company: a likely match, flagged, not merged.
+    assert_eq!((report.new, report.repeats), (3, 1), "{report:?}");
+    let (pairs, distinct): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COUNT(DISTINCT lead_id || '-' || other_lead_id) FROM duplicate_candidates
+         WHERE lead_id IN (SELECT id FROM leads WHERE company = 'Company Twelve')",
+    )
+    .fetch_one(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
+    assert_eq!(pairs, distinct, "no pair twice");
+    assert!(pairs >= 2, "the look-alikes are flagged ({pairs})");
+    db
+}

@@ -32,6 +32,7 @@ const ID_BLOCK: usize = 500;
 struct Index {
     known: Vec<Known>,
     by_key: HashMap<(u8, String), Vec<usize>>,
+    by_contact: HashMap<i64, usize>,
 }
 
 impl Index {
@@ -55,6 +56,7 @@ impl Index {
 
     fn add(&mut self, k: Known) {
         let i = self.known.len();
+        self.by_contact.insert(k.contact_id, i);
         for key in Self::keys(&k.identity) {
             self.by_key.entry(key).or_default().push(i);
         }
@@ -76,15 +78,21 @@ impl Index {
         out
     }
 
-    /// A known person's record gains what a newer inquiry adds (as `contacts::fill_in`).
+    /// A known person's record gains what a newer inquiry adds (as `contacts::fill_in`), and
+    /// is found by it from then on.
     fn fill_in(&mut self, contact_id: i64, who: &Identity) {
-        let Some(i) = self.known.iter().position(|k| k.contact_id == contact_id) else {
+        let Some(&i) = self.by_contact.get(&contact_id) else {
             return;
         };
-        let mut k = self.known[i].clone();
-        k.identity.email_key = k.identity.email_key.or_else(|| who.email_key.clone());
-        k.identity.phone_key = k.identity.phone_key.or_else(|| who.phone_key.clone());
-        self.add(k);
+        let before = Self::keys(&self.known[i].identity);
+        let k = &mut self.known[i].identity;
+        k.email_key = k.email_key.take().or_else(|| who.email_key.clone());
+        k.phone_key = k.phone_key.take().or_else(|| who.phone_key.clone());
+        for key in Self::keys(&self.known[i].identity) {
+            if !before.contains(&key) {
+                self.by_key.entry(key).or_default().push(i);
+            }
+        }
     }
 }
 
@@ -368,7 +376,7 @@ impl Bulk {
             }
             let theirs = self.leads_of.get(&known.contact_id).map(Vec::as_slice);
             let other = theirs.and_then(|t| t.iter().find(|(_, open)| *open).or(t.first()));
-            if let Some((other, _)) = other {
+            if let Some((other, _)) = other.filter(|(o, _)| !possible.contains(o)) {
                 let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
                 self.candidates.push((id, *other, m.score, reasons));
                 possible.push(*other);
