@@ -166,9 +166,10 @@ pub(crate) struct Bulk {
     pending_contacts: HashMap<i64, usize>,
     pending_leads: HashMap<i64, usize>,
     candidates: Vec<(LeadId, LeadId, u8, String)>,
-    events: Vec<NewEvent<'static>>,
-    /// Per pending lead: the index in `events` of the event that announces it.
-    announce: Vec<(usize, &'static str, LeadId)>,
+    /// Events under their reserved ids.
+    events: Vec<(i64, NewEvent<'static>)>,
+    /// Pending announcements: (event id, kind, lead).
+    announce: Vec<(i64, &'static str, LeadId)>,
     /// What was written: (event id, kind, lead), for publishing after commit.
     pub(crate) filed: Vec<(i64, &'static str, LeadId)>,
 }
@@ -319,9 +320,10 @@ impl Bulk {
                 .map_err(internal_ids)?;
             self.messages
                 .push((activity, lead, via.actor_id(), c.again_note()));
-            self.events.push(inquired_event(via, lead, activity, at));
-            self.announce
-                .push((self.events.len() - 1, "lead.inquired", lead));
+            let event = self.event_id(tx).await?;
+            self.events
+                .push((event, inquired_event(via, lead, activity, at)));
+            self.announce.push((event, "lead.inquired", lead));
             return Ok(Bulked::Again(lead));
         }
         let company_id = match &c.identity.company_key {
@@ -395,15 +397,16 @@ impl Bulk {
             self.messages
                 .push((activity, id, via.actor_id(), message.clone()));
         }
+        let mut event = self.event_id(tx).await?;
         self.events
-            .push(created_event(via, id, &lead, None, &possible, at));
+            .push((event, created_event(via, id, &lead, None, &possible, at)));
         if let Some(a) = &decision.assigned {
+            event = self.event_id(tx).await?;
             self.events
-                .push(super::routing::assigned_event(id, a, &decision, at));
+                .push((event, super::routing::assigned_event(id, a, &decision, at)));
         }
         // Announced live as created, with the id of its last event (as `intake::file`).
-        self.announce
-            .push((self.events.len() - 1, "lead.created", id));
+        self.announce.push((event, "lead.created", id));
         self.pending_contacts
             .insert(contact_id, self.new_contacts.len());
         self.pending_leads.insert(id.0, self.new_leads.len());
@@ -436,6 +439,14 @@ impl Bulk {
         Ok(Bulked::New(id))
     }
 
+    /// The id the next event will be written under.
+    async fn event_id(&mut self, tx: &mut Tx) -> Result<i64, AppError> {
+        self.ids
+            .next(tx, self.backend, "events")
+            .await
+            .map_err(internal("import: ids"))
+    }
+
     /// Writes everything pending, in the order the rows reference each other.
     pub(crate) async fn flush(&mut self, tx: &mut Tx) -> Result<(), AppError> {
         let write = |e| internal("import: write")(e);
@@ -460,12 +471,10 @@ impl Bulk {
         contacts::insert_candidates_many(tx, &self.candidates, self.at)
             .await
             .map_err(write)?;
-        let ids = events::append_many(tx, &self.events).await.map_err(write)?;
-        for (i, kind, lead) in self.announce.drain(..) {
-            if let Some(id) = ids.get(i) {
-                self.filed.push((*id, kind, lead));
-            }
-        }
+        events::append_with_ids(tx, &self.events)
+            .await
+            .map_err(write)?;
+        self.filed.append(&mut self.announce);
         self.new_companies.clear();
         self.new_contacts.clear();
         self.new_leads.clear();

@@ -385,7 +385,8 @@ pub async fn insert_companies(
     rows: &[CompanyRow],
 ) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let (values, texts) = value_rows(
+        let (values, texts) = super::value_rows_for(
+            conn,
             chunk.iter().map(|(id, name, key, at)| {
                 vec![
                     Cell::Int(Some(*id)),
@@ -394,7 +395,6 @@ pub async fn insert_companies(
                     Cell::Int(Some(*at)),
                 ]
             }),
-            1,
             false,
         );
         let sql = format!("INSERT INTO companies (id, name, name_key, created_at) VALUES {values}");
@@ -429,7 +429,8 @@ pub async fn insert_contacts(
         .chunks(ROWS_PER_STATEMENT)
         .zip(name_keys.chunks(ROWS_PER_STATEMENT))
     {
-        let (values, texts) = value_rows(
+        let (values, texts) = super::value_rows_for(
+            conn,
             chunk.iter().zip(keys).map(|(c, key)| {
                 vec![
                     Cell::Int(Some(c.id)),
@@ -443,7 +444,6 @@ pub async fn insert_contacts(
                     Cell::Int(Some(c.created_at)),
                 ]
             }),
-            1,
             false,
         );
         let sql = format!(
@@ -466,7 +466,8 @@ pub async fn insert_candidates_many(
     at: Timestamp,
 ) -> Result<(), sqlx::Error> {
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let (values, texts) = value_rows(
+        let (values, texts) = super::value_rows_for(
+            conn,
             chunk.iter().map(|(lead, other, score, reasons)| {
                 vec![
                     Cell::Int(Some(lead.0)),
@@ -476,7 +477,6 @@ pub async fn insert_candidates_many(
                     Cell::Int(Some(at.0)),
                 ]
             }),
-            1,
             false,
         );
         let sql = format!(

@@ -56,6 +56,47 @@ pub async fn append(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<i64, s
     Ok(id)
 }
 
+/// Appends events under ids reserved for them (`store::reserve_ids`), with multi-row INSERTs.
+pub async fn append_with_ids(
+    conn: &mut AnyConnection,
+    events: &[(i64, NewEvent<'_>)],
+) -> Result<(), sqlx::Error> {
+    for chunk in events.chunks(super::ROWS_PER_STATEMENT) {
+        use super::Cell::{Int, Text};
+        let payloads: Vec<String> = chunk.iter().map(|(_, e)| e.payload.to_string()).collect();
+        let (values, texts) = super::value_rows_for(
+            conn,
+            chunk.iter().zip(&payloads).map(|((id, e), payload)| {
+                vec![
+                    Int(Some(*id)),
+                    Int(Some(e.at.0)),
+                    Int(e.actor_id),
+                    Text(e.kind),
+                    Int(e.lead_id.map(|l| l.0)),
+                    Text(payload),
+                ]
+            }),
+            false,
+        );
+        // PostgreSQL generates event ids ALWAYS: these were drawn from its sequence.
+        let overriding = if conn.backend_name() == "SQLite" {
+            ""
+        } else {
+            "OVERRIDING SYSTEM VALUE"
+        };
+        let sql = format!(
+            "INSERT INTO events (id, at, actor_id, kind, lead_id, payload) {overriding}
+             VALUES {values}"
+        );
+        let mut q = sqlx::query(&sql).persistent(false);
+        for t in texts {
+            q = q.bind(t);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Appends events with multi-row INSERTs and returns their ids in the order given (ids
 /// only ever grow; events identical in every column may swap ids, which nobody can tell).
 pub async fn append_many(

@@ -780,7 +780,8 @@ pub async fn insert_leads(
                     .map_or_else(|| "USD".into(), |v| v.currency.code().to_string())
             })
             .collect();
-        let (values, texts) = super::value_rows(
+        let (values, texts) = super::value_rows_for(
+            conn,
             chunk.iter().zip(&currencies).map(|(r, currency)| {
                 let l = &r.lead;
                 let step = l.next_step.as_ref();
@@ -821,7 +822,6 @@ pub async fn insert_leads(
                     Int(r.score.map(|_| l.created_at.0)),
                 ]
             }),
-            1,
             false,
         );
         let sql = format!(

@@ -18,7 +18,7 @@ pub mod sweep;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyPool, Executor};
+use sqlx::{Any, AnyConnection, AnyPool, Executor};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -376,6 +376,26 @@ pub(crate) fn value_rows<'a>(
     first: usize,
     cast: bool,
 ) -> (String, Vec<&'a str>) {
+    value_rows_marked(rows, Some(first), cast)
+}
+
+/// [`value_rows`] for a statement whose only parameters are these texts: on SQLite they are
+/// marked `?` (bound in order, no names to look up, so binding costs stay linear however many
+/// rows a statement has); on PostgreSQL `$1`, `$2`, ….
+pub(crate) fn value_rows_for<'a>(
+    conn: &AnyConnection,
+    rows: impl IntoIterator<Item = Vec<Cell<'a>>>,
+    cast: bool,
+) -> (String, Vec<&'a str>) {
+    let first = (conn.backend_name() != "SQLite").then_some(1);
+    value_rows_marked(rows, first, cast)
+}
+
+fn value_rows_marked<'a>(
+    rows: impl IntoIterator<Item = Vec<Cell<'a>>>,
+    first: Option<usize>,
+    cast: bool,
+) -> (String, Vec<&'a str>) {
     let mut texts = Vec::new();
     let mut sql = String::new();
     for (i, row) in rows.into_iter().enumerate() {
@@ -392,7 +412,10 @@ pub(crate) fn value_rows<'a>(
                 Cell::Int(None) => "NULL".to_string(),
                 Cell::Text(t) | Cell::OptText(Some(t)) => {
                     texts.push(t);
-                    format!("${}", first + texts.len() - 1)
+                    match first {
+                        Some(first) => format!("${}", first + texts.len() - 1),
+                        None => "?".to_string(),
+                    }
                 }
                 Cell::OptText(None) => "NULL".to_string(),
             };

@@ -211,7 +211,8 @@ pub async fn insert_activities(
 ) -> Result<(), sqlx::Error> {
     use super::Cell::{Int, OptText, Text};
     for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
-        let (values, texts) = super::value_rows(
+        let (values, texts) = super::value_rows_for(
+            conn,
             chunk
                 .iter()
                 .map(|(id, lead, actor, kind, outcome, note, at)| {
@@ -226,7 +227,6 @@ pub async fn insert_activities(
                         Int(Some(at.0)),
                     ]
                 }),
-            1,
             false,
         );
         let sql = format!(
