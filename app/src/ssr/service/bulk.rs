@@ -281,16 +281,17 @@ impl Bulk {
         c: &Checked,
     ) -> Result<Bulked, AppError> {
         let at = self.at;
-        let mut matches: Vec<(Known, contact::Match)> = self
+        // (contact, how they match), best first.
+        let mut matches: Vec<(i64, contact::Match)> = self
             .index
             .candidates(&c.identity)
             .into_iter()
-            .filter_map(|k| contact::compare(&c.identity, &k.identity).map(|m| (k.clone(), m)))
+            .filter_map(|k| contact::compare(&c.identity, &k.identity).map(|m| (k.contact_id, m)))
             .collect();
         matches.sort_by_key(|m| std::cmp::Reverse((m.1.kind, m.1.score)));
         let internal_ids = |e| internal("import: ids")(e);
-        if let Some((known, _)) = matches.first().filter(|(_, m)| m.kind == MatchKind::Exact) {
-            let contact_id = known.contact_id;
+        if let Some((contact_id, _)) = matches.first().filter(|(_, m)| m.kind == MatchKind::Exact) {
+            let contact_id = *contact_id;
             self.index.fill_in(contact_id, &c.identity);
             let pending = self.pending_contacts.get(&contact_id).copied().zip(
                 self.leads_of
@@ -376,7 +377,7 @@ impl Bulk {
             if possible.len() == MAX_CANDIDATES {
                 break;
             }
-            let theirs = self.leads_of.get(&known.contact_id).map(Vec::as_slice);
+            let theirs = self.leads_of.get(known).map(Vec::as_slice);
             let other = theirs.and_then(|t| t.iter().find(|(_, open)| *open).or(t.first()));
             if let Some((other, _)) = other.filter(|(o, _)| !possible.contains(o)) {
                 let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
