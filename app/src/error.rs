@@ -111,6 +111,14 @@ impl AppError {
             _ => &[],
         }
     }
+
+    /// What is wrong with `field`, if this error names it.
+    pub fn message_for(&self, field: &str) -> Option<String> {
+        self.fields()
+            .iter()
+            .find(|f| f.field == field)
+            .map(|f| f.message.clone())
+    }
 }
 
 impl From<MoveRejection> for AppError {

@@ -50,14 +50,7 @@ pub fn ImportPage() -> impl IntoView {
         }
     });
 
-    let field_error = move |name: &'static str| {
-        error.get().and_then(|e| {
-            e.fields()
-                .iter()
-                .find(|f| f.field == name)
-                .map(|f| f.message.clone())
-        })
-    };
+    let field_error = move |name: &'static str| error.get().and_then(|e| e.message_for(name));
     let other_error = move || {
         error.get().and_then(|e| {
             let known = ["file", "mapping", "source_id", "campaign_id"];
@@ -224,14 +217,7 @@ fn MappingStep(
     error: RwSignal<Option<AppError>>,
     locked: Signal<bool>,
 ) -> impl IntoView {
-    let field_error = move |name: &'static str| {
-        error.get().and_then(|e| {
-            e.fields()
-                .iter()
-                .find(|f| f.field == name)
-                .map(|f| f.message.clone())
-        })
-    };
+    let field_error = move |name: &'static str| error.get().and_then(|e| e.message_for(name));
     let headers = draft.headers.clone();
     let preview = draft.preview.clone();
     let shown = preview.len();

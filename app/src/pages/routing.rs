@@ -57,12 +57,7 @@ fn RoutingView() -> impl IntoView {
 }
 
 fn field_error(e: &Option<AppError>, name: &str) -> Option<String> {
-    e.as_ref().and_then(|e| {
-        e.fields()
-            .iter()
-            .find(|f| f.field == name)
-            .map(|f| f.message.clone())
-    })
+    e.as_ref().and_then(|e| e.message_for(name))
 }
 
 #[component]

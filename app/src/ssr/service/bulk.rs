@@ -8,11 +8,13 @@
 //! file, or an earlier row of the file) is not new: the caller flushes what is pending and files
 //! that row through `intake::file`, which then sees everything before it.
 
-use super::intake::{created_event, inquired_event, Checked, Via, MAX_CANDIDATES};
+use super::intake::{
+    created_event, first_stage, inquired_event, lead_to_flag, Checked, Via, MAX_CANDIDATES,
+};
 use super::internal;
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, name_key, Identity, MatchKind};
-use crate::domain::{LeadId, Policies, StageId, StageKind, Timestamp};
+use crate::domain::{LeadId, Policies, StageId, Timestamp};
 use crate::error::AppError;
 use crate::ssr::store::contacts::{self, CompanyRow, ContactRow, KeySet, Known};
 use crate::ssr::store::events::{self, NewEvent};
@@ -221,17 +223,7 @@ impl Bulk {
         if let (None, Some(batch)) = (via.keeper(), via.batch) {
             batch.load(tx).await.map_err(internal("import: rules"))?;
         }
-        let pipeline = state
-            .store
-            .pipeline(tx)
-            .await
-            .map_err(internal("import: stages"))?;
-        let first = pipeline
-            .stages()
-            .iter()
-            .find(|s| s.kind == StageKind::Open)
-            .ok_or_else(AppError::internal)?
-            .id;
+        let first = first_stage(state, tx).await?;
         let policies = state
             .store
             .policies(tx)
@@ -314,11 +306,7 @@ impl Bulk {
                 contact.identity.phone_key = c.identity.phone_key.clone();
             }
             self.new_leads[li].lead.version += 1;
-            let activity = self
-                .ids
-                .next(tx, self.backend, "activities")
-                .await
-                .map_err(internal_ids)?;
+            let activity = self.next_id(tx, "activities").await?;
             self.messages
                 .push((activity, lead, via.actor_id(), c.again_note()));
             let event = self.event_id(tx).await?;
@@ -377,12 +365,11 @@ impl Bulk {
             if possible.len() == MAX_CANDIDATES {
                 break;
             }
-            let theirs = self.leads_of.get(known).map(Vec::as_slice);
-            let other = theirs.and_then(|t| t.iter().find(|(_, open)| *open).or(t.first()));
-            if let Some((other, _)) = other.filter(|(o, _)| !possible.contains(o)) {
+            let theirs = self.leads_of.get(known).map_or(&[][..], Vec::as_slice);
+            if let Some(other) = lead_to_flag(theirs).filter(|o| !possible.contains(o)) {
                 let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
-                self.candidates.push((id, *other, m.score, reasons));
-                possible.push(*other);
+                self.candidates.push((id, other, m.score, reasons));
+                possible.push(other);
             }
         }
         let territory = c.country.is_some() || c.region.is_some() || c.postcode.is_some();
@@ -390,11 +377,7 @@ impl Bulk {
             .await
             .map_err(internal("import: score"))?;
         if let Some(message) = &c.message {
-            let activity = self
-                .ids
-                .next(tx, self.backend, "activities")
-                .await
-                .map_err(internal_ids)?;
+            let activity = self.next_id(tx, "activities").await?;
             self.messages
                 .push((activity, id, via.actor_id(), message.clone()));
         }
@@ -440,12 +423,17 @@ impl Bulk {
         Ok(Bulked::New(id))
     }
 
-    /// The id the next event will be written under.
-    async fn event_id(&mut self, tx: &mut Tx) -> Result<i64, AppError> {
+    /// The id the next row of `table` will be written under.
+    async fn next_id(&mut self, tx: &mut Tx, table: &'static str) -> Result<i64, AppError> {
         self.ids
-            .next(tx, self.backend, "events")
+            .next(tx, self.backend, table)
             .await
             .map_err(internal("import: ids"))
+    }
+
+    /// The id the next event will be written under.
+    async fn event_id(&mut self, tx: &mut Tx) -> Result<i64, AppError> {
+        self.next_id(tx, "events").await
     }
 
     /// Writes everything pending, in the order the rows reference each other.

@@ -667,6 +667,34 @@ impl Checked {
     }
 }
 
+/// The pipeline's first open stage, where new leads start.
+pub(crate) async fn first_stage(
+    state: &AppState,
+    tx: &mut Tx,
+) -> Result<crate::domain::StageId, AppError> {
+    let pipeline = state
+        .store
+        .pipeline(tx)
+        .await
+        .map_err(internal("intake: stages"))?;
+    Ok(pipeline
+        .stages()
+        .iter()
+        .find(|s| s.kind == StageKind::Open)
+        .ok_or_else(AppError::internal)?
+        .id)
+}
+
+/// Of a likely match's leads (newest first), the one a new lead is flagged against: their
+/// open lead if they have one (that is what a merge would join), else the newest.
+pub(crate) fn lead_to_flag(theirs: &[(LeadId, bool)]) -> Option<LeadId> {
+    theirs
+        .iter()
+        .find(|(_, open)| *open)
+        .or(theirs.first())
+        .map(|(lead, _)| *lead)
+}
+
 /// The `lead.created` event of a filed inquiry.
 pub(crate) fn created_event(
     via: &Via<'_>,
@@ -773,22 +801,12 @@ pub(crate) async fn file(
             .await
             .map_err(internal("intake: contact"))?,
     };
-    let pipeline = state
-        .store
-        .pipeline(tx)
-        .await
-        .map_err(internal("intake: stages"))?;
+    let first = first_stage(state, tx).await?;
     let policies = state
         .store
         .policies(tx)
         .await
         .map_err(internal("intake: policies"))?;
-    let first = pipeline
-        .stages()
-        .iter()
-        .find(|s| s.kind == StageKind::Open)
-        .ok_or_else(AppError::internal)?
-        .id;
     let inquiry = c.inquiry(source_id);
     // A rep entering a lead keeps it; everything else goes through the rules.
     let decision = match via.keeper() {
@@ -841,11 +859,9 @@ pub(crate) async fn file(
             let theirs = contacts::leads_of(tx, known.contact_id)
                 .await
                 .map_err(internal("intake: likely leads"))?;
-            // Their open lead if they have one (that is what a merge would join), else the newest.
-            let other = theirs.iter().find(|(_, open)| *open).or(theirs.first());
-            if let Some((other, _)) = other {
+            if let Some(other) = lead_to_flag(&theirs) {
                 let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
-                flagged.push((*other, m.score, reasons));
+                flagged.push((other, m.score, reasons));
             }
         }
         contacts::insert_candidates(tx, id, &flagged, at)

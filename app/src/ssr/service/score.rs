@@ -268,12 +268,7 @@ async fn write(
         now.0,
         id_list(rows.iter().map(|r| r.0))
     );
-    let mut q = sqlx::query(&sql).persistent(false);
-    for t in texts {
-        q = q.bind(t);
-    }
-    q.execute(conn).await?;
-    Ok(())
+    store::execute_with(conn, &sql, texts).await
 }
 
 /// Rescores open leads whose score is missing or older than `SCORE_TTL_MS` (at most

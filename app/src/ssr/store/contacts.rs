@@ -22,15 +22,7 @@ pub async fn candidates(
     conn: &mut AnyConnection,
     who: &Identity,
 ) -> Result<Vec<Known>, sqlx::Error> {
-    type Row = (
-        i64,
-        Option<i64>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
+    let rows: Vec<KnownRow> = sqlx::query_as(
         "WITH ids AS (
                  SELECT id FROM contacts WHERE email_key = $1
                  UNION SELECT id FROM contacts WHERE phone_key = $2
@@ -48,21 +40,31 @@ pub async fn candidates(
     .bind(who.company_key.as_deref())
     .fetch_all(conn)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(id, company_id, name, email_key, phone_key, company)| Known {
-                contact_id: id,
-                company_id,
-                identity: Identity {
-                    name,
-                    email_key,
-                    phone_key,
-                    company_key: company,
-                },
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(known).collect())
+}
+
+/// A contact as the candidate queries select it: id, company, name, e-mail and phone keys,
+/// company key.
+type KnownRow = (
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn known((id, company_id, name, email_key, phone_key, company): KnownRow) -> Known {
+    Known {
+        contact_id: id,
+        company_id,
+        identity: Identity {
+            name,
+            email_key,
+            phone_key,
+            company_key: company,
+        },
+    }
 }
 
 /// A contact's leads, newest first: (lead, open).
@@ -398,11 +400,7 @@ pub async fn insert_companies(
             false,
         );
         let sql = format!("INSERT INTO companies (id, name, name_key, created_at) VALUES {values}");
-        let mut q = sqlx::query(&sql).persistent(false);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.execute(&mut *conn).await?;
+        super::execute_with(&mut *conn, &sql, texts).await?;
     }
     Ok(())
 }
@@ -450,11 +448,7 @@ pub async fn insert_contacts(
             "INSERT INTO contacts (id, company_id, name, email, phone, email_key, phone_key,
                                    name_key, created_at) VALUES {values}"
         );
-        let mut q = sqlx::query(&sql).persistent(false);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.execute(&mut *conn).await?;
+        super::execute_with(&mut *conn, &sql, texts).await?;
     }
     Ok(())
 }
@@ -483,11 +477,7 @@ pub async fn insert_candidates_many(
             "INSERT INTO duplicate_candidates (lead_id, other_lead_id, score, reasons, found_at)
              VALUES {values}"
         );
-        let mut q = sqlx::query(&sql).persistent(false);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.execute(&mut *conn).await?;
+        super::execute_with(&mut *conn, &sql, texts).await?;
     }
     Ok(())
 }
@@ -507,14 +497,6 @@ pub async fn candidates_for_keys(
     conn: &mut AnyConnection,
     keys: &KeySet,
 ) -> Result<Vec<Known>, sqlx::Error> {
-    type Row = (
-        i64,
-        Option<i64>,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    );
     let lists: [(&str, &Vec<String>); 4] = [
         ("c.email_key", &keys.emails),
         ("c.phone_key", &keys.phones),
@@ -532,24 +514,13 @@ pub async fn candidates_for_keys(
                  WHERE {column} IN ({}) AND c.erased_at IS NULL AND c.merged_into IS NULL",
                 marks.join(", ")
             );
-            let mut q = sqlx::query_as::<_, Row>(&sql).persistent(false);
+            let mut q = sqlx::query_as::<_, KnownRow>(&sql).persistent(false);
             for v in chunk {
                 q = q.bind(v);
             }
-            for (id, company_id, name, email_key, phone_key, company) in
-                q.fetch_all(&mut *conn).await?
-            {
-                if seen.insert(id) {
-                    out.push(Known {
-                        contact_id: id,
-                        company_id,
-                        identity: Identity {
-                            name,
-                            email_key,
-                            phone_key,
-                            company_key: company,
-                        },
-                    });
+            for row in q.fetch_all(&mut *conn).await? {
+                if seen.insert(row.0) {
+                    out.push(known(row));
                 }
             }
         }

@@ -88,11 +88,7 @@ pub async fn append_with_ids(
             "INSERT INTO events (id, at, actor_id, kind, lead_id, payload) {overriding}
              VALUES {values}"
         );
-        let mut q = sqlx::query(&sql).persistent(false);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.execute(&mut *conn).await?;
+        super::execute_with(&mut *conn, &sql, texts).await?;
     }
     Ok(())
 }

@@ -833,11 +833,7 @@ pub async fn insert_leads(
                 contact_id, company_id, country, region, postcode, score, score_reasons, scored_at)
              VALUES {values}"
         );
-        let mut q = sqlx::query(&sql).persistent(false);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.execute(&mut *conn).await?;
+        super::execute_with(&mut *conn, &sql, texts).await?;
     }
     Ok(())
 }

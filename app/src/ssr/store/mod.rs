@@ -379,6 +379,20 @@ pub(crate) fn value_rows<'a>(
     value_rows_marked(rows, Some(first), cast)
 }
 
+/// Runs a statement binding `texts` in order (the texts of [`value_rows`]).
+pub(crate) async fn execute_with(
+    conn: &mut AnyConnection,
+    sql: &str,
+    texts: Vec<&str>,
+) -> Result<(), sqlx::Error> {
+    let mut q = sqlx::query(sql).persistent(false);
+    for t in texts {
+        q = q.bind(t);
+    }
+    q.execute(conn).await?;
+    Ok(())
+}
+
 /// [`value_rows`] for a statement whose only parameters are these texts: on SQLite they are
 /// marked `?` (bound in order, no names to look up, so binding costs stay linear however many
 /// rows a statement has); on PostgreSQL `$1`, `$2`, ….

@@ -233,11 +233,7 @@ pub async fn insert_activities(
             "INSERT INTO activities (id, lead_id, actor_id, kind, outcome, note, occurred_at,
                                      created_at) VALUES {values}"
         );
-        let mut q = sqlx::query(&sql).persistent(false);
-        for t in texts {
-            q = q.bind(t);
-        }
-        q.execute(&mut *conn).await?;
+        super::execute_with(&mut *conn, &sql, texts).await?;
     }
     Ok(())
 }
