@@ -79,7 +79,7 @@ test("a call with its next step is logged in two keystrokes from the card", asyn
   await other.click();
   await drawer.getByRole("button", { name: /Left message/ }).click();
   await expect(drawer.locator(".timeline-item").first()).toContainText("Call · Left message");
-  await expect(page.locator(`li.card[data-lead-id="${otherId}"] .chip`)).toHaveText(/Call · tomorrow/);
+  await expect(page.locator(`li.card[data-lead-id="${otherId}"] .chip`).first()).toHaveText(/Call · tomorrow/);
 });
 
 test("an edit with a bad e-mail names the field and saves nothing; a good one shows in history", async ({ page }) => {
