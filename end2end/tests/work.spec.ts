@@ -136,7 +136,9 @@ test("filters live in the URL and survive a reload", async ({ page }) => {
   await openBoard(page);
   await page.getByRole("combobox", { name: "Owner" }).selectOption({ label: "Dana Whitfield" });
   await expect(page).toHaveURL(/owner=\d+/);
+  // The unfiltered cards stay up until the filtered board arrives: wait for it to settle.
   const all = page.locator("li.card");
+  await expect(page.locator('li.card:not([aria-label*="owner Dana Whitfield"])')).toHaveCount(0);
   await expect(all.first()).toBeVisible();
   for (const label of await all.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label")))) {
     expect(label).toContain("owner Dana Whitfield");
