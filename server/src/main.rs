@@ -7,6 +7,11 @@ use server::config::{Cli, Command, DbArgs, ServeArgs};
 use server::seed;
 use tracing_subscriber::EnvFilter;
 
+/// Many small, short-lived allocations per request and per imported row: mimalloc serves them
+/// faster than the system allocator (measured in `bench --only import`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // A missing .env is normal; a malformed one should not pass silently.

@@ -193,14 +193,51 @@ pub fn name_key(name: &str) -> String {
 
 /// Jaro–Winkler similarity of two strings, 0.0 (nothing alike) to 1.0 (equal).
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    if a.is_ascii() && b.is_ascii() {
+        jaro_winkler_of(a.as_bytes(), b.as_bytes())
+    } else {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        jaro_winkler_of(&a, &b)
+    }
+}
+
+/// Which positions of a string are matched: a bit set on the stack for names of up to 128
+/// letters (all real ones), a vector beyond.
+enum Marks {
+    Small(u128),
+    Large(Vec<bool>),
+}
+
+impl Marks {
+    fn new(len: usize) -> Self {
+        if len <= 128 {
+            Marks::Small(0)
+        } else {
+            Marks::Large(vec![false; len])
+        }
+    }
+    fn get(&self, i: usize) -> bool {
+        match self {
+            Marks::Small(bits) => bits & (1 << i) != 0,
+            Marks::Large(v) => v[i],
+        }
+    }
+    fn set(&mut self, i: usize) {
+        match self {
+            Marks::Small(bits) => *bits |= 1 << i,
+            Marks::Large(v) => v[i] = true,
+        }
+    }
+}
+
+fn jaro_winkler_of<T: Ord>(a: &[T], b: &[T]) -> f64 {
     // The greedy matching below depends on which side leads: a fixed order keeps it symmetric.
     let (a, b) = if (a.len(), a) <= (b.len(), b) {
         (a, b)
     } else {
         (b, a)
     };
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
     if a.is_empty() && b.is_empty() {
         return 1.0;
     }
@@ -208,43 +245,85 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
         return 0.0;
     }
     let window = (a.len().max(b.len()) / 2).saturating_sub(1);
-    let mut b_used = vec![false; b.len()];
-    let mut a_matched = Vec::with_capacity(a.len());
+    let (mut a_used, mut b_used) = (Marks::new(a.len()), Marks::new(b.len()));
+    let mut m = 0;
     for (i, ca) in a.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(b.len());
-        if let Some(j) = (lo..hi).find(|&j| !b_used[j] && b[j] == *ca) {
-            b_used[j] = true;
-            a_matched.push(*ca);
+        if let Some(j) = (lo..hi).find(|&j| !b_used.get(j) && b[j] == *ca) {
+            b_used.set(j);
+            a_used.set(i);
+            m += 1;
         }
     }
-    let m = a_matched.len();
     if m == 0 {
         return 0.0;
     }
-    let b_matched = b.iter().zip(&b_used).filter(|(_, u)| **u).map(|(c, _)| c);
-    let half_transpositions = a_matched
-        .iter()
-        .zip(b_matched)
-        .filter(|(x, y)| x != y)
-        .count();
+    let a_matched = (0..a.len()).filter(|&i| a_used.get(i)).map(|i| &a[i]);
+    let b_matched = (0..b.len()).filter(|&j| b_used.get(j)).map(|j| &b[j]);
+    let half_transpositions = a_matched.zip(b_matched).filter(|(x, y)| x != y).count();
     let m = m as f64;
     let t = half_transpositions as f64 / 2.0;
     let jaro = (m / a.len() as f64 + m / b.len() as f64 + (m - t) / m) / 3.0;
-    let prefix = a.iter().zip(&b).take(4).take_while(|(x, y)| x == y).count();
+    let prefix = a.iter().zip(b).take(4).take_while(|(x, y)| x == y).count();
     jaro + prefix as f64 * 0.1 * (1.0 - jaro)
 }
 
-/// How alike two people's names are, whatever the word order ("Byron, Ada" and "Ada Byron"
-/// are alike): the better of comparing the names as written and with their words sorted.
-pub fn name_similarity(a: &str, b: &str) -> f64 {
-    let (wa, wb) = (words(a), words(b));
-    let as_written = jaro_winkler(&wa.join(" "), &wb.join(" "));
-    let sorted = |mut w: Vec<String>| {
-        w.sort();
-        w.join(" ")
+/// How alike two words of a name are; an initial ("J") is as good as a close spelling of
+/// the word it starts ("John").
+fn word_similarity(a: &str, b: &str) -> f64 {
+    let initial = |w: &str| w.chars().count() == 1;
+    if (initial(a) || initial(b)) && a.chars().next() == b.chars().next() {
+        return 0.9;
+    }
+    jaro_winkler(a, b)
+}
+
+/// How alike two names are, given their folded words: each word of the shorter name paired
+/// with its closest word in the other (closest pairs first, whatever the order), and the name
+/// only as alike as its least alike pair. "Jon Smith" and "John Smith" are alike; "John Smith"
+/// and "Jane Smith" are not, though the strings as a whole are close.
+fn words_similarity(a: &[String], b: &[String]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return if a.is_empty() && b.is_empty() {
+            1.0
+        } else {
+            0.0
+        };
+    }
+    let (short, long) = if (a.len(), a) <= (b.len(), b) {
+        (a, b)
+    } else {
+        (b, a)
     };
-    as_written.max(jaro_winkler(&sorted(wa), &sorted(wb)))
+    if short.len() > 8 || long.len() > 16 {
+        // Not a person's name: compare the text as a whole.
+        return jaro_winkler(&short.join(" "), &long.join(" "));
+    }
+    let mut pairs: Vec<(f64, usize, usize)> = Vec::with_capacity(short.len() * long.len());
+    for (i, x) in short.iter().enumerate() {
+        for (j, y) in long.iter().enumerate() {
+            pairs.push((word_similarity(x, y), i, j));
+        }
+    }
+    pairs.sort_by(|p, q| q.0.total_cmp(&p.0));
+    let (mut short_used, mut long_used) = (0u32, 0u32);
+    let mut least = 1.0f64;
+    for (s, i, j) in pairs {
+        if short_used & (1 << i) != 0 || long_used & (1 << j) != 0 {
+            continue;
+        }
+        short_used |= 1 << i;
+        long_used |= 1 << j;
+        least = least.min(s);
+    }
+    least
+}
+
+/// How alike two people's names are, 0.0 to 1.0, whatever the word order, accents and
+/// punctuation ("Byron, Ada" and "Ada Byron" are alike): see [`words_similarity`].
+pub fn name_similarity(a: &str, b: &str) -> f64 {
+    words_similarity(&words(a), &words(b))
 }
 
 /// Names at least this alike, at the same company, are likely the same person.
@@ -257,18 +336,41 @@ pub struct Identity {
     pub email_key: Option<String>,
     pub phone_key: Option<String>,
     pub company_key: Option<String>,
+    /// The name's folded words, worked out once: a person is compared with many.
+    name_words: Vec<String>,
 }
 
 impl Identity {
     /// The keys of a person as written; unparseable contact details match nothing.
     pub fn of(name: &str, email: Option<&str>, phone: Option<&str>, company: Option<&str>) -> Self {
-        Identity {
-            name: name.trim().to_string(),
-            email_key: email.and_then(email_key),
-            phone_key: phone
+        Identity::known(
+            name.trim().to_string(),
+            email.and_then(email_key),
+            phone
                 .and_then(|p| Phone::parse(p, DEFAULT_CALLING_CODE).ok())
                 .map(|p| p.to_string()),
-            company_key: company.map(company_key).filter(|k| !k.is_empty()),
+            company.map(company_key).filter(|k| !k.is_empty()),
+        )
+    }
+
+    /// The matching key of the name (as [`name_key`]).
+    pub fn name_key(&self) -> String {
+        self.name_words.join(" ")
+    }
+
+    /// A person whose keys are already worked out (a contact on file).
+    pub fn known(
+        name: String,
+        email_key: Option<String>,
+        phone_key: Option<String>,
+        company_key: Option<String>,
+    ) -> Self {
+        Identity {
+            name_words: words(&name),
+            name,
+            email_key,
+            phone_key,
+            company_key,
         }
     }
 }
@@ -341,17 +443,18 @@ pub fn compare(new: &Identity, known: &Identity) -> Option<Match> {
             reasons,
         });
     }
-    let similarity = name_similarity(&new.name, &known.name);
-    if same(&new.company_key, &known.company_key) && similarity >= LIKELY_SAME_NAME {
-        let pct = (similarity * 100.0).round() as u8;
-        return Some(Match {
-            kind: MatchKind::Likely,
-            score: (similarity * 90.0).round() as u8,
-            reasons: vec![MatchReason::SimilarNameSameCompany { similarity: pct }],
-        });
+    if same(&new.company_key, &known.company_key) {
+        let similarity = words_similarity(&new.name_words, &known.name_words);
+        if similarity >= LIKELY_SAME_NAME {
+            let pct = (similarity * 100.0).round() as u8;
+            return Some(Match {
+                kind: MatchKind::Likely,
+                score: (similarity * 90.0).round() as u8,
+                reasons: vec![MatchReason::SimilarNameSameCompany { similarity: pct }],
+            });
+        }
     }
-    let key = name_key(&new.name);
-    if key.contains(' ') && key == name_key(&known.name) {
+    if new.name_words.len() > 1 && new.name_words == known.name_words {
         return Some(Match {
             kind: MatchKind::Likely,
             score: 70,
@@ -441,6 +544,12 @@ mod tests {
         assert!(name_similarity("José Núñez", "Jose Nunez") > 0.99);
         assert!(name_similarity("Jon Smith", "John Smith") >= LIKELY_SAME_NAME);
         assert!(name_similarity("Dana Whitfield", "Kim Osei") < 0.6);
+        assert!(name_similarity("J. Smith", "John Smith") >= LIKELY_SAME_NAME);
+        assert!(name_similarity("Smith, Jon", "John Smith") >= LIKELY_SAME_NAME);
+        // Close as strings, but another first name: someone else at the company.
+        assert!(name_similarity("John Smith", "Jane Smith") < LIKELY_SAME_NAME);
+        assert!(name_similarity("Ines Brielka", "Ines Brijunsel") < LIKELY_SAME_NAME);
+        assert!(name_similarity("Kim", "") == 0.0);
     }
 
     fn person(name: &str, email: Option<&str>, phone: Option<&str>, co: Option<&str>) -> Identity {

@@ -13,7 +13,7 @@ use super::intake::{
 };
 use super::internal;
 use crate::domain::activity::ActivityKind;
-use crate::domain::contact::{self, name_key, Identity, MatchKind};
+use crate::domain::contact::{self, Identity, MatchKind};
 use crate::domain::{LeadId, Policies, StageId, Timestamp};
 use crate::error::AppError;
 use crate::ssr::store::contacts::{self, CompanyRow, ContactRow, KeySet, Known};
@@ -46,7 +46,7 @@ impl Index {
         if let Some(p) = &who.phone_key {
             keys.push((1, p.clone()));
         }
-        let name = name_key(&who.name);
+        let name = who.name_key();
         if !name.is_empty() {
             keys.push((2, name));
         }
@@ -191,7 +191,7 @@ impl Bulk {
             let who = &c.identity;
             keys.emails.extend(who.email_key.clone());
             keys.phones.extend(who.phone_key.clone());
-            let name = name_key(&who.name);
+            let name = who.name_key();
             if !name.is_empty() {
                 keys.names.push(name);
             }

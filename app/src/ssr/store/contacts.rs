@@ -36,7 +36,7 @@ pub async fn candidates(
     )
     .bind(who.email_key.as_deref())
     .bind(who.phone_key.as_deref())
-    .bind(name_key(&who.name))
+    .bind(who.name_key())
     .bind(who.company_key.as_deref())
     .fetch_all(conn)
     .await?;
@@ -58,12 +58,7 @@ fn known((id, company_id, name, email_key, phone_key, company): KnownRow) -> Kno
     Known {
         contact_id: id,
         company_id,
-        identity: Identity {
-            name,
-            email_key,
-            phone_key,
-            company_key: company,
-        },
+        identity: Identity::known(name, email_key, phone_key, company),
     }
 }
 
@@ -422,7 +417,7 @@ pub async fn insert_contacts(
     conn: &mut AnyConnection,
     rows: &[ContactRow],
 ) -> Result<(), sqlx::Error> {
-    let name_keys: Vec<String> = rows.iter().map(|c| name_key(&c.name)).collect();
+    let name_keys: Vec<String> = rows.iter().map(|c| c.identity.name_key()).collect();
     for (chunk, keys) in rows
         .chunks(ROWS_PER_STATEMENT)
         .zip(name_keys.chunks(ROWS_PER_STATEMENT))

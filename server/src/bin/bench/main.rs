@@ -35,6 +35,10 @@ use app::ssr::store::{Store, StoreOptions};
 use sqlx::Connection;
 use std::fmt::Write;
 
+/// The same allocator as the server in production (see server/Cargo.toml).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Failures inside the service are logged (with their cause) rather than returned.
