@@ -608,6 +608,15 @@ pub async fn load_demo(
             updated_at: last_touch.unwrap_or(created),
             contact_id: None,
             company_id: None,
+            // A lost lead got as far as the last stage it was in before (positions of
+            // `ensure_stages`).
+            reached_position: history
+                .iter()
+                .flat_map(|(from, to, _)| [*from, *to])
+                .chain([stage])
+                .filter(|s| STAGES[*s].2 != StageKind::Lost)
+                .max()
+                .map(|s| (s as i64 + 1) * 10),
         };
         let lead_id: LeadId = leads::insert_lead(&mut tx, &new_lead).await?;
         summary.leads += 1;
@@ -757,6 +766,7 @@ async fn demo_duplicates(
                 updated_at: at,
                 contact_id: Some(contact),
                 company_id: *company_id,
+                reached_position: None,
             },
         )
         .await?;

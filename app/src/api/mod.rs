@@ -12,6 +12,7 @@ pub mod inbox;
 pub mod keys;
 pub mod people;
 pub mod policy;
+pub mod roi;
 pub mod routing;
 
 use crate::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};

@@ -340,6 +340,23 @@ pub fn create_intake_lead(principal: &Principal, source_id: i64) -> Result<(), D
     }
 }
 
+/// Marketing's return (`/roi`): marketing, who answers for it; leadership, who watches it;
+/// managers, whose reps work the leads; admins. Reps work leads, not budgets.
+pub fn view_roi(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Rep => Err(Denied("ROI is for marketing, managers and leadership")),
+        _ => Ok(()),
+    }
+}
+
+/// Campaigns, their budgets and spend: marketing and admins.
+pub fn manage_campaigns(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Marketing | Role::Admin => Ok(()),
+        _ => Err(Denied("Marketing keeps campaigns and their spend")),
+    }
+}
+
 /// Importing leads from a file: reps (the leads are theirs), managers and marketing (the
 /// leads go through the assignment rules).
 pub fn import_leads(actor: &Actor) -> Result<(), Denied> {

@@ -18,6 +18,7 @@ pub mod money;
 pub mod moves;
 pub mod policy;
 pub mod policy_form;
+pub mod roi;
 pub mod routing;
 pub mod score;
 pub mod stage;

@@ -201,6 +201,7 @@ async fn scorecards_match_the_hand_computed_fixture(db: TestDb) -> TestDb {
                 version: 1,
                 contact_id: None,
                 company_id: None,
+                reached_position: None,
                 updated_at: at(created),
             },
         )

@@ -9,7 +9,7 @@
 //! that row through `intake::file`, which then sees everything before it.
 
 use super::intake::{
-    created_event, first_stage, inquired_event, lead_to_flag, Checked, Via, MAX_CANDIDATES,
+    created_event, first_open_stage, inquired_event, lead_to_flag, Checked, Via, MAX_CANDIDATES,
 };
 use super::internal;
 use crate::domain::activity::ActivityKind;
@@ -153,6 +153,8 @@ pub(crate) struct Bulk {
     at: Timestamp,
     backend: Backend,
     first: StageId,
+    /// The first stage's position: how far a new lead has got.
+    first_position: i64,
     policies: Arc<Policies>,
     source_name: String,
     index: Index,
@@ -223,7 +225,7 @@ impl Bulk {
         if let (None, Some(batch)) = (via.keeper(), via.batch) {
             batch.load(tx).await.map_err(internal("import: rules"))?;
         }
-        let first = first_stage(state, tx).await?;
+        let first = first_open_stage(state, tx).await?;
         let policies = state
             .store
             .policies(tx)
@@ -237,7 +239,8 @@ impl Bulk {
         Ok(Bulk {
             at,
             backend: state.store.backend(),
-            first,
+            first: first.id,
+            first_position: first.position,
             policies,
             source_name,
             index,
@@ -419,6 +422,7 @@ impl Bulk {
             score_reasons: Some(
                 serde_json::to_string(&score.reasons).unwrap_or_else(|_| "[]".into()),
             ),
+            reached_position: Some(self.first_position),
         });
         Ok(Bulked::New(id))
     }

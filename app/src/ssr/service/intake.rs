@@ -663,6 +663,7 @@ impl Checked {
             updated_at: at,
             contact_id: Some(contact_id),
             company_id,
+            reached_position: None,
         }
     }
 }
@@ -672,17 +673,25 @@ pub(crate) async fn first_stage(
     state: &AppState,
     tx: &mut Tx,
 ) -> Result<crate::domain::StageId, AppError> {
+    Ok(first_open_stage(state, tx).await?.id)
+}
+
+/// The first open stage, where new leads start.
+pub(crate) async fn first_open_stage(
+    state: &AppState,
+    tx: &mut Tx,
+) -> Result<crate::domain::Stage, AppError> {
     let pipeline = state
         .store
         .pipeline(tx)
         .await
         .map_err(internal("intake: stages"))?;
-    Ok(pipeline
+    pipeline
         .stages()
         .iter()
         .find(|s| s.kind == StageKind::Open)
-        .ok_or_else(AppError::internal)?
-        .id)
+        .cloned()
+        .ok_or_else(AppError::internal)
 }
 
 /// Of a likely match's leads (newest first), the one a new lead is flagged against: their

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod lists;
 pub mod people;
 pub mod policy;
+pub mod roi;
 pub mod routing;
 pub mod score;
 pub mod sweep;

@@ -700,6 +700,9 @@ pub struct NewLead {
     /// linked by `contacts::backfill`.
     pub contact_id: Option<i64>,
     pub company_id: Option<i64>,
+    /// How far the lead has been (a stage position), when it has been further than its stage
+    /// (a lead lost after it was quoted); `None`: its stage.
+    pub reached_position: Option<i64>,
 }
 
 /// Inserts a lead and returns its id.
@@ -711,9 +714,10 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
             next_step_kind, next_step_due_at, next_step_note,
             created_at, updated_at, assigned_at, first_touched_at, last_touched_at,
             stage_entered_at, closed_at, close_reason, close_note, version, team_id,
-            contact_id, company_id)
+            contact_id, company_id, reached_position)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-            $19, $20, $21, $22, $23, $24, $25, $26, $27)
+            $19, $20, $21, $22, $23, $24, $25, $26, $27,
+            COALESCE($28, (SELECT position FROM stages WHERE id = $11 AND kind <> 'lost')))
          RETURNING id",
     )
     .bind(&l.contact_name)
@@ -746,6 +750,7 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
     .bind(l.team_id)
     .bind(l.contact_id)
     .bind(l.company_id)
+    .bind(l.reached_position)
     .fetch_one(conn)
     .await?;
     Ok(LeadId(id))
@@ -762,6 +767,8 @@ pub struct LeadInsert {
     pub score: Option<i64>,
     /// The score's reasons as JSON.
     pub score_reasons: Option<String>,
+    /// The position of the lead's stage (`reached_position`): it has been nowhere else yet.
+    pub reached_position: Option<i64>,
 }
 
 /// Inserts leads with multi-row statements (an import's new leads); the same columns as
@@ -820,6 +827,7 @@ pub async fn insert_leads(
                     Int(r.score),
                     OptText(r.score_reasons.as_deref()),
                     Int(r.score.map(|_| l.created_at.0)),
+                    Int(r.reached_position),
                 ]
             }),
             false,
@@ -830,7 +838,8 @@ pub async fn insert_leads(
                 next_step_kind, next_step_due_at, next_step_note,
                 created_at, updated_at, assigned_at, first_touched_at, last_touched_at,
                 stage_entered_at, closed_at, close_reason, close_note, version, team_id,
-                contact_id, company_id, country, region, postcode, score, score_reasons, scored_at)
+                contact_id, company_id, country, region, postcode, score, score_reasons, scored_at,
+                reached_position)
              VALUES {values}"
         );
         super::execute_with(&mut *conn, &sql, texts).await?;
@@ -936,7 +945,11 @@ pub async fn write(
                 stage_id = $8, stage_entered_at = $9, closed_at = $10, close_reason = $11,
                 close_note = $12, next_step_kind = $13, next_step_due_at = $14,
                 next_step_note = $15, first_touched_at = $16, last_touched_at = $17,
-                updated_at = $18, version = $19, facts_at = NULL, judge_at = 0
+                updated_at = $18, version = $19, facts_at = NULL, judge_at = 0,
+                reached_position = (SELECT CASE WHEN s.kind = 'lost'
+                        OR s.position <= COALESCE(leads.reached_position, -1)
+                    THEN leads.reached_position ELSE s.position END
+                    FROM stages s WHERE s.id = $8)
          WHERE id = $20 AND version = $21",
     )
     .bind(&lead.contact_name)

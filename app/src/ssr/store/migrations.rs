@@ -63,6 +63,11 @@ pub const SQLITE: &[Step] = &[
         "scores_requests",
         include_str!("../../../../migrations/sqlite/0010_scores_requests.sql"),
     ),
+    (
+        11,
+        "roi",
+        include_str!("../../../../migrations/sqlite/0011_roi.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -115,6 +120,11 @@ pub const POSTGRES: &[Step] = &[
         10,
         "scores_requests",
         include_str!("../../../../migrations/postgres/0010_scores_requests.sql"),
+    ),
+    (
+        11,
+        "roi",
+        include_str!("../../../../migrations/postgres/0011_roi.sql"),
     ),
 ];
 

@@ -1,0 +1,67 @@
+//! Server functions and wire types of `/roi`: marketing's return per channel, source and
+//! campaign over a period, and the funnel.
+
+use crate::domain::compliance::Period;
+use crate::domain::money::Currency;
+use crate::domain::roi::{RoiRow, Tally};
+use crate::domain::Timestamp;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::signed_in;
+
+/// The periods the page offers, in days.
+pub const PERIODS: [u32; 4] = [30, 90, 180, 365];
+
+/// Over how long, in which currency.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiQuery {
+    pub days: u32,
+    /// ISO code; the organisation's usual currency (USD) when absent.
+    pub currency: Option<String>,
+}
+
+/// One step of the funnel: the period's inquiries that got at least this far.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FunnelStep {
+    pub stage: String,
+    pub reached: u32,
+    /// Share of the step before that got here (none for the first).
+    pub from_previous: Option<f64>,
+}
+
+/// The page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoiReport {
+    pub query: RoiQuery,
+    pub period: Period,
+    pub now: Timestamp,
+    /// The currency of every amount.
+    pub currency: Currency,
+    pub channels: Vec<RoiRow>,
+    pub sources: Vec<RoiRow>,
+    pub campaigns: Vec<RoiRow>,
+    pub total: Tally,
+    pub funnel: Vec<FunnelStep>,
+    /// The stages "qualified" and "quoted" count from (none when the pipeline has no such
+    /// stage).
+    pub qualified_stage: Option<String>,
+    pub quoted_stage: Option<String>,
+    /// Currencies with won revenue or spend in the period other than `currency`: not in the
+    /// amounts shown.
+    pub other_currencies: Vec<String>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "roi", input = GetUrl)]
+pub async fn get_roi(query: RoiQuery) -> Result<RoiReport, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::roi::report(&state, &actor, query).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,442 @@
+//! Marketing's return per channel, source and campaign over a period: what the money bought
+//! (inquiries, how far they got, wins and revenue) and what each of those cost.
+//!
+//! Two clocks, both shown: the period's *inquiries* are the leads created in it, followed to
+//! wherever they are now (contacted, qualified, quoted, won so far); its *close-outs* (wins,
+//! losses by reason, won revenue) are the leads closed in it, whenever they came in. Spend is
+//! what was spent in the period. Costs divide the period's spend by the period's counts;
+//! ROI compares the period's won revenue with its spend.
+//!
+//! Amounts are integer minor units of one reporting currency; divisions round half up to the
+//! cent. Leads and spend in other currencies are counted in the counts but not in the money
+//! (the report names those currencies).
+
+use super::lead::{Channel, CloseReason};
+use super::money::{Currency, Money};
+use serde::{Deserialize, Serialize};
+
+/// The raw figures of one row (a channel, a source, a campaign, or everything).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Leads created in the period.
+    pub inquiries: u32,
+    /// Of those, touched at least once.
+    pub contacted: u32,
+    /// Of those, in or past the qualifying stage at some point.
+    pub qualified: u32,
+    /// Of those, in or past the quoting stage at some point.
+    pub quoted: u32,
+    /// Of those, won by now.
+    pub converted: u32,
+    /// Leads won in the period.
+    pub won: u32,
+    /// Leads lost in the period, by reason (in [`CloseReason::ALL`] order).
+    pub lost: [u32; 7],
+    /// Value of the leads won in the period, in the reporting currency.
+    pub revenue_cents: i64,
+    /// Spent in the period, in the reporting currency.
+    pub spend_cents: i64,
+}
+
+/// `total / count`, rounded half up; none when nothing was counted.
+pub fn per(total_cents: i64, count: u32) -> Option<i64> {
+    if count == 0 {
+        return None;
+    }
+    let n = i64::from(count);
+    Some((total_cents + n / 2).div_euclid(n))
+}
+
+fn share(part: u32, whole: u32) -> Option<f64> {
+    (whole > 0).then(|| f64::from(part) / f64::from(whole))
+}
+
+impl Tally {
+    pub fn add(&mut self, o: &Tally) {
+        self.inquiries += o.inquiries;
+        self.contacted += o.contacted;
+        self.qualified += o.qualified;
+        self.quoted += o.quoted;
+        self.converted += o.converted;
+        self.won += o.won;
+        for (a, b) in self.lost.iter_mut().zip(o.lost) {
+            *a += b;
+        }
+        self.revenue_cents += o.revenue_cents;
+        self.spend_cents += o.spend_cents;
+    }
+
+    /// Leads lost in the period.
+    pub fn lost_total(&self) -> u32 {
+        self.lost.iter().sum()
+    }
+
+    /// Leads lost in the period for `reason`.
+    pub fn lost_for(&self, reason: CloseReason) -> u32 {
+        CloseReason::ALL
+            .iter()
+            .position(|r| *r == reason)
+            .map_or(0, |i| self.lost[i])
+    }
+
+    /// Share of the period's inquiries contacted.
+    pub fn contacted_share(&self) -> Option<f64> {
+        share(self.contacted, self.inquiries)
+    }
+
+    pub fn cost_per_lead(&self) -> Option<i64> {
+        per(self.spend_cents, self.inquiries)
+    }
+
+    pub fn cost_per_qualified(&self) -> Option<i64> {
+        per(self.spend_cents, self.qualified)
+    }
+
+    pub fn cost_per_win(&self) -> Option<i64> {
+        per(self.spend_cents, self.won)
+    }
+
+    /// (revenue − spend) / spend, in percent; none without spend.
+    pub fn roi_percent(&self) -> Option<f64> {
+        (self.spend_cents > 0).then(|| {
+            (self.revenue_cents - self.spend_cents) as f64 * 100.0 / self.spend_cents as f64
+        })
+    }
+
+    /// Revenue per unit of spend ($ won per $ spent); none without spend.
+    pub fn revenue_per_spend(&self) -> Option<f64> {
+        (self.spend_cents > 0).then(|| self.revenue_cents as f64 / self.spend_cents as f64)
+    }
+
+    /// Share of the period's close-outs that were "not a buyer" or "spam / bad data": how
+    /// much of what a channel brings is not worth a rep's time.
+    pub fn junk_share(&self) -> Option<f64> {
+        let junk = self.lost_for(CloseReason::NotABuyer) + self.lost_for(CloseReason::SpamBadData);
+        share(junk, self.won + self.lost_total())
+    }
+}
+
+/// One row of a table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoiRow {
+    /// Stable within the report: `channel:web`, `source:3`, `campaign:12`, `campaign:none:3`.
+    pub key: String,
+    pub label: String,
+    pub channel: Channel,
+    /// The campaign's source, for campaign rows.
+    pub source: Option<String>,
+    /// The campaign's budget, in the reporting currency.
+    pub budget_cents: Option<i64>,
+    pub tally: Tally,
+}
+
+/// A column the tables sort by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Column {
+    Name,
+    Inquiries,
+    Contacted,
+    Qualified,
+    Quoted,
+    Won,
+    Lost,
+    Revenue,
+    Spend,
+    CostPerLead,
+    CostPerQualified,
+    CostPerWin,
+    Roi,
+    RevenuePerSpend,
+    Junk,
+}
+
+impl Column {
+    pub const ALL: [Column; 15] = [
+        Column::Name,
+        Column::Inquiries,
+        Column::Contacted,
+        Column::Qualified,
+        Column::Quoted,
+        Column::Won,
+        Column::Lost,
+        Column::Revenue,
+        Column::Spend,
+        Column::CostPerLead,
+        Column::CostPerQualified,
+        Column::CostPerWin,
+        Column::Roi,
+        Column::RevenuePerSpend,
+        Column::Junk,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Column::Name => "name",
+            Column::Inquiries => "inquiries",
+            Column::Contacted => "contacted",
+            Column::Qualified => "qualified",
+            Column::Quoted => "quoted",
+            Column::Won => "won",
+            Column::Lost => "lost",
+            Column::Revenue => "revenue",
+            Column::Spend => "spend",
+            Column::CostPerLead => "cost_per_lead",
+            Column::CostPerQualified => "cost_per_qualified",
+            Column::CostPerWin => "cost_per_win",
+            Column::Roi => "roi",
+            Column::RevenuePerSpend => "revenue_per_spend",
+            Column::Junk => "junk",
+        }
+    }
+
+    pub fn parse(key: &str) -> Option<Column> {
+        Column::ALL.into_iter().find(|c| c.key() == key)
+    }
+
+    /// The column heading.
+    pub fn label(self) -> &'static str {
+        match self {
+            Column::Name => "Name",
+            Column::Inquiries => "Inquiries",
+            Column::Contacted => "Contacted",
+            Column::Qualified => "Qualified",
+            Column::Quoted => "Quoted",
+            Column::Won => "Won",
+            Column::Lost => "Lost",
+            Column::Revenue => "Won revenue",
+            Column::Spend => "Spend",
+            Column::CostPerLead => "Cost per lead",
+            Column::CostPerQualified => "Cost per qualified",
+            Column::CostPerWin => "Cost per win",
+            Column::Roi => "ROI",
+            Column::RevenuePerSpend => "Revenue per $1",
+            Column::Junk => "Not a buyer or spam",
+        }
+    }
+
+    /// The row's value in this column as a number to order by; none sorts last.
+    fn value(self, r: &RoiRow) -> Option<f64> {
+        let t = &r.tally;
+        let n = |v: u32| Some(f64::from(v));
+        let cents = |v: Option<i64>| v.map(|c| c as f64);
+        match self {
+            Column::Name => None,
+            Column::Inquiries => n(t.inquiries),
+            Column::Contacted => t.contacted_share(),
+            Column::Qualified => n(t.qualified),
+            Column::Quoted => n(t.quoted),
+            Column::Won => n(t.won),
+            Column::Lost => n(t.lost_total()),
+            Column::Revenue => Some(t.revenue_cents as f64),
+            Column::Spend => Some(t.spend_cents as f64),
+            Column::CostPerLead => cents(t.cost_per_lead()),
+            Column::CostPerQualified => cents(t.cost_per_qualified()),
+            Column::CostPerWin => cents(t.cost_per_win()),
+            Column::Roi => t.roi_percent(),
+            Column::RevenuePerSpend => t.revenue_per_spend(),
+            Column::Junk => t.junk_share(),
+        }
+    }
+}
+
+/// Orders rows by `column`, largest first when `descending`; rows without a value (no spend,
+/// nothing counted) come last either way, and ties keep name order.
+pub fn sort(rows: &mut [RoiRow], column: Column, descending: bool) {
+    rows.sort_by_key(|r| r.label.to_lowercase());
+    if column == Column::Name {
+        if descending {
+            rows.reverse();
+        }
+        return;
+    }
+    rows.sort_by(|a, b| match (column.value(a), column.value(b)) {
+        (Some(x), Some(y)) if descending => y.total_cmp(&x),
+        (Some(x), Some(y)) => x.total_cmp(&y),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+}
+
+/// `0.25` → `25%`; none → `–`.
+pub fn percent(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{:.0}%", v * 100.0))
+}
+
+/// An ROI in percent → `+250%`, `-40%`; none → `–`.
+pub fn roi_text(v: Option<f64>) -> String {
+    v.map_or_else(|| "–".into(), |v| format!("{v:+.0}%"))
+}
+
+/// Cents of `currency` → `$1,234`; none → `–`.
+pub fn money_text(v: Option<i64>, currency: Currency) -> String {
+    v.map_or_else(|| "–".into(), |c| Money::new(c, currency).display())
+}
+
+/// A cell of a CSV file: quoted when it holds a separator, quote or line break, and text a
+/// spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage
+/// return) prefixed with `'` so it stays text.
+pub fn csv_cell(text: &str) -> String {
+    let guarded = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// Cents as a plain decimal for a spreadsheet: `123456` → `1234.56`.
+fn decimal(cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{sign}{}.{:02}", c / 100, c % 100)
+}
+
+/// A table as CSV: a header line, then one line per row; money as plain decimals in
+/// `currency`, shares as fractions, empty where there is no value.
+pub fn csv(rows: &[RoiRow], currency: Currency) -> String {
+    let mut out = String::new();
+    let mut header = vec![
+        "name".to_string(),
+        "channel".into(),
+        "source".into(),
+        "inquiries".into(),
+        "contacted".into(),
+        "qualified".into(),
+        "quoted".into(),
+        "won_of_inquiries".into(),
+        "won".into(),
+    ];
+    header.extend(CloseReason::ALL.iter().map(|r| format!("lost_{}", r.key())));
+    header.extend(
+        [
+            "won_revenue",
+            "spend",
+            "cost_per_lead",
+            "cost_per_qualified",
+            "cost_per_win",
+            "roi_percent",
+            "revenue_per_spend",
+            "budget",
+            "currency",
+        ]
+        .map(String::from),
+    );
+    out.push_str(&header.join(","));
+    out.push('\n');
+    for r in rows {
+        let t = &r.tally;
+        let opt = |v: Option<i64>| v.map(decimal).unwrap_or_default();
+        let mut cells = vec![
+            csv_cell(&r.label),
+            r.channel.key().to_string(),
+            csv_cell(r.source.as_deref().unwrap_or("")),
+            t.inquiries.to_string(),
+            t.contacted.to_string(),
+            t.qualified.to_string(),
+            t.quoted.to_string(),
+            t.converted.to_string(),
+            t.won.to_string(),
+        ];
+        cells.extend(t.lost.iter().map(u32::to_string));
+        cells.extend([
+            decimal(t.revenue_cents),
+            decimal(t.spend_cents),
+            opt(t.cost_per_lead()),
+            opt(t.cost_per_qualified()),
+            opt(t.cost_per_win()),
+            t.roi_percent()
+                .map(|v| format!("{v:.1}"))
+                .unwrap_or_default(),
+            t.revenue_per_spend()
+                .map(|v| format!("{v:.2}"))
+                .unwrap_or_default(),
+            opt(r.budget_cents),
+            currency.code().to_string(),
+        ]);
+        out.push_str(&cells.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(label: &str, spend: i64, revenue: i64, inquiries: u32, won: u32) -> RoiRow {
+        RoiRow {
+            key: label.into(),
+            label: label.into(),
+            channel: Channel::Web,
+            source: None,
+            budget_cents: None,
+            tally: Tally {
+                inquiries,
+                won,
+                spend_cents: spend,
+                revenue_cents: revenue,
+                ..Tally::default()
+            },
+        }
+    }
+
+    #[test]
+    fn costs_divide_spend_and_round_half_up_to_the_cent() {
+        let t = row("a", 100_000, 350_000, 3, 2).tally;
+        // $1,000 / 3 = $333.333… → $333.33; $1,000 / 2 = $500.
+        assert_eq!(t.cost_per_lead(), Some(33_333));
+        assert_eq!(t.cost_per_win(), Some(50_000));
+        assert_eq!(t.cost_per_qualified(), None);
+        assert_eq!(per(5, 2), Some(3));
+        assert_eq!(per(1, 3), Some(0));
+        assert_eq!(t.roi_percent(), Some(250.0));
+        assert_eq!(t.revenue_per_spend(), Some(3.5));
+        assert_eq!(row("b", 0, 500, 4, 1).tally.roi_percent(), None);
+        assert_eq!(roi_text(Some(-40.0)), "-40%");
+        assert_eq!(roi_text(Some(250.0)), "+250%");
+    }
+
+    #[test]
+    fn rows_sort_by_any_column_with_empty_values_last() {
+        let mut rows = vec![
+            row("Web", 100, 1_000, 10, 1),
+            row("Referrals", 0, 5_000, 4, 2),
+            row("Ads", 1_000, 500, 20, 1),
+        ];
+        sort(&mut rows, Column::Roi, true);
+        let names = |rows: &[RoiRow]| rows.iter().map(|r| r.label.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&rows), ["Web", "Ads", "Referrals"]);
+        sort(&mut rows, Column::Roi, false);
+        assert_eq!(names(&rows), ["Ads", "Web", "Referrals"]);
+        sort(&mut rows, Column::Inquiries, false);
+        assert_eq!(names(&rows), ["Referrals", "Web", "Ads"]);
+        sort(&mut rows, Column::Name, false);
+        assert_eq!(names(&rows), ["Ads", "Referrals", "Web"]);
+    }
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_stay_text() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("+1 555"), "'+1 555");
+        assert_eq!(csv_cell("-5"), "'-5");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("Trade shows, spring"), "\"Trade shows, spring\"");
+        assert_eq!(csv_cell("Web"), "Web");
+        let text = csv(&[row("=cmd|' /C calc'!A0", 12_345, 0, 2, 0)], Currency::USD);
+        let line = text.lines().nth(1).unwrap();
+        assert!(line.starts_with("'=cmd|' /C calc'!A0,web,"), "{line}");
+        assert!(
+            line.contains(",0.00,123.45,61.73,,,-100.0,0.00,,USD"),
+            "{line}"
+        );
+        assert_eq!(
+            text.lines().next().unwrap().split(',').count(),
+            line.split(',').count()
+        );
+    }
+}

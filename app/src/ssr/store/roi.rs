@@ -1,0 +1,111 @@
+//! ROI counted in SQL: the period's inquiries and its close-outs as GROUP BYs over the leads
+//! (read from the covering indexes `leads_roi_created` and `leads_roi_closed`, migration
+//! 0011), and its spend. `reached_position` (how far a lead has been) is kept by every write
+//! of the stage, in the same statement (`leads::write`, `leads::insert_lead`).
+
+use crate::domain::Timestamp;
+use sqlx::AnyConnection;
+
+/// Inquiries of one source and campaign that got as far as one stage position:
+/// (source, campaign, reached position, leads, contacted).
+pub type CohortRow = (i64, Option<i64>, Option<i64>, i64, i64);
+
+/// Leads created in `[from, to)`, by source, campaign and how far they got.
+pub async fn cohort(
+    conn: &mut AnyConnection,
+    (from, to): (Timestamp, Timestamp),
+) -> Result<Vec<CohortRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT source_id, campaign_id, reached_position, COUNT(*),
+                SUM(CASE WHEN first_touched_at IS NOT NULL THEN 1 ELSE 0 END)
+         FROM leads WHERE created_at >= $1 AND created_at < $2
+         GROUP BY source_id, campaign_id, reached_position",
+    )
+    .bind(from.0)
+    .bind(to.0)
+    .fetch_all(conn)
+    .await
+}
+
+/// Leads closed in the period of one source, campaign, outcome, reason and currency:
+/// (source, campaign, stage kind, close reason, currency, leads, value).
+pub type ClosedRow = (
+    i64,
+    Option<i64>,
+    String,
+    Option<String>,
+    String,
+    i64,
+    Option<i64>,
+);
+
+/// Leads closed in `[from, to)`, grouped by source, campaign, outcome, reason and currency.
+pub async fn closed(
+    conn: &mut AnyConnection,
+    (from, to): (Timestamp, Timestamp),
+) -> Result<Vec<ClosedRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.source_id, l.campaign_id, s.kind, l.close_reason, l.currency, COUNT(*),
+                CAST(SUM(l.value_cents) AS BIGINT)
+         FROM leads l JOIN stages s ON s.id = l.stage_id
+         WHERE l.closed_at >= $1 AND l.closed_at < $2 AND s.kind <> 'open'
+         GROUP BY l.source_id, l.campaign_id, s.kind, l.close_reason, l.currency",
+    )
+    .bind(from.0)
+    .bind(to.0)
+    .fetch_all(conn)
+    .await
+}
+
+/// Spent in `[from, to)` per campaign and currency: (campaign, currency, amount).
+pub async fn spend(
+    conn: &mut AnyConnection,
+    (from, to): (Timestamp, Timestamp),
+) -> Result<Vec<(i64, String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT campaign_id, currency, CAST(SUM(amount_cents) AS BIGINT) FROM campaign_spend
+         WHERE spent_at >= $1 AND spent_at < $2
+         GROUP BY campaign_id, currency",
+    )
+    .bind(from.0)
+    .bind(to.0)
+    .fetch_all(conn)
+    .await
+}
+
+/// A campaign as the report names it.
+#[derive(Clone, Debug)]
+pub struct CampaignRow {
+    pub id: i64,
+    pub source_id: i64,
+    pub name: String,
+    pub budget_cents: Option<i64>,
+    pub currency: String,
+}
+
+pub async fn campaigns(conn: &mut AnyConnection) -> Result<Vec<CampaignRow>, sqlx::Error> {
+    let rows: Vec<(i64, i64, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT id, source_id, name, budget_cents, currency FROM campaigns ORDER BY name",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, source_id, name, budget_cents, currency)| CampaignRow {
+                id,
+                source_id,
+                name,
+                budget_cents,
+                currency,
+            },
+        )
+        .collect())
+}
+
+/// Every source: (id, name, channel key).
+pub async fn sources(conn: &mut AnyConnection) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, channel FROM sources ORDER BY name")
+        .fetch_all(conn)
+        .await
+}

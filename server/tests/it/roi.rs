@@ -1,0 +1,322 @@
+//! ROI figures against a hand-computed fixture, on both backends: two sources of the channel
+//! the demo never uses ("other"), one campaign with a budget and spend inside and outside the
+//! period, seven leads whose every count can be worked out by hand.
+
+use crate::both_backends;
+use crate::support::{move_to, TestDb};
+use app::api::roi::RoiQuery;
+use app::domain::roi::RoiRow;
+use app::domain::{Channel, CloseReason, Currency, Money, StageKind, Timestamp};
+use app::error::AppError;
+use app::ssr::service::{self, roi};
+use app::ssr::store::{leads, org};
+
+const DAY: i64 = 86_400_000;
+
+fn query(days: u32) -> RoiQuery {
+    RoiQuery {
+        days,
+        currency: None,
+    }
+}
+
+fn row<'a>(rows: &'a [RoiRow], key: &str) -> &'a RoiRow {
+    rows.iter()
+        .find(|r| r.key == key)
+        .unwrap_or_else(|| panic!("no row {key} in {rows:?}"))
+}
+
+both_backends!(roi_matches_the_hand_computed_fixture);
+async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
+    let db = db.with_demo(0).await;
+    let state = db.state();
+    let riley = db.actor("riley").await; // marketing
+    let dana = db.actor("dana").await; // rep
+    let pipeline = db.pipeline().await;
+    let stage = |key: &str| {
+        pipeline
+            .stages()
+            .iter()
+            .find(|s| s.key == key)
+            .unwrap()
+            .clone()
+    };
+    let (new, contacted, qualified, quoted) = (
+        stage("new"),
+        stage("contacted"),
+        stage("qualified"),
+        stage("quoted"),
+    );
+    let won = pipeline.first_of(StageKind::Won).unwrap().clone();
+    let lost = pipeline.first_of(StageKind::Lost).unwrap().clone();
+    let now = service::now();
+    let at = |days: i64| Timestamp(now.0 + days * DAY);
+
+    let mut tx = state.store.begin().await.unwrap();
+    let fair = org::insert_source(&mut tx, "Fixture Fair", Channel::Other, at(-100))
+        .await
+        .unwrap();
+    let mail = org::insert_source(&mut tx, "Fixture Mail", Channel::Other, at(-100))
+        .await
+        .unwrap();
+    let campaign = org::insert_campaign(&mut tx, fair, "Fair 2026", at(-90), None)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE campaigns SET budget_cents = 500000 WHERE id = $1")
+        .bind(campaign)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    let usd = |dollars: i64| Money::new(dollars * 100, Currency::USD);
+    // $1,000 ten days ago (in both periods), $500 forty days ago (in the 90-day one only).
+    org::insert_spend(&mut tx, campaign, at(-10), usd(1_000), None)
+        .await
+        .unwrap();
+    org::insert_spend(&mut tx, campaign, at(-40), usd(500), None)
+        .await
+        .unwrap();
+
+    // (name, source, campaign, created, stage, reached, touched, closed, reason, value)
+    #[allow(clippy::type_complexity)]
+    let fixture: Vec<(
+        &str,
+        i64,
+        Option<i64>,
+        i64,
+        &app::domain::Stage,
+        Option<&app::domain::Stage>,
+        bool,
+        Option<i64>,
+        Option<CloseReason>,
+        Option<Money>,
+    )> = vec![
+        // 1: won yesterday for $4,000.
+        (
+            "1",
+            fair,
+            Some(campaign),
+            -5,
+            &won,
+            None,
+            true,
+            Some(-1),
+            None,
+            Some(usd(4_000)),
+        ),
+        // 2: quoted, open.
+        (
+            "2",
+            fair,
+            Some(campaign),
+            -6,
+            &quoted,
+            None,
+            true,
+            None,
+            None,
+            None,
+        ),
+        // 3: lost as not a buyer after it was qualified.
+        (
+            "3",
+            fair,
+            Some(campaign),
+            -7,
+            &lost,
+            Some(&qualified),
+            true,
+            Some(-2),
+            Some(CloseReason::NotABuyer),
+            None,
+        ),
+        // 4: new, never touched.
+        (
+            "4",
+            fair,
+            Some(campaign),
+            -8,
+            &new,
+            None,
+            false,
+            None,
+            None,
+            None,
+        ),
+        // 5: came in 45 days ago, won 3 days ago for $2,500.
+        (
+            "5",
+            fair,
+            Some(campaign),
+            -45,
+            &won,
+            None,
+            true,
+            Some(-3),
+            None,
+            Some(usd(2_500)),
+        ),
+        // 6: no campaign, lost as spam.
+        (
+            "6",
+            mail,
+            None,
+            -2,
+            &lost,
+            Some(&new),
+            true,
+            Some(-1),
+            Some(CloseReason::SpamBadData),
+            None,
+        ),
+        // 7: came in 60 days ago, won yesterday for €1,000 (not in a dollar report's money).
+        (
+            "7",
+            fair,
+            Some(campaign),
+            -60,
+            &won,
+            None,
+            true,
+            Some(-1),
+            None,
+            Some(Money::new(100_000, Currency::parse("EUR").unwrap())),
+        ),
+    ];
+    let mut ids = std::collections::HashMap::new();
+    for (name, source, campaign, created, stage, reached, touched, closed, reason, value) in fixture
+    {
+        let id = leads::insert_lead(
+            &mut tx,
+            &leads::NewLead {
+                contact_name: format!("Fixture {name}"),
+                email: None,
+                phone: None,
+                company: None,
+                source_id: source,
+                campaign_id: campaign,
+                product_interest: None,
+                value,
+                owner_id: Some(dana.id.0),
+                team_id: dana.team_id.map(|t| t.0),
+                stage_id: stage.id,
+                // 4 has a call planned, so the policy lets it move.
+                next_step: (name == "4").then(|| app::domain::NextStep {
+                    kind: app::domain::NextStepKind::Call,
+                    due_at: at(1),
+                    note: None,
+                }),
+                created_at: at(created),
+                assigned_at: Some(at(created)),
+                first_touched_at: touched.then(|| at(created)),
+                last_touched_at: touched.then(|| at(created)),
+                stage_entered_at: at(created),
+                closed_at: closed.map(at),
+                close_reason: reason,
+                close_note: None,
+                version: 1,
+                updated_at: at(created),
+                contact_id: None,
+                company_id: None,
+                reached_position: reached.map(|s| s.position),
+            },
+        )
+        .await
+        .unwrap();
+        ids.insert(name, id);
+    }
+    tx.commit().await.unwrap();
+
+    // Reps do not see budgets; a period the page does not offer names the field.
+    assert!(matches!(
+        roi::report(&state, &dana, query(30)).await,
+        Err(AppError::Forbidden { .. })
+    ));
+    let bad = roi::report(&state, &riley, query(31)).await.unwrap_err();
+    assert!(bad.message_for("days").is_some(), "{bad:?}");
+
+    let r = roi::report(&state, &riley, query(30)).await.unwrap();
+    let c = &row(&r.campaigns, &format!("campaign:{campaign}")).tally;
+    // Inquiries 1–4; contacted 1–3; qualified 1–3; quoted 1, 2; won of them: 1.
+    assert_eq!(
+        (c.inquiries, c.contacted, c.qualified, c.quoted, c.converted),
+        (4, 3, 3, 2, 1)
+    );
+    // Won in the period: 1, 5, 7; lost: 3 (not a buyer). Revenue $4,000 + $2,500 (7 is EUR).
+    assert_eq!((c.won, c.lost_total()), (3, 1));
+    assert_eq!(c.lost_for(CloseReason::NotABuyer), 1);
+    assert_eq!((c.revenue_cents, c.spend_cents), (650_000, 100_000));
+    assert_eq!(c.cost_per_lead(), Some(25_000)); // $1,000 / 4
+    assert_eq!(c.cost_per_qualified(), Some(33_333)); // $1,000 / 3, to the cent
+    assert_eq!(c.cost_per_win(), Some(33_333));
+    assert_eq!(c.roi_percent(), Some(550.0)); // ($6,500 − $1,000) / $1,000
+    assert_eq!(c.revenue_per_spend(), Some(6.5));
+    assert_eq!(c.junk_share(), Some(0.25)); // 1 of 4 close-outs
+    assert_eq!(
+        row(&r.campaigns, &format!("campaign:{campaign}")).budget_cents,
+        Some(500_000)
+    );
+    assert_eq!(r.other_currencies, ["EUR"]);
+
+    let m = &row(&r.sources, &format!("source:{mail}")).tally;
+    assert_eq!((m.inquiries, m.contacted, m.qualified), (1, 1, 0));
+    assert_eq!(m.lost_for(CloseReason::SpamBadData), 1);
+    assert_eq!(m.junk_share(), Some(1.0));
+    assert_eq!(m.cost_per_lead(), Some(0)); // nothing spent
+    assert_eq!(m.roi_percent(), None);
+
+    let other = &row(&r.channels, "channel:other").tally;
+    assert_eq!((other.inquiries, other.won, other.lost_total()), (5, 3, 2));
+    assert_eq!(other.cost_per_lead(), Some(20_000)); // $1,000 / 5
+
+    // The funnel of the period's inquiries (1, 2, 3, 4, 6; the demo has no leads).
+    let funnel: Vec<(String, u32)> = r
+        .funnel
+        .iter()
+        .map(|f| (f.stage.clone(), f.reached))
+        .collect();
+    assert_eq!(
+        funnel,
+        [
+            ("New".to_string(), 5),
+            ("Contacted".into(), 3),
+            ("Qualified".into(), 3),
+            ("Quoted".into(), 2),
+            ("Negotiating".into(), 1),
+            ("Won".into(), 1),
+        ]
+    );
+    assert_eq!(r.funnel[1].from_previous, Some(0.6));
+
+    // Over 90 days 5 and 7 are inquiries too, and the older $500 is spent in the period.
+    let r90 = roi::report(&state, &riley, query(90)).await.unwrap();
+    let c90 = &row(&r90.campaigns, &format!("campaign:{campaign}")).tally;
+    assert_eq!(
+        (
+            c90.inquiries,
+            c90.contacted,
+            c90.qualified,
+            c90.quoted,
+            c90.converted
+        ),
+        (6, 5, 5, 4, 3)
+    );
+    assert_eq!(c90.spend_cents, 150_000);
+    assert_eq!(c90.cost_per_lead(), Some(25_000)); // $1,500 / 6
+
+    // A rep's moves keep how far a lead got: 4 goes to Contacted, then is lost.
+    let four = db.lead(ids["4"]).await;
+    let moved = service::move_lead(&state, &dana, four.id, move_to(contacted.id, four.version))
+        .await
+        .unwrap();
+    let mut close = move_to(lost.id, moved.version);
+    close.close_reason = Some(CloseReason::NoResponse);
+    service::move_lead(&state, &dana, four.id, close)
+        .await
+        .unwrap();
+    let r = roi::report(&state, &riley, query(30)).await.unwrap();
+    let c = &row(&r.campaigns, &format!("campaign:{campaign}")).tally;
+    assert_eq!((c.inquiries, c.qualified), (4, 3));
+    assert_eq!(c.lost_for(CloseReason::NoResponse), 1);
+    assert_eq!(r.funnel[1].reached, 4, "{:?}", r.funnel);
+    db
+}
