@@ -105,6 +105,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/companies/:id") view={Lazy::<lazy::CompanyRoute>::new()}/>
                     <Route path=path!("/compliance") view={Lazy::<lazy::ComplianceRoute>::new()}/>
                     <Route path=path!("/compliance/leads") view={Lazy::<lazy::ComplianceLeadsRoute>::new()}/>
+                    <Route path=path!("/roi") view={Lazy::<lazy::RoiRoute>::new()}/>
+                    <Route path=path!("/campaigns") view={Lazy::<lazy::CampaignsRoute>::new()}/>
                 </Routes>
             </main>
         </Router>

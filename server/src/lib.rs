@@ -2,6 +2,7 @@
 //!
 //! - `config`: flags and environment; `import_cli`: the `import-leads` command.
 //! - `rest`, `sse`: the public API under `/api/v1` (thin edges over `app::ssr::service`).
+//! - `exports`: tables as CSV downloads (`/roi.csv`).
 //! - `openapi`: its OpenAPI document (`/api/v1/openapi.json`) and reference page (`/api/docs`).
 //! - `listen`: the HTTP/1.1 accept loop with graceful shutdown.
 //! - `relay`: live events from other instances (PostgreSQL LISTEN/NOTIFY).
@@ -11,6 +12,7 @@
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
 pub mod config;
+pub mod exports;
 pub mod import_cli;
 pub mod intake;
 pub mod listen;
@@ -79,6 +81,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", rest::routes())
         .route("/api/docs", axum::routing::get(openapi::page))
         .route("/sample-leads.csv", axum::routing::get(sample_csv))
+        .route("/roi.csv", axum::routing::get(exports::roi_csv))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())

@@ -220,16 +220,24 @@ pub fn demo_credentials() -> String {
 const TEAMS: [&str; 3] = ["Enterprise East", "Mid-Market West", "Inside Sales"];
 
 /// (name, channel, monthly spend in dollars, weight in lead volume)
+/// With `DEAL_SIZE`, the spend makes returns differ clearly: direct mail and magazine ads about
+/// break even or lose money, trade shows and search ads return a few times their cost, the
+/// web site and PR many times, referrals cost nothing.
 const SOURCES: [(&str, Channel, i64, u32); 8] = [
-    ("Google Ads", Channel::Advertising, 6_000, 16),
-    ("Trade magazine ads", Channel::Advertising, 2_500, 6),
-    ("Trade shows", Channel::TradeShow, 9_000, 12),
-    ("Direct mail", Channel::DirectMail, 3_000, 8),
-    ("Website", Channel::Web, 1_500, 26),
-    ("Press & PR", Channel::Pr, 2_000, 5),
+    ("Google Ads", Channel::Advertising, 24_000, 16),
+    ("Trade magazine ads", Channel::Advertising, 30_000, 6),
+    ("Trade shows", Channel::TradeShow, 45_000, 12),
+    ("Direct mail", Channel::DirectMail, 50_000, 8),
+    ("Website", Channel::Web, 6_000, 26),
+    ("Press & PR", Channel::Pr, 9_000, 5),
     ("Referrals", Channel::Referral, 0, 14),
-    ("LinkedIn", Channel::Social, 2_200, 13),
+    ("LinkedIn", Channel::Social, 11_000, 13),
 ];
+
+/// Deal size per source in percent of the demo's usual (in `SOURCES` order): trade shows and
+/// referrals bring big buyers, direct mail and magazine ads small ones, so the ROI page and
+/// the wall show channels with clearly different returns.
+const DEAL_SIZE: [i64; 8] = [90, 55, 170, 45, 100, 120, 140, 80];
 
 /// The default pipeline of DESIGN.md: (key, name, kind, entry criteria).
 pub const STAGES: [(&str, &str, StageKind, &[Criterion]); 7] = [
@@ -409,7 +417,10 @@ pub async fn load_demo(
                     c_start.date_string(0).get(..4).unwrap_or("")
                 )
             };
-            let cid = org::insert_campaign(&mut tx, source_id, &cname, c_start, c_end).await?;
+            // Budgeted at the monthly spend for its three months.
+            let budget = (monthly > 0).then(|| Money::new(monthly * 3 * 100, Currency::USD));
+            let cid =
+                org::insert_campaign(&mut tx, source_id, &cname, c_start, c_end, budget).await?;
             if monthly > 0 {
                 for m in 0..3 {
                     let at = c_start.plus_days(m * 30 + 1);
@@ -488,9 +499,14 @@ pub async fn load_demo(
         // Unassigned leads wait in a team's queue for its manager to hand out.
         let unowned_team = Some(team_ids[n % team_ids.len()]);
         let value_cents = {
-            // Roughly log-uniform between $2k and $150k, rounded to $100.
+            // Roughly log-uniform between $2k and $150k, scaled by the source's deal size,
+            // rounded to $100.
             let dollars = (2_000.0 * (75.0f64).powf(rng.unit())) as i64;
-            (dollars / 100).max(1) * 100 * 100
+            let size = sources
+                .iter()
+                .position(|s| s.0 == src.0)
+                .map_or(100, |i| DEAL_SIZE[i % DEAL_SIZE.len()]);
+            (dollars * size / 100 / 100).max(1) * 100 * 100
         };
         let mut has_value = rng.chance(0.35);
 

@@ -5,6 +5,7 @@
 //! and writing happen.
 
 pub mod accounts;
+pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;
 pub mod import;

@@ -33,6 +33,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     let routing = access::view_routing(&actor).is_ok();
     let compliance = access::view_compliance(&actor).is_ok();
     let import = access::import_leads(&actor).is_ok();
+    let roi = access::view_roi(&actor).is_ok();
     let wall = access::view_wall(&Principal::User(actor.clone())).is_ok();
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move || {
@@ -44,6 +45,7 @@ fn Nav(actor: Actor) -> impl IntoView {
         <nav class="topnav" aria-label="Main">
             {board.then(|| view! { <A href="/board">"Board"</A> })}
             {compliance.then(|| view! { <A href="/compliance">"Compliance"</A> })}
+            {roi.then(|| view! { <A href="/roi">"ROI"</A> <A href="/campaigns">"Campaigns"</A> })}
             {board.then(|| view! { <A href="/duplicates">"Duplicates"</A> })}
             {import.then(|| view! { <A href="/import">"Import"</A> })}
             {policy.then(|| view! { <A href="/settings/policy">"Policy"</A> })}

@@ -9,6 +9,7 @@ pub mod account;
 pub mod activity;
 pub mod board;
 pub mod calendar;
+pub mod campaign;
 pub mod compliance;
 pub mod contact;
 pub mod filter;

@@ -6,7 +6,7 @@ use super::access::TeamId;
 use super::calendar::{BusinessCalendar, Hours};
 use super::policy::{Escalation, Policy};
 use super::stage::{Criterion, StageId, StageKind};
-use super::time::{civil_from_days, days_from_civil, Timestamp};
+use super::time::Timestamp;
 use super::zone;
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
@@ -356,20 +356,7 @@ fn parse_holidays(text: &str) -> Result<Vec<i64>, String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        let parts: Vec<&str> = item.split('-').collect();
-        let day = match parts.as_slice() {
-            [y, m, d] if y.len() == 4 => {
-                match (y.parse::<i64>(), m.parse::<u32>(), d.parse::<u32>()) {
-                    (Ok(y), Ok(m), Ok(d)) if (1..=12).contains(&m) && d >= 1 => {
-                        let day = days_from_civil(y, m, d);
-                        // Reject 2026-02-30 and friends: the day must read back the same.
-                        (civil_from_days(day) == (y, m, d)).then_some(day)
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        };
+        let day = super::time::parse_date(item);
         days.push(day.ok_or_else(|| item.to_string())?);
     }
     days.sort_unstable();
@@ -594,6 +581,7 @@ pub struct PolicyPreview {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::time::days_from_civil;
 
     fn stages() -> Vec<(StageId, String, StageKind)> {
         vec![

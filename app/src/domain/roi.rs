@@ -258,6 +258,19 @@ pub fn sort(rows: &mut [RoiRow], column: Column, descending: bool) {
     });
 }
 
+/// A count with thousands separators: `12345` → `12,345`.
+pub fn count_text(n: u32) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// `0.25` → `25%`; none → `–`.
 pub fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{:.0}%", v * 100.0))
@@ -399,6 +412,9 @@ mod tests {
         assert_eq!(row("b", 0, 500, 4, 1).tally.roi_percent(), None);
         assert_eq!(roi_text(Some(-40.0)), "-40%");
         assert_eq!(roi_text(Some(250.0)), "+250%");
+        assert_eq!(count_text(2_000), "2,000");
+        assert_eq!(count_text(1_234_567), "1,234,567");
+        assert_eq!(count_text(999), "999");
     }
 
     #[test]

@@ -49,6 +49,24 @@ impl Timestamp {
     }
 }
 
+/// The day number of a `YYYY-MM-DD` date; none for anything else, including dates that do
+/// not exist (2026-02-30).
+pub fn parse_date(text: &str) -> Option<i64> {
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] if y.len() == 4 && m.len() <= 2 && d.len() <= 2 => {
+            match (y.parse::<i64>(), m.parse::<u32>(), d.parse::<u32>()) {
+                (Ok(y), Ok(m), Ok(d)) if (1..=12).contains(&m) && d >= 1 => {
+                    let day = days_from_civil(y, m, d);
+                    (civil_from_days(day) == (y, m, d)).then_some(day)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// Converts a day count since 1970-01-01 to a proleptic Gregorian (year, month, day).
 ///
 /// Howard Hinnant's `civil_from_days` algorithm: exact for every day an `i64` of milliseconds

@@ -3,8 +3,8 @@
 //! server they render like any other route.
 
 use super::{
-    access_keys, admin_teams, admin_users, compliance, duplicates, home, import, lead, people,
-    policy, routing, signin, wall,
+    access_keys, admin_teams, admin_users, campaigns, compliance, duplicates, home, import, lead,
+    people, policy, roi, routing, signin, wall,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -256,5 +256,33 @@ impl LazyRoute for ComplianceLeadsRoute {
     fn view(this: Self) -> AnyView {
         let ComplianceLeadsRoute = this;
         view! { <Hydrated/> <compliance::ComplianceLeadsPage/> }.into_any()
+    }
+}
+
+pub struct RoiRoute;
+
+#[lazy_route]
+impl LazyRoute for RoiRoute {
+    fn data() -> Self {
+        RoiRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let RoiRoute = this;
+        view! { <Hydrated/> <roi::RoiPage/> }.into_any()
+    }
+}
+
+pub struct CampaignsRoute;
+
+#[lazy_route]
+impl LazyRoute for CampaignsRoute {
+    fn data() -> Self {
+        CampaignsRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let CampaignsRoute = this;
+        view! { <Hydrated/> <campaigns::CampaignsPage/> }.into_any()
     }
 }

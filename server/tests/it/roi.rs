@@ -3,6 +3,7 @@
 //! period, seven leads whose every count can be worked out by hand.
 
 use crate::both_backends;
+use crate::http::Client;
 use crate::support::{move_to, TestDb};
 use app::api::roi::RoiQuery;
 use app::domain::roi::RoiRow;
@@ -59,15 +60,11 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
     let mail = org::insert_source(&mut tx, "Fixture Mail", Channel::Other, at(-100))
         .await
         .unwrap();
-    let campaign = org::insert_campaign(&mut tx, fair, "Fair 2026", at(-90), None)
-        .await
-        .unwrap();
-    sqlx::query("UPDATE campaigns SET budget_cents = 500000 WHERE id = $1")
-        .bind(campaign)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
     let usd = |dollars: i64| Money::new(dollars * 100, Currency::USD);
+    let campaign =
+        org::insert_campaign(&mut tx, fair, "Fair 2026", at(-90), None, Some(usd(5_000)))
+            .await
+            .unwrap();
     // $1,000 ten days ago (in both periods), $500 forty days ago (in the 90-day one only).
     org::insert_spend(&mut tx, campaign, at(-10), usd(1_000), None)
         .await
@@ -318,5 +315,175 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
     assert_eq!((c.inquiries, c.qualified), (4, 3));
     assert_eq!(c.lost_for(CloseReason::NoResponse), 1);
     assert_eq!(r.funnel[1].reached, 4, "{:?}", r.funnel);
+
+    // The campaign table as CSV: the same figures, for marketing only.
+    let get = |uri: &str| {
+        axum::http::Request::get(uri)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let rep = Client::signed_in(&db, "dana").await;
+    let (status, _) = rep.send(get("/roi.csv?days=30&table=campaigns")).await;
+    assert_eq!(status, 403);
+    let marketing = Client::signed_in(&db, "riley").await;
+    let (status, body) = marketing.send(get("/roi.csv?days=30&table=flights")).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("table"), "{body}");
+    let (status, body) = marketing
+        .send(get("/roi.csv?days=30&table=campaigns"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let header: Vec<&str> = body.lines().next().unwrap().split(',').collect();
+    let line = body
+        .lines()
+        .find(|l| l.starts_with("Fair 2026,"))
+        .unwrap_or_else(|| panic!("no campaign line in {body}"));
+    let cells: Vec<&str> = line.split(',').collect();
+    let cell = |name: &str| cells[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(
+        (cell("inquiries"), cell("spend"), cell("cost_per_lead")),
+        ("4", "1000.00", "250.00")
+    );
+    assert_eq!(
+        (cell("won_revenue"), cell("roi_percent")),
+        ("6500.00", "550.0")
+    );
+    assert_eq!(cell("budget"), "5000.00");
+    db
+}
+
+both_backends!(marketing_keeps_campaigns_and_spend_and_roi_follows);
+async fn marketing_keeps_campaigns_and_spend_and_roi_follows(db: TestDb) -> TestDb {
+    use app::domain::campaign::{CampaignForm, SpendForm};
+    use app::ssr::service::campaigns;
+    let db = db.with_demo(0).await;
+    let state = db.state();
+    let riley = db.actor("riley").await;
+    let morgan = db.actor("morgan").await;
+    let count = |sql: &'static str| {
+        let db = &db;
+        async move {
+            let (n,): (i64,) = sqlx::query_as(sql)
+                .fetch_one(&mut *db.store.read().await.unwrap())
+                .await
+                .unwrap();
+            n
+        }
+    };
+    let campaigns_before = count("SELECT COUNT(*) FROM campaigns").await;
+    let source = {
+        let mut tx = state.store.begin().await.unwrap();
+        let id = org::insert_source(&mut tx, "Fixture Expo", Channel::Other, service::now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        id
+    };
+    let today = service::now().date_string(0);
+    let form = CampaignForm {
+        id: None,
+        source_id: Some(source),
+        name: "Expo 2026".into(),
+        starts_on: today.clone(),
+        ends_on: String::new(),
+        budget: "8,000".into(),
+        currency: "USD".into(),
+    };
+
+    // Bad input names its fields and writes nothing; a manager may not add a campaign.
+    let bad = campaigns::save(
+        &state,
+        &riley,
+        CampaignForm {
+            name: " ".into(),
+            starts_on: "soon".into(),
+            ..form.clone()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(bad.message_for("name").is_some() && bad.message_for("starts_on").is_some());
+    assert!(matches!(
+        campaigns::save(&state, &morgan, form.clone()).await,
+        Err(AppError::Forbidden { .. })
+    ));
+    assert_eq!(
+        count("SELECT COUNT(*) FROM campaigns").await,
+        campaigns_before
+    );
+
+    let id = campaigns::save(&state, &riley, form.clone()).await.unwrap();
+    let again = campaigns::save(&state, &riley, form.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        again.message_for("name").unwrap().contains("already"),
+        "{again:?}"
+    );
+
+    // Spend typed in: a bad amount is refused; a good one shows in ROI's cost per lead.
+    let spend = |amount: &str| SpendForm {
+        campaign_id: Some(id),
+        spent_on: today.clone(),
+        amount: amount.into(),
+        note: String::new(),
+    };
+    let bad = campaigns::add_spend(&state, &riley, spend("-20"))
+        .await
+        .unwrap_err();
+    assert!(bad.message_for("amount").is_some());
+    assert!(matches!(
+        campaigns::add_spend(&state, &morgan, spend("20")).await,
+        Err(AppError::Forbidden { .. })
+    ));
+    campaigns::add_spend(&state, &riley, spend("1,000"))
+        .await
+        .unwrap();
+    let key = format!("campaign:{id}");
+    let r = roi::report(&state, &riley, query(30)).await.unwrap();
+    let c = row(&r.campaigns, &key);
+    assert_eq!(
+        (c.tally.spend_cents, c.budget_cents),
+        (100_000, Some(800_000))
+    );
+
+    // An upload with one bad line writes nothing, even when asked to; a clean one writes all.
+    let text =
+        format!("campaign,date,amount,note\nExpo 2026,{today},500,Booth\nExpo 2026,{today},abc,\n");
+    let checked = campaigns::upload(&state, &riley, &text, true)
+        .await
+        .unwrap();
+    assert_eq!(
+        (checked.good, checked.problems.len(), checked.written),
+        (1, 1, false)
+    );
+    assert_eq!(
+        (checked.problems[0].line, checked.problems[0].field.as_str()),
+        (3, "amount")
+    );
+    let r = roi::report(&state, &riley, query(30)).await.unwrap();
+    assert_eq!(row(&r.campaigns, &key).tally.spend_cents, 100_000);
+    let clean = format!("campaign,date,amount\nexpo 2026,{today},500\nExpo 2026,{today},250.50\n");
+    let written = campaigns::upload(&state, &riley, &clean, true)
+        .await
+        .unwrap();
+    assert!(written.written && written.good == 2, "{written:?}");
+    let r = roi::report(&state, &riley, query(30)).await.unwrap();
+    assert_eq!(row(&r.campaigns, &key).tally.spend_cents, 175_050);
+
+    // The list shows it with the budget used; a manager reads it but may not change it.
+    let page = campaigns::page(&state, &morgan).await.unwrap();
+    assert!(!page.can_edit);
+    let line = page.campaigns.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(
+        (line.spent.as_str(), line.budget_used),
+        ("$1,750.50", Some(21))
+    );
+    let entries = campaigns::spend(&state, &riley, id).await.unwrap();
+    assert_eq!(entries.len(), 3);
+    campaigns::delete_spend(&state, &riley, entries[0].id)
+        .await
+        .unwrap();
+    assert_eq!(campaigns::spend(&state, &riley, id).await.unwrap().len(), 2);
     db
 }

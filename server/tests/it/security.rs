@@ -133,6 +133,20 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/api/fn/duplicates", &BOARD);
     add("POST", "/api/fn/resolve_duplicate", &[P::Rep, P::Manager]);
     add("GET", "/api/fn/contact", &BOARD);
+    let roi = [P::Manager, P::Marketing, P::Leadership, P::Admin];
+    add("GET", "/api/fn/roi", &roi);
+    add("GET", "/roi", &roi);
+    add("GET", "/campaigns", &roi);
+    add("GET", "/api/fn/campaigns", &roi);
+    add("GET", "/api/fn/campaign_spend", &roi);
+    for change in [
+        "/api/fn/save_campaign",
+        "/api/fn/add_spend",
+        "/api/fn/delete_spend",
+        "/api/fn/upload_spend",
+    ] {
+        add("POST", change, &[P::Marketing, P::Admin]);
+    }
     add("GET", "/api/fn/company", &BOARD);
     add("POST", "/api/fn/erase_contact", &[P::Admin]);
     add("GET", "/api/fn/compliance", &BOARD);
@@ -224,6 +238,9 @@ struct Fixture {
     kim: i64,
     /// A lead of Luis's (Enterprise East), handed between Luis and Kim by the assign cells.
     luis_lead: app::domain::LeadId,
+    /// A demo campaign, and its name.
+    campaign: i64,
+    campaign_name: String,
 }
 
 async fn fixture(db: &TestDb) -> Fixture {
@@ -250,7 +267,14 @@ async fn fixture(db: &TestDb) -> Fixture {
         .await
         .unwrap();
     let luis = db.actor("luis").await;
+    let (campaign, campaign_name): (i64, String) =
+        sqlx::query_as("SELECT id, name FROM campaigns ORDER BY id LIMIT 1")
+            .fetch_one(&mut *db.store.read().await.unwrap())
+            .await
+            .unwrap();
     Fixture {
+        campaign,
+        campaign_name,
         state: state.clone(),
         lead,
         wall_token: wall.secret,
@@ -323,6 +347,8 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             f.lead.stage_id.0
         ),
         "/api/fn/compliance" => "/api/fn/compliance?query[days]=30".to_string(),
+        "/api/fn/roi" => "/api/fn/roi?query[days]=90".to_string(),
+        "/api/fn/campaign_spend" => format!("/api/fn/campaign_spend?campaign_id={}", f.campaign),
         "/api/fn/compliance_leads" => {
             "/api/fn/compliance_leads?query[days]=30&measure=next_step&passed=false".to_string()
         }
@@ -498,6 +524,27 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
                 .unwrap();
             json!({"id": id, "up": true})
         }
+        "/api/fn/save_campaign" => json!({"form": {"id": f.campaign, "source_id": f.source,
+            "name": f.campaign_name, "starts_on": "2026-01-01", "ends_on": "", "budget": "1000",
+            "currency": "USD"}}),
+        "/api/fn/add_spend" => json!({"form": {"campaign_id": f.campaign,
+            "spent_on": "2026-01-05", "amount": "10", "note": "Matrix"}}),
+        "/api/fn/delete_spend" => {
+            // A fresh entry for every request.
+            let mut tx = db.store.begin().await.unwrap();
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO campaign_spend (campaign_id, spent_at, amount_cents, currency)
+                 VALUES ($1, 0, 100, 'USD') RETURNING id",
+            )
+            .bind(f.campaign)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+            json!({"id": id})
+        }
+        "/api/fn/upload_spend" => json!({"text": format!(
+            "campaign,date,amount\n{},2026-01-06,25\n", f.campaign_name), "write": false}),
         "/api/fn/update_intake_key" => {
             json!({"id": spare(db, KeyKind::Intake, Some(f.source)).await,
             "allowed_origins": "https://www.example.com", "per_minute": 20})

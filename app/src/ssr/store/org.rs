@@ -131,19 +131,132 @@ pub async fn insert_campaign(
     name: &str,
     starts_at: Timestamp,
     ends_at: Option<Timestamp>,
+    budget: Option<Money>,
 ) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO campaigns (source_id, name, starts_at, ends_at, created_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        "INSERT INTO campaigns (source_id, name, starts_at, ends_at, created_at, budget_cents,
+            currency)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(source_id)
     .bind(name)
     .bind(starts_at.0)
     .bind(ends_at.map(|t| t.0))
     .bind(starts_at.0)
+    .bind(budget.map(|b| b.cents))
+    .bind(budget.map_or_else(|| "USD".to_string(), |b| b.currency.code().to_string()))
     .fetch_one(conn)
     .await?;
     Ok(id)
+}
+
+/// Changes a campaign (its budget, if any, in `currency`); false when there is no such
+/// campaign.
+pub async fn update_campaign(
+    conn: &mut AnyConnection,
+    id: i64,
+    c: &crate::domain::campaign::CampaignInput,
+    currency: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE campaigns SET source_id = $1, name = $2, starts_at = $3, ends_at = $4,
+            budget_cents = $5, currency = $6
+         WHERE id = $7",
+    )
+    .bind(c.source_id)
+    .bind(&c.name)
+    .bind(c.starts_at.0)
+    .bind(c.ends_at.map(|t| t.0))
+    .bind(c.budget.map(|b| b.cents))
+    .bind(currency)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A campaign with what it has cost and brought so far.
+#[derive(Clone, Debug)]
+pub struct CampaignTotals {
+    pub id: i64,
+    pub source_id: i64,
+    pub name: String,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
+    pub budget_cents: Option<i64>,
+    pub currency: String,
+    /// Spent in the campaign's currency, over all time.
+    pub spent_cents: i64,
+    pub spend_entries: i64,
+    pub leads: i64,
+}
+
+/// Every campaign, newest first, with its spend and lead counts.
+pub async fn campaign_totals(conn: &mut AnyConnection) -> Result<Vec<CampaignTotals>, sqlx::Error> {
+    type Row = (
+        i64,
+        i64,
+        String,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        String,
+        i64,
+        i64,
+        i64,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.id, c.source_id, c.name, c.starts_at, c.ends_at, c.budget_cents, c.currency,
+            CAST(COALESCE((SELECT SUM(s.amount_cents) FROM campaign_spend s
+                WHERE s.campaign_id = c.id AND s.currency = c.currency), 0) AS BIGINT),
+            (SELECT COUNT(*) FROM campaign_spend s WHERE s.campaign_id = c.id),
+            (SELECT COUNT(*) FROM leads l WHERE l.campaign_id = c.id)
+         FROM campaigns c ORDER BY c.starts_at DESC, c.id DESC",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| CampaignTotals {
+            id: r.0,
+            source_id: r.1,
+            name: r.2,
+            starts_at: Timestamp(r.3),
+            ends_at: r.4.map(Timestamp),
+            budget_cents: r.5,
+            currency: r.6,
+            spent_cents: r.7,
+            spend_entries: r.8,
+            leads: r.9,
+        })
+        .collect())
+}
+
+/// A campaign's spend entries, newest first: (id, date, amount, currency, note).
+pub async fn spend_of(
+    conn: &mut AnyConnection,
+    campaign_id: i64,
+) -> Result<Vec<(i64, Timestamp, i64, String, Option<String>)>, sqlx::Error> {
+    let rows: Vec<(i64, i64, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, spent_at, amount_cents, currency, note FROM campaign_spend
+         WHERE campaign_id = $1 ORDER BY spent_at DESC, id DESC",
+    )
+    .bind(campaign_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, at, cents, cur, note)| (id, Timestamp(at), cents, cur, note))
+        .collect())
+}
+
+/// Removes a spend entry; false when there was none.
+pub async fn delete_spend(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM campaign_spend WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn insert_spend(

@@ -1,0 +1,394 @@
+//! Route `/roi`: what marketing's money bought over a period, per channel, campaign and
+//! source, with costs, ROI, source quality and the funnel. Every table sorts by any column and
+//! downloads as CSV (`/roi.csv`, the same figures).
+
+use crate::api::roi::{get_roi, FunnelStep, RoiQuery, RoiReport, PERIODS};
+use crate::components::guard::RequireAccess;
+use crate::components::status::error_text;
+use crate::domain::access;
+use crate::domain::money::Currency;
+use crate::domain::roi::{self, count_text, money_text, percent, roi_text, Column, RoiRow, Tally};
+use crate::domain::CloseReason;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+/// The query of the page's URL: `?days=90&currency=USD`.
+fn query_from_url() -> Memo<RoiQuery> {
+    let q = use_query_map();
+    Memo::new(move |_| {
+        q.with(|q| RoiQuery {
+            days: q.get("days").and_then(|d| d.parse().ok()).unwrap_or(90),
+            currency: q.get("currency").filter(|c| !c.is_empty()),
+        })
+    })
+}
+
+fn href(q: &RoiQuery) -> String {
+    let mut out = format!("/roi?days={}", q.days);
+    if let Some(c) = &q.currency {
+        out.push_str(&format!("&currency={c}"));
+    }
+    out
+}
+
+fn csv_href(q: &RoiQuery, table: &str) -> String {
+    href(q).replacen("/roi?", "/roi.csv?", 1) + &format!("&table={table}")
+}
+
+#[component]
+pub fn RoiPage() -> impl IntoView {
+    view! {
+        <Title text="ROI"/>
+        <RequireAccess check=|a| access::view_roi(a)>
+            <RoiBody/>
+        </RequireAccess>
+    }
+}
+
+#[component]
+fn RoiBody() -> impl IntoView {
+    let query = query_from_url();
+    let data = Resource::new(move || query.get(), get_roi);
+    view! {
+        <section class="page roi" aria-labelledby="roi-title">
+            <Transition fallback=|| view! { <p class="loading">"Working out the figures…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(r) => view! { <Report report=r/> }.into_any(),
+                        Err(e) => view! {
+                            <div class="page-head"><h1 id="roi-title">"Marketing ROI"</h1></div>
+                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Report(report: RoiReport) -> impl IntoView {
+    let q = report.query.clone();
+    let cur = report.currency;
+    let period_links = PERIODS.map(|d| {
+        let to = RoiQuery {
+            days: d,
+            ..q.clone()
+        };
+        view! {
+            <a class="segment" href=href(&to) aria-current=(d == q.days).then_some("page")>
+                {format!("{d} days")}
+            </a>
+        }
+    });
+    let t = report.total.clone();
+    let others = (!report.other_currencies.is_empty()).then(|| {
+        let list = report.other_currencies.join(", ");
+        view! {
+            <p class="notice" role="note">
+                {format!("Amounts in {list} are not in these figures (counts are). ")}
+                {report.other_currencies.iter().map(|c| {
+                    let to = RoiQuery { currency: Some(c.clone()), ..q.clone() };
+                    view! { <a href=href(&to)>{format!("Show {c}")}</a>" " }
+                }).collect_view()}
+            </p>
+        }
+    });
+    let qualified = report.qualified_stage.clone().unwrap_or_else(|| "–".into());
+    let quoted = report.quoted_stage.clone().unwrap_or_else(|| "–".into());
+    view! {
+        <div class="page-head">
+            <h1 id="roi-title">"Marketing ROI"</h1>
+            <p class="page-hint">
+                {format!(
+                    "Last {} days, to {}, in {}. Inquiries are the leads that came in during the period, followed to where they are now; wins, losses and revenue are the leads closed in the period.",
+                    q.days, report.now.date_string(0), cur.code()
+                )}
+            </p>
+        </div>
+        <div class="compliance-controls">
+            <nav class="segmented" aria-label="Period">{period_links}</nav>
+        </div>
+        {others}
+        <ul class="stats roi-stats" aria-label="The period in figures">
+            <li class="stat"><span class="stat-value">{count_text(t.inquiries)}</span><span class="stat-label">"Inquiries"</span></li>
+            <li class="stat"><span class="stat-value">{money_text(Some(t.spend_cents), cur)}</span><span class="stat-label">"Spend"</span></li>
+            <li class="stat"><span class="stat-value">{money_text(t.cost_per_lead(), cur)}</span><span class="stat-label">"Cost per lead"</span></li>
+            <li class="stat stat-ok"><span class="stat-value">{count_text(t.won)}</span><span class="stat-label">"Won"</span></li>
+            <li class="stat stat-ok"><span class="stat-value">{money_text(Some(t.revenue_cents), cur)}</span><span class="stat-label">"Won revenue"</span></li>
+            <li class=if t.roi_percent().is_some_and(|r| r < 0.0) { "stat stat-danger" } else { "stat stat-ok" }>
+                <span class="stat-value">{roi_text(t.roi_percent())}</span><span class="stat-label">"ROI"</span>
+            </li>
+        </ul>
+        <RoiTable
+            caption="By channel" table="channels" rows=report.channels.clone()
+            currency=cur csv=csv_href(&q, "channels") show_source=false
+        />
+        <RoiTable
+            caption="By campaign" table="campaigns" rows=report.campaigns.clone()
+            currency=cur csv=csv_href(&q, "campaigns") show_source=true
+        />
+        <Quality rows=report.sources.clone() csv=csv_href(&q, "sources")/>
+        <Funnel steps=report.funnel.clone()/>
+        <section class="panel-section formula" aria-labelledby="roi-defs">
+            <h2 id="roi-defs">"What the columns count"</h2>
+            <ul class="rule-list">
+                <li><strong>"Inquiries"</strong>": leads created in the period. "<strong>"Contacted"</strong>": of those, touched at least once."</li>
+                <li><strong>"Qualified"</strong>", "<strong>"Quoted"</strong>{format!(": of those, in or past the {qualified} or {quoted} stage at some point (a lead lost later still counts).")}</li>
+                <li><strong>"Won"</strong>", "<strong>"Lost"</strong>", "<strong>"Won revenue"</strong>": leads closed in the period, whenever they came in; revenue is the value of the leads won."</li>
+                <li><strong>"Spend"</strong>": spend entries dated in the period. Costs divide it by the period's inquiries, qualified inquiries and wins, rounded to the cent; ROI is (won revenue − spend) ÷ spend."</li>
+                <li><strong>"Not a buyer or spam"</strong>": the share of the period's close-outs closed as \u{201c}not a buyer\u{201d} or \u{201c}spam / bad data\u{201d}."</li>
+            </ul>
+        </section>
+    }
+}
+
+/// The columns of the channel and campaign tables, in order.
+const COLUMNS: [Column; 14] = [
+    Column::Name,
+    Column::Inquiries,
+    Column::Contacted,
+    Column::Qualified,
+    Column::Quoted,
+    Column::Won,
+    Column::Lost,
+    Column::Revenue,
+    Column::Spend,
+    Column::CostPerLead,
+    Column::CostPerQualified,
+    Column::CostPerWin,
+    Column::Roi,
+    Column::RevenuePerSpend,
+];
+
+fn cell(column: Column, r: &RoiRow, cur: Currency) -> String {
+    let t = &r.tally;
+    match column {
+        Column::Name => r.label.clone(),
+        Column::Inquiries => count_text(t.inquiries),
+        Column::Contacted => percent(t.contacted_share()),
+        Column::Qualified => t.qualified.to_string(),
+        Column::Quoted => t.quoted.to_string(),
+        Column::Won => t.won.to_string(),
+        Column::Lost => t.lost_total().to_string(),
+        Column::Revenue => money_text(Some(t.revenue_cents), cur),
+        Column::Spend => money_text(Some(t.spend_cents), cur),
+        Column::CostPerLead => money_text(t.cost_per_lead(), cur),
+        Column::CostPerQualified => money_text(t.cost_per_qualified(), cur),
+        Column::CostPerWin => money_text(t.cost_per_win(), cur),
+        Column::Roi => roi_text(t.roi_percent()),
+        Column::RevenuePerSpend => t
+            .revenue_per_spend()
+            .map_or_else(|| "–".into(), |v| format!("{v:.2}")),
+        Column::Junk => percent(t.junk_share()),
+    }
+}
+
+/// "Lost: 3 not a buyer, 1 no budget" for a lost count's title.
+fn lost_detail(t: &Tally) -> String {
+    let parts: Vec<String> = CloseReason::ALL
+        .iter()
+        .filter(|r| t.lost_for(**r) > 0)
+        .map(|r| format!("{} {}", t.lost_for(*r), r.label().to_lowercase()))
+        .collect();
+    if parts.is_empty() {
+        "None lost".into()
+    } else {
+        format!("Lost: {}", parts.join(", "))
+    }
+}
+
+/// A sortable header cell: a button that sorts by the column, its state in `aria-sort`.
+fn sort_header(
+    column: Column,
+    sort: RwSignal<(Column, bool)>,
+    label: &'static str,
+) -> impl IntoView {
+    let aria = move || {
+        let (c, desc) = sort.get();
+        if c != column {
+            "none"
+        } else if desc {
+            "descending"
+        } else {
+            "ascending"
+        }
+    };
+    let class = if column == Column::Name { "" } else { "num" };
+    view! {
+        <th scope="col" class=class aria-sort=aria>
+            <button type="button" class="sort-button" on:click=move |_| {
+                sort.update(|(c, desc)| {
+                    if *c == column {
+                        *desc = !*desc;
+                    } else {
+                        *c = column;
+                        // Names read best A to Z; figures largest first.
+                        *desc = column != Column::Name;
+                    }
+                });
+            }>
+                {label}
+                <span class="sort-mark" aria-hidden="true">{move || match aria() {
+                    "descending" => "▼",
+                    "ascending" => "▲",
+                    _ => "",
+                }}</span>
+            </button>
+        </th>
+    }
+}
+
+#[component]
+fn RoiTable(
+    caption: &'static str,
+    table: &'static str,
+    rows: Vec<RoiRow>,
+    currency: Currency,
+    csv: String,
+    show_source: bool,
+) -> impl IntoView {
+    let sort = RwSignal::new((Column::Roi, true));
+    let sorted = Memo::new(move |_| {
+        let mut rows = rows.clone();
+        let (c, desc) = sort.get();
+        roi::sort(&mut rows, c, desc);
+        rows
+    });
+    let title_id = format!("roi-{table}");
+    let labelled_by = title_id.clone();
+    view! {
+        <section class="panel-section" aria-labelledby=labelled_by>
+            <div class="section-head">
+                <h2 id=title_id>{caption}</h2>
+                <a class="button button-quiet" href=csv.clone() download="">"Download CSV"</a>
+            </div>
+            {move || if sorted.with(Vec::is_empty) {
+                view! { <p class="muted">"Nothing in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-scroll">
+                        <table class="table roi-table">
+                            <caption class="visually-hidden">{caption}</caption>
+                            <thead><tr>
+                                {COLUMNS.map(|c| sort_header(c, sort, c.label()))}
+                            </tr></thead>
+                            <tbody>
+                                {sorted.get().into_iter().map(|r| {
+                                    let lost_title = lost_detail(&r.tally);
+                                    let negative = r.tally.roi_percent().is_some_and(|v| v < 0.0);
+                                    view! {
+                                        <tr>
+                                            <th scope="row">
+                                                {r.label.clone()}
+                                                {(show_source).then(|| r.source.clone().map(|s| view! { <small class="muted">{format!(" · {s}")}</small> }))}
+                                                {r.budget_cents.map(|b| view! { <small class="muted budget">{format!(" · budget {}", money_text(Some(b), currency))}</small> })}
+                                            </th>
+                                            {COLUMNS[1..].iter().map(|c| {
+                                                let text = cell(*c, &r, currency);
+                                                let class = match c {
+                                                    Column::Roi if negative => "num roi-negative",
+                                                    Column::Roi => "num roi-positive",
+                                                    _ => "num",
+                                                };
+                                                let title = (*c == Column::Lost).then(|| lost_title.clone());
+                                                view! { <td class=class title=title>{text}</td> }
+                                            }).collect_view()}
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Source quality: how each source's close-outs ended, and the share that was no buyer at all.
+#[component]
+fn Quality(rows: Vec<RoiRow>, csv: String) -> impl IntoView {
+    let mut rows = rows;
+    roi::sort(&mut rows, Column::Junk, true);
+    view! {
+        <section class="panel-section" aria-labelledby="roi-quality">
+            <div class="section-head">
+                <h2 id="roi-quality">"Source quality"</h2>
+                <a class="button button-quiet" href=csv download="">"Download CSV"</a>
+            </div>
+            <p class="page-hint">"How the period's close-outs from each source ended: a source whose leads are mostly \u{201c}not a buyer\u{201d} or spam costs reps time without bringing buyers."</p>
+            {if rows.is_empty() {
+                view! { <p class="muted">"Nothing closed in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-scroll">
+                        <table class="table roi-table">
+                            <caption class="visually-hidden">"Source quality"</caption>
+                            <thead><tr>
+                                <th scope="col">"Source"</th>
+                                <th scope="col" class="num">"Won"</th>
+                                {CloseReason::ALL.map(|r| view! { <th scope="col" class="num">{r.label()}</th> })}
+                                <th scope="col" class="num">"Not a buyer or spam"</th>
+                            </tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|r| {
+                                    let t = r.tally.clone();
+                                    view! {
+                                        <tr>
+                                            <th scope="row">{r.label.clone()}</th>
+                                            <td class="num">{t.won}</td>
+                                            {CloseReason::ALL.map(|reason| view! { <td class="num">{t.lost_for(reason)}</td> })}
+                                            <td class="num"><strong>{percent(t.junk_share())}</strong></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The funnel of the period's inquiries: how many got to each stage, and the share of the
+/// step before.
+#[component]
+fn Funnel(steps: Vec<FunnelStep>) -> impl IntoView {
+    let top = steps.first().map_or(0, |s| s.reached).max(1);
+    view! {
+        <section class="panel-section" aria-labelledby="roi-funnel">
+            <h2 id="roi-funnel">"Funnel"</h2>
+            <p class="page-hint">"The period's inquiries by the furthest stage they reached."</p>
+            <table class="table funnel-table">
+                <caption class="visually-hidden">"Funnel"</caption>
+                <thead><tr>
+                    <th scope="col">"Stage"</th>
+                    <th scope="col" class="num">"Reached"</th>
+                    <th scope="col" class="num">"Of the step before"</th>
+                    <th scope="col"><span class="visually-hidden">"Share of inquiries"</span></th>
+                </tr></thead>
+                <tbody>
+                    {steps.into_iter().map(|s| {
+                        // An SVG bar: the page's security policy allows no inline styles.
+                        let width = format!("{:.1}%", f64::from(s.reached) * 100.0 / f64::from(top));
+                        view! {
+                            <tr>
+                                <th scope="row">{s.stage.clone()}</th>
+                                <td class="num">{count_text(s.reached)}</td>
+                                <td class="num">{percent(s.from_previous)}</td>
+                                <td class="funnel-bar-cell" aria-hidden="true">
+                                    <svg class="funnel-bar" width="100%" height="14" focusable="false">
+                                        <rect x="0" y="0" height="14" rx="3" width=width></rect>
+                                    </svg>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}
