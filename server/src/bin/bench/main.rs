@@ -11,6 +11,7 @@
 //! - `signin`: argon2id cost and the server's responsiveness during a sign-in storm.
 //! - `intake`: web-form inquiries per second through the HTTP path, new and repeated.
 //! - `import`: a 100k-row CSV file checked and imported (10k in quick mode).
+//! - `roi`: the ROI report over a year at 100k and 1M leads (10k and 100k in quick mode).
 //! - `policy`: the follow-up sweep over every open lead, and the compliance page for 50 reps,
 //!   at the largest scale.
 //!
@@ -28,6 +29,7 @@ mod intake;
 mod live;
 mod moves;
 mod policy;
+mod roi;
 mod signin;
 mod util;
 
@@ -116,6 +118,31 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("board") {
         report.push_str(&board::report(&board_rows));
+    }
+
+    // ROI report at each scale (and 1M leads in full mode).
+    let mut roi_rows = Vec::new();
+    let roi_scales: &[usize] = if quick {
+        &[10_000, 100_000]
+    } else {
+        &[100_000, 1_000_000]
+    };
+    for (name, admin_url) in backends.iter().filter(|_| run("roi")) {
+        for &leads in roi_scales {
+            let store = fresh_store(name, admin_url, &dir, &format!("roi{leads}")).await?;
+            eprintln!("roi on {name} with {leads} leads: seeding…");
+            let seeded = util::seed(&store, leads).await?;
+            roi_rows.push((
+                name.to_string(),
+                leads,
+                seeded,
+                roi::run(store.clone()).await?,
+            ));
+            store.close().await;
+        }
+    }
+    if run("roi") {
+        report.push_str(&roi::report(&roi_rows));
     }
 
     // Live fan-out and memory, on the real server process over SQLite.
