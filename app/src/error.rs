@@ -63,6 +63,25 @@ impl AppError {
         }
     }
 
+    /// A validation error against several fields, (field, message) each; the first message
+    /// is the error's own.
+    pub fn fields_of(problems: Vec<(&'static str, String)>) -> Self {
+        let message = problems.first().map_or_else(
+            || "Check the highlighted fields".to_string(),
+            |p| p.1.clone(),
+        );
+        AppError::Validation {
+            message,
+            fields: problems
+                .into_iter()
+                .map(|(field, message)| FieldError {
+                    field: field.to_string(),
+                    message,
+                })
+                .collect(),
+        }
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         AppError::NotFound {
             message: message.into(),
@@ -204,11 +223,14 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // The request body did not decode into the function's arguments.
-            ServerFnErrorErr::Args(m) => AppError::Validation {
-                message: format!("The request was malformed: {m}"),
-                fields: Vec::new(),
-            },
+            // The request body did not decode into the function's arguments (URL-encoded
+            // arguments report `Args`, JSON ones `Deserialization`).
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m) => {
+                AppError::Validation {
+                    message: format!("The request was malformed: {m}"),
+                    fields: Vec::new(),
+                }
+            }
             ServerFnErrorErr::MissingArg(arg) => {
                 AppError::field(arg.clone(), format!("{arg} is required"))
             }

@@ -84,6 +84,12 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             *resp.status_mut() = StatusCode::UNAUTHORIZED;
         }
     }
+    // A server function whose arguments do not decode never reaches its body (which sets the
+    // status of its errors): the framework answers 500 with our validation error. It is the
+    // caller's mistake, so it says 422.
+    if path.starts_with("/api/fn/") && resp.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        resp = malformed_is_unprocessable(resp).await;
+    }
     if https {
         resp.headers_mut().insert(
             header::STRICT_TRANSPORT_SECURITY,
@@ -91,6 +97,22 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
         );
     }
     with_headers(resp)
+}
+
+/// Turns a 500 whose body is a validation error into a 422 with the same body.
+async fn malformed_is_unprocessable(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    // Error bodies are small; anything larger is not one of ours.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return AppError::internal().into_response();
+    };
+    let validation = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .is_some_and(|v| v["error"]["code"] == "validation");
+    if validation {
+        parts.status = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 async fn identify(

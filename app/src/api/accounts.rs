@@ -101,7 +101,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub fn home_for(actor: &Actor) -> &'static str {
     use crate::domain::Role;
     match actor.role {
-        Role::Marketing => "/settings/intake-keys",
+        Role::Marketing => "/roi",
         Role::Admin => "/admin/users",
         _ => "/board",
     }

@@ -5,7 +5,7 @@ use crate::domain::campaign::{CampaignForm, SpendForm, SpendProblem};
 use crate::domain::{Channel, Timestamp};
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::GetUrl;
+use leptos::server_fn::codec::{GetUrl, Json};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -73,7 +73,7 @@ pub async fn get_campaigns() -> Result<CampaignsView, AppError> {
 }
 
 /// Creates (`form.id` none) or changes a campaign; returns its id.
-#[server(prefix = "/api/fn", endpoint = "save_campaign")]
+#[server(prefix = "/api/fn", endpoint = "save_campaign", input = Json)]
 pub async fn save_campaign(form: CampaignForm) -> Result<i64, AppError> {
     super::with_status(
         async move {
@@ -95,7 +95,7 @@ pub async fn campaign_spend(campaign_id: i64) -> Result<Vec<SpendLine>, AppError
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "add_spend")]
+#[server(prefix = "/api/fn", endpoint = "add_spend", input = Json)]
 pub async fn add_spend(form: SpendForm) -> Result<(), AppError> {
     super::with_status(
         async move {
@@ -106,7 +106,7 @@ pub async fn add_spend(form: SpendForm) -> Result<(), AppError> {
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "delete_spend")]
+#[server(prefix = "/api/fn", endpoint = "delete_spend", input = Json)]
 pub async fn delete_spend(id: i64) -> Result<(), AppError> {
     super::with_status(
         async move {
@@ -118,7 +118,7 @@ pub async fn delete_spend(id: i64) -> Result<(), AppError> {
 }
 
 /// Checks a spend file (`write` false) or writes its lines if every one is good.
-#[server(prefix = "/api/fn", endpoint = "upload_spend")]
+#[server(prefix = "/api/fn", endpoint = "upload_spend", input = Json)]
 pub async fn upload_spend(text: String, write: bool) -> Result<SpendUploadReport, AppError> {
     super::with_status(
         async move {

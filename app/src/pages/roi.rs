@@ -144,23 +144,8 @@ fn Report(report: RoiReport) -> impl IntoView {
     }
 }
 
-/// The columns of the channel and campaign tables, in order.
-const COLUMNS: [Column; 14] = [
-    Column::Name,
-    Column::Inquiries,
-    Column::Contacted,
-    Column::Qualified,
-    Column::Quoted,
-    Column::Won,
-    Column::Lost,
-    Column::Revenue,
-    Column::Spend,
-    Column::CostPerLead,
-    Column::CostPerQualified,
-    Column::CostPerWin,
-    Column::Roi,
-    Column::RevenuePerSpend,
-];
+/// The columns of the channel and campaign tables, in order: every column but source quality's.
+const COLUMNS: &[Column] = Column::ALL.split_at(Column::ALL.len() - 1).0;
 
 fn cell(column: Column, r: &RoiRow, cur: Currency) -> String {
     let t = &r.tally;
@@ -272,7 +257,7 @@ fn RoiTable(
                         <table class="table roi-table">
                             <caption class="visually-hidden">{caption}</caption>
                             <thead><tr>
-                                {COLUMNS.map(|c| sort_header(c, sort, c.label()))}
+                                {COLUMNS.iter().map(|c| sort_header(*c, sort, c.label())).collect_view()}
                             </tr></thead>
                             <tbody>
                                 {sorted.get().into_iter().map(|r| {

@@ -349,6 +349,16 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
         ("6500.00", "550.0")
     );
     assert_eq!(cell("budget"), "5000.00");
+
+    // A server function called with arguments that do not decode is the caller's mistake.
+    let (status, body) = marketing
+        .send(crate::http::post_json(
+            "/api/fn/add_spend",
+            r#"{"nope": 1}"#,
+        ))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("malformed"), "{body}");
     db
 }
 

@@ -3,30 +3,14 @@
 use super::internal;
 use crate::api::campaigns::{CampaignLine, CampaignsView, SpendLine, SpendUploadReport};
 use crate::domain::access::{self, Actor};
-use crate::domain::campaign::{parse_spend_csv, CampaignForm, FieldProblem, SpendForm};
+use crate::domain::campaign::{parse_spend_csv, CampaignForm, SpendForm};
 use crate::domain::{Channel, Currency, Money};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::ssr::store::{org, roi};
 use crate::ssr::AppState;
 
 /// Largest spend file accepted, in bytes.
 pub const MAX_UPLOAD: usize = 1_000_000;
-
-fn invalid(problems: Vec<FieldProblem>) -> AppError {
-    let message = problems
-        .first()
-        .map_or_else(|| "Check the form".to_string(), |p| p.1.clone());
-    AppError::Validation {
-        message,
-        fields: problems
-            .into_iter()
-            .map(|(field, message)| FieldError {
-                field: field.to_string(),
-                message,
-            })
-            .collect(),
-    }
-}
 
 fn currency_of(code: &str) -> Currency {
     Currency::parse(code).unwrap_or(Currency::USD)
@@ -94,7 +78,7 @@ pub async fn page(state: &AppState, actor: &Actor) -> Result<CampaignsView, AppE
 
 pub async fn save(state: &AppState, actor: &Actor, form: CampaignForm) -> Result<i64, AppError> {
     access::manage_campaigns(actor)?;
-    let input = form.check().map_err(invalid)?;
+    let input = form.check().map_err(AppError::fields_of)?;
     let mut tx = state
         .store
         .begin()
@@ -193,7 +177,7 @@ async fn campaign_currency(
 
 pub async fn add_spend(state: &AppState, actor: &Actor, form: SpendForm) -> Result<(), AppError> {
     access::manage_campaigns(actor)?;
-    let entry = form.check().map_err(invalid)?;
+    let entry = form.check().map_err(AppError::fields_of)?;
     let mut tx = state
         .store
         .begin()

@@ -7,7 +7,7 @@ use crate::domain::access::{self, Actor};
 use crate::domain::routing::{self, Assignment, Decision, Inquiry, RuleForm};
 use crate::domain::time::{days_from_civil, DAY_MS};
 use crate::domain::{LeadId, TeamId, Timestamp, UserId};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::ssr::store::routing::{self as store, RuleFields};
 use crate::ssr::store::{accounts, events, Tx};
 use crate::ssr::AppState;
@@ -15,23 +15,6 @@ use serde_json::json;
 
 /// Most open leads a rep can be capped at.
 pub const MAX_CAPACITY: i64 = 10_000;
-
-fn fields(errors: Vec<(&'static str, String)>) -> AppError {
-    let message = errors
-        .first()
-        .map(|e| e.1.clone())
-        .unwrap_or_else(|| "Check the highlighted fields".into());
-    AppError::Validation {
-        message,
-        fields: errors
-            .into_iter()
-            .map(|(field, message)| FieldError {
-                field: field.into(),
-                message,
-            })
-            .collect(),
-    }
-}
 
 /// The rules, teams, sources and reps, as the settings page shows them to `actor`.
 pub async fn settings(state: &AppState, actor: &Actor) -> Result<RoutingSettings, AppError> {
@@ -92,7 +75,8 @@ pub async fn save_rule(
         .into_iter()
         .map(|s| s.id)
         .collect();
-    let (name, conditions, team_id, strategy) = form.check(&teams, &sources).map_err(fields)?;
+    let (name, conditions, team_id, strategy) =
+        form.check(&teams, &sources).map_err(AppError::fields_of)?;
     let stored = RuleFields {
         name: &name,
         active: form.active,
@@ -254,7 +238,7 @@ pub async fn set_availability(
         None
     });
     if !errors.is_empty() {
-        return Err(fields(errors));
+        return Err(AppError::fields_of(errors));
     }
     let mut tx = state
         .store
