@@ -48,6 +48,8 @@ test("marketing adds spend and sees the campaign's cost per lead change", async 
   await expect(page.getByRole("status").filter({ hasText: "Spend of 25,000 added" })).toBeVisible();
   await expect(entries).toHaveCount(count + 1);
   await expect(panel).toContainText("Retargeting burst");
+  // From the top, so the sticky header is where a reader expects it in the full-page shot.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(shots, "campaigns.png"), fullPage: true });
 
   const after = await costPerLead(page, campaign);
