@@ -56,6 +56,12 @@ test("marketing sorts the channels by cost per lead and downloads the same figur
   );
   expect(reached.length).toBeGreaterThan(3);
   expect(reached.every((n, i) => i === 0 || n <= reached[i - 1])).toBe(true);
+
+  // Time in stage from the event log, and the sales cycle of the year's wins.
+  const times = page.getByRole("region", { name: "Time in stage and sales cycle" });
+  await expect(times).toContainText(/Sales cycle of the [\d,]+ wins in the period, inquiry to win: median [\d.]+ days, 80% within [\d.]+ days/);
+  await expect(times.getByRole("rowheader", { name: "New" })).toBeVisible();
+  expect(await times.locator("tbody tr").count()).toBeGreaterThan(3);
 });
 
 test("the ROI page works at phone width", async ({ page }) => {

@@ -3,7 +3,7 @@
 
 use crate::domain::compliance::Period;
 use crate::domain::money::Currency;
-use crate::domain::roi::{RoiRow, Tally};
+use crate::domain::roi::{RoiRow, Spread, Tally};
 use crate::domain::Timestamp;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -33,6 +33,14 @@ pub struct FunnelStep {
     pub from_previous: Option<f64>,
 }
 
+/// How long leads stayed in one stage before they moved on.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StageTime {
+    pub stage: String,
+    /// Over the moves out of the stage in the period.
+    pub spread: Spread,
+}
+
 /// The page.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoiReport {
@@ -46,6 +54,10 @@ pub struct RoiReport {
     pub campaigns: Vec<RoiRow>,
     pub total: Tally,
     pub funnel: Vec<FunnelStep>,
+    /// Time in each stage before a move out of it in the period (event log), in stage order.
+    pub stage_times: Vec<StageTime>,
+    /// Inquiry to win, over the leads won in the period.
+    pub sales_cycle: Option<Spread>,
     /// The stages "qualified" and "quoted" count from (none when the pipeline has no such
     /// stage).
     pub qualified_stage: Option<String>,

@@ -271,6 +271,44 @@ pub fn count_text(n: u32) -> String {
     out
 }
 
+/// How long something took, over many cases: the median and the 80th percentile (nearest
+/// rank: the smallest value at least that share of the cases do not exceed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Spread {
+    pub count: u32,
+    pub median_ms: i64,
+    pub p80_ms: i64,
+}
+
+impl Spread {
+    /// The spread of `values` (in any order); none when there are none.
+    pub fn of(mut values: Vec<i64>) -> Option<Spread> {
+        if values.is_empty() {
+            return None;
+        }
+        values.sort_unstable();
+        let rank = |q: f64| {
+            let i = (q * values.len() as f64).ceil() as usize;
+            values[i.clamp(1, values.len()) - 1]
+        };
+        Some(Spread {
+            count: u32::try_from(values.len()).unwrap_or(u32::MAX),
+            median_ms: rank(0.5),
+            p80_ms: rank(0.8),
+        })
+    }
+}
+
+/// A duration in days for a reader: `0.5 days`, `12 days`.
+pub fn days_text(ms: i64) -> String {
+    let days = ms as f64 / 86_400_000.0;
+    if days < 10.0 {
+        format!("{days:.1} days")
+    } else {
+        format!("{days:.0} days")
+    }
+}
+
 /// `0.25` → `25%`; none → `–`.
 pub fn percent(v: Option<f64>) -> String {
     v.map_or_else(|| "–".into(), |v| format!("{:.0}%", v * 100.0))
@@ -415,6 +453,17 @@ mod tests {
         assert_eq!(count_text(2_000), "2,000");
         assert_eq!(count_text(1_234_567), "1,234,567");
         assert_eq!(count_text(999), "999");
+    }
+
+    #[test]
+    fn spreads_take_the_nearest_rank() {
+        let s = Spread::of(vec![59, 4, 42]).unwrap();
+        assert_eq!((s.count, s.median_ms, s.p80_ms), (3, 42, 59));
+        let s = Spread::of(vec![10, 20]).unwrap();
+        assert_eq!((s.median_ms, s.p80_ms), (10, 20));
+        assert_eq!(Spread::of(Vec::new()), None);
+        assert_eq!(days_text(43_200_000), "0.5 days");
+        assert_eq!(days_text(42 * 86_400_000), "42 days");
     }
 
     #[test]

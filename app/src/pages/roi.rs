@@ -2,12 +2,14 @@
 //! source, with costs, ROI, source quality and the funnel. Every table sorts by any column and
 //! downloads as CSV (`/roi.csv`, the same figures).
 
-use crate::api::roi::{get_roi, FunnelStep, RoiQuery, RoiReport, PERIODS};
+use crate::api::roi::{get_roi, FunnelStep, RoiQuery, RoiReport, StageTime, PERIODS};
 use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::money::Currency;
-use crate::domain::roi::{self, count_text, money_text, percent, roi_text, Column, RoiRow, Tally};
+use crate::domain::roi::{
+    self, count_text, days_text, money_text, percent, roi_text, Column, RoiRow, Spread, Tally,
+};
 use crate::domain::CloseReason;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -131,6 +133,7 @@ fn Report(report: RoiReport) -> impl IntoView {
         />
         <Quality rows=report.sources.clone() csv=csv_href(&q, "sources")/>
         <Funnel steps=report.funnel.clone()/>
+        <StageTimes times=report.stage_times.clone() cycle=report.sales_cycle/>
         <section class="panel-section formula" aria-labelledby="roi-defs">
             <h2 id="roi-defs">"What the columns count"</h2>
             <ul class="rule-list">
@@ -374,6 +377,52 @@ fn Funnel(steps: Vec<FunnelStep>) -> impl IntoView {
                     }).collect_view()}
                 </tbody>
             </table>
+        </section>
+    }
+}
+
+/// How long leads stay in each stage before they move on, and how long a win takes, from the
+/// event log.
+#[component]
+fn StageTimes(times: Vec<StageTime>, cycle: Option<Spread>) -> impl IntoView {
+    view! {
+        <section class="panel-section" aria-labelledby="roi-times">
+            <h2 id="roi-times">"Time in stage and sales cycle"</h2>
+            <p class="page-hint">
+                {match cycle {
+                    Some(c) => format!(
+                        "Sales cycle of the {} wins in the period, inquiry to win: median {}, 80% within {}.",
+                        count_text(c.count), days_text(c.median_ms), days_text(c.p80_ms)
+                    ),
+                    None => "No wins in the period yet.".to_string(),
+                }}
+                " Time in stage counts each move out of a stage in the period, from when the lead entered it."
+            </p>
+            {if times.is_empty() {
+                view! { <p class="muted">"No moves in this period."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="table stage-time-table">
+                        <caption class="visually-hidden">"Time in stage"</caption>
+                        <thead><tr>
+                            <th scope="col">"Stage"</th>
+                            <th scope="col" class="num">"Moves out"</th>
+                            <th scope="col" class="num">"Median"</th>
+                            <th scope="col" class="num">"80% within"</th>
+                        </tr></thead>
+                        <tbody>
+                            {times.into_iter().map(|t| view! {
+                                <tr>
+                                    <th scope="row">{t.stage.clone()}</th>
+                                    <td class="num">{count_text(t.spread.count)}</td>
+                                    <td class="num">{days_text(t.spread.median_ms)}</td>
+                                    <td class="num">{days_text(t.spread.p80_ms)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
         </section>
     }
 }

@@ -221,6 +221,34 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
         .unwrap();
         ids.insert(name, id);
     }
+    // The histories of 1 and 2 in the event log, for time in stage (hours after `at(0)`):
+    // 1 came in 5 days ago, spent 12 h in New, 12 h in Contacted, 3 days in Qualified, won;
+    // 2 came in 6 days ago, spent 1 day in New, then 3 days in Contacted before its quote.
+    const HOUR: i64 = 3_600_000;
+    let history = [
+        ("1", -5 * 24, "lead.created", None, new.id),
+        ("1", -4 * 24 - 12, "lead.moved", Some(new.id), contacted.id),
+        ("1", -4 * 24, "lead.moved", Some(contacted.id), qualified.id),
+        ("1", -24, "lead.moved", Some(qualified.id), won.id),
+        ("2", -6 * 24, "lead.created", None, new.id),
+        ("2", -5 * 24, "lead.moved", Some(new.id), contacted.id),
+        ("2", -2 * 24, "lead.moved", Some(contacted.id), quoted.id),
+    ];
+    for (name, hours, kind, from, to) in history {
+        let before = from.map(|f| serde_json::json!({"stage_id": f}));
+        app::ssr::store::events::append(
+            &mut tx,
+            &app::ssr::store::events::NewEvent {
+                at: Timestamp(now.0 + hours * HOUR),
+                actor_id: None,
+                kind,
+                lead_id: Some(ids[name]),
+                payload: serde_json::json!({"before": before, "after": {"stage_id": to}}),
+            },
+        )
+        .await
+        .unwrap();
+    }
     tx.commit().await.unwrap();
 
     // Reps do not see budgets; a period the page does not offer names the field.
@@ -283,6 +311,35 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
         ]
     );
     assert_eq!(r.funnel[1].from_previous, Some(0.6));
+
+    // Time in stage from the event log: New 12 h and 1 day; Contacted 12 h and 3 days;
+    // Qualified 3 days. Median and 80th percentile by nearest rank.
+    let times: Vec<(String, u32, i64, i64)> = r
+        .stage_times
+        .iter()
+        .map(|t| {
+            (
+                t.stage.clone(),
+                t.spread.count,
+                t.spread.median_ms,
+                t.spread.p80_ms,
+            )
+        })
+        .collect();
+    assert_eq!(
+        times,
+        [
+            ("New".to_string(), 2, 12 * HOUR, 24 * HOUR),
+            ("Contacted".into(), 2, 12 * HOUR, 72 * HOUR),
+            ("Qualified".into(), 1, 72 * HOUR, 72 * HOUR),
+        ]
+    );
+    // The sales cycle of the period's wins: 4 days (1), 42 days (5), 59 days (7).
+    let cycle = r.sales_cycle.unwrap();
+    assert_eq!(
+        (cycle.count, cycle.median_ms, cycle.p80_ms),
+        (3, 42 * DAY, 59 * DAY)
+    );
 
     // Over 90 days 5 and 7 are inquiries too, and the older $500 is spent in the period.
     let r90 = roi::report(&state, &riley, query(90)).await.unwrap();

@@ -2,11 +2,11 @@
 //! campaign (`domain::roi::Tally`), and the funnel.
 
 use super::{internal, now};
-use crate::api::roi::{FunnelStep, RoiQuery, RoiReport, PERIODS};
+use crate::api::roi::{FunnelStep, RoiQuery, RoiReport, StageTime, PERIODS};
 use crate::domain::access::{self, Actor};
 use crate::domain::compliance::Period;
 use crate::domain::money::Currency;
-use crate::domain::roi::{RoiRow, Tally};
+use crate::domain::roi::{RoiRow, Spread, Tally};
 use crate::domain::time::DAY_MS;
 use crate::domain::{Channel, CloseReason, StageKind, Timestamp};
 use crate::error::AppError;
@@ -57,6 +57,12 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
     let spend = roi::spend(&mut conn, span)
         .await
         .map_err(internal("roi: spend"))?;
+    let stays = roi::stays(&mut conn, state.store.backend(), span)
+        .await
+        .map_err(internal("roi: time in stage"))?;
+    let cycles = roi::won_cycles(&mut conn, span)
+        .await
+        .map_err(internal("roi: sales cycle"))?;
     drop(conn);
 
     let stages = pipeline.stages();
@@ -224,6 +230,22 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
         first.reached += unknown;
     }
 
+    // Time in stage, in the pipeline's order.
+    let mut by_stage: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (stage, ms) in stays {
+        by_stage.entry(stage).or_default().push(ms.max(0));
+    }
+    let stage_times = stages
+        .iter()
+        .filter_map(|s| {
+            let spread = Spread::of(by_stage.remove(&s.id.0)?)?;
+            Some(StageTime {
+                stage: s.name.clone(),
+                spread,
+            })
+        })
+        .collect();
+
     let name_of = |key: &str| stages.iter().find(|s| s.key == key).map(|s| s.name.clone());
     Ok(RoiReport {
         query: RoiQuery {
@@ -238,6 +260,8 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
         campaigns: campaign_rows,
         total,
         funnel,
+        stage_times,
+        sales_cycle: Spread::of(cycles),
         qualified_stage: name_of(QUALIFIED),
         quoted_stage: name_of(QUOTED),
         other_currencies: others.into_iter().collect(),
