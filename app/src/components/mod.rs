@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 pub mod bell;
+pub mod files;
 pub mod guard;
 pub mod header;
 pub mod lead_card;

@@ -399,25 +399,18 @@ fn SpendUpload(changed: RwSignal<u32>, status: RwSignal<Option<String>>) -> impl
         let _ = &ev;
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            use crate::components::files::{chosen_file, file_text};
+            let Some((_, file)) = chosen_file(&ev) else {
                 return;
             };
             leptos::task::spawn_local(async move {
-                let Ok(content) = wasm_bindgen_futures::JsFuture::from(file.text()).await else {
+                let Some(content) = file_text(&file).await else {
                     error.set(Some(AppError::field(
                         "text",
                         "The file cannot be read; is it a CSV file?",
                     )));
                     return;
                 };
-                let content = content.as_string().unwrap_or_default();
                 match upload_spend(content.clone(), false).await {
                     Ok(r) => {
                         error.set(None);

@@ -62,23 +62,17 @@ pub fn ImportPage() -> impl IntoView {
         let _ = &ev;
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            let Some(input) = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            else {
-                return;
-            };
-            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+            use crate::components::files::{chosen_file, file_text};
+            let Some((input, file)) = chosen_file(&ev) else {
                 return;
             };
             busy.set(true);
             error.set(None);
             leptos::task::spawn_local(async move {
                 let name = file.name();
-                let text = match wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                    Ok(t) => t.as_string().unwrap_or_default(),
-                    Err(_) => {
+                let text = match file_text(&file).await {
+                    Some(t) => t,
+                    None => {
                         error.set(Some(AppError::field(
                             "file",
                             "The file cannot be read; is it a text (CSV) file?",
