@@ -1,6 +1,7 @@
 //! Downloads of the app's tables as CSV, for the signed-in user who may see them:
 //! `GET /roi.csv?days=90&currency=USD&table=channels|campaigns|sources` (the tables of
-//! `/roi`, the same figures; text cells a spreadsheet would run as formulas stay text).
+//! `/roi`, the same figures; text cells a spreadsheet would run as formulas stay text) and
+//! `GET /spend.csv` (every campaign's spend entries).
 
 use crate::rest::SignedIn;
 use app::api::roi::RoiQuery;
@@ -45,6 +46,25 @@ pub async fn roi_csv(
         "attachment; filename=\"roi-{table}-{}d-{}.csv\"",
         report.query.days,
         report.now.date_string(0)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    ))
+}
+
+/// `GET /spend.csv`: every spend entry of every campaign.
+pub async fn spend_csv(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+) -> Result<impl IntoResponse, AppError> {
+    let body = app::ssr::service::campaigns::spend_csv(&state, &actor).await?;
+    let name = format!(
+        "attachment; filename=\"spend-{}.csv\"",
+        app::ssr::service::now().date_string(0)
     );
     Ok((
         [

@@ -82,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/docs", axum::routing::get(openapi::page))
         .route("/sample-leads.csv", axum::routing::get(sample_csv))
         .route("/roi.csv", axum::routing::get(exports::roi_csv))
+        .route("/spend.csv", axum::routing::get(exports::spend_csv))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())

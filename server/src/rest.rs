@@ -85,10 +85,15 @@ pub fn live_routes() -> Router<AppState> {
             router = router.route(&format!("/api/v1{path}"), handler);
         }
     }
-    router.route(
-        "/api/imports/{id}/progress",
-        axum::routing::get(crate::sse::import_progress),
-    )
+    router
+        .route(
+            "/api/imports/{id}/progress",
+            axum::routing::get(crate::sse::import_progress),
+        )
+        .route(
+            "/api/wall/events",
+            axum::routing::get(crate::sse::wall_events),
+        )
 }
 
 /// The signed-in user of a request, or 401.

@@ -120,3 +120,66 @@ pub async fn import_progress(
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct WallQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// `GET /api/wall/events?token=`: what a wall display hears live. Events named `win` carry a
+/// win to announce (`domain::wall::WallWin`); `changed` says figures moved (the wall re-reads
+/// them). Opened with a wall token, or signed in as someone who may see the wall. Nothing is
+/// replayed: a wall that reconnects re-reads its whole view.
+pub async fn wall_events(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<app::ssr::auth::Identity>>,
+    Query(query): Query<WallQuery>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    use app::ssr::service::wall::{news_of, WallNews};
+    let principal = if query.token.is_empty() {
+        let actor = identity.and_then(|axum::Extension(i)| i.actor);
+        app::domain::Principal::User(app::ssr::auth::require(actor.as_ref())?.clone())
+    } else {
+        app::ssr::auth::key_principal(
+            &state,
+            app::ssr::store::accounts::KeyKind::Wall,
+            &query.token,
+        )
+        .await?
+        .ok_or_else(|| AppError::Unauthorized {
+            message: "This wall link is not valid (revoked or mistyped)".into(),
+        })?
+    };
+    access::view_wall(&principal)?;
+    let pipeline = {
+        let mut conn = state.store.read().await.map_err(|e| {
+            tracing::error!("wall feed: acquire: {e}");
+            AppError::internal()
+        })?;
+        state.store.pipeline(&mut conn).await.map_err(|e| {
+            tracing::error!("wall feed: stages: {e}");
+            AppError::internal()
+        })?
+    };
+    let live = state.hub.subscribe();
+    // Reconnect quickly after a restart; say hello so the wall knows it is connected.
+    let hello = stream::iter([Ok(Event::default()
+        .event("hello")
+        .retry(std::time::Duration::from_millis(1_000))
+        .data("{}"))]);
+    let tail = BroadcastStream::new(live)
+        .take_while(|r| futures::future::ready(r.is_ok()))
+        .filter_map(move |r| {
+            let news = r.ok().and_then(|e| news_of(&pipeline, &e));
+            futures::future::ready(news.map(|n| {
+                Ok(match n {
+                    WallNews::Win(win) => Event::default()
+                        .event("win")
+                        .data(serde_json::to_string(&win).unwrap_or_else(|_| "{}".into())),
+                    WallNews::Changed => Event::default().event("changed").data("{}"),
+                })
+            }))
+        });
+    Ok(Sse::new(hello.chain(tail)).keep_alive(KeepAlive::default()))
+}

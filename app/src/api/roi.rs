@@ -3,11 +3,11 @@
 
 use crate::domain::compliance::Period;
 use crate::domain::money::Currency;
-use crate::domain::roi::{RoiRow, Spread, Tally};
+use crate::domain::roi::{Pace, RoiRow, Spread, Tally};
 use crate::domain::Timestamp;
 use crate::error::AppError;
 use leptos::prelude::*;
-use leptos::server_fn::codec::GetUrl;
+use leptos::server_fn::codec::{GetUrl, Json};
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
@@ -45,6 +45,13 @@ pub struct StageTime {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoiReport {
     pub query: RoiQuery,
+    /// This year's inquiries against marketing's target.
+    pub pace: Pace,
+    /// Spend and won revenue per channel, an `<svg>` drawn on the server (empty when there is
+    /// nothing to draw); the channel table carries the same figures.
+    pub channel_chart: String,
+    /// The funnel as bars (`<svg>`, or empty); the funnel table carries the same figures.
+    pub funnel_chart: String,
     pub period: Period,
     pub now: Timestamp,
     /// The currency of every amount.
@@ -73,6 +80,19 @@ pub async fn get_roi(query: RoiQuery) -> Result<RoiReport, AppError> {
         async move {
             let (state, actor) = signed_in()?;
             crate::ssr::service::roi::report(&state, &actor, query).await
+        }
+        .await,
+    )
+}
+
+/// Marketing sets the yearly inquiry target (`target` as typed, e.g. "12,000") of this year or
+/// the next.
+#[server(prefix = "/api/fn", endpoint = "set_inquiry_target", input = Json)]
+pub async fn set_inquiry_target(year: i64, target: String) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::roi::set_target(&state, &actor, year, &target).await
         }
         .await,
     )

@@ -1,6 +1,7 @@
 //! Reusable pieces of the UI.
 
 pub mod bell;
+pub mod chart;
 pub mod files;
 pub mod guard;
 pub mod header;

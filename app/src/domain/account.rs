@@ -325,6 +325,9 @@ pub struct AccessKeySummary {
     pub allowed_origins: Vec<String>,
     /// For intake keys: submissions accepted per minute.
     pub per_minute: Option<i64>,
+    /// For wall tokens: what the screen shows.
+    #[serde(default)]
+    pub wall: Option<super::wall::WallConfig>,
 }
 
 /// What a personal API token may do, within its owner's own rights.

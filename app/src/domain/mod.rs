@@ -24,6 +24,7 @@ pub mod routing;
 pub mod score;
 pub mod stage;
 pub mod time;
+pub mod wall;
 pub mod zone;
 
 pub use access::{Actor, LeadScope, Principal, Role, TeamId, UserId};

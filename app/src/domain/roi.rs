@@ -13,6 +13,8 @@
 
 use super::lead::{Channel, CloseReason};
 use super::money::{Currency, Money};
+use super::time::{civil_from_days, days_from_civil, Timestamp, DAY_MS};
+use super::zone::Zone;
 use serde::{Deserialize, Serialize};
 
 /// The raw figures of one row (a channel, a source, a campaign, or everything).
@@ -503,5 +505,178 @@ mod tests {
             text.lines().next().unwrap().split(',').count(),
             line.split(',').count()
         );
+    }
+}
+
+/// Largest yearly inquiry target marketing may enter.
+pub const MAX_TARGET: i64 = 100_000_000;
+
+/// The year's inquiries against marketing's target: how many came in so far, how many the
+/// target asks for by today (spread evenly over the year), and where the year ends at the
+/// pace so far.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Pace {
+    pub year: i64,
+    pub target: Option<i64>,
+    pub so_far: i64,
+    /// Deals won last year: the least a target may be (each sale starts as an inquiry).
+    pub last_year_wins: i64,
+    /// Share of the year gone, 0 to 1.
+    pub elapsed: f64,
+}
+
+impl Pace {
+    /// Inquiries the target asks for by now, rounded to the nearest.
+    pub fn expected(&self) -> Option<i64> {
+        self.target
+            .map(|t| (t as f64 * self.elapsed.clamp(0.0, 1.0)).round() as i64)
+    }
+
+    /// The year's inquiries if they keep coming at the pace so far.
+    pub fn projected(&self) -> Option<i64> {
+        (self.elapsed > 0.0).then(|| (self.so_far as f64 / self.elapsed.min(1.0)).round() as i64)
+    }
+
+    /// At or above what the target asks for by now.
+    pub fn on_pace(&self) -> Option<bool> {
+        Some(self.so_far >= self.expected()?)
+    }
+}
+
+/// UTC day numbers `[first, end)`.
+pub type DayRange = (i64, i64);
+/// Instants `[from, to)`.
+pub type Span = (Timestamp, Timestamp);
+
+/// A period `[from, to)` as the whole UTC days inside it (`[first, end)` day numbers, read from
+/// the rollups) and the partial days at its ends (read from the leads).
+pub fn day_split(from: Timestamp, to: Timestamp) -> (Option<DayRange>, Vec<Span>) {
+    let first = from.0.div_euclid(DAY_MS) + i64::from(from.0.rem_euclid(DAY_MS) != 0);
+    let end = to.0.div_euclid(DAY_MS);
+    if first >= end {
+        return (None, vec![(from, to)]);
+    }
+    let edges = [
+        (from, Timestamp(first * DAY_MS)),
+        (Timestamp(end * DAY_MS), to),
+    ]
+    .into_iter()
+    .filter(|(a, b)| a.0 < b.0)
+    .collect();
+    (Some((first, end)), edges)
+}
+
+/// The calendar year `at` falls in, in `zone` (the organisation's): the year, its first
+/// instant and the next year's.
+pub fn year_span(at: Timestamp, zone: &Zone) -> (i64, Timestamp, Timestamp) {
+    let local = zone.to_local(at.0);
+    let (y, _, _) = civil_from_days(local.div_euclid(DAY_MS));
+    let start = |year: i64| Timestamp(zone.to_utc(days_from_civil(year, 1, 1) * DAY_MS));
+    (y, start(y), start(y + 1))
+}
+
+/// Checks a yearly inquiry target typed by marketing: a whole number, at least last year's
+/// wins, at most [`MAX_TARGET`].
+pub fn parse_target(text: &str, last_year_wins: i64) -> Result<i64, String> {
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != ' ')
+        .collect();
+    let n: i64 = cleaned
+        .parse()
+        .map_err(|_| "Enter the target as a whole number of inquiries".to_string())?;
+    if !(1..=MAX_TARGET).contains(&n) {
+        return Err(format!(
+            "Enter 1 to {} inquiries",
+            count_text(MAX_TARGET as u32)
+        ));
+    }
+    if n < last_year_wins {
+        return Err(format!(
+            "Aim for at least last year's {} wins: every sale starts as an inquiry",
+            count_text(u32::try_from(last_year_wins).unwrap_or(u32::MAX))
+        ));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod pace_tests {
+    use super::*;
+
+    fn pace(target: Option<i64>, so_far: i64, elapsed: f64) -> Pace {
+        Pace {
+            year: 2026,
+            target,
+            so_far,
+            last_year_wins: 40,
+            elapsed,
+        }
+    }
+
+    #[test]
+    fn pace_against_the_target() {
+        // A quarter of the year gone, 1,200 in against a target of 4,000.
+        let p = pace(Some(4_000), 1_200, 0.25);
+        assert_eq!(p.expected(), Some(1_000));
+        assert_eq!(p.projected(), Some(4_800));
+        assert_eq!(p.on_pace(), Some(true));
+        let behind = pace(Some(4_000), 900, 0.25);
+        assert_eq!(behind.on_pace(), Some(false));
+        assert_eq!(behind.projected(), Some(3_600));
+        // No target: nothing expected, the projection still shown.
+        let none = pace(None, 900, 0.25);
+        assert_eq!((none.expected(), none.on_pace()), (None, None));
+        assert_eq!(none.projected(), Some(3_600));
+        assert_eq!(pace(Some(10), 0, 0.0).projected(), None);
+    }
+
+    #[test]
+    fn a_period_splits_into_whole_days_and_two_edges() {
+        let t = |d: i64, h: i64| Timestamp(d * DAY_MS + h * 3_600_000);
+        // 10 days 15:00 to 20 days 09:00: days 11..20 whole, two partial edges.
+        let (days, edges) = day_split(t(10, 15), t(20, 9));
+        assert_eq!(days, Some((11, 20)));
+        assert_eq!(edges, vec![(t(10, 15), t(11, 0)), (t(20, 0), t(20, 9))]);
+        // On day boundaries: no edges.
+        assert_eq!(day_split(t(3, 0), t(5, 0)), (Some((3, 5)), vec![]));
+        // Within one day: only the edge.
+        assert_eq!(
+            day_split(t(3, 1), t(3, 5)),
+            (None, vec![(t(3, 1), t(3, 5))])
+        );
+        assert_eq!(
+            day_split(t(3, 1), t(4, 5)),
+            (None, vec![(t(3, 1), t(4, 5))])
+        );
+    }
+
+    #[test]
+    fn the_year_runs_from_local_new_year() {
+        let ny = Zone::parse("EST5EDT,M3.2.0,M11.1.0").unwrap();
+        // 2027-01-01 03:00 UTC is still 2026 in New York.
+        let at = Timestamp(days_from_civil(2027, 1, 1) * DAY_MS + 3 * 3_600_000);
+        let (year, start, end) = year_span(at, &ny);
+        assert_eq!(year, 2026);
+        assert_eq!(
+            start.0,
+            days_from_civil(2026, 1, 1) * DAY_MS + 5 * 3_600_000
+        );
+        assert_eq!(end.0, days_from_civil(2027, 1, 1) * DAY_MS + 5 * 3_600_000);
+        assert_eq!(year_span(at, &Zone::utc()).0, 2027);
+    }
+
+    #[test]
+    fn a_target_is_a_whole_number_at_least_last_years_wins() {
+        assert_eq!(parse_target(" 12,000 ", 40), Ok(12_000));
+        assert!(parse_target("lots", 40)
+            .unwrap_err()
+            .contains("whole number"));
+        assert!(parse_target("12.5", 40).is_err());
+        assert!(parse_target("0", 0).unwrap_err().contains("1 to"));
+        assert!(parse_target("30", 40).unwrap_err().contains("40 wins"));
+        assert_eq!(parse_target("40", 40), Ok(40));
+        assert!(parse_target("100000001", 0).is_err());
     }
 }

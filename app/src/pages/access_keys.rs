@@ -4,13 +4,14 @@
 
 use crate::api::keys::{
     intake_endpoint, list_api_tokens, list_intake_keys, list_sources, list_wall_tokens,
-    IssueApiToken, IssueIntakeKey, IssueWallToken, RevokeApiToken, RevokeIntakeKey,
+    ConfigureWall, IssueApiToken, IssueIntakeKey, IssueWallToken, RevokeApiToken, RevokeIntakeKey,
     RevokeWallToken, UpdateIntakeKey,
 };
 use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::account::{AccessKeySummary, IssuedSecret};
+use crate::domain::wall::{WallConfig, WallPanel, MAX_SECONDS, MIN_SECONDS, WALL_PERIODS};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -48,9 +49,136 @@ pub fn WallTokensPage() -> impl IntoView {
                         <input type="text" required bind:value=label placeholder="Sales floor TV"/></label>
                     <button class="button button-primary" type="submit">"Create token"</button>
                 </form>
-                <KeyList keys on_revoke what="token"/>
+                <WallTokenList keys on_revoke/>
             </section>
         </RequireAccess>
+    }
+}
+
+/// Wall tokens as cards, each with what its screen shows.
+#[component]
+fn WallTokenList(
+    keys: Resource<Result<Vec<AccessKeySummary>, AppError>>,
+    on_revoke: Callback<i64>,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match keys.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty-note">"No tokens yet."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <ul class="key-cards">
+                            {list.into_iter().map(|k| view! { <WallTokenCard key=k on_revoke/> }).collect_view()}
+                        </ul>
+                    }.into_any(),
+                    Err(e) => view! { <div class="panel panel-error" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn WallTokenCard(key: AccessKeySummary, on_revoke: Callback<i64>) -> impl IntoView {
+    let save = ServerAction::<ConfigureWall>::new();
+    let id = key.id;
+    let config = key.wall.clone().unwrap_or_default();
+    let chosen = RwSignal::new(config.panels.clone());
+    let days = RwSignal::new(config.days.to_string());
+    let seconds = RwSignal::new(config.seconds.to_string());
+    let submit = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        // The panels rotate in the order of the list.
+        let picked = chosen.get_untracked();
+        let panels = WallPanel::ALL
+            .into_iter()
+            .filter(|p| picked.contains(p))
+            .collect();
+        save.dispatch(ConfigureWall {
+            id,
+            config: WallConfig {
+                panels,
+                days: days.get_untracked().parse().unwrap_or(0),
+                seconds: seconds.get_untracked().trim().parse().unwrap_or(0),
+            },
+        });
+    };
+    let field_error = move |name: &'static str| {
+        save.value().get().and_then(Result::err).and_then(|e| {
+            e.fields()
+                .iter()
+                .find(|f| f.field == name)
+                .map(|f| f.message.clone())
+        })
+    };
+    let label = key.label.clone();
+    let title_id = format!("wall-{id}-title");
+    let labelled_by = title_id.clone();
+    let panels_id = format!("wall-{id}-panels");
+    view! {
+        <li class="key-card" class:row-inactive=key.revoked aria-labelledby=labelled_by>
+            <div class="key-card-head">
+                <div>
+                    <h2 id=title_id class="key-card-title">{key.label.clone()}</h2>
+                    <p class="cell-sub">
+                        "token "<code>{format!("{}…", key.prefix)}</code>
+                        " · created by "{key.created_by.clone()}" "{key.created_at.short_date(0)}
+                        " · last used "{key.last_used_at.map(|t| t.short_date(0)).unwrap_or_else(|| "never".into())}
+                    </p>
+                </div>
+                {if key.revoked {
+                    view! { <span class="badge badge-muted">"Revoked"</span> }.into_any()
+                } else {
+                    view! {
+                        <button class="button button-small button-quiet" type="button"
+                            aria-label=format!("Revoke {label}")
+                            on:click=move |_| on_revoke.run(id)>"Revoke"</button>
+                    }.into_any()
+                }}
+            </div>
+            <Show when=move || !key.revoked>
+                <form class="wall-config" on:submit=submit aria-label="What this screen shows">
+                    <fieldset class="wall-config-panels" aria-describedby=panels_id.clone()>
+                        <legend>"Panels, in this order"</legend>
+                        {WallPanel::ALL.into_iter().map(|p| view! {
+                            <label class="check">
+                                <input type="checkbox" value=p.key()
+                                    prop:checked=move || chosen.with(|c| c.contains(&p))
+                                    on:change=move |e| {
+                                        let on = event_target_checked(&e);
+                                        chosen.update(|c| {
+                                            c.retain(|x| *x != p);
+                                            if on { c.push(p); }
+                                        });
+                                    }/>
+                                {p.title()}
+                            </label>
+                        }).collect_view()}
+                        <span id=panels_id.clone()>
+                            {move || field_error("panels").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                        </span>
+                    </fieldset>
+                    <label class="field field-narrow">"ROI period"
+                        <select on:change=move |e| days.set(event_target_value(&e))
+                            aria-invalid=move || field_error("days").is_some().then_some("true")>
+                            {WALL_PERIODS.into_iter().map(|d| view! {
+                                <option value=d.to_string() selected=d == config.days>{format!("{d} days")}</option>
+                            }).collect_view()}
+                        </select>
+                        {move || field_error("days").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                    </label>
+                    <label class="field field-narrow">"Seconds per panel"
+                        <input type="number" min=MIN_SECONDS max=MAX_SECONDS bind:value=seconds
+                            aria-invalid=move || field_error("seconds").is_some().then_some("true")/>
+                        {move || field_error("seconds").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                    </label>
+                    <button class="button" type="submit">"Save"</button>
+                    <p class="form-status" role="status">
+                        {move || matches!(save.value().get(), Some(Ok(()))).then_some("Saved. The screen follows within a minute.")}
+                    </p>
+                </form>
+            </Show>
+        </li>
     }
 }
 
@@ -270,63 +398,6 @@ fn Failure(error: Signal<Option<AppError>>) -> impl IntoView {
         error
             .get()
             .map(|e| view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> })
-    }
-}
-
-#[component]
-fn KeyList(
-    keys: Resource<Result<Vec<AccessKeySummary>, AppError>>,
-    on_revoke: Callback<i64>,
-    what: &'static str,
-) -> impl IntoView {
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match keys.await {
-                    Ok(list) if list.is_empty() => view! { <p class="empty-note">{format!("No {what}s yet.")}</p> }.into_any(),
-                    Ok(list) => view! {
-                        <table class="table">
-                            <thead><tr>
-                                <th scope="col">"Label"</th>
-                                <th scope="col">"Starts with"</th>
-                                <th scope="col">"Created by"</th>
-                                <th scope="col">"Last used"</th>
-                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                            </tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|k| {
-                                    let id = k.id;
-                                    let label = k.label.clone();
-                                    view! {
-                                        <tr class:row-inactive=k.revoked>
-                                            <th scope="row">
-                                                <span class="cell-title">{k.label.clone()}</span>
-                                                {k.source_name.clone().map(|s| view! { <span class="cell-sub">{s}</span> })}
-                                            </th>
-                                            <td><code>{format!("{}…", k.prefix)}</code></td>
-                                            <td>{k.created_by.clone()}<span class="cell-sub">{k.created_at.short_date(0)}</span></td>
-                                            <td>{k.last_used_at.map(|t| t.short_date(0)).unwrap_or_else(|| "Never".into())}</td>
-                                            <td class="cell-actions">
-                                                {if k.revoked {
-                                                    view! { <span class="badge badge-muted">"Revoked"</span> }.into_any()
-                                                } else {
-                                                    view! {
-                                                        <button class="button button-small button-quiet" type="button"
-                                                            aria-label=format!("Revoke {label}")
-                                                            on:click=move |_| on_revoke.run(id)>"Revoke"</button>
-                                                    }.into_any()
-                                                }}
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    }.into_any(),
-                    Err(e) => view! { <div class="panel panel-error" role="alert"><p>{e.to_string()}</p></div> }.into_any(),
-                }
-            })}
-        </Suspense>
     }
 }
 

@@ -50,6 +50,7 @@ fn CampaignsBody() -> impl IntoView {
                     "Each campaign runs on a source; leads link to it through intake keys, imports or by hand. Spend entered here is what "
                     <a href="/roi">"ROI"</a>" divides by."
                 </p>
+                <a class="button button-quiet" href="/spend.csv" download="">"Download all spend (CSV)"</a>
             </div>
             <p class="status-line" role="status" aria-live="polite">{move || status.get()}</p>
             <Transition fallback=|| view! { <p class="loading">"Loading campaigns…"</p> }>

@@ -2,13 +2,18 @@
 //! source, with costs, ROI, source quality and the funnel. Every table sorts by any column and
 //! downloads as CSV (`/roi.csv`, the same figures).
 
-use crate::api::roi::{get_roi, FunnelStep, RoiQuery, RoiReport, StageTime, PERIODS};
+use crate::api::roi::{
+    get_roi, FunnelStep, RoiQuery, RoiReport, SetInquiryTarget, StageTime, PERIODS,
+};
+use crate::components::chart::Chart;
+use crate::components::guard::use_me;
 use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::money::Currency;
 use crate::domain::roi::{
-    self, count_text, days_text, money_text, percent, roi_text, Column, RoiRow, Spread, Tally,
+    self, count_text, days_text, money_text, parse_target, percent, roi_text, Column, Pace, RoiRow,
+    Spread, Tally,
 };
 use crate::domain::CloseReason;
 use leptos::prelude::*;
@@ -123,6 +128,16 @@ fn Report(report: RoiReport) -> impl IntoView {
                 <span class="stat-value">{roi_text(t.roi_percent())}</span><span class="stat-label">"ROI"</span>
             </li>
         </ul>
+        <TargetPace pace=report.pace.clone()/>
+        <section class="panel-section" aria-labelledby="roi-chart">
+            <h2 id="roi-chart">"Spend and won revenue by channel"</h2>
+            <Chart
+                svg=report.channel_chart.clone()
+                label=format!("Bar chart: spend and won revenue per channel, in {}", cur.code())
+                legend=vec![("swatch-spend", "Spend"), ("swatch-revenue", "Won revenue")]
+                note="Figures in the table below."
+            />
+        </section>
         <RoiTable
             caption="By channel" table="channels" rows=report.channels.clone()
             currency=cur csv=csv_href(&q, "channels") show_source=false
@@ -132,7 +147,7 @@ fn Report(report: RoiReport) -> impl IntoView {
             currency=cur csv=csv_href(&q, "campaigns") show_source=true
         />
         <Quality rows=report.sources.clone() csv=csv_href(&q, "sources")/>
-        <Funnel steps=report.funnel.clone()/>
+        <Funnel steps=report.funnel.clone() chart=report.funnel_chart.clone()/>
         <StageTimes times=report.stage_times.clone() cycle=report.sales_cycle/>
         <section class="panel-section formula" aria-labelledby="roi-defs">
             <h2 id="roi-defs">"What the columns count"</h2>
@@ -344,34 +359,27 @@ fn Quality(rows: Vec<RoiRow>, csv: String) -> impl IntoView {
 /// The funnel of the period's inquiries: how many got to each stage, and the share of the
 /// step before.
 #[component]
-fn Funnel(steps: Vec<FunnelStep>) -> impl IntoView {
-    let top = steps.first().map_or(0, |s| s.reached).max(1);
+fn Funnel(steps: Vec<FunnelStep>, chart: String) -> impl IntoView {
     view! {
         <section class="panel-section" aria-labelledby="roi-funnel">
             <h2 id="roi-funnel">"Funnel"</h2>
             <p class="page-hint">"The period's inquiries by the furthest stage they reached."</p>
+            <Chart svg=chart label="Bar chart: inquiries reaching each stage".to_string()
+                legend=vec![("swatch-spend", "Inquiries")] note="Figures in the table below."/>
             <table class="table funnel-table">
                 <caption class="visually-hidden">"Funnel"</caption>
                 <thead><tr>
                     <th scope="col">"Stage"</th>
                     <th scope="col" class="num">"Reached"</th>
                     <th scope="col" class="num">"Of the step before"</th>
-                    <th scope="col"><span class="visually-hidden">"Share of inquiries"</span></th>
                 </tr></thead>
                 <tbody>
                     {steps.into_iter().map(|s| {
-                        // An SVG bar: the page's security policy allows no inline styles.
-                        let width = format!("{:.1}%", f64::from(s.reached) * 100.0 / f64::from(top));
                         view! {
                             <tr>
                                 <th scope="row">{s.stage.clone()}</th>
                                 <td class="num">{count_text(s.reached)}</td>
                                 <td class="num">{percent(s.from_previous)}</td>
-                                <td class="funnel-bar-cell" aria-hidden="true">
-                                    <svg class="funnel-bar" width="100%" height="14" focusable="false">
-                                        <rect x="0" y="0" height="14" rx="3" width=width></rect>
-                                    </svg>
-                                </td>
                             </tr>
                         }
                     }).collect_view()}
@@ -423,6 +431,119 @@ fn StageTimes(times: Vec<StageTime>, cycle: Option<Spread>) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+fn count64(n: i64) -> String {
+    count_text(u32::try_from(n.max(0)).unwrap_or(u32::MAX))
+}
+
+/// This year's inquiries against marketing's yearly target, with the pace; marketing and
+/// admins set the target here.
+#[component]
+fn TargetPace(pace: Pace) -> impl IntoView {
+    let can_edit = use_me().is_some_and(|a| access::manage_campaigns(&a).is_ok());
+    let year = pace.year;
+    let last_year_wins = pace.last_year_wins;
+    let pace = RwSignal::new(pace);
+    let save = ServerAction::<SetInquiryTarget>::new();
+    let typed =
+        RwSignal::new(pace.with_untracked(|p| p.target.map(|t| t.to_string()).unwrap_or_default()));
+    let submit = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        save.dispatch(SetInquiryTarget {
+            year,
+            target: typed.get_untracked(),
+        });
+    };
+    // Saved: show the new target (parsed the same way the server did).
+    Effect::new(move || {
+        if let Some(Ok(())) = save.value().get() {
+            if let Ok(t) = parse_target(&typed.get_untracked(), last_year_wins) {
+                pace.update(|p| p.target = Some(t));
+            }
+        }
+    });
+    let error = move || {
+        save.value().get().and_then(Result::err).map(|e| {
+            e.fields()
+                .first()
+                .map_or_else(|| error_text(&e), |f| f.message.clone())
+        })
+    };
+    let summary = move || {
+        pace.with(|p| match p.target {
+            Some(t) => format!(
+                "{} of {} inquiries in {} ({})",
+                count64(p.so_far),
+                count64(t),
+                p.year,
+                percent(Some(p.so_far as f64 / t.max(1) as f64))
+            ),
+            None => format!(
+                "{} inquiries so far in {}; no target set",
+                count64(p.so_far),
+                p.year
+            ),
+        })
+    };
+    let notes = move || {
+        pace.with(|p| {
+            let mut out = Vec::new();
+            if let (Some(expected), Some(on)) = (p.expected(), p.on_pace()) {
+                let gap = (p.so_far - expected).abs();
+                out.push(format!(
+                    "Expected by today: {} ({} by {})",
+                    count64(expected),
+                    if on { "ahead" } else { "behind" },
+                    count64(gap)
+                ));
+            }
+            if let Some(projected) = p.projected() {
+                out.push(format!(
+                    "At this pace: {} by the year's end",
+                    count64(projected)
+                ));
+            }
+            out.push(format!(
+                "Wins last year: {} (the least a target may be)",
+                count64(p.last_year_wins)
+            ));
+            out
+        })
+    };
+    let state_class = move || match pace.with(Pace::on_pace) {
+        Some(true) => "pace pace-ahead",
+        Some(false) => "pace pace-behind",
+        None => "pace",
+    };
+    view! {
+        <section class="panel-section" aria-labelledby="roi-target">
+            <h2 id="roi-target">{format!("Inquiries vs. target, {year}")}</h2>
+            <div class=state_class>
+                <p class="pace-summary">{summary}</p>
+                {move || pace.with(|p| p.target.map(|t| view! {
+                    <progress class="pace-bar" max=t.to_string() value=p.so_far.min(t).to_string()
+                        aria-label="Inquiries so far against the yearly target"></progress>
+                }))}
+                <ul class="pace-notes">
+                    {move || notes().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}
+                </ul>
+            </div>
+            {can_edit.then(|| view! {
+                <form class="card-form card-form-inline pace-form" on:submit=submit>
+                    <label class="field">{format!("Yearly target for {year}")}
+                        <input type="text" inputmode="numeric" bind:value=typed placeholder="12,000"
+                            aria-invalid=move || error().is_some().then_some("true")/>
+                        {move || error().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+                    </label>
+                    <button class="button" type="submit">"Save target"</button>
+                    <p class="form-status" role="status">
+                        {move || matches!(save.value().get(), Some(Ok(()))).then_some("Target saved.")}
+                    </p>
+                </form>
+            })}
         </section>
     }
 }

@@ -7,6 +7,7 @@
 //! rules of its own.
 
 pub mod auth;
+pub mod charts;
 pub mod live;
 pub mod service;
 pub mod state;

@@ -22,7 +22,7 @@ async fn counts(db: &TestDb) -> (i64, i64, i64, i64) {
     (leads, events, contacts, activities)
 }
 
-async fn source_id(db: &TestDb, name: &str) -> i64 {
+pub(crate) async fn source_id(db: &TestDb, name: &str) -> i64 {
     let mut conn = db.store.read().await.unwrap();
     let (id,): (i64,) = sqlx::query_as("SELECT id FROM sources WHERE name = $1")
         .bind(name)
@@ -32,7 +32,7 @@ async fn source_id(db: &TestDb, name: &str) -> i64 {
     id
 }
 
-fn plan_for(table: &Table, source_id: i64) -> ImportPlan {
+pub(crate) fn plan_for(table: &Table, source_id: i64) -> ImportPlan {
     ImportPlan {
         source_id,
         campaign_id: None,

@@ -24,4 +24,5 @@ mod score;
 mod security;
 mod storage;
 mod sweep;
+mod wall;
 mod work;

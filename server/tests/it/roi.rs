@@ -11,6 +11,7 @@ use app::domain::{Channel, CloseReason, Currency, Money, StageKind, Timestamp};
 use app::error::AppError;
 use app::ssr::service::{self, roi};
 use app::ssr::store::{leads, org};
+use std::collections::BTreeSet;
 
 const DAY: i64 = 86_400_000;
 
@@ -552,5 +553,265 @@ async fn marketing_keeps_campaigns_and_spend_and_roi_follows(db: TestDb) -> Test
         .await
         .unwrap();
     assert_eq!(campaigns::spend(&state, &riley, id).await.unwrap().len(), 2);
+
+    // Every entry downloads as CSV, for the people who read ROI.
+    let get = |uri: &str| {
+        axum::http::Request::get(uri)
+            .body(axum::body::Body::empty())
+            .unwrap()
+    };
+    let (status, _) = Client::signed_in(&db, "dana")
+        .await
+        .send(get("/spend.csv"))
+        .await;
+    assert_eq!(status, 403);
+    let (status, body) = Client::signed_in(&db, "morgan")
+        .await
+        .send(get("/spend.csv"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut lines = body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("campaign,source,date,amount,currency,note")
+    );
+    let expo: Vec<&str> = body
+        .lines()
+        .filter(|l| l.starts_with("Expo 2026,"))
+        .collect();
+    assert_eq!(expo.len(), 2, "{body}");
+    let amounts: BTreeSet<&str> = expo.iter().map(|l| l.split(',').nth(3).unwrap()).collect();
+    assert_eq!(amounts.len(), 2, "{body}");
+    assert!(
+        amounts.is_subset(&BTreeSet::from(["1000.00", "500.00", "250.50"])),
+        "{body}"
+    );
+    assert!(expo.iter().all(|l| l.contains(&format!(",{today},"))));
+    db
+}
+
+both_backends!(marketing_sets_the_yearly_inquiry_target_and_the_page_shows_the_pace);
+async fn marketing_sets_the_yearly_inquiry_target_and_the_page_shows_the_pace(
+    db: TestDb,
+) -> TestDb {
+    let db = db.with_demo(200).await;
+    let state = db.state();
+    let riley = db.actor("riley").await;
+    let zone = state
+        .store
+        .policies(&mut db.store.read().await.unwrap())
+        .await
+        .unwrap()
+        .org
+        .calendar
+        .zone
+        .clone();
+    let at = service::now();
+    let (year, start, end) = app::domain::roi::year_span(at, &zone);
+    let (last_start, _) = {
+        let (_, s, _) = app::domain::roi::year_span(Timestamp(start.0 - 1), &zone);
+        (s, ())
+    };
+    let all = db.all_leads().await;
+    let pipeline = db.pipeline().await;
+    let this_year = all
+        .iter()
+        .filter(|l| l.created_at >= start && l.created_at <= at)
+        .count() as i64;
+    let last_year_wins = all
+        .iter()
+        .filter(|l| {
+            pipeline.get(l.stage_id).unwrap().kind == StageKind::Won
+                && l.closed_at.is_some_and(|c| c >= last_start && c < start)
+        })
+        .count() as i64;
+
+    let report = roi::report(&state, &riley, query(90)).await.unwrap();
+    assert_eq!(report.pace.year, year);
+    assert_eq!(report.pace.target, None);
+    assert_eq!(report.pace.so_far, this_year);
+    assert_eq!(report.pace.last_year_wins, last_year_wins);
+    let elapsed = (at.0 - start.0) as f64 / (end.0 - start.0) as f64;
+    assert!((report.pace.elapsed - elapsed).abs() < 0.001);
+
+    // Bad input names its field and writes nothing.
+    let events = db.event_count().await;
+    let err = roi::set_target(&state, &riley, year, "lots")
+        .await
+        .unwrap_err();
+    assert_eq!(err.fields()[0].field, "target");
+    let err = roi::set_target(&state, &riley, year - 1, "5000")
+        .await
+        .unwrap_err();
+    assert_eq!(err.fields()[0].field, "year");
+    if last_year_wins > 1 {
+        let err = roi::set_target(&state, &riley, year, &(last_year_wins - 1).to_string())
+            .await
+            .unwrap_err();
+        assert_eq!(err.fields()[0].field, "target");
+    }
+    // Only marketing and admins set it.
+    let dana = db.actor("dana").await;
+    let err = roi::set_target(&state, &dana, year, "5000")
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), 403);
+    assert_eq!(db.event_count().await, events);
+
+    let target = (this_year * 3).max(last_year_wins).max(1);
+    roi::set_target(&state, &riley, year, &format!("{target}"))
+        .await
+        .unwrap();
+    let pace = roi::report(&state, &riley, query(30)).await.unwrap().pace;
+    assert_eq!(pace.target, Some(target));
+    assert_eq!(
+        pace.expected(),
+        Some((target as f64 * pace.elapsed).round() as i64)
+    );
+    assert_eq!(db.event_count().await, events + 1);
+    // Replaced, not added.
+    roi::set_target(&state, &riley, year, &format!("{}", target + 1))
+        .await
+        .unwrap();
+    let pace = roi::report(&state, &riley, query(30)).await.unwrap().pace;
+    assert_eq!(pace.target, Some(target + 1));
+    db
+}
+
+/// The rollup tables hold exactly what the leads add up to, day by day.
+async fn rollups_agree(db: &TestDb) {
+    let mut conn = db.store.read().await.unwrap();
+    type Created = (i64, i64, i64, i64, i64, i64);
+    let from_leads: Vec<Created> = sqlx::query_as(
+        "SELECT created_at / 86400000 AS d, source_id, COALESCE(campaign_id, 0) AS c,
+                COALESCE(reached_position, -1) AS r, COUNT(*),
+                CAST(SUM(CASE WHEN first_touched_at IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT)
+         FROM leads GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let rollup: Vec<Created> = sqlx::query_as(
+        "SELECT day, source_id, campaign_id, reached, inquiries, contacted FROM roi_created
+         WHERE inquiries <> 0 OR contacted <> 0 ORDER BY 1, 2, 3, 4",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert!(!from_leads.is_empty());
+    assert_eq!(rollup, from_leads, "inquiries per day");
+    type Closed = (i64, i64, i64, String, String, String, i64, i64, i64);
+    let from_leads: Vec<Closed> = sqlx::query_as(
+        "SELECT l.closed_at / 86400000, l.source_id, COALESCE(l.campaign_id, 0), s.kind,
+                COALESCE(l.close_reason, ''), l.currency, COUNT(*), COUNT(l.value_cents),
+                CAST(COALESCE(SUM(l.value_cents), 0) AS BIGINT)
+         FROM leads l JOIN stages s ON s.id = l.stage_id
+         WHERE l.closed_at IS NOT NULL AND s.kind <> 'open'
+         GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let rollup: Vec<Closed> = sqlx::query_as(
+        "SELECT day, source_id, campaign_id, kind, reason, currency, leads, valued, value_cents
+         FROM roi_closed WHERE leads <> 0 OR valued <> 0 OR value_cents <> 0
+         ORDER BY 1, 2, 3, 4, 5, 6",
+    )
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    assert!(!from_leads.is_empty());
+    assert_eq!(rollup, from_leads, "close-outs per day");
+}
+
+both_backends!(the_rollups_agree_with_the_leads_after_every_kind_of_write);
+async fn the_rollups_agree_with_the_leads_after_every_kind_of_write(db: TestDb) -> TestDb {
+    use app::domain::activity::{CloseOut, LeadEdit};
+    use app::ssr::service::{import, work};
+    let db = db.with_demo(300).await;
+    let state = db.state();
+    // The demo was written by the seed (and the migration's backfill saw an empty table).
+    rollups_agree(&db).await;
+
+    // Moves, wins, losses and edits of closed leads.
+    let pipeline = db.pipeline().await;
+    let open: Vec<_> = db
+        .all_leads()
+        .await
+        .into_iter()
+        .filter(|l| pipeline.get(l.stage_id).unwrap().kind == StageKind::Open && l.owner.is_some())
+        .take(30)
+        .collect();
+    for (i, lead) in open.iter().enumerate() {
+        let editor = db.editor_of(lead).await;
+        match i % 3 {
+            0 => {
+                if let Some(next) = pipeline.next(lead.stage_id) {
+                    if next.kind == StageKind::Open {
+                        let _ = service::move_lead(
+                            &state,
+                            &editor,
+                            lead.id,
+                            move_to(next.id, lead.version),
+                        )
+                        .await;
+                    }
+                }
+            }
+            1 => {
+                let won = work::close_out(
+                    &state,
+                    &editor,
+                    lead.id,
+                    CloseOut::Won {
+                        version: lead.version,
+                        value: "1,250".into(),
+                    },
+                )
+                .await
+                .unwrap();
+                // A closed lead's value and currency corrected afterwards.
+                let mut edit = LeadEdit::from_lead(&won);
+                edit.value = Some("2,500".into());
+                edit.currency = Some("EUR".into());
+                let _ = work::edit_lead(&state, &editor, won.id, edit).await;
+            }
+            _ => {
+                work::close_out(
+                    &state,
+                    &editor,
+                    lead.id,
+                    CloseOut::Lost {
+                        version: lead.version,
+                        reason: Some(CloseReason::NoBudget),
+                        note: None,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+        }
+    }
+    // A back-dated lead (its creation moved across days) and a bulk import.
+    let mut tx = db.store.begin().await.unwrap();
+    sqlx::query("UPDATE leads SET created_at = created_at - $1 WHERE id = $2")
+        .bind(3 * DAY + 3_600_000)
+        .bind(open[0].id.0)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut csv = String::from("Name,Email\n");
+    for i in 0..120 {
+        csv.push_str(&format!("Person {i},person{i}@rollup.example\n"));
+    }
+    let table = import::parse_csv(&csv).unwrap();
+    let plan = crate::import::plan_for(&table, crate::import::source_id(&db, "Trade shows").await);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let riley = db.actor("riley").await;
+    import::run(&state, &riley, &plan, &table, true, &|_, _| {}, &cancel)
+        .await
+        .unwrap();
+    rollups_agree(&db).await;
     db
 }

@@ -102,6 +102,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         ("GET", "/api/fn/wall_tokens"),
         ("POST", "/api/fn/issue_wall_token"),
         ("POST", "/api/fn/revoke_wall_token"),
+        ("POST", "/api/fn/configure_wall"),
         ("POST", "/api/fn/save_rule"),
         ("POST", "/api/fn/delete_rule"),
         ("POST", "/api/fn/move_rule"),
@@ -141,6 +142,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/api/fn/campaign_spend", &roi);
     for change in [
         "/api/fn/save_campaign",
+        "/api/fn/set_inquiry_target",
         "/api/fn/add_spend",
         "/api/fn/delete_spend",
         "/api/fn/upload_spend",
@@ -461,6 +463,8 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/fn/issue_wall_token" => json!({"label": "Lobby"}),
         // A fresh key to revoke for every request, so each allowed principal has one.
         "/api/fn/revoke_wall_token" => json!({"id": spare(db, KeyKind::Wall, None).await}),
+        "/api/fn/configure_wall" => json!({"id": spare(db, KeyKind::Wall, None).await,
+            "config": {"panels": ["Wins", "Roi"], "days": 30, "seconds": 10}}),
         "/api/fn/issue_intake_key" => json!({"label": "Form 2", "source_id": f.source}),
         // A change to the rules of Morgan's team, which has none of its own (so any version
         // it was based on is current).
@@ -523,6 +527,19 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
                 .await
                 .unwrap();
             json!({"id": id, "up": true})
+        }
+        "/api/fn/set_inquiry_target" => {
+            let zone = db
+                .store
+                .policies(&mut db.store.read().await.unwrap())
+                .await
+                .unwrap()
+                .org
+                .calendar
+                .zone
+                .clone();
+            let (year, _, _) = app::domain::roi::year_span(app::ssr::service::now(), &zone);
+            json!({"year": year, "target": "100,000"})
         }
         "/api/fn/save_campaign" => json!({"form": {"id": f.campaign, "source_id": f.source,
             "name": f.campaign_name, "starts_on": "2026-01-01", "ends_on": "", "budget": "1000",

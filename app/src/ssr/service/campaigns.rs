@@ -267,3 +267,33 @@ pub async fn upload(
         written: write && ok,
     })
 }
+
+/// Every spend entry as CSV (`campaign,source,date,amount,currency,note`; amounts in units with
+/// two decimals; text a spreadsheet would run as a formula stays text), for the people who
+/// read ROI.
+pub async fn spend_csv(state: &AppState, actor: &Actor) -> Result<String, AppError> {
+    access::view_roi(actor)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("spend csv: acquire"))?;
+    let rows = org::all_spend(&mut conn)
+        .await
+        .map_err(internal("spend csv: list"))?;
+    let cell = crate::domain::roi::csv_cell;
+    let mut out = String::from("campaign,source,date,amount,currency,note\r\n");
+    for (campaign, source, at, cents, currency, note) in rows {
+        let sign = if cents < 0 { "-" } else { "" };
+        let amount = format!("{sign}{}.{:02}", cents.abs() / 100, cents.abs() % 100);
+        out.push_str(&format!(
+            "{},{},{},{amount},{},{}\r\n",
+            cell(&campaign),
+            cell(&source),
+            at.date_string(0),
+            cell(&currency),
+            cell(note.as_deref().unwrap_or(""))
+        ));
+    }
+    Ok(out)
+}

@@ -100,6 +100,15 @@ impl Loaded {
 
 async fn load(state: &AppState, actor: &Actor, q: &ComplianceQuery) -> Result<Loaded, AppError> {
     let scope = access::view_compliance(actor)?;
+    load_scoped(state, scope, q).await
+}
+
+/// What `q` is about within `scope`, which the caller has authorized.
+async fn load_scoped(
+    state: &AppState,
+    scope: LeadScope,
+    q: &ComplianceQuery,
+) -> Result<Loaded, AppError> {
     if !PERIODS.contains(&q.days) {
         return Err(AppError::field(
             "days",
@@ -184,6 +193,25 @@ pub async fn page(
     q: ComplianceQuery,
 ) -> Result<ComplianceView, AppError> {
     let l = load(state, actor, &q).await?;
+    build(state, l, q).await
+}
+
+/// The whole organisation's page, for the wall (which authorizes its token itself).
+pub async fn organisation(state: &AppState, days: u32) -> Result<ComplianceView, AppError> {
+    let q = ComplianceQuery {
+        days,
+        team: None,
+        rep: None,
+    };
+    let l = load_scoped(state, LeadScope::All, &q).await?;
+    build(state, l, q).await
+}
+
+async fn build(
+    state: &AppState,
+    l: Loaded,
+    q: ComplianceQuery,
+) -> Result<ComplianceView, AppError> {
     let who = l.who(&q);
     let mut conn = state
         .store

@@ -2,15 +2,14 @@
 //! and the two things they unlock (the wall view, creating a lead).
 
 use super::{internal, now};
-use crate::api::keys::WallView;
-use crate::domain::access::{self, Actor, Principal};
+use crate::domain::access::{self, Actor};
 use crate::domain::account::{
     check_label, AccessKeySummary, ApiTokenSummary, IssuedSecret, SourceSummary, TokenScope,
 };
 use crate::error::AppError;
 use crate::ssr::auth;
 use crate::ssr::store::accounts::{self, KeyKind, NewKey};
-use crate::ssr::store::{events, leads};
+use crate::ssr::store::events;
 use crate::ssr::AppState;
 use serde_json::json;
 
@@ -253,36 +252,6 @@ pub async fn revoke_api_token(state: &AppState, actor: &Actor, id: i64) -> Resul
         .await
         .map_err(internal("token revoke: commit"))?;
     Ok(())
-}
-
-pub async fn wall(state: &AppState, principal: &Principal) -> Result<WallView, AppError> {
-    access::view_wall(principal)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("wall: acquire"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("wall: stages"))?;
-    let summaries = leads::column_summaries(
-        &mut conn,
-        &crate::domain::LeadScope::All,
-        &crate::domain::BoardFilter::default(),
-    )
-    .await
-    .map_err(internal("wall: summaries"))?;
-    drop(conn);
-    if let Principal::Wall { token_id } = principal {
-        auth::touch_key(state, KeyKind::Wall, *token_id, now()).await;
-    }
-    Ok(WallView {
-        pipeline: (*pipeline).clone(),
-        summaries,
-        now: now(),
-    })
 }
 
 /// Highest rate an intake key may be given, submissions per minute.

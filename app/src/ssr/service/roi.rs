@@ -6,10 +6,11 @@ use crate::api::roi::{FunnelStep, RoiQuery, RoiReport, StageTime, PERIODS};
 use crate::domain::access::{self, Actor};
 use crate::domain::compliance::Period;
 use crate::domain::money::Currency;
-use crate::domain::roi::{RoiRow, Spread, Tally};
+use crate::domain::roi::{day_split, parse_target, year_span, Pace, RoiRow, Spread, Tally};
 use crate::domain::time::DAY_MS;
 use crate::domain::{Channel, CloseReason, StageKind, Timestamp};
 use crate::error::AppError;
+use crate::ssr::charts::{self, BarRow, Theme};
 use crate::ssr::store::roi;
 use crate::ssr::AppState;
 use std::collections::{BTreeSet, HashMap};
@@ -20,6 +21,12 @@ const QUOTED: &str = "quoted";
 
 pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiReport, AppError> {
     access::view_roi(actor)?;
+    figures(state, q, Theme::Light).await
+}
+
+/// The report for `q`, its charts drawn in `theme`. Callers authorize first: `report` for
+/// people, the wall for its token.
+pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiReport, AppError> {
     if !PERIODS.contains(&q.days) {
         return Err(AppError::field(
             "days",
@@ -48,12 +55,31 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
     let campaigns = roi::campaigns(&mut conn)
         .await
         .map_err(internal("roi: campaigns"))?;
-    let cohort = roi::cohort(&mut conn, span)
-        .await
-        .map_err(internal("roi: inquiries"))?;
-    let closed = roi::closed(&mut conn, span)
-        .await
-        .map_err(internal("roi: close-outs"))?;
+    // Whole days from the rollups (kept by triggers on `leads`), the partial days at the
+    // period's ends from the leads.
+    let (days, edges) = day_split(span.0, span.1);
+    let mut cohort = Vec::new();
+    let mut closed = Vec::new();
+    if let Some(days) = days {
+        cohort = roi::cohort_days(&mut conn, days)
+            .await
+            .map_err(internal("roi: inquiries"))?;
+        closed = roi::closed_days(&mut conn, days)
+            .await
+            .map_err(internal("roi: close-outs"))?;
+    }
+    for edge in edges {
+        cohort.extend(
+            roi::cohort(&mut conn, edge)
+                .await
+                .map_err(internal("roi: inquiries"))?,
+        );
+        closed.extend(
+            roi::closed(&mut conn, edge)
+                .await
+                .map_err(internal("roi: close-outs"))?,
+        );
+    }
     let spend = roi::spend(&mut conn, span)
         .await
         .map_err(internal("roi: spend"))?;
@@ -63,6 +89,7 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
     let cycles = roi::won_cycles(&mut conn, span)
         .await
         .map_err(internal("roi: sales cycle"))?;
+    let pace = pace(state, &mut conn, at).await?;
     drop(conn);
 
     let stages = pipeline.stages();
@@ -156,7 +183,7 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
     }
     // A row per channel, per source and per campaign that has anything to show (and every
     // campaign with a budget, so a campaign nobody answered is not hidden).
-    let channels = Channel::ALL
+    let channels: Vec<RoiRow> = Channel::ALL
         .iter()
         .filter_map(|ch| {
             let t = by_channel.remove(ch)?;
@@ -247,7 +274,12 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
         .collect();
 
     let name_of = |key: &str| stages.iter().find(|s| s.key == key).map(|s| s.name.clone());
+    let channel_chart = channel_chart(&channels, theme);
+    let funnel_chart = funnel_chart(&funnel, theme);
     Ok(RoiReport {
+        pace,
+        channel_chart,
+        funnel_chart,
         query: RoiQuery {
             days: q.days,
             currency: Some(code.clone()),
@@ -266,4 +298,140 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
         quoted_stage: name_of(QUOTED),
         other_currencies: others.into_iter().collect(),
     })
+}
+
+/// This year's inquiries against marketing's target (years in the organisation's time zone).
+async fn pace(
+    state: &AppState,
+    conn: &mut sqlx::AnyConnection,
+    at: Timestamp,
+) -> Result<Pace, AppError> {
+    let policies = state
+        .store
+        .policies(conn)
+        .await
+        .map_err(internal("roi: policies"))?;
+    let zone = &policies.org.calendar.zone;
+    let (year, start, end) = year_span(at, zone);
+    let (_, last_start, _) = year_span(Timestamp(start.0 - 1), zone);
+    let target = roi::target(conn, year)
+        .await
+        .map_err(internal("roi: target"))?;
+    let (so_far, _) = roi::inquiries_and_wins(conn, (start, Timestamp(at.0 + 1)))
+        .await
+        .map_err(internal("roi: year so far"))?;
+    let (_, last_year_wins) = roi::inquiries_and_wins(conn, (last_start, start))
+        .await
+        .map_err(internal("roi: last year"))?;
+    Ok(Pace {
+        year,
+        target,
+        so_far,
+        last_year_wins,
+        elapsed: (at.0 - start.0) as f64 / (end.0 - start.0).max(1) as f64,
+    })
+}
+
+/// Marketing sets the inquiry target of this year or the next.
+pub async fn set_target(
+    state: &AppState,
+    actor: &Actor,
+    year: i64,
+    target: &str,
+) -> Result<(), AppError> {
+    access::manage_campaigns(actor)?;
+    let at = now();
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("target: acquire"))?;
+    let policies = state
+        .store
+        .policies(&mut conn)
+        .await
+        .map_err(internal("target: policies"))?;
+    let zone = policies.org.calendar.zone.clone();
+    let (this_year, this_start, next_start) = year_span(at, &zone);
+    if year != this_year && year != this_year + 1 {
+        return Err(AppError::field(
+            "year",
+            format!("Set the target of {this_year} or {}", this_year + 1),
+        ));
+    }
+    // The year before the one the target is for.
+    let before = if year == this_year {
+        (year_span(Timestamp(this_start.0 - 1), &zone).1, this_start)
+    } else {
+        (this_start, next_start)
+    };
+    let (_, wins) = roi::inquiries_and_wins(&mut conn, before)
+        .await
+        .map_err(internal("target: wins"))?;
+    drop(conn);
+    let target = parse_target(target, wins).map_err(|m| AppError::field("target", m))?;
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("target: begin"))?;
+    roi::set_target(&mut tx, year, target, actor.id.0, at)
+        .await
+        .map_err(internal("target: save"))?;
+    crate::ssr::store::events::append(
+        &mut tx,
+        &crate::ssr::store::events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "inquiry_target.set",
+            lead_id: None,
+            payload: serde_json::json!({"after": {"year": year, "target": target}}),
+        },
+    )
+    .await
+    .map_err(internal("target: event"))?;
+    tx.commit().await.map_err(internal("target: commit"))?;
+    Ok(())
+}
+
+/// A page chart follows its rows; the wall's fills the left of a 16:9 screen.
+fn size(theme: Theme) -> (u32, Option<u32>) {
+    match theme {
+        Theme::Light => (720, None),
+        Theme::Dark => (1100, Some(660)),
+    }
+}
+
+/// Spend and won revenue per channel, in whole units of the report's currency.
+pub fn channel_chart(channels: &[RoiRow], theme: Theme) -> String {
+    let rows: Vec<BarRow> = channels
+        .iter()
+        .filter(|r| r.tally.spend_cents > 0 || r.tally.revenue_cents > 0)
+        .map(|r| BarRow {
+            label: r.label.clone(),
+            values: vec![
+                r.tally.spend_cents as f64 / 100.0,
+                r.tally.revenue_cents as f64 / 100.0,
+            ],
+        })
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    charts::bars(&rows, size(theme), theme, &charts::short_amount)
+}
+
+/// The funnel's steps as bars.
+pub fn funnel_chart(funnel: &[FunnelStep], theme: Theme) -> String {
+    if funnel.iter().all(|s| s.reached == 0) {
+        return String::new();
+    }
+    let rows: Vec<BarRow> = funnel
+        .iter()
+        .map(|s| BarRow {
+            label: s.stage.clone(),
+            values: vec![f64::from(s.reached)],
+        })
+        .collect();
+    charts::bars(&rows, size(theme), theme, &|v| format!("{v:.0}"))
 }

@@ -5,6 +5,7 @@ use super::decode_key;
 use crate::domain::account::{
     AccessKeySummary, ApiTokenSummary, SourceSummary, TeamSummary, TokenScope, UserSummary,
 };
+use crate::domain::wall::WallConfig;
 use crate::domain::{Actor, Channel, Role, TeamId, Timestamp, UserId};
 use sqlx::{AnyConnection, Row};
 
@@ -474,11 +475,12 @@ pub async fn keys(
     let (source_col, source_join) = match kind {
         KeyKind::Wall => (
             "NULL AS source_name, NULL AS form_id, '' AS allowed_origins, \
-             CAST(NULL AS BIGINT) AS per_minute",
+             CAST(NULL AS BIGINT) AS per_minute, k.panels, k.days, k.seconds",
             "",
         ),
         KeyKind::Intake => (
-            "s.name AS source_name, k.form_id, k.allowed_origins, k.per_minute",
+            "s.name AS source_name, k.form_id, k.allowed_origins, k.per_minute, \
+             NULL AS panels, CAST(NULL AS BIGINT) AS days, CAST(NULL AS BIGINT) AS seconds",
             "LEFT JOIN sources s ON s.id = k.source_id",
         ),
     };
@@ -509,9 +511,58 @@ pub async fn keys(
                     .map(str::to_string)
                     .collect(),
                 per_minute: r.try_get("per_minute")?,
+                wall: wall_config(
+                    r.try_get("panels")?,
+                    r.try_get("days")?,
+                    r.try_get("seconds")?,
+                ),
             })
         })
         .collect()
+}
+
+fn wall_config(
+    panels: Option<String>,
+    days: Option<i64>,
+    seconds: Option<i64>,
+) -> Option<WallConfig> {
+    Some(WallConfig {
+        panels: WallConfig::panels_from_text(&panels?),
+        days: u32::try_from(days?).ok()?,
+        seconds: u32::try_from(seconds?).ok()?,
+    })
+}
+
+/// What wall token `id` shows (revoked or not).
+pub async fn wall_config_of(
+    conn: &mut AnyConnection,
+    id: i64,
+) -> Result<Option<WallConfig>, sqlx::Error> {
+    let row: Option<(String, i64, i64)> =
+        sqlx::query_as("SELECT panels, days, seconds FROM wall_tokens WHERE id = $1")
+            .bind(id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.and_then(|(p, d, s)| wall_config(Some(p), Some(d), Some(s))))
+}
+
+/// Sets what an unrevoked wall token shows; false when there is no such token.
+pub async fn set_wall_config(
+    conn: &mut AnyConnection,
+    id: i64,
+    config: &WallConfig,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE wall_tokens SET panels = $1, days = $2, seconds = $3
+         WHERE id = $4 AND revoked_at IS NULL",
+    )
+    .bind(config.panels_text())
+    .bind(i64::from(config.days))
+    .bind(i64::from(config.seconds))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Revokes a key; false when there is no such (unrevoked) key.

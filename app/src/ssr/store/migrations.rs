@@ -68,6 +68,16 @@ pub const SQLITE: &[Step] = &[
         "roi",
         include_str!("../../../../migrations/sqlite/0011_roi.sql"),
     ),
+    (
+        12,
+        "wall_targets",
+        include_str!("../../../../migrations/sqlite/0012_wall_targets.sql"),
+    ),
+    (
+        13,
+        "roi_rollups",
+        include_str!("../../../../migrations/sqlite/0013_roi_rollups.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -125,6 +135,16 @@ pub const POSTGRES: &[Step] = &[
         11,
         "roi",
         include_str!("../../../../migrations/postgres/0011_roi.sql"),
+    ),
+    (
+        12,
+        "wall_targets",
+        include_str!("../../../../migrations/postgres/0012_wall_targets.sql"),
+    ),
+    (
+        13,
+        "roi_rollups",
+        include_str!("../../../../migrations/postgres/0013_roi_rollups.sql"),
     ),
 ];
 

@@ -16,6 +16,7 @@ pub mod policies;
 pub mod roi;
 pub mod routing;
 pub mod sweep;
+pub mod wall;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;

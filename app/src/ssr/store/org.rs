@@ -250,6 +250,26 @@ pub async fn spend_of(
         .collect())
 }
 
+/// Every spend entry with its campaign and source, oldest first: (campaign, source, spent at,
+/// amount, currency, note).
+pub async fn all_spend(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(String, String, Timestamp, i64, String, Option<String>)>, sqlx::Error> {
+    let rows: Vec<(String, String, i64, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT c.name, s.name, cs.spent_at, cs.amount_cents, cs.currency, cs.note
+         FROM campaign_spend cs
+         JOIN campaigns c ON c.id = cs.campaign_id
+         JOIN sources s ON s.id = c.source_id
+         ORDER BY cs.spent_at, c.name, cs.id",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(c, s, at, cents, cur, note)| (c, s, Timestamp(at), cents, cur, note))
+        .collect())
+}
+
 /// Removes a spend entry; false when there was none.
 pub async fn delete_spend(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM campaign_spend WHERE id = $1")

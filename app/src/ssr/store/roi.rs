@@ -57,6 +57,60 @@ pub async fn closed(
     .await
 }
 
+/// The rollup's inquiries of the UTC days `[from_day, to_day)`, in the rows of [`cohort`].
+pub async fn cohort_days(
+    conn: &mut AnyConnection,
+    (from_day, to_day): (i64, i64),
+) -> Result<Vec<CohortRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT source_id, CASE WHEN campaign_id = 0 THEN NULL ELSE campaign_id END,
+                CASE WHEN reached = -1 THEN NULL ELSE reached END,
+                CAST(SUM(inquiries) AS BIGINT), CAST(SUM(contacted) AS BIGINT)
+         FROM roi_created WHERE day >= $1 AND day < $2
+         GROUP BY source_id, campaign_id, reached
+         HAVING SUM(inquiries) > 0",
+    )
+    .bind(from_day)
+    .bind(to_day)
+    .fetch_all(conn)
+    .await
+}
+
+/// The rollup's close-outs of the UTC days `[from_day, to_day)`, in the rows of [`closed`].
+pub async fn closed_days(
+    conn: &mut AnyConnection,
+    (from_day, to_day): (i64, i64),
+) -> Result<Vec<ClosedRow>, sqlx::Error> {
+    type Row = (i64, i64, String, String, String, i64, i64, i64);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT source_id, campaign_id, kind, reason, currency, CAST(SUM(leads) AS BIGINT),
+                CAST(SUM(valued) AS BIGINT), CAST(SUM(value_cents) AS BIGINT)
+         FROM roi_closed WHERE day >= $1 AND day < $2
+         GROUP BY source_id, campaign_id, kind, reason, currency
+         HAVING SUM(leads) > 0",
+    )
+    .bind(from_day)
+    .bind(to_day)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(source, campaign, kind, reason, currency, leads, valued, value)| {
+                (
+                    source,
+                    (campaign != 0).then_some(campaign),
+                    kind,
+                    (!reason.is_empty()).then_some(reason),
+                    currency,
+                    leads,
+                    (valued > 0).then_some(value),
+                )
+            },
+        )
+        .collect())
+}
+
 /// Spent in `[from, to)` per campaign and currency: (campaign, currency, amount).
 pub async fn spend(
     conn: &mut AnyConnection,
@@ -156,4 +210,56 @@ pub async fn won_cycles(
     .fetch_all(conn)
     .await?;
     Ok(rows.into_iter().map(|(d,)| d).collect())
+}
+
+/// Marketing's inquiry target for `year`.
+pub async fn target(conn: &mut AnyConnection, year: i64) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT target FROM inquiry_targets WHERE year = $1")
+        .bind(year)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(t,)| t))
+}
+
+/// Sets (or replaces) the inquiry target of `year`.
+pub async fn set_target(
+    conn: &mut AnyConnection,
+    year: i64,
+    target: i64,
+    by: i64,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO inquiry_targets (year, target, set_by, set_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (year) DO UPDATE SET target = $2, set_by = $3, set_at = $4",
+    )
+    .bind(year)
+    .bind(target)
+    .bind(by)
+    .bind(at.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Leads created in `[from, to)`, and leads won (closed in a won stage) in it.
+pub async fn inquiries_and_wins(
+    conn: &mut AnyConnection,
+    (from, to): (Timestamp, Timestamp),
+) -> Result<(i64, i64), sqlx::Error> {
+    let (inquiries,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM leads WHERE created_at >= $1 AND created_at < $2")
+            .bind(from.0)
+            .bind(to.0)
+            .fetch_one(&mut *conn)
+            .await?;
+    let (wins,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM leads l JOIN stages s ON s.id = l.stage_id
+         WHERE l.closed_at >= $1 AND l.closed_at < $2 AND s.kind = 'won'",
+    )
+    .bind(from.0)
+    .bind(to.0)
+    .fetch_one(conn)
+    .await?;
+    Ok((inquiries, wins))
 }
