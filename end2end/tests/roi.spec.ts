@@ -36,7 +36,6 @@ test("marketing sorts the channels by cost per lead and downloads the same figur
     .map((t) => Number(t.replace(/[$,]/g, "")));
   expect(costs.length).toBeGreaterThan(2);
   expect(costs.every((c, i) => i === 0 || c >= costs[i - 1])).toBe(true);
-  await page.screenshot({ path: path.join(shots, "roi.png"), fullPage: true });
 
   // The CSV has a line per channel, and its inquiries add up to the page's total.
   const download = page.waitForEvent("download");
@@ -50,6 +49,12 @@ test("marketing sorts the channels by cost per lead and downloads the same figur
   const total = await page.locator(".roi-stats .stat", { hasText: "Inquiries" }).locator(".stat-value").innerText();
   expect(inquiries).toBe(Number(total.replace(/,/g, "")));
 
+  // Spend against won revenue per channel, and the funnel, as charts beside their tables.
+  const chart = page.getByRole("img", { name: /Bar chart: spend and won revenue per channel/ });
+  await expect(chart.locator("svg")).toBeVisible();
+  expect(await chart.locator("rect").count()).toBeGreaterThanOrEqual(2 * 3);
+  await expect(page.getByRole("img", { name: "Bar chart: inquiries reaching each stage" }).locator("svg")).toBeVisible();
+
   // The funnel narrows stage by stage.
   const reached = (await page.locator(".funnel-table tbody td:nth-child(2)").allInnerTexts()).map((t) =>
     Number(t.replace(/,/g, "")),
@@ -62,6 +67,76 @@ test("marketing sorts the channels by cost per lead and downloads the same figur
   await expect(times).toContainText(/Sales cycle of the [\d,]+ wins in the period, inquiry to win: median [\d.]+ days, 80% within [\d.]+ days/);
   await expect(times.getByRole("rowheader", { name: "New" })).toBeVisible();
   expect(await times.locator("tbody tr").count()).toBeGreaterThan(3);
+});
+
+test("marketing sets the year's inquiry target and sees the pace", async ({ page, browser }) => {
+  await signIn(page, "riley");
+  await page.goto("/roi?days=90");
+  await hydrated(page);
+  // The year is the organisation's (its time zone), as the heading says.
+  const section = page.getByRole("region", { name: /^Inquiries vs\. target, \d{4}$/ });
+  const year = Number(((await section.getByRole("heading").innerText()).match(/(\d{4})$/) ?? ["", "0"])[1]);
+  expect(year).toBeGreaterThan(2000);
+  await expect(section).toContainText(/inquiries so far in \d{4}; no target set|of [\d,]+ inquiries/);
+  const soFar = Number(((await section.locator(".pace-summary").innerText()).match(/^([\d,]+)/)?.[1] ?? "0").replace(/,/g, ""));
+  expect(soFar).toBeGreaterThan(0);
+  // A target of nothing is refused, and says what it takes.
+  const field = section.getByLabel(`Yearly target for ${year}`);
+  await field.fill("0");
+  await section.getByRole("button", { name: "Save target" }).click();
+  const error = section.getByRole("alert");
+  await expect(error).toContainText("Enter 1 to 100,000,000 inquiries");
+  // Twice what came in so far: behind by roughly the year's remaining share.
+  const target = soFar * 2;
+  await field.fill(target.toLocaleString("en-US"));
+  await section.getByRole("button", { name: "Save target" }).click();
+  await expect(section.getByRole("status")).toContainText("Target saved.");
+  await expect(section.locator(".pace-summary")).toContainText(`of ${target.toLocaleString("en-US")} inquiries in ${year}`);
+  await expect(section.locator("progress")).toHaveAttribute("max", String(target));
+  await expect(section).toContainText(/Expected by today: [\d,]+ \((ahead|behind) by [\d,]+\)/);
+  await expect(section).toContainText(/At this pace: [\d,]+ by the year's end/);
+  // It is kept: a reload shows it.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.locator(".pace-summary")).toContainText(`of ${target.toLocaleString("en-US")}`);
+  await page.screenshot({ path: path.join(shots, "roi.png"), fullPage: true });
+  // Leadership reads it but has no form.
+  const boss = await browser.newPage();
+  await signIn(boss, "eleanor");
+  await boss.goto("/roi?days=90");
+  await hydrated(boss);
+  await expect(boss.locator(".pace-summary")).toContainText(`of ${target.toLocaleString("en-US")}`);
+  await expect(boss.getByLabel(`Yearly target for ${year}`)).toHaveCount(0);
+  await boss.close();
+});
+
+test("marketing picks a period by dates, and a reversed one is refused by field", async ({ page }) => {
+  await signIn(page, "riley");
+  await page.goto("/roi?days=90");
+  await hydrated(page);
+  const day = (back: number) => new Date(Date.now() - back * 86_400_000).toISOString().slice(0, 10);
+  const dates = page.getByRole("form", { name: "Period by dates" });
+  await dates.getByLabel("From").fill(day(60));
+  await dates.getByLabel("To").fill(day(31));
+  await dates.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(new RegExp(`from=${day(60)}&to=${day(31)}`));
+  await expect(page.getByText(`From ${day(60)} to ${day(31)} (days in UTC)`)).toBeVisible();
+  // No length is picked, and the downloads carry the dates.
+  await expect(page.locator("nav.segmented [aria-current=page]")).toHaveCount(0);
+  const channels = page.getByRole("region", { name: "By channel" });
+  await expect(channels.getByRole("link", { name: "Download CSV" })).toHaveAttribute(
+    "href",
+    `/roi.csv?from=${day(60)}&to=${day(31)}&currency=USD&table=channels`,
+  );
+  const inquiries = Number((await page.locator(".roi-stats .stat", { hasText: "Inquiries" }).locator(".stat-value").innerText()).replace(/,/g, ""));
+  expect(inquiries).toBeGreaterThan(0);
+
+  // The last day before the first: named, and the form stays to correct it.
+  await page.goto(`/roi?from=${day(10)}&to=${day(20)}`);
+  await hydrated(page);
+  const form = page.getByRole("form", { name: "Period by dates" });
+  await expect(form.getByRole("alert")).toHaveText("The last day comes before the first");
+  await expect(form.getByLabel("To")).toHaveAttribute("aria-invalid", "true");
 });
 
 test("the ROI page works at phone width", async ({ page }) => {

@@ -16,6 +16,8 @@ use serde::Deserialize;
 pub struct RoiCsv {
     days: Option<u32>,
     currency: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
     table: Option<String>,
 }
 
@@ -34,6 +36,8 @@ pub async fn roi_csv(
     let query = RoiQuery {
         days: q.days.unwrap_or(90),
         currency: q.currency,
+        from: q.from,
+        to: q.to,
     };
     let report = app::ssr::service::roi::report(&state, &actor, query).await?;
     let rows = match table.as_str() {
@@ -42,11 +46,11 @@ pub async fn roi_csv(
         _ => &report.channels,
     };
     let body = app::domain::roi::csv(rows, report.currency);
-    let name = format!(
-        "attachment; filename=\"roi-{table}-{}d-{}.csv\"",
-        report.query.days,
-        report.now.date_string(0)
-    );
+    let period = match (&report.query.from, &report.query.to) {
+        (Some(from), Some(to)) => format!("{from}-to-{to}"),
+        _ => format!("{}d-{}", report.query.days, report.now.date_string(0)),
+    };
+    let name = format!("attachment; filename=\"roi-{table}-{period}.csv\"");
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

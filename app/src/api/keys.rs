@@ -47,7 +47,7 @@ pub struct WallView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WallTeam {
     pub name: String,
-    /// The composite score, 0 to 1.
+    /// The composite score, 0 to 100 (as on `/compliance`).
     pub score: Option<f64>,
     pub first_touch: String,
     pub next_step: String,

@@ -22,6 +22,27 @@ pub struct RoiQuery {
     pub days: u32,
     /// ISO code; the organisation's usual currency (USD) when absent.
     pub currency: Option<String>,
+    /// A period of its own, first and last day (`YYYY-MM-DD`, UTC days), instead of `days`.
+    #[serde(default)]
+    pub from: Option<String>,
+    #[serde(default)]
+    pub to: Option<String>,
+}
+
+impl RoiQuery {
+    /// The last `days` days, in the organisation's usual currency.
+    pub fn last(days: u32) -> Self {
+        RoiQuery {
+            days,
+            ..RoiQuery::default()
+        }
+    }
+
+    /// Whether the period is chosen by dates.
+    pub fn is_custom(&self) -> bool {
+        self.from.as_deref().is_some_and(|f| !f.is_empty())
+            || self.to.as_deref().is_some_and(|t| !t.is_empty())
+    }
 }
 
 /// One step of the funnel: the period's inquiries that got at least this far.

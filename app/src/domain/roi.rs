@@ -543,6 +543,40 @@ impl Pace {
     }
 }
 
+/// The longest period the report covers when chosen by dates, in days.
+pub const MAX_CUSTOM_DAYS: i64 = 3 * 366;
+
+/// A period chosen by its first and last day (`YYYY-MM-DD`, UTC), as the day numbers
+/// `[first, last + 1)`; errors name their field. `today` is the current day number: a period
+/// may not end after it.
+pub fn custom_period(
+    from: &str,
+    to: &str,
+    today: i64,
+) -> Result<DayRange, Vec<(&'static str, String)>> {
+    let mut errors = Vec::new();
+    let first = super::time::parse_date(from);
+    let last = super::time::parse_date(to);
+    if first.is_none() {
+        errors.push(("from", "Enter the first day as YYYY-MM-DD".to_string()));
+    }
+    if last.is_none() {
+        errors.push(("to", "Enter the last day as YYYY-MM-DD".to_string()));
+    }
+    if let (Some(first), Some(last)) = (first, last) {
+        if last < first {
+            errors.push(("to", "The last day comes before the first".into()));
+        } else if last > today {
+            errors.push(("to", "The last day is still to come".into()));
+        } else if last - first + 1 > MAX_CUSTOM_DAYS {
+            errors.push(("from", "Choose at most three years".into()));
+        } else {
+            return Ok((first, last + 1));
+        }
+    }
+    Err(errors)
+}
+
 /// UTC day numbers `[first, end)`.
 pub type DayRange = (i64, i64);
 /// Instants `[from, to)`.
@@ -630,6 +664,42 @@ mod pace_tests {
         assert_eq!((none.expected(), none.on_pace()), (None, None));
         assert_eq!(none.projected(), Some(3_600));
         assert_eq!(pace(Some(10), 0, 0.0).projected(), None);
+    }
+
+    #[test]
+    fn a_period_by_dates_is_checked_field_by_field() {
+        let today = days_from_civil(2026, 11, 30);
+        assert_eq!(
+            custom_period("2026-07-01", "2026-09-30", today),
+            Ok((days_from_civil(2026, 7, 1), days_from_civil(2026, 10, 1)))
+        );
+        let fields = |r: Result<DayRange, Vec<(&'static str, String)>>| {
+            r.unwrap_err()
+                .into_iter()
+                .map(|(f, _)| f)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            fields(custom_period("July", "2026-02-30", today)),
+            ["from", "to"]
+        );
+        assert_eq!(
+            fields(custom_period("2026-09-30", "2026-07-01", today)),
+            ["to"]
+        );
+        assert_eq!(
+            fields(custom_period("2026-11-01", "2026-12-01", today)),
+            ["to"]
+        );
+        assert_eq!(
+            fields(custom_period("2020-01-01", "2026-11-30", today)),
+            ["from"]
+        );
+        // One day is a period.
+        assert_eq!(
+            custom_period("2026-11-30", "2026-11-30", today),
+            Ok((today, today + 1))
+        );
     }
 
     #[test]

@@ -16,27 +16,85 @@ use crate::domain::roi::{
     Spread, Tally,
 };
 use crate::domain::CloseReason;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// The query of the page's URL: `?days=90&currency=USD`.
+/// The query of the page's URL: `?days=90&currency=USD`, or `?from=2026-07-01&to=2026-09-30`.
 fn query_from_url() -> Memo<RoiQuery> {
     let q = use_query_map();
     Memo::new(move |_| {
         q.with(|q| RoiQuery {
             days: q.get("days").and_then(|d| d.parse().ok()).unwrap_or(90),
             currency: q.get("currency").filter(|c| !c.is_empty()),
+            from: q.get("from").filter(|c| !c.is_empty()),
+            to: q.get("to").filter(|c| !c.is_empty()),
         })
     })
 }
 
 fn href(q: &RoiQuery) -> String {
-    let mut out = format!("/roi?days={}", q.days);
+    let mut out = if q.is_custom() {
+        let enc = |v: &Option<String>| {
+            v.as_deref()
+                .unwrap_or("")
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect::<String>()
+        };
+        format!("/roi?from={}&to={}", enc(&q.from), enc(&q.to))
+    } else {
+        format!("/roi?days={}", q.days)
+    };
     if let Some(c) = &q.currency {
         out.push_str(&format!("&currency={c}"));
     }
     out
+}
+
+/// The period: the usual lengths, or two dates (a plain GET form, so it works before the page
+/// is interactive too).
+#[component]
+fn PeriodPicker(q: RoiQuery, #[prop(optional)] error: Option<AppError>) -> impl IntoView {
+    let custom = q.is_custom();
+    let links = PERIODS.map(|d| {
+        let to = RoiQuery {
+            days: d,
+            from: None,
+            to: None,
+            ..q.clone()
+        };
+        view! {
+            <a class="segment" href=href(&to) aria-current=(!custom && d == q.days).then_some("page")>
+                {format!("{d} days")}
+            </a>
+        }
+    });
+    let field_error = move |name: &str| {
+        error.as_ref().and_then(|e| e.message_for(name)).map(|m| {
+            view! { <span class="field-error" role="alert">{m.to_string()}</span> }
+        })
+    };
+    view! {
+        <div class="compliance-controls roi-period">
+            <nav class="segmented" aria-label="Period">{links}</nav>
+            <form class="roi-dates" method="get" action="/roi" aria-label="Period by dates">
+                <label class="field field-narrow">"From"
+                    <input type="date" name="from" required value=q.from.clone().unwrap_or_default()
+                        aria-invalid=field_error("from").is_some().then_some("true")/>
+                    {field_error("from")}
+                </label>
+                <label class="field field-narrow">"To"
+                    <input type="date" name="to" required value=q.to.clone().unwrap_or_default()
+                        aria-invalid=field_error("to").is_some().then_some("true")/>
+                    {field_error("to")}
+                </label>
+                {q.currency.clone().map(|c| view! { <input type="hidden" name="currency" value=c/> })}
+                <button class="button" type="submit">"Show"</button>
+            </form>
+        </div>
+    }
 }
 
 fn csv_href(q: &RoiQuery, table: &str) -> String {
@@ -65,6 +123,7 @@ fn RoiBody() -> impl IntoView {
                         Ok(r) => view! { <Report report=r/> }.into_any(),
                         Err(e) => view! {
                             <div class="page-head"><h1 id="roi-title">"Marketing ROI"</h1></div>
+                            {(!e.fields().is_empty()).then(|| view! { <PeriodPicker q=query.get_untracked() error=e.clone()/> })}
                             <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
                         }.into_any(),
                     }
@@ -78,17 +137,6 @@ fn RoiBody() -> impl IntoView {
 fn Report(report: RoiReport) -> impl IntoView {
     let q = report.query.clone();
     let cur = report.currency;
-    let period_links = PERIODS.map(|d| {
-        let to = RoiQuery {
-            days: d,
-            ..q.clone()
-        };
-        view! {
-            <a class="segment" href=href(&to) aria-current=(d == q.days).then_some("page")>
-                {format!("{d} days")}
-            </a>
-        }
-    });
     let t = report.total.clone();
     let others = (!report.other_currencies.is_empty()).then(|| {
         let list = report.other_currencies.join(", ");
@@ -109,14 +157,16 @@ fn Report(report: RoiReport) -> impl IntoView {
             <h1 id="roi-title">"Marketing ROI"</h1>
             <p class="page-hint">
                 {format!(
-                    "Last {} days, to {}, in {}. Inquiries are the leads that came in during the period, followed to where they are now; wins, losses and revenue are the leads closed in the period.",
-                    q.days, report.now.date_string(0), cur.code()
+                    "{}, in {}. Inquiries are the leads that came in during the period, followed to where they are now; wins, losses and revenue are the leads closed in the period.",
+                    match (&q.from, &q.to) {
+                        (Some(from), Some(to)) => format!("From {from} to {to} (days in UTC)"),
+                        _ => format!("Last {} days, to {}", q.days, report.now.date_string(0)),
+                    },
+                    cur.code()
                 )}
             </p>
         </div>
-        <div class="compliance-controls">
-            <nav class="segmented" aria-label="Period">{period_links}</nav>
-        </div>
+        <PeriodPicker q=q.clone()/>
         {others}
         <ul class="stats roi-stats" aria-label="The period in figures">
             <li class="stat"><span class="stat-value">{count_text(t.inquiries)}</span><span class="stat-label">"Inquiries"</span></li>

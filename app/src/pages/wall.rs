@@ -45,8 +45,10 @@ struct Wall {
     fresh: RwSignal<Option<WallWin>>,
     /// The panel on screen, as an index into the configured panels.
     current: RwSignal<usize>,
-    /// Rotations so far (the memory benchmark reads it from the page).
+    /// Rotations so far, and the WASM memory's size in bytes at the last one (the memory
+    /// benchmark reads both from the page).
     rotations: RwSignal<u64>,
+    wasm_bytes: RwSignal<f64>,
     link: RwSignal<Link>,
     refresh: RwSignal<u32>,
 }
@@ -90,6 +92,7 @@ pub fn WallPage() -> impl IntoView {
         fresh: RwSignal::new(None),
         current: RwSignal::new(0),
         rotations: RwSignal::new(0),
+        wasm_bytes: RwSignal::new(0.0),
         link: RwSignal::new(Link::Connecting),
         refresh: RwSignal::new(0),
     };
@@ -114,7 +117,11 @@ pub fn WallPage() -> impl IntoView {
 
     view! {
         <Title text="Wall"/>
-        <div class="wall-screen" data-rotations=move || wall.rotations.get().to_string()>
+        <div
+            class="wall-screen"
+            data-rotations=move || wall.rotations.get().to_string()
+            data-wasm-bytes=move || wall.wasm_bytes.get().to_string()
+        >
             <Screen wall/>
         </div>
     }
@@ -223,7 +230,8 @@ fn RoiPanel(v: WallView) -> impl IntoView {
                     <thead><tr>
                         <th scope="col">"Channel"</th>
                         <th scope="col" class="num">"Inquiries"</th>
-                        <th scope="col" class="num">"Won"</th>
+                        <th scope="col" class="num">"Spend"</th>
+                        <th scope="col" class="num">"Won revenue"</th>
                         <th scope="col" class="num">"ROI"</th>
                     </tr></thead>
                     <tbody>
@@ -234,7 +242,8 @@ fn RoiPanel(v: WallView) -> impl IntoView {
                                 <tr>
                                     <th scope="row">{r.label.clone()}</th>
                                     <td class="num">{count_text(r.tally.inquiries)}</td>
-                                    <td class="num">{money_text(Some(r.tally.revenue_cents), cur)}</td>
+                                    <td class="num">{Money::new(r.tally.spend_cents, cur).compact()}</td>
+                                    <td class="num">{Money::new(r.tally.revenue_cents, cur).compact()}</td>
                                     <td class=class>{roi_text(roi)}</td>
                                 </tr>
                             }
@@ -343,22 +352,24 @@ fn CompliancePanel(teams: Vec<WallTeam>) -> impl IntoView {
             <caption class="visually-hidden">"Follow-up compliance by team"</caption>
             <thead><tr>
                 <th scope="col">"Team"</th>
-                <th scope="col" class="num">"Score"</th>
+                <th scope="col" class="num">"Score (of 100)"</th>
                 <th scope="col" class="num">"First touch in time"</th>
                 <th scope="col" class="num">"Next step planned"</th>
                 <th scope="col" class="num">"Not stale"</th>
             </tr></thead>
             <tbody>
                 {teams.into_iter().map(|t| {
+                    // The compliance page's score: 0 to 100.
                     let class = match t.score {
-                        Some(s) if s >= 0.9 => "num wall-score wall-good",
-                        Some(s) if s < 0.7 => "num wall-score wall-bad",
+                        Some(s) if s >= 90.0 => "num wall-score wall-good",
+                        Some(s) if s < 70.0 => "num wall-score wall-bad",
                         _ => "num wall-score",
                     };
+                    let score = t.score.map_or_else(|| "–".to_string(), |s| format!("{s:.0}"));
                     view! {
                         <tr>
                             <th scope="row">{t.name}</th>
-                            <td class=class>{percent(t.score)}</td>
+                            <td class=class>{score}</td>
                             <td class="num">{t.first_touch}</td>
                             <td class="num">{t.next_step}</td>
                             <td class="num">{t.not_stale}</td>
@@ -447,6 +458,7 @@ mod client {
                 let n = wall.panels().len();
                 wall.current.try_update(|c| *c = next_panel(*c, n));
                 wall.rotations.try_update(|r| *r += 1);
+                wall.wasm_bytes.try_set(memory_bytes());
             });
             held.borrow_mut().replace(it);
         });
@@ -462,6 +474,15 @@ mod client {
             feed.stop();
             rotation.borrow_mut().take();
         });
+    }
+
+    /// The size of this module's linear memory (it only grows; a leak shows here).
+    fn memory_bytes() -> f64 {
+        wasm_bindgen::memory()
+            .dyn_into::<js_sys::WebAssembly::Memory>()
+            .ok()
+            .and_then(|m| m.buffer().dyn_into::<js_sys::ArrayBuffer>().ok())
+            .map_or(0.0, |b| f64::from(b.byte_length()))
     }
 
     type Listener = Closure<dyn Fn(MessageEvent)>;

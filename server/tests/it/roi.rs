@@ -16,10 +16,7 @@ use std::collections::BTreeSet;
 const DAY: i64 = 86_400_000;
 
 fn query(days: u32) -> RoiQuery {
-    RoiQuery {
-        days,
-        currency: None,
-    }
+    RoiQuery::last(days)
 }
 
 fn row<'a>(rows: &'a [RoiRow], key: &str) -> &'a RoiRow {
@@ -813,5 +810,36 @@ async fn the_rollups_agree_with_the_leads_after_every_kind_of_write(db: TestDb) 
         .await
         .unwrap();
     rollups_agree(&db).await;
+
+    // A period by dates counts exactly the leads of those UTC days.
+    let today = service::now().0.div_euclid(DAY);
+    let (first, last) = (today - 40, today - 10);
+    let date = |d: i64| Timestamp(d * DAY).date_string(0);
+    let by_dates = RoiQuery {
+        from: Some(date(first)),
+        to: Some(date(last)),
+        ..RoiQuery::last(90)
+    };
+    let r = roi::report(&state, &riley, by_dates).await.unwrap();
+    let expected = db
+        .all_leads()
+        .await
+        .iter()
+        .filter(|l| (first..=last).contains(&l.created_at.0.div_euclid(DAY)))
+        .count();
+    assert!(expected > 0);
+    assert_eq!(r.total.inquiries as usize, expected);
+    assert_eq!(r.period.from, Timestamp(first * DAY));
+    assert_eq!(r.period.to, Timestamp((last + 1) * DAY));
+    assert_eq!(r.query.from.as_deref(), Some(date(first).as_str()));
+    // Bad dates name their field.
+    let bad = RoiQuery {
+        from: Some("last spring".into()),
+        to: Some(date(first)),
+        ..RoiQuery::last(90)
+    };
+    let err = roi::report(&state, &riley, bad).await.unwrap_err();
+    assert_eq!(err.status(), 422);
+    assert_eq!(err.fields()[0].field, "from");
     db
 }

@@ -199,10 +199,7 @@ async fn the_wall_reads_the_month_the_wins_and_the_pipeline_from_the_data(db: Te
     let roi = service::roi::report(
         &state,
         &eleanor,
-        app::api::roi::RoiQuery {
-            days: view.config.days,
-            currency: None,
-        },
+        app::api::roi::RoiQuery::last(view.config.days),
     )
     .await
     .unwrap();

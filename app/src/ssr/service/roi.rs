@@ -6,7 +6,9 @@ use crate::api::roi::{FunnelStep, RoiQuery, RoiReport, StageTime, PERIODS};
 use crate::domain::access::{self, Actor};
 use crate::domain::compliance::Period;
 use crate::domain::money::Currency;
-use crate::domain::roi::{day_split, parse_target, year_span, Pace, RoiRow, Spread, Tally};
+use crate::domain::roi::{
+    custom_period, day_split, parse_target, year_span, Pace, RoiRow, Spread, Tally,
+};
 use crate::domain::time::DAY_MS;
 use crate::domain::{Channel, CloseReason, StageKind, Timestamp};
 use crate::error::AppError;
@@ -27,20 +29,32 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
 /// The report for `q`, its charts drawn in `theme`. Callers authorize first: `report` for
 /// people, the wall for its token.
 pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiReport, AppError> {
-    if !PERIODS.contains(&q.days) {
+    let at = now();
+    let period = if q.is_custom() {
+        let (first, end) = custom_period(
+            q.from.as_deref().unwrap_or(""),
+            q.to.as_deref().unwrap_or(""),
+            at.0.div_euclid(DAY_MS),
+        )
+        .map_err(AppError::fields_of)?;
+        Period {
+            from: Timestamp(first * DAY_MS),
+            to: Timestamp((end * DAY_MS).min(at.0 + 1)),
+        }
+    } else if PERIODS.contains(&q.days) {
+        Period {
+            from: Timestamp(at.0 - i64::from(q.days) * DAY_MS),
+            to: Timestamp(at.0 + 1),
+        }
+    } else {
         return Err(AppError::field(
             "days",
             "Choose a period of 30, 90, 180 or 365 days",
         ));
-    }
+    };
     let currency = match q.currency.as_deref() {
         None | Some("") => Currency::USD,
         Some(code) => Currency::parse(code).map_err(|e| AppError::field("currency", e))?,
-    };
-    let at = now();
-    let period = Period {
-        from: Timestamp(at.0 - i64::from(q.days) * DAY_MS),
-        to: Timestamp(at.0 + 1),
     };
     let span = (period.from, period.to);
     let mut conn = state.store.read().await.map_err(internal("roi: acquire"))?;
@@ -283,6 +297,8 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
         query: RoiQuery {
             days: q.days,
             currency: Some(code.clone()),
+            from: q.from.clone().filter(|_| q.is_custom()),
+            to: q.to.clone().filter(|_| q.is_custom()),
         },
         period,
         now: at,

@@ -42,15 +42,7 @@ async fn config_for(state: &AppState, principal: &Principal) -> Result<WallConfi
 pub async fn view(state: &AppState, principal: &Principal) -> Result<WallView, AppError> {
     access::view_wall(principal)?;
     let config = config_for(state, principal).await?;
-    let roi = super::roi::figures(
-        state,
-        RoiQuery {
-            days: config.days,
-            currency: None,
-        },
-        Theme::Dark,
-    )
-    .await?;
+    let roi = super::roi::figures(state, RoiQuery::last(config.days), Theme::Dark).await?;
     let compliance = super::compliance::organisation(state, COMPLIANCE_DAYS).await?;
     let at = now();
     let mut conn = state
