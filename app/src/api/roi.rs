@@ -82,10 +82,6 @@ pub struct RoiReport {
     pub campaigns: Vec<RoiRow>,
     pub total: Tally,
     pub funnel: Vec<FunnelStep>,
-    /// Time in each stage before a move out of it in the period (event log), in stage order.
-    pub stage_times: Vec<StageTime>,
-    /// Inquiry to win, over the leads won in the period.
-    pub sales_cycle: Option<Spread>,
     /// The stages "qualified" and "quoted" count from (none when the pipeline has no such
     /// stage).
     pub qualified_stage: Option<String>,
@@ -93,6 +89,27 @@ pub struct RoiReport {
     /// Currencies with won revenue or spend in the period other than `currency`: not in the
     /// amounts shown.
     pub other_currencies: Vec<String>,
+}
+
+/// Time in stage and the sales cycle over a period (read apart from the report).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RoiTimes {
+    pub period: Period,
+    /// Time in each stage before a move out of it in the period (event log), in stage order.
+    pub stage_times: Vec<StageTime>,
+    /// Inquiry to win, over the leads won in the period.
+    pub sales_cycle: Option<Spread>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "roi_times", input = GetUrl)]
+pub async fn get_roi_times(query: RoiQuery) -> Result<RoiTimes, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::roi::times(&state, &actor, query).await
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api/fn", endpoint = "roi", input = GetUrl)]

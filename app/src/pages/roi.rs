@@ -3,7 +3,7 @@
 //! downloads as CSV (`/roi.csv`, the same figures).
 
 use crate::api::roi::{
-    get_roi, FunnelStep, RoiQuery, RoiReport, SetInquiryTarget, StageTime, PERIODS,
+    get_roi, get_roi_times, FunnelStep, RoiQuery, RoiReport, SetInquiryTarget, StageTime, PERIODS,
 };
 use crate::components::chart::Chart;
 use crate::components::guard::use_me;
@@ -198,7 +198,7 @@ fn Report(report: RoiReport) -> impl IntoView {
         />
         <Quality rows=report.sources.clone() csv=csv_href(&q, "sources")/>
         <Funnel steps=report.funnel.clone() chart=report.funnel_chart.clone()/>
-        <StageTimes times=report.stage_times.clone() cycle=report.sales_cycle/>
+        <StageTimes query=q.clone()/>
         <section class="panel-section formula" aria-labelledby="roi-defs">
             <h2 id="roi-defs">"What the columns count"</h2>
             <ul class="rule-list">
@@ -442,10 +442,27 @@ fn Funnel(steps: Vec<FunnelStep>, chart: String) -> impl IntoView {
 /// How long leads stay in each stage before they move on, and how long a win takes, from the
 /// event log.
 #[component]
-fn StageTimes(times: Vec<StageTime>, cycle: Option<Spread>) -> impl IntoView {
+fn StageTimes(query: RoiQuery) -> impl IntoView {
+    // Read apart from the report: exact percentiles over the period's moves and wins.
+    let data = Resource::new(move || query.clone(), get_roi_times);
     view! {
         <section class="panel-section" aria-labelledby="roi-times">
             <h2 id="roi-times">"Time in stage and sales cycle"</h2>
+            <Suspense fallback=|| view! { <p class="loading">"Reading the event log…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(t) => view! { <StageTimesBody times=t.stage_times cycle=t.sales_cycle/> }.into_any(),
+                        Err(e) => view! { <p class="panel panel-error" role="alert">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn StageTimesBody(times: Vec<StageTime>, cycle: Option<Spread>) -> impl IntoView {
+    view! {
             <p class="page-hint">
                 {match cycle {
                     Some(c) => format!(
@@ -481,7 +498,6 @@ fn StageTimes(times: Vec<StageTime>, cycle: Option<Spread>) -> impl IntoView {
                     </table>
                 }.into_any()
             }}
-        </section>
     }
 }
 

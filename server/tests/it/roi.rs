@@ -312,7 +312,8 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
 
     // Time in stage from the event log: New 12 h and 1 day; Contacted 12 h and 3 days;
     // Qualified 3 days. Median and 80th percentile by nearest rank.
-    let times: Vec<(String, u32, i64, i64)> = r
+    let t = roi::times(&state, &riley, query(90)).await.unwrap();
+    let times: Vec<(String, u32, i64, i64)> = t
         .stage_times
         .iter()
         .map(|t| {
@@ -333,7 +334,7 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
         ]
     );
     // The sales cycle of the period's wins: 4 days (1), 42 days (5), 59 days (7).
-    let cycle = r.sales_cycle.unwrap();
+    let cycle = t.sales_cycle.unwrap();
     assert_eq!(
         (cycle.count, cycle.median_ms, cycle.p80_ms),
         (3, 42 * DAY, 59 * DAY)

@@ -136,6 +136,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/api/fn/contact", &BOARD);
     let roi = [P::Manager, P::Marketing, P::Leadership, P::Admin];
     add("GET", "/api/fn/roi", &roi);
+    add("GET", "/api/fn/roi_times", &roi);
     add("GET", "/roi", &roi);
     add("GET", "/campaigns", &roi);
     add("GET", "/api/fn/campaigns", &roi);
@@ -350,6 +351,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         ),
         "/api/fn/compliance" => "/api/fn/compliance?query[days]=30".to_string(),
         "/api/fn/roi" => "/api/fn/roi?query[days]=90".to_string(),
+        "/api/fn/roi_times" => "/api/fn/roi_times?query[days]=90".to_string(),
         "/api/fn/campaign_spend" => format!("/api/fn/campaign_spend?campaign_id={}", f.campaign),
         "/api/fn/compliance_leads" => {
             "/api/fn/compliance_leads?query[days]=30&measure=next_step&passed=false".to_string()

@@ -2,7 +2,7 @@
 //! campaign (`domain::roi::Tally`), and the funnel.
 
 use super::{internal, now};
-use crate::api::roi::{FunnelStep, RoiQuery, RoiReport, StageTime, PERIODS};
+use crate::api::roi::{FunnelStep, RoiQuery, RoiReport, RoiTimes, StageTime, PERIODS};
 use crate::domain::access::{self, Actor};
 use crate::domain::compliance::Period;
 use crate::domain::money::Currency;
@@ -26,11 +26,9 @@ pub async fn report(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiR
     figures(state, q, Theme::Light).await
 }
 
-/// The report for `q`, its charts drawn in `theme`. Callers authorize first: `report` for
-/// people, the wall for its token.
-pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiReport, AppError> {
-    let at = now();
-    let period = if q.is_custom() {
+/// The period `q` asks for, at `at`.
+fn period_of(q: &RoiQuery, at: Timestamp) -> Result<Period, AppError> {
+    Ok(if q.is_custom() {
         let (first, end) = custom_period(
             q.from.as_deref().unwrap_or(""),
             q.to.as_deref().unwrap_or(""),
@@ -51,7 +49,55 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
             "days",
             "Choose a period of 30, 90, 180 or 365 days",
         ));
-    };
+    })
+}
+
+/// Time in each stage and the sales cycle over `q`'s period, from the event log and the wins
+/// (read apart from the report: these are exact percentiles over raw rows, slower at scale).
+pub async fn times(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiTimes, AppError> {
+    access::view_roi(actor)?;
+    let period = period_of(&q, now())?;
+    let span = (period.from, period.to);
+    let mut conn = state.store.read().await.map_err(internal("roi: acquire"))?;
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
+        .await
+        .map_err(internal("roi: stages"))?;
+    let stays = roi::stays(&mut conn, state.store.backend(), span)
+        .await
+        .map_err(internal("roi: time in stage"))?;
+    let cycles = roi::won_cycles(&mut conn, span)
+        .await
+        .map_err(internal("roi: sales cycle"))?;
+    drop(conn);
+    let mut by_stage: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (stage, ms) in stays {
+        by_stage.entry(stage).or_default().push(ms.max(0));
+    }
+    let stage_times = pipeline
+        .stages()
+        .iter()
+        .filter_map(|s| {
+            let spread = Spread::of(by_stage.remove(&s.id.0)?)?;
+            Some(StageTime {
+                stage: s.name.clone(),
+                spread,
+            })
+        })
+        .collect();
+    Ok(RoiTimes {
+        period,
+        stage_times,
+        sales_cycle: Spread::of(cycles),
+    })
+}
+
+/// The report for `q`, its charts drawn in `theme`. Callers authorize first: `report` for
+/// people, the wall for its token.
+pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiReport, AppError> {
+    let at = now();
+    let period = period_of(&q, at)?;
     let currency = match q.currency.as_deref() {
         None | Some("") => Currency::USD,
         Some(code) => Currency::parse(code).map_err(|e| AppError::field("currency", e))?,
@@ -97,12 +143,6 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
     let spend = roi::spend(&mut conn, span)
         .await
         .map_err(internal("roi: spend"))?;
-    let stays = roi::stays(&mut conn, state.store.backend(), span)
-        .await
-        .map_err(internal("roi: time in stage"))?;
-    let cycles = roi::won_cycles(&mut conn, span)
-        .await
-        .map_err(internal("roi: sales cycle"))?;
     let pace = pace(state, &mut conn, at).await?;
     drop(conn);
 
@@ -271,22 +311,6 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
         first.reached += unknown;
     }
 
-    // Time in stage, in the pipeline's order.
-    let mut by_stage: HashMap<i64, Vec<i64>> = HashMap::new();
-    for (stage, ms) in stays {
-        by_stage.entry(stage).or_default().push(ms.max(0));
-    }
-    let stage_times = stages
-        .iter()
-        .filter_map(|s| {
-            let spread = Spread::of(by_stage.remove(&s.id.0)?)?;
-            Some(StageTime {
-                stage: s.name.clone(),
-                spread,
-            })
-        })
-        .collect();
-
     let name_of = |key: &str| stages.iter().find(|s| s.key == key).map(|s| s.name.clone());
     let channel_chart = channel_chart(&channels, theme);
     let funnel_chart = funnel_chart(&funnel, theme);
@@ -308,8 +332,6 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
         campaigns: campaign_rows,
         total,
         funnel,
-        stage_times,
-        sales_cycle: Spread::of(cycles),
         qualified_stage: name_of(QUALIFIED),
         quoted_stage: name_of(QUOTED),
         other_currencies: others.into_iter().collect(),

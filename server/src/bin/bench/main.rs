@@ -20,7 +20,7 @@
 //! machines are noisy.
 //!
 //! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]
-//! [--only moves|board|live|signin|policy|import|intake]`. With `--only` the one section is printed and no file is
+//! [--only moves|board|live|signin|policy|import|intake|roi] [--roi-leads N]`. With `--only` the one section is printed and no file is
 //! written (for working on one figure).
 
 mod board;
@@ -122,7 +122,17 @@ async fn main() -> anyhow::Result<()> {
 
     // ROI report at each scale (and 1M leads in full mode).
     let mut roi_rows = Vec::new();
-    let roi_scales: &[usize] = if quick {
+    // `--roi-leads 1000000` measures one scale only (the 1M seeding alone takes minutes).
+    let roi_only: Vec<usize> = args
+        .iter()
+        .skip_while(|a| *a != "--roi-leads")
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .into_iter()
+        .collect();
+    let roi_scales: &[usize] = if !roi_only.is_empty() {
+        &roi_only
+    } else if quick {
         &[10_000, 100_000]
     } else {
         &[100_000, 1_000_000]

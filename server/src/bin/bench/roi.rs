@@ -11,7 +11,7 @@ const RUNS: usize = 15;
 pub struct Figures {
     pub p50: f64,
     pub p90: f64,
-    /// Of the report, the time in stage (event log) and the sales cycle, p50.
+    /// The page's second request (time in stage from the event log, the sales cycle), p50.
     pub times_p50: f64,
     /// Inquiries in the year, as the report counts them (a check that it read them all).
     pub inquiries: u32,
@@ -38,18 +38,13 @@ pub async fn run(store: Store) -> anyhow::Result<Figures> {
         }
     }
     times.sort();
-    // The event-log part on its own: time in stage and the sales cycle over the same year.
+    // The page's second request: time in stage and the sales cycle over the same year.
     let mut part = Vec::new();
     for i in 0..RUNS + 2 {
-        let now = app::ssr::service::now();
-        let span = (
-            app::domain::Timestamp(now.0 - 365 * 86_400_000),
-            app::domain::Timestamp(now.0 + 1),
-        );
         let t = Instant::now();
-        let mut conn = store.read().await?;
-        app::ssr::store::roi::stays(&mut conn, store.backend(), span).await?;
-        app::ssr::store::roi::won_cycles(&mut conn, span).await?;
+        app::ssr::service::roi::times(&state, &riley, RoiQuery::last(365))
+            .await
+            .map_err(|e| anyhow::anyhow!("roi times: {e}"))?;
         if i >= 2 {
             part.push(t.elapsed());
         }
@@ -67,15 +62,15 @@ pub fn report(rows: &[(String, usize, Duration, Figures)]) -> String {
     let mut s = String::from(
         "## ROI report\n\n\
          `service::roi::report` over 365 days as marketing (the data of `/roi`: channel, \
-         source and campaign tables, totals, the funnel, time in stage, the sales cycle and the \
-         year's pace), 15 runs after 2 warm-ups. Inquiries and close-outs come from rollup \
+         source and campaign tables, totals, the funnel and the year's pace), 15 runs after 2 \
+         warm-ups. Inquiries and close-outs come from rollup \
          tables per UTC day (`roi_created`, `roi_closed`, migration 0013), kept by triggers on \
          `leads` in the transaction of every write; the period's two partial days are read \
-         from the covering indexes `leads_roi_created` / `leads_roi_closed`. Time in stage \
-         (a `LAG` over the period's move events, index `events (kind, at)`) and the sales cycle \
-         (every win's inquiry-to-win time) are exact percentiles over raw rows: their share is \
-         the last column.\n\n\
-         | backend | leads | seeding | report p50 / p90 | inquiries counted | goal (≤ 150 ms at 1M on SQLite) | of it: time in stage + cycle, p50 |\n\
+         from the covering indexes `leads_roi_created` / `leads_roi_closed`. The page reads \
+         time in stage (a `LAG` over the period's move events, index `events (kind, at)`) and \
+         the sales cycle (every win's inquiry-to-win time) in a second request, \
+         `service::roi::times`: exact percentiles over raw rows, timed in the last column.\n\n\
+         | backend | leads | seeding | report p50 / p90 | inquiries counted | goal (≤ 150 ms at 1M on SQLite) | time in stage + cycle, p50 |\n\
          |---|---|---|---|---|---|---|\n",
     );
     for (name, leads, seeded, f) in rows {
