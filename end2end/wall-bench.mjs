@@ -11,7 +11,7 @@ import { appendFileSync } from "node:fs";
 const [base, report, rotationsArg, eventsArg] = process.argv.slice(2);
 const ROTATIONS = Number(rotationsArg ?? 1000);
 const EVENTS = Number(eventsArg ?? 10000);
-const WIN_EVERY = 10; // one event in ten is a win
+const WIN_EVERY = 20; // one event in twenty is a win
 const PASSWORD = "closeloop-demo";
 
 async function signedIn(email) {

@@ -1,5 +1,5 @@
 //! Downloads of the app's tables as CSV, for the signed-in user who may see them:
-//! `GET /roi.csv?days=90&currency=USD&table=channels|campaigns|sources` (the tables of
+//! `GET /roi.csv?days=90&currency=USD&table=channels|campaigns|sources|funnel|times` (the tables of
 //! `/roi`, the same figures; text cells a spreadsheet would run as formulas stay text) and
 //! `GET /spend.csv` (every campaign's spend entries).
 
@@ -21,16 +21,19 @@ pub struct RoiCsv {
     table: Option<String>,
 }
 
+/// The tables of `/roi` that download.
+const TABLES: [&str; 5] = ["channels", "campaigns", "sources", "funnel", "times"];
+
 pub async fn roi_csv(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
     Query(q): Query<RoiCsv>,
 ) -> Result<impl IntoResponse, AppError> {
     let table = q.table.unwrap_or_else(|| "channels".into());
-    if !["channels", "campaigns", "sources"].contains(&table.as_str()) {
+    if !TABLES.contains(&table.as_str()) {
         return Err(AppError::field(
             "table",
-            "Choose channels, campaigns or sources",
+            "Choose channels, campaigns, sources, funnel or times",
         ));
     }
     let query = RoiQuery {
@@ -39,13 +42,52 @@ pub async fn roi_csv(
         from: q.from,
         to: q.to,
     };
-    let report = app::ssr::service::roi::report(&state, &actor, query).await?;
-    let rows = match table.as_str() {
-        "campaigns" => &report.campaigns,
-        "sources" => &report.sources,
-        _ => &report.channels,
+    let report = app::ssr::service::roi::report(&state, &actor, query.clone()).await?;
+    let cell = app::domain::roi::csv_cell;
+    let body = match table.as_str() {
+        "funnel" => {
+            let mut out = String::from("stage,reached,share_of_step_before\r\n");
+            for s in &report.funnel {
+                let share = s
+                    .from_previous
+                    .map(|v| format!("{v:.4}"))
+                    .unwrap_or_default();
+                out.push_str(&format!("{},{},{share}\r\n", cell(&s.stage), s.reached));
+            }
+            out
+        }
+        "times" => {
+            let t = app::ssr::service::roi::times(&state, &actor, query).await?;
+            let days = |ms: i64| format!("{:.2}", ms as f64 / 86_400_000.0);
+            let mut out = String::from("stage,moves_out,median_days,p80_days\r\n");
+            for s in &t.stage_times {
+                out.push_str(&format!(
+                    "{},{},{},{}\r\n",
+                    cell(&s.stage),
+                    s.spread.count,
+                    days(s.spread.median_ms),
+                    days(s.spread.p80_ms)
+                ));
+            }
+            if let Some(c) = t.sales_cycle {
+                out.push_str(&format!(
+                    "sales cycle (inquiry to win),{},{},{}\r\n",
+                    c.count,
+                    days(c.median_ms),
+                    days(c.p80_ms)
+                ));
+            }
+            out
+        }
+        other => {
+            let rows = match other {
+                "campaigns" => &report.campaigns,
+                "sources" => &report.sources,
+                _ => &report.channels,
+            };
+            app::domain::roi::csv(rows, report.currency)
+        }
     };
-    let body = app::domain::roi::csv(rows, report.currency);
     let period = match (&report.query.from, &report.query.to) {
         (Some(from), Some(to)) => format!("{from}-to-{to}"),
         _ => format!("{}d-{}", report.query.days, report.now.date_string(0)),

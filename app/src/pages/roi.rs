@@ -197,8 +197,8 @@ fn Report(report: RoiReport) -> impl IntoView {
             currency=cur csv=csv_href(&q, "campaigns") show_source=true
         />
         <Quality rows=report.sources.clone() csv=csv_href(&q, "sources")/>
-        <Funnel steps=report.funnel.clone() chart=report.funnel_chart.clone()/>
-        <StageTimes query=q.clone()/>
+        <Funnel steps=report.funnel.clone() chart=report.funnel_chart.clone() csv=csv_href(&q, "funnel")/>
+        <StageTimes query=q.clone() csv=csv_href(&q, "times")/>
         <section class="panel-section formula" aria-labelledby="roi-defs">
             <h2 id="roi-defs">"What the columns count"</h2>
             <ul class="rule-list">
@@ -409,10 +409,13 @@ fn Quality(rows: Vec<RoiRow>, csv: String) -> impl IntoView {
 /// The funnel of the period's inquiries: how many got to each stage, and the share of the
 /// step before.
 #[component]
-fn Funnel(steps: Vec<FunnelStep>, chart: String) -> impl IntoView {
+fn Funnel(steps: Vec<FunnelStep>, chart: String, csv: String) -> impl IntoView {
     view! {
         <section class="panel-section" aria-labelledby="roi-funnel">
-            <h2 id="roi-funnel">"Funnel"</h2>
+            <div class="section-head">
+                <h2 id="roi-funnel">"Funnel"</h2>
+                <a class="button button-quiet" href=csv download="">"Download CSV"</a>
+            </div>
             <p class="page-hint">"The period's inquiries by the furthest stage they reached."</p>
             <Chart svg=chart label="Bar chart: inquiries reaching each stage".to_string()
                 legend=vec![("swatch-spend", "Inquiries")] note="Figures in the table below."/>
@@ -442,12 +445,15 @@ fn Funnel(steps: Vec<FunnelStep>, chart: String) -> impl IntoView {
 /// How long leads stay in each stage before they move on, and how long a win takes, from the
 /// event log.
 #[component]
-fn StageTimes(query: RoiQuery) -> impl IntoView {
+fn StageTimes(query: RoiQuery, csv: String) -> impl IntoView {
     // Read apart from the report: exact percentiles over the period's moves and wins.
     let data = Resource::new(move || query.clone(), get_roi_times);
     view! {
         <section class="panel-section" aria-labelledby="roi-times">
-            <h2 id="roi-times">"Time in stage and sales cycle"</h2>
+            <div class="section-head">
+                <h2 id="roi-times">"Time in stage and sales cycle"</h2>
+                <a class="button button-quiet" href=csv download="">"Download CSV"</a>
+            </div>
             <Suspense fallback=|| view! { <p class="loading">"Reading the event log…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {

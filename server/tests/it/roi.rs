@@ -406,6 +406,33 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
     );
     assert_eq!(cell("budget"), "5000.00");
 
+    // The funnel and the times download too (after the move above: 4 of 5 contacted, and
+    // one more move out of Contacted).
+    let (status, body) = marketing.send(get("/roi.csv?days=30&table=funnel")).await;
+    assert_eq!(status, 200, "{body}");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "stage,reached,share_of_step_before",
+            "New,5,",
+            "Contacted,4,0.8000"
+        ]
+    );
+    let (status, body) = marketing.send(get("/roi.csv?days=90&table=times")).await;
+    assert_eq!(status, 200, "{body}");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "stage,moves_out,median_days,p80_days",
+            "New,2,0.50,1.00",
+            "Contacted,3,0.50,3.00",
+            "Qualified,1,3.00,3.00",
+            "sales cycle (inquiry to win),3,42.00,59.00"
+        ]
+    );
+
     // A server function called with arguments that do not decode is the caller's mistake.
     let (status, body) = marketing
         .send(crate::http::post_json(
