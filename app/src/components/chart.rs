@@ -2,6 +2,8 @@
 //! legend. The numbers are always in a table next to it: the SVG is an image to assistive
 //! technology, labelled by what it shows.
 
+use crate::api::roi::FunnelStep;
+use crate::domain::roi::{count_text, percent};
 use leptos::prelude::*;
 
 /// A series of the legend: its swatch class (coloured by the stylesheet in the chart's colour)
@@ -36,4 +38,29 @@ pub fn Chart(
             </figure>
         }
     })
+}
+
+/// The funnel's figures: each step's inquiries and its share of the step before (the table
+/// beside the funnel chart, on `/roi` and on the wall).
+#[component]
+pub fn FunnelTable(steps: Vec<FunnelStep>, class: &'static str) -> impl IntoView {
+    view! {
+        <table class=class>
+            <caption class="visually-hidden">"Funnel"</caption>
+            <thead><tr>
+                <th scope="col">"Stage"</th>
+                <th scope="col" class="num">"Reached"</th>
+                <th scope="col" class="num">"Of the step before"</th>
+            </tr></thead>
+            <tbody>
+                {steps.into_iter().map(|s| view! {
+                    <tr>
+                        <th scope="row">{s.stage}</th>
+                        <td class="num">{count_text(s.reached)}</td>
+                        <td class="num">{percent(s.from_previous)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
 }

@@ -104,38 +104,17 @@ fn WallTokenCard(key: AccessKeySummary, on_revoke: Callback<i64>) -> impl IntoVi
         });
     };
     let field_error = move |name: &'static str| {
-        save.value().get().and_then(Result::err).and_then(|e| {
-            e.fields()
-                .iter()
-                .find(|f| f.field == name)
-                .map(|f| f.message.clone())
-        })
+        save.value()
+            .get()
+            .and_then(Result::err)
+            .and_then(|e| e.message_for(name))
     };
-    let label = key.label.clone();
     let title_id = format!("wall-{id}-title");
     let labelled_by = title_id.clone();
     let panels_id = format!("wall-{id}-panels");
     view! {
         <li class="key-card" class:row-inactive=key.revoked aria-labelledby=labelled_by>
-            <div class="key-card-head">
-                <div>
-                    <h2 id=title_id class="key-card-title">{key.label.clone()}</h2>
-                    <p class="cell-sub">
-                        "token "<code>{format!("{}…", key.prefix)}</code>
-                        " · created by "{key.created_by.clone()}" "{key.created_at.short_date(0)}
-                        " · last used "{key.last_used_at.map(|t| t.short_date(0)).unwrap_or_else(|| "never".into())}
-                    </p>
-                </div>
-                {if key.revoked {
-                    view! { <span class="badge badge-muted">"Revoked"</span> }.into_any()
-                } else {
-                    view! {
-                        <button class="button button-small button-quiet" type="button"
-                            aria-label=format!("Revoke {label}")
-                            on:click=move |_| on_revoke.run(id)>"Revoke"</button>
-                    }.into_any()
-                }}
-            </div>
+            <KeyCardHead key=key.clone() title_id what="token" on_revoke/>
             <Show when=move || !key.revoked>
                 <form class="wall-config" on:submit=submit aria-label="What this screen shows">
                     <fieldset class="wall-config-panels" aria-describedby=panels_id.clone()>
@@ -307,37 +286,17 @@ fn IntakeKeyCard(key: AccessKeySummary, url: String, on_revoke: Callback<i64>) -
         });
     };
     let field_error = move |name: &'static str| {
-        update.value().get().and_then(Result::err).and_then(|e| {
-            e.fields()
-                .iter()
-                .find(|f| f.field == name)
-                .map(|f| f.message.clone())
-        })
+        update
+            .value()
+            .get()
+            .and_then(Result::err)
+            .and_then(|e| e.message_for(name))
     };
-    let label = key.label.clone();
     let title_id = format!("key-{id}-title");
     let labelled_by = title_id.clone();
     view! {
         <li class="key-card" class:row-inactive=key.revoked aria-labelledby=labelled_by>
-            <div class="key-card-head">
-                <div>
-                    <h2 id=title_id class="key-card-title">{key.label.clone()}</h2>
-                    <p class="cell-sub">
-                        {key.source_name.clone().unwrap_or_default()}" · key "<code>{format!("{}…", key.prefix)}</code>
-                        " · created by "{key.created_by.clone()}" "{key.created_at.short_date(0)}
-                        " · last used "{key.last_used_at.map(|t| t.short_date(0)).unwrap_or_else(|| "never".into())}
-                    </p>
-                </div>
-                {if key.revoked {
-                    view! { <span class="badge badge-muted">"Revoked"</span> }.into_any()
-                } else {
-                    view! {
-                        <button class="button button-small button-quiet" type="button"
-                            aria-label=format!("Revoke {label}")
-                            on:click=move |_| on_revoke.run(id)>"Revoke"</button>
-                    }.into_any()
-                }}
-            </div>
+            <KeyCardHead key=key.clone() title_id what="key" on_revoke/>
             <Show when=move || !key.revoked>
                 <form class="key-gate" on:submit=save>
                     <label class="field">"Web sites allowed to post the form"
@@ -368,6 +327,41 @@ fn IntakeKeyCard(key: AccessKeySummary, url: String, on_revoke: Callback<i64>) -
                 </details>
             </Show>
         </li>
+    }
+}
+
+/// A key's card heading: its label, what it is (an intake key's source first), who made it,
+/// when it was last used, and revoking it.
+#[component]
+fn KeyCardHead(
+    key: AccessKeySummary,
+    title_id: String,
+    what: &'static str,
+    on_revoke: Callback<i64>,
+) -> impl IntoView {
+    let id = key.id;
+    let label = key.label.clone();
+    let source = key.source_name.clone().map(|s| format!("{s} · "));
+    view! {
+        <div class="key-card-head">
+            <div>
+                <h2 id=title_id class="key-card-title">{key.label.clone()}</h2>
+                <p class="cell-sub">
+                    {source}{format!("{what} ")}<code>{format!("{}…", key.prefix)}</code>
+                    " · created by "{key.created_by.clone()}" "{key.created_at.short_date(0)}
+                    " · last used "{key.last_used_at.map(|t| t.short_date(0)).unwrap_or_else(|| "never".into())}
+                </p>
+            </div>
+            {if key.revoked {
+                view! { <span class="badge badge-muted">"Revoked"</span> }.into_any()
+            } else {
+                view! {
+                    <button class="button button-small button-quiet" type="button"
+                        aria-label=format!("Revoke {label}")
+                        on:click=move |_| on_revoke.run(id)>"Revoke"</button>
+                }.into_any()
+            }}
+        </div>
     }
 }
 

@@ -5,7 +5,7 @@
 use crate::api::roi::{
     get_roi, get_roi_times, FunnelStep, RoiQuery, RoiReport, SetInquiryTarget, StageTime, PERIODS,
 };
-use crate::components::chart::Chart;
+use crate::components::chart::{Chart, FunnelTable};
 use crate::components::guard::use_me;
 use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
@@ -419,25 +419,7 @@ fn Funnel(steps: Vec<FunnelStep>, chart: String, csv: String) -> impl IntoView {
             <p class="page-hint">"The period's inquiries by the furthest stage they reached."</p>
             <Chart svg=chart label="Bar chart: inquiries reaching each stage".to_string()
                 legend=vec![("swatch-spend", "Inquiries")] note="Figures in the table below."/>
-            <table class="table funnel-table">
-                <caption class="visually-hidden">"Funnel"</caption>
-                <thead><tr>
-                    <th scope="col">"Stage"</th>
-                    <th scope="col" class="num">"Reached"</th>
-                    <th scope="col" class="num">"Of the step before"</th>
-                </tr></thead>
-                <tbody>
-                    {steps.into_iter().map(|s| {
-                        view! {
-                            <tr>
-                                <th scope="row">{s.stage.clone()}</th>
-                                <td class="num">{count_text(s.reached)}</td>
-                                <td class="num">{percent(s.from_previous)}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <FunnelTable steps class="table funnel-table"/>
         </section>
     }
 }

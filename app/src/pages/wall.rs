@@ -7,7 +7,8 @@
 //! the token's rotation (previews, tests and the memory benchmark).
 
 use crate::api::keys::{get_wall, WallTeam, WallView};
-use crate::domain::roi::{count_text, money_text, percent, roi_text, RoiRow};
+use crate::components::chart::FunnelTable;
+use crate::domain::roi::{count_text, money_text, roi_text, RoiRow};
 use crate::domain::wall::{push_win, WallPanel, WallWin};
 use crate::domain::{ColumnSummary, Money, StageKind};
 use leptos::prelude::*;
@@ -264,23 +265,7 @@ fn FunnelPanel(v: WallView) -> impl IntoView {
                     inner_html=v.funnel_chart.clone()></div>
             </figure>
             <div class="wall-side">
-                <table class="wall-table">
-                    <caption class="visually-hidden">"Funnel"</caption>
-                    <thead><tr>
-                        <th scope="col">"Stage"</th>
-                        <th scope="col" class="num">"Reached"</th>
-                        <th scope="col" class="num">"Of the step before"</th>
-                    </tr></thead>
-                    <tbody>
-                        {v.funnel.iter().map(|s| view! {
-                            <tr>
-                                <th scope="row">{s.stage.clone()}</th>
-                                <td class="num">{count_text(s.reached)}</td>
-                                <td class="num">{percent(s.from_previous)}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <FunnelTable steps=v.funnel.clone() class="wall-table"/>
             </div>
         </div>
     }
