@@ -747,6 +747,33 @@ async fn rollups_agree(db: &TestDb) {
     .unwrap();
     assert!(!from_leads.is_empty());
     assert_eq!(rollup, from_leads, "close-outs per day");
+    // Every move out of a stage, with the time since the lead's previous move or creation, as
+    // a window over the whole event log computes it.
+    let json_stage = match db.store.backend() {
+        app::ssr::store::Backend::Sqlite => {
+            "CAST(json_extract(e.payload, '$.before.stage_id') AS INTEGER)"
+        }
+        app::ssr::store::Backend::Postgres => {
+            "(e.payload::jsonb -> 'before' ->> 'stage_id')::bigint"
+        }
+    };
+    let from_log: Vec<(i64, i64, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT id, at, stage, CAST(at - prev AS BIGINT) FROM (
+             SELECT e.id, e.kind, e.at, {json_stage} AS stage,
+                    LAG(e.at) OVER (PARTITION BY e.lead_id ORDER BY e.at, e.id) AS prev
+             FROM events e WHERE e.kind IN ('lead.created', 'lead.moved')
+         ) x WHERE kind = 'lead.moved' AND prev IS NOT NULL AND stage IS NOT NULL ORDER BY id"
+    ))
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap();
+    let stays: Vec<(i64, i64, i64, i64)> =
+        sqlx::query_as("SELECT event_id, left_at, stage_id, ms FROM stage_stays ORDER BY event_id")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+    assert!(!from_log.is_empty());
+    assert_eq!(stays, from_log, "time in stage per move");
 }
 
 both_backends!(the_rollups_agree_with_the_leads_after_every_kind_of_write);

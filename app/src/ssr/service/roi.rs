@@ -64,7 +64,7 @@ pub async fn times(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiTi
         .pipeline(&mut conn)
         .await
         .map_err(internal("roi: stages"))?;
-    let stays = roi::stays(&mut conn, state.store.backend(), span)
+    let stays = roi::stays(&mut conn, span)
         .await
         .map_err(internal("roi: time in stage"))?;
     let cycles = roi::won_cycles(&mut conn, span)

@@ -78,6 +78,11 @@ pub const SQLITE: &[Step] = &[
         "roi_rollups",
         include_str!("../../../../migrations/sqlite/0013_roi_rollups.sql"),
     ),
+    (
+        14,
+        "stage_stays",
+        include_str!("../../../../migrations/sqlite/0014_stage_stays.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -145,6 +150,11 @@ pub const POSTGRES: &[Step] = &[
         13,
         "roi_rollups",
         include_str!("../../../../migrations/postgres/0013_roi_rollups.sql"),
+    ),
+    (
+        14,
+        "stage_stays",
+        include_str!("../../../../migrations/postgres/0014_stage_stays.sql"),
     ),
 ];
 

@@ -164,31 +164,15 @@ pub async fn sources(conn: &mut AnyConnection) -> Result<Vec<(i64, String, Strin
         .await
 }
 
-/// How long leads stayed in a stage before a move out of it in `[from, to)`, from the event
-/// log: (stage left, milliseconds in it). The stay starts at the lead's previous move (or its
-/// creation), whenever that was.
+/// How long leads stayed in a stage before a move out of it in `[from, to)`: (stage left,
+/// milliseconds in it). The stay starts at the lead's previous move (or its creation), whenever
+/// that was; `stage_stays` keeps one row per move, written by a trigger on the event log
+/// (migration 0014), so this reads the period from its covering index.
 pub async fn stays(
     conn: &mut AnyConnection,
-    backend: super::Backend,
     (from, to): (Timestamp, Timestamp),
 ) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    let left = match backend {
-        super::Backend::Sqlite => "CAST(json_extract(e.payload, '$.before.stage_id') AS INTEGER)",
-        super::Backend::Postgres => "(e.payload::jsonb -> 'before' ->> 'stage_id')::bigint",
-    };
-    let sql = format!(
-        "SELECT stage, CAST(at - prev AS BIGINT) FROM (
-             SELECT e.kind, e.at, {left} AS stage,
-                    LAG(e.at) OVER (PARTITION BY e.lead_id ORDER BY e.at, e.id) AS prev
-             FROM events e
-             WHERE e.kind IN ('lead.created', 'lead.moved')
-               AND e.lead_id IN (SELECT lead_id FROM events
-                                 WHERE kind = 'lead.moved' AND at >= $1 AND at < $2)
-         ) x
-         WHERE x.kind = 'lead.moved' AND x.at >= $1 AND x.at < $2
-           AND x.prev IS NOT NULL AND x.stage IS NOT NULL"
-    );
-    sqlx::query_as(&sql)
+    sqlx::query_as("SELECT stage_id, ms FROM stage_stays WHERE left_at >= $1 AND left_at < $2")
         .bind(from.0)
         .bind(to.0)
         .fetch_all(conn)

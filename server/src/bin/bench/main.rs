@@ -20,7 +20,7 @@
 //! machines are noisy.
 //!
 //! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]
-//! [--only moves|board|live|signin|policy|import|intake|roi] [--roi-leads N]`. With `--only` the one section is printed and no file is
+//! [--only moves|board|live|signin|policy|import|intake|roi] [--roi-leads N[,N…]]`. With `--only` the one section is printed and no file is
 //! written (for working on one figure).
 
 mod board;
@@ -122,14 +122,18 @@ async fn main() -> anyhow::Result<()> {
 
     // ROI report at each scale (and 1M leads in full mode).
     let mut roi_rows = Vec::new();
-    // `--roi-leads 1000000` measures one scale only (the 1M seeding alone takes minutes).
+    // `--roi-leads 1000000` (or a list, `100000,1000000`) measures those scales only (the 1M
+    // seeding alone takes minutes).
     let roi_only: Vec<usize> = args
         .iter()
         .skip_while(|a| *a != "--roi-leads")
         .nth(1)
-        .and_then(|n| n.parse().ok())
-        .into_iter()
-        .collect();
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
     let roi_scales: &[usize] = if !roi_only.is_empty() {
         &roi_only
     } else if quick {
@@ -149,6 +153,12 @@ async fn main() -> anyhow::Result<()> {
                 roi::run(store.clone()).await?,
             ));
             store.close().await;
+            // A million leads take gigabytes; keep the disk for the next scale.
+            if *name == "SQLite" {
+                for ext in ["db", "db-wal", "db-shm"] {
+                    let _ = std::fs::remove_file(dir.join(format!("roi{leads}.{ext}")));
+                }
+            }
         }
     }
     if run("roi") {

@@ -67,8 +67,8 @@ pub fn report(rows: &[(String, usize, Duration, Figures)]) -> String {
          tables per UTC day (`roi_created`, `roi_closed`, migration 0013), kept by triggers on \
          `leads` in the transaction of every write; the period's two partial days are read \
          from the covering indexes `leads_roi_created` / `leads_roi_closed`. The page reads \
-         time in stage (a `LAG` over the period's move events, index `events (kind, at)`) and \
-         the sales cycle (every win's inquiry-to-win time) in a second request, \
+         time in stage (one row per move in `stage_stays`, written by a trigger on the event \
+         log, migration 0014, read from its covering index) and the sales cycle (every win's inquiry-to-win time) in a second request, \
          `service::roi::times`: exact percentiles over raw rows, timed in the last column.\n\n\
          | backend | leads | seeding | report p50 / p90 | inquiries counted | goal (≤ 150 ms at 1M on SQLite) | time in stage + cycle, p50 |\n\
          |---|---|---|---|---|---|---|\n",
