@@ -89,11 +89,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/board") view=pages::board::BoardPage/>
                     <Route path=path!("/") view={Lazy::<lazy::HomeRoute>::new()}/>
                     <Route path=path!("/signin") view={Lazy::<lazy::SignInRoute>::new()}/>
+                    <Route path=path!("/today") view={Lazy::<lazy::TodayRoute>::new()}/>
                     <Route path=path!("/leads/:id") view={Lazy::<lazy::LeadRoute>::new()}/>
                     <Route path=path!("/wall") view={Lazy::<lazy::WallRoute>::new()}/>
                     <Route path=path!("/wall/:token") view={Lazy::<lazy::WallRoute>::new()}/>
                     <Route path=path!("/admin/users") view={Lazy::<lazy::UsersRoute>::new()}/>
                     <Route path=path!("/admin/teams") view={Lazy::<lazy::TeamsRoute>::new()}/>
+                    <Route path=path!("/admin/settings") view={Lazy::<lazy::SettingsRoute>::new()}/>
                     <Route path=path!("/admin/wall-tokens") view={Lazy::<lazy::WallTokensRoute>::new()}/>
                     <Route path=path!("/settings/intake-keys") view={Lazy::<lazy::IntakeKeysRoute>::new()}/>
                     <Route path=path!("/settings/api-tokens") view={Lazy::<lazy::ApiTokensRoute>::new()}/>

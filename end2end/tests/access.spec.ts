@@ -98,7 +98,10 @@ test("an admin manages users and teams", async ({ page }) => {
   await rep.getByLabel("E-mail").fill("casey@closeloop.example");
   await rep.getByLabel("Password").fill("harbour lights 42");
   await rep.getByRole("button", { name: "Sign in" }).click();
-  await expect(rep).toHaveURL(/\/board$/);
+  // A rep starts on My day; a new one has nothing on it, and nothing on the board.
+  await expect(rep).toHaveURL(/\/today$/);
+  await expect(rep.getByText("Nothing needs you right now.")).toBeVisible();
+  await rep.goto("/board");
   await expect(rep.locator("li.card")).toHaveCount(0);
 
   // Deactivating ends that session at once.

@@ -355,6 +355,8 @@ pub async fn load_demo(
     let mut summary = DemoSummary::default();
 
     // Teams and people.
+    // Reps see an estimated commission of 5 % on My day.
+    app::ssr::store::today::set_commission_bp(&mut tx, Some(500), None, now).await?;
     let mut team_ids = Vec::new();
     for name in TEAMS {
         team_ids.push(org::insert_team(&mut tx, name, start).await?);

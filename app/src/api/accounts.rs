@@ -103,6 +103,7 @@ pub fn home_for(actor: &Actor) -> &'static str {
     match actor.role {
         Role::Marketing => "/roi",
         Role::Admin => "/admin/users",
+        Role::Rep => "/today",
         _ => "/board",
     }
 }

@@ -15,6 +15,7 @@ pub mod people;
 pub mod policy;
 pub mod roi;
 pub mod routing;
+pub mod today;
 
 use crate::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
 use crate::domain::{

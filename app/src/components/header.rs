@@ -27,6 +27,7 @@ pub fn Header() -> impl IntoView {
 #[component]
 fn Nav(actor: Actor) -> impl IntoView {
     let board = access::view_board(&actor).is_ok();
+    let today = access::view_today(&actor).is_ok();
     let admin = access::manage_accounts(&actor).is_ok();
     let intake = access::manage_intake_keys(&actor).is_ok();
     let policy = access::view_policies(&actor).is_ok();
@@ -43,6 +44,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     });
     view! {
         <nav class="topnav" aria-label="Main">
+            {today.then(|| view! { <A href="/today">"My day"</A> })}
             {board.then(|| view! { <A href="/board">"Board"</A> })}
             {compliance.then(|| view! { <A href="/compliance">"Compliance"</A> })}
             {roi.then(|| view! { <A href="/roi">"ROI"</A> <A href="/campaigns">"Campaigns"</A> })}
@@ -51,7 +53,7 @@ fn Nav(actor: Actor) -> impl IntoView {
             {policy.then(|| view! { <A href="/settings/policy">"Policy"</A> })}
             {routing.then(|| view! { <A href="/settings/routing">"Routing"</A> })}
             {wall.then(|| view! { <A href="/wall">"Wall"</A> })}
-            {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> })}
+            {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> <A href="/admin/settings">"Settings"</A> })}
             {intake.then(|| view! { <A href="/settings/intake-keys">"Intake keys"</A> })}
             <A href="/settings/api-tokens">"API"</A>
         </nav>

@@ -235,6 +235,14 @@ pub fn manage_accounts(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// My day, the queue of one's own leads: for the people who work leads (reps and managers).
+pub fn view_today(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Rep | Role::Manager => Ok(()),
+        _ => Err(Denied("My day is for the people who work leads")),
+    }
+}
+
 /// Intake API keys per source: marketing and admins.
 pub fn manage_intake_keys(actor: &Actor) -> Result<(), Denied> {
     match actor.role {

@@ -24,6 +24,7 @@ pub mod routing;
 pub mod score;
 pub mod stage;
 pub mod time;
+pub mod today;
 pub mod wall;
 pub mod zone;
 

@@ -3,8 +3,8 @@
 //! server they render like any other route.
 
 use super::{
-    access_keys, admin_teams, admin_users, campaigns, compliance, duplicates, home, import, lead,
-    people, policy, roi, routing, signin, wall,
+    access_keys, admin_settings, admin_teams, admin_users, campaigns, compliance, duplicates, home,
+    import, lead, people, policy, roi, routing, signin, today, wall,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -284,5 +284,33 @@ impl LazyRoute for CampaignsRoute {
     fn view(this: Self) -> AnyView {
         let CampaignsRoute = this;
         view! { <Hydrated/> <campaigns::CampaignsPage/> }.into_any()
+    }
+}
+
+pub struct TodayRoute;
+
+#[lazy_route]
+impl LazyRoute for TodayRoute {
+    fn data() -> Self {
+        TodayRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let TodayRoute = this;
+        view! { <Hydrated/> <today::TodayPage/> }.into_any()
+    }
+}
+
+pub struct SettingsRoute;
+
+#[lazy_route]
+impl LazyRoute for SettingsRoute {
+    fn data() -> Self {
+        SettingsRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let SettingsRoute = this;
+        view! { <Hydrated/> <admin_settings::SettingsPage/> }.into_any()
     }
 }

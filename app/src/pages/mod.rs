@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod access_keys;
+pub mod admin_settings;
 pub mod admin_teams;
 pub mod admin_users;
 pub mod board;
@@ -17,4 +18,5 @@ pub mod policy;
 pub mod roi;
 pub mod routing;
 pub mod signin;
+pub mod today;
 pub mod wall;

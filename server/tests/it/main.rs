@@ -24,5 +24,6 @@ mod score;
 mod security;
 mod storage;
 mod sweep;
+mod today;
 mod wall;
 mod work;

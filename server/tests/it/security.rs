@@ -90,6 +90,9 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("POST", "/api/fn/log_activity", &[P::Rep, P::Manager]);
     add("POST", "/api/fn/close_out", &[P::Rep, P::Manager]);
     add("POST", "/api/fn/assign_lead", &[P::Manager]);
+    add("GET", "/api/fn/today", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/snooze_lead", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/plan_next_step", &[P::Rep, P::Manager]);
     for admin_only in [
         ("GET", "/api/fn/users"),
         ("POST", "/api/fn/create_user"),
@@ -106,6 +109,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         ("POST", "/api/fn/save_rule"),
         ("POST", "/api/fn/delete_rule"),
         ("POST", "/api/fn/move_rule"),
+        ("GET", "/api/fn/org_settings"),
+        ("POST", "/api/fn/save_org_settings"),
     ] {
         add(admin_only.0, admin_only.1, &[P::Admin]);
     }
@@ -181,6 +186,8 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/wall/{token}", &[P::Wall]);
     add("GET", "/admin/users", &[P::Admin]);
     add("GET", "/admin/teams", &[P::Admin]);
+    add("GET", "/admin/settings", &[P::Admin]);
+    add("GET", "/today", &[P::Rep, P::Manager]);
     add("GET", "/admin/wall-tokens", &[P::Admin]);
     add("GET", "/settings/intake-keys", &[P::Marketing, P::Admin]);
     add("GET", "/settings/policy", &BOARD);
@@ -445,6 +452,11 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         }
         "/api/fn/log_activity" => json!({"lead_id": lead,
             "request": {"version": 0, "kind": "call", "outcome": "reached"}}),
+        "/api/fn/snooze_lead" => json!({"lead_id": lead,
+            "request": {"version": 0, "until": "tomorrow", "reason": "away"}}),
+        "/api/fn/plan_next_step" => json!({"lead_id": lead,
+            "change": {"version": 0, "kind": "call", "due_at": 4_102_444_800_000_i64}}),
+        "/api/fn/save_org_settings" => json!({"commission_rate": "5"}),
         "/api/fn/close_out" => json!({"lead_id": lead,
             "request": {"outcome": "won", "version": 0, "value": "100"}}),
         "/api/fn/move_lead" => json!({"lead_id": lead,

@@ -21,6 +21,7 @@ pub mod roi;
 pub mod routing;
 pub mod score;
 pub mod sweep;
+pub mod today;
 pub mod wall;
 pub mod work;
 

@@ -116,6 +116,13 @@ pub async fn lead_detail(
                 }
             }
             "lead.edited" => ("Edited details".to_string(), Some(describe_edit(&payload))),
+            "lead.next_step" if payload["snoozed"].is_string() => (
+                format!(
+                    "Snoozed to {}",
+                    payload["after"]["next_step"].as_str().unwrap_or("later")
+                ),
+                payload["snoozed"].as_str().map(str::to_string),
+            ),
             "lead.logged" | "lead.next_step" => match payload["after"]["next_step"].as_str() {
                 Some(step) if payload["before"]["next_step"].as_str() != Some(step) => {
                     (format!("Next step: {step}"), None)

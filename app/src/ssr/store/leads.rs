@@ -171,6 +171,17 @@ pub async fn lead(conn: &mut AnyConnection, id: LeadId) -> Result<Option<Lead>, 
     row.map(Lead::try_from).transpose()
 }
 
+/// The open leads `owner` owns, whole, oldest first (My day judges each).
+pub async fn open_owned_by(conn: &mut AnyConnection, owner: i64) -> Result<Vec<Lead>, sqlx::Error> {
+    let rows: Vec<LeadRow> = sqlx::query_as(&format!(
+        "{SELECT_LEAD} WHERE l.owner_id = $1 AND l.closed_at IS NULL ORDER BY l.id"
+    ))
+    .bind(owner)
+    .fetch_all(conn)
+    .await?;
+    rows_to_leads(rows)
+}
+
 /// Every open lead, or only those of `teams` (and, with `unassigned`, those of no team), as the
 /// follow-up policy judges them: for the policy preview, which judges each lead in Rust. Only
 /// the fields `policy::evaluate` reads are filled; names and texts are left empty, and `email`

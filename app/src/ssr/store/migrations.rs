@@ -83,6 +83,11 @@ pub const SQLITE: &[Step] = &[
         "stage_stays",
         include_str!("../../../../migrations/sqlite/0014_stage_stays.sql"),
     ),
+    (
+        15,
+        "org_settings",
+        include_str!("../../../../migrations/sqlite/0015_org_settings.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -155,6 +160,11 @@ pub const POSTGRES: &[Step] = &[
         14,
         "stage_stays",
         include_str!("../../../../migrations/postgres/0014_stage_stays.sql"),
+    ),
+    (
+        15,
+        "org_settings",
+        include_str!("../../../../migrations/postgres/0015_org_settings.sql"),
     ),
 ];
 

@@ -1,0 +1,86 @@
+//! Route `/admin/settings`: organisation-wide settings: the commission rate behind the
+//! estimate on each rep's My day.
+
+use crate::api::today::{get_org_settings, SaveOrgSettings};
+use crate::components::guard::RequireAccess;
+use crate::components::status::error_text;
+use crate::domain::access;
+use crate::domain::today::rate_text;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    view! {
+        <Title text="Settings"/>
+        <RequireAccess check=access::manage_accounts>
+            <SettingsBody/>
+        </RequireAccess>
+    }
+}
+
+#[component]
+fn SettingsBody() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_org_settings());
+    view! {
+        <section class="page page-narrow" aria-labelledby="settings-title">
+            <div class="page-head">
+                <h1 id="settings-title">"Settings"</h1>
+                <p class="page-hint">"Organisation-wide settings."</p>
+            </div>
+            <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+                {move || Suspend::new(async move {
+                    match settings.await {
+                        Ok(s) => view! { <CommissionForm bp=s.commission_bp/> }.into_any(),
+                        Err(e) => view! {
+                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CommissionForm(bp: Option<u32>) -> impl IntoView {
+    let save = ServerAction::<SaveOrgSettings>::new();
+    let typed = RwSignal::new(
+        bp.map(|b| rate_text(b).replace(" %", ""))
+            .unwrap_or_default(),
+    );
+    let submit = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        save.dispatch(SaveOrgSettings {
+            commission_rate: typed.get_untracked(),
+        });
+    };
+    let error = move || {
+        save.value().get().and_then(Result::err).map(|e| {
+            e.message_for("commission_rate")
+                .unwrap_or_else(|| error_text(&e))
+        })
+    };
+    let saved = move || {
+        save.value()
+            .get()
+            .and_then(Result::ok)
+            .map(|s| match s.commission_bp {
+                Some(b) => format!("Saved: reps see their commission at {}.", rate_text(b)),
+                None => "Saved: no commission estimate is shown.".to_string(),
+            })
+    };
+    view! {
+        <form class="card-form" on:submit=submit aria-labelledby="commission-title">
+            <h2 id="commission-title">"Commission"</h2>
+            <p class="page-hint">"Each rep's My day estimates their commission on this month's wins at this rate. Payouts come from the incentive export, not from this estimate. Leave empty to show none."</p>
+            <label class="field">"Commission rate (%)"
+                <input type="text" inputmode="decimal" name="commission_rate" bind:value=typed
+                    placeholder="5" aria-invalid=move || error().is_some().then_some("true")/>
+                {move || error().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
+            </label>
+            <button class="button button-primary" type="submit">"Save"</button>
+            <p class="form-status" role="status">{saved}</p>
+        </form>
+    }
+}
