@@ -82,6 +82,16 @@ impl AppError {
         }
     }
 
+    /// A validation error from field problems found by the domain; the first message is the
+    /// error's own.
+    pub fn invalid(fields: Vec<FieldError>) -> Self {
+        let message = fields
+            .first()
+            .map(|f| f.message.clone())
+            .unwrap_or_else(|| "Check the highlighted fields".into());
+        AppError::Validation { message, fields }
+    }
+
     pub fn not_found(message: impl Into<String>) -> Self {
         AppError::NotFound {
             message: message.into(),

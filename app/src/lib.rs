@@ -90,6 +90,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view={Lazy::<lazy::HomeRoute>::new()}/>
                     <Route path=path!("/signin") view={Lazy::<lazy::SignInRoute>::new()}/>
                     <Route path=path!("/today") view={Lazy::<lazy::TodayRoute>::new()}/>
+                    <Route path=path!("/review") view={Lazy::<lazy::ReviewsRoute>::new()}/>
+                    <Route path=path!("/review/:rep") view={Lazy::<lazy::ReviewRoute>::new()}/>
                     <Route path=path!("/leads/:id") view={Lazy::<lazy::LeadRoute>::new()}/>
                     <Route path=path!("/wall") view={Lazy::<lazy::WallRoute>::new()}/>
                     <Route path=path!("/wall/:token") view={Lazy::<lazy::WallRoute>::new()}/>

@@ -28,6 +28,9 @@ pub fn Header() -> impl IntoView {
 fn Nav(actor: Actor) -> impl IntoView {
     let board = access::view_board(&actor).is_ok();
     let today = access::view_today(&actor).is_ok();
+    let reviews = access::run_reviews(&actor).is_ok();
+    let own_review =
+        (actor.role == crate::domain::Role::Rep).then(|| format!("/review/{}", actor.id.0));
     let admin = access::manage_accounts(&actor).is_ok();
     let intake = access::manage_intake_keys(&actor).is_ok();
     let policy = access::view_policies(&actor).is_ok();
@@ -46,6 +49,8 @@ fn Nav(actor: Actor) -> impl IntoView {
         <nav class="topnav" aria-label="Main">
             {today.then(|| view! { <A href="/today">"My day"</A> })}
             {board.then(|| view! { <A href="/board">"Board"</A> })}
+            {reviews.then(|| view! { <A href="/review">"Reviews"</A> })}
+            {own_review.map(|href| view! { <A href=href>"My review"</A> })}
             {compliance.then(|| view! { <A href="/compliance">"Compliance"</A> })}
             {roi.then(|| view! { <A href="/roi">"ROI"</A> <A href="/campaigns">"Campaigns"</A> })}
             {board.then(|| view! { <A href="/duplicates">"Duplicates"</A> })}

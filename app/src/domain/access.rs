@@ -243,6 +243,27 @@ pub fn view_today(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// A rep's one-on-one reviews, given the rep and their team: their team's manager runs them
+/// (`Ok(true)`: may write); the rep reads their own, leadership and admins read any
+/// (`Ok(false)`).
+pub fn view_reviews(actor: &Actor, rep: UserId, rep_team: Option<TeamId>) -> Result<bool, Denied> {
+    match actor.role {
+        Role::Manager if rep_team.is_some_and(|t| actor.managed_teams.contains(&t)) => Ok(true),
+        _ if actor.id == rep => Ok(false),
+        Role::Leadership | Role::Admin => Ok(false),
+        Role::Manager => Err(Denied("Managers review the reps of their own teams")),
+        _ => Err(Denied("Only the rep and their manager see a review")),
+    }
+}
+
+/// The reviews index (the reps one may review): managers.
+pub fn run_reviews(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Manager => Ok(()),
+        _ => Err(Denied("Managers run one-on-one reviews")),
+    }
+}
+
 /// Intake API keys per source: marketing and admins.
 pub fn manage_intake_keys(actor: &Actor) -> Result<(), Denied> {
     match actor.role {

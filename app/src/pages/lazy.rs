@@ -4,7 +4,7 @@
 
 use super::{
     access_keys, admin_settings, admin_teams, admin_users, campaigns, compliance, duplicates, home,
-    import, lead, people, policy, roi, routing, signin, today, wall,
+    import, lead, people, policy, review, roi, routing, signin, today, wall,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -312,5 +312,33 @@ impl LazyRoute for SettingsRoute {
     fn view(this: Self) -> AnyView {
         let SettingsRoute = this;
         view! { <Hydrated/> <admin_settings::SettingsPage/> }.into_any()
+    }
+}
+
+pub struct ReviewsRoute;
+
+#[lazy_route]
+impl LazyRoute for ReviewsRoute {
+    fn data() -> Self {
+        ReviewsRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ReviewsRoute = this;
+        view! { <Hydrated/> <review::ReviewsPage/> }.into_any()
+    }
+}
+
+pub struct ReviewRoute;
+
+#[lazy_route]
+impl LazyRoute for ReviewRoute {
+    fn data() -> Self {
+        ReviewRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ReviewRoute = this;
+        view! { <Hydrated/> <review::ReviewPage/> }.into_any()
     }
 }

@@ -15,6 +15,7 @@ pub mod lead;
 pub mod not_found;
 pub mod people;
 pub mod policy;
+pub mod review;
 pub mod roi;
 pub mod routing;
 pub mod signin;

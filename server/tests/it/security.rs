@@ -91,6 +91,19 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("POST", "/api/fn/close_out", &[P::Rep, P::Manager]);
     add("POST", "/api/fn/assign_lead", &[P::Manager]);
     add("GET", "/api/fn/today", &[P::Rep, P::Manager]);
+    add("GET", "/api/fn/review", &BOARD);
+    add("GET", "/review/{rep}", &BOARD);
+    add("GET", "/api/fn/reviews", &[P::Manager]);
+    add("GET", "/review", &[P::Manager]);
+    for manager in [
+        "/api/fn/start_review",
+        "/api/fn/save_review_notes",
+        "/api/fn/add_review_action",
+        "/api/fn/tick_review_action",
+        "/api/fn/finish_review",
+    ] {
+        add("POST", manager, &[P::Manager]);
+    }
     add("POST", "/api/fn/snooze_lead", &[P::Rep, P::Manager]);
     add("POST", "/api/fn/plan_next_step", &[P::Rep, P::Manager]);
     for admin_only in [
@@ -251,6 +264,11 @@ struct Fixture {
     /// A demo campaign, and its name.
     campaign: i64,
     campaign_name: String,
+    /// Dana (the fixture lead's rep), her review in progress (run by Morgan) and an action
+    /// agreed in it.
+    dana: i64,
+    review: i64,
+    review_action: i64,
 }
 
 async fn fixture(db: &TestDb) -> Fixture {
@@ -282,7 +300,26 @@ async fn fixture(db: &TestDb) -> Fixture {
             .fetch_one(&mut *db.store.read().await.unwrap())
             .await
             .unwrap();
+    let morgan = db.actor("morgan").await;
+    let review = service::review::start(&state, &morgan, dana.id.0)
+        .await
+        .unwrap();
+    let review_action = service::review::add_action(
+        &state,
+        &morgan,
+        review,
+        app::domain::review::ActionInput {
+            lead_id: None,
+            text: "Matrix".into(),
+            due: None,
+        },
+    )
+    .await
+    .unwrap();
     Fixture {
+        dana: dana.id.0,
+        review,
+        review_action,
         campaign,
         campaign_name,
         state: state.clone(),
@@ -348,6 +385,8 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/fn/lead_detail" => format!("/api/fn/lead_detail?lead_id={lead}"),
         "/api/v1/leads/{id}/assign" => format!("/api/v1/leads/{}/assign", f.luis_lead.0),
         "/wall/{token}" => format!("/wall/{token}"),
+        "/api/fn/review" => format!("/api/fn/review?rep={}", f.dana),
+        "/review/{rep}" => format!("/review/{}", f.dana),
         "/leads/{id}" => format!("/leads/{lead}"),
         "/api/v1/board/columns/{stage}" => {
             format!("/api/v1/board/columns/{}?after=0.0.0", f.lead.stage_id.0)
@@ -457,6 +496,12 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/fn/plan_next_step" => json!({"lead_id": lead,
             "change": {"version": 0, "kind": "call", "due_at": 4_102_444_800_000_i64}}),
         "/api/fn/save_org_settings" => json!({"commission_rate": "5"}),
+        "/api/fn/start_review" => json!({"rep": f.dana}),
+        // A stale version and an empty action: the manager gets 422, past authorization.
+        "/api/fn/save_review_notes" => json!({"review": f.review, "version": 0, "notes": "x"}),
+        "/api/fn/add_review_action" => json!({"review": f.review, "action": {"text": ""}}),
+        "/api/fn/tick_review_action" => json!({"action": f.review_action, "done": true}),
+        "/api/fn/finish_review" => json!({"review": f.review}),
         "/api/fn/close_out" => json!({"lead_id": lead,
             "request": {"outcome": "won", "version": 0, "value": "100"}}),
         "/api/fn/move_lead" => json!({"lead_id": lead,

@@ -11,7 +11,7 @@ use crate::domain::today::{
 };
 use crate::domain::wall::month_start;
 use crate::domain::{Currency, Lead, LeadId, StageKind};
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::ssr::store::{events, leads, today};
 use crate::ssr::AppState;
 use serde_json::json;
@@ -132,14 +132,6 @@ pub async fn today(state: &AppState, actor: &Actor) -> Result<Today, AppError> {
     })
 }
 
-fn invalid(fields: Vec<FieldError>) -> AppError {
-    let message = fields
-        .first()
-        .map(|f| f.message.clone())
-        .unwrap_or_else(|| "Check the highlighted fields".into());
-    AppError::Validation { message, fields }
-}
-
 /// Moves a lead's next step to later with a reason; the history says it was snoozed.
 pub async fn snooze(
     state: &AppState,
@@ -157,8 +149,8 @@ pub async fn snooze(
         .ok_or_else(AppError::internal)?;
     let policy = read.policies.for_team(current.team_id);
     let offset_minutes = (read.policies.org.calendar.zone.offset_at(at.0) / 60) as i32;
-    let next =
-        apply_snooze(current, kind, policy, &request, at, offset_minutes).map_err(invalid)?;
+    let next = apply_snooze(current, kind, policy, &request, at, offset_minutes)
+        .map_err(AppError::invalid)?;
     let step = |l: &Lead| {
         l.next_step.as_ref().map(|s| {
             format!(

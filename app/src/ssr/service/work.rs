@@ -10,21 +10,13 @@ use crate::domain::activity::{
 use crate::domain::{
     apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, StageKind, Timestamp,
 };
-use crate::error::{AppError, FieldError};
+use crate::error::AppError;
 use crate::ssr::store::{events, leads, org};
 use crate::ssr::AppState;
 use serde_json::{json, Value};
 
 /// Most history lines the drawer shows.
 const TIMELINE_LIMIT: i64 = 100;
-
-fn invalid(fields: Vec<FieldError>) -> AppError {
-    let message = fields
-        .first()
-        .map(|f| f.message.clone())
-        .unwrap_or_else(|| "Check the highlighted fields".into());
-    AppError::Validation { message, fields }
-}
 
 /// The lead with its history (activities and changes, newest first), if `actor` may see it.
 pub async fn lead_detail(
@@ -257,7 +249,7 @@ pub async fn edit_lead(
     let at = now();
     let read = read_for_write(state, actor, id, edit.version).await?;
     let current = &read.current;
-    let next = apply_edit(current, &edit, at).map_err(invalid)?;
+    let next = apply_edit(current, &edit, at).map_err(AppError::invalid)?;
     let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
     for ((k, old), (_, new)) in edit_fields(current).into_iter().zip(edit_fields(&next)) {
         if old != new {
@@ -298,7 +290,7 @@ pub async fn log_activity(
         .get(current.stage_id)
         .map(|s| s.kind)
         .ok_or_else(AppError::internal)?;
-    let (next, note) = apply_log(current, kind, &request, at).map_err(invalid)?;
+    let (next, note) = apply_log(current, kind, &request, at).map_err(AppError::invalid)?;
     let mut tx = begin_write(state, &read, &next, at).await?;
     let activity_id = org::insert_activity(
         &mut tx,
@@ -355,7 +347,7 @@ pub async fn set_next_step(
         .get(current.stage_id)
         .map(|s| s.kind)
         .ok_or_else(AppError::internal)?;
-    let next = apply_next_step(current, kind, &change, at).map_err(invalid)?;
+    let next = apply_next_step(current, kind, &change, at).map_err(AppError::invalid)?;
     let payload = json!({
         "before": {"next_step": step_text(current), "version": current.version},
         "after": {"next_step": step_text(&next), "version": next.version},

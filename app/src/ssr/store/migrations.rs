@@ -88,6 +88,11 @@ pub const SQLITE: &[Step] = &[
         "org_settings",
         include_str!("../../../../migrations/sqlite/0015_org_settings.sql"),
     ),
+    (
+        16,
+        "reviews",
+        include_str!("../../../../migrations/sqlite/0016_reviews.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -165,6 +170,11 @@ pub const POSTGRES: &[Step] = &[
         15,
         "org_settings",
         include_str!("../../../../migrations/postgres/0015_org_settings.sql"),
+    ),
+    (
+        16,
+        "reviews",
+        include_str!("../../../../migrations/postgres/0016_reviews.sql"),
     ),
 ];
 

@@ -1,0 +1,168 @@
+//! Server functions and wire types of the one-on-one review (`/review/:rep`) and its index
+//! (`/review`).
+
+use crate::domain::compliance::Scorecard;
+use crate::domain::review::{ActionInput, ChangeCounts, ChangeItem};
+use crate::domain::today::QueueItem;
+use crate::domain::{LeadId, Timestamp};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::{GetUrl, Json};
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::signed_in;
+
+/// An action agreed in a review.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ActionView {
+    pub id: i64,
+    /// The lead it is about (id, company or contact).
+    pub lead: Option<(LeadId, String)>,
+    pub text: String,
+    pub due_at: Option<Timestamp>,
+    pub created_at: Timestamp,
+    /// Ticked, or the lead was touched or closed since it was agreed.
+    pub done_at: Option<Timestamp>,
+}
+
+/// One review: who ran it, when, its notes and actions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Review {
+    pub id: i64,
+    pub manager: String,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub notes: String,
+    /// Changes with every save; a stale version is refused.
+    pub version: i64,
+    pub actions: Vec<ActionView>,
+}
+
+/// A past review in the history list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewSummary {
+    pub id: i64,
+    pub manager: String,
+    pub started_at: Timestamp,
+    pub finished_at: Option<Timestamp>,
+    pub actions: u32,
+    pub done: u32,
+}
+
+/// The review page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewView {
+    pub rep_id: i64,
+    pub rep_name: String,
+    pub team: Option<String>,
+    /// The viewer runs this rep's reviews (their manager); everyone else reads.
+    pub can_edit: bool,
+    pub now: Timestamp,
+    /// The review in progress.
+    pub current: Option<Review>,
+    /// The last finished review, whose actions this one starts from.
+    pub last: Option<Review>,
+    /// What changed is counted from here: the last review's end, or two weeks back.
+    pub since: Timestamp,
+    pub counts: ChangeCounts,
+    pub changes: Vec<ChangeItem>,
+    /// The rep's follow-up scorecard over 30 days, and the weekly trend of first touch in SLA.
+    pub scorecard: Option<Scorecard>,
+    pub trend: Vec<(Timestamp, Option<f64>)>,
+    /// Open leads in breach or gone quiet, most urgent first.
+    pub attention: Vec<QueueItem>,
+    /// The rep's open leads an action can be about: (id, title).
+    pub open_leads: Vec<(LeadId, String)>,
+    pub history: Vec<ReviewSummary>,
+}
+
+/// A rep on the reviews index.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReviewableRep {
+    pub id: i64,
+    pub name: String,
+    pub team: String,
+    pub last_review: Option<Timestamp>,
+}
+
+#[server(prefix = "/api/fn", endpoint = "review", input = GetUrl)]
+pub async fn get_review(rep: i64) -> Result<ReviewView, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::review::view(&state, &actor, rep).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "reviews", input = GetUrl)]
+pub async fn list_reviewable() -> Result<Vec<ReviewableRep>, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::review::reviewable(&state, &actor).await
+        }
+        .await,
+    )
+}
+
+/// Starts a review with `rep` (or returns the one in progress): its id.
+#[server(prefix = "/api/fn", endpoint = "start_review", input = Json)]
+pub async fn start_review(rep: i64) -> Result<i64, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::review::start(&state, &actor, rep).await
+        }
+        .await,
+    )
+}
+
+/// Saves the notes typed so far; returns the new version.
+#[server(prefix = "/api/fn", endpoint = "save_review_notes", input = Json)]
+pub async fn save_review_notes(review: i64, version: i64, notes: String) -> Result<i64, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::review::save_notes(&state, &actor, review, version, &notes).await
+        }
+        .await,
+    )
+}
+
+/// Adds an agreed action; on a lead it becomes the lead's next step.
+#[server(prefix = "/api/fn", endpoint = "add_review_action", input = Json)]
+pub async fn add_review_action(review: i64, action: ActionInput) -> Result<i64, AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::review::add_action(&state, &actor, review, action).await
+        }
+        .await,
+    )
+}
+
+/// Ticks an action done (or not).
+#[server(prefix = "/api/fn", endpoint = "tick_review_action", input = Json)]
+pub async fn tick_review_action(action: i64, done: bool) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::review::tick(&state, &actor, action, done).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api/fn", endpoint = "finish_review", input = Json)]
+pub async fn finish_review(review: i64) -> Result<(), AppError> {
+    super::with_status(
+        async move {
+            let (state, actor) = signed_in()?;
+            crate::ssr::service::review::finish(&state, &actor, review).await
+        }
+        .await,
+    )
+}
