@@ -19,6 +19,7 @@ pub mod money;
 pub mod moves;
 pub mod policy;
 pub mod policy_form;
+pub mod quote;
 pub mod review;
 pub mod roi;
 pub mod routing;
