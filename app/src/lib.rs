@@ -91,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view={Lazy::<lazy::SignInRoute>::new()}/>
                     <Route path=path!("/today") view={Lazy::<lazy::TodayRoute>::new()}/>
                     <Route path=path!("/review") view={Lazy::<lazy::ReviewsRoute>::new()}/>
+                    <Route path=path!("/leaderboard") view={Lazy::<lazy::LeaderboardRoute>::new()}/>
                     <Route path=path!("/review/:rep") view={Lazy::<lazy::ReviewRoute>::new()}/>
                     <Route path=path!("/leads/:id") view={Lazy::<lazy::LeadRoute>::new()}/>
                     <Route path=path!("/wall") view={Lazy::<lazy::WallRoute>::new()}/>

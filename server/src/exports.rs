@@ -120,3 +120,28 @@ pub async fn spend_csv(
         body,
     ))
 }
+
+#[derive(Deserialize)]
+pub struct LeaderboardCsv {
+    days: Option<u32>,
+}
+
+/// `GET /leaderboard.csv?days=30`: the leaderboard's figures for incentive payouts (admins).
+pub async fn leaderboard_csv(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Query(q): Query<LeaderboardCsv>,
+) -> Result<impl IntoResponse, AppError> {
+    let days = q.days.unwrap_or(30);
+    let body = app::ssr::service::recognition::export_csv(&state, &actor, days).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"closeloop-leaderboard-{days}d.csv\""),
+            ),
+        ],
+        body,
+    ))
+}

@@ -83,6 +83,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sample-leads.csv", axum::routing::get(sample_csv))
         .route("/roi.csv", axum::routing::get(exports::roi_csv))
         .route("/spend.csv", axum::routing::get(exports::spend_csv))
+        .route(
+            "/leaderboard.csv",
+            axum::routing::get(exports::leaderboard_csv),
+        )
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(CompressionLayer::new())

@@ -52,6 +52,8 @@ pub struct Today {
 pub struct OrgSettings {
     /// Basis points; none: no commission estimate on My day.
     pub commission_bp: Option<u32>,
+    /// Who sees the leaderboard.
+    pub leaderboard: crate::domain::recognition::Visibility,
 }
 
 #[server(prefix = "/api/fn", endpoint = "today", input = GetUrl)]

@@ -29,6 +29,7 @@ fn Nav(actor: Actor) -> impl IntoView {
     let board = access::view_board(&actor).is_ok();
     let today = access::view_today(&actor).is_ok();
     let reviews = access::run_reviews(&actor).is_ok();
+    let leaderboard = access::view_leaderboard(&actor).is_ok();
     let own_review =
         (actor.role == crate::domain::Role::Rep).then(|| format!("/review/{}", actor.id.0));
     let admin = access::manage_accounts(&actor).is_ok();
@@ -51,6 +52,7 @@ fn Nav(actor: Actor) -> impl IntoView {
             {board.then(|| view! { <A href="/board">"Board"</A> })}
             {reviews.then(|| view! { <A href="/review">"Reviews"</A> })}
             {own_review.map(|href| view! { <A href=href>"My review"</A> })}
+            {leaderboard.then(|| view! { <A href="/leaderboard">"Leaderboard"</A> })}
             {compliance.then(|| view! { <A href="/compliance">"Compliance"</A> })}
             {roi.then(|| view! { <A href="/roi">"ROI"</A> <A href="/campaigns">"Campaigns"</A> })}
             {board.then(|| view! { <A href="/duplicates">"Duplicates"</A> })}

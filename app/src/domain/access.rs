@@ -264,6 +264,15 @@ pub fn run_reviews(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// The leaderboard page: everyone but marketing (who may see it further depends on the
+/// admin's visibility setting, checked by the service).
+pub fn view_leaderboard(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Marketing => Err(Denied("Marketing sees campaigns, not the reps' standings")),
+        _ => Ok(()),
+    }
+}
+
 /// Intake API keys per source: marketing and admins.
 pub fn manage_intake_keys(actor: &Actor) -> Result<(), Denied> {
     match actor.role {

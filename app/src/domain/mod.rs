@@ -20,6 +20,7 @@ pub mod moves;
 pub mod policy;
 pub mod policy_form;
 pub mod quote;
+pub mod recognition;
 pub mod review;
 pub mod roi;
 pub mod routing;

@@ -1,10 +1,12 @@
 //! Route `/admin/settings`: organisation-wide settings: the commission rate behind the
 //! estimate on each rep's My day.
 
+use crate::api::recognition::SetLeaderboardVisibility;
 use crate::api::today::{get_org_settings, SaveOrgSettings};
 use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
 use crate::domain::access;
+use crate::domain::recognition::Visibility;
 use crate::domain::today::rate_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,7 +33,10 @@ fn SettingsBody() -> impl IntoView {
             <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
                 {move || Suspend::new(async move {
                     match settings.await {
-                        Ok(s) => view! { <CommissionForm bp=s.commission_bp/> }.into_any(),
+                        Ok(s) => view! {
+                            <CommissionForm bp=s.commission_bp/>
+                            <LeaderboardForm visibility=s.leaderboard/>
+                        }.into_any(),
                         Err(e) => view! {
                             <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
                         }.into_any(),
@@ -81,6 +86,42 @@ fn CommissionForm(bp: Option<u32>) -> impl IntoView {
             </label>
             <button class="button button-primary" type="submit">"Save"</button>
             <p class="form-status" role="status">{saved}</p>
+        </form>
+    }
+}
+
+#[component]
+fn LeaderboardForm(visibility: Visibility) -> impl IntoView {
+    let save = ServerAction::<SetLeaderboardVisibility>::new();
+    let chosen = RwSignal::new(visibility);
+    let submit = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        save.dispatch(SetLeaderboardVisibility {
+            visibility: chosen.get_untracked().key().to_string(),
+        });
+    };
+    view! {
+        <form class="card-form" on:submit=submit aria-labelledby="leaderboard-title">
+            <h2 id="leaderboard-title">"Leaderboard"</h2>
+            <p class="page-hint">"Reps are ranked by follow-up discipline first, then wins. Choose who sees the board; admins always do, and export it for incentive payouts."</p>
+            <fieldset class="reasons">
+                <legend>"Who sees it"</legend>
+                {Visibility::ALL.into_iter().map(|v| view! {
+                    <label class="reason">
+                        <input type="radio" name="leaderboard" value=v.key()
+                            prop:checked=move || chosen.get() == v
+                            on:change=move |_| chosen.set(v)/>
+                        {v.label()}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+            <button class="button button-primary" type="submit">"Save"</button>
+            <p class="form-status" role="status">
+                {move || save.value().get().map(|r| match r {
+                    Ok(v) => format!("Saved: {}.", v.label()),
+                    Err(e) => error_text(&e),
+                })}
+            </p>
         </form>
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{
     access_keys, admin_settings, admin_teams, admin_users, campaigns, compliance, duplicates, home,
-    import, lead, people, policy, review, roi, routing, signin, today, wall,
+    import, lead, leaderboard, people, policy, review, roi, routing, signin, today, wall,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -340,5 +340,19 @@ impl LazyRoute for ReviewRoute {
     fn view(this: Self) -> AnyView {
         let ReviewRoute = this;
         view! { <Hydrated/> <review::ReviewPage/> }.into_any()
+    }
+}
+
+pub struct LeaderboardRoute;
+
+#[lazy_route]
+impl LazyRoute for LeaderboardRoute {
+    fn data() -> Self {
+        LeaderboardRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let LeaderboardRoute = this;
+        view! { <Hydrated/> <leaderboard::LeaderboardPage/> }.into_any()
     }
 }

@@ -12,6 +12,7 @@ pub mod home;
 pub mod import;
 pub mod lazy;
 pub mod lead;
+pub mod leaderboard;
 pub mod not_found;
 pub mod people;
 pub mod policy;

@@ -94,6 +94,18 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("GET", "/api/fn/review", &BOARD);
     add("GET", "/review/{rep}", &BOARD);
     add("GET", "/api/fn/reviews", &[P::Manager]);
+    // Team visibility (the demo's): everyone but marketing sees a board; admins export it.
+    add(
+        "GET",
+        "/api/fn/leaderboard",
+        &[P::Rep, P::Manager, P::Leadership, P::Admin],
+    );
+    add(
+        "GET",
+        "/leaderboard",
+        &[P::Rep, P::Manager, P::Leadership, P::Admin],
+    );
+    add("POST", "/api/fn/set_leaderboard_visibility", &[P::Admin]);
     add("GET", "/review", &[P::Manager]);
     for manager in [
         "/api/fn/start_review",
@@ -386,6 +398,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/v1/leads/{id}/assign" => format!("/api/v1/leads/{}/assign", f.luis_lead.0),
         "/wall/{token}" => format!("/wall/{token}"),
         "/api/fn/review" => format!("/api/fn/review?rep={}", f.dana),
+        "/api/fn/leaderboard" => "/api/fn/leaderboard?days=30".to_string(),
         "/review/{rep}" => format!("/review/{}", f.dana),
         "/leads/{id}" => format!("/leads/{lead}"),
         "/api/v1/board/columns/{stage}" => {
@@ -496,6 +509,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/fn/plan_next_step" => json!({"lead_id": lead,
             "change": {"version": 0, "kind": "call", "due_at": 4_102_444_800_000_i64}}),
         "/api/fn/save_org_settings" => json!({"commission_rate": "5"}),
+        "/api/fn/set_leaderboard_visibility" => json!({"visibility": "team"}),
         "/api/fn/start_review" => json!({"rep": f.dana}),
         // A stale version and an empty action: the manager gets 422, past authorization.
         "/api/fn/save_review_notes" => json!({"review": f.review, "version": 0, "notes": "x"}),

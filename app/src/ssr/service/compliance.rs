@@ -207,6 +207,22 @@ pub async fn organisation(state: &AppState, days: u32) -> Result<ComplianceView,
     build(state, l, q).await
 }
 
+/// The page for `scope` (a team, everyone), for callers that authorized it themselves (the
+/// leaderboard).
+pub async fn scoped(
+    state: &AppState,
+    scope: LeadScope,
+    days: u32,
+) -> Result<ComplianceView, AppError> {
+    let q = ComplianceQuery {
+        days,
+        team: None,
+        rep: None,
+    };
+    let l = load_scoped(state, scope, &q).await?;
+    build(state, l, q).await
+}
+
 async fn build(
     state: &AppState,
     l: Loaded,

@@ -6,6 +6,7 @@ use crate::api::compliance::ComplianceQuery;
 use crate::api::today::{OrgSettings, StageValue, Today};
 use crate::domain::access::{self, Actor};
 use crate::domain::money::Money;
+use crate::domain::recognition::Visibility;
 use crate::domain::today::{
     apply_snooze, commission, parse_rate, queue, snooze_text, streak, SnoozeRequest,
 };
@@ -193,6 +194,12 @@ pub async fn settings(state: &AppState, actor: &Actor) -> Result<OrgSettings, Ap
         commission_bp: today::commission_bp(&mut conn)
             .await
             .map_err(internal("settings: read"))?,
+        leaderboard: Visibility::parse(
+            &today::leaderboard_visibility(&mut conn)
+                .await
+                .map_err(internal("settings: read"))?,
+        )
+        .unwrap_or_default(),
     })
 }
 
@@ -229,5 +236,5 @@ pub async fn save_settings(
     .await
     .map_err(internal("settings: event"))?;
     tx.commit().await.map_err(internal("settings: commit"))?;
-    Ok(OrgSettings { commission_bp: bp })
+    settings(state, actor).await
 }

@@ -93,6 +93,11 @@ pub const SQLITE: &[Step] = &[
         "reviews",
         include_str!("../../../../migrations/sqlite/0016_reviews.sql"),
     ),
+    (
+        17,
+        "leaderboard",
+        include_str!("../../../../migrations/sqlite/0017_leaderboard.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -175,6 +180,11 @@ pub const POSTGRES: &[Step] = &[
         16,
         "reviews",
         include_str!("../../../../migrations/postgres/0016_reviews.sql"),
+    ),
+    (
+        17,
+        "leaderboard",
+        include_str!("../../../../migrations/postgres/0017_leaderboard.sql"),
     ),
 ];
 

@@ -72,3 +72,49 @@ pub async fn set_commission_bp(
     .await?;
     Ok(())
 }
+
+/// Who sees the leaderboard (`team`, `organisation` or `off`).
+pub async fn leaderboard_visibility(conn: &mut AnyConnection) -> Result<String, sqlx::Error> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT leaderboard FROM org_settings WHERE id = 1")
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map_or_else(|| "team".to_string(), |(v,)| v))
+}
+
+pub async fn set_leaderboard_visibility(
+    conn: &mut AnyConnection,
+    visibility: &str,
+    by: i64,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE org_settings SET leaderboard = $1, updated_by = $2, updated_at = $3 WHERE id = 1",
+    )
+    .bind(visibility)
+    .bind(by)
+    .bind(at.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Wins per owner closed in `[from, to)` in `currency`: (owner, wins, value in minor units).
+pub async fn wins_by_owner(
+    conn: &mut AnyConnection,
+    (from, to): (Timestamp, Timestamp),
+    currency: &str,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT l.owner_id, COUNT(*),
+                CAST(COALESCE(SUM(CASE WHEN l.currency = $3 THEN l.value_cents ELSE 0 END), 0) AS BIGINT)
+         FROM leads l JOIN stages s ON s.id = l.stage_id
+         WHERE s.kind = 'won' AND l.closed_at >= $1 AND l.closed_at < $2 AND l.owner_id IS NOT NULL
+         GROUP BY l.owner_id",
+    )
+    .bind(from.0)
+    .bind(to.0)
+    .bind(currency)
+    .fetch_all(conn)
+    .await
+}
