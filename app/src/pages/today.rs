@@ -552,21 +552,9 @@ fn SnoozeDialog(
         });
     };
     let on_key = move |e: ev::KeyboardEvent| {
-        let key = e.key();
-        if key == "Escape" {
-            e.prevent_default();
-            cancel();
+        let Some(k) = dialog_key(&e, cancel, save) else {
             return;
-        }
-        if key == "Enter" {
-            e.prevent_default();
-            save();
-            return;
-        }
-        if typing(&e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
-            return;
-        }
-        let k = key.to_ascii_lowercase();
+        };
         if let Some(r) = k
             .parse::<usize>()
             .ok()
@@ -665,21 +653,10 @@ fn CloseOutDialog(
         });
     };
     let on_key = move |e: ev::KeyboardEvent| {
-        let key = e.key();
-        if key == "Escape" {
-            e.prevent_default();
-            cancel();
+        let Some(k) = dialog_key(&e, cancel, save) else {
             return;
-        }
-        if key == "Enter" {
-            e.prevent_default();
-            save();
-            return;
-        }
-        if typing(&e) || e.ctrl_key() || e.meta_key() || e.alt_key() {
-            return;
-        }
-        if let Some(r) = key
+        };
+        if let Some(r) = k
             .parse::<usize>()
             .ok()
             .and_then(|n| n.checked_sub(1))
@@ -717,6 +694,26 @@ fn CloseOutDialog(
                     on:click=move |_| save()>"Close out" <kbd>"Enter"</kbd></button>
             </div>
         </div>
+    }
+}
+
+/// A key in a dialog: Escape cancels and Enter saves (from anywhere in it); any other key is
+/// returned, lower-cased, for the dialog's own shortcuts unless it was typed into a text
+/// field or held with a modifier.
+fn dialog_key(e: &ev::KeyboardEvent, cancel: impl Fn(), save: impl Fn()) -> Option<String> {
+    match e.key().as_str() {
+        "Escape" => {
+            e.prevent_default();
+            cancel();
+            None
+        }
+        "Enter" => {
+            e.prevent_default();
+            save();
+            None
+        }
+        _ if typing(e) || e.ctrl_key() || e.meta_key() || e.alt_key() => None,
+        key => Some(key.to_ascii_lowercase()),
     }
 }
 
