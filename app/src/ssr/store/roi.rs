@@ -226,24 +226,51 @@ pub async fn set_target(
     Ok(())
 }
 
-/// Leads created in `[from, to)`, and leads won (closed in a won stage) in it.
+/// Leads created in `[from, to)`, and leads won (closed in a won stage) in it: whole UTC days
+/// from the rollups, the partial days at the ends from the leads' covering indexes.
 pub async fn inquiries_and_wins(
     conn: &mut AnyConnection,
     (from, to): (Timestamp, Timestamp),
 ) -> Result<(i64, i64), sqlx::Error> {
-    let (inquiries,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM leads WHERE created_at >= $1 AND created_at < $2")
-            .bind(from.0)
-            .bind(to.0)
-            .fetch_one(&mut *conn)
-            .await?;
-    let (wins,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM leads l JOIN stages s ON s.id = l.stage_id
-         WHERE l.closed_at >= $1 AND l.closed_at < $2 AND s.kind = 'won'",
-    )
-    .bind(from.0)
-    .bind(to.0)
-    .fetch_one(conn)
-    .await?;
+    let (days, edges) = crate::domain::roi::day_split(from, to);
+    let (mut inquiries, mut wins) = (0, 0);
+    if let Some((first, end)) = days {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(inquiries), 0) AS BIGINT) FROM roi_created
+             WHERE day >= $1 AND day < $2",
+        )
+        .bind(first)
+        .bind(end)
+        .fetch_one(&mut *conn)
+        .await?;
+        let (w,): (i64,) = sqlx::query_as(
+            "SELECT CAST(COALESCE(SUM(leads), 0) AS BIGINT) FROM roi_closed
+             WHERE kind = 'won' AND day >= $1 AND day < $2",
+        )
+        .bind(first)
+        .bind(end)
+        .fetch_one(&mut *conn)
+        .await?;
+        inquiries += n;
+        wins += w;
+    }
+    for (a, b) in edges {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM leads WHERE created_at >= $1 AND created_at < $2")
+                .bind(a.0)
+                .bind(b.0)
+                .fetch_one(&mut *conn)
+                .await?;
+        let (w,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM leads l JOIN stages s ON s.id = l.stage_id
+             WHERE l.closed_at >= $1 AND l.closed_at < $2 AND s.kind = 'won'",
+        )
+        .bind(a.0)
+        .bind(b.0)
+        .fetch_one(&mut *conn)
+        .await?;
+        inquiries += n;
+        wins += w;
+    }
     Ok((inquiries, wins))
 }
