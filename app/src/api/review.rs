@@ -55,7 +55,6 @@ pub struct ReviewSummary {
 pub struct ReviewView {
     pub rep_id: i64,
     pub rep_name: String,
-    pub team: Option<String>,
     /// The viewer runs this rep's reviews (their manager); everyone else reads.
     pub can_edit: bool,
     pub now: Timestamp,

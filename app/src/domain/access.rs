@@ -256,6 +256,15 @@ pub fn view_reviews(actor: &Actor, rep: UserId, rep_team: Option<TeamId>) -> Res
     }
 }
 
+/// A review page at all (which rep's, `view_reviews` decides with the rep in hand): everyone
+/// who works with the pipeline, not marketing.
+pub fn open_reviews(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Marketing => Err(Denied("Marketing sees campaigns, not the reps' reviews")),
+        _ => Ok(()),
+    }
+}
+
 /// The reviews index (the reps one may review): managers.
 pub fn run_reviews(actor: &Actor) -> Result<(), Denied> {
     match actor.role {

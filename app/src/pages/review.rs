@@ -73,7 +73,7 @@ pub fn ReviewsPage() -> impl IntoView {
 pub fn ReviewPage() -> impl IntoView {
     view! {
         <Title text="Review"/>
-        <RequireAccess check=crate::components::guard::anyone>
+        <RequireAccess check=access::open_reviews>
             <ReviewBody/>
         </RequireAccess>
     }

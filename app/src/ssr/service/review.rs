@@ -161,7 +161,6 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
     Ok(ReviewView {
         rep_id: rep,
         rep_name: person.name.clone(),
-        team: None,
         can_edit,
         now: at,
         current,
@@ -284,7 +283,7 @@ pub async fn save_notes(
             format!("At most {MAX_NOTES} characters"),
         ));
     }
-    let (row, _) = open_for_write(state, actor, id).await?;
+    open_for_write(state, actor, id).await?;
     let mut tx = state
         .store
         .begin()
@@ -300,7 +299,6 @@ pub async fn save_notes(
         ));
     }
     tx.commit().await.map_err(internal("review: commit"))?;
-    let _ = row;
     Ok(version + 1)
 }
 
