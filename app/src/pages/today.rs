@@ -374,6 +374,16 @@ fn Queue(items: Vec<QueueItem>, now: Timestamp, offset: i32, state: TodayState) 
         }
         e.prevent_default();
     };
+    // When the day re-reads (after an action, or a change arriving live) the rows are drawn
+    // anew and focus falls back to the page until the selected row takes it again: keys
+    // pressed meanwhile still act on the selected row instead of being lost.
+    let handle = window_event_listener(ev::keydown, move |e: ev::KeyboardEvent| {
+        let idle = state.open.get_untracked().is_none() && state.dialog.get_untracked().is_none();
+        if idle && focus_on_page() {
+            on_key(e);
+        }
+    });
+    on_cleanup(move || handle.remove());
     view! {
         <ol class="queue" on:keydown=on_key aria-label="Leads that need you, most urgent first">
             {items.get_value().into_iter().enumerate().map(|(i, item)| {
@@ -738,6 +748,24 @@ fn focus_selected(selected: RwSignal<usize>, scroll: bool) {
     });
     #[cfg(not(feature = "hydrate"))]
     let _ = (selected, scroll);
+}
+
+/// Whether nothing in particular has the focus (the page body itself).
+fn focus_on_page() -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        let doc = document();
+        match (doc.active_element(), doc.body()) {
+            (None, _) => true,
+            (Some(active), Some(body)) => {
+                let body: &web_sys::Element = body.as_ref();
+                &active == body
+            }
+            (Some(_), None) => false,
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    false
 }
 
 /// Whether a key went to a text field (where letters are text, not shortcuts); radios and
