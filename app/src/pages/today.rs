@@ -350,20 +350,20 @@ fn Queue(items: Vec<QueueItem>, now: Timestamp, offset: i32, state: TodayState) 
             "arrowdown" | "j" => {
                 let next = (at + 1).min(len.saturating_sub(1));
                 state.selected.set(next);
-                focus_selected(state.selected, true);
+                focus_now(state.selected, true);
             }
             "arrowup" | "k" => {
                 let next = at.saturating_sub(1);
                 state.selected.set(next);
-                focus_selected(state.selected, true);
+                focus_now(state.selected, true);
             }
             "home" => {
                 state.selected.set(0);
-                focus_selected(state.selected, true);
+                focus_now(state.selected, true);
             }
             "end" => {
                 state.selected.set(len.saturating_sub(1));
-                focus_selected(state.selected, true);
+                focus_now(state.selected, true);
             }
             other => {
                 let Some(item) = item_at(at) else { return };
@@ -728,10 +728,19 @@ fn dialog_key(e: &ev::KeyboardEvent, cancel: impl Fn(), save: impl Fn()) -> Opti
 }
 
 /// Focuses the selected queue row once the DOM has caught up (whichever row is selected by
-/// then: keys pressed meanwhile win); `scroll` keeps it in view.
+/// then: keys pressed meanwhile win); `scroll` keeps it in view. For rows drawn anew.
 fn focus_selected(selected: RwSignal<usize>, scroll: bool) {
     #[cfg(feature = "hydrate")]
-    request_animation_frame(move || {
+    request_animation_frame(move || focus_now(selected, scroll));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (selected, scroll);
+}
+
+/// Focuses the selected queue row at once, so the next key acts on the row that has the
+/// focus (moving through rows that are already drawn).
+fn focus_now(selected: RwSignal<usize>, scroll: bool) {
+    #[cfg(feature = "hydrate")]
+    {
         use wasm_bindgen::JsCast;
         let i = selected.get_untracked();
         if let Some(el) = document()
@@ -745,7 +754,7 @@ fn focus_selected(selected: RwSignal<usize>, scroll: bool) {
                 el.scroll_into_view_with_bool(false);
             }
         }
-    });
+    }
     #[cfg(not(feature = "hydrate"))]
     let _ = (selected, scroll);
 }
