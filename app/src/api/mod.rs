@@ -13,6 +13,7 @@ pub mod inbox;
 pub mod keys;
 pub mod people;
 pub mod policy;
+pub mod quotes;
 pub mod recognition;
 pub mod review;
 pub mod roi;

@@ -235,6 +235,14 @@ pub fn manage_accounts(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// The product catalogue quotes draw on: admins keep it (everyone who quotes reads it).
+pub fn manage_catalogue(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied("Only an admin keeps the product catalogue")),
+    }
+}
+
 /// My day, the queue of one's own leads: for the people who work leads (reps and managers).
 pub fn view_today(actor: &Actor) -> Result<(), Denied> {
     match actor.role {

@@ -104,6 +104,19 @@ impl Money {
         }
     }
 
+    /// Amount with thousands separators and always two decimals, as on an invoice:
+    /// `$12,400.00`.
+    pub fn exact(&self) -> String {
+        let sign = if self.cents < 0 { "-" } else { "" };
+        let abs = self.cents.unsigned_abs();
+        format!(
+            "{sign}{}{}.{:02}",
+            self.currency.symbol(),
+            group_thousands(abs / 100),
+            abs % 100
+        )
+    }
+
     /// Compact amount for column totals: `$950`, `$1.3k`, `$12k`, `$1.24M` (rounded half up,
     /// in integers so that WASM and the server agree to the digit).
     pub fn compact(&self) -> String {

@@ -6,6 +6,11 @@
 //! sum of the lines after their discounts; the tax on what remains. The totals are then exact
 //! sums of the rounded parts, so the printed quote always adds up.
 
+use crate::domain::activity::parse_amount;
+use crate::domain::{
+    apply_move, Currency, Lead, LeadId, Money, MoveRejection, MoveRequest, Pipeline, StageKind,
+    Timestamp,
+};
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
 
@@ -223,6 +228,445 @@ pub fn check_lines(lines: &[Line]) -> Result<(), Vec<FieldError>> {
     }
 }
 
+/// A catalogue product.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Product {
+    pub id: i64,
+    pub name: String,
+    pub sku: String,
+    pub unit: Money,
+    pub active: bool,
+}
+
+/// A product as an admin types it on `/admin/products`; `id` is none for a new one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductInput {
+    #[serde(default)]
+    pub id: Option<i64>,
+    pub name: String,
+    pub sku: String,
+    pub unit_price: String,
+    pub currency: String,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A checked product: (name, SKU, unit price).
+pub type ProductFields = (String, String, Money);
+
+impl ProductInput {
+    /// Every problem at once, named by field.
+    pub fn check(&self) -> Result<ProductFields, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let mut push = |field: &str, message: String| {
+            problems.push(FieldError {
+                field: field.into(),
+                message,
+            })
+        };
+        let name = self.name.trim();
+        if name.is_empty() {
+            push("name", "Name the product".into());
+        } else if name.chars().count() > 200 {
+            push("name", "At most 200 characters".into());
+        }
+        let sku = self.sku.trim();
+        if sku.is_empty() {
+            push("sku", "Give the product a SKU".into());
+        } else if sku.chars().count() > 64 || sku.chars().any(|c| c.is_control()) {
+            push("sku", "At most 64 characters, on one line".into());
+        }
+        let currency = Currency::parse(&self.currency).map_err(|m| push("currency", m));
+        let unit = parse_amount(&self.unit_price)
+            .and_then(|c| {
+                if c > MAX_UNIT_CENTS {
+                    Err("At most 100,000,000".to_string())
+                } else {
+                    Ok(c)
+                }
+            })
+            .map_err(|m| push("unit_price", m));
+        match (currency, unit) {
+            (Ok(currency), Ok(cents)) if problems.is_empty() => Ok((
+                name.to_string(),
+                sku.to_string(),
+                Money::new(cents, currency),
+            )),
+            _ => Err(problems),
+        }
+    }
+}
+
+/// The SKU as compared for uniqueness: trimmed, case-folded.
+pub fn sku_key(sku: &str) -> String {
+    sku.trim().to_lowercase()
+}
+
+/// Longest notes (terms, delivery) printed on a quote.
+pub const MAX_NOTES: usize = 2_000;
+
+/// One line as the editor holds it: text as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LineInput {
+    #[serde(default)]
+    pub product_id: Option<i64>,
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    #[serde(default)]
+    pub discount: String,
+}
+
+/// A draft quote as the editor sends it. `version` is the quote version it was edited from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteDraft {
+    pub version: i64,
+    pub currency: String,
+    pub lines: Vec<LineInput>,
+    #[serde(default)]
+    pub discount: String,
+    #[serde(default)]
+    pub tax: String,
+    #[serde(default)]
+    pub notes: String,
+    /// `YYYY-MM-DD`, or empty.
+    #[serde(default)]
+    pub valid_until: String,
+}
+
+/// A draft once every field has been read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckedDraft {
+    pub currency: Currency,
+    pub lines: Vec<Line>,
+    pub discount: Rate,
+    pub tax: Rate,
+    pub notes: String,
+    /// Days since 1970-01-01.
+    pub valid_until: Option<i64>,
+}
+
+impl LineInput {
+    /// The line as priced, or the problems named `lines[i].field`.
+    pub fn read(&self, i: usize) -> Result<Line, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let mut push = |field: &str, message: String| {
+            problems.push(FieldError {
+                field: format!("lines[{i}].{field}"),
+                message,
+            })
+        };
+        let quantity = match self.quantity.trim().replace([',', '_'], "").parse::<u32>() {
+            Ok(q) => q,
+            Err(_) => {
+                push("quantity", "A whole number of units, like 3".into());
+                0
+            }
+        };
+        let unit_cents = parse_amount(&self.unit_price).unwrap_or_else(|m| {
+            push("unit_price", m);
+            0
+        });
+        let discount = parse_rate(&self.discount).unwrap_or_else(|m| {
+            push("discount", m);
+            0
+        });
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Line {
+            product_id: self.product_id,
+            description: self.description.trim().to_string(),
+            quantity,
+            unit_cents,
+            discount,
+        })
+    }
+}
+
+impl QuoteDraft {
+    /// Every problem at once, named by field (`lines[2].unit_price`, `tax`, …).
+    pub fn check(&self) -> Result<CheckedDraft, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let mut lines = Vec::new();
+        for (i, l) in self.lines.iter().enumerate() {
+            match l.read(i) {
+                Ok(line) => lines.push(line),
+                Err(mut p) => problems.append(&mut p),
+            }
+        }
+        if problems.is_empty() {
+            if let Err(mut p) = check_lines(&lines) {
+                problems.append(&mut p);
+            }
+        }
+        let mut push = |field: &str, message: String| {
+            problems.push(FieldError {
+                field: field.into(),
+                message,
+            })
+        };
+        let currency = Currency::parse(&self.currency).unwrap_or_else(|m| {
+            push("currency", m);
+            Currency::USD
+        });
+        let discount = parse_rate(&self.discount).unwrap_or_else(|m| {
+            push("discount", m);
+            0
+        });
+        let tax = parse_rate(&self.tax).unwrap_or_else(|m| {
+            push("tax", m);
+            0
+        });
+        let notes = self.notes.trim().to_string();
+        if notes.chars().count() > MAX_NOTES {
+            push("notes", format!("At most {MAX_NOTES} characters"));
+        }
+        let valid_until = match self.valid_until.trim() {
+            "" => None,
+            d => match crate::domain::time::parse_date(d) {
+                Some(day) => Some(day),
+                None => {
+                    push("valid_until", "A date like 2026-12-31".into());
+                    None
+                }
+            },
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(CheckedDraft {
+            currency,
+            lines,
+            discount,
+            tax,
+            notes,
+            valid_until,
+        })
+    }
+
+    /// Totals of the lines that read cleanly so far, for the editor's running figures.
+    pub fn preview(&self) -> Totals {
+        let lines: Vec<Line> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| l.read(i).ok())
+            .filter(|l| l.quantity <= MAX_QUANTITY && l.unit_cents <= MAX_UNIT_CENTS)
+            .collect();
+        totals(
+            &lines,
+            parse_rate(&self.discount).unwrap_or(0),
+            parse_rate(&self.tax).unwrap_or(0),
+        )
+    }
+}
+
+/// The seller as printed on quotes, kept by an admin on `/admin/settings`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Company {
+    pub name: String,
+    /// Several lines.
+    pub address: String,
+    pub email: String,
+    pub phone: String,
+    /// VAT or tax registration number.
+    pub tax_id: String,
+}
+
+impl Company {
+    /// Trimmed, or every problem named by field (`company.name`, …).
+    pub fn check(&self) -> Result<Company, Vec<FieldError>> {
+        let mut problems = Vec::new();
+        let mut field = |key: &str, text: &str, max: usize, lines: bool| {
+            let t = text.trim().replace("\r\n", "\n");
+            if t.chars().count() > max {
+                problems.push(FieldError {
+                    field: format!("company.{key}"),
+                    message: format!("At most {max} characters"),
+                });
+            } else if !lines && t.contains('\n') {
+                problems.push(FieldError {
+                    field: format!("company.{key}"),
+                    message: "One line only".into(),
+                });
+            }
+            t
+        };
+        let out = Company {
+            name: field("name", &self.name, 200, false),
+            address: field("address", &self.address, 500, true),
+            email: field("email", &self.email, 254, false),
+            phone: field("phone", &self.phone, 40, false),
+            tax_id: field("tax_id", &self.tax_id, 64, false),
+        };
+        if !out.email.is_empty() && crate::domain::Email::parse(&out.email).is_err() {
+            problems.push(FieldError {
+                field: "company.email".into(),
+                message: "An e-mail address like sales@example.com".into(),
+            });
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(problems)
+        }
+    }
+}
+
+/// A quote as stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quote {
+    pub id: i64,
+    pub lead_id: LeadId,
+    pub status: QuoteStatus,
+    pub currency: Currency,
+    pub lines: Vec<Line>,
+    pub discount: Rate,
+    pub tax: Rate,
+    pub notes: String,
+    /// Days since 1970-01-01.
+    pub valid_until: Option<i64>,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub sent_at: Option<Timestamp>,
+    pub decided_at: Option<Timestamp>,
+}
+
+impl Quote {
+    /// "Q-00042": how the quote is named to the buyer.
+    pub fn number(&self) -> String {
+        number(self.id)
+    }
+
+    pub fn totals(&self) -> Totals {
+        totals(&self.lines, self.discount, self.tax)
+    }
+
+    /// The total as money.
+    pub fn total(&self) -> Money {
+        Money::new(self.totals().total, self.currency)
+    }
+
+    /// The editor's starting text for this quote.
+    pub fn draft(&self) -> QuoteDraft {
+        let rate = |r: Rate| {
+            if r == 0 {
+                String::new()
+            } else {
+                rate_text(r).replace(" %", "")
+            }
+        };
+        QuoteDraft {
+            version: self.version,
+            currency: self.currency.code().to_string(),
+            lines: self
+                .lines
+                .iter()
+                .map(|l| LineInput {
+                    product_id: l.product_id,
+                    description: l.description.clone(),
+                    quantity: l.quantity.to_string(),
+                    unit_price: plain_amount(l.unit_cents),
+                    discount: rate(l.discount),
+                })
+                .collect(),
+            discount: rate(self.discount),
+            tax: rate(self.tax),
+            notes: self.notes.clone(),
+            valid_until: self
+                .valid_until
+                .map(crate::domain::time::date_text)
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// "Q-00042".
+pub fn number(id: i64) -> String {
+    format!("Q-{id:05}")
+}
+
+/// Minor units as typed into an amount field: 1999 → "19.99", 1200 → "12".
+pub fn plain_amount(cents: i64) -> String {
+    if cents % 100 == 0 {
+        (cents / 100).to_string()
+    } else {
+        format!("{}.{:02}", cents / 100, (cents % 100).abs())
+    }
+}
+
+/// A quote in a lead's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteSummary {
+    pub id: i64,
+    pub number: String,
+    pub status: QuoteStatus,
+    pub total: Money,
+    pub updated_at: Timestamp,
+}
+
+/// What a status change asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub version: i64,
+    pub to: QuoteStatus,
+}
+
+/// The stage a sent or accepted quote brings a lead to (by its key).
+pub const QUOTED_STAGE: &str = "quoted";
+
+/// What a quote's new status does to its lead, or `None` when the lead stays as it is:
+///
+/// - **sent**: the lead has been quoted. It enters the Quoted stage if it is open and not
+///   there yet, and takes the quote's total as its value if it had none;
+/// - **accepted**: the quote's total becomes the lead's value (so Quoted's exit criterion, a
+///   value, is met), and the lead enters Quoted if it had not reached it;
+/// - rejected or back to draft: nothing.
+///
+/// A lead further along (Negotiating) stays where it is. The move obeys the pipeline's rules
+/// like any other ([`apply_move`]).
+pub fn lead_after(
+    pipeline: &Pipeline,
+    lead: &Lead,
+    total: Money,
+    to: QuoteStatus,
+    now: Timestamp,
+) -> Result<Option<Lead>, MoveRejection> {
+    let mut next = lead.clone();
+    match to {
+        QuoteStatus::Sent if lead.value.is_none() => next.value = Some(total),
+        QuoteStatus::Sent => {}
+        QuoteStatus::Accepted => next.value = Some(total),
+        QuoteStatus::Draft | QuoteStatus::Rejected => return Ok(None),
+    }
+    let here = pipeline.get(lead.stage_id);
+    let quoted = pipeline.by_key(QUOTED_STAGE);
+    let behind = match (here, quoted) {
+        (Some(h), Some(q)) => h.kind == StageKind::Open && h.position < q.position,
+        _ => false,
+    };
+    if let (true, Some(q)) = (behind, quoted) {
+        let request = MoveRequest {
+            to_stage: q.id,
+            version: lead.version,
+            close_reason: None,
+            close_note: None,
+        };
+        return apply_move(pipeline, &next, &request, now).map(Some);
+    }
+    if next.value == lead.value {
+        return Ok(None);
+    }
+    next.version += 1;
+    next.updated_at = now;
+    Ok(Some(next))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +747,207 @@ mod tests {
         );
         assert_eq!(check_lines(&[]).unwrap_err()[0].field, "lines");
         assert!(check_lines(&[line(2, 100, 0)]).is_ok());
+    }
+
+    fn typed(description: &str, quantity: &str, unit: &str, discount: &str) -> LineInput {
+        LineInput {
+            product_id: None,
+            description: description.into(),
+            quantity: quantity.into(),
+            unit_price: unit.into(),
+            discount: discount.into(),
+        }
+    }
+
+    #[test]
+    fn a_draft_reads_typed_text_and_names_every_bad_field() {
+        let draft = QuoteDraft {
+            version: 1,
+            currency: "usd".into(),
+            lines: vec![
+                typed("Forklift", "3", "19.99", "10"),
+                typed(" Bolt ", "1", "0.05", "50"),
+            ],
+            discount: "5".into(),
+            tax: "8.875".into(),
+            notes: " Net 30 ".into(),
+            valid_until: "2026-12-31".into(),
+        };
+        let checked = draft.check().unwrap();
+        assert_eq!(checked.currency, Currency::USD);
+        assert_eq!(checked.lines[1].description, "Bolt");
+        assert_eq!(checked.notes, "Net 30");
+        assert_eq!(
+            checked.valid_until,
+            crate::domain::time::parse_date("2026-12-31")
+        );
+        // The worked example above, from text.
+        assert_eq!(
+            totals(&checked.lines, checked.discount, checked.tax).total,
+            5_584
+        );
+        assert_eq!(draft.preview().total, 5_584);
+
+        let bad = QuoteDraft {
+            version: 1,
+            currency: "dollars".into(),
+            lines: vec![typed("", "three", "-1", "101"), typed("Ok", "0", "1", "")],
+            discount: "abc".into(),
+            tax: "".into(),
+            notes: String::new(),
+            valid_until: "2026-02-30".into(),
+        };
+        let fields: Vec<String> = bad
+            .check()
+            .unwrap_err()
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "lines[0].quantity",
+                "lines[0].unit_price",
+                "lines[0].discount",
+                "currency",
+                "discount",
+                "valid_until"
+            ]
+        );
+        // Lines that read are still checked as lines.
+        let empty = QuoteDraft {
+            lines: vec![typed(" ", "0", "1", "")],
+            currency: "USD".into(),
+            ..QuoteDraft::default()
+        };
+        let fields: Vec<String> = empty
+            .check()
+            .unwrap_err()
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["lines[0].description", "lines[0].quantity"]);
+    }
+
+    #[test]
+    fn a_stored_quote_round_trips_through_the_editor_text() {
+        let q = Quote {
+            id: 42,
+            lead_id: LeadId(7),
+            status: QuoteStatus::Draft,
+            currency: Currency::USD,
+            lines: vec![line(3, 1_999, 10_000), line(1, 1_200, 0)],
+            discount: 0,
+            tax: 8_875,
+            notes: "Net 30".into(),
+            valid_until: crate::domain::time::parse_date("2027-01-15"),
+            version: 3,
+            created_at: Timestamp(0),
+            sent_at: None,
+            decided_at: None,
+        };
+        assert_eq!(q.number(), "Q-00042");
+        let draft = q.draft();
+        assert_eq!(draft.lines[0].unit_price, "19.99");
+        assert_eq!(draft.lines[1].unit_price, "12");
+        assert_eq!(draft.tax, "8.875");
+        assert_eq!(draft.valid_until, "2027-01-15");
+        let back = draft.check().unwrap();
+        assert_eq!(
+            (back.lines, back.tax, back.valid_until),
+            (q.lines.clone(), q.tax, q.valid_until)
+        );
+        // 5,397 + 1,200 = 6,597; tax 585.48… → 585; total 7,182.
+        assert_eq!(q.total().exact(), "$71.82");
+    }
+
+    #[test]
+    fn products_are_checked_by_field() {
+        let ok = ProductInput {
+            id: None,
+            name: " Forklift ".into(),
+            sku: "FL-1".into(),
+            unit_price: "12,500".into(),
+            currency: "eur".into(),
+            active: true,
+        };
+        let (name, sku, unit) = ok.check().unwrap();
+        assert_eq!(
+            (name.as_str(), sku.as_str(), unit.exact()),
+            ("Forklift", "FL-1", "€12,500.00".to_string())
+        );
+        let bad = ProductInput {
+            name: " ".into(),
+            sku: "".into(),
+            unit_price: "1e9".into(),
+            currency: "€".into(),
+            ..ok
+        };
+        let fields: Vec<String> = bad
+            .check()
+            .unwrap_err()
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["name", "sku", "currency", "unit_price"]);
+        assert_eq!(sku_key(" fl-1 "), sku_key("FL-1"));
+    }
+
+    #[test]
+    fn a_sent_or_accepted_quote_brings_its_lead_to_quoted_with_the_quote_as_its_value() {
+        use crate::domain::lead::tests::sample_lead;
+        use crate::domain::stage::tests::default_pipeline;
+        use crate::domain::StageId;
+        let p = default_pipeline();
+        let now = Timestamp(1_800_000_000_000);
+        let total = Money::new(5_584, Currency::USD);
+        let mut lead = sample_lead();
+        lead.stage_id = StageId(2); // Contacted
+        lead.value = None;
+        // Sent: into Quoted, with the quote's total as the estimate it lacked.
+        let sent = lead_after(&p, &lead, total, QuoteStatus::Sent, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!((sent.stage_id, sent.value), (StageId(4), Some(total)));
+        assert_eq!(sent.version, lead.version + 1);
+        // Sent with an estimate already: the estimate stays.
+        let estimate = Money::new(900_000, Currency::USD);
+        lead.value = Some(estimate);
+        let sent = lead_after(&p, &lead, total, QuoteStatus::Sent, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!((sent.stage_id, sent.value), (StageId(4), Some(estimate)));
+        // Accepted: the quote's total replaces it.
+        let accepted = lead_after(&p, &sent, total, QuoteStatus::Accepted, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (accepted.stage_id, accepted.value),
+            (StageId(4), Some(total))
+        );
+        // Further along: the stage stays, the value follows.
+        let mut negotiating = sent.clone();
+        negotiating.stage_id = StageId(5);
+        let a = lead_after(&p, &negotiating, total, QuoteStatus::Accepted, now)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (a.stage_id, a.value, a.version),
+            (StageId(5), Some(total), negotiating.version + 1)
+        );
+        // Nothing to change.
+        assert_eq!(
+            lead_after(&p, &a, total, QuoteStatus::Accepted, now),
+            Ok(None)
+        );
+        assert_eq!(
+            lead_after(&p, &lead, total, QuoteStatus::Rejected, now),
+            Ok(None)
+        );
+        assert_eq!(
+            lead_after(&p, &lead, total, QuoteStatus::Draft, now),
+            Ok(None)
+        );
     }
 
     fn arb_line() -> impl Strategy<Value = Line> {

@@ -49,6 +49,12 @@ impl Timestamp {
     }
 }
 
+/// `YYYY-MM-DD` of a day number (days since 1970-01-01).
+pub fn date_text(day: i64) -> String {
+    let (y, m, d) = civil_from_days(day);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// The day number of a `YYYY-MM-DD` date; none for anything else, including dates that do
 /// not exist (2026-02-30).
 pub fn parse_date(text: &str) -> Option<i64> {

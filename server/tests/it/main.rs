@@ -18,6 +18,7 @@ mod live;
 mod openapi;
 mod people;
 mod policy;
+mod quote;
 mod recognition;
 mod review;
 mod roi;

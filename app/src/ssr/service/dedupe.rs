@@ -271,6 +271,13 @@ async fn merge(
         .await
         .map_err(internal("merge: activities"))?
         .rows_affected();
+    // The duplicate's quotes follow its history to the lead that is kept.
+    sqlx::query("UPDATE quotes SET lead_id = $1 WHERE lead_id = $2")
+        .bind(kept.id.0)
+        .bind(absorbed.id.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(internal("merge: quotes"))?;
     sqlx::query("UPDATE leads SET merged_into = $1 WHERE id = $2")
         .bind(kept.id.0)
         .bind(absorbed.id.0)

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod lists;
 pub mod people;
 pub mod policy;
+pub mod quotes;
 pub mod recognition;
 pub mod review;
 pub mod roi;

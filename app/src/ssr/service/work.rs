@@ -84,7 +84,8 @@ pub async fn lead_detail(
                     (Some(r), Some(n)) => Some(format!("{r}: {n}")),
                     (Some(r), None) => Some(r),
                     (None, n) => n,
-                };
+                }
+                .or_else(|| quote_cause(&payload));
                 (
                     format!(
                         "Moved from {} to {}",
@@ -107,7 +108,35 @@ pub async fn lead_detail(
                     None => (format!("Reassigned to {to}"), None),
                 }
             }
+            "lead.edited" if payload["quote"].is_object() => (
+                "Value set from a quote".to_string(),
+                Some(format!(
+                    "{}; {}",
+                    describe_edit(&payload),
+                    quote_cause(&payload).unwrap_or_default()
+                )),
+            ),
             "lead.edited" => ("Edited details".to_string(), Some(describe_edit(&payload))),
+            k if k.starts_with("quote.") => {
+                let number = payload["number"].as_str().unwrap_or("A quote");
+                let total = payload["total_cents"].as_i64().zip(
+                    payload["currency"]
+                        .as_str()
+                        .and_then(|c| crate::domain::Currency::parse(c).ok()),
+                );
+                let verb = match k {
+                    "quote.created" => "drafted",
+                    "quote.sent" => "sent",
+                    "quote.accepted" => "accepted",
+                    "quote.rejected" => "rejected",
+                    "quote.reopened" => "taken back to draft",
+                    _ => "changed",
+                };
+                (
+                    format!("Quote {number} {verb}"),
+                    total.map(|(c, cur)| format!("Total {}", Money::new(c, cur).exact())),
+                )
+            }
             "lead.next_step" if payload["snoozed"].is_string() => (
                 format!(
                     "Snoozed to {}",
@@ -184,6 +213,19 @@ pub async fn lead_detail(
         now: now(),
         viewer: actor.clone(),
     })
+}
+
+/// "Quote Q-00042 accepted", for a lead change a quote caused.
+fn quote_cause(payload: &Value) -> Option<String> {
+    let q = payload.get("quote")?;
+    let status = q["status"]
+        .as_str()
+        .and_then(crate::domain::quote::QuoteStatus::parse)?;
+    Some(format!(
+        "Quote {} {}",
+        q["number"].as_str().unwrap_or("?"),
+        status.label().to_lowercase()
+    ))
 }
 
 /// The badge text of a stored finding kind ("SLA breached").

@@ -98,6 +98,11 @@ pub const SQLITE: &[Step] = &[
         "leaderboard",
         include_str!("../../../../migrations/sqlite/0017_leaderboard.sql"),
     ),
+    (
+        18,
+        "quotes",
+        include_str!("../../../../migrations/sqlite/0018_quotes.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -185,6 +190,11 @@ pub const POSTGRES: &[Step] = &[
         17,
         "leaderboard",
         include_str!("../../../../migrations/postgres/0017_leaderboard.sql"),
+    ),
+    (
+        18,
+        "quotes",
+        include_str!("../../../../migrations/postgres/0018_quotes.sql"),
     ),
 ];
 

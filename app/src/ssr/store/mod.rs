@@ -13,6 +13,7 @@ pub mod leads;
 mod migrations;
 pub mod org;
 pub mod policies;
+pub mod quotes;
 pub mod review;
 pub mod roi;
 pub mod routing;

@@ -1,0 +1,428 @@
+//! Quotes on leads and the catalogue they draw on.
+//!
+//! Whoever may see a lead sees its quotes; whoever may edit an open lead drafts, sends,
+//! accepts and rejects them. Each status change is an event on the lead. A sent or accepted
+//! quote also changes the lead (its value, and the Quoted stage: `domain::quote::lead_after`)
+//! in the same transaction, through the same policy check as every other lead write.
+
+use super::{begin_write, internal, now, read_for_write, Change};
+use crate::api::quotes::QuoteView;
+use crate::domain::access::{self, Actor};
+use crate::domain::quote::{
+    check_lines, lead_after, sku_key, totals, Company, Product, ProductInput, Quote, QuoteDraft,
+    QuoteStatus, QuoteSummary, StatusChange,
+};
+use crate::domain::{Currency, Lead, LeadId};
+use crate::error::AppError;
+use crate::ssr::store::{events, quotes as store};
+use crate::ssr::AppState;
+use serde_json::json;
+
+fn no_quote(id: i64) -> AppError {
+    AppError::not_found(format!("There is no quote {id} that you can see"))
+}
+
+fn stale() -> AppError {
+    AppError::field(
+        "version",
+        "This quote was changed elsewhere meanwhile: reload to see it",
+    )
+}
+
+/// The quote and its lead, if `actor` may see the lead (missing and invisible look the same).
+async fn visible(state: &AppState, actor: &Actor, id: i64) -> Result<(Quote, Lead), AppError> {
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("quote: acquire"))?;
+    let quote = store::quote(&mut conn, id)
+        .await
+        .map_err(internal("quote: select"))?
+        .ok_or_else(|| no_quote(id))?;
+    drop(conn);
+    let lead = super::lead(state, actor, quote.lead_id)
+        .await
+        .map_err(|_| no_quote(id))?;
+    Ok((quote, lead))
+}
+
+/// Refuses a write on a lead `actor` may not edit, or on a closed lead.
+async fn may_write(state: &AppState, actor: &Actor, lead: &Lead) -> Result<(), AppError> {
+    access::edit_lead(actor, lead)?;
+    if is_closed(state, lead).await? {
+        return Err(AppError::field(
+            "status",
+            "This lead is closed: reopen it to change its quotes",
+        ));
+    }
+    Ok(())
+}
+
+async fn is_closed(state: &AppState, lead: &Lead) -> Result<bool, AppError> {
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("quote: acquire"))?;
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
+        .await
+        .map_err(internal("quote: stages"))?;
+    Ok(pipeline
+        .get(lead.stage_id)
+        .is_some_and(|s| s.kind.is_closed()))
+}
+
+/// The quote page.
+pub async fn view(state: &AppState, actor: &Actor, id: i64) -> Result<QuoteView, AppError> {
+    let (quote, lead) = visible(state, actor, id).await?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("quote: acquire"))?;
+    let pipeline = state
+        .store
+        .pipeline(&mut conn)
+        .await
+        .map_err(internal("quote: stages"))?;
+    let stage = pipeline.get(lead.stage_id);
+    let open = stage.is_some_and(|s| !s.kind.is_closed());
+    let can_edit = open && access::edit_lead(actor, &lead).is_ok();
+    let products = if can_edit {
+        store::products(&mut conn, false)
+            .await
+            .map_err(internal("quote: products"))?
+    } else {
+        Vec::new()
+    };
+    Ok(QuoteView {
+        stage: stage.map(|s| s.name.clone()).unwrap_or_default(),
+        company: store::company(&mut conn)
+            .await
+            .map_err(internal("quote: company"))?,
+        author: store::author(&mut conn, id)
+            .await
+            .map_err(internal("quote: author"))?,
+        quote,
+        lead,
+        can_edit,
+        products,
+        now: now(),
+    })
+}
+
+/// A lead's quotes, newest first.
+pub async fn of_lead(
+    state: &AppState,
+    actor: &Actor,
+    lead: LeadId,
+) -> Result<Vec<QuoteSummary>, AppError> {
+    super::lead(state, actor, lead).await?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("quotes: acquire"))?;
+    store::of_lead(&mut conn, lead)
+        .await
+        .map_err(internal("quotes: select"))
+}
+
+/// Starts an empty draft in the lead's currency.
+pub async fn create(state: &AppState, actor: &Actor, lead_id: LeadId) -> Result<i64, AppError> {
+    let lead = super::lead(state, actor, lead_id).await?;
+    may_write(state, actor, &lead).await?;
+    let at = now();
+    let currency = lead.value.map_or(Currency::USD, |v| v.currency);
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("quote: begin"))?;
+    let id = store::insert(&mut tx, lead_id, currency, "", actor.id.0, at)
+        .await
+        .map_err(internal("quote: insert"))?;
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind: "quote.created",
+            lead_id: Some(lead_id),
+            payload: json!({"quote_id": id, "number": crate::domain::quote::number(id)}),
+        },
+    )
+    .await
+    .map_err(internal("quote: event"))?;
+    tx.commit().await.map_err(internal("quote: commit"))?;
+    Ok(id)
+}
+
+/// Saves a draft: every bad field is reported at once and nothing is written.
+pub async fn save_draft(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    draft: QuoteDraft,
+) -> Result<QuoteView, AppError> {
+    let (quote, lead) = visible(state, actor, id).await?;
+    may_write(state, actor, &lead).await?;
+    if quote.status != QuoteStatus::Draft {
+        return Err(AppError::field(
+            "status",
+            "Only a draft can be changed: take the quote back to draft first",
+        ));
+    }
+    if quote.version != draft.version {
+        return Err(stale());
+    }
+    let checked = draft.check().map_err(AppError::invalid)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("quote: acquire"))?;
+    let mut missing = Vec::new();
+    for (i, l) in checked.lines.iter().enumerate() {
+        if let Some(p) = l.product_id {
+            if store::product_by_id(&mut conn, p)
+                .await
+                .map_err(internal("quote: product"))?
+                .is_none()
+            {
+                missing.push(crate::error::FieldError {
+                    field: format!("lines[{i}].product_id"),
+                    message: "That product is not in the catalogue".into(),
+                });
+            }
+        }
+    }
+    drop(conn);
+    if !missing.is_empty() {
+        return Err(AppError::invalid(missing));
+    }
+    let total = totals(&checked.lines, checked.discount, checked.tax).total;
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("quote: begin"))?;
+    if !store::save_draft(&mut tx, id, draft.version, &checked, total, now())
+        .await
+        .map_err(internal("quote: save"))?
+    {
+        return Err(stale());
+    }
+    tx.commit().await.map_err(internal("quote: commit"))?;
+    view(state, actor, id).await
+}
+
+/// Sends, accepts, rejects or reopens a quote; a sent or accepted quote also moves its lead
+/// (see the module docs).
+pub async fn set_status(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    change: StatusChange,
+) -> Result<QuoteView, AppError> {
+    let at = now();
+    let (quote, lead) = visible(state, actor, id).await?;
+    may_write(state, actor, &lead).await?;
+    if quote.version != change.version {
+        return Err(stale());
+    }
+    let from = quote.status;
+    let to = change.to;
+    if !from.may_become(to) {
+        return Err(AppError::field(
+            "status",
+            format!(
+                "A {} quote cannot become {}",
+                from.label().to_lowercase(),
+                to.label().to_lowercase()
+            ),
+        ));
+    }
+    if to == QuoteStatus::Sent {
+        check_lines(&quote.lines).map_err(AppError::invalid)?;
+    }
+    let read = read_for_write(state, actor, lead.id, lead.version).await?;
+    let total = quote.total();
+    let next = lead_after(&read.pipeline, &read.current, total, to, at)?;
+    let mut tx = match &next {
+        Some(n) => begin_write(state, &read, n, at).await?,
+        None => state
+            .store
+            .begin()
+            .await
+            .map_err(internal("quote: begin"))?,
+    };
+    if !store::set_status(&mut tx, id, change.version, from, to, at)
+        .await
+        .map_err(internal("quote: status"))?
+    {
+        return Err(stale());
+    }
+    let kind = match to {
+        QuoteStatus::Draft => "quote.reopened",
+        QuoteStatus::Sent => "quote.sent",
+        QuoteStatus::Accepted => "quote.accepted",
+        QuoteStatus::Rejected => "quote.rejected",
+    };
+    let number = quote.number();
+    events::append(
+        &mut tx,
+        &events::NewEvent {
+            at,
+            actor_id: Some(actor.id.0),
+            kind,
+            lead_id: Some(lead.id),
+            payload: json!({
+                "quote_id": id,
+                "number": number,
+                "from": from.key(),
+                "to": to.key(),
+                "total_cents": total.cents,
+                "currency": total.currency.code(),
+            }),
+        },
+    )
+    .await
+    .map_err(internal("quote: event"))?;
+    match next {
+        Some(next) => {
+            let current = &read.current;
+            let (kind, mut payload) = if next.stage_id != current.stage_id {
+                ("lead.moved", super::move_payload(current, &next))
+            } else {
+                (
+                    "lead.edited",
+                    json!({
+                        "before": {"value": current.value.map(|v| v.display())},
+                        "after": {"value": next.value.map(|v| v.display()), "version": next.version},
+                    }),
+                )
+            };
+            payload["quote"] = json!({"id": id, "number": number, "status": to.key()});
+            super::save(
+                state,
+                tx,
+                actor,
+                current,
+                next,
+                Change { kind, payload, at },
+            )
+            .await?;
+        }
+        None => tx.commit().await.map_err(internal("quote: commit"))?,
+    }
+    view(state, actor, id).await
+}
+
+/// The catalogue; inactive products only for an admin.
+pub async fn products(
+    state: &AppState,
+    actor: &Actor,
+    include_inactive: bool,
+) -> Result<Vec<Product>, AppError> {
+    access::view_board(actor)?;
+    if include_inactive {
+        access::manage_catalogue(actor)?;
+    }
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("products: acquire"))?;
+    store::products(&mut conn, include_inactive)
+        .await
+        .map_err(internal("products: select"))
+}
+
+fn sku_taken(sku: &str) -> AppError {
+    AppError::field("sku", format!("Another product already has the SKU {sku}"))
+}
+
+/// Adds or changes a catalogue product; SKUs are unique (ignoring case).
+pub async fn save_product(
+    state: &AppState,
+    actor: &Actor,
+    input: ProductInput,
+) -> Result<Product, AppError> {
+    access::manage_catalogue(actor)?;
+    let (name, sku, unit) = input.check().map_err(AppError::invalid)?;
+    let key = sku_key(&sku);
+    let at = now();
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("product: begin"))?;
+    let holder = store::product_with_sku(&mut tx, &key)
+        .await
+        .map_err(internal("product: sku"))?;
+    if holder.is_some() && holder != input.id {
+        return Err(sku_taken(&sku));
+    }
+    let row = (
+        name.as_str(),
+        sku.as_str(),
+        key.as_str(),
+        unit,
+        input.active,
+    );
+    let written = match input.id {
+        Some(id) => store::update_product(&mut tx, id, row, at)
+            .await
+            .map(|found| found.then_some(id)),
+        None => store::insert_product(&mut tx, row, at).await.map(Some),
+    };
+    let id = match written {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(AppError::not_found("There is no such product")),
+        // Two admins adding the same SKU at once: the unique index decides.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(sku_taken(&sku)),
+        Err(e) => return Err(internal("product: write")(e)),
+    };
+    let product = store::product_by_id(&mut tx, id)
+        .await
+        .map_err(internal("product: reselect"))?
+        .ok_or_else(AppError::internal)?;
+    tx.commit().await.map_err(internal("product: commit"))?;
+    Ok(product)
+}
+
+/// The seller's details printed on quotes.
+pub async fn company(state: &AppState, actor: &Actor) -> Result<Company, AppError> {
+    access::view_board(actor)?;
+    let mut conn = state
+        .store
+        .read()
+        .await
+        .map_err(internal("company: acquire"))?;
+    store::company(&mut conn)
+        .await
+        .map_err(internal("company: select"))
+}
+
+pub async fn save_company(
+    state: &AppState,
+    actor: &Actor,
+    company: Company,
+) -> Result<Company, AppError> {
+    access::manage_accounts(actor)?;
+    let checked = company.check().map_err(AppError::invalid)?;
+    let mut tx = state
+        .store
+        .begin()
+        .await
+        .map_err(internal("company: begin"))?;
+    store::set_company(&mut tx, &checked, Some(actor.id.0), now())
+        .await
+        .map_err(internal("company: write"))?;
+    tx.commit().await.map_err(internal("company: commit"))?;
+    Ok(checked)
+}
