@@ -99,6 +99,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/users") view={Lazy::<lazy::UsersRoute>::new()}/>
                     <Route path=path!("/admin/teams") view={Lazy::<lazy::TeamsRoute>::new()}/>
                     <Route path=path!("/admin/settings") view={Lazy::<lazy::SettingsRoute>::new()}/>
+                    <Route path=path!("/admin/products") view={Lazy::<lazy::ProductsRoute>::new()}/>
+                    <Route path=path!("/quotes/:id") view={Lazy::<lazy::QuoteRoute>::new()}/>
                     <Route path=path!("/admin/wall-tokens") view={Lazy::<lazy::WallTokensRoute>::new()}/>
                     <Route path=path!("/settings/intake-keys") view={Lazy::<lazy::IntakeKeysRoute>::new()}/>
                     <Route path=path!("/settings/api-tokens") view={Lazy::<lazy::ApiTokensRoute>::new()}/>

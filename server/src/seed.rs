@@ -14,7 +14,7 @@ use app::domain::{
 };
 use app::domain::{Policy, UserId};
 use app::ssr::auth::password;
-use app::ssr::store::{accounts, contacts, events, leads, org, policies, Backend, Store};
+use app::ssr::store::{accounts, contacts, events, leads, org, policies, quotes, Backend, Store};
 use serde_json::json;
 
 /// What to generate.
@@ -184,6 +184,18 @@ const PRODUCTS: [&str; 5] = [
     "Case packer",
     "Service contract",
     "Labeling system",
+];
+
+/// The demo catalogue: (name, SKU, unit price in dollars).
+const CATALOGUE: [(&str, &str, i64); 8] = [
+    ("Conveyor line, 10 m modular", "CNV-10", 18_500),
+    ("Palletizer, robotic cell", "PAL-R1", 64_000),
+    ("Case packer, top load", "CSP-TL", 42_750),
+    ("Labeling system, print and apply", "LBL-PA", 12_900),
+    ("Installation and commissioning (day)", "SVC-INST", 1_450),
+    ("Operator training (day)", "SVC-TRN", 980),
+    ("Service contract, 12 months", "SVC-12M", 7_200),
+    ("Spare parts kit", "SPK-STD", 2_350),
 ];
 
 /// (name, email local part, role, team index)
@@ -357,6 +369,25 @@ pub async fn load_demo(
     // Teams and people.
     // Reps see an estimated commission of 5 % on My day.
     app::ssr::store::today::set_commission_bp(&mut tx, Some(500), None, now).await?;
+    // The catalogue quotes draw on, and the seller printed on them.
+    for (name, sku, dollars) in CATALOGUE {
+        let unit = app::domain::Money::new(dollars * 100, app::domain::Currency::USD);
+        let key = app::domain::quote::sku_key(sku);
+        quotes::insert_product(&mut tx, (name, sku, &key, unit, true), start).await?;
+    }
+    quotes::set_company(
+        &mut tx,
+        &app::domain::quote::Company {
+            name: "Closeloop Packaging Systems".into(),
+            address: "1200 Harbor Way, Suite 300\nOakland, CA 94607".into(),
+            email: "sales@closeloop.example".into(),
+            phone: "+1 510 555 0134".into(),
+            tax_id: "US 94-1234567".into(),
+        },
+        None,
+        start,
+    )
+    .await?;
     let mut team_ids = Vec::new();
     for name in TEAMS {
         team_ids.push(org::insert_team(&mut tx, name, start).await?);

@@ -113,8 +113,8 @@ pub async fn save_product(product: ProductInput) -> Result<Product, AppError> {
     )
 }
 
-#[server(prefix = "/api/fn", endpoint = "company", input = GetUrl)]
-pub async fn get_company() -> Result<Company, AppError> {
+#[server(prefix = "/api/fn", endpoint = "seller", input = GetUrl)]
+pub async fn get_seller() -> Result<Company, AppError> {
     super::with_status(
         async move {
             let (state, actor) = signed_in()?;
@@ -125,8 +125,8 @@ pub async fn get_company() -> Result<Company, AppError> {
 }
 
 /// An admin sets the seller's details printed on quotes.
-#[server(prefix = "/api/fn", endpoint = "save_company", input = Json)]
-pub async fn save_company(company: Company) -> Result<Company, AppError> {
+#[server(prefix = "/api/fn", endpoint = "save_seller", input = Json)]
+pub async fn save_seller(company: Company) -> Result<Company, AppError> {
     super::with_status(
         async move {
             let (state, actor) = signed_in()?;

@@ -60,7 +60,7 @@ fn Nav(actor: Actor) -> impl IntoView {
             {policy.then(|| view! { <A href="/settings/policy">"Policy"</A> })}
             {routing.then(|| view! { <A href="/settings/routing">"Routing"</A> })}
             {wall.then(|| view! { <A href="/wall">"Wall"</A> })}
-            {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> <A href="/admin/settings">"Settings"</A> })}
+            {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> <A href="/admin/products">"Products"</A> <A href="/admin/settings">"Settings"</A> })}
             {intake.then(|| view! { <A href="/settings/intake-keys">"Intake keys"</A> })}
             <A href="/settings/api-tokens">"API"</A>
         </nav>

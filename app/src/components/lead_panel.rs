@@ -101,6 +101,7 @@ fn PanelBody(
                 policy=policy.clone() stage_kind=stage_kind.unwrap_or(StageKind::Open)/>
         })}
         <Details lead=lead.clone() editable=editable saved=saved policy=policy.clone() now=detail.now/>
+        <Quotes lead_id=lead.id can_create=editable && !closed/>
         {(editable && !closed).then(|| view! { <CloseOutForm lead=lead.clone() saved=saved/> })}
         <section class="panel-section" aria-label="History">
             <h3>"History"</h3>
@@ -631,6 +632,63 @@ fn CloseOutForm(lead: Lead, saved: Callback<Lead>) -> impl IntoView {
                     </div>
                 </form>
             })}
+        </section>
+    }
+}
+
+/// The lead's quotes, newest first, and a button to start one.
+#[component]
+fn Quotes(lead_id: LeadId, can_create: bool) -> impl IntoView {
+    use crate::api::quotes::{create_quote, lead_quotes};
+    let list = Resource::new(|| (), move |_| lead_quotes(lead_id));
+    let problem = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let start = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match create_quote(lead_id).await {
+                Ok(id) => {
+                    let navigate = leptos_router::hooks::use_navigate();
+                    navigate(&format!("/quotes/{id}"), Default::default());
+                }
+                Err(e) => {
+                    problem.set(Some(error_text(&e)));
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <section class="panel-section lead-quotes" aria-labelledby=format!("quotes-title-{lead_id}")>
+            <div class="section-head">
+                <h3 id=format!("quotes-title-{lead_id}")>"Quotes"</h3>
+                {can_create.then(|| view! {
+                    <button type="button" class="button button-small" disabled=move || busy.get()
+                        on:click=start>"New quote"</button>
+                })}
+            </div>
+            {move || problem.get().map(|p| view! { <p class="field-error" role="alert">{p}</p> })}
+            <Transition fallback=|| view! { <p class="loading">"Loading quotes…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(qs) if qs.is_empty() => view! {
+                            <p class="muted">"No quotes yet."</p>
+                        }.into_any(),
+                        Ok(qs) => view! {
+                            <ul class="quote-list">
+                                {qs.into_iter().map(|q| view! {
+                                    <li>
+                                        <a href=format!("/quotes/{}", q.id)>{q.number.clone()}</a>
+                                        <span class=format!("quote-status quote-status-{}", q.status.key())>{q.status.label()}</span>
+                                        <span class="quote-list-total">{q.total.exact()}</span>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(e) => view! { <p class="field-error">{error_text(&e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
 }

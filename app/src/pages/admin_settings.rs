@@ -1,13 +1,16 @@
 //! Route `/admin/settings`: organisation-wide settings: the commission rate behind the
 //! estimate on each rep's My day.
 
+use crate::api::quotes::{get_seller, save_seller};
 use crate::api::recognition::SetLeaderboardVisibility;
 use crate::api::today::{get_org_settings, SaveOrgSettings};
 use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
 use crate::domain::access;
+use crate::domain::quote::Company;
 use crate::domain::recognition::Visibility;
 use crate::domain::today::rate_text;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -36,6 +39,7 @@ fn SettingsBody() -> impl IntoView {
                         Ok(s) => view! {
                             <CommissionForm bp=s.commission_bp/>
                             <LeaderboardForm visibility=s.leaderboard/>
+                            <SellerForm/>
                         }.into_any(),
                         Err(e) => view! {
                             <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
@@ -122,6 +126,98 @@ fn LeaderboardForm(visibility: Visibility) -> impl IntoView {
                     Err(e) => error_text(&e),
                 })}
             </p>
+        </form>
+    }
+}
+
+/// The seller's details printed at the head of every quote.
+#[component]
+fn SellerForm() -> impl IntoView {
+    let loaded = Resource::new(|| (), |_| get_seller());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match loaded.await {
+                    Ok(c) => view! { <SellerFields company=c/> }.into_any(),
+                    Err(e) => view! { <p class="field-error">{error_text(&e)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn SellerFields(company: Company) -> impl IntoView {
+    let form = RwSignal::new(company);
+    let error = RwSignal::new(None::<AppError>);
+    let saved = RwSignal::new(None::<String>);
+    let submit = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        let c = form.get_untracked();
+        leptos::task::spawn_local(async move {
+            match save_seller(c).await {
+                Ok(c) => {
+                    error.set(None);
+                    saved.set(Some("Saved: new quotes print these details.".into()));
+                    form.set(c);
+                }
+                Err(e) => {
+                    saved.set(None);
+                    error.set(Some(e));
+                }
+            }
+        });
+    };
+    let msg = move |name: &'static str| {
+        move || {
+            error.with(|e| {
+                e.as_ref()
+                    .and_then(|e| e.message_for(&format!("company.{name}")))
+            })
+        }
+    };
+    let show = move |name: &'static str| {
+        move || msg(name)().map(|m| view! { <span class="field-error" role="alert">{m}</span> })
+    };
+    let text = move |get: fn(&Company) -> &String| move || form.with(|c| get(c).clone());
+    view! {
+        <form class="card-form" on:submit=submit aria-labelledby="seller-title" novalidate>
+            <h2 id="seller-title">"Company details on quotes"</h2>
+            <p class="page-hint">"Printed at the head of every quote."</p>
+            <label class="field">"Company name"
+                <input type="text" name="company_name" maxlength="200" prop:value=text(|c| &c.name)
+                    aria-invalid=move || msg("name")().is_some().to_string()
+                    on:input=move |e| form.update(|c| c.name = event_target_value(&e))/>
+                {show("name")}
+            </label>
+            <label class="field">"Address"
+                <textarea name="company_address" rows="3" maxlength="500" prop:value=text(|c| &c.address)
+                    aria-invalid=move || msg("address")().is_some().to_string()
+                    on:input=move |e| form.update(|c| c.address = event_target_value(&e))></textarea>
+                {show("address")}
+            </label>
+            <div class="field-row">
+                <label class="field">"E-mail"
+                    <input type="email" name="company_email" maxlength="254" prop:value=text(|c| &c.email)
+                        aria-invalid=move || msg("email")().is_some().to_string()
+                        on:input=move |e| form.update(|c| c.email = event_target_value(&e))/>
+                    {show("email")}
+                </label>
+                <label class="field">"Phone"
+                    <input type="tel" name="company_phone" maxlength="40" prop:value=text(|c| &c.phone)
+                        aria-invalid=move || msg("phone")().is_some().to_string()
+                        on:input=move |e| form.update(|c| c.phone = event_target_value(&e))/>
+                    {show("phone")}
+                </label>
+            </div>
+            <label class="field">"Tax ID"
+                <input type="text" name="company_tax_id" maxlength="64" prop:value=text(|c| &c.tax_id)
+                    aria-invalid=move || msg("tax_id")().is_some().to_string()
+                    on:input=move |e| form.update(|c| c.tax_id = event_target_value(&e))/>
+                {show("tax_id")}
+            </label>
+            <button class="button button-primary" type="submit">"Save"</button>
+            <p class="form-status" role="status">{move || saved.get()}</p>
         </form>
     }
 }

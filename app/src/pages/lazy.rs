@@ -3,8 +3,9 @@
 //! server they render like any other route.
 
 use super::{
-    access_keys, admin_settings, admin_teams, admin_users, campaigns, compliance, duplicates, home,
-    import, lead, leaderboard, people, policy, review, roi, routing, signin, today, wall,
+    access_keys, admin_products, admin_settings, admin_teams, admin_users, campaigns, compliance,
+    duplicates, home, import, lead, leaderboard, people, policy, quote, review, roi, routing,
+    signin, today, wall,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -312,6 +313,34 @@ impl LazyRoute for SettingsRoute {
     fn view(this: Self) -> AnyView {
         let SettingsRoute = this;
         view! { <Hydrated/> <admin_settings::SettingsPage/> }.into_any()
+    }
+}
+
+pub struct ProductsRoute;
+
+#[lazy_route]
+impl LazyRoute for ProductsRoute {
+    fn data() -> Self {
+        ProductsRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ProductsRoute = this;
+        view! { <Hydrated/> <admin_products::ProductsPage/> }.into_any()
+    }
+}
+
+pub struct QuoteRoute;
+
+#[lazy_route]
+impl LazyRoute for QuoteRoute {
+    fn data() -> Self {
+        QuoteRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let QuoteRoute = this;
+        view! { <Hydrated/> <quote::QuotePage/> }.into_any()
     }
 }
 

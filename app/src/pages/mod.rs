@@ -1,6 +1,7 @@
 //! One module per screen.
 
 pub mod access_keys;
+pub mod admin_products;
 pub mod admin_settings;
 pub mod admin_teams;
 pub mod admin_users;
@@ -16,6 +17,7 @@ pub mod leaderboard;
 pub mod not_found;
 pub mod people;
 pub mod policy;
+pub mod quote;
 pub mod review;
 pub mod roi;
 pub mod routing;

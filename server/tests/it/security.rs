@@ -181,6 +181,21 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         add("POST", change, &[P::Marketing, P::Admin]);
     }
     add("GET", "/api/fn/company", &BOARD);
+    add("GET", "/api/fn/quote", &BOARD);
+    add("GET", "/api/fn/lead_quotes", &BOARD);
+    add("GET", "/api/fn/products", &BOARD);
+    add("GET", "/api/fn/seller", &BOARD);
+    add("GET", "/quotes/{id}", &BOARD);
+    for quote_change in [
+        "/api/fn/create_quote",
+        "/api/fn/save_quote",
+        "/api/fn/quote_status",
+    ] {
+        add("POST", quote_change, &[P::Rep, P::Manager]);
+    }
+    add("POST", "/api/fn/save_product", &[P::Admin]);
+    add("POST", "/api/fn/save_seller", &[P::Admin]);
+    add("GET", "/admin/products", &[P::Admin]);
     add("POST", "/api/fn/erase_contact", &[P::Admin]);
     add("GET", "/api/fn/compliance", &BOARD);
     add("GET", "/api/fn/compliance_leads", &BOARD);
@@ -281,6 +296,8 @@ struct Fixture {
     dana: i64,
     review: i64,
     review_action: i64,
+    /// A draft quote on the fixture lead.
+    quote: i64,
 }
 
 async fn fixture(db: &TestDb) -> Fixture {
@@ -328,7 +345,11 @@ async fn fixture(db: &TestDb) -> Fixture {
     )
     .await
     .unwrap();
+    let quote = service::quotes::create(&state, &dana, lead.id)
+        .await
+        .unwrap();
     Fixture {
+        quote,
         dana: dana.id.0,
         review,
         review_action,
@@ -401,6 +422,10 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/fn/leaderboard" => "/api/fn/leaderboard?days=30".to_string(),
         "/review/{rep}" => format!("/review/{}", f.dana),
         "/leads/{id}" => format!("/leads/{lead}"),
+        "/quotes/{id}" => format!("/quotes/{}", f.quote),
+        "/api/fn/quote" => format!("/api/fn/quote?id={}", f.quote),
+        "/api/fn/lead_quotes" => format!("/api/fn/lead_quotes?lead_id={lead}"),
+        "/api/fn/products" => "/api/fn/products?include_inactive=false".to_string(),
         "/api/v1/board/columns/{stage}" => {
             format!("/api/v1/board/columns/{}?after=0.0.0", f.lead.stage_id.0)
         }
@@ -509,6 +534,15 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/fn/plan_next_step" => json!({"lead_id": lead,
             "change": {"version": 0, "kind": "call", "due_at": 4_102_444_800_000_i64}}),
         "/api/fn/save_org_settings" => json!({"commission_rate": "5"}),
+        "/api/fn/create_quote" => json!({"lead_id": lead}),
+        // Version 0 is stale: an allowed principal gets 422, past authorization.
+        "/api/fn/save_quote" => json!({"id": f.quote,
+            "draft": {"version": 0, "currency": "USD", "lines": []}}),
+        "/api/fn/quote_status" => json!({"id": f.quote, "change": {"version": 0, "to": "sent"}}),
+        "/api/fn/save_product" => json!({"product": {"name": "Matrix", "sku": "MATRIX-1",
+            "unit_price": "10", "currency": "USD"}}),
+        "/api/fn/save_seller" => json!({"company": {"name": "Matrix Co", "address": "",
+            "email": "", "phone": "", "tax_id": ""}}),
         "/api/fn/set_leaderboard_visibility" => json!({"visibility": "team"}),
         "/api/fn/start_review" => json!({"rep": f.dana}),
         // A stale version and an empty action: the manager gets 422, past authorization.
