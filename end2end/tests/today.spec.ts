@@ -121,3 +121,26 @@ test("marketing has no My day", async ({ page }) => {
   expect(resp?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "Not available to your role" })).toBeVisible();
 });
+
+test("X closes the selected lead out as lost with a reason, from the keyboard", async ({ page }) => {
+  await signIn(page, "kim");
+  await expect(page).toHaveURL(/\/today$/);
+  await hydrated(page);
+  await expect(rows(page).first()).toBeFocused();
+  await page.keyboard.press("j");
+  const id = await focusedId(page);
+  expect(id).not.toBe("");
+  await page.keyboard.press("x");
+  const dialog = page.getByRole("dialog", { name: /^Close out .* as lost$/ });
+  await expect(dialog).toBeFocused();
+  // 3 picks the third reason, "Bought elsewhere"; Enter closes the lead out.
+  await page.keyboard.press("3");
+  await expect(dialog.getByRole("radio", { name: /Bought elsewhere/ })).toBeChecked();
+  await page.keyboard.press("Enter");
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole("status").filter({ hasText: "closed out as lost" })).toBeVisible();
+  await expect.poll(() => queueIds(page)).not.toContain(id);
+  const lead = await (await page.request.get(`/api/v1/leads/${id}`)).json();
+  expect(lead.close_reason).toBe("bought_elsewhere");
+  expect(lead.closed_at).not.toBeNull();
+});

@@ -42,12 +42,14 @@ pub fn QuotePage() -> impl IntoView {
 fn QuoteBody(id: i64) -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let data = Resource::new(move || reload.get(), move |_| get_quote(id));
+    // Outlives the re-read after a status change, so the confirmation stays on screen.
+    let message = RwSignal::new(None::<String>);
     view! {
         <section class="page quote-page">
             <Transition fallback=|| view! { <p class="loading">"Loading the quote…"</p> }>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Ok(v) => view! { <QuoteScreen view=v reload/> }.into_any(),
+                        Ok(v) => view! { <QuoteScreen view=v reload message/> }.into_any(),
                         Err(e) => view! {
                             <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
                         }.into_any(),
@@ -73,7 +75,11 @@ struct Shown {
 }
 
 #[component]
-fn QuoteScreen(view: QuoteView, reload: RwSignal<u32>) -> impl IntoView {
+fn QuoteScreen(
+    view: QuoteView,
+    reload: RwSignal<u32>,
+    message: RwSignal<Option<String>>,
+) -> impl IntoView {
     let quote = view.quote.clone();
     let status = quote.status;
     let editing = view.can_edit && status == QuoteStatus::Draft;
@@ -93,9 +99,10 @@ fn QuoteScreen(view: QuoteView, reload: RwSignal<u32>) -> impl IntoView {
     let tax = RwSignal::new(start.tax.clone());
     let notes = RwSignal::new(start.notes.clone());
     let valid_until = RwSignal::new(start.valid_until.clone());
-    let version = quote.version;
+    // Advances with each save of the draft (the page is not re-read for a save).
+    let version = RwSignal::new(quote.version);
     let draft = move || QuoteDraft {
-        version,
+        version: version.get(),
         currency: currency.get(),
         lines: lines.with(|ls| ls.iter().map(|(_, l)| l.get()).collect()),
         discount: discount.get(),
@@ -134,7 +141,6 @@ fn QuoteScreen(view: QuoteView, reload: RwSignal<u32>) -> impl IntoView {
 
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
-    let message = RwSignal::new(None::<String>);
     let paper = RwSignal::new(match quote.currency.code() {
         "USD" | "CAD" => "letter",
         _ => "a4",
@@ -148,17 +154,23 @@ fn QuoteScreen(view: QuoteView, reload: RwSignal<u32>) -> impl IntoView {
         busy.set(true);
         let d = draft();
         leptos::task::spawn_local(async move {
-            let mut version = d.version;
+            let mut current = d.version;
             let mut result = Ok(());
             if editing {
                 match save_quote(id_of(stored), d).await {
-                    Ok(v) => version = v.quote.version,
+                    Ok(v) => {
+                        current = v.quote.version;
+                        version.set(current);
+                    }
                     Err(e) => result = Err(e),
                 }
             }
             if let (Ok(()), Some(to)) = (&result, then) {
-                if let Err(e) = set_quote_status(id_of(stored), StatusChange { version, to }).await
-                {
+                let change = StatusChange {
+                    version: current,
+                    to,
+                };
+                if let Err(e) = set_quote_status(id_of(stored), change).await {
                     result = Err(e);
                 }
             }
@@ -178,9 +190,14 @@ fn QuoteScreen(view: QuoteView, reload: RwSignal<u32>) -> impl IntoView {
                         }
                         .to_string(),
                     ));
-                    reload.update(|n| *n += 1);
+                    if then.is_some() {
+                        reload.update(|n| *n += 1);
+                    }
                 }
-                Err(e) => error.set(Some(e)),
+                Err(e) => {
+                    message.set(None);
+                    error.set(Some(e));
+                }
             }
         });
     };
@@ -234,7 +251,7 @@ fn QuoteScreen(view: QuoteView, reload: RwSignal<u32>) -> impl IntoView {
             </div>
             <p class="form-status" role="status" aria-live="polite">{move || message.get()}</p>
             {move || error.get().map(|e| view! {
-                <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
+                <div class="panel panel-error" role="alert"><p>{problem_text(&e)}</p></div>
             })}
         </div>
         {editing.then(|| view! {
@@ -242,6 +259,35 @@ fn QuoteScreen(view: QuoteView, reload: RwSignal<u32>) -> impl IntoView {
         })}
         <QuoteDocument view=view.clone() shown=Signal::derive(shown) paper=paper.into()/>
     }
+}
+
+/// The problem as a rep reads it: "Line 2, quantity: A whole number of units, like 3", and
+/// how many other fields need a look.
+fn problem_text(e: &AppError) -> String {
+    let fields = e.fields();
+    let Some(first) = fields.first() else {
+        return e.to_string();
+    };
+    let name = match first.field.strip_prefix("lines[") {
+        Some(rest) => {
+            let (i, what) = rest.split_once("].").unwrap_or((rest, ""));
+            let n = i.parse::<usize>().map_or(0, |i| i + 1);
+            format!("Line {n}, {}", what.replace('_', " "))
+        }
+        None => {
+            let mut f = first.field.replace('_', " ");
+            if let Some(c) = f.get_mut(0..1) {
+                c.make_ascii_uppercase();
+            }
+            f
+        }
+    };
+    let more = match fields.len() - 1 {
+        0 => String::new(),
+        1 => " (and 1 more field)".to_string(),
+        n => format!(" (and {n} more fields)"),
+    };
+    format!("{name}: {}{more}", first.message)
 }
 
 fn id_of(stored: StoredValue<crate::domain::quote::Quote>) -> i64 {
