@@ -59,7 +59,12 @@ test("an admin picks the panels; the wall rotates them and announces a win from 
   const card = page.getByRole("listitem", { name: "Lobby TV" });
   // A bad choice names its field and changes nothing.
   const boxes = card.getByRole("checkbox");
-  for (let i = 0; i < (await boxes.count()); i++) await boxes.nth(i).uncheck();
+  // The list re-reads after the token is created, which can redraw the card (and its boxes)
+  // under the first clicks: uncheck until all stay unchecked.
+  await expect(async () => {
+    for (let i = 0; i < (await boxes.count()); i++) await boxes.nth(i).uncheck();
+    for (let i = 0; i < (await boxes.count()); i++) await expect(boxes.nth(i)).not.toBeChecked({ timeout: 500 });
+  }).toPass();
   await card.getByRole("button", { name: "Save" }).click();
   await expect(card.getByRole("alert")).toContainText("Pick at least one panel");
   for (const name of ["Return by channel", "This month", "Follow-up compliance", "Newest wins"]) {

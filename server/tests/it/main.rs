@@ -9,6 +9,7 @@ mod support;
 mod api;
 mod board;
 mod compliance;
+mod concurrency;
 mod dedupe;
 mod http;
 mod import;
