@@ -45,6 +45,9 @@ pub enum AppError {
     /// no `If-Match` header): the API will not guess.
     #[error("{message}")]
     PreconditionRequired { message: String },
+    /// The server cannot serve this now (its database does not answer); try again later.
+    #[error("{message}")]
+    Unavailable { message: String },
     /// Something failed on the server; details are in the server log only.
     #[error("{message}")]
     Internal { message: String },
@@ -115,6 +118,7 @@ impl AppError {
             AppError::Forbidden { .. } => "forbidden",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::PreconditionRequired { .. } => "precondition_required",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::Internal { .. } => "internal",
         }
     }
@@ -129,6 +133,7 @@ impl AppError {
             AppError::Forbidden { .. } => 403,
             AppError::RateLimited { .. } => 429,
             AppError::PreconditionRequired { .. } => 428,
+            AppError::Unavailable { .. } => 503,
             AppError::Internal { .. } => 500,
         }
     }
@@ -170,7 +175,7 @@ pub struct Wire {
 #[cfg_attr(feature = "ssr", schema(as = ErrorDetail))]
 pub struct WireDetail {
     /// validation, conflict, not_found, unauthorized, forbidden, rate_limited,
-    /// precondition_required or internal.
+    /// precondition_required, unavailable or internal.
     code: String,
     message: String,
     #[serde(default)]

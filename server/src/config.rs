@@ -37,6 +37,24 @@ pub enum Command {
     /// first and prints the report; imports only when every row is good, or with
     /// --import-good (bad rows are then left out). All rows go in one transaction.
     ImportLeads(ImportArgs),
+    /// Write a consistent copy of the SQLite database to a new file while the server runs,
+    /// and check it. (PostgreSQL: use pg_dump.)
+    Backup(BackupArgs),
+    /// Replace the SQLite database with a backup, after checking the backup. Stop the server
+    /// first. (PostgreSQL: use pg_restore.)
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The file to write; it must not exist yet.
+    pub to: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore.
+    pub from: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -34,6 +34,33 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve(args) => serve(&db, args).await,
+        Command::Backup(args) => {
+            let store = open(&db).await?;
+            let done = app::ssr::store::backup::backup(&store, &args.to)
+                .await
+                .unwrap_or_else(|e| fail(&e));
+            println!(
+                "Backed up to {} ({} bytes; {} leads, {} events; integrity ok).",
+                done.path.display(),
+                done.bytes,
+                done.leads,
+                done.events
+            );
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let done = app::ssr::store::backup::restore(&args.from, &db.database_url)
+                .await
+                .unwrap_or_else(|e| fail(&e));
+            println!(
+                "Restored {} from {} ({} leads, {} events; integrity ok). Start the server.",
+                done.path.display(),
+                args.from.display(),
+                done.leads,
+                done.events
+            );
+            Ok(())
+        }
         Command::CreateAdmin(args) => {
             let state = cli_state(&db).await?;
             let password = read_password()?;
@@ -110,6 +137,12 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Prints why a backup or restore could not be done and exits with status 1.
+fn fail(e: &app::ssr::store::backup::BackupError) -> ! {
+    eprintln!("{e}");
+    std::process::exit(1)
 }
 
 /// The state for a one-off CLI operation on a migrated database.

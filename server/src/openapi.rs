@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
     servers((url = "/api/v1")),
     paths(
         rest::health,
+        rest::ready,
         rest::sign_in,
         rest::sign_out,
         rest::me,
@@ -149,6 +150,12 @@ impl Modify for Common {
                 }
                 if path == "/session" && method == "post" {
                     errors.push(("401", "Wrong e-mail or password, or the account is locked"));
+                }
+                if path == "/ready" {
+                    errors.push((
+                        "503",
+                        "The database does not answer: send no traffic here for now",
+                    ));
                 }
                 if path == "/intake" {
                     errors.push(("401", "No valid intake key or form id"));

@@ -31,6 +31,7 @@ pub(crate) const MAX_BODY: usize = 64 * 1024;
 pub fn endpoints() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
     vec![
         ("GET", "/health", get(health)),
+        ("GET", "/ready", get(ready)),
         ("GET", "/openapi.json", get(crate::openapi::document)),
         ("POST", "/session", post(sign_in)),
         ("DELETE", "/session", delete(sign_out)),
@@ -131,6 +132,35 @@ pub async fn health(State(state): State<AppState>) -> Json<Health> {
         status: "ok",
         database,
     })
+}
+
+/// The server can serve requests now.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Ready {
+    /// Always `ready` (otherwise the answer is a 503 error).
+    status: &'static str,
+}
+
+/// Readiness: the database answers a query within 2 s (for a load balancer or orchestrator:
+/// send traffic only while this is 200).
+#[utoipa::path(get, path = "/ready", tag = "Service", security(()),
+    responses((status = 200, description = "Ready to serve", body = Ready)))]
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Ready>, AppError> {
+    let probe = async {
+        let mut conn = state.store.read().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await
+    };
+    let unavailable = |message: &str| AppError::Unavailable {
+        message: message.into(),
+    };
+    match tokio::time::timeout(std::time::Duration::from_secs(2), probe).await {
+        Ok(Ok(_)) => Ok(Json(Ready { status: "ready" })),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "readiness: database");
+            Err(unavailable("The database does not answer"))
+        }
+        Err(_) => Err(unavailable("The database did not answer within 2 s")),
+    }
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -50,7 +50,9 @@ async fn concurrent_writers_lose_nothing_and_the_log_replays_to_the_leads(db: Te
     let contacted = db.stage("contacted").await;
     // Leads of one owner, in New or Contacted (moves between the two need nothing), with a
     // next step (so no write leaves one missing).
-    let owner = db.find(|l, _| l.stage_id == contacted && l.owner.is_some()).await;
+    let owner = db
+        .find(|l, _| l.stage_id == contacted && l.owner.is_some())
+        .await;
     let owner_id = owner.owner.as_ref().unwrap().id;
     let targets: Vec<LeadId> = db
         .all_leads()
@@ -160,19 +162,27 @@ async fn concurrent_writers_lose_nothing_and_the_log_replays_to_the_leads(db: Te
     assert!(tally.committed > 0 && tally.conflicts > 0, "{tally:?}");
 
     // The log: ids without gaps or duplicates, one event per committed write.
-    let rows: Vec<(i64, Option<i64>, String, String)> = sqlx::query_as(
-        "SELECT id, lead_id, kind, payload FROM events WHERE id > $1 ORDER BY id",
-    )
-    .bind(start)
-    .fetch_all(&mut *db.store.read().await.unwrap())
-    .await
-    .unwrap();
+    let rows: Vec<(i64, Option<i64>, String, String)> =
+        sqlx::query_as("SELECT id, lead_id, kind, payload FROM events WHERE id > $1 ORDER BY id")
+            .bind(start)
+            .fetch_all(&mut *db.store.read().await.unwrap())
+            .await
+            .unwrap();
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let writes: Vec<_> = rows
         .iter()
-        .filter(|r| matches!(r.2.as_str(), "lead.moved" | "lead.edited" | "lead.next_step"))
+        .filter(|r| {
+            matches!(
+                r.2.as_str(),
+                "lead.moved" | "lead.edited" | "lead.next_step"
+            )
+        })
         .collect();
-    assert_eq!(writes.len() as u64, tally.committed, "one event per committed write");
+    assert_eq!(
+        writes.len() as u64,
+        tally.committed,
+        "one event per committed write"
+    );
     let expected: Vec<i64> = (start + 1..=start + ids.len() as i64).collect();
     assert_eq!(ids, expected, "event ids run on without gaps");
 
@@ -204,7 +214,10 @@ async fn concurrent_writers_lose_nothing_and_the_log_replays_to_the_leads(db: Te
     let unique: BTreeSet<i64> = heard.iter().copied().collect();
     assert_eq!(unique.len(), heard.len(), "no event twice");
     let written: BTreeSet<i64> = writes.iter().map(|r| r.0).collect();
-    assert!(written.is_subset(&unique), "every write reached the live feed");
+    assert!(
+        written.is_subset(&unique),
+        "every write reached the live feed"
+    );
     let out_of_order = heard.windows(2).filter(|w| w[0] > w[1]).count();
     println!(
         "concurrency {:?}: {} operations, {} committed, {} conflicts (409), {} events, \

@@ -17,6 +17,7 @@ mod instances;
 mod intake;
 mod live;
 mod openapi;
+mod operations;
 mod people;
 mod policy;
 mod quote;

@@ -164,6 +164,8 @@ async fn every_response_matches_the_document(db: TestDb) -> TestDb {
 
     p.call(Method::GET, "/health", "/api/v1/health", None, None)
         .await;
+    p.call(Method::GET, "/ready", "/api/v1/ready", None, None)
+        .await;
     p.call(
         Method::GET,
         "/openapi.json",

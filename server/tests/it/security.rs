@@ -47,6 +47,7 @@ fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     };
     // REST
     add("GET", "/api/v1/health", &ALL);
+    add("GET", "/api/v1/ready", &ALL);
     add("GET", "/api/v1/openapi.json", &ALL);
     add("GET", "/api/v1/leads", &BOARD);
     add("POST", "/api/v1/leads", &[P::Rep, P::Manager]);

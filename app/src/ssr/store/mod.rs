@@ -6,6 +6,7 @@
 //! pool for both.
 
 pub mod accounts;
+pub mod backup;
 pub mod compliance;
 pub mod contacts;
 pub mod events;
