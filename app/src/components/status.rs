@@ -12,6 +12,21 @@ pub fn error_text(e: &AppError) -> String {
     }
 }
 
+/// The message of field `name` in the form's last error, if it has one (for `aria-invalid`
+/// and the message under the field).
+pub fn field_message(
+    error: RwSignal<Option<AppError>>,
+    name: &'static str,
+) -> impl Fn() -> Option<String> + Copy {
+    move || error.with(|e| e.as_ref().and_then(|e| e.message_for(name)))
+}
+
+/// The message under field `name`, announced as an alert, while the last error names it.
+pub fn field_error(error: RwSignal<Option<AppError>>, name: &'static str) -> impl IntoView {
+    let text = field_message(error, name);
+    move || text().map(|m| view! { <span class="field-error" role="alert">{m}</span> })
+}
+
 /// (succeeded, text) of the last action on the page.
 pub type Status = RwSignal<Option<(bool, String)>>;
 

@@ -338,9 +338,10 @@ pub struct QuoteDraft {
     pub valid_until: String,
 }
 
-/// A draft once every field has been read.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CheckedDraft {
+/// What a quote says: its lines, discount, tax, currency, notes and validity (a draft once
+/// every field has been read, or a stored quote's content).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuoteContent {
     pub currency: Currency,
     pub lines: Vec<Line>,
     pub discount: Rate,
@@ -348,6 +349,17 @@ pub struct CheckedDraft {
     pub notes: String,
     /// Days since 1970-01-01.
     pub valid_until: Option<i64>,
+}
+
+impl QuoteContent {
+    pub fn totals(&self) -> Totals {
+        totals(&self.lines, self.discount, self.tax)
+    }
+
+    /// The total as money.
+    pub fn total(&self) -> Money {
+        Money::new(self.totals().total, self.currency)
+    }
 }
 
 impl LineInput {
@@ -390,7 +402,7 @@ impl LineInput {
 
 impl QuoteDraft {
     /// Every problem at once, named by field (`lines[2].unit_price`, `tax`, …).
-    pub fn check(&self) -> Result<CheckedDraft, Vec<FieldError>> {
+    pub fn check(&self) -> Result<QuoteContent, Vec<FieldError>> {
         let mut problems = Vec::new();
         let mut lines = Vec::new();
         for (i, l) in self.lines.iter().enumerate() {
@@ -439,7 +451,7 @@ impl QuoteDraft {
         if !problems.is_empty() {
             return Err(problems);
         }
-        Ok(CheckedDraft {
+        Ok(QuoteContent {
             currency,
             lines,
             discount,
@@ -524,13 +536,7 @@ pub struct Quote {
     pub id: i64,
     pub lead_id: LeadId,
     pub status: QuoteStatus,
-    pub currency: Currency,
-    pub lines: Vec<Line>,
-    pub discount: Rate,
-    pub tax: Rate,
-    pub notes: String,
-    /// Days since 1970-01-01.
-    pub valid_until: Option<i64>,
+    pub content: QuoteContent,
     pub version: i64,
     pub created_at: Timestamp,
     pub sent_at: Option<Timestamp>,
@@ -543,13 +549,9 @@ impl Quote {
         number(self.id)
     }
 
-    pub fn totals(&self) -> Totals {
-        totals(&self.lines, self.discount, self.tax)
-    }
-
     /// The total as money.
     pub fn total(&self) -> Money {
-        Money::new(self.totals().total, self.currency)
+        self.content.total()
     }
 
     /// The editor's starting text for this quote.
@@ -561,10 +563,11 @@ impl Quote {
                 rate_text(r).replace(" %", "")
             }
         };
+        let c = &self.content;
         QuoteDraft {
             version: self.version,
-            currency: self.currency.code().to_string(),
-            lines: self
+            currency: c.currency.code().to_string(),
+            lines: c
                 .lines
                 .iter()
                 .map(|l| LineInput {
@@ -575,10 +578,10 @@ impl Quote {
                     discount: rate(l.discount),
                 })
                 .collect(),
-            discount: rate(self.discount),
-            tax: rate(self.tax),
-            notes: self.notes.clone(),
-            valid_until: self
+            discount: rate(c.discount),
+            tax: rate(c.tax),
+            notes: c.notes.clone(),
+            valid_until: c
                 .valid_until
                 .map(crate::domain::time::date_text)
                 .unwrap_or_default(),
@@ -835,12 +838,14 @@ mod tests {
             id: 42,
             lead_id: LeadId(7),
             status: QuoteStatus::Draft,
-            currency: Currency::USD,
-            lines: vec![line(3, 1_999, 10_000), line(1, 1_200, 0)],
-            discount: 0,
-            tax: 8_875,
-            notes: "Net 30".into(),
-            valid_until: crate::domain::time::parse_date("2027-01-15"),
+            content: QuoteContent {
+                currency: Currency::USD,
+                lines: vec![line(3, 1_999, 10_000), line(1, 1_200, 0)],
+                discount: 0,
+                tax: 8_875,
+                notes: "Net 30".into(),
+                valid_until: crate::domain::time::parse_date("2027-01-15"),
+            },
             version: 3,
             created_at: Timestamp(0),
             sent_at: None,
@@ -855,7 +860,11 @@ mod tests {
         let back = draft.check().unwrap();
         assert_eq!(
             (back.lines, back.tax, back.valid_until),
-            (q.lines.clone(), q.tax, q.valid_until)
+            (
+                q.content.lines.clone(),
+                q.content.tax,
+                q.content.valid_until
+            )
         );
         // 5,397 + 1,200 = 6,597; tax 585.48… → 585; total 7,182.
         assert_eq!(q.total().exact(), "$71.82");

@@ -4,7 +4,7 @@
 
 use crate::api::quotes::{list_products, save_product};
 use crate::components::guard::RequireAccess;
-use crate::components::status::error_text;
+use crate::components::status::{error_text, field_error, field_message};
 use crate::domain::access;
 use crate::domain::quote::{plain_amount, Product, ProductInput};
 use crate::error::AppError;
@@ -19,15 +19,6 @@ pub fn ProductsPage() -> impl IntoView {
             <ProductsBody/>
         </RequireAccess>
     }
-}
-
-fn field(error: RwSignal<Option<AppError>>, name: &'static str) -> impl Fn() -> Option<String> {
-    move || error.get().and_then(|e| e.message_for(name))
-}
-
-fn field_error(error: RwSignal<Option<AppError>>, name: &'static str) -> impl IntoView {
-    let text = field(error, name);
-    move || text().map(|m| view! { <span class="field-error" role="alert">{m}</span> })
 }
 
 fn blank() -> ProductInput {
@@ -80,7 +71,8 @@ fn ProductsBody() -> impl IntoView {
         });
     };
     let text = move |get: fn(&ProductInput) -> &String| move || form.with(|f| get(f).clone());
-    let invalid = move |name: &'static str| move || field(error, name)().is_some().to_string();
+    let invalid =
+        move |name: &'static str| move || field_message(error, name)().is_some().to_string();
     view! {
         <section class="page page-narrow products" aria-labelledby="products-title">
             <div class="page-head">

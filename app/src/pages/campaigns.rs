@@ -7,7 +7,7 @@ use crate::api::campaigns::{
     CampaignLine, CampaignsView, SpendUploadReport,
 };
 use crate::components::guard::RequireAccess;
-use crate::components::status::error_text;
+use crate::components::status::{error_text, field_error, field_message};
 use crate::domain::access;
 use crate::domain::campaign::{CampaignForm, SpendForm};
 use crate::error::AppError;
@@ -22,16 +22,6 @@ pub fn CampaignsPage() -> impl IntoView {
             <CampaignsBody/>
         </RequireAccess>
     }
-}
-
-/// The message of `name`'s field in `error`.
-fn field(error: RwSignal<Option<AppError>>, name: &'static str) -> impl Fn() -> Option<String> {
-    move || error.get().and_then(|e| e.message_for(name))
-}
-
-fn field_error(error: RwSignal<Option<AppError>>, name: &'static str) -> impl IntoView {
-    let text = field(error, name);
-    move || text().map(|m| view! { <span class="field-error" role="alert">{m}</span> })
 }
 
 #[component]
@@ -212,7 +202,7 @@ fn CampaignEditor(
             <h2 id="campaign-form-title">{heading}</h2>
             <label class="field">"Source"
                 <select
-                    aria-invalid=move || field(error, "source_id")().is_some().to_string()
+                    aria-invalid=move || field_message(error, "source_id")().is_some().to_string()
                     on:change=move |e| {
                         let v = event_target_value(&e).parse().ok();
                         form.update(|f| f.source_id = v);
@@ -227,20 +217,20 @@ fn CampaignEditor(
             </label>
             <label class="field">"Name"
                 <input type="text" maxlength="120" prop:value=text(|f| &f.name)
-                    aria-invalid=move || field(error, "name")().is_some().to_string()
+                    aria-invalid=move || field_message(error, "name")().is_some().to_string()
                     on:input=move |e| form.update(|f| f.name = event_target_value(&e))/>
                 {field_error(error, "name")}
             </label>
             <div class="field-row">
                 <label class="field">"Starts"
                     <input type="date" prop:value=text(|f| &f.starts_on)
-                        aria-invalid=move || field(error, "starts_on")().is_some().to_string()
+                        aria-invalid=move || field_message(error, "starts_on")().is_some().to_string()
                         on:input=move |e| form.update(|f| f.starts_on = event_target_value(&e))/>
                     {field_error(error, "starts_on")}
                 </label>
                 <label class="field">"Ends (optional)"
                     <input type="date" prop:value=text(|f| &f.ends_on)
-                        aria-invalid=move || field(error, "ends_on")().is_some().to_string()
+                        aria-invalid=move || field_message(error, "ends_on")().is_some().to_string()
                         on:input=move |e| form.update(|f| f.ends_on = event_target_value(&e))/>
                     {field_error(error, "ends_on")}
                 </label>
@@ -248,13 +238,13 @@ fn CampaignEditor(
             <div class="field-row">
                 <label class="field">"Budget (optional)"
                     <input type="text" inputmode="decimal" placeholder="25000" prop:value=text(|f| &f.budget)
-                        aria-invalid=move || field(error, "budget")().is_some().to_string()
+                        aria-invalid=move || field_message(error, "budget")().is_some().to_string()
                         on:input=move |e| form.update(|f| f.budget = event_target_value(&e))/>
                     {field_error(error, "budget")}
                 </label>
                 <label class="field field-short">"Currency"
                     <input type="text" maxlength="3" prop:value=text(|f| &f.currency)
-                        aria-invalid=move || field(error, "currency")().is_some().to_string()
+                        aria-invalid=move || field_message(error, "currency")().is_some().to_string()
                         on:input=move |e| form.update(|f| f.currency = event_target_value(&e))/>
                     {field_error(error, "currency")}
                 </label>
@@ -333,17 +323,17 @@ fn SpendPanel(
                 <form class="spend-form" on:submit=submit aria-label="Add spend" novalidate>
                     <label class="field">"Date"
                         <input type="date" bind:value=date
-                            aria-invalid=move || field(error, "spent_on")().is_some().to_string()/>
+                            aria-invalid=move || field_message(error, "spent_on")().is_some().to_string()/>
                         {field_error(error, "spent_on")}
                     </label>
                     <label class="field">"Amount"
                         <input type="text" inputmode="decimal" placeholder="1500" bind:value=amount
-                            aria-invalid=move || field(error, "amount")().is_some().to_string()/>
+                            aria-invalid=move || field_message(error, "amount")().is_some().to_string()/>
                         {field_error(error, "amount")}
                     </label>
                     <label class="field field-grow">"Note (optional)"
                         <input type="text" maxlength="500" bind:value=note
-                            aria-invalid=move || field(error, "note")().is_some().to_string()/>
+                            aria-invalid=move || field_message(error, "note")().is_some().to_string()/>
                         {field_error(error, "note")}
                     </label>
                     <button class="button button-primary" type="submit" disabled=move || busy.get()>"Add spend"</button>

@@ -9,8 +9,8 @@ use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::quote::{
-    parse_rate, plain_amount, rate_text, totals, Line, LineInput, Product, QuoteDraft, QuoteStatus,
-    Rate, StatusChange,
+    parse_rate, plain_amount, rate_text, LineInput, Product, QuoteContent, QuoteDraft, QuoteStatus,
+    StatusChange,
 };
 use crate::domain::time::{date_text, parse_date};
 use crate::domain::{Currency, Money};
@@ -63,17 +63,6 @@ fn QuoteBody(id: i64) -> impl IntoView {
 /// One line being edited, with a key that survives removing the lines before it.
 type EditLine = (u32, RwSignal<LineInput>);
 
-/// What the document shows: the lines, discount, tax, currency, notes and validity.
-#[derive(Clone)]
-struct Shown {
-    lines: Vec<Line>,
-    discount: Rate,
-    tax: Rate,
-    currency: Currency,
-    notes: String,
-    valid_until: Option<i64>,
-}
-
 #[component]
 fn QuoteScreen(
     view: QuoteView,
@@ -114,7 +103,7 @@ fn QuoteScreen(
     let shown = move || {
         if editing {
             let d = draft();
-            Shown {
+            QuoteContent {
                 lines: d
                     .lines
                     .iter()
@@ -128,20 +117,13 @@ fn QuoteScreen(
                 valid_until: parse_date(&d.valid_until),
             }
         } else {
-            stored.with_value(|q| Shown {
-                lines: q.lines.clone(),
-                discount: q.discount,
-                tax: q.tax,
-                currency: q.currency,
-                notes: q.notes.clone(),
-                valid_until: q.valid_until,
-            })
+            stored.with_value(|q| q.content.clone())
         }
     };
 
     let error = RwSignal::new(None::<AppError>);
     let busy = RwSignal::new(false);
-    let paper = RwSignal::new(match quote.currency.code() {
+    let paper = RwSignal::new(match quote.content.currency.code() {
         "USD" | "CAD" => "letter",
         _ => "a4",
     });
@@ -495,7 +477,7 @@ fn plain_money(cents: i64) -> String {
 #[component]
 fn QuoteDocument(
     view: QuoteView,
-    shown: Signal<Shown>,
+    shown: Signal<QuoteContent>,
     paper: Signal<&'static str>,
 ) -> impl IntoView {
     let seller = view.company.clone();
@@ -543,7 +525,7 @@ fn QuoteDocument(
             </section>
             {move || {
                 let s = shown.get();
-                let t = totals(&s.lines, s.discount, s.tax);
+                let t = s.totals();
                 let money = move |c: i64| Money::new(c, s.currency).exact();
                 view! {
                     <table class="quote-lines">

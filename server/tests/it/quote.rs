@@ -5,7 +5,7 @@
 use crate::both_backends;
 use crate::support::TestDb;
 use app::domain::activity::CloseOut;
-use app::domain::quote::{totals, LineInput, ProductInput, QuoteDraft, QuoteStatus, StatusChange};
+use app::domain::quote::{LineInput, ProductInput, QuoteDraft, QuoteStatus, StatusChange};
 use app::domain::{CloseReason, Money};
 use app::error::AppError;
 use app::ssr::service::{quotes, work};
@@ -94,7 +94,7 @@ async fn a_quote_is_built_sent_and_accepted_and_the_lead_follows(db: TestDb) -> 
     let id = quotes::create(&state, &dana, lead.id).await.unwrap();
     let v = quotes::view(&state, &dana, id).await.unwrap();
     assert_eq!(v.quote.status, QuoteStatus::Draft);
-    assert!(v.can_edit && v.quote.lines.is_empty());
+    assert!(v.can_edit && v.quote.content.lines.is_empty());
     assert!(v.products.iter().any(|p| p.id == forklift.id));
     assert!(matches!(
         quotes::view(&state, &luis, id).await,
@@ -153,16 +153,16 @@ async fn a_quote_is_built_sent_and_accepted_and_the_lead_follows(db: TestDb) -> 
     let saved = quotes::save_draft(&state, &dana, id, draft.clone())
         .await
         .unwrap();
-    let t = totals(&saved.quote.lines, saved.quote.discount, saved.quote.tax);
+    let t = saved.quote.content.totals();
     assert_eq!(
         (t.subtotal, t.discount, t.taxable, t.tax, t.total),
         (2_335_050, 116_753, 2_218_297, 196_874, 2_415_171)
     );
     assert_eq!(
-        saved.quote.lines[1].description,
+        saved.quote.content.lines[1].description,
         "Installation <b>on site</b>"
     );
-    assert_eq!(saved.quote.notes, "Delivery in 3 weeks");
+    assert_eq!(saved.quote.content.notes, "Delivery in 3 weeks");
     let e = quotes::save_draft(&state, &dana, id, draft)
         .await
         .unwrap_err();
@@ -188,7 +188,7 @@ async fn a_quote_is_built_sent_and_accepted_and_the_lead_follows(db: TestDb) -> 
     );
     let after_send = db.lead(lead.id).await;
     assert_eq!(after_send.stage_id, quoted);
-    let total = Money::new(2_415_171, sent.quote.currency);
+    let total = Money::new(2_415_171, sent.quote.content.currency);
     assert_eq!(after_send.value, Some(lead.value.unwrap_or(total)));
     // A sent quote is not edited.
     let e = quotes::save_draft(&state, &dana, id, sent.quote.draft())

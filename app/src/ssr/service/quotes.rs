@@ -9,7 +9,7 @@ use super::{begin_write, internal, now, read_for_write, Change};
 use crate::api::quotes::QuoteView;
 use crate::domain::access::{self, Actor};
 use crate::domain::quote::{
-    check_lines, lead_after, sku_key, totals, Company, Product, ProductInput, Quote, QuoteDraft,
+    check_lines, lead_after, sku_key, Company, Product, ProductInput, Quote, QuoteDraft,
     QuoteStatus, QuoteSummary, StatusChange,
 };
 use crate::domain::{Currency, Lead, LeadId};
@@ -60,34 +60,34 @@ async fn may_write(state: &AppState, actor: &Actor, lead: &Lead) -> Result<(), A
 }
 
 async fn is_closed(state: &AppState, lead: &Lead) -> Result<bool, AppError> {
+    Ok(pipeline(state)
+        .await?
+        .get(lead.stage_id)
+        .is_some_and(|s| s.kind.is_closed()))
+}
+
+async fn pipeline(state: &AppState) -> Result<std::sync::Arc<crate::domain::Pipeline>, AppError> {
     let mut conn = state
         .store
         .read()
         .await
         .map_err(internal("quote: acquire"))?;
-    let pipeline = state
+    state
         .store
         .pipeline(&mut conn)
         .await
-        .map_err(internal("quote: stages"))?;
-    Ok(pipeline
-        .get(lead.stage_id)
-        .is_some_and(|s| s.kind.is_closed()))
+        .map_err(internal("quote: stages"))
 }
 
 /// The quote page.
 pub async fn view(state: &AppState, actor: &Actor, id: i64) -> Result<QuoteView, AppError> {
     let (quote, lead) = visible(state, actor, id).await?;
+    let pipeline = pipeline(state).await?;
     let mut conn = state
         .store
         .read()
         .await
         .map_err(internal("quote: acquire"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("quote: stages"))?;
     let stage = pipeline.get(lead.stage_id);
     let open = stage.is_some_and(|s| !s.kind.is_closed());
     let can_edit = open && access::edit_lead(actor, &lead).is_ok();
@@ -204,7 +204,7 @@ pub async fn save_draft(
     if !missing.is_empty() {
         return Err(AppError::invalid(missing));
     }
-    let total = totals(&checked.lines, checked.discount, checked.tax).total;
+    let total = checked.totals().total;
     let mut tx = state
         .store
         .begin()
@@ -247,7 +247,7 @@ pub async fn set_status(
         ));
     }
     if to == QuoteStatus::Sent {
-        check_lines(&quote.lines).map_err(AppError::invalid)?;
+        check_lines(&quote.content.lines).map_err(AppError::invalid)?;
     }
     let read = read_for_write(state, actor, lead.id, lead.version).await?;
     let total = quote.total();

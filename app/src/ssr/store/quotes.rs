@@ -2,7 +2,7 @@
 //! printed on them.
 
 use crate::domain::quote::{
-    CheckedDraft, Company, Line, Product, Quote, QuoteStatus, QuoteSummary,
+    Company, Line, Product, Quote, QuoteContent, QuoteStatus, QuoteSummary,
 };
 use crate::domain::{Currency, LeadId, Money, Timestamp};
 use sqlx::AnyConnection;
@@ -169,25 +169,27 @@ pub async fn quote(conn: &mut AnyConnection, id: i64) -> Result<Option<Quote>, s
         lead_id: LeadId(lead_id),
         status: QuoteStatus::parse(&status)
             .ok_or_else(|| sqlx::Error::Decode(format!("quote status {status}").into()))?,
-        currency: currency_of(&currency)?,
-        lines: lines
-            .into_iter()
-            .map(
-                |(product_id, description, quantity, unit_cents, discount)| {
-                    Ok(Line {
-                        product_id,
-                        description,
-                        quantity: rate(quantity)?,
-                        unit_cents,
-                        discount: rate(discount)?,
-                    })
-                },
-            )
-            .collect::<Result<_, sqlx::Error>>()?,
-        discount: rate(discount)?,
-        tax: rate(tax)?,
-        notes,
-        valid_until,
+        content: QuoteContent {
+            currency: currency_of(&currency)?,
+            lines: lines
+                .into_iter()
+                .map(
+                    |(product_id, description, quantity, unit_cents, discount)| {
+                        Ok(Line {
+                            product_id,
+                            description,
+                            quantity: rate(quantity)?,
+                            unit_cents,
+                            discount: rate(discount)?,
+                        })
+                    },
+                )
+                .collect::<Result<_, sqlx::Error>>()?,
+            discount: rate(discount)?,
+            tax: rate(tax)?,
+            notes,
+            valid_until,
+        },
         version,
         created_at: Timestamp(created_at),
         sent_at: sent_at.map(Timestamp),
@@ -249,7 +251,7 @@ pub async fn save_draft(
     conn: &mut AnyConnection,
     id: i64,
     version: i64,
-    draft: &CheckedDraft,
+    draft: &QuoteContent,
     total_cents: i64,
     at: Timestamp,
 ) -> Result<bool, sqlx::Error> {
