@@ -104,11 +104,18 @@ fn TodayBody() -> impl IntoView {
         busy: RwSignal::new(false),
     };
     let data = Resource::new(move || state.reload.get(), |_| get_today());
-    // `?` anywhere on the page (not while typing) lists the keys.
+    // `?` anywhere on the page (not while typing) lists the keys. Escape closes an open
+    // dialog even when the focus is not in it: a live re-read draws the dialog anew, and the
+    // focus is on the page until the new one takes it.
     let handle = window_event_listener(ev::keydown, move |e: ev::KeyboardEvent| {
-        if e.key() == "?" && !typing(&e) && state.dialog.get_untracked().is_none() {
+        let open = state.dialog.get_untracked().is_some();
+        if e.key() == "?" && !typing(&e) && !open {
             e.prevent_default();
             state.dialog.set(Some(Dialog::Keys));
+        } else if e.key() == "Escape" && open && !e.default_prevented() {
+            e.prevent_default();
+            state.dialog.set(None);
+            focus_selected(state.selected, false);
         }
     });
     on_cleanup(move || handle.remove());

@@ -11,6 +11,7 @@ mod board;
 mod compliance;
 mod concurrency;
 mod dedupe;
+mod hostile;
 mod http;
 mod import;
 mod instances;
