@@ -28,6 +28,16 @@ apt_install() {
   }
 }
 
+# The first build of the whole test run needs about NEED_GIB GiB under target/ (debug, release and
+# WASM). Say so plainly up front instead of failing later inside the linker.
+ensure_disk_space() {
+  local need_gib=${1:-20} avail_kib
+  avail_kib=$(df -Pk "$ROOT" | awk 'NR==2 {print $4}')
+  say "free disk space: $((avail_kib / 1048576)) GiB (a cold run needs about ${need_gib} GiB)"
+  [ "$avail_kib" -ge $((need_gib * 1048576)) ] \
+    || say "warning: less than ${need_gib} GiB free; the build may fail with 'No space left on device'"
+}
+
 ensure_toolchain() {
   command -v rustup >/dev/null || die "rustup is required (https://rustup.rs)"
   if ! rustup target list --installed --toolchain "$TOOLCHAIN" 2>/dev/null | grep -q wasm32-unknown-unknown \

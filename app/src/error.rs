@@ -267,6 +267,8 @@ impl axum::response::IntoResponse for AppError {
             AppError::RateLimited {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
+            // The database is busy, full or read-only: worth another try in a while.
+            AppError::Unavailable { .. } => Some(5),
             _ => None,
         };
         let mut resp = (status, axum::Json(self)).into_response();

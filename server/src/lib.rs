@@ -47,14 +47,16 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
 
 /// The application state over an open store.
 pub fn state(store: Store, leptos_options: LeptosOptions, auth: AuthSettings) -> AppState {
-    AppState {
+    let state = AppState {
         leptos_options,
         store,
         hub: LiveHub::new(),
         auth: std::sync::Arc::new(Auth::new(auth)),
         imports: Default::default(),
         source_records: Default::default(),
-    }
+    };
+    app::ssr::service::live_order::start(&state);
+    state
 }
 
 /// The sample spreadsheet of `docs/`, offered on the import screen.

@@ -1,5 +1,11 @@
 //! The in-process live hub: committed changes are published here after commit and fanned out
-//! to every subscribed SSE stream.
+//! to every subscribed SSE stream, in event-id order.
+//!
+//! Two writes that commit one after the other may publish in the other order (each publishes
+//! after its own commit). Once the sequencer (`service::live_order`) is attached, publishing
+//! goes through it: it passes events on in id order, and fills a gap below an event from the
+//! event log, since writers take turns (`Store::begin`) and so every lower id has committed (or
+//! never will). A browser that resumes after id `n` therefore has missed nothing below `n`.
 //!
 //! A slow subscriber that falls more than `CAPACITY` events behind is dropped by the channel; its
 //! browser reconnects with `Last-Event-ID` and catches up from the event log, so nothing is lost.
@@ -11,8 +17,8 @@
 
 use crate::api::LiveEvent;
 use std::collections::{HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
-use tokio::sync::broadcast;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{broadcast, mpsc};
 
 const CAPACITY: usize = 1024;
 /// How many of this instance's own event ids are remembered for deduplication.
@@ -23,6 +29,8 @@ const REMEMBERED: usize = 8192;
 pub struct LiveHub {
     tx: broadcast::Sender<LiveEvent>,
     published: Arc<Mutex<Published>>,
+    /// The sequencer's inbox, once attached.
+    sequencer: Arc<OnceLock<mpsc::UnboundedSender<LiveEvent>>>,
 }
 
 #[derive(Default)]
@@ -59,12 +67,34 @@ impl LiveHub {
         LiveHub {
             tx,
             published: Arc::default(),
+            sequencer: Arc::default(),
         }
     }
 
-    /// Sends an already committed event to every current subscriber, once: an id published
-    /// before (locally or by the relay) is not sent again.
+    /// Hands an already committed event to the sequencer (or, with none attached, straight to
+    /// the subscribers).
     pub fn publish(&self, event: LiveEvent) {
+        let event = match self.sequencer.get() {
+            Some(inbox) => match inbox.send(event) {
+                Ok(()) => return,
+                Err(mpsc::error::SendError(event)) => event,
+            },
+            None => event,
+        };
+        self.forward(event);
+    }
+
+    /// Routes [`publish`](Self::publish) through a sequencer from now on; returns its inbox's
+    /// receiving end, or `None` when one is attached already.
+    pub fn attach_sequencer(&self) -> Option<mpsc::UnboundedReceiver<LiveEvent>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.sequencer.set(tx).ok().map(|()| rx)
+    }
+
+    /// Sends an already committed event to every current subscriber, once: an id published
+    /// before (locally or by the relay) is not sent again. The sequencer calls this in id
+    /// order.
+    pub fn forward(&self, event: LiveEvent) {
         let fresh = self
             .published
             .lock()

@@ -179,3 +179,61 @@ async fn subscribers_receive_only_moves_of_leads_they_may_see(db: TestDb) -> Tes
     assert!(!frame.contains(&format!("\"id\":{},", danas.id)), "{frame}");
     db
 }
+
+both_backends!(the_hub_passes_events_on_in_id_order_filling_gaps_from_the_log);
+async fn the_hub_passes_events_on_in_id_order_filling_gaps_from_the_log(db: TestDb) -> TestDb {
+    let db = db.with_demo(20).await;
+    let state = db.state();
+    let lead = db.find(|l, _| l.owner.is_some()).await;
+    let mut feed = state.hub.subscribe();
+    // Two committed edits of the lead, written straight to the log and published by hand in
+    // the wrong order, the way two racing writers can: the later one first.
+    let mut ids = Vec::new();
+    for note in ["first", "second"] {
+        let mut tx = db.store.begin().await.unwrap();
+        let id = events::append(
+            &mut tx,
+            &events::NewEvent {
+                at: app::domain::Timestamp(1),
+                actor_id: None,
+                kind: "lead.edited",
+                lead_id: Some(lead.id),
+                payload: serde_json::json!({"after": {"note": note}}),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        ids.push(id);
+    }
+    let live = |id| app::api::LiveEvent {
+        id,
+        kind: "lead.edited".into(),
+        at: app::domain::Timestamp(1),
+        from_stage: None,
+        lead: lead.clone(),
+        recipient: None,
+    };
+    state.hub.publish(live(ids[1]));
+    let heard = |feed: &mut tokio::sync::broadcast::Receiver<app::api::LiveEvent>| {
+        let mut out = Vec::new();
+        while let Ok(e) = feed.try_recv() {
+            out.push(e.id);
+        }
+        out
+    };
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        got.extend(heard(&mut feed));
+        if got.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(got, ids, "the earlier event comes first, read from the log");
+    // The earlier one's own publish, arriving late, is not sent again.
+    state.hub.publish(live(ids[0]));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(heard(&mut feed), Vec::<i64>::new(), "no repeat");
+    db
+}

@@ -10,6 +10,7 @@ mod api;
 mod board;
 mod compliance;
 mod concurrency;
+mod crash;
 mod dedupe;
 mod hostile;
 mod http;

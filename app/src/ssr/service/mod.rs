@@ -15,6 +15,7 @@ pub mod import_jobs;
 pub mod intake;
 pub mod keys;
 pub mod lists;
+pub mod live_order;
 pub mod people;
 pub mod policy;
 pub mod quotes;
@@ -56,9 +57,60 @@ pub fn now() -> Timestamp {
 
 /// Logs a database failure with its context and turns it into the opaque client error.
 pub(crate) fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
-    move |e| {
-        tracing::error!(error = %e, "{context}");
-        AppError::internal()
+    move |e| match unavailable(&e) {
+        Some(message) => {
+            tracing::warn!(error = %e, "{context}: the database cannot serve this now");
+            AppError::Unavailable {
+                message: message.into(),
+            }
+        }
+        None => {
+            tracing::error!(error = %e, "{context}");
+            AppError::internal()
+        }
+    }
+}
+
+/// What to tell the user when a database error is the server's situation (disk full, database
+/// read-only, busy beyond waiting, connection lost) rather than a fault in the request or a
+/// bug: answered 503 `unavailable`, so clients know to try again later and nothing was saved.
+pub fn unavailable(e: &sqlx::Error) -> Option<&'static str> {
+    const FULL: &str = "The server's disk is full, so nothing was saved. Try again once an \
+                        administrator has made room.";
+    const READ_ONLY: &str = "The database is read-only at the moment, so nothing was saved. \
+                             Try again later.";
+    const BUSY: &str = "The database is too busy to take this now; nothing was saved. Try \
+                        again in a moment.";
+    const DOWN: &str = "The database cannot be reached, so nothing was saved. Try again in a \
+                        moment.";
+    match e {
+        sqlx::Error::PoolTimedOut => Some(BUSY),
+        sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Some(DOWN),
+        sqlx::Error::Database(d) => {
+            if let Some(sqlite) = d.try_downcast_ref::<sqlx::sqlite::SqliteError>() {
+                // Extended result codes: the primary code is the low byte.
+                let code = sqlx::error::DatabaseError::code(sqlite)?
+                    .parse::<i32>()
+                    .ok()?;
+                match code & 0xff {
+                    5 | 6 => Some(BUSY),   // SQLITE_BUSY, SQLITE_LOCKED
+                    8 => Some(READ_ONLY),  // SQLITE_READONLY
+                    13 => Some(FULL),      // SQLITE_FULL
+                    10 | 14 => Some(DOWN), // SQLITE_IOERR, SQLITE_CANTOPEN
+                    _ => None,
+                }
+            } else {
+                // PostgreSQL's SQLSTATE.
+                match d.code()?.as_ref() {
+                    "53100" => Some(FULL),
+                    "25006" => Some(READ_ONLY),
+                    c if c.starts_with("53") => Some(BUSY),
+                    c if c.starts_with("57P") || c.starts_with("08") => Some(DOWN),
+                    _ => None,
+                }
+            }
+        }
+        _ => None,
     }
 }
 
@@ -578,7 +630,7 @@ pub async fn replay_since(
 
 /// A stored event as the live feed carries it: with its lead as it stands now. `None` for
 /// events about no lead (or a lead since deleted).
-async fn to_live(
+pub(crate) async fn to_live(
     conn: &mut sqlx::AnyConnection,
     row: events::EventRow,
 ) -> Result<Option<LiveEvent>, sqlx::Error> {

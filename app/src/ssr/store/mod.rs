@@ -186,6 +186,10 @@ impl<T> Cached<T> {
 }
 
 const PIPELINE_TTL: Duration = Duration::from_secs(1);
+/// The PostgreSQL advisory lock writers take turns on (an arbitrary constant: "CL" in ASCII).
+const WRITE_TURN_LOCK: i64 = 0x434c;
+/// Connections of a PostgreSQL writer pool: one writing, the next ready to.
+const WRITERS_PG: u32 = 3;
 
 impl Store {
     /// Opens the database named by `options.url` (`sqlite:…` or `postgres://…`), creating a
@@ -246,14 +250,21 @@ impl Store {
                 policies: Cached::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let pool = AnyPoolOptions::new()
+            let reader = AnyPoolOptions::new()
                 .max_connections(options.max_connections.max(2))
                 .acquire_timeout(Duration::from_secs(10))
                 .connect(url)
                 .await?;
+            // Writers take turns (see `begin`): a few connections are enough, and writers
+            // waiting for their turn wait here rather than holding readers' connections.
+            let writer = AnyPoolOptions::new()
+                .max_connections(WRITERS_PG)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await?;
             Ok(Store {
-                writer: pool.clone(),
-                reader: pool,
+                writer,
+                reader,
                 backend: Backend::Postgres,
                 pipeline: Cached::default(),
                 policies: Cached::default(),
@@ -282,12 +293,24 @@ impl Store {
         migrations::migrator(steps).await?.run(&self.writer).await
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
-    /// IMMEDIATE`), so a read-then-write can never fail half way with `SQLITE_BUSY`.
+    /// Starts a write transaction; write transactions take turns, on both databases, so that
+    /// event ids are committed in id order. The live feed relies on that: a client resuming
+    /// after event `n` is sent every event after `n`, and no event below `n` can still commit.
+    ///
+    /// On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`), so a
+    /// read-then-write can never fail half way with `SQLITE_BUSY`. On PostgreSQL it takes a
+    /// transaction-scoped advisory lock, released by the commit or rollback (shared by every
+    /// instance on the database); it is the first lock taken, so it cannot deadlock.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.writer.begin().await,
+            Backend::Postgres => {
+                let mut tx = self.writer.begin().await?;
+                sqlx::query(&format!("SELECT pg_advisory_xact_lock({WRITE_TURN_LOCK})"))
+                    .execute(&mut *tx)
+                    .await?;
+                Ok(tx)
+            }
         }
     }
 
