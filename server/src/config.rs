@@ -132,6 +132,20 @@ pub struct NetArgs {
     /// Sessions end this many days after sign-in, however active.
     #[arg(long, env = "CLOSELOOP_SESSION_MAX_DAYS", default_value_t = 7)]
     pub session_max_days: u64,
+
+    /// Most connections served at once (each open live feed is one); beyond it, new ones wait
+    /// in the listen queue. Keep it under the process's file limit (`ulimit -n`), leaving room
+    /// for the database.
+    #[arg(long, env = "CLOSELOOP_MAX_CONNECTIONS", default_value_t = 4096)]
+    pub max_connections: usize,
+
+    /// A client must send a request's head within this many seconds (slow-header clients).
+    #[arg(long, env = "CLOSELOOP_HEADER_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_timeout_secs: u64,
+
+    /// A request body that goes this many seconds without a byte is cut (slow-body clients).
+    #[arg(long, env = "CLOSELOOP_BODY_TIMEOUT_SECS", default_value_t = 30)]
+    pub body_timeout_secs: u64,
 }
 
 /// Where the data lives.
@@ -197,6 +211,15 @@ pub struct ServeArgs {
 }
 
 impl NetArgs {
+    /// The connection limits these flags describe.
+    pub fn limits(&self) -> crate::listen::Limits {
+        crate::listen::Limits {
+            max_connections: self.max_connections.max(1),
+            header_timeout: std::time::Duration::from_secs(self.header_timeout_secs.max(1)),
+            body_timeout: std::time::Duration::from_secs(self.body_timeout_secs.max(1)),
+        }
+    }
+
     /// The authentication settings these flags describe.
     pub fn auth_settings(&self) -> app::ssr::auth::AuthSettings {
         app::ssr::auth::AuthSettings {

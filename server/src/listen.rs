@@ -6,8 +6,13 @@
 //! subscriber costs. Browsers speak HTTP/1.1 to a plain-HTTP server (HTTP/2 needs TLS, which a
 //! proxy in front terminates), so this loop serves HTTP/1.1 only and keeps the 8 KiB buffer.
 //!
+//! Limits against slow or greedy clients: at most `max_connections` at once (the rest wait in
+//! the listen queue, so the process never runs out of file descriptors), a request head must
+//! arrive within `header_timeout`, and a request body may not stall for `body_timeout`.
+//!
 //! Shutdown: stop accepting, ask every connection to finish its current response, and give
-//! them `DRAIN` to do so; live feeds never finish on their own and are cut after it.
+//! them `DRAIN` to do so; live feeds end at the signal (see `LiveHub::close`), anything still
+//! open after the drain is cut.
 
 use axum::extract::ConnectInfo;
 use axum::Router;
@@ -15,27 +20,57 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tower::ServiceExt;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// How long in-flight responses get to finish after a shutdown signal.
 const DRAIN: Duration = Duration::from_secs(5);
-/// A client must send its request head within this time (slow-header protection).
-const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Limits on what clients may hold (`--max-connections`, `--header-timeout-secs`,
+/// `--body-timeout-secs`).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_connections: usize,
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(30),
+            body_timeout: Duration::from_secs(30),
+        }
+    }
+}
 
 /// Serves `router` on `listener` until `shutdown` resolves, then drains.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    limits: Limits,
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = JoinSet::new();
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let router = router.layer(RequestBodyTimeoutLayer::new(limits.body_timeout));
     tokio::pin!(shutdown);
     loop {
+        // A free slot first: at the limit, new connections wait in the kernel's listen queue.
+        let slot = tokio::select! {
+            _ = &mut shutdown => break,
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(s) => s,
+                Err(_) => break,
+            },
+        };
         let (stream, peer) = tokio::select! {
             _ = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
@@ -54,13 +89,14 @@ pub async fn serve(
         let router = router.clone();
         let mut stop = stop_rx.clone();
         conns.spawn(async move {
+            let _slot = slot;
             let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));
                 router.clone().oneshot(req)
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
+                .header_read_timeout(limits.header_timeout)
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
             tokio::pin!(conn);

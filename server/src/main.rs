@@ -266,9 +266,16 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("bind {}", args.addr))?;
     tracing::info!("listening on http://{}", args.addr);
-    server::listen::serve(listener, app, shutdown())
+    // On the signal: stop accepting, end the live streams, let in-flight requests finish.
+    let hub = state.hub.clone();
+    let signal = async move {
+        shutdown().await;
+        hub.close();
+    };
+    server::listen::serve(listener, app, args.net.limits(), signal)
         .await
         .context("serve")?;
+    tracing::info!("drained; closing the database");
     if let Some(r) = relay {
         r.abort();
     }

@@ -86,7 +86,10 @@ pub async fn events(
                 _ => None,
             })
         });
-    let stream = stream::iter(head).chain(tail);
+    // Ends at shutdown, so the connection drains; the browser reconnects with its last id.
+    let stream = stream::iter(head)
+        .chain(tail)
+        .take_until(state.hub.closed());
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -107,6 +110,7 @@ pub async fn import_progress(
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let rx = service::import_jobs::watch(&state, &actor, &id)?;
+    let closed = state.hub.closed();
     let stream = stream::unfold((rx, true), |(mut rx, first)| async move {
         if !first && rx.changed().await.is_err() {
             return None;
@@ -117,7 +121,8 @@ pub async fn import_progress(
             Ok(Event::default().event("progress").data(data)),
             (rx, false),
         ))
-    });
+    })
+    .take_until(closed);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -181,5 +186,5 @@ pub async fn wall_events(
                 })
             }))
         });
-    Ok(Sse::new(hello.chain(tail)).keep_alive(KeepAlive::default()))
+    Ok(Sse::new(hello.chain(tail).take_until(state.hub.closed())).keep_alive(KeepAlive::default()))
 }

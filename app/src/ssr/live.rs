@@ -18,7 +18,7 @@
 use crate::api::LiveEvent;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::{broadcast, mpsc, watch};
 
 const CAPACITY: usize = 1024;
 /// How many of this instance's own event ids are remembered for deduplication.
@@ -31,6 +31,8 @@ pub struct LiveHub {
     published: Arc<Mutex<Published>>,
     /// The sequencer's inbox, once attached.
     sequencer: Arc<OnceLock<mpsc::UnboundedSender<LiveEvent>>>,
+    /// True once the server is shutting down: live streams end, so connections drain.
+    closing: Arc<watch::Sender<bool>>,
 }
 
 #[derive(Default)]
@@ -68,6 +70,21 @@ impl LiveHub {
             tx,
             published: Arc::default(),
             sequencer: Arc::default(),
+            closing: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    /// Ends every live stream (now and later): the server is shutting down, and browsers
+    /// reconnect to whichever instance serves next.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Resolves once [`close`](Self::close) has been called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.closing.subscribe();
+        async move {
+            let _ = rx.wait_for(|closing| *closing).await;
         }
     }
 

@@ -25,7 +25,12 @@ pub struct TestDb {
 
 enum Cleanup {
     Dir(#[allow(dead_code)] tempfile::TempDir),
-    Postgres { admin_url: String, name: String },
+    /// A SQLite file in a directory the test owns.
+    File(std::path::PathBuf),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
 }
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
@@ -80,6 +85,19 @@ impl TestDb {
         }
     }
 
+    /// A migrated, empty SQLite database at `path` (in a directory the test owns).
+    pub async fn sqlite_at(path: &std::path::Path) -> TestDb {
+        let url = format!("sqlite:{}", path.display());
+        let store = Store::connect(&StoreOptions::new(url))
+            .await
+            .expect("open sqlite");
+        store.migrate().await.expect("migrate sqlite");
+        TestDb {
+            store,
+            cleanup: Cleanup::File(path.to_path_buf()),
+        }
+    }
+
     /// Closes the pools and drops the database. Called by `both_backends!` after a passing
     /// test; a failing test leaves its database for inspection (scripts/test clears old ones).
     pub async fn finish(self) {
@@ -114,6 +132,7 @@ impl TestDb {
         match &self.cleanup {
             Cleanup::Postgres { admin_url, name } => replace_db_name(admin_url, name),
             Cleanup::Dir(dir) => format!("sqlite:{}", dir.path().join("test.db").display()),
+            Cleanup::File(path) => format!("sqlite:{}", path.display()),
         }
     }
 

@@ -136,6 +136,23 @@ fn row_inquiry(row: &[String], mapping: &[Option<ImportField>]) -> (IntakeLead, 
     (lead, problems)
 }
 
+/// Everything the importer does with a file before it reaches the database: parse it, guess
+/// the mapping, and check every row as an inquiry. Returns how many rows pass. Never panics,
+/// whatever the text (the fuzz target `import_csv` holds it to that).
+pub fn check_offline(text: &str) -> Result<usize, AppError> {
+    let table = parse_csv(text)?;
+    let mapping = crate::domain::import::guess_mapping(&table.headers);
+    check_plan(&table, &mapping)?;
+    Ok(table
+        .rows
+        .iter()
+        .filter(|row| {
+            let (lead, problems) = row_inquiry(row, &mapping);
+            problems.is_empty() && intake::check(&lead).is_ok()
+        })
+        .count())
+}
+
 /// The mapping fits the file and names the fields an inquiry needs.
 fn check_plan(table: &Table, mapping: &[Option<ImportField>]) -> Result<(), AppError> {
     if mapping.len() != table.headers.len() {
@@ -376,5 +393,75 @@ mod tests {
         let (lead, problems) = row_inquiry(&["Ada".into(), "$12,400.50".into()], &mapping);
         assert!(problems.is_empty());
         assert_eq!(lead.value_cents, Some(1_240_050));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A header of 2 to 6 plain column names, and rows of cells that can hold anything a
+        /// spreadsheet can (separators, quotes, line breaks, any script), first cell non-empty.
+        fn table() -> impl Strategy<Value = (Vec<String>, Vec<Vec<String>>)> {
+            (2usize..=6).prop_flat_map(|cols| {
+                let headers = proptest::collection::vec("[A-Za-z][A-Za-z0-9]{0,12}", cols);
+                let row = (
+                    "[A-Za-z0-9][^\\p{C}]{0,20}",
+                    proptest::collection::vec("(?:[^\\p{Cc}]|\n|\r\n){0,24}", cols - 1),
+                )
+                    .prop_map(|(first, rest)| {
+                        std::iter::once(first)
+                            .chain(rest)
+                            .map(|c| c.trim().to_string())
+                            .collect::<Vec<_>>()
+                    });
+                (headers, proptest::collection::vec(row, 0..20))
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(500))]
+
+            /// Whatever the cells hold, a file written by a spreadsheet reads back cell for cell.
+            #[test]
+            fn any_table_written_as_csv_reads_back_cell_for_cell((headers, rows) in table()) {
+                let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+                w.write_record(&headers).unwrap();
+                for r in &rows {
+                    w.write_record(r).unwrap();
+                }
+                let text = String::from_utf8(w.into_inner().unwrap()).unwrap();
+                let t = parse_csv(&text).unwrap();
+                prop_assert_eq!(t.headers, headers);
+                prop_assert_eq!(t.rows, rows);
+            }
+
+            /// An amount written the ways people write money reads back to the cent.
+            #[test]
+            fn amounts_written_any_common_way_read_back_to_the_cent(
+                cents in 0i64..1_000_000_000_000,
+                style in 0usize..4,
+            ) {
+                let (whole, frac) = (cents / 100, cents % 100);
+                let grouped = {
+                    let digits = whole.to_string();
+                    let mut out = String::new();
+                    for (i, ch) in digits.chars().enumerate() {
+                        if i > 0 && (digits.len() - i) % 3 == 0 {
+                            out.push(',');
+                        }
+                        out.push(ch);
+                    }
+                    out
+                };
+                let text = match style {
+                    0 => format!("{whole}.{frac:02}"),
+                    1 => format!("${grouped}.{frac:02}"),
+                    2 => format!(" {grouped}.{frac:02} "),
+                    _ if frac == 0 => format!("{whole}"),
+                    _ => format!("{whole}.{frac:02}"),
+                };
+                prop_assert_eq!(parse_amount(&text), Ok(cents), "{}", text);
+            }
+        }
     }
 }

@@ -132,6 +132,11 @@ pub(crate) struct Checked {
     pub(crate) identity: Identity,
 }
 
+/// Checks an inquiry field by field, as every intake path does before it writes anything.
+pub fn validate(lead: &IntakeLead) -> Result<(), AppError> {
+    check(lead).map(|_| ())
+}
+
 pub(crate) fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
     let mut fields = Vec::new();
     let mut keep = |r: Result<Option<String>, AppError>| match r {

@@ -83,6 +83,8 @@ pub fn unavailable(e: &sqlx::Error) -> Option<&'static str> {
                         again in a moment.";
     const DOWN: &str = "The database cannot be reached, so nothing was saved. Try again in a \
                         moment.";
+    const STORAGE: &str = "The server cannot write to its storage at the moment, so nothing \
+                           was saved. Try again later.";
     match e {
         sqlx::Error::PoolTimedOut => Some(BUSY),
         sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => Some(DOWN),
@@ -93,10 +95,10 @@ pub fn unavailable(e: &sqlx::Error) -> Option<&'static str> {
                     .parse::<i32>()
                     .ok()?;
                 match code & 0xff {
-                    5 | 6 => Some(BUSY),   // SQLITE_BUSY, SQLITE_LOCKED
-                    8 => Some(READ_ONLY),  // SQLITE_READONLY
-                    13 => Some(FULL),      // SQLITE_FULL
-                    10 | 14 => Some(DOWN), // SQLITE_IOERR, SQLITE_CANTOPEN
+                    5 | 6 => Some(BUSY),      // SQLITE_BUSY, SQLITE_LOCKED
+                    8 => Some(READ_ONLY),     // SQLITE_READONLY
+                    13 => Some(FULL),         // SQLITE_FULL
+                    10 | 14 => Some(STORAGE), // SQLITE_IOERR, SQLITE_CANTOPEN
                     _ => None,
                 }
             } else {
@@ -716,4 +718,41 @@ pub async fn relay_since(state: &AppState, after: i64) -> Result<i64, AppError> 
         }
     }
     Ok(newest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unavailable;
+    use sqlx::{Connection, Executor};
+
+    /// Real SQLite errors for a read-only and a full database read as "unavailable", naming
+    /// the reason; a fault of the statement itself stays a 500.
+    #[tokio::test]
+    async fn database_situations_read_as_unavailable_with_the_reason() {
+        let mut c = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        c.execute("CREATE TABLE t (x BLOB)").await.unwrap();
+        c.execute("PRAGMA query_only = 1").await.unwrap();
+        let e = c.execute("INSERT INTO t VALUES (1)").await.unwrap_err();
+        assert!(unavailable(&e).unwrap().contains("read-only"), "{e}");
+        c.execute("PRAGMA query_only = 0").await.unwrap();
+        let (pages,): (i64,) = sqlx::query_as("PRAGMA page_count")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        c.execute(format!("PRAGMA max_page_count = {pages}").as_str())
+            .await
+            .unwrap();
+        let e = c
+            .execute("INSERT INTO t VALUES (zeroblob(100000))")
+            .await
+            .unwrap_err();
+        assert!(unavailable(&e).unwrap().contains("disk is full"), "{e}");
+        let e = c.execute("SELECT * FROM no_such_table").await.unwrap_err();
+        assert_eq!(unavailable(&e), None, "{e}");
+        assert!(unavailable(&sqlx::Error::PoolTimedOut)
+            .unwrap()
+            .contains("busy"));
+    }
 }

@@ -303,7 +303,19 @@ impl Store {
     /// instance on the database); it is the first lock taken, so it cannot deadlock.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Sqlite => match self.writer.begin_with("BEGIN IMMEDIATE").await {
+                // The writer is stuck "in" a transaction SQLite has already ended: a COMMIT
+                // that failed (a full disk, a read-only file) makes SQLite roll back by
+                // itself, so the driver's ROLLBACK then fails and its count never returns to
+                // zero. Every later write would fail the same way until a restart. Close that
+                // connection; the pool opens a fresh one.
+                Err(sqlx::Error::InvalidSavePointStatement) => {
+                    tracing::warn!("sqlite: replacing the writer connection after a failed commit");
+                    self.writer.acquire().await?.close_on_drop();
+                    self.writer.begin_with("BEGIN IMMEDIATE").await
+                }
+                other => other,
+            },
             Backend::Postgres => {
                 let mut tx = self.writer.begin().await?;
                 sqlx::query(&format!("SELECT pg_advisory_xact_lock({WRITE_TURN_LOCK})"))

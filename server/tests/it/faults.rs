@@ -1,0 +1,243 @@
+//! The database cannot take writes (issue 9): a full disk under SQLite, a PostgreSQL database
+//! switched to read-only. Writes are answered 503 `unavailable` with a
+//! message saying why and that nothing was saved (never a 500), reads go on being served, and
+//! writes work again once the cause is gone, without a restart.
+//!
+//! SQLite runs on a small tmpfs this test mounts (the test command runs as root; mounting is
+//! required, not skipped). A file system turning read-only under a running server cannot be
+//! staged here (Linux refuses to remount a file system read-only while files on it are open
+//! for writing); SQLite's read-only error is checked in `service::tests` with a real error.
+
+use crate::api::{bearer, token};
+use crate::http::{json_of, Client};
+use crate::support::{Kind, TestDb};
+use app::domain::account::TokenScope;
+use app::domain::{Lead, StageKind};
+use axum::http::{Method, StatusCode};
+use serde_json::json;
+use sqlx::{Connection, Executor, PgConnection};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A tmpfs of `mib` MiB mounted on a fresh directory; unmounted when dropped.
+struct Tmpfs {
+    dir: PathBuf,
+    _parent: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(mib: u32) -> Tmpfs {
+        let parent = tempfile::tempdir().unwrap();
+        let dir = parent.path().join("disk");
+        std::fs::create_dir(&dir).unwrap();
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={mib}m"), "tmpfs"])
+            .arg(&dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "this test mounts a small tmpfs to fill it; run it as root (scripts/test does)"
+        );
+        Tmpfs {
+            dir,
+            _parent: parent,
+        }
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
+    }
+}
+
+/// Fills the file system holding `dir` with a file; returns the file.
+fn fill(dir: &Path) -> PathBuf {
+    use std::io::Write;
+    let path = dir.join("filler");
+    let mut f = std::fs::File::create(&path).unwrap();
+    let chunk = vec![0u8; 64 * 1024];
+    while f.write_all(&chunk).is_ok() {}
+    // Whatever fits in less than a chunk too.
+    while f.write_all(&chunk[..512]).is_ok() {}
+    let _ = f.sync_all();
+    path
+}
+
+/// A lead the client may move, with a next open stage to move it to and back.
+async fn movable(db: &TestDb) -> (Lead, i64, i64) {
+    let lead = db
+        .find(|l, p| {
+            p.get(l.stage_id).unwrap().kind == StageKind::Open
+                && l.next_step.is_some()
+                && l.value.is_some()
+                && p.next(l.stage_id)
+                    .is_some_and(|n| n.kind == StageKind::Open)
+        })
+        .await;
+    let pipeline = db.pipeline().await;
+    let next = pipeline.next(lead.stage_id).unwrap().id.0;
+    (lead.clone(), lead.stage_id.0, next)
+}
+
+/// Moves the lead back and forth until a move is refused with 503 (or `max` moves pass);
+/// every answer must be 200 or 503. Returns the 503's body.
+async fn move_until_refused(
+    client: &Client,
+    secret: &str,
+    db: &TestDb,
+    lead: &Lead,
+    stages: (i64, i64),
+    max: usize,
+) -> Option<serde_json::Value> {
+    for _ in 0..max {
+        let current = db.lead(lead.id).await;
+        let to = if current.stage_id.0 == stages.0 {
+            stages.1
+        } else {
+            stages.0
+        };
+        let (status, body) = client
+            .send(bearer(
+                Method::POST,
+                &format!("/api/v1/leads/{}/move", lead.id),
+                secret,
+                Some(json!({"to_stage": to, "version": current.version})),
+            ))
+            .await;
+        match status {
+            StatusCode::OK => continue,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                let after = db.lead(lead.id).await;
+                assert_eq!(
+                    after.version, current.version,
+                    "a refused move changes nothing"
+                );
+                return Some(json_of(&body));
+            }
+            other => panic!("a move answered {other}: {body}"),
+        }
+    }
+    None
+}
+
+/// Reads still work: the lead over REST, and readiness.
+async fn reads_work(client: &Client, secret: &str, lead: &Lead) {
+    let (status, body) = client
+        .send(bearer(
+            Method::GET,
+            &format!("/api/v1/leads/{}", lead.id),
+            secret,
+            None,
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK, "reads are served: {body}");
+    let (status, body) = client
+        .send(bearer(Method::GET, "/api/v1/leads?limit=5", secret, None))
+        .await;
+    assert_eq!(status, StatusCode::OK, "lists are served: {body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_full_disk_refuses_writes_with_503_and_recovers_when_there_is_room() {
+    let disk = Tmpfs::mount(24);
+    let db = TestDb::sqlite_at(&disk.dir.join("closeloop.db"))
+        .await
+        .with_demo(40)
+        .await;
+    let (lead, a, b) = movable(&db).await;
+    let editor = db.editor_of(&lead).await;
+    let secret = token(
+        &db,
+        editor.email.split('@').next().unwrap(),
+        TokenScope::Write,
+    )
+    .await;
+    let client = Client::anonymous(&db);
+
+    // Disk full.
+    let filler = fill(&disk.dir);
+    let refused = move_until_refused(&client, &secret, &db, &lead, (a, b), 400)
+        .await
+        .expect("with the disk full, a write is refused");
+    assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("disk is full"), "{message}");
+    assert!(message.contains("nothing was saved"), "{message}");
+    reads_work(&client, &secret, &lead).await;
+    // Room again: the next write goes through, same process.
+    std::fs::remove_file(&filler).unwrap();
+    assert!(
+        move_until_refused(&client, &secret, &db, &lead, (a, b), 3)
+            .await
+            .is_none(),
+        "writes work again once there is room"
+    );
+
+    let (ok,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+        .fetch_one(&mut *db.store.read().await.unwrap())
+        .await
+        .unwrap();
+    assert_eq!(ok, "ok");
+    db.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_read_only_database_refuses_writes_with_503_and_recovers() {
+    let db = TestDb::new(Kind::Postgres).await.with_demo(40).await;
+    let (lead, a, b) = movable(&db).await;
+    let editor = db.editor_of(&lead).await;
+    let secret = token(
+        &db,
+        editor.email.split('@').next().unwrap(),
+        TokenScope::Write,
+    )
+    .await;
+    let client = Client::anonymous(&db);
+    let url = db.url();
+    let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let admin_url = std::env::var("CLOSELOOP_TEST_PG_URL").unwrap();
+    // As a hot standby is: every transaction read-only. Open connections are cut, as a
+    // failover cuts them; the pool opens new ones.
+    let set_read_only = |on: bool| {
+        let admin_url = admin_url.clone();
+        let name = name.to_string();
+        async move {
+            let mut admin = PgConnection::connect(&admin_url).await.unwrap();
+            admin
+                .execute(
+                    format!("ALTER DATABASE {name} SET default_transaction_read_only = {on}")
+                        .as_str(),
+                )
+                .await
+                .unwrap();
+            admin
+                .execute(
+                    format!(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                    )
+                    .as_str(),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    set_read_only(true).await;
+    let refused = move_until_refused(&client, &secret, &db, &lead, (a, b), 5)
+        .await
+        .expect("a read-only database refuses the write");
+    assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("read-only"), "{message}");
+    reads_work(&client, &secret, &lead).await;
+    set_read_only(false).await;
+    assert!(
+        move_until_refused(&client, &secret, &db, &lead, (a, b), 3)
+            .await
+            .is_none(),
+        "writes work again once the database is writable"
+    );
+    db.finish().await;
+}
