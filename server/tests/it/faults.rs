@@ -98,17 +98,21 @@ async fn move_until_refused(
         } else {
             stages.0
         };
-        let (status, body) = client
-            .send(bearer(
-                Method::POST,
-                &format!("/api/v1/leads/{}/move", lead.id),
-                secret,
-                Some(json!({"to_stage": to, "version": current.version})),
-            ))
-            .await;
+        let mut req = bearer(
+            Method::POST,
+            &format!("/api/v1/leads/{}/move", lead.id),
+            secret,
+            Some(json!({"to_stage": to, "version": current.version})),
+        );
+        let (status, headers, body) = client.send_full(&mut req).await;
         match status {
             StatusCode::OK => continue,
             StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(
+                    headers.get("retry-after").map(|v| v.to_str().unwrap()),
+                    Some("5"),
+                    "a 503 says when to try again"
+                );
                 let after = db.lead(lead.id).await;
                 assert_eq!(
                     after.version, current.version,
