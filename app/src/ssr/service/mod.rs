@@ -725,6 +725,21 @@ mod tests {
     use super::unavailable;
     use sqlx::{Connection, Executor};
 
+    /// The SQLite linked in has the fix for the WAL-reset corruption bug (3.51.3), which the
+    /// crash suite hit on 3.46 (see app/sqlite-shim).
+    #[tokio::test]
+    async fn sqlite_has_the_wal_reset_fix() {
+        let mut c = sqlx::SqliteConnection::connect("sqlite::memory:")
+            .await
+            .unwrap();
+        let (v,): (String,) = sqlx::query_as("SELECT sqlite_version()")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        let parts: Vec<u32> = v.split('.').map(|p| p.parse().unwrap()).collect();
+        assert!(parts >= vec![3, 51, 3], "SQLite {v}");
+    }
+
     /// Real SQLite errors for a read-only and a full database read as "unavailable", naming
     /// the reason; a fault of the statement itself stays a 500.
     #[tokio::test]
