@@ -7,7 +7,7 @@
 //! 20); the long mode in docs/reliability.md runs 100,000.
 
 use crate::both_backends;
-use crate::support::{move_to, TestDb};
+use crate::support::{move_to, Lcg, TestDb};
 use app::domain::activity::{LeadEdit, NextStepChange};
 use app::domain::{LeadId, NextStepKind, Timestamp};
 use app::error::AppError;
@@ -17,19 +17,6 @@ use std::collections::{BTreeMap, BTreeSet};
 const CLIENTS: usize = 32;
 /// Leads everyone writes to: few, so that most writes collide.
 const LEADS: usize = 4;
-
-/// A tiny deterministic generator per client (the suite must be reproducible).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % n
-    }
-}
 
 #[derive(Default, Debug)]
 struct Tally {

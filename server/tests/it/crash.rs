@@ -15,7 +15,7 @@
 //! in docs/reliability.md runs 1,000.
 
 use crate::both_backends;
-use crate::support::TestDb;
+use crate::support::{free_port, Lcg, TestDb};
 use app::domain::account::TokenScope;
 use app::domain::LeadId;
 use serde_json::{json, Value};
@@ -31,19 +31,6 @@ const CLIENTS: usize = 4;
 const IMPORT_ROWS: usize = 400;
 /// Every this many cycles, a CLI import runs alongside the load (and is killed with it).
 const IMPORT_EVERY: usize = 3;
-
-/// A deterministic generator (the suite must be reproducible from its seed).
-struct Lcg(u64);
-
-impl Lcg {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        (self.0 >> 33) % n
-    }
-}
 
 /// What the server acknowledged (a 2xx reached the client), and what was lost in flight.
 #[derive(Default)]
@@ -91,14 +78,6 @@ async fn http(
         .and_then(|(_, b)| serde_json::from_str(b).ok())
         .unwrap_or(Value::Null);
     Ok((status, json))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts `closeloop serve` on `url` and waits until it answers health; returns it and how

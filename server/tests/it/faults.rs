@@ -12,7 +12,7 @@ use crate::api::{bearer, token};
 use crate::http::{json_of, Client};
 use crate::support::{Kind, TestDb};
 use app::domain::account::TokenScope;
-use app::domain::{Lead, StageKind};
+use app::domain::Lead;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
 use sqlx::{Connection, Executor, PgConnection};
@@ -65,20 +65,11 @@ fn fill(dir: &Path) -> PathBuf {
     path
 }
 
-/// A lead the client may move, with a next open stage to move it to and back.
+/// A lead to move back and forth between its stage and the next.
 async fn movable(db: &TestDb) -> (Lead, i64, i64) {
-    let lead = db
-        .find(|l, p| {
-            p.get(l.stage_id).unwrap().kind == StageKind::Open
-                && l.next_step.is_some()
-                && l.value.is_some()
-                && p.next(l.stage_id)
-                    .is_some_and(|n| n.kind == StageKind::Open)
-        })
-        .await;
-    let pipeline = db.pipeline().await;
-    let next = pipeline.next(lead.stage_id).unwrap().id.0;
-    (lead.clone(), lead.stage_id.0, next)
+    let (lead, next) = db.movable(|_| true).await;
+    let here = lead.stage_id.0;
+    (lead, here, next.0)
 }
 
 /// Moves the lead back and forth until a move is refused with 503 (or `max` moves pass);

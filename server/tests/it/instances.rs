@@ -2,8 +2,7 @@
 //! viewer of the other (LISTEN/NOTIFY carrying event ids), exactly once, and a viewer of the
 //! instance that made the move also hears it exactly once.
 
-use crate::support::{move_to, Kind, TestDb};
-use app::domain::StageKind;
+use crate::support::{free_port, move_to, Kind, TestDb};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -75,14 +74,6 @@ impl Instance {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Reads SSE text until `count` events of `kind` have arrived (or 15 s pass); returns their
 /// data lines.
 async fn read_events(stream: &mut TcpStream, kind: &str, count: usize) -> Vec<String> {
@@ -123,19 +114,10 @@ async fn a_move_through_one_instance_appears_live_on_the_other_exactly_once() {
     let a = Instance::start(&url).await;
     let b = Instance::start(&url).await;
     let cookie = db.quick_session("morgan").await;
-    let pipeline = db.pipeline().await;
     let manager = db.actor("morgan").await;
-    let lead = db
-        .find(|l, p| {
-            p.get(l.stage_id).unwrap().kind == StageKind::Open
-                && l.next_step.is_some()
-                && l.value.is_some()
-                && p.next(l.stage_id)
-                    .is_some_and(|n| n.kind == StageKind::Open)
-                && app::domain::access::edit_lead(&manager, l).is_ok()
-        })
+    let (lead, to) = db
+        .movable(|l| app::domain::access::edit_lead(&manager, l).is_ok())
         .await;
-    let to = pipeline.next(lead.stage_id).unwrap().id;
 
     let mut on_b = b.subscribe(&cookie).await;
     let mut on_a = a.subscribe(&cookie).await;

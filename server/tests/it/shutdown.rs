@@ -3,9 +3,8 @@
 //! drain), finishes the request in flight, and exits 0 well within the drain time.
 
 use crate::api::token;
-use crate::support::{Kind, TestDb};
+use crate::support::{free_port, Kind, TestDb};
 use app::domain::account::TokenScope;
-use app::domain::StageKind;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -41,16 +40,7 @@ async fn response(s: &mut TcpStream) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_ends_live_streams_finishes_the_request_in_flight_and_exits_cleanly() {
     let db = TestDb::new(Kind::Sqlite).await.with_demo(40).await;
-    let lead = db
-        .find(|l, p| {
-            p.get(l.stage_id).unwrap().kind == StageKind::Open
-                && l.next_step.is_some()
-                && l.value.is_some()
-                && p.next(l.stage_id)
-                    .is_some_and(|n| n.kind == StageKind::Open)
-        })
-        .await;
-    let to = db.pipeline().await.next(lead.stage_id).unwrap().id;
+    let (lead, to) = db.movable(|_| true).await;
     let editor = db.editor_of(&lead).await;
     let secret = token(
         &db,
@@ -59,11 +49,7 @@ async fn sigterm_ends_live_streams_finishes_the_request_in_flight_and_exits_clea
     )
     .await;
     let cookie = db.quick_session("morgan").await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_closeloop"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", db.url())

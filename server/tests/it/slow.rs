@@ -4,7 +4,7 @@
 //! process's file descriptors. Timeouts are set short here (2 s) through the same settings an
 //! operator uses.
 
-use crate::support::{Kind, TestDb};
+use crate::support::{free_port, Kind, TestDb};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -13,11 +13,7 @@ use tokio::process::{Child, Command};
 const LIMIT: usize = 96;
 
 async fn start(db: &TestDb) -> (Child, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_closeloop"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", db.url())

@@ -332,6 +332,23 @@ impl TestDb {
             .expect("the demo data has such a lead")
     }
 
+    /// An open lead accepted by `also`, with a value and a next step, whose next stage is open
+    /// too (so a move forward needs nothing more); and that next stage.
+    pub async fn movable(&self, also: impl Fn(&Lead) -> bool) -> (Lead, StageId) {
+        let lead = self
+            .find(|l, p| {
+                p.get(l.stage_id).unwrap().kind == app::domain::StageKind::Open
+                    && l.next_step.is_some()
+                    && l.value.is_some()
+                    && p.next(l.stage_id)
+                        .is_some_and(|n| n.kind == app::domain::StageKind::Open)
+                    && also(l)
+            })
+            .await;
+        let next = self.pipeline().await.next(lead.stage_id).unwrap().id;
+        (lead, next)
+    }
+
     pub async fn event_count(&self) -> i64 {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM events")
             .fetch_one(&mut *self.store.read().await.unwrap())
@@ -339,6 +356,28 @@ impl TestDb {
             .unwrap();
         n
     }
+}
+
+/// A deterministic generator (the suites must be reproducible from their seeds).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// A free local port, for a server process.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A move to `to` based on `version`, without a close-out.
