@@ -395,6 +395,21 @@ mod tests {
         assert_eq!(lead.value_cents, Some(1_240_050));
     }
 
+    #[test]
+    fn huge_files_lines_and_cells_are_refused_by_name() {
+        // Over the size limit: refused before parsing.
+        let big = format!("Name,Email\n{}", "a,b\n".repeat(MAX_FILE_BYTES / 4 + 1));
+        assert_eq!(parse_csv(&big).unwrap_err().fields()[0].field, "file");
+        // One line of 20 MB (no line break at all): read, and its cell refused by name.
+        let line = format!("Name,Email\n{},x@y.example\n", "n".repeat(20 * 1024 * 1024));
+        let t = parse_csv(&line).unwrap();
+        let mapping = vec![Some(ImportField::ContactName), Some(ImportField::Email)];
+        let (_, problems) = row_inquiry(&t.rows[0], &mapping);
+        assert_eq!(problems[0].field, "contact_name");
+        assert!(problems[0].message.contains("more than 5000 characters"));
+        assert!(matches!(check_offline(&line), Ok(0)));
+    }
+
     mod properties {
         use super::*;
         use proptest::prelude::*;
