@@ -144,6 +144,26 @@ async fn a_quote_is_built_sent_and_accepted_and_the_lead_follows(db: TestDb) -> 
         .await
         .unwrap_err();
     assert_eq!(fields(&e), ["lines[0].product_id"]);
+    // A product priced in another currency is refused, not taken at its number.
+    let pallet = quotes::save_product(
+        &state,
+        &admin,
+        ProductInput {
+            name: "Pallet jack".into(),
+            currency: "EUR".into(),
+            ..product("PJ-1", "900")
+        },
+    )
+    .await
+    .unwrap();
+    draft.lines = vec![line(Some(pallet.id), "Pallet jack", "1", "900", "")];
+    let e = quotes::save_draft(&state, &dana, id, draft.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["lines[0].product_id"]);
+    assert!(e.fields()[0]
+        .message
+        .contains("priced in EUR, this quote in USD"));
 
     // 2 forklifts at 10 % off and a free-text line; 5 % overall, tax 8.875 %.
     draft.lines = vec![

@@ -185,24 +185,32 @@ pub async fn save_draft(
         .read()
         .await
         .map_err(internal("quote: acquire"))?;
-    let mut missing = Vec::new();
+    let mut refused = Vec::new();
     for (i, l) in checked.lines.iter().enumerate() {
-        if let Some(p) = l.product_id {
-            if store::product_by_id(&mut conn, p)
-                .await
-                .map_err(internal("quote: product"))?
-                .is_none()
-            {
-                missing.push(crate::error::FieldError {
-                    field: format!("lines[{i}].product_id"),
-                    message: "That product is not in the catalogue".into(),
-                });
-            }
-        }
+        let Some(p) = l.product_id else { continue };
+        let message = match store::product_by_id(&mut conn, p)
+            .await
+            .map_err(internal("quote: product"))?
+        {
+            None => "That product is not in the catalogue".to_string(),
+            Some(product) if product.unit.currency != checked.currency => format!(
+                "{} is priced in {}, this quote in {}: enter it as a free-text line \
+                 at a price in {}",
+                product.name,
+                product.unit.currency.code(),
+                checked.currency.code(),
+                checked.currency.code()
+            ),
+            Some(_) => continue,
+        };
+        refused.push(crate::error::FieldError {
+            field: format!("lines[{i}].product_id"),
+            message,
+        });
     }
     drop(conn);
-    if !missing.is_empty() {
-        return Err(AppError::invalid(missing));
+    if !refused.is_empty() {
+        return Err(AppError::invalid(refused));
     }
     let total = checked.totals().total;
     let mut tx = state
@@ -222,11 +230,31 @@ pub async fn save_draft(
 
 /// Sends, accepts, rejects or reopens a quote; a sent or accepted quote also moves its lead
 /// (see the module docs).
+///
+/// The change is based on the quote's version only: the asker never saw the lead's. So a
+/// lead changed by someone else between our read and our write is not the asker's conflict:
+/// the change is judged again on the lead as it now stands, a few times before giving up.
 pub async fn set_status(
     state: &AppState,
     actor: &Actor,
     id: i64,
     change: StatusChange,
+) -> Result<QuoteView, AppError> {
+    const ATTEMPTS: usize = 3;
+    let mut attempt = 1;
+    loop {
+        match set_status_once(state, actor, id, &change).await {
+            Err(AppError::Conflict { .. }) if attempt < ATTEMPTS => attempt += 1,
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn set_status_once(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    change: &StatusChange,
 ) -> Result<QuoteView, AppError> {
     let at = now();
     let (quote, lead) = visible(state, actor, id).await?;
