@@ -125,6 +125,11 @@ SQL
   for db in $stale; do
     as_root su postgres -c "psql -q -p $port -c 'DROP DATABASE IF EXISTS $db WITH (FORCE)'" >/dev/null
   done
+  # Tablespaces the full-disk test made on a tmpfs, if a failed run left one.
+  stale="$(as_root su postgres -c "psql -p $port -Atc \"SELECT spcname FROM pg_tablespace WHERE spcname LIKE 'closeloop_test_%'\"")"
+  for space in $stale; do
+    as_root su postgres -c "psql -q -p $port -c 'DROP TABLESPACE IF EXISTS $space'" >/dev/null || true
+  done
 }
 
 # `cargo leptos build --release`, skipped when no input changed since the last successful build

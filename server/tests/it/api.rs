@@ -34,6 +34,15 @@ pub async fn token(db: &TestDb, local: &str, scope: TokenScope) -> String {
         .secret
 }
 
+/// A read-and-write API token of whoever may change `lead`.
+pub async fn editor_token(db: &TestDb, lead: &app::domain::Lead) -> String {
+    let editor = db.editor_of(lead).await;
+    service::keys::issue_api_token(&db.state(), &editor, "Test", TokenScope::Write)
+        .await
+        .unwrap()
+        .secret
+}
+
 fn field_of(body: &str) -> String {
     json_of(body)["error"]["fields"][0]["field"]
         .as_str()

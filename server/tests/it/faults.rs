@@ -1,5 +1,5 @@
-//! The database cannot take writes (issue 9): a full disk under SQLite, a PostgreSQL database
-//! switched to read-only. Writes are answered 503 `unavailable` with a
+//! The database cannot take writes (issue 9): a full disk under SQLite and under PostgreSQL
+//! (its tables on a tablespace on a small disk), a PostgreSQL database switched to read-only. Writes are answered 503 `unavailable` with a
 //! message saying why and that nothing was saved (never a 500), reads go on being served, and
 //! writes work again once the cause is gone, without a restart.
 //!
@@ -8,10 +8,9 @@
 //! staged here (Linux refuses to remount a file system read-only while files on it are open
 //! for writing); SQLite's read-only error is checked in `service::tests` with a real error.
 
-use crate::api::{bearer, token};
+use crate::api::{bearer, editor_token};
 use crate::http::{json_of, Client};
 use crate::support::{Kind, TestDb};
-use app::domain::account::TokenScope;
 use app::domain::Lead;
 use axum::http::{Method, StatusCode};
 use serde_json::json;
@@ -134,26 +133,15 @@ async fn reads_work(client: &Client, secret: &str, lead: &Lead) {
     assert_eq!(status, StatusCode::OK, "lists are served: {body}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_full_disk_refuses_writes_with_503_and_recovers_when_there_is_room() {
-    let disk = Tmpfs::mount(24);
-    let db = TestDb::sqlite_at(&disk.dir.join("closeloop.db"))
-        .await
-        .with_demo(40)
-        .await;
-    let (lead, a, b) = movable(&db).await;
-    let editor = db.editor_of(&lead).await;
-    let secret = token(
-        &db,
-        editor.email.split('@').next().unwrap(),
-        TokenScope::Write,
-    )
-    .await;
-    let client = Client::anonymous(&db);
-
-    // Disk full.
-    let filler = fill(&disk.dir);
-    let refused = move_until_refused(&client, &secret, &db, &lead, (a, b), 400)
+/// With the disk under `db` filled: a write is refused 503 "disk is full" and changes
+/// nothing, reads are served, and once the filler is gone the next write goes through, in
+/// the same process.
+async fn full_disk_then_room(db: &TestDb, disk: &Path) {
+    let (lead, a, b) = movable(db).await;
+    let secret = editor_token(db, &lead).await;
+    let client = Client::anonymous(db);
+    let filler = fill(disk);
+    let refused = move_until_refused(&client, &secret, db, &lead, (a, b), 400)
         .await
         .expect("with the disk full, a write is refused");
     assert_eq!(refused["error"]["code"], "unavailable", "{refused}");
@@ -161,15 +149,23 @@ async fn sqlite_full_disk_refuses_writes_with_503_and_recovers_when_there_is_roo
     assert!(message.contains("disk is full"), "{message}");
     assert!(message.contains("nothing was saved"), "{message}");
     reads_work(&client, &secret, &lead).await;
-    // Room again: the next write goes through, same process.
     std::fs::remove_file(&filler).unwrap();
     assert!(
-        move_until_refused(&client, &secret, &db, &lead, (a, b), 3)
+        move_until_refused(&client, &secret, db, &lead, (a, b), 3)
             .await
             .is_none(),
         "writes work again once there is room"
     );
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_full_disk_refuses_writes_with_503_and_recovers_when_there_is_room() {
+    let disk = Tmpfs::mount(24);
+    let db = TestDb::sqlite_at(&disk.dir.join("closeloop.db"))
+        .await
+        .with_demo(40)
+        .await;
+    full_disk_then_room(&db, &disk.dir).await;
     let (ok,): (String,) = sqlx::query_as("PRAGMA integrity_check")
         .fetch_one(&mut *db.store.read().await.unwrap())
         .await
@@ -178,17 +174,94 @@ async fn sqlite_full_disk_refuses_writes_with_503_and_recovers_when_there_is_roo
     db.finish().await;
 }
 
+/// Runs `sql` in the test cluster as its `postgres` superuser, over the local socket (only
+/// a superuser makes tablespaces). The test command runs as root, next to the cluster.
+fn as_postgres(sql: &str) {
+    use std::io::Write;
+    let url = std::env::var("CLOSELOOP_TEST_PG_URL").unwrap();
+    let port = url
+        .rsplit_once(':')
+        .and_then(|(_, rest)| rest.split('/').next())
+        .unwrap_or("5432");
+    let mut psql = Command::new("su")
+        .args([
+            "postgres",
+            "-c",
+            &format!("psql -q -X -p {port} -v ON_ERROR_STOP=1"),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("su postgres -c psql");
+    psql.stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    assert!(psql.wait().unwrap().success(), "as postgres: {sql}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_full_disk_refuses_writes_with_503_and_recovers_when_there_is_room() {
+    let disk = Tmpfs::mount(16);
+    // The cluster's own user keeps its files there, and must reach the directory.
+    let owned = Command::new("chown")
+        .args(["postgres:postgres"])
+        .arg(&disk.dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(
+        owned,
+        "chown postgres: the test needs root and a local cluster"
+    );
+    let parent = disk.dir.parent().unwrap();
+    std::fs::set_permissions(parent, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let db = TestDb::new(Kind::Postgres).await.with_demo(40).await;
+    let url = db.url();
+    let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();
+    let role = url
+        .split("://")
+        .nth(1)
+        .and_then(|r| r.split([':', '@']).next())
+        .unwrap();
+    // The database's tables and indexes move to a tablespace on the small disk. The write-
+    // ahead log stays on the cluster's own disk, as it would on a server whose data volume
+    // filled up.
+    let space = format!("{name}_space");
+    as_postgres(&format!(
+        "CREATE TABLESPACE {space} OWNER {role} LOCATION '{}'",
+        disk.dir.display()
+    ));
+    let mut conn = PgConnection::connect(&url).await.unwrap();
+    conn.execute(
+        format!(
+            "ALTER TABLE ALL IN TABLESPACE pg_default OWNED BY CURRENT_USER SET TABLESPACE {space}; \
+             ALTER INDEX ALL IN TABLESPACE pg_default OWNED BY CURRENT_USER SET TABLESPACE {space}"
+        )
+        .as_str(),
+    )
+    .await
+    .unwrap();
+    let (moved,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace \
+         WHERE t.spcname = $1 AND c.relname = 'events'",
+    )
+    .bind(&space)
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(moved, 1, "the event log lives on the small disk");
+    drop(conn);
+
+    full_disk_then_room(&db, &disk.dir).await;
+    db.finish().await;
+    as_postgres(&format!("DROP TABLESPACE {space}"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_read_only_database_refuses_writes_with_503_and_recovers() {
     let db = TestDb::new(Kind::Postgres).await.with_demo(40).await;
     let (lead, a, b) = movable(&db).await;
-    let editor = db.editor_of(&lead).await;
-    let secret = token(
-        &db,
-        editor.email.split('@').next().unwrap(),
-        TokenScope::Write,
-    )
-    .await;
+    let secret = editor_token(&db, &lead).await;
     let client = Client::anonymous(&db);
     let url = db.url();
     let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();

@@ -2,9 +2,8 @@
 //! the live streams (so browsers reconnect elsewhere at once instead of being cut after the
 //! drain), finishes the request in flight, and exits 0 well within the drain time.
 
-use crate::api::token;
+use crate::api::editor_token;
 use crate::support::{free_port, Kind, TestDb};
-use app::domain::account::TokenScope;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -41,13 +40,7 @@ async fn response(s: &mut TcpStream) -> String {
 async fn sigterm_ends_live_streams_finishes_the_request_in_flight_and_exits_cleanly() {
     let db = TestDb::new(Kind::Sqlite).await.with_demo(40).await;
     let (lead, to) = db.movable(|_| true).await;
-    let editor = db.editor_of(&lead).await;
-    let secret = token(
-        &db,
-        editor.email.split('@').next().unwrap(),
-        TokenScope::Write,
-    )
-    .await;
+    let secret = editor_token(&db, &lead).await;
     let cookie = db.quick_session("morgan").await;
     let port = free_port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_closeloop"))
