@@ -8,6 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
+use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -73,10 +74,42 @@ use utoipa::{Modify, OpenApi};
 )]
 pub struct ApiDoc;
 
-/// The document, built once.
-pub fn spec() -> &'static utoipa::openapi::OpenApi {
-    static SPEC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
-    SPEC.get_or_init(ApiDoc::openapi)
+/// The document as served, built once.
+pub fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        link_field_names(&mut doc);
+        doc
+    })
+}
+
+/// utoipa 5 writes a link's fields in snake case (`operation_id`); OpenAPI spells them in
+/// camel case (`operationId`), which is what clients read.
+fn link_field_names(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    let links = paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(Value::as_object_mut))
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|r| r.get_mut("links").and_then(Value::as_object_mut))
+        .flat_map(|links| links.values_mut())
+        .filter_map(Value::as_object_mut);
+    for link in links {
+        for (from, to) in [
+            ("operation_id", "operationId"),
+            ("operation_ref", "operationRef"),
+            ("request_body", "requestBody"),
+        ] {
+            if let Some(v) = link.remove(from) {
+                link.insert(to.to_string(), v);
+            }
+        }
+    }
 }
 
 /// Security schemes, and the error responses each operation can give, in the one error shape.
@@ -167,7 +200,78 @@ impl Modify for Common {
                         .entry(status.to_string())
                         .or_insert_with(|| RefOr::T(error_response(description)));
                 }
+                add_links(path, method, op);
             }
+        }
+    }
+}
+
+/// The operations that act on one lead, by operation id, and whether they write it.
+const LEAD_OPERATIONS: [(&str, bool); 9] = [
+    ("lead", false),
+    ("lead_detail", false),
+    ("list_activities", false),
+    ("edit_lead", true),
+    ("log_activity", true),
+    ("set_next_step", true),
+    ("close_out", true),
+    ("move_lead", true),
+    ("assign_lead", true),
+];
+
+/// OpenAPI links, so a client (and stateful fuzzing) can follow a new lead into the
+/// operations on it, and a read lead's `ETag` into a write based on that version.
+fn add_links(path: &str, method: &str, op: &mut Operation) {
+    if (path, method) == ("/sources", "get") {
+        // A lead needs a real source: the first one listed, and someone to follow up.
+        if let Some(RefOr::T(response)) = op.responses.responses.get_mut("200") {
+            let link = LinkBuilder::new()
+                .operation_id("create_lead")
+                .request_body(Some(serde_json::json!({
+                    "source_id": "$response.body#/0/id",
+                    "contact_name": "Avery Example",
+                    "email": "avery@example.com",
+                })));
+            response
+                .links
+                .insert("create_lead".to_string(), link.build().into());
+        }
+        return;
+    }
+    let from_response: &[(&str, bool)] = match (path, method) {
+        // A new lead, or the person's open lead the inquiry joined.
+        ("/leads", "post") => &LEAD_OPERATIONS,
+        // The lead as it stands: its ETag is the version a write needs.
+        ("/leads/{id}", "get") => &LEAD_OPERATIONS[3..],
+        _ => return,
+    };
+    let statuses: &[&str] = if method == "post" {
+        &["200", "201"]
+    } else {
+        &["200"]
+    };
+    for status in statuses {
+        let Some(RefOr::T(response)) = op.responses.responses.get_mut(*status) else {
+            continue;
+        };
+        for (operation_id, writes) in from_response {
+            let link = if method == "post" {
+                LinkBuilder::new()
+                    .operation_id(*operation_id)
+                    .parameter("id", "$response.body#/lead_id")
+            } else {
+                let link = LinkBuilder::new()
+                    .operation_id(*operation_id)
+                    .parameter("id", "$request.path.id");
+                if *writes {
+                    link.parameter("If-Match", "$response.header.ETag")
+                } else {
+                    link
+                }
+            };
+            response
+                .links
+                .insert(operation_id.to_string(), link.build().into());
         }
     }
 }
@@ -204,7 +308,7 @@ fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn document() -> Response {
     static JSON: OnceLock<String> = OnceLock::new();
-    let body = JSON.get_or_init(|| spec().to_pretty_json().unwrap_or_default());
+    let body = JSON.get_or_init(|| serde_json::to_string_pretty(spec()).unwrap_or_default());
     (
         [
             (header::CONTENT_TYPE, "application/json"),
@@ -219,10 +323,7 @@ pub async fn document() -> Response {
 /// script: its policy allows the stylesheet and nothing else.
 pub async fn page() -> Response {
     static PAGE: OnceLock<String> = OnceLock::new();
-    let html = PAGE.get_or_init(|| {
-        let doc = serde_json::to_value(spec()).unwrap_or_default();
-        render(&doc)
-    });
+    let html = PAGE.get_or_init(|| render(spec()));
     (
         [(
             header::CONTENT_SECURITY_POLICY,

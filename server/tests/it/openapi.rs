@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 fn document() -> Value {
-    serde_json::to_value(server::openapi::spec()).unwrap()
+    server::openapi::spec().clone()
 }
 
 #[test]
@@ -57,6 +57,66 @@ fn the_document_lists_exactly_the_routes_the_server_has() {
             }
         }
     }
+}
+
+/// The links (which stateful fuzzing follows) name real operations and their real
+/// parameters: a new lead leads to every operation on a lead, a read lead's ETag to the
+/// writes that need a version.
+#[test]
+fn links_lead_from_a_new_lead_into_the_operations_on_it() {
+    let doc = document();
+    let mut operations = std::collections::BTreeMap::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            let params: BTreeSet<String> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| p["name"].as_str().unwrap().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            operations.insert(op["operationId"].as_str().unwrap().to_string(), params);
+        }
+    }
+    let links_of = |path: &str, method: &str, status: &str| -> Value {
+        doc["paths"][path][method]["responses"][status]["links"].clone()
+    };
+    let mut followed = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, r) in op["responses"].as_object().unwrap() {
+                for (name, link) in r["links"].as_object().into_iter().flatten() {
+                    let target = link["operationId"].as_str().unwrap();
+                    let params = operations
+                        .get(target)
+                        .unwrap_or_else(|| panic!("{method} {path} {status}: {name} → {target}?"));
+                    for p in link["parameters"].as_object().unwrap().keys() {
+                        assert!(params.contains(p), "{target} has no parameter {p}");
+                    }
+                    followed += 1;
+                }
+            }
+        }
+    }
+    let created = links_of("/leads", "post", "201");
+    for op in ["lead", "lead_detail", "edit_lead", "move_lead", "close_out"] {
+        assert_eq!(
+            created[op]["parameters"]["id"], "$response.body#/lead_id",
+            "a new lead → {op}"
+        );
+    }
+    let read = links_of("/leads/{id}", "get", "200");
+    assert_eq!(
+        read["move_lead"]["parameters"]["If-Match"],
+        "$response.header.ETag"
+    );
+    assert_eq!(read["edit_lead"]["parameters"]["id"], "$request.path.id");
+    assert_eq!(
+        followed,
+        1 + 9 + 9 + 6,
+        "links from GET /sources, POST /leads (201, 200) and GET /leads/{{id}}"
+    );
 }
 
 /// The schema the document gives for `status` of `method path`, or a failure naming the
