@@ -228,6 +228,10 @@ impl<'de> Deserialize<'de> for AppError {
                 message,
                 retry_after_secs: w.retry_after_secs.unwrap_or(1),
             },
+            ("unavailable", _) => {
+                crate::components::outage::saw_unavailable(&message);
+                AppError::Unavailable { message }
+            }
             _ => AppError::Internal { message },
         })
     }

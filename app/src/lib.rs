@@ -82,6 +82,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|t: String| if t.is_empty() { "Closeloop".to_string() } else { format!("{t} · Closeloop") }/>
         <Router>
             <components::header::Header/>
+            <components::outage::OutageBanner/>
             <main id="main">
                 <Routes fallback=pages::not_found::NotFound>
                     // The board is in the initial WASM; every other page loads its code on

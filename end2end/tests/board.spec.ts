@@ -125,6 +125,39 @@ test("the keyboard moves a card and a second board sees it live", async ({ page,
   await other.close();
 });
 
+test("when the server cannot save, the move is rolled back and a banner says why on every page", async ({ page }) => {
+  await openBoard(page);
+  // The server's answer when its disk is full (the integration suite fills a real disk; here
+  // the browser's part: the answer as it arrives).
+  const message =
+    "The server's disk is full, so nothing was saved. Try again once an administrator has made room.";
+  await page.route("**/api/fn/move_lead**", (route) =>
+    route.fulfill({
+      status: 503,
+      headers: { "retry-after": "5" },
+      contentType: "application/json",
+      body: JSON.stringify({ error: { code: "unavailable", message, fields: [] } }),
+    }),
+  );
+  const fresh = column(page, "New");
+  const card = cards(fresh).filter({ hasNotText: "No next step" }).first();
+  const id = await card.getAttribute("data-lead-id");
+  await card.focus();
+  await page.keyboard.press("Shift+ArrowRight");
+
+  const banner = page.getByRole("alert").filter({ hasText: "Changes are not being saved right now" });
+  await expect(banner).toContainText("disk is full");
+  await expect(fresh.locator(`[data-lead-id="${id}"]`)).toBeVisible();
+  await expect(column(page, "Contacted").locator(`[data-lead-id="${id}"]`)).toHaveCount(0);
+  await page.screenshot({ path: path.join(shots, "board-outage.png") });
+
+  // It stays while the rep goes to another page, and goes when dismissed.
+  await page.getByRole("link", { name: "My day" }).click();
+  await expect(banner).toBeVisible();
+  await banner.getByRole("button", { name: "Dismiss" }).click();
+  await expect(banner).toHaveCount(0);
+});
+
 /** Starts a drag on `card` and drops it on the closed-stage bar that appears while dragging. */
 async function dragToDropZone(page: Page, card: Locator, zone: string) {
   const from = await card.boundingBox();

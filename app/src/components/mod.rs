@@ -8,4 +8,5 @@ pub mod header;
 pub mod lead_card;
 pub mod lead_panel;
 pub mod live;
+pub mod outage;
 pub mod status;

@@ -354,8 +354,18 @@ fn Editor(
                 <label class="field">"Add from the catalogue"
                     <select name="product" prop:value=move || chosen.get() on:change=pick>
                         <option value="">"Choose a product…"</option>
-                        {products.with_value(|ps| ps.iter().map(|p| view! {
-                            <option value=p.id.to_string()>{format!("{} · {} · {}", p.name, p.sku, p.unit.exact())}</option>
+                        {products.with_value(|ps| ps.iter().map(|p| {
+                            // A product priced in another currency cannot go on this quote.
+                            let priced_in = p.unit.currency;
+                            let other = move || {
+                                !currency.get().trim().eq_ignore_ascii_case(priced_in.code())
+                            };
+                            view! {
+                                <option value=p.id.to_string() disabled=other>
+                                    {format!("{} · {} · {}", p.name, p.sku, p.unit.exact())}
+                                    {move || other().then_some(" (another currency)")}
+                                </option>
+                            }
                         }).collect_view())}
                     </select>
                 </label>
