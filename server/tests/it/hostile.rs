@@ -4,6 +4,7 @@
 
 use crate::both_backends;
 use crate::http::Client;
+use crate::security::{expected, P};
 use crate::support::TestDb;
 use axum::body::Body;
 use axum::http::{header, Request};
@@ -78,6 +79,69 @@ async fn bad_bodies_get_a_client_error_and_change_nothing(db: TestDb) -> TestDb 
     println!(
         "hostile bodies: {} requests, statuses {seen:?}",
         answered.len()
+    );
+    db
+}
+
+/// Server functions that take no arguments, so any body is ignored.
+const NO_ARGUMENTS: [&str; 1] = ["/api/fn/mark_inbox_read"];
+
+both_backends!(every_server_function_refuses_bad_bodies);
+/// The app's own calls (`/api/fn/…`, not in the OpenAPI document, so not fuzzed by
+/// schemathesis): every one that takes a body gets every bad body, from someone it allows.
+async fn every_server_function_refuses_bad_bodies(db: TestDb) -> TestDb {
+    let db = db.with_demo(30).await;
+    let mut clients = std::collections::BTreeMap::new();
+    for local in ["dana", "morgan", "riley", "eleanor", "admin"] {
+        clients.insert(local, Client::signed_in(&db, local).await);
+    }
+    let events = db.event_count().await;
+    let mut requests = 0;
+    for ((method, path), who) in expected() {
+        // Signing out (no arguments) would end the session the others go on with.
+        if method != "POST" || !path.starts_with("/api/fn/") || path == "/api/fn/sign_out" {
+            continue;
+        }
+        let local = match who.iter().find(|p| !matches!(p, P::Anonymous)) {
+            Some(P::Rep) => "dana",
+            Some(P::Manager) => "morgan",
+            Some(P::Marketing) => "riley",
+            Some(P::Leadership) => "eleanor",
+            _ => "admin",
+        };
+        let client = &clients[local];
+        for (kind, body) in bodies() {
+            let req = Request::builder()
+                .method("POST")
+                .uri(path)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from(body))
+                .unwrap();
+            let (status, text) = client.send(req).await;
+            // A function without arguments never reads the body.
+            let refused =
+                status.is_client_error() || (NO_ARGUMENTS.contains(&path) && status.is_success());
+            assert!(
+                refused,
+                "{path} as {local} with {kind}: {status} {}",
+                &text[..text.len().min(200)]
+            );
+            requests += 1;
+        }
+    }
+    assert_eq!(db.event_count().await, events, "nothing was written");
+    // Still signed in: the refusals were about the bodies, not a lost session.
+    for (local, client) in &clients {
+        let (status, _) = client
+            .send(Request::get("/api/fn/me").body(Body::empty()).unwrap())
+            .await;
+        assert!(status.is_success(), "{local} is still signed in");
+    }
+    println!("hostile bodies on server functions: {requests} requests, all refused");
+    assert!(
+        requests > 200,
+        "only {requests} requests: the matrix lost its server functions"
     );
     db
 }

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// Who asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum P {
+pub(crate) enum P {
     Anonymous,
     Rep,
     Manager,
@@ -40,7 +40,7 @@ const USERS: [P; 5] = [P::Rep, P::Manager, P::Marketing, P::Leadership, P::Admin
 const BOARD: [P; 4] = [P::Rep, P::Manager, P::Leadership, P::Admin];
 
 /// Every route the server answers, with who may use it. A route missing here fails the test.
-fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
+pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     let mut m = BTreeMap::new();
     let mut add = |method, path, who: &[P]| {
         m.insert((method, path), who.to_vec());
