@@ -150,6 +150,12 @@ test("when the server cannot save, the move is rolled back and a banner says why
   await expect(fresh.locator(`[data-lead-id="${id}"]`)).toBeVisible();
   await expect(column(page, "Contacted").locator(`[data-lead-id="${id}"]`)).toHaveCount(0);
   await page.screenshot({ path: path.join(shots, "board-outage.png") });
+  // At phone width the reason wraps and Dismiss stays on screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const dismiss = await banner.getByRole("button", { name: "Dismiss" }).boundingBox();
+  expect(dismiss!.x + dismiss!.width).toBeLessThanOrEqual(390);
+  await page.screenshot({ path: path.join(shots, "board-outage-phone.png") });
+  await page.setViewportSize({ width: 1440, height: 900 });
 
   // It stays while the rep goes to another page, and goes when dismissed.
   await page.getByRole("link", { name: "My day" }).click();
