@@ -8,7 +8,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::Value;
 use std::fmt::Write as _;
 use std::sync::OnceLock;
-use utoipa::openapi::link::LinkBuilder;
+use utoipa::openapi::link::{Link, LinkBuilder};
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -206,72 +206,54 @@ impl Modify for Common {
     }
 }
 
-/// The operations that act on one lead, by operation id, and whether they write it.
-const LEAD_OPERATIONS: [(&str, bool); 9] = [
-    ("lead", false),
-    ("lead_detail", false),
-    ("list_activities", false),
-    ("edit_lead", true),
-    ("log_activity", true),
-    ("set_next_step", true),
-    ("close_out", true),
-    ("move_lead", true),
-    ("assign_lead", true),
+/// The operations that read one lead, and those that write it, by operation id.
+const LEAD_READS: [&str; 3] = ["lead", "lead_detail", "list_activities"];
+const LEAD_WRITES: [&str; 6] = [
+    "edit_lead",
+    "log_activity",
+    "set_next_step",
+    "close_out",
+    "move_lead",
+    "assign_lead",
 ];
 
 /// OpenAPI links, so a client (and stateful fuzzing) can follow a new lead into the
 /// operations on it, and a read lead's `ETag` into a write based on that version.
 fn add_links(path: &str, method: &str, op: &mut Operation) {
-    if (path, method) == ("/sources", "get") {
-        // A lead needs a real source: the first one listed, and someone to follow up.
-        if let Some(RefOr::T(response)) = op.responses.responses.get_mut("200") {
-            let link = LinkBuilder::new()
-                .operation_id("create_lead")
-                .request_body(Some(serde_json::json!({
-                    "source_id": "$response.body#/0/id",
-                    "contact_name": "Avery Example",
-                    "email": "avery@example.com",
-                })));
-            response
-                .links
-                .insert("create_lead".to_string(), link.build().into());
-        }
-        return;
-    }
-    let from_response: &[(&str, bool)] = match (path, method) {
+    let links: Vec<(&str, Link)> = match (path, method) {
         // A new lead, or the person's open lead the inquiry joined.
-        ("/leads", "post") => &LEAD_OPERATIONS,
+        ("/leads", "post") => LEAD_READS
+            .iter()
+            .chain(&LEAD_WRITES)
+            .map(|id| {
+                let link = LinkBuilder::new()
+                    .operation_id(*id)
+                    .parameter("id", "$response.body#/lead_id");
+                (*id, link.build())
+            })
+            .collect(),
         // The lead as it stands: its ETag is the version a write needs.
-        ("/leads/{id}", "get") => &LEAD_OPERATIONS[3..],
+        ("/leads/{id}", "get") => LEAD_WRITES
+            .iter()
+            .map(|id| {
+                let link = LinkBuilder::new()
+                    .operation_id(*id)
+                    .parameter("id", "$request.path.id")
+                    .parameter("If-Match", "$response.header.ETag");
+                (*id, link.build())
+            })
+            .collect(),
         _ => return,
     };
-    let statuses: &[&str] = if method == "post" {
-        &["200", "201"]
-    } else {
-        &["200"]
-    };
-    for status in statuses {
-        let Some(RefOr::T(response)) = op.responses.responses.get_mut(*status) else {
+    for (status, response) in op.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else {
             continue;
         };
-        for (operation_id, writes) in from_response {
-            let link = if method == "post" {
-                LinkBuilder::new()
-                    .operation_id(*operation_id)
-                    .parameter("id", "$response.body#/lead_id")
-            } else {
-                let link = LinkBuilder::new()
-                    .operation_id(*operation_id)
-                    .parameter("id", "$request.path.id");
-                if *writes {
-                    link.parameter("If-Match", "$response.header.ETag")
-                } else {
-                    link
-                }
-            };
-            response
-                .links
-                .insert(operation_id.to_string(), link.build().into());
+        if !status.starts_with('2') {
+            continue;
+        }
+        for (id, link) in &links {
+            response.links.insert(id.to_string(), link.clone().into());
         }
     }
 }

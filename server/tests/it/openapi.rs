@@ -114,8 +114,8 @@ fn links_lead_from_a_new_lead_into_the_operations_on_it() {
     assert_eq!(read["edit_lead"]["parameters"]["id"], "$request.path.id");
     assert_eq!(
         followed,
-        1 + 9 + 9 + 6,
-        "links from GET /sources, POST /leads (201, 200) and GET /leads/{{id}}"
+        9 + 9 + 6,
+        "links from POST /leads (201, 200) and GET /leads/{{id}}"
     );
 }
 
