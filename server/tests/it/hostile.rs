@@ -4,7 +4,7 @@
 
 use crate::both_backends;
 use crate::http::Client;
-use crate::security::{expected, P};
+use crate::security::expected;
 use crate::support::TestDb;
 use axum::body::Body;
 use axum::http::{header, Request};
@@ -102,13 +102,7 @@ async fn every_server_function_refuses_bad_bodies(db: TestDb) -> TestDb {
         if method != "POST" || !path.starts_with("/api/fn/") || path == "/api/fn/sign_out" {
             continue;
         }
-        let local = match who.iter().find(|p| !matches!(p, P::Anonymous)) {
-            Some(P::Rep) => "dana",
-            Some(P::Manager) => "morgan",
-            Some(P::Marketing) => "riley",
-            Some(P::Leadership) => "eleanor",
-            _ => "admin",
-        };
+        let local = who.iter().find_map(|p| p.user()).unwrap_or("admin");
         let client = &clients[local];
         for (kind, body) in bodies() {
             let req = Request::builder()

@@ -26,6 +26,20 @@ pub(crate) enum P {
     Intake,
 }
 
+impl P {
+    /// The demo user signed in for a role (none for the others).
+    pub(crate) fn user(self) -> Option<&'static str> {
+        match self {
+            P::Rep => Some("dana"),
+            P::Manager => Some("morgan"),
+            P::Marketing => Some("riley"),
+            P::Leadership => Some("eleanor"),
+            P::Admin => Some("admin"),
+            P::Anonymous | P::Wall | P::Intake => None,
+        }
+    }
+}
+
 const ALL: [P; 8] = [
     P::Anonymous,
     P::Rep,
@@ -493,31 +507,21 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
                 "mapping": draft.mapping, "commit": false}})
         }
         // One of the asker's own tokens (an id nobody has for the others).
-        "/api/fn/revoke_api_token" => {
-            let local = match who {
-                P::Rep => Some("dana"),
-                P::Manager => Some("morgan"),
-                P::Marketing => Some("riley"),
-                P::Leadership => Some("eleanor"),
-                P::Admin => Some("admin"),
-                _ => None,
-            };
-            match local {
-                Some(local) => {
-                    let actor = db.actor(local).await;
-                    let issued = service::keys::issue_api_token(
-                        &db.state(),
-                        &actor,
-                        "Spare",
-                        app::domain::account::TokenScope::Read,
-                    )
-                    .await
-                    .unwrap();
-                    json!({"id": issued.id})
-                }
-                None => json!({"id": 1}),
+        "/api/fn/revoke_api_token" => match who.user() {
+            Some(local) => {
+                let actor = db.actor(local).await;
+                let issued = service::keys::issue_api_token(
+                    &db.state(),
+                    &actor,
+                    "Spare",
+                    app::domain::account::TokenScope::Read,
+                )
+                .await
+                .unwrap();
+                json!({"id": issued.id})
             }
-        }
+            None => json!({"id": 1}),
+        },
         // Version 0 is always stale: an allowed principal gets 409 (past authorization) and
         // nothing changes, so later cells see the same lead.
         "/api/v1/leads/{id}" if method == "PATCH" => json!({"version": 0, "contact_name": "Ada"}),
@@ -690,13 +694,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             builder = builder.header(header::AUTHORIZATION, format!("Bearer {}", f.intake_key));
         }
         user => {
-            let local = match user {
-                P::Rep => "dana",
-                P::Manager => "morgan",
-                P::Marketing => "riley",
-                P::Leadership => "eleanor",
-                _ => "admin",
-            };
+            let local = user.user().unwrap_or("admin");
             builder = builder.header(header::COOKIE, db.quick_session(local).await);
         }
     }

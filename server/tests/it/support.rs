@@ -35,18 +35,23 @@ enum Cleanup {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// A migrated SQLite store in the file at `path`.
+async fn migrated_sqlite(path: &std::path::Path) -> Store {
+    let url = format!("sqlite:{}", path.display());
+    let store = Store::connect(&StoreOptions::new(url))
+        .await
+        .expect("open sqlite");
+    store.migrate().await.expect("migrate sqlite");
+    store
+}
+
 impl TestDb {
     pub async fn new(kind: Kind) -> TestDb {
         match kind {
             Kind::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite:{}", dir.path().join("test.db").display());
-                let store = Store::connect(&StoreOptions::new(url))
-                    .await
-                    .expect("open sqlite");
-                store.migrate().await.expect("migrate sqlite");
                 TestDb {
-                    store,
+                    store: migrated_sqlite(&dir.path().join("test.db")).await,
                     cleanup: Cleanup::Dir(dir),
                 }
             }
@@ -87,13 +92,8 @@ impl TestDb {
 
     /// A migrated, empty SQLite database at `path` (in a directory the test owns).
     pub async fn sqlite_at(path: &std::path::Path) -> TestDb {
-        let url = format!("sqlite:{}", path.display());
-        let store = Store::connect(&StoreOptions::new(url))
-            .await
-            .expect("open sqlite");
-        store.migrate().await.expect("migrate sqlite");
         TestDb {
-            store,
+            store: migrated_sqlite(path).await,
             cleanup: Cleanup::File(path.to_path_buf()),
         }
     }
