@@ -5,11 +5,13 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLCHAIN="1.95.0"
-CARGO_LEPTOS_VERSION="0.3.7"
 PG_ROLE="closeloop"
 PG_PASSWORD="closeloop"
 
 export PATH="$HOME/.cargo/bin:$ROOT/end2end/node_modules/.bin:$PATH"
+# Read by leptos at compile time (the file names HydrationScripts asks for). Set for every cargo
+# command here, so the builds of the scripts never recompile leptos for a changed environment.
+export LEPTOS_OUTPUT_NAME=closeloop
 
 say() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -49,17 +51,6 @@ ensure_toolchain() {
   fi
 }
 
-ensure_cargo_leptos() {
-  if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
-    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes ~16 min on 2 cores, once)"
-    # no_downloads: use the wasm-bindgen and wasm-opt installed here, never fetch binaries.
-    # Its own release profile asks for fat LTO in one codegen unit; plain release builds it
-    # ~3 min faster on 2 cores (23 instead of 26 min measured here) and it runs no differently.
-    CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-      cargo +"$TOOLCHAIN" install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
-  fi
-}
-
 ensure_wasm_bindgen() {
   local want
   want="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$ROOT/Cargo.lock")"
@@ -71,7 +62,8 @@ ensure_wasm_bindgen() {
   fi
 }
 
-# npm packages of end2end/: Playwright (driving Debian's Chromium) and binaryen's wasm-opt.
+# npm packages of end2end/: Playwright (driving Debian's Chromium), binaryen's wasm-opt and
+# esbuild (minifies the site's JS and CSS).
 ensure_node_packages() {
   command -v npm >/dev/null || die "Node.js and npm are required"
   local stamp="$ROOT/end2end/node_modules/.closeloop-lock"
@@ -82,7 +74,8 @@ ensure_node_packages() {
     (cd "$ROOT/end2end" && npm ci --no-audit --no-fund >/dev/null)
     echo "$want" >"$stamp"
   fi
-  command -v wasm-opt >/dev/null || die "wasm-opt missing after npm ci"
+  command -v wasm-opt >/dev/null || die "wasm-opt missing after npm ci (end2end/node_modules/.bin)"
+  command -v esbuild >/dev/null || die "esbuild missing after npm ci (end2end/node_modules/.bin)"
 }
 
 ensure_chromium() {
@@ -132,21 +125,86 @@ SQL
   done
 }
 
-# `cargo leptos build --release`, skipped when no input changed since the last successful build
-# (cargo-leptos itself always re-runs wasm-bindgen and the ~30 s wasm-opt pass).
-build_site() {
+# The release site: the server binary in target/release and the browser files in target/site
+# (what `cargo leptos build --release --split` makes, without cargo-leptos itself: installing it
+# took ~19 of a new machine's first 45 minutes). Skipped when no input changed since the last
+# successful build. The WASM and the server compile at the same time, in separate target
+# directories: each ends in one long single-threaded step (the app crate, the WASM's fat LTO)
+# that leaves the other core idle.
+SITE_INPUTS=(app server frontend style public migrations Cargo.toml Cargo.lock rust-toolchain.toml)
+SITE="$ROOT/target/site"
+FRONT_TARGET="$ROOT/target/front"
+FRONT_WASM="$FRONT_TARGET/wasm32-unknown-unknown/wasm-release/frontend.wasm"
+# Browsers the CSS and JS are written down to (prefixes, syntax): about three years back.
+BROWSERS="chrome109,edge109,firefox115,safari15.6,ios15.6"
+
+site_is_current() {
   local stamp="$ROOT/target/.site-build-stamp"
-  local inputs=(app server frontend style public migrations Cargo.toml Cargo.lock rust-toolchain.toml)
-  if [ -f "$stamp" ] && [ -x "$ROOT/target/release/closeloop" ] && [ -f "$ROOT/target/site/pkg/closeloop.wasm" ] \
-    && [ -z "$(cd "$ROOT" && find "${inputs[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]; then
+  [ -f "$stamp" ] && [ -x "$ROOT/target/release/closeloop" ] && [ -f "$SITE/pkg/closeloop.wasm" ] \
+    && [ -z "$(cd "$ROOT" && find "${SITE_INPUTS[@]}" -newer "$stamp" -print -quit 2>/dev/null)" ]
+}
+
+build_site() {
+  if site_is_current; then
     say "site is up to date"
     return
   fi
+  command -v wasm-bindgen >/dev/null || die "wasm-bindgen is missing: run ensure_wasm_bindgen (scripts/serve does)"
+  command -v wasm-opt >/dev/null || die "wasm-opt is missing: run ensure_node_packages (scripts/serve does)"
+  command -v esbuild >/dev/null || die "esbuild is missing: run ensure_node_packages (scripts/serve does)"
+  mkdir -p "$ROOT/target" "$FRONT_TARGET"
+  local stamp="$ROOT/target/.site-build-stamp"
   # Stamped with the time the build started, so an edit made during the build still counts.
   touch "$stamp.next"
-  # --split: pages other than the board become separate WASM chunks (app/src/pages/lazy.rs).
-  (cd "$ROOT" && cargo leptos build --release --split)
+  local front_log="$ROOT/target/front-build.log" front_pid front_status=0 t0=$SECONDS timings=()
+  # CLOSELOOP_CARGO_TIMINGS=1: cargo's per-crate timing reports (target/*/cargo-timings/).
+  [ -n "${CLOSELOOP_CARGO_TIMINGS:-}" ] && timings=(--timings)
+  say "compiling the WASM (log: target/front-build.log) and the server at the same time"
+  # --emit-relocs lets the splitter move functions into chunks (cargo-leptos's --split does the same).
+  (cd "$ROOT" && RUSTFLAGS="-Clink-args=--emit-relocs" cargo build -p frontend --lib \
+    --target wasm32-unknown-unknown --profile wasm-release --target-dir "$FRONT_TARGET" \
+    --color never "${timings[@]}" >"$front_log" 2>&1) &
+  front_pid=$!
+  if ! (cd "$ROOT" && cargo build --release -p server --bin closeloop "${timings[@]}" && cargo build --release -p wasm-split); then
+    kill "$front_pid" 2>/dev/null || true
+    die "the server build failed"
+  fi
+  say "server built in $((SECONDS - t0)) s; waiting for the WASM"
+  wait "$front_pid" || front_status=$?
+  if [ "$front_status" != 0 ]; then
+    tail -n 40 "$front_log" >&2
+    die "the WASM build failed (whole log: target/front-build.log)"
+  fi
+  say "WASM built; both done after $((SECONDS - t0)) s"
+
+  # A fresh pkg/: chunk names change between builds, and stale ones must not be served.
+  local pkg="$SITE/pkg" split_main="$FRONT_TARGET/frontend_split.wasm"
+  rm -rf "$SITE"
+  mkdir -p "$pkg"
+  "$ROOT/target/release/closeloop-wasm-split" "$FRONT_WASM" "$pkg" "$split_main" closeloop
+  # --keep-lld-exports and --no-demangle keep the names the chunks link against.
+  wasm-bindgen --target web --keep-lld-exports --no-demangle --no-typescript --out-name closeloop \
+    --out-dir "$pkg" "$split_main"
+  # HydrationScripts asks for <name>.wasm.
+  mv "$pkg/closeloop_bg.wasm" "$pkg/closeloop.wasm"
+  # -Oz on the main module and the chunks of 16 kB or more (~35 files), two at a time. The
+  # ~580 smaller chunks are left as the splitter wrote them (names already stripped): wasm-opt
+  # would take ~0.8 s each through binaryen's npm package, 3.5 min in all, to save ~600 kB
+  # over all of them, of which a page loads a few.
+  find "$pkg" -name '*.wasm' -size +16k -print0 \
+    | xargs -0 -P 2 -I{} bash -c 'set -o pipefail
+        wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int "$1" -o "$1" 2>&1 \
+          | { grep -v "unknown name subsection" >&2 || true; }' _ {}
+  # wasm-bindgen's glue repeats the split loader's key in one object literal (one import per
+  # chunk function); that is how it is meant, so esbuild's warning about it is silenced.
+  esbuild "$pkg/closeloop.js" --minify --format=esm --target="$BROWSERS" \
+    --outfile="$pkg/closeloop.js" --allow-overwrite --log-level=warning \
+    --log-override:duplicate-object-key=silent
+  esbuild "$ROOT/style/main.css" --minify --target="$BROWSERS" \
+    --outfile="$pkg/closeloop.css" --log-level=warning
+  cp -R "$ROOT/public/." "$SITE/"
   mv "$stamp.next" "$stamp"
+  say "site built in $((SECONDS - t0)) s: $(du -sh "$pkg" | cut -f1) in target/site/pkg"
 }
 
 # Times each step for the summary at the end.
