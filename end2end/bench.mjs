@@ -85,7 +85,7 @@ hydrated and its live feed connected (median of 3 after a warm-up), and what the
 ## Download size
 
 Pages other than the board are separate WASM chunks loaded on first visit
-(\`cargo leptos build --split\`). The board route's WASM is what a first visit to
+(the site build splits them: docs/development.md). The board route's WASM is what a first visit to
 \`/board\` downloaded (${boardFiles.length} file(s): ${boardFiles.map((f) => path.basename(f)).join(", ")}).
 
 | asset | raw | brotli (q11) | goal |

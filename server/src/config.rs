@@ -121,6 +121,13 @@ pub struct NetArgs {
     #[arg(long, env = "CLOSELOOP_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
+    /// With --trust-proxy and more than one proxy hop: the addresses or networks of your own
+    /// proxies, comma-separated (10.0.0.0/8,192.0.2.7). The client is the right-most
+    /// X-Forwarded-For entry outside them; with none given, the right-most entry.
+    #[arg(long, env = "CLOSELOOP_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = parse_net)]
+    pub trusted_proxies: Vec<app::ssr::auth::proxy::Net>,
+
     /// Served over https (by this process's proxy): mark session cookies Secure and send HSTS.
     #[arg(long, env = "CLOSELOOP_HTTPS", default_value_t = false)]
     pub https: bool,
@@ -226,10 +233,15 @@ impl NetArgs {
             idle: std::time::Duration::from_secs(self.session_idle_hours.max(1) * 3600),
             absolute: std::time::Duration::from_secs(self.session_max_days.max(1) * 86_400),
             trust_proxy: self.trust_proxy,
+            trusted_proxies: self.trusted_proxies.clone(),
             https: self.https,
             ..Default::default()
         }
     }
+}
+
+fn parse_net(s: &str) -> Result<app::ssr::auth::proxy::Net, String> {
+    app::ssr::auth::proxy::Net::parse(s)
 }
 
 impl Cli {

@@ -7,15 +7,18 @@
 //!
 //! Either sends JSON or a form (`application/x-www-form-urlencoded`). Each key has a rate per
 //! minute; a `website` field is a honeypot; an `Idempotency-Key` header (or field) makes a
-//! double submit create one lead. The answer is 202 with the receipt; a browser that posted a
-//! plain HTML form gets a thank-you page, or is sent back to the form's `redirect` address when
-//! that is on one of the key's web sites.
+//! double submit create one lead. The answer is 202: with the secret key, the receipt (the
+//! lead, whether it was new, the rep it went to); with the public form id, the same
+//! `{"received": true}` whatever happened, since anyone can copy a form id from a web page and
+//! must not learn from the answer who is on file. A browser that posted a plain HTML form gets
+//! a thank-you page, or is sent back to the form's `redirect` address when that is on one of
+//! the key's web sites.
 
 use crate::rest::{parse_json, MAX_BODY};
 use app::domain::Principal;
 use app::error::AppError;
 use app::ssr::auth::{self, throttle::Limit};
-use app::ssr::service::intake::{self, IntakeLead, IntakeOutcome, IntakeReceipt, MAX_MESSAGE};
+use app::ssr::service::intake::{self, IntakeLead, IntakeReceipt, MAX_MESSAGE};
 use app::ssr::store::accounts::{self, IntakeGate, KeyKind};
 use app::ssr::AppState;
 use axum::body::Bytes;
@@ -28,10 +31,27 @@ use std::time::{Duration, Instant};
 /// Extra fields a web form may carry beyond the known ones; they are kept in the message.
 const MAX_EXTRA_FIELDS: usize = 20;
 
+/// The answer to a submission with a public form id: always the same, so it tells nothing
+/// about the people on file (or the honeypot).
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct FormReceipt {
+    /// Always true: the submission passed its checks and was taken in.
+    pub received: bool,
+}
+
+/// What `POST /intake` answers: the receipt for the secret key, the constant one for a form id.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum IntakeAnswer {
+    Receipt(IntakeReceipt),
+    Form(FormReceipt),
+}
+
 /// Submits an inquiry from a web form or an integration, with a per-source intake key.
-/// Answers 202 with the lead it is on; a repeated `Idempotency-Key` answers the first
-/// submission's receipt and writes nothing. A plain HTML form post gets a thank-you page (or
-/// a 303 to its `redirect`) instead of JSON.
+/// Answers 202: with the secret key, the receipt naming the lead it is on (a repeated
+/// `Idempotency-Key` answers the first submission's receipt and writes nothing); with a public
+/// form id, `{"received": true}` and nothing else. A plain HTML form post gets a thank-you page
+/// (or a 303 to its `redirect`) instead of JSON.
 #[utoipa::path(post, path = "/intake", tag = "Intake",
     params(
         ("form" = Option<String>, Query,
@@ -44,8 +64,8 @@ const MAX_EXTRA_FIELDS: usize = 20;
         (app::ssr::service::intake::IntakeLead = "application/x-www-form-urlencoded"),
     )),
     security(("bearer" = [])),
-    responses((status = 202, description = "Received",
-               body = app::ssr::service::intake::IntakeReceipt)))]
+    responses((status = 202, description = "Received: the receipt with the secret key, \
+               `{\"received\": true}` with a form id", body = IntakeAnswer)))]
 pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let headers = parts.headers;
@@ -103,9 +123,18 @@ pub async fn submit(State(state): State<AppState>, req: Request) -> Response {
         Ok((receipt, submission))
     }
     .await;
+    // The public form id gets the same answer whatever became of the inquiry.
+    let public = form_id.is_some() && !has_bearer(&headers);
     let mut resp = match answer {
-        Ok((receipt, submission)) if navigation => thank_you(&receipt, &submission, &gate),
-        Ok((receipt, _)) => (StatusCode::ACCEPTED, Json(receipt)).into_response(),
+        Ok((_, submission)) if navigation => thank_you(&submission, &gate),
+        Ok(_) if public => (
+            StatusCode::ACCEPTED,
+            Json(IntakeAnswer::Form(FormReceipt { received: true })),
+        )
+            .into_response(),
+        Ok((receipt, _)) => {
+            (StatusCode::ACCEPTED, Json(IntakeAnswer::Receipt(receipt))).into_response()
+        }
         Err(e) if navigation && matches!(e, AppError::Validation { .. }) => not_sent(e),
         Err(e) => e.into_response(),
     };
@@ -193,6 +222,14 @@ async fn lookup(
             tracing::error!(error = %e, "intake: gate");
             AppError::internal()
         })
+}
+
+/// Whether the request carries a secret (`Authorization: Bearer …`).
+fn has_bearer(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "))
 }
 
 /// The key a submission comes with: the secret in `Authorization`, else the form id.
@@ -374,8 +411,8 @@ fn parse_form(body: &Bytes) -> Result<Submission, AppError> {
 }
 
 /// After a plain HTML form post: back to the form's `redirect` page when it is on one of the
-/// key's web sites, else a short thank-you page.
-fn thank_you(receipt: &IntakeReceipt, sub: &Submission, gate: &IntakeGate) -> Response {
+/// key's web sites, else a short thank-you page, the same whatever became of the inquiry.
+fn thank_you(sub: &Submission, gate: &IntakeGate) -> Response {
     let back = sub.redirect.as_deref().filter(|r| {
         gate.allowed_origins.iter().any(|o| {
             r.strip_prefix(o.as_str()).is_some_and(|rest| {
@@ -390,14 +427,10 @@ fn thank_you(receipt: &IntakeReceipt, sub: &Submission, gate: &IntakeGate) -> Re
             return resp;
         }
     }
-    let line = match receipt.outcome {
-        IntakeOutcome::Attached => "We have added it to your earlier inquiry.",
-        _ => "Someone will be in touch soon.",
-    };
     page(
         StatusCode::ACCEPTED,
         "Thank you",
-        &format!("<h1>Thank you</h1><p>We received your inquiry. {line}</p>"),
+        "<h1>Thank you</h1><p>We received your inquiry. Someone will be in touch soon.</p>",
     )
 }
 

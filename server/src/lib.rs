@@ -34,7 +34,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use tower_http::compression::CompressionLayer;
 
-/// Leptos options for a site built by cargo-leptos into `site_root`.
+/// Leptos options for a site built into `site_root` (`scripts/lib.sh`, `build_site`).
 pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("closeloop")

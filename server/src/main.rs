@@ -241,7 +241,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
     if !args.site_root.join("pkg").exists() {
         tracing::warn!(
             site_root = %args.site_root.display(),
-            "no built site found; build it with `cargo leptos build --release`"
+            "no built site found; build it with ./scripts/serve (or scripts/lib.sh build_site)"
         );
     }
     let state = server::state(store.clone(), options, args.net.auth_settings());

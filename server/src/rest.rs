@@ -95,6 +95,10 @@ pub fn live_routes() -> Router<AppState> {
             "/api/wall/events",
             axum::routing::get(crate::sse::wall_events),
         )
+        .route(
+            "/api/wall/events/{token}",
+            axum::routing::get(crate::sse::wall_events_with_token),
+        )
 }
 
 /// The signed-in user of a request, or 401.
@@ -186,6 +190,11 @@ pub async fn sign_in(
     let mut resp = Json(signed.actor).into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    if let Some(device) = &signed.device {
+        if let Ok(v) = HeaderValue::from_str(&auth::device_cookie(device, identity.https)) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(resp)
 }

@@ -11,6 +11,7 @@
 //!    Referrer-Policy, no framing.
 
 use app::error::AppError;
+use app::ssr::auth::watch::Held;
 use app::ssr::auth::{self, ClientInfo, Identity};
 use app::ssr::store::accounts::KeyKind;
 use app::ssr::AppState;
@@ -34,7 +35,78 @@ fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/robots.txt"
 }
 
-pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+/// The security layer, and one access-log line per request (target `access`, at info: shown
+/// with `RUST_LOG=info,access=info`), with secrets in paths and queries shortened.
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|pq| redact(pq.as_str()))
+        .unwrap_or_default();
+    let resp = guard(state, req, next).await;
+    tracing::info!(
+        target: "access",
+        %method,
+        target,
+        status = resp.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+    );
+    resp
+}
+
+/// Keeps the first characters of secrets a request line may carry (a wall token in the wall's
+/// path, any `token`, `key` or `secret` query value): enough to tell them apart in a log, too
+/// few to use. Everything else is kept as sent.
+pub fn redact(path_and_query: &str) -> String {
+    const KEEP: usize = 8;
+    let short = |secret: &str| {
+        if secret.len() <= KEEP {
+            "…".to_string()
+        } else {
+            format!("{}…", &secret[..secret.floor_char_boundary(KEEP)])
+        }
+    };
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let mut out = String::with_capacity(path_and_query.len());
+    let secret_after = ["/wall/", "/api/wall/events/"];
+    match secret_after
+        .iter()
+        .find_map(|p| path.strip_prefix(p).map(|rest| (p, rest)))
+    {
+        Some((prefix, rest)) if !rest.is_empty() => {
+            let (token, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            out.push_str(prefix);
+            out.push_str(&short(token));
+            out.push_str(tail);
+        }
+        _ => out.push_str(path),
+    }
+    if let Some(query) = query {
+        out.push('?');
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((k, v))
+                    if ["token", "key", "secret", "password"]
+                        .iter()
+                        .any(|s| k.eq_ignore_ascii_case(s)) =>
+                {
+                    format!("{k}={}", short(v))
+                }
+                _ => pair.to_string(),
+            })
+            .collect();
+        out.push_str(&pairs.join("&"));
+    }
+    out
+}
+
+async fn guard(state: AppState, mut req: Request, next: Next) -> Response {
     // Built assets are the same for everyone: no session lookup for them.
     if is_asset(req.uri().path()) && *req.method() == Method::GET {
         return with_headers(next.run(req).await);
@@ -122,25 +194,36 @@ async fn identify(
     path: &str,
 ) -> Result<Identity, AppError> {
     let settings = &state.auth.settings;
-    let forwarded = |name: &str| {
+    let lines = |name: &str| {
         headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|v| v.trim().to_string())
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
     };
+    let peer_ip = peer.map(|p| p.0.ip());
+    // Behind our proxy the client is the right-most hop it did not write itself; the left of
+    // the list is whatever the client sent (see `auth::proxy`).
     let ip = if settings.trust_proxy {
-        forwarded("x-forwarded-for").or_else(|| peer.map(|p| p.0.ip().to_string()))
+        auth::proxy::client_address(lines("x-forwarded-for"), &settings.trusted_proxies).or(peer_ip)
     } else {
-        peer.map(|p| p.0.ip().to_string())
-    };
+        peer_ip
+    }
+    .map(|ip| ip.to_string());
     let https = settings.https
-        || (settings.trust_proxy && forwarded("x-forwarded-proto").as_deref() == Some("https"));
+        || (settings.trust_proxy
+            && auth::proxy::last_value(lines("x-forwarded-proto")) == Some("https"));
     let client = ClientInfo {
         ip,
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        device: headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|h| auth::cookie_value(h, auth::DEVICE_COOKIE))
             .map(str::to_string),
     };
     let cookie = headers
@@ -148,6 +231,7 @@ async fn identify(
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(auth::session_from_cookie_header);
+    let mut credential = None;
     let (actor, session_hash) = match cookie {
         Some(value) => match auth::session_actor(state, value).await? {
             Some((actor, hash)) => (Some(actor), Some(hash)),
@@ -169,8 +253,12 @@ async fn identify(
             if let Some((a, scope)) = auth::token_actor(state, presented.trim()).await? {
                 actor = Some(a);
                 token = Some(scope);
+                credential = Some(Held::Token(auth::secret::digest(presented.trim())));
             }
         }
+    }
+    if let (Some(_), Some(hash), None) = (&actor, &session_hash, &credential) {
+        credential = Some(Held::Session(hash.clone()));
     }
     Ok(Identity {
         actor,
@@ -178,6 +266,7 @@ async fn identify(
         client,
         https,
         token,
+        credential,
     })
 }
 
@@ -286,6 +375,24 @@ mod tests {
         assert!(check_csrf(&headers(&[("authorization", "Bearer cli_x")])).is_ok());
         let both = headers(&[("authorization", "Bearer cli_x"), ("cookie", "a=b")]);
         assert!(check_csrf(&both).is_err());
+    }
+
+    #[test]
+    fn secrets_in_request_lines_are_shortened_for_the_log() {
+        let token = "clw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd";
+        assert_eq!(redact(&format!("/wall/{token}")), "/wall/clw_AbCd…");
+        assert_eq!(
+            redact(&format!("/api/wall/events/{token}")),
+            "/api/wall/events/clw_AbCd…"
+        );
+        assert_eq!(
+            redact(&format!("/api/fn/x?a=1&token={token}&b=2")),
+            "/api/fn/x?a=1&token=clw_AbCd…&b=2"
+        );
+        assert_eq!(redact("/wall/short"), "/wall/…");
+        assert_eq!(redact("/board?owner=7"), "/board?owner=7");
+        assert_eq!(redact("/wall/"), "/wall/");
+        assert!(!redact(&format!("/wall/{token}/x?KEY={token}")).contains("EfGh"));
     }
 
     #[test]

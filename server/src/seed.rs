@@ -1,6 +1,13 @@
 //! The demo organisation: 3 teams, 13 users, 8 lead sources with campaigns and spend, and
 //! about 2,000 leads over the last six months with activities and stage history in the event
-//! log, some overdue or stale.
+//! log.
+//!
+//! It tells the product's story to an evaluator: a team that mostly follows up, with a few
+//! telling problem spots a manager would act on. Luis is slipping (late first touches, leads
+//! without a next step, some gone stale); direct mail brings mostly non-buyers and loses money;
+//! a handful of first touches are overdue; the rest of the team is on time, and returns per
+//! channel are the kind a marketing team would believe (a few times the spend for the good
+//! channels, below cost for the weak ones).
 //!
 //! Deterministic: the same seed and anchor time give the same data, so tests and screenshots
 //! are stable. Times are laid out relative to the anchor so the demo always looks current.
@@ -232,24 +239,43 @@ pub fn demo_credentials() -> String {
 const TEAMS: [&str; 3] = ["Enterprise East", "Mid-Market West", "Inside Sales"];
 
 /// (name, channel, monthly spend in dollars, weight in lead volume)
-/// With `DEAL_SIZE`, the spend makes returns differ clearly: direct mail and magazine ads about
-/// break even or lose money, trade shows and search ads return a few times their cost, the
-/// web site and PR many times, referrals cost nothing.
+/// With `DEAL_SIZE` and `BUYERS`, the spend makes returns differ the way a marketing team would
+/// expect: direct mail and magazine ads lose money, LinkedIn about doubles it, search ads,
+/// trade shows and PR return a few times their cost, the web site (cheap per lead) the most,
+/// and referrals cost nothing.
 const SOURCES: [(&str, Channel, i64, u32); 8] = [
-    ("Google Ads", Channel::Advertising, 24_000, 16),
-    ("Trade magazine ads", Channel::Advertising, 30_000, 6),
-    ("Trade shows", Channel::TradeShow, 45_000, 12),
-    ("Direct mail", Channel::DirectMail, 50_000, 8),
-    ("Website", Channel::Web, 6_000, 26),
-    ("Press & PR", Channel::Pr, 9_000, 5),
+    ("Google Ads", Channel::Advertising, 63_000, 16),
+    ("Trade magazine ads", Channel::Advertising, 54_000, 6),
+    ("Trade shows", Channel::TradeShow, 98_000, 12),
+    ("Direct mail", Channel::DirectMail, 40_000, 8),
+    ("Website", Channel::Web, 45_000, 26),
+    ("Press & PR", Channel::Pr, 28_000, 5),
     ("Referrals", Channel::Referral, 0, 14),
-    ("LinkedIn", Channel::Social, 11_000, 13),
+    ("LinkedIn", Channel::Social, 34_000, 13),
 ];
+
+/// The share of each source's inquirers who are buyers (in `SOURCES` order): about the 45 % the
+/// seed documents give, but direct mail brings mostly people who were never going to buy.
+const BUYERS: [f64; 8] = [0.45, 0.40, 0.50, 0.10, 0.45, 0.50, 0.60, 0.25];
+
+/// Area codes of the demo's (fictional, 555) phone numbers.
+const AREAS: [u16; 20] = [
+    212, 312, 415, 617, 206, 512, 303, 404, 305, 702, 213, 646, 773, 480, 503, 615, 704, 919, 952,
+    858,
+];
+
+/// A valid North American number of its own for the `n`th lead (distinct up to 180,000 leads),
+/// so the same phone never makes two demo people one.
+fn demo_phone(n: usize) -> String {
+    let area = AREAS[n % AREAS.len()];
+    let line = 1_000 + (n / AREAS.len()) % 9_000;
+    format!("+1 {area} 555-{line:04}")
+}
 
 /// Deal size per source in percent of the demo's usual (in `SOURCES` order): trade shows and
 /// referrals bring big buyers, direct mail and magazine ads small ones, so the ROI page and
 /// the wall show channels with clearly different returns.
-const DEAL_SIZE: [i64; 8] = [90, 55, 170, 45, 100, 120, 140, 80];
+const DEAL_SIZE: [i64; 8] = [90, 40, 130, 35, 60, 90, 140, 60];
 
 /// The default pipeline of DESIGN.md: (key, name, kind, entry criteria).
 pub const STAGES: [(&str, &str, StageKind, &[Criterion]); 7] = [
@@ -347,8 +373,10 @@ fn thanksgiving(year: i64) -> i64 {
     first + to_thursday + 21
 }
 
-/// Follow-up discipline of the demo reps, in the order they are created (see `load_demo`).
-const DISCIPLINE: [f64; 7] = [0.95, 0.72, 0.88, 0.6, 0.92, 0.78, 0.84];
+/// Follow-up discipline of the demo reps, in the order they are created (see `load_demo`):
+/// Dana, Luis, Kim, Sam, Aiko, Jordan, Nia. Everyone follows up but Luis, who is slipping
+/// (the story of Morgan's next one-on-one).
+const DISCIPLINE: [f64; 7] = [0.96, 0.70, 0.93, 0.90, 0.95, 0.92, 0.94];
 
 /// Loads the demo organisation into an empty database. Returns `None` (and changes nothing)
 /// when leads already exist.
@@ -450,18 +478,25 @@ pub async fn load_demo(
                     c_start.date_string(0).get(..4).unwrap_or("")
                 )
             };
-            // Budgeted at the monthly spend for its three months.
-            let budget = (monthly > 0).then(|| Money::new(monthly * 3 * 100, Currency::USD));
+            // Billed at the start of each month it runs: three months for the first, four
+            // (up to now) for the running one, so any period has its spend. Budgeted 10 % above
+            // that, so neither runs over (the jitter is at most 15 % a month).
+            let months = if c_end.is_some() { 3 } else { 4 };
+            let budget = (monthly > 0).then(|| Money::new(monthly * months * 110, Currency::USD));
             let cid =
                 org::insert_campaign(&mut tx, source_id, &cname, c_start, c_end, budget).await?;
             if monthly > 0 {
-                for m in 0..3 {
-                    let at = c_start.plus_days(m * 30 + 1);
+                for m in 0..months {
+                    let at = c_start.plus_days(m * 30);
                     if at > now {
                         break;
                     }
                     let jitter = rng.range(-15, 16);
-                    let dollars = monthly * (100 + jitter) / 100;
+                    // Spend grows with the business (60 % of the monthly figure six months
+                    // ago, 140 % now), as inquiries do, so a month's return looks like the
+                    // half year's.
+                    let ramp = 60 + 16 * (half * 3 + m);
+                    let dollars = monthly * ramp / 100 * (100 + jitter) / 100;
                     org::insert_spend(
                         &mut tx,
                         cid,
@@ -483,6 +518,9 @@ pub async fn load_demo(
     // Leads, simulated through the pipeline.
     // The last few leads are likely duplicates of earlier ones (see `demo_duplicates`).
     let duplicates = (opts.leads / 20).min(3);
+    // The last leads are fresh inquiries of the last three hours, two per rep, nobody has called
+    // yet: every rep's My day and board start with new business whatever the demo's size.
+    let fresh_from = (opts.leads - duplicates).saturating_sub(2 * reps.len());
     for n in 0..opts.leads - duplicates {
         // Skew creation towards recent months: sqrt of a uniform leans towards 1.
         let age_frac = 1.0 - rng.unit().sqrt();
@@ -501,6 +539,11 @@ pub async fn load_demo(
             };
             Some(src.1[idx])
         };
+        let fresh = (n >= fresh_from).then(|| n - fresh_from);
+        let created = match fresh {
+            Some(k) => Timestamp(now.0 - (15 + 12 * k as i64) * 60_000),
+            None => created,
+        };
         let first = *rng.pick(&FIRST);
         let last = *rng.pick(&LAST);
         let company = format!("{} {}", rng.pick(&COMPANY_A), rng.pick(&COMPANY_B));
@@ -514,13 +557,20 @@ pub async fn load_demo(
                 if has_company { domain.as_str() } else { "mail" }
             )
         });
-        let phone = rng
-            .chance(0.6)
-            .then(|| format!("+1 555-{:04}", rng.range(100, 9999)));
-        let owner = if rng.chance(0.03) {
+        let phone = rng.chance(0.6).then(|| {
+            // Drawn as before, so the rest of the data does not shift; the number is the lead's.
+            rng.range(100, 9999);
+            demo_phone(n)
+        });
+        // A few leads wait in a team's queue for its manager to hand out.
+        let owner = if rng.chance(0.015) {
             None
         } else {
             Some(rng.pick(&reps).clone())
+        };
+        let owner = match fresh {
+            Some(k) => Some(reps[k % reps.len()].clone()),
+            None => owner,
         };
         // How closely the owner follows up (1 = always on time): reps differ, so the
         // compliance page has a spread to show. Only the odds change, never the number of
@@ -549,28 +599,40 @@ pub async fn load_demo(
         let mut history: Vec<(usize, usize, Timestamp)> = Vec::new();
         let mut touches: Vec<(Timestamp, &str, &str)> = Vec::new();
         let mut close_reason = None;
-        let is_buyer = rng.chance(0.45);
+        let source_index = sources.iter().position(|s| s.0 == src.0).unwrap_or(0);
+        let is_buyer = rng.chance(BUYERS[source_index % BUYERS.len()]);
+        // Minutes to the first touch: within the hour or two for most, later the less
+        // disciplined the rep; now and then a miss by a day or two.
         let mut first_touch_delay =
-            (rng.range(1, 30) as f64 * (1.0 + (1.0 - discipline) * 4.0)) as i64 * HOUR_MS;
-        if rng.chance(0.02 + (1.0 - discipline) * 0.4) {
-            first_touch_delay += rng.range(2, 6) * DAY_MS; // SLA misses exist
+            (rng.range(10, 150) as f64 * (1.0 + (1.0 - discipline) * 8.0)) as i64 * 60_000;
+        if rng.chance((1.0 - discipline) * 0.5) {
+            first_touch_delay += rng.range(1, 3) * DAY_MS;
         }
-        if now.0 - created.0 < 21 * DAY_MS && rng.chance(0.4) {
-            // Recent inquiries nobody has touched yet: the New column, and SLA breaches.
+        let age = now.0 - created.0;
+        let waiting = if age < 6 * HOUR_MS {
+            // Inquiries of the last hours nobody has called yet: the New column, SLA running.
+            0.7
+        } else if age < 14 * DAY_MS {
+            // A handful overdue, most of them the slipping rep's.
+            (1.0 - discipline) * 0.2
+        } else {
+            0.0
+        };
+        if rng.chance(waiting) || fresh.is_some() {
             first_touch_delay = 365 * DAY_MS;
         }
         loop {
             let gap = if stage == 0 {
                 first_touch_delay
             } else {
-                rng.range(2, 16) * DAY_MS + rng.range(0, 24) * HOUR_MS
+                rng.range(1, 10) * DAY_MS + rng.range(0, 24) * HOUR_MS
             };
             let next_t = t.plus_ms(gap);
             if next_t >= now || stage >= 5 {
                 break;
             }
-            // Some open leads simply stall (they become stale).
-            if stage > 0 && rng.chance(0.04 + (1.0 - discipline) * 0.35) {
+            // Some open leads simply stall (they become stale), mostly the slipping rep's.
+            if stage > 0 && rng.chance(0.01 + (1.0 - discipline) * 0.15) {
                 break;
             }
             let kind = *rng.pick(&["call", "email", "call", "meeting"]);
@@ -615,12 +677,15 @@ pub async fn load_demo(
         let closed_at = kind.is_closed().then_some(t);
         let next_step = if kind.is_closed() {
             None
-        } else if stage == 4 || rng.chance(discipline) {
-            // Mostly in the coming days; a share overdue.
-            let due = if rng.chance(0.05 + (1.0 - discipline) * 0.6) {
-                now.plus_ms(-rng.range(1, 10 * 24) * HOUR_MS)
+        } else if stage == 4 || rng.chance(0.5 + discipline / 2.0) {
+            // About a fifth later today (a rep's day of calls), the rest in the coming days; a
+            // few overdue by a day or two.
+            let due = if rng.chance(0.02 + (1.0 - discipline) * 0.5) {
+                now.plus_ms(-rng.range(1, 2 * 24) * HOUR_MS)
+            } else if rng.chance(0.18) {
+                now.plus_ms(rng.range(1, 6) * HOUR_MS)
             } else {
-                now.plus_ms(rng.range(1, 14 * 24) * HOUR_MS)
+                now.plus_ms(rng.range(6, 10 * 24) * HOUR_MS)
             };
             Some(NextStep {
                 kind: *rng.pick(&NextStepKind::ALL),
@@ -629,6 +694,15 @@ pub async fn load_demo(
             })
         } else {
             None
+        };
+        // A fresh inquiry's next step is its first call, due when the SLA runs out.
+        let next_step = match fresh {
+            Some(_) => Some(NextStep {
+                kind: NextStepKind::Call,
+                due_at: Timestamp(created.0 + 4 * HOUR_MS - created.0 % (15 * 60_000)),
+                note: None,
+            }),
+            None => next_step,
         };
         let value = has_value.then(|| Money::new(value_cents, Currency::USD));
         let last_touch = touches.last().map(|x| x.0);

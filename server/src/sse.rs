@@ -6,23 +6,82 @@
 //! its browser reconnects and replays from the log.
 //!
 //! Each subscriber receives only events about leads it may see (`access::view_lead`), checked
-//! per event against the actor as of connecting.
+//! per event against the actor as of connecting; every feed here ends once the credential it
+//! was opened with is signed out, revoked or its rights change ([`guarded`]).
 
 use crate::rest::SignedIn;
 use app::api::LiveEvent;
-use app::domain::access;
+use app::domain::{access, Actor, Principal};
 use app::error::AppError;
+use app::ssr::auth::watch::{Held, Watch};
+use app::ssr::auth::Identity;
 use app::ssr::{service, AppState};
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
 use futures::stream::{self, Stream, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
+use tokio::time::{Instant, MissedTickBehavior};
 use tokio_stream::wrappers::BroadcastStream;
 
 /// A client this far behind is told to reload instead of being replayed to.
 const MAX_REPLAY: usize = 5_000;
+/// Most stored events one connect examines (in chunks of 1,000, each loading its leads): a
+/// client further behind than that, or asking from the very start (`after=0`), is told to
+/// reload instead, so a connect costs a bounded amount whatever the log's length.
+const MAX_EXAMINED: usize = 5_000;
+
+/// Ends `inner` once its credential no longer stands for who opened it (signed out, reset,
+/// deactivated, revoked, or rights changed): checked at once when this instance changes a
+/// credential or right, and every `recheck` in any case.
+pub fn guarded<T: Send + 'static>(
+    inner: impl Stream<Item = T> + Send + 'static,
+    watch: Watch,
+) -> impl Stream<Item = T> + Send {
+    let every = watch.every();
+    let mut tick = tokio::time::interval_at(Instant::now() + every, every);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let inner = Box::pin(inner);
+    stream::unfold(
+        (inner, watch, tick),
+        |(mut inner, mut watch, mut tick)| async move {
+            loop {
+                tokio::select! {
+                    item = inner.next() => {
+                        let item = item?;
+                        if watch.changed() && !watch.still_valid().await {
+                            return None;
+                        }
+                        return Some((item, (inner, watch, tick)));
+                    }
+                    _ = watch.next_change() => {
+                        if !watch.still_valid().await {
+                            return None;
+                        }
+                    }
+                    _ = tick.tick() => {
+                        if !watch.still_valid().await {
+                            return None;
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The watch over a signed-in request's credential.
+fn watch_user(state: &AppState, identity: &Identity, actor: &Actor) -> Result<Watch, AppError> {
+    let held = identity
+        .credential
+        .clone()
+        .ok_or_else(|| AppError::Unauthorized {
+            message: "Sign in to continue".into(),
+        })?;
+    Ok(Watch::new(state, held, Principal::User(actor.clone())))
+}
 
 #[derive(Debug, Deserialize)]
 pub struct EventsQuery {
@@ -39,6 +98,7 @@ pub struct EventsQuery {
 pub async fn events(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
+    Extension(identity): Extension<Identity>,
     headers: HeaderMap,
     Query(query): Query<EventsQuery>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
@@ -49,6 +109,7 @@ pub async fn events(
     let after = header_id.or(query.after);
     // The feed carries lead changes: only people with a board may subscribe.
     access::view_board(&actor)?;
+    let watch = watch_user(&state, &identity, &actor)?;
 
     let live = state.hub.subscribe();
     let mut backlog: Vec<LiveEvent> = Vec::new();
@@ -57,10 +118,16 @@ pub async fn events(
     // were either replayed or are not for this subscriber.
     let mut last_sent = 0;
     if let Some(mut cursor) = after {
+        let mut examined = 0;
         loop {
-            let (chunk, examined) = service::replay_since(&state, &actor, cursor).await?;
-            let Some(last) = examined else { break };
+            if examined >= MAX_EXAMINED {
+                resync = true;
+                break;
+            }
+            let (chunk, last, rows) = service::replay_since(&state, &actor, cursor).await?;
+            let Some(last) = last else { break };
             cursor = last;
+            examined += rows;
             backlog.extend(chunk);
             if backlog.len() >= MAX_REPLAY {
                 resync = true;
@@ -87,9 +154,7 @@ pub async fn events(
             })
         });
     // Ends at shutdown, so the connection drains; the browser reconnects with its last id.
-    let stream = stream::iter(head)
-        .chain(tail)
-        .take_until(state.hub.closed());
+    let stream = guarded(stream::iter(head).chain(tail), watch).take_until(state.hub.closed());
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
@@ -107,9 +172,11 @@ fn to_sse(e: &LiveEvent) -> Event {
 pub async fn import_progress(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
+    Extension(identity): Extension<Identity>,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let rx = service::import_jobs::watch(&state, &actor, &id)?;
+    let watch = watch_user(&state, &identity, &actor)?;
     let closed = state.hub.closed();
     let stream = stream::unfold((rx, true), |(mut rx, first)| async move {
         if !first && rx.changed().await.is_err() {
@@ -121,41 +188,48 @@ pub async fn import_progress(
             Ok(Event::default().event("progress").data(data)),
             (rx, false),
         ))
-    })
-    .take_until(closed);
+    });
+    let stream = guarded(stream, watch).take_until(closed);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct WallQuery {
-    #[serde(default)]
-    token: String,
+/// `GET /api/wall/events/{token}` (a wall display) or `GET /api/wall/events` (signed in as
+/// someone who may see the wall): what a wall hears live. Events named `win` carry a win to
+/// announce (`domain::wall::WallWin`); `changed` says figures moved (the wall re-reads them).
+/// Nothing is replayed: a wall that reconnects re-reads its whole view. The token is a path
+/// segment, never a query string, and the access log writes only its first characters; the
+/// feed ends when the token is revoked.
+pub async fn wall_events_with_token(
+    State(state): State<AppState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let principal =
+        app::ssr::auth::key_principal(&state, app::ssr::store::accounts::KeyKind::Wall, &token)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized {
+                message: "This wall link is not valid (revoked or mistyped)".into(),
+            })?;
+    let watch = Watch::new(&state, Held::wall(&token), principal.clone());
+    wall_feed(state, principal, watch).await
 }
 
-/// `GET /api/wall/events?token=`: what a wall display hears live. Events named `win` carry a
-/// win to announce (`domain::wall::WallWin`); `changed` says figures moved (the wall re-reads
-/// them). Opened with a wall token, or signed in as someone who may see the wall. Nothing is
-/// replayed: a wall that reconnects re-reads its whole view.
+/// The wall's live feed for a signed-in viewer (see [`wall_events_with_token`]).
 pub async fn wall_events(
     State(state): State<AppState>,
-    identity: Option<axum::Extension<app::ssr::auth::Identity>>,
-    Query(query): Query<WallQuery>,
+    identity: Option<Extension<Identity>>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let identity = identity.map(|Extension(i)| i).unwrap_or_default();
+    let actor = app::ssr::auth::require(identity.actor.as_ref())?.clone();
+    let watch = watch_user(&state, &identity, &actor)?;
+    wall_feed(state, Principal::User(actor), watch).await
+}
+
+async fn wall_feed(
+    state: AppState,
+    principal: Principal,
+    watch: Watch,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     use app::ssr::service::wall::{news_of, WallNews};
-    let principal = if query.token.is_empty() {
-        let actor = identity.and_then(|axum::Extension(i)| i.actor);
-        app::domain::Principal::User(app::ssr::auth::require(actor.as_ref())?.clone())
-    } else {
-        app::ssr::auth::key_principal(
-            &state,
-            app::ssr::store::accounts::KeyKind::Wall,
-            &query.token,
-        )
-        .await?
-        .ok_or_else(|| AppError::Unauthorized {
-            message: "This wall link is not valid (revoked or mistyped)".into(),
-        })?
-    };
     access::view_wall(&principal)?;
     let pipeline = {
         let mut conn = state.store.read().await.map_err(|e| {
@@ -186,5 +260,6 @@ pub async fn wall_events(
                 })
             }))
         });
-    Ok(Sse::new(hello.chain(tail).take_until(state.hub.closed())).keep_alive(KeepAlive::default()))
+    let stream = guarded(hello.chain(tail), watch).take_until(state.hub.closed());
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }

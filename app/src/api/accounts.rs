@@ -15,15 +15,15 @@ pub async fn who_am_i() -> Result<Option<Actor>, AppError> {
     super::with_status(async move { Ok(crate::ssr::auth::identity().actor) }.await)
 }
 
-/// Where to go after signing in: a local path only (an absolute URL here would make the
-/// sign-in page an open redirect).
+/// Where to go after signing in: a path on this site only, or the sign-in page would be an
+/// open redirect. Browsers drop tabs and newlines anywhere in a URL and read `\\` as `/`, so
+/// `/%09/evil.example` (a decoded tab) becomes `//evil.example`, another site: anything but
+/// visible ASCII, and any backslash, refuses the whole value rather than being cleaned up.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
-    let next = next?.trim();
-    let local = next.starts_with('/')
-        && !next.starts_with("//")
-        && !next.starts_with("/\\")
-        && !next.contains(['\r', '\n'])
-        && !next.starts_with("/signin");
+    let next = next?;
+    let visible = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    let local =
+        visible && next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/signin");
     local.then(|| next.to_string())
 }
 
@@ -63,6 +63,12 @@ pub async fn sign_in(
                 crate::ssr::auth::session_cookie(&signed.session, signed.max_age, identity.https);
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 response.insert_header(header::SET_COOKIE, v);
+            }
+            if let Some(device) = &signed.device {
+                let cookie = crate::ssr::auth::device_cookie(device, identity.https);
+                if let Ok(v) = HeaderValue::from_str(&cookie) {
+                    response.append_header(header::SET_COOKIE, v);
+                }
             }
             let to =
                 safe_next(next.as_deref()).unwrap_or_else(|| home_for(&signed.actor).to_string());
@@ -214,6 +220,16 @@ mod tests {
             "board",
             "/signin",
             "/x\r\nSet-Cookie: a=b",
+            // A tab or newline the browser strips turns these into `//evil.example/`.
+            "/\t/evil.example/",
+            "/\n/evil.example/",
+            "\t//evil.example/",
+            " //evil.example/",
+            "/\u{7f}/evil.example/",
+            // Backslashes read as slashes, anywhere.
+            "/board\\..\\\\evil.example",
+            "/é",
+            "",
         ] {
             assert_eq!(safe_next(Some(bad)), None, "{bad}");
         }

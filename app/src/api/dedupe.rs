@@ -24,8 +24,10 @@ pub struct DuplicatePair {
     pub other: Lead,
     /// Both open and the viewer may change both.
     pub can_merge: bool,
-    /// The viewer may decide "same person" or "different people".
+    /// The viewer may change both, so may say "same person".
     pub can_decide: bool,
+    /// The viewer may say "different people" (`access::dismiss_duplicate`).
+    pub can_dismiss: bool,
 }
 
 /// What to do with a pair.

@@ -189,7 +189,7 @@ pub async fn revoke_intake_key(id: i64) -> Result<(), AppError> {
 }
 
 /// The wall view for a wall-display token (from the page's URL), or for a signed-in reader.
-#[server(prefix = "/api/fn", endpoint = "wall", input = GetUrl)]
+#[server(prefix = "/api/fn", endpoint = "wall", input = Json)]
 pub async fn get_wall(token: String) -> Result<WallView, AppError> {
     super::with_status(async move {
         use crate::domain::Principal;

@@ -42,8 +42,8 @@ pub struct PeopleView {
     pub name: String,
     /// The company's people, or the one contact.
     pub contacts: Vec<ContactCard>,
+    /// The leads the viewer may see (nothing is said of any others).
     pub leads: Vec<Lead>,
-    pub hidden_leads: i64,
     pub activities: Vec<HistoryItem>,
     pub pipeline: Pipeline,
     /// The viewer may erase a contact's personal data (admins).

@@ -199,6 +199,22 @@ pub fn edit_lead(actor: &Actor, lead: &Lead) -> Result<(), Denied> {
     }
 }
 
+/// May this person say two flagged leads are different people (dismissing the flag, writing
+/// neither lead)? Whoever may change one of them, and admins, who keep the data tidy and are
+/// the ones who see a pair across teams whole. Both leads must be visible to them first.
+pub fn dismiss_duplicate(actor: &Actor, lead: &Lead, other: &Lead) -> Result<(), Denied> {
+    if actor.role == Role::Admin
+        || edit_lead(actor, lead).is_ok()
+        || edit_lead(actor, other).is_ok()
+    {
+        Ok(())
+    } else {
+        Err(Denied(
+            "Only someone who works one of these leads, or an admin, can dismiss the pair",
+        ))
+    }
+}
+
 /// The user a lead would be reassigned to, as far as the policy needs to know them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Assignee {

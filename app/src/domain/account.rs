@@ -105,6 +105,29 @@ pub const MIN_PASSWORD_CHARS: usize = 8;
 /// Longest accepted: long passphrases are welcome; beyond this is abuse of the hasher.
 pub const MAX_PASSWORD_CHARS: usize = 256;
 
+/// Consecutive failed sign-ins after which an account's sign-in pauses (for devices it was
+/// never signed in from).
+pub const PAUSE_AFTER: i64 = 10;
+/// The longest pause, in minutes.
+pub const MAX_PAUSE_MINUTES: i64 = 60;
+
+/// How long sign-in pauses after `failures` consecutive failures, in milliseconds: nothing
+/// before [`PAUSE_AFTER`], then one minute, doubling with each further failure up to an hour
+/// (OWASP ASVS 2.2.1: ever-increasing delays rather than a lock that someone who knows an
+/// e-mail address can set off; at most about one guess an hour once it is reached).
+pub fn sign_in_pause_ms(failures: i64) -> Option<i64> {
+    let beyond = failures.checked_sub(PAUSE_AFTER)?;
+    if beyond < 0 {
+        return None;
+    }
+    let minutes = if beyond >= 6 {
+        MAX_PAUSE_MINUTES
+    } else {
+        (1i64 << beyond).min(MAX_PAUSE_MINUTES)
+    };
+    Some(minutes * 60_000)
+}
+
 /// Passwords attackers try first (and their obvious variants of at least eight characters):
 /// anything on this list is refused. Compared case-insensitively.
 const COMMON_PASSWORDS: &[&str] = &[
@@ -250,8 +273,9 @@ pub struct UserSummary {
     pub team_id: Option<TeamId>,
     pub team_name: Option<String>,
     pub active: bool,
-    /// Locked after repeated failed sign-ins, until an admin unlocks.
-    pub locked: bool,
+    /// Sign-in is paused until then after repeated failed sign-ins (see [`sign_in_pause_ms`]),
+    /// unless an admin lifts the pause; a time in the past means no pause.
+    pub paused_until: Option<super::Timestamp>,
 }
 
 /// A team as the admin screens list it.
@@ -446,6 +470,19 @@ pub struct TeamChange {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sign_in_pauses_grow_from_a_minute_to_an_hour() {
+        assert_eq!(sign_in_pause_ms(0), None);
+        assert_eq!(sign_in_pause_ms(PAUSE_AFTER - 1), None);
+        let minutes = |n| sign_in_pause_ms(n).map(|ms| ms / 60_000);
+        assert_eq!(minutes(PAUSE_AFTER), Some(1));
+        assert_eq!(minutes(PAUSE_AFTER + 1), Some(2));
+        assert_eq!(minutes(PAUSE_AFTER + 5), Some(32));
+        assert_eq!(minutes(PAUSE_AFTER + 6), Some(60));
+        assert_eq!(minutes(i64::MAX), Some(60));
+        assert_eq!(sign_in_pause_ms(i64::MIN), None);
+    }
 
     #[test]
     fn origins_are_scheme_host_and_port_only() {

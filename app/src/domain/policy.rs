@@ -478,13 +478,27 @@ pub fn check_write(policy: &Policy, before: &Lead, after: &Lead, now: Timestamp)
     };
     evaluate(policy, after, now)
         .into_iter()
-        .filter(|f| match f.kind {
-            FindingKind::NextStepMissing
-            | FindingKind::CloseReasonMissing
-            | FindingKind::ExitCriterion(_) => !had.contains(&f.kind),
-            _ => false,
-        })
+        .filter(|f| blocks_a_write(f.kind) && !had.contains(&f.kind))
         .collect()
+}
+
+/// What a write that works a lead (a move, a touch, a merge of a duplicate into it) may not
+/// leave behind, whatever the lead had before: [`check_write`] for such a write.
+pub fn check_worked(policy: &Policy, lead: &Lead, now: Timestamp) -> Vec<Finding> {
+    evaluate(policy, lead, now)
+        .into_iter()
+        .filter(|f| blocks_a_write(f.kind))
+        .collect()
+}
+
+/// The findings a write is refused for (clocks never are).
+fn blocks_a_write(kind: FindingKind) -> bool {
+    matches!(
+        kind,
+        FindingKind::NextStepMissing
+            | FindingKind::CloseReasonMissing
+            | FindingKind::ExitCriterion(_)
+    )
 }
 
 /// A rung of the escalation ladder, in the order they are climbed.

@@ -39,6 +39,12 @@ impl Timestamp {
         format!("{y:04}-{m:02}-{d:02}")
     }
 
+    /// `HH:MM` at `offset_minutes` east of UTC.
+    pub fn time_of_day(self, offset_minutes: i32) -> String {
+        let minutes = (self.0 + i64::from(offset_minutes) * 60_000).rem_euclid(DAY_MS) / 60_000;
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
     /// A short human date such as `Mar 4`, at `offset_minutes` east of UTC.
     pub fn short_date(self, offset_minutes: i32) -> String {
         const MONTHS: [&str; 12] = [

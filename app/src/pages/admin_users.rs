@@ -58,7 +58,7 @@ fn UsersAdmin() -> impl IntoView {
     );
     report(
         unlock.value().into(),
-        "Unlocked",
+        "Sign-in pause lifted",
         |u: &UserSummary| u.name.clone(),
         message,
     );
@@ -184,8 +184,13 @@ fn UserRow(
             <td>
                 {if !user.active {
                     view! { <span class="badge badge-muted">"Deactivated"</span> }.into_any()
-                } else if user.locked {
-                    view! { <span class="badge badge-danger">"Locked"</span> }.into_any()
+                } else if let Some(until) = user.paused_until {
+                    view! {
+                        <span class="badge badge-danger"
+                            title="Repeated failed sign-ins: browsers this person never signed in from wait until then">
+                            {format!("Sign-in paused until {} UTC", until.time_of_day(0))}
+                        </span>
+                    }.into_any()
                 } else {
                     view! { <span class="badge badge-ok">"Active"</span> }.into_any()
                 }}
@@ -193,10 +198,10 @@ fn UserRow(
             <td class="cell-actions">
                 <button class="button button-small" type="button" on:click=move |_| save(active)
                     aria-label=format!("Save {label}")>"Save"</button>
-                {user.locked.then(|| view! {
+                {user.paused_until.is_some().then(|| view! {
                     <button class="button button-small" type="button"
                         on:click=move |_| { unlock.dispatch(UnlockUser { id }); }
-                        aria-label=format!("Unlock {label}")>"Unlock"</button>
+                        aria-label=format!("Lift the sign-in pause of {label}")>"Lift pause"</button>
                 })}
                 <button class="button button-small button-quiet" type="button"
                     on:click=move |_| save(!active)

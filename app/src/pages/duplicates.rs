@@ -96,9 +96,15 @@ fn Pair(pair: DuplicatePair, resolve: ServerAction<ResolveDuplicate>) -> impl In
                     {keep_b}
                 </LeadSide>
             </div>
-            {pair.can_decide.then(|| view! {
+            {(!pair.can_decide).then(|| view! {
+                <p class="cell-sub">
+                    "Merging needs someone who may change both leads: their owners' manager, or "
+                    "a manager of both teams once one lead is reassigned."
+                </p>
+            })}
+            {pair.can_dismiss.then(|| view! {
                 <div class="button-row">
-                    {(!pair.can_merge).then(|| view! {
+                    {(pair.can_decide && !pair.can_merge).then(|| view! {
                         <button class="button button-small" type="button"
                             on:click=move |_| { resolve.dispatch(ResolveDuplicate { id, resolution: Resolution::SamePerson }); }>
                             "Same person, keep both leads"

@@ -1,5 +1,5 @@
 //! Routes whose code the browser loads only when they are visited: everything but the board
-//! (where reps live) is split out of the initial WASM (`cargo leptos build --split`). On the
+//! (where reps live) is split out of the initial WASM (`scripts/lib.sh`, `build_site`). On the
 //! server they render like any other route.
 
 use super::{

@@ -79,14 +79,9 @@ fn View(
     };
     let open = v.leads.iter().filter(|l| l.closed_at.is_none()).count();
     let subtitle = format!(
-        "{} lead{} ({open} open){}",
+        "{} lead{} ({open} open)",
         v.leads.len(),
         if v.leads.len() == 1 { "" } else { "s" },
-        if v.hidden_leads > 0 {
-            format!(" · {} more of other teams", v.hidden_leads)
-        } else {
-            String::new()
-        }
     );
     let lead_rows = v
         .leads

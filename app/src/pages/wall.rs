@@ -490,10 +490,12 @@ mod client {
 
     impl Feed {
         fn new(wall: Wall, token: String) -> Rc<Feed> {
-            let url = format!(
-                "/api/wall/events?token={}",
-                js_sys::encode_uri_component(&token)
-            );
+            // The token is a path segment (the access log shortens it), never a query string.
+            let url = if token.is_empty() {
+                "/api/wall/events".to_string()
+            } else {
+                format!("/api/wall/events/{}", js_sys::encode_uri_component(&token))
+            };
             Rc::new(Feed {
                 wall,
                 url,

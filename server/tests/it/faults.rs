@@ -267,7 +267,8 @@ async fn postgres_read_only_database_refuses_writes_with_503_and_recovers() {
     let name = url.rsplit('/').next().unwrap().split('?').next().unwrap();
     let admin_url = std::env::var("CLOSELOOP_TEST_PG_URL").unwrap();
     // As a hot standby is: every transaction read-only. Open connections are cut, as a
-    // failover cuts them; the pool opens new ones.
+    // failover cuts them; the pool opens new ones. (Only ours: an autovacuum worker on the
+    // database belongs to the cluster's superuser and may not be cut.)
     let set_read_only = |on: bool| {
         let admin_url = admin_url.clone();
         let name = name.to_string();
@@ -284,7 +285,8 @@ async fn postgres_read_only_database_refuses_writes_with_503_and_recovers() {
                 .execute(
                     format!(
                         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                         WHERE datname = '{name}' AND pid <> pg_backend_pid() \
+                         AND usename = current_user"
                     )
                     .as_str(),
                 )

@@ -35,5 +35,6 @@ mod slow;
 mod storage;
 mod sweep;
 mod today;
+mod trust;
 mod wall;
 mod work;

@@ -105,16 +105,27 @@ both_backends!(every_write_path_is_held_to_the_teams_policy);
 async fn every_write_path_is_held_to_the_teams_policy(db: TestDb) -> TestDb {
     let db = db.with_demo(200).await;
     let pipeline = db.pipeline().await;
-    // An open lead without a next step, with an open stage after it.
-    let bare = db
+    // An open lead without a next step, with an open stage after it that asks for nothing
+    // else (the demo's reps keep next steps, so one is taken away here).
+    let lead = db
         .find(|l, p| {
-            l.next_step.is_none()
-                && l.owner.is_some()
+            l.owner.is_some()
                 && p.get(l.stage_id).unwrap().kind == StageKind::Open
                 && p.next(l.stage_id)
-                    .is_some_and(|n| n.kind == StageKind::Open)
+                    .is_some_and(|n| n.kind == StageKind::Open && n.entry_criteria.is_empty())
         })
         .await;
+    let mut tx = db.store.begin().await.unwrap();
+    sqlx::query(
+        "UPDATE leads SET next_step_kind = NULL, next_step_due_at = NULL, next_step_note = NULL
+         WHERE id = $1",
+    )
+    .bind(lead.id.0)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let bare = db.lead(lead.id).await;
     let to = pipeline.next(bare.stage_id).unwrap().id;
     let client = Client::editor_of(&db, &bare).await;
     let events = db.event_count().await;

@@ -336,7 +336,7 @@ async fn replay_returns_moves_after_a_position_with_the_current_lead(db: TestDb)
         .await
         .unwrap();
 
-    let (replay, _) = service::replay_since(&state, &editor, start).await.unwrap();
+    let (replay, _, _) = service::replay_since(&state, &editor, start).await.unwrap();
     assert_eq!(replay.len(), 2);
     assert!(replay[0].id < replay[1].id);
     assert_eq!(replay[0].from_stage, Some(new));

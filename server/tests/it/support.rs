@@ -137,13 +137,18 @@ impl TestDb {
     }
 
     pub fn state(&self) -> AppState {
+        self.state_with(Default::default())
+    }
+
+    /// A state with these authentication settings (live-feed recheck, proxies, …).
+    pub fn state_with(&self, settings: app::ssr::auth::AuthSettings) -> AppState {
         server::state(
             self.store.clone(),
             server::leptos_options(
                 std::path::Path::new("target/site"),
                 ([127, 0, 0, 1], 0).into(),
             ),
-            Default::default(),
+            settings,
         )
     }
 

@@ -41,10 +41,10 @@ async fn next_event(body: &mut Body, kind: &str) -> String {
 
 async fn open_feed(
     state: &app::ssr::AppState,
-    query: &str,
+    path: &str,
     cookie: Option<&str>,
 ) -> (StatusCode, Body) {
-    let mut req = Request::get(format!("/api/wall/events{query}"));
+    let mut req = Request::get(format!("/api/wall/events{path}"));
     if let Some(c) = cookie {
         req = req.header(header::COOKIE, c);
     }
@@ -121,7 +121,7 @@ async fn an_admin_sets_what_a_wall_shows_and_bad_choices_change_nothing(db: Test
         .await
         .unwrap_err();
     assert_eq!(err.status(), 404);
-    let (status, _) = open_feed(&state, &format!("?token={}", issued.secret), None).await;
+    let (status, _) = open_feed(&state, &format!("/{}", issued.secret), None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     db
 }
@@ -231,7 +231,7 @@ async fn a_win_reaches_an_open_wall_feed_and_other_changes_say_changed(db: TestD
         .unwrap()[0]
         .id;
     // Who may listen: the token, leadership and admins; not a rep, not a bad token.
-    let (status, _) = open_feed(&state, "?token=clw_not-a-token", None).await;
+    let (status, _) = open_feed(&state, "/clw_not-a-token", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     let (status, _) = open_feed(&state, "", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -242,7 +242,7 @@ async fn a_win_reaches_an_open_wall_feed_and_other_changes_say_changed(db: TestD
     let (status, _) = open_feed(&state, "", Some(&boss)).await;
     assert_eq!(status, StatusCode::OK);
 
-    let (status, mut feed) = open_feed(&state, &format!("?token={token}"), None).await;
+    let (status, mut feed) = open_feed(&state, &format!("/{token}"), None).await;
     assert_eq!(status, StatusCode::OK);
     let hello = next_event(&mut feed, "hello").await;
     assert_eq!(hello, "{}");

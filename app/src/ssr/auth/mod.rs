@@ -4,8 +4,10 @@
 //! What the asker may then do is decided by `domain::access`, called from the service layer.
 
 pub mod password;
+pub mod proxy;
 pub mod secret;
 pub mod throttle;
+pub mod watch;
 
 use super::service::{internal, now};
 use super::store::accounts::{self, KeyKind, NewSession};
@@ -29,8 +31,13 @@ pub const INTAKE_PREFIX: &str = "cli_";
 pub const API_TOKEN_PREFIX: &str = "clt_";
 const KEY_BYTES: usize = 24;
 
-/// Consecutive failed sign-ins that lock an account until an admin unlocks it.
-pub const LOCK_AFTER: i64 = 10;
+/// The device cookie: set at a successful sign-in, it exempts that browser from the account's
+/// sign-in pause (OWASP's device cookies). 128 random bits after this prefix.
+pub const DEVICE_COOKIE: &str = "closeloop_device";
+pub const DEVICE_PREFIX: &str = "cld_";
+const DEVICE_BYTES: usize = 16;
+/// A device cookie lasts a year.
+const DEVICE_MAX_AGE: Duration = Duration::from_secs(365 * 86_400);
 /// The one message for every failed sign-in, so it reveals nothing about the account.
 pub const BAD_CREDENTIALS: &str = "That e-mail and password do not match an active account";
 
@@ -50,9 +57,15 @@ pub struct AuthSettings {
     /// Behind a reverse proxy: take the client address from `X-Forwarded-For` and https from
     /// `X-Forwarded-Proto`. Off by default, since anyone can send those headers.
     pub trust_proxy: bool,
+    /// Our own proxies' addresses when there is more than one hop: the client is the
+    /// right-most `X-Forwarded-For` entry outside them (see `proxy`).
+    pub trusted_proxies: Vec<proxy::Net>,
     /// Mark cookies `Secure` even without a trusted proxy saying https (set when the public URL
     /// is https).
     pub https: bool,
+    /// How often a live feed asks its credential again even when nothing changed on this
+    /// instance (see `watch`).
+    pub recheck: Duration,
 }
 
 impl Default for AuthSettings {
@@ -64,7 +77,9 @@ impl Default for AuthSettings {
             per_account_per_15_min: 5,
             hash_concurrency: std::thread::available_parallelism().map_or(2, |n| n.get()),
             trust_proxy: false,
+            trusted_proxies: Vec::new(),
             https: false,
+            recheck: Duration::from_secs(10),
         }
     }
 }
@@ -77,6 +92,8 @@ pub struct Auth {
     per_account: Throttle,
     /// Submissions per intake key and minute (each key has its own limit).
     pub per_intake_key: Throttle,
+    /// Changes to credentials and rights on this instance, for the live feeds' guards.
+    pub epoch: watch::Epoch,
 }
 
 impl Auth {
@@ -95,6 +112,7 @@ impl Auth {
                 attempts: 30,
                 window: Duration::from_secs(60),
             }),
+            epoch: watch::Epoch::default(),
             settings,
         }
     }
@@ -105,6 +123,8 @@ impl Auth {
 pub struct ClientInfo {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The device cookie's value, if the browser sent one.
+    pub device: Option<String>,
 }
 
 /// The outcome of a successful sign-in: the new session's cookie value and who signed in.
@@ -112,6 +132,8 @@ pub struct SignedIn {
     pub session: String,
     pub actor: Actor,
     pub max_age: Duration,
+    /// A new device cookie to set (the browser had none for this account).
+    pub device: Option<String>,
 }
 
 fn rate_limited(secs: u64) -> AppError {
@@ -124,8 +146,12 @@ fn rate_limited(secs: u64) -> AppError {
 /// Signs in with e-mail and password and opens a new session (a new id every time, so a
 /// session id planted before sign-in is worthless).
 ///
-/// Every attempt is throttled per IP; failures also per account, and `LOCK_AFTER` consecutive
-/// failures lock the account. Failed and successful attempts are written to the event log.
+/// Every attempt is throttled per IP, failures also per account and device. Consecutive
+/// failures pause the account's sign-in with a growing delay (`domain::account::
+/// sign_in_pause_ms`) for every browser it was never signed in from; its owner hears of it
+/// (notification, and e-mail when a relay is set), and a browser that signed in before (the
+/// device cookie) is not paused, so guessing cannot keep the owner out. Failed and successful
+/// attempts are written to the event log.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
@@ -146,29 +172,49 @@ pub async fn sign_in(
             message: BAD_CREDENTIALS.into(),
         });
     }
-    let account_key = format!("account:{email}");
-    if let Some(secs) = auth.per_account.blocked(&account_key, clock) {
-        return Err(rate_limited(secs));
-    }
-
-    let row = {
+    let device_hash = client
+        .device
+        .as_deref()
+        .filter(|d| secret::well_formed(d, DEVICE_PREFIX, DEVICE_BYTES))
+        .map(secret::digest);
+    let (row, known_device) = {
         let mut conn = state
             .store
             .read()
             .await
             .map_err(internal("sign in: acquire"))?;
-        accounts::sign_in_row(&mut conn, email.as_str())
+        let row = accounts::sign_in_row(&mut conn, email.as_str())
             .await
-            .map_err(internal("sign in: select"))?
+            .map_err(internal("sign in: select"))?;
+        let known = match (&row, &device_hash) {
+            (Some(r), Some(h)) => accounts::device_is(&mut conn, r.id, h)
+                .await
+                .map_err(internal("sign in: device"))?,
+            _ => false,
+        };
+        (row, known)
     };
+    // A browser the account signed in from has its own allowance: failures elsewhere do not
+    // use it up (and a made-up device cookie is just another unknown browser).
+    let account_key = match (&device_hash, known_device) {
+        (Some(h), true) => format!("account:{email}:device:{}", &h[..16]),
+        _ => format!("account:{email}"),
+    };
+    if let Some(secs) = auth.per_account.blocked(&account_key, clock) {
+        return Err(rate_limited(secs));
+    }
+    let at = now();
     let (user, phc) = match &row {
         Some(r) => (Some(r.id), r.password_hash.clone()),
         None => (None, None),
     };
-    // Always hash, also for unknown accounts, so timing does not tell them apart.
+    // Always hash, also for unknown accounts and paused ones, so timing tells nothing.
     let matches = auth.hasher.verify(password.to_string(), phc).await;
-    let at = now();
-    let usable = row.as_ref().is_some_and(|r| r.active && !r.locked);
+    let paused = row
+        .as_ref()
+        .and_then(|r| r.paused_until)
+        .filter(|until| until.0 > at.0 && !known_device);
+    let usable = row.as_ref().is_some_and(|r| r.active) && paused.is_none();
 
     let mut tx = state
         .store
@@ -179,14 +225,22 @@ pub async fn sign_in(
         let reason = match &row {
             None => "unknown_account",
             Some(r) if !r.active => "deactivated",
-            Some(r) if r.locked => "locked",
+            Some(_) if paused.is_some() => "paused",
             Some(_) => "wrong_password",
         };
-        let mut locked_now = false;
+        // Attempts during a pause are not counted (nor checked): the pause only grows while
+        // it is not in force, at most about once an hour.
+        let mut paused_now = None;
         if let (Some(id), "wrong_password") = (user, reason) {
-            locked_now = accounts::record_failure(&mut tx, id, LOCK_AFTER, at)
+            let (failures, until) = accounts::record_failure(&mut tx, id, at)
                 .await
                 .map_err(internal("sign in: count failure"))?;
+            if let Some(until) = until {
+                paused_now = Some(until);
+                if failures == crate::domain::account::PAUSE_AFTER || failures % 10 == 0 {
+                    tell_owner_of_pause(&mut tx, id, failures, until, client, at).await?;
+                }
+            }
         }
         events::append(
             &mut tx,
@@ -196,7 +250,7 @@ pub async fn sign_in(
                 kind: "auth.sign_in_failed",
                 lead_id: None,
                 payload: json!({"email": email.as_str(), "reason": reason, "ip": client.ip,
-                                "locked": locked_now}),
+                                "paused_until": paused_now, "known_device": known_device}),
             },
         )
         .await
@@ -213,6 +267,22 @@ pub async fn sign_in(
     accounts::record_success(&mut tx, user)
         .await
         .map_err(internal("sign in: reset failures"))?;
+    // Remember this browser, or note that it came back.
+    let device = match (&device_hash, known_device) {
+        (Some(h), true) => {
+            accounts::device_known(&mut tx, user, h, at)
+                .await
+                .map_err(internal("sign in: device used"))?;
+            None
+        }
+        _ => {
+            let cookie = secret::random_secret(DEVICE_PREFIX, DEVICE_BYTES);
+            accounts::insert_device(&mut tx, user, &secret::digest(&cookie), at)
+                .await
+                .map_err(internal("sign in: device"))?;
+            Some(cookie)
+        }
+    };
     let session = secret::random_secret(SESSION_PREFIX, SESSION_BYTES);
     let max_age = auth.settings.absolute;
     accounts::insert_session(
@@ -226,7 +296,7 @@ pub async fn sign_in(
             user_agent: client
                 .user_agent
                 .as_deref()
-                .map(|ua| &ua[..ua.len().min(300)]),
+                .map(|ua| &ua[..ua.floor_char_boundary(300)]),
         },
     )
     .await
@@ -238,7 +308,7 @@ pub async fn sign_in(
             actor_id: Some(user.0),
             kind: "auth.signed_in",
             lead_id: None,
-            payload: json!({"ip": client.ip}),
+            payload: json!({"ip": client.ip, "known_device": known_device}),
         },
     )
     .await
@@ -253,7 +323,32 @@ pub async fn sign_in(
         session,
         actor,
         max_age,
+        device,
     })
+}
+
+/// Tells an account's owner that guessing paused its sign-in: in the app (the bell), and by
+/// e-mail when a relay is configured (the notification relay sends it).
+async fn tell_owner_of_pause(
+    tx: &mut super::store::Tx,
+    user: crate::domain::UserId,
+    failures: i64,
+    until: Timestamp,
+    client: &ClientInfo,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    let message = format!(
+        "{failures} sign-ins to your account failed in a row (the last from {}). Sign-in from \
+         browsers you have not used before is paused until {} UTC. If it was not you, nothing is \
+         needed: your password was not guessed. If it was, wait, or ask an admin to lift the \
+         pause.",
+        client.ip.as_deref().unwrap_or("an unknown address"),
+        until.time_of_day(0)
+    );
+    super::store::sweep::insert_notification(tx, user.0, None, "sign_in_paused", &message, at)
+        .await
+        .map_err(internal("sign in: notice"))?;
+    Ok(())
 }
 
 /// The signed-in user behind a session cookie value, if the session is live. Extends the idle
@@ -317,6 +412,7 @@ pub async fn sign_out(state: &AppState, actor: &Actor, session_hash: &str) -> Re
     .await
     .map_err(internal("sign out: event"))?;
     tx.commit().await.map_err(internal("sign out: commit"))?;
+    state.auth.epoch.bump();
     Ok(())
 }
 
@@ -430,6 +526,8 @@ pub struct Identity {
     /// Set when `actor` comes from a personal API token rather than a session: what the
     /// token may do (the security layer refuses writes to a read-only token).
     pub token: Option<crate::domain::account::TokenScope>,
+    /// The credential `actor` comes from, for responses that must ask it again (live feeds).
+    pub credential: Option<watch::Held>,
 }
 
 /// The identity of the request being served, for server functions and server rendering.
@@ -449,6 +547,17 @@ pub fn session_cookie(value: &str, max_age: Duration, https: bool) -> String {
     )
 }
 
+/// The `Set-Cookie` value that stores a device cookie. It only spares this browser an account's
+/// sign-in pause (read by the two sign-in endpoints, `/api/fn/sign_in` and
+/// `/api/v1/session`), and is never sent cross-site.
+pub fn device_cookie(value: &str, https: bool) -> String {
+    format!(
+        "{DEVICE_COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; SameSite=Strict{}",
+        DEVICE_MAX_AGE.as_secs(),
+        if https { "; Secure" } else { "" }
+    )
+}
+
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_session_cookie(https: bool) -> String {
     session_cookie("", Duration::ZERO, https)
@@ -456,9 +565,14 @@ pub fn clear_session_cookie(https: bool) -> String {
 
 /// The session cookie's value from a `Cookie` header.
 pub fn session_from_cookie_header(header: &str) -> Option<&str> {
+    cookie_value(header, SESSION_COOKIE)
+}
+
+/// A cookie's value from a `Cookie` header.
+pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, v)| v.trim())
 }

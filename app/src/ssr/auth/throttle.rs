@@ -2,8 +2,9 @@
 //! memory per server instance.
 //!
 //! Per instance is enough against guessing because the lasting defence is in the database:
-//! consecutive failures lock the account (see `accounts::LOCK_AFTER`), which holds across
-//! instances. The throttle's job is to make guessing slow and cheap to refuse.
+//! consecutive failures pause the account's sign-in with a growing delay (see
+//! `domain::account::sign_in_pause_ms`), which holds across instances. The throttle's job is
+//! to make guessing slow and cheap to refuse.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

@@ -138,8 +138,10 @@ pub async fn create_user(
     Ok(user)
 }
 
-/// Changes a user's role, team and whether they are active. Deactivating ends their sessions;
-/// a manager who stops being one stops managing their teams.
+/// Changes a user's role, team and whether they are active. Deactivating ends their sessions
+/// and revokes their API tokens; a manager who stops being one stops managing their teams.
+/// A role or team change keeps the credentials: every request reads the actor afresh, so the
+/// new rights hold from the next request (and live feeds re-check, see `crate::ssr::watch`).
 pub async fn update_user(
     state: &AppState,
     actor: &Actor,
@@ -179,10 +181,19 @@ pub async fn update_user(
             .await
             .map_err(internal("update user: active"))?;
     }
+    // A deactivated account keeps no way in: not a session, not an API token (reactivating
+    // it later must not bring old credentials back).
+    let mut ended = (0, 0);
     if !change.active {
-        accounts::delete_user_sessions(&mut tx, id)
+        ended.0 = accounts::delete_user_sessions(&mut tx, id)
             .await
             .map_err(internal("update user: sessions"))?;
+        ended.1 = accounts::revoke_user_api_tokens(&mut tx, id, now())
+            .await
+            .map_err(internal("update user: tokens"))?;
+        accounts::delete_user_devices(&mut tx, id)
+            .await
+            .map_err(internal("update user: devices"))?;
     }
     audit(
         &mut tx,
@@ -191,7 +202,8 @@ pub async fn update_user(
         json!({"before": {"user_id": id, "role": before.role.key(), "team_id": before.team_id,
                           "active": before.active},
                "after": {"role": change.role.key(), "team_id": change.team_id,
-                         "active": change.active}}),
+                         "active": change.active},
+               "sessions_ended": ended.0, "tokens_revoked": ended.1}),
     )
     .await?;
     let after = accounts::user(&mut tx, id)
@@ -199,6 +211,8 @@ pub async fn update_user(
         .map_err(internal("update user: reselect"))?
         .ok_or_else(AppError::internal)?;
     tx.commit().await.map_err(internal("update user: commit"))?;
+    // Live feeds opened with the changed credential or rights ask again at once.
+    state.auth.epoch.bump();
     Ok(after)
 }
 
@@ -237,7 +251,7 @@ pub async fn unlock_user(
 }
 
 /// Sets a new password for a user (an admin, or the CLI with `actor = None`): unlocks the
-/// account and ends all its sessions.
+/// account, ends all its sessions and revokes all its API tokens.
 pub async fn reset_password(
     state: &AppState,
     actor: Option<&Actor>,
@@ -273,14 +287,24 @@ pub async fn reset_password(
     let ended = accounts::delete_user_sessions(&mut tx, user.id)
         .await
         .map_err(internal("reset: sessions"))?;
+    let revoked = accounts::revoke_user_api_tokens(&mut tx, user.id, now())
+        .await
+        .map_err(internal("reset: tokens"))?;
+    // A reset starts the account afresh: browsers it knew are strangers again.
+    accounts::delete_user_devices(&mut tx, user.id)
+        .await
+        .map_err(internal("reset: devices"))?;
     audit(
         &mut tx,
         actor,
         "user.password_reset",
-        json!({"after": {"user_id": user.id, "sessions_ended": ended}}),
+        json!({"after": {"user_id": user.id, "sessions_ended": ended,
+                         "tokens_revoked": revoked}}),
     )
     .await?;
     tx.commit().await.map_err(internal("reset: commit"))?;
+    // Live feeds opened with the changed credential or rights ask again at once.
+    state.auth.epoch.bump();
     Ok(user)
 }
 
@@ -361,6 +385,8 @@ pub async fn create_team(
         .find(|t| t.id == id)
         .ok_or_else(AppError::internal)?;
     tx.commit().await.map_err(internal("create team: commit"))?;
+    // Live feeds opened with the changed credential or rights ask again at once.
+    state.auth.epoch.bump();
     Ok(team)
 }
 
@@ -407,5 +433,7 @@ pub async fn update_team(
         .find(|t| t.id == id)
         .ok_or_else(AppError::internal)?;
     tx.commit().await.map_err(internal("update team: commit"))?;
+    // Live feeds opened with the changed credential or rights ask again at once.
+    state.auth.epoch.bump();
     Ok(team)
 }

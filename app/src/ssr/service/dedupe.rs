@@ -47,14 +47,16 @@ pub async fn open_pairs(state: &AppState, actor: &Actor) -> Result<Vec<Duplicate
             continue;
         }
         let both_open = lead.closed_at.is_none() && other.closed_at.is_none();
-        let may_edit = access::edit_lead(actor, &lead).is_ok();
+        let may_edit =
+            access::edit_lead(actor, &lead).is_ok() && access::edit_lead(actor, &other).is_ok();
         pairs.push(DuplicatePair {
             id,
             score: score as u8,
             reasons: serde_json::from_str::<Vec<MatchReason>>(&reasons).unwrap_or_default(),
             found_at: Timestamp(found_at),
-            can_merge: both_open && may_edit && access::edit_lead(actor, &other).is_ok(),
+            can_merge: both_open && may_edit,
             can_decide: may_edit,
+            can_dismiss: access::dismiss_duplicate(actor, &lead, &other).is_ok(),
             lead,
             other,
         });
@@ -65,8 +67,9 @@ pub async fn open_pairs(state: &AppState, actor: &Actor) -> Result<Vec<Duplicate
     Ok(pairs)
 }
 
-/// Decides a pair: merge the two leads (both open; the actor may change both), the same
-/// person (one contact, both leads kept), or different people.
+/// Decides a pair: merge the two leads (both open; the actor may change both, and the
+/// follow-up policy allows both writes), the same person (one contact, both leads kept; the
+/// actor may change both), or different people (`access::dismiss_duplicate`).
 pub async fn resolve(
     state: &AppState,
     actor: &Actor,
@@ -94,11 +97,18 @@ pub async fn resolve(
     };
     let lead = load(&mut tx, actor, LeadId(a)).await?;
     let other = load(&mut tx, actor, LeadId(b)).await?;
-    access::edit_lead(actor, &lead)?;
     let mut published = Vec::new();
     let outcome = match resolution {
-        Resolution::Distinct => "distinct",
+        // Dismissing the flag writes neither lead (see `access::dismiss_duplicate`).
+        Resolution::Distinct => {
+            access::dismiss_duplicate(actor, &lead, &other)?;
+            "distinct"
+        }
+        // Joining the contacts and merging change both leads: the actor must be allowed to
+        // change each of them.
         Resolution::SamePerson => {
+            access::edit_lead(actor, &lead)?;
+            access::edit_lead(actor, &other)?;
             join_contacts(&mut tx, &other, &lead).await?;
             "merged"
         }
@@ -114,6 +124,7 @@ pub async fn resolve(
             } else {
                 return Err(AppError::field("keep", "Keep one of the two leads"));
             };
+            access::edit_lead(actor, &kept)?;
             access::edit_lead(actor, &absorbed)?;
             if kept.version != kv {
                 return Err(conflict(kept));
@@ -245,6 +256,8 @@ async fn merge(
         .clone()
         .or(absorbed.product_interest.clone());
     next_kept.value = kept.value.or(absorbed.value);
+    // The plan the duplicate had is the person's plan.
+    next_kept.next_step = kept.next_step.clone().or(absorbed.next_step.clone());
     next_kept.version += 1;
     next_kept.updated_at = at;
     let mut closed = absorbed.clone();
@@ -256,6 +269,16 @@ async fn merge(
     closed.next_step = None;
     closed.version += 1;
     closed.updated_at = at;
+    // Both writes answer to the follow-up policy: the kept lead is worked as a whole (it must
+    // be left with what its team's policy asks of a worked lead: a next step, the fields of its
+    // stage), and the duplicate is closed like any loss.
+    let policies = state
+        .store
+        .policies(tx)
+        .await
+        .map_err(internal("merge: policies"))?;
+    super::enforce_worked(&policies, &next_kept, at)?;
+    super::enforce(&policies, &absorbed, &closed, at)?;
     for (next, before) in [(&next_kept, &kept), (&closed, &absorbed)] {
         if !leads::write(tx, next, before.version)
             .await

@@ -204,12 +204,14 @@ pub async fn run(
         .map_err(internal("import: begin"))?;
     intake::check_attribution(&mut tx, plan.source_id, plan.campaign_id).await?;
     let batch = super::routing::Batch::default();
+    let made = std::sync::Mutex::default();
     let via = intake::Via {
         key_id: None,
         actor: Some(actor),
         source_id: plan.source_id,
         campaign_id: plan.campaign_id,
         batch: Some(&batch),
+        made: Some(&made),
     };
     let total = table.rows.len();
     let mut report = ImportReport {
@@ -256,6 +258,7 @@ pub async fn run(
             Err(problems) => RowOutcome::Bad { problems },
             Ok(c) => match bulk.file(state, &mut tx, &via, &c).await? {
                 Bulked::New(lead) => {
+                    via.made(lead);
                     created_by_row.insert(lead.0, n);
                     RowOutcome::New
                 }

@@ -312,6 +312,7 @@ pub async fn receive(
         source_id: *source_id,
         campaign_id: None,
         batch: None,
+        made: None,
     };
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
     if let Some(k) = idempotency_key {
@@ -445,7 +446,15 @@ pub async fn create(
     check_attribution(&mut tx, req.source_id, req.campaign_id).await?;
     let requester = Requester::User(actor.id.0);
     if let Some(k) = idempotency_key {
-        if let Some(receipt) = replay(&mut tx, requester, k).await? {
+        if let Some(mut receipt) = replay(&mut tx, requester, k).await? {
+            // The replay names what the first answer named: leads the asker may see.
+            let mut visible = Vec::new();
+            for other in receipt.possible_duplicates {
+                if may_see(&mut tx, &via_user(actor), other).await? {
+                    visible.push(other);
+                }
+            }
+            receipt.possible_duplicates = visible;
             return Ok(receipt);
         }
     }
@@ -455,10 +464,23 @@ pub async fn create(
         source_id: req.source_id,
         campaign_id: req.campaign_id,
         batch: None,
+        made: None,
     };
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
     if let Some(k) = idempotency_key {
-        if let Some(earlier) = remember(state, &mut tx, requester, k, &receipt, at).await? {
+        if let Some(mut earlier) = remember(state, &mut tx, requester, k, &receipt, at).await? {
+            let mut conn = state
+                .store
+                .read()
+                .await
+                .map_err(internal("create lead: acquire"))?;
+            let mut visible = Vec::new();
+            for other in earlier.possible_duplicates {
+                if may_see(&mut conn, &via_user(actor), other).await? {
+                    visible.push(other);
+                }
+            }
+            earlier.possible_duplicates = visible;
             return Ok(earlier);
         }
     }
@@ -588,11 +610,26 @@ pub(crate) struct Via<'a> {
     pub campaign_id: Option<i64>,
     /// Many inquiries in one transaction share the rules and loads read once.
     pub batch: Option<&'a routing::Batch>,
+    /// Leads this same request has made so far (an import): a later row about the same person
+    /// joins them even when the rules gave them to someone the importer may not edit for.
+    pub made: Option<&'a std::sync::Mutex<std::collections::HashSet<LeadId>>>,
 }
 
 impl Via<'_> {
     pub(crate) fn actor_id(&self) -> Option<i64> {
         self.actor.map(|a| a.id.0)
+    }
+
+    fn made_here(&self, id: LeadId) -> bool {
+        self.made
+            .is_some_and(|m| m.lock().is_ok_and(|set| set.contains(&id)))
+    }
+
+    /// Notes a lead this request made.
+    pub(crate) fn made(&self, id: LeadId) {
+        if let Some(Ok(mut set)) = self.made.map(|m| m.lock()) {
+            set.insert(id);
+        }
     }
 
     /// A rep entering a lead keeps it; everything else goes through the rules.
@@ -709,6 +746,58 @@ pub(crate) fn lead_to_flag(theirs: &[(LeadId, bool)]) -> Option<LeadId> {
         .map(|(lead, _)| *lead)
 }
 
+/// Whether an inquiry may be added to a person on file with these leads: always for an intake
+/// key (the organisation's own channel), and for a person entering or importing leads when
+/// they may change every one of them (or made it in this same import).
+async fn may_add_to(
+    tx: &mut sqlx::AnyConnection,
+    via: &Via<'_>,
+    theirs: &[(LeadId, bool)],
+) -> Result<bool, AppError> {
+    let Some(actor) = via.actor else {
+        return Ok(true);
+    };
+    for (id, _) in theirs {
+        if via.made_here(*id) {
+            continue;
+        }
+        let lead = leads::lead(tx, *id)
+            .await
+            .map_err(internal("intake: reach"))?;
+        if lead.is_none_or(|l| access::edit_lead(actor, &l).is_err()) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// A person entering a lead, for the visibility checks of an answer.
+fn via_user(actor: &Actor) -> Via<'_> {
+    Via {
+        key_id: None,
+        actor: Some(actor),
+        source_id: 0,
+        campaign_id: None,
+        batch: None,
+        made: None,
+    }
+}
+
+/// Whether the one filing may be told of this lead (a likely duplicate in the answer).
+async fn may_see(
+    tx: &mut sqlx::AnyConnection,
+    via: &Via<'_>,
+    id: LeadId,
+) -> Result<bool, AppError> {
+    let Some(actor) = via.actor else {
+        return Ok(true);
+    };
+    let lead = leads::lead(tx, id)
+        .await
+        .map_err(internal("intake: visibility"))?;
+    Ok(lead.is_some_and(|l| access::view_lead(actor, &l).is_ok()))
+}
+
 /// The `lead.created` event of a filed inquiry.
 pub(crate) fn created_event(
     via: &Via<'_>,
@@ -749,11 +838,28 @@ pub(crate) async fn file(
         .filter_map(|k| contact::compare(&c.identity, &k.identity).map(|m| (k, m)))
         .collect();
     matches.sort_by_key(|m| std::cmp::Reverse((m.1.kind, m.1.score)));
-    let exact = matches
-        .first()
-        .filter(|(_, m)| m.kind == MatchKind::Exact)
-        .map(|(k, _)| (*k).clone());
-    let company_id = match exact.as_ref().and_then(|k| k.company_id) {
+    // The person on file (same e-mail or phone) this inquiry is added to: the first one whose
+    // leads the asker may all change. One out of their reach is neither written to nor named
+    // in the answer: the asker's lead is their own, and the pair is flagged for the merge
+    // screen, where only someone who sees both leads finds it.
+    let mut exact = None;
+    let mut out_of_reach: Option<(LeadId, u8, String)> = None;
+    for (known, m) in matches.iter().filter(|(_, m)| m.kind == MatchKind::Exact) {
+        let theirs = contacts::leads_of(tx, known.contact_id)
+            .await
+            .map_err(internal("intake: their leads"))?;
+        if may_add_to(tx, via, &theirs).await? {
+            exact = Some(((*known).clone(), theirs));
+            break;
+        }
+        if out_of_reach.is_none() {
+            if let Some(other) = lead_to_flag(&theirs) {
+                let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
+                out_of_reach = Some((other, m.score, reasons));
+            }
+        }
+    }
+    let company_id = match exact.as_ref().and_then(|(k, _)| k.company_id) {
         Some(id) => Some(id),
         None => match &c.company {
             Some(name) => contacts::company_for(tx, name, at)
@@ -772,13 +878,10 @@ pub(crate) async fn file(
     };
     let mut repeat_of = None;
     let contact_id = match &exact {
-        Some(known) => {
+        Some((known, theirs)) => {
             contacts::fill_in(tx, known.contact_id, &new_contact)
                 .await
                 .map_err(internal("intake: fill in"))?;
-            let theirs = contacts::leads_of(tx, known.contact_id)
-                .await
-                .map_err(internal("intake: their leads"))?;
             if let Some((open, _)) = theirs.iter().find(|(_, open)| *open) {
                 let event = attach(tx, *open, via, c, at).await?;
                 if via.batch.is_none() {
@@ -863,8 +966,9 @@ pub(crate) async fn file(
         .await
         .map_err(internal("intake: message"))?;
     }
-    // Likely duplicates: the newest lead of each likely person, best match first.
-    let mut flagged = Vec::new();
+    // Likely duplicates: the newest lead of each likely person, best match first, after the
+    // person on file out of the asker's reach.
+    let mut flagged: Vec<(LeadId, u8, String)> = out_of_reach.into_iter().collect();
     if exact.is_none() {
         for (known, m) in matches.iter().filter(|(_, m)| m.kind == MatchKind::Likely) {
             if flagged.len() == MAX_CANDIDATES {
@@ -873,7 +977,8 @@ pub(crate) async fn file(
             let theirs = contacts::leads_of(tx, known.contact_id)
                 .await
                 .map_err(internal("intake: likely leads"))?;
-            if let Some(other) = lead_to_flag(&theirs) {
+            if let Some(other) = lead_to_flag(&theirs).filter(|o| flagged.iter().all(|f| f.0 != *o))
+            {
                 let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
                 flagged.push((other, m.score, reasons));
             }
@@ -883,6 +988,14 @@ pub(crate) async fn file(
             .map_err(internal("intake: flag duplicates"))?;
     }
     let possible: Vec<LeadId> = flagged.iter().map(|(id, _, _)| *id).collect();
+    // The answer names only the leads the asker may see (all of them for an intake key: the
+    // integration behind it is the organisation's own).
+    let mut visible = Vec::new();
+    for other in &possible {
+        if may_see(tx, via, *other).await? {
+            visible.push(*other);
+        }
+    }
     // An import scores its leads together at the end.
     if via.batch.is_none() {
         super::score::rescore(state, tx, &[id.0], at)
@@ -899,10 +1012,11 @@ pub(crate) async fn file(
             .map_err(internal("intake: assigned event"))?,
         None => event_id,
     };
+    via.made(id);
     let receipt = IntakeReceipt {
         lead_id: Some(id),
         outcome: IntakeOutcome::Created,
-        possible_duplicates: possible,
+        possible_duplicates: visible,
         replayed: false,
         assigned_to: match via.keeper() {
             Some(rep) => Some(rep.name.clone()),

@@ -162,6 +162,8 @@ pub async fn revoke(
     .await
     .map_err(internal("revoke: event"))?;
     tx.commit().await.map_err(internal("revoke: commit"))?;
+    // Live feeds opened with the changed credential or rights ask again at once.
+    state.auth.epoch.bump();
     Ok(())
 }
 
@@ -251,6 +253,8 @@ pub async fn revoke_api_token(state: &AppState, actor: &Actor, id: i64) -> Resul
     tx.commit()
         .await
         .map_err(internal("token revoke: commit"))?;
+    // A live feed opened with this token ends now.
+    state.auth.epoch.bump();
     Ok(())
 }
 

@@ -344,7 +344,28 @@ pub(crate) fn enforce(
     at: Timestamp,
 ) -> Result<(), AppError> {
     let policy = policies.for_team(after.team_id);
-    let broken = crate::domain::check_write(policy, before, after, at);
+    refuse(
+        policy,
+        crate::domain::check_write(policy, before, after, at),
+    )
+}
+
+/// The team's follow-up policy judging a lead that a write worked on as a whole (a merge of a
+/// duplicate into it): it must be left compliant, whatever it had before.
+pub(crate) fn enforce_worked(
+    policies: &crate::domain::Policies,
+    lead: &Lead,
+    at: Timestamp,
+) -> Result<(), AppError> {
+    let policy = policies.for_team(lead.team_id);
+    refuse(policy, crate::domain::check_worked(policy, lead, at))
+}
+
+/// A refusal naming each finding's field, or nothing when there are none.
+fn refuse(
+    policy: &crate::domain::Policy,
+    broken: Vec<crate::domain::Finding>,
+) -> Result<(), AppError> {
     let Some(first) = broken.first() else {
         return Ok(());
     };
@@ -600,12 +621,12 @@ pub fn visible_to(actor: &Actor, event: &LiveEvent) -> bool {
 /// Live events committed after `last_id` about leads `actor` may see, oldest first, each
 /// carrying the lead as it stands now (clients apply a lead only when its version is newer
 /// than theirs, so replays are harmless). The second value is the id of the last event
-/// examined, visible or not, so a caller can page on.
+/// examined, visible or not, so a caller can page on; the third how many were examined.
 pub async fn replay_since(
     state: &AppState,
     actor: &Actor,
     last_id: i64,
-) -> Result<(Vec<LiveEvent>, Option<i64>), AppError> {
+) -> Result<(Vec<LiveEvent>, Option<i64>, usize), AppError> {
     let mut conn = state
         .store
         .read()
@@ -615,6 +636,7 @@ pub async fn replay_since(
         .await
         .map_err(internal("replay: events"))?;
     let last_examined = rows.last().map(|r| r.id);
+    let examined = rows.len();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Some(event) = to_live(&mut conn, row)
@@ -627,7 +649,7 @@ pub async fn replay_since(
             out.push(event);
         }
     }
-    Ok((out, last_examined))
+    Ok((out, last_examined, examined))
 }
 
 /// A stored event as the live feed carries it: with its lead as it stands now. `None` for

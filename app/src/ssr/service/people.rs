@@ -47,13 +47,14 @@ fn card((id, name, email, phone, company_id, company, erased, created): CardRow)
     }
 }
 
-/// The leads of `sql`'s ids the actor may see, and how many others there are.
+/// The leads of `sql`'s ids the actor may see. Nothing is said of the others, not even how
+/// many there are: that another team works this person is not the viewer's to know.
 async fn visible_leads(
     conn: &mut AnyConnection,
     actor: &Actor,
     ids_sql: &str,
     id: i64,
-) -> Result<(Vec<Lead>, i64), AppError> {
+) -> Result<Vec<Lead>, AppError> {
     let ids: Vec<(i64,)> = sqlx::query_as(ids_sql)
         .bind(id)
         .fetch_all(&mut *conn)
@@ -63,14 +64,12 @@ async fn visible_leads(
     let all = leads::by_ids(conn, &ids)
         .await
         .map_err(internal("people: leads"))?;
-    let total = all.len() as i64;
     let mut visible: Vec<Lead> = all
         .into_iter()
         .filter(|l| access::view_lead(actor, l).is_ok())
         .collect();
     visible.sort_by_key(|l| std::cmp::Reverse((l.closed_at.is_none(), l.created_at)));
-    let hidden = total - visible.len() as i64;
-    Ok((visible, hidden))
+    Ok(visible)
 }
 
 /// The newest activities on these leads.
@@ -139,7 +138,7 @@ pub async fn contact(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
         .await
         .map_err(internal("contact: select"))?;
     let contact = card(row.ok_or_else(not_found)?);
-    let (leads, hidden) = visible_leads(
+    let leads = visible_leads(
         &mut conn,
         actor,
         "SELECT id FROM leads WHERE contact_id = $1",
@@ -159,7 +158,6 @@ pub async fn contact(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
         name: contact.name.clone(),
         contacts: vec![contact],
         leads,
-        hidden_leads: hidden,
         activities,
         pipeline: (*pipeline).clone(),
         can_erase: access::erase_personal_data(actor).is_ok(),
@@ -181,7 +179,7 @@ pub async fn company(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
         .await
         .map_err(internal("company: select"))?;
     let (name,) = name.ok_or_else(not_found)?;
-    let (leads, hidden) = visible_leads(
+    let leads = visible_leads(
         &mut conn,
         actor,
         "SELECT id FROM leads WHERE company_id = $1",
@@ -229,7 +227,6 @@ pub async fn company(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
         name,
         contacts,
         leads,
-        hidden_leads: hidden,
         activities,
         pipeline: (*pipeline).clone(),
         can_erase: access::erase_personal_data(actor).is_ok(),

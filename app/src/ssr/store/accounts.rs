@@ -13,7 +13,8 @@ use sqlx::{AnyConnection, Row};
 pub struct SignInRow {
     pub id: UserId,
     pub password_hash: Option<String>,
-    pub locked: bool,
+    /// Sign-in is paused until then (for devices not known to the account).
+    pub paused_until: Option<Timestamp>,
     pub active: bool,
 }
 
@@ -22,7 +23,7 @@ pub async fn sign_in_row(
     email: &str,
 ) -> Result<Option<SignInRow>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, password_hash, locked_at, deactivated_at FROM users WHERE email = $1",
+        "SELECT id, password_hash, locked_until, deactivated_at FROM users WHERE email = $1",
     )
     .bind(email)
     .fetch_optional(conn)
@@ -31,41 +32,118 @@ pub async fn sign_in_row(
         Ok(SignInRow {
             id: UserId(r.try_get("id")?),
             password_hash: r.try_get("password_hash")?,
-            locked: r.try_get::<Option<i64>, _>("locked_at")?.is_some(),
+            paused_until: r.try_get::<Option<i64>, _>("locked_until")?.map(Timestamp),
             active: r.try_get::<Option<i64>, _>("deactivated_at")?.is_none(),
         })
     })
     .transpose()
 }
 
-/// Counts a failed sign-in; locks the account when the count reaches `lock_after`.
-/// Returns whether this failure locked it.
+/// Counts a failed sign-in and pauses sign-in as `domain::account::sign_in_pause_ms` says for
+/// the new count. Returns the count and the end of the pause, if this failure set one.
 pub async fn record_failure(
     conn: &mut AnyConnection,
     user: UserId,
-    lock_after: i64,
     at: Timestamp,
-) -> Result<bool, sqlx::Error> {
+) -> Result<(i64, Option<Timestamp>), sqlx::Error> {
     let row = sqlx::query(
-        "UPDATE users SET failed_sign_ins = failed_sign_ins + 1,
-                locked_at = CASE WHEN locked_at IS NULL AND failed_sign_ins + 1 >= $1
-                                 THEN $2 ELSE locked_at END
-         WHERE id = $3 RETURNING locked_at",
+        "UPDATE users SET failed_sign_ins = failed_sign_ins + 1 WHERE id = $1
+         RETURNING failed_sign_ins",
     )
-    .bind(lock_after)
+    .bind(user.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let failures: i64 = row.try_get("failed_sign_ins")?;
+    let Some(ms) = crate::domain::account::sign_in_pause_ms(failures) else {
+        return Ok((failures, None));
+    };
+    let until = at.plus_ms(ms);
+    sqlx::query(
+        "UPDATE users SET locked_until = $1, locked_at = COALESCE(locked_at, $2) WHERE id = $3",
+    )
+    .bind(until.0)
     .bind(at.0)
     .bind(user.0)
-    .fetch_one(conn)
+    .execute(conn)
     .await?;
-    Ok(row.try_get::<Option<i64>, _>("locked_at")? == Some(at.0))
+    Ok((failures, Some(until)))
 }
 
+/// A successful sign-in: the failure streak and any pause end.
 pub async fn record_success(conn: &mut AnyConnection, user: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_sign_ins = 0 WHERE id = $1")
+    sqlx::query(
+        "UPDATE users SET failed_sign_ins = 0, locked_at = NULL, locked_until = NULL WHERE id = $1",
+    )
+    .bind(user.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+// ---- known devices ----
+
+/// Whether a device cookie (by digest) is one `user` signed in from before.
+pub async fn device_is(
+    conn: &mut AnyConnection,
+    user: UserId,
+    id_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT user_id FROM known_devices WHERE id_hash = $1 AND user_id = $2")
+            .bind(id_hash)
+            .bind(user.0)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
+
+/// Marks a known device used; false when it is not one of `user`'s.
+pub async fn device_known(
+    conn: &mut AnyConnection,
+    user: UserId,
+    id_hash: &str,
+    at: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE known_devices SET last_used_at = $1 WHERE id_hash = $2 AND user_id = $3",
+    )
+    .bind(at.0)
+    .bind(id_hash)
+    .bind(user.0)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Remembers a device `user` signed in from.
+pub async fn insert_device(
+    conn: &mut AnyConnection,
+    user: UserId,
+    id_hash: &str,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO known_devices (id_hash, user_id, created_at, last_used_at)
+         VALUES ($1, $2, $3, $3)",
+    )
+    .bind(id_hash)
+    .bind(user.0)
+    .bind(at.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Forgets every device of a user (password reset, deactivation).
+pub async fn delete_user_devices(
+    conn: &mut AnyConnection,
+    user: UserId,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM known_devices WHERE user_id = $1")
         .bind(user.0)
         .execute(conn)
-        .await?;
-    Ok(())
+        .await?
+        .rows_affected())
 }
 
 /// The columns and joins an [`Actor`] is read from: one row per team the person manages (or
@@ -191,7 +269,8 @@ pub async fn delete_session(conn: &mut AnyConnection, id_hash: &str) -> Result<(
     Ok(())
 }
 
-/// Ends every session of a user (deactivation, password reset).
+/// Ends every session of a user (deactivation, password reset). Their API tokens are a
+/// separate credential: see [`revoke_user_api_tokens`].
 pub async fn delete_user_sessions(
     conn: &mut AnyConnection,
     user: UserId,
@@ -223,7 +302,7 @@ pub async fn purge_sessions(
 
 const SELECT_USER: &str = "\
 SELECT u.id, u.name, u.email, u.role, u.team_id, t.name AS team_name,
-       u.deactivated_at, u.locked_at
+       u.deactivated_at, u.locked_until
 FROM users u LEFT JOIN teams t ON t.id = u.team_id";
 
 fn user_summary(r: &sqlx::any::AnyRow) -> Result<UserSummary, sqlx::Error> {
@@ -236,7 +315,11 @@ fn user_summary(r: &sqlx::any::AnyRow) -> Result<UserSummary, sqlx::Error> {
         team_id: r.try_get::<Option<i64>, _>("team_id")?.map(TeamId),
         team_name: r.try_get("team_name")?,
         active: r.try_get::<Option<i64>, _>("deactivated_at")?.is_none(),
-        locked: r.try_get::<Option<i64>, _>("locked_at")?.is_some(),
+        // A pause already over is no pause: said here, so every screen agrees.
+        paused_until: r
+            .try_get::<Option<i64>, _>("locked_until")?
+            .filter(|until| *until > crate::ssr::service::now().0)
+            .map(Timestamp),
     })
 }
 
@@ -285,7 +368,8 @@ pub async fn set_password(
     phc: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_at = NULL WHERE id = $2",
+        "UPDATE users SET password_hash = $1, failed_sign_ins = 0, locked_at = NULL, locked_until = NULL
+         WHERE id = $2",
     )
     .bind(phc)
     .bind(user.0)
@@ -324,10 +408,12 @@ pub async fn set_active(
 }
 
 pub async fn unlock(conn: &mut AnyConnection, user: UserId) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET locked_at = NULL, failed_sign_ins = 0 WHERE id = $1")
-        .bind(user.0)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE users SET locked_at = NULL, locked_until = NULL, failed_sign_ins = 0 WHERE id = $1",
+    )
+    .bind(user.0)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -762,6 +848,24 @@ pub async fn revoke_api_token(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Revokes every live API token of a user (password reset, deactivation): the number revoked.
+/// A token outlives sign-outs by design (integrations run without a browser), but not a reset:
+/// a reset is what follows a leaked credential, and "signs out everywhere" includes them.
+pub async fn revoke_user_api_tokens(
+    conn: &mut AnyConnection,
+    user: UserId,
+    at: Timestamp,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(at.0)
+    .bind(user.0)
+    .execute(conn)
+    .await?
+    .rows_affected())
 }
 
 /// A live token by the digest of its secret: (token id, its owner if still active, scope,

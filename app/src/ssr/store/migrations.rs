@@ -103,6 +103,11 @@ pub const SQLITE: &[Step] = &[
         "quotes",
         include_str!("../../../../migrations/sqlite/0018_quotes.sql"),
     ),
+    (
+        19,
+        "sign_in_pause",
+        include_str!("../../../../migrations/sqlite/0019_sign_in_pause.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -195,6 +200,11 @@ pub const POSTGRES: &[Step] = &[
         18,
         "quotes",
         include_str!("../../../../migrations/postgres/0018_quotes.sql"),
+    ),
+    (
+        19,
+        "sign_in_pause",
+        include_str!("../../../../migrations/postgres/0019_sign_in_pause.sql"),
     ),
 ];
 
