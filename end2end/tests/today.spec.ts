@@ -28,16 +28,24 @@ async function focusedId(page: Page): Promise<string> {
 }
 
 test("a rep lands on My day and clears three items with the keyboard alone", async ({ page }) => {
+  // Dana, the demo's rep, is on top of her leads: a short day.
   await signIn(page, "dana");
   await expect(page).toHaveURL(/\/today$/);
   await hydrated(page);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Dana");
   await expect(page.getByRole("list", { name: "Your numbers" })).toContainText("Follow-up score");
+  await page.screenshot({ path: path.join(shots, "today.png"), fullPage: false });
+
+  // Luis is slipping: a longer day, worked through from the keyboard.
+  await page.context().clearCookies();
+  await signIn(page, "luis");
+  await expect(page).toHaveURL(/\/today$/);
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Luis");
   const start = await rows(page).count();
   expect(start).toBeGreaterThan(3);
   // The first lead has the focus: the keyboard works at once.
   await expect(rows(page).first()).toBeFocused();
-  await page.screenshot({ path: path.join(shots, "today.png"), fullPage: false });
 
   // 1. A first touch overdue: C opens the lead with a call, 1 logs "reached" (next step
   //    tomorrow), and the lead leaves the day.

@@ -376,7 +376,7 @@ fn thanksgiving(year: i64) -> i64 {
 /// Follow-up discipline of the demo reps, in the order they are created (see `load_demo`):
 /// Dana, Luis, Kim, Sam, Aiko, Jordan, Nia. Everyone follows up but Luis, who is slipping
 /// (the story of Morgan's next one-on-one).
-const DISCIPLINE: [f64; 7] = [0.96, 0.70, 0.93, 0.90, 0.95, 0.92, 0.94];
+const DISCIPLINE: [f64; 7] = [0.98, 0.70, 0.93, 0.90, 0.95, 0.92, 0.94];
 
 /// Loads the demo organisation into an empty database. Returns `None` (and changes nothing)
 /// when leads already exist.
@@ -680,7 +680,7 @@ pub async fn load_demo(
         } else if stage == 4 || rng.chance(0.5 + discipline / 2.0) {
             // About a fifth later today (a rep's day of calls), the rest in the coming days; a
             // few overdue by a day or two.
-            let due = if rng.chance(0.02 + (1.0 - discipline) * 0.5) {
+            let due = if rng.chance((1.0 - discipline) * 0.6) {
                 now.plus_ms(-rng.range(1, 2 * 24) * HOUR_MS)
             } else if rng.chance(0.18) {
                 now.plus_ms(rng.range(1, 6) * HOUR_MS)
