@@ -180,7 +180,8 @@ test("cards show what the team's follow-up policy flags, in words, also to scree
   for (const l of labels) {
     expect(known.some((k) => l.trim().endsWith(k)), `badge text ${JSON.stringify(l)}`).toBe(true);
   }
-  // The demo has breached SLAs among untouched new leads and stale ones further on.
+  // The demo has a handful of first touches overdue (two of them Luis's, on this board) and
+  // some of his leads gone stale.
   expect([...labels].some((l) => l.includes("SLA breached"))).toBe(true);
   expect([...labels].some((l) => l.includes("Stale"))).toBe(true);
   // The card's accessible name carries the badge too, and the badge explains itself on hover.

@@ -521,6 +521,10 @@ pub async fn load_demo(
     // The last leads are fresh inquiries of the last three hours, two per rep, nobody has called
     // yet: every rep's My day and board start with new business whatever the demo's size.
     let fresh_from = (opts.leads - duplicates).saturating_sub(2 * reps.len());
+    // Just before them, a handful of first touches overdue by days (two of Luis's, one of
+    // Nia's): five days back always holds a working day, whatever the day the demo starts.
+    let overdue_from = fresh_from.saturating_sub(3);
+    let overdue_owner = [1, 1, 6];
     for n in 0..opts.leads - duplicates {
         // Skew creation towards recent months: sqrt of a uniform leans towards 1.
         let age_frac = 1.0 - rng.unit().sqrt();
@@ -540,9 +544,13 @@ pub async fn load_demo(
             Some(src.1[idx])
         };
         let fresh = (n >= fresh_from).then(|| n - fresh_from);
-        let created = match fresh {
-            Some(k) => Timestamp(now.0 - (15 + 12 * k as i64) * 60_000),
-            None => created,
+        let overdue = (overdue_from..fresh_from)
+            .contains(&n)
+            .then(|| n - overdue_from);
+        let created = match (fresh, overdue) {
+            (Some(k), _) => Timestamp(now.0 - (15 + 12 * k as i64) * 60_000),
+            (_, Some(k)) => Timestamp(now.0 - 5 * DAY_MS - (k as i64) * 7 * HOUR_MS),
+            _ => created,
         };
         let first = *rng.pick(&FIRST);
         let last = *rng.pick(&LAST);
@@ -568,9 +576,10 @@ pub async fn load_demo(
         } else {
             Some(rng.pick(&reps).clone())
         };
-        let owner = match fresh {
-            Some(k) => Some(reps[k % reps.len()].clone()),
-            None => owner,
+        let owner = match (fresh, overdue) {
+            (Some(k), _) => Some(reps[k % reps.len()].clone()),
+            (_, Some(k)) => Some(reps[overdue_owner[k] % reps.len()].clone()),
+            _ => owner,
         };
         // How closely the owner follows up (1 = always on time): reps differ, so the
         // compliance page has a spread to show. Only the odds change, never the number of
@@ -601,13 +610,19 @@ pub async fn load_demo(
         let mut close_reason = None;
         let source_index = sources.iter().position(|s| s.0 == src.0).unwrap_or(0);
         let is_buyer = rng.chance(BUYERS[source_index % BUYERS.len()]);
-        // Minutes to the first touch: within the hour or two for most, later the less
-        // disciplined the rep; now and then a miss by a day or two.
+        // Business minutes to the first touch (counted in the owner's team's hours, as the
+        // SLA is): within the hour or two for most, later the less disciplined the rep; now
+        // and then a miss by a working day or two.
         let mut first_touch_delay =
-            (rng.range(10, 150) as f64 * (1.0 + (1.0 - discipline) * 8.0)) as i64 * 60_000;
+            (rng.range(10, 150) as f64 * (1.0 + (1.0 - discipline) * 4.0)) as i64 * 60_000;
         if rng.chance((1.0 - discipline) * 0.5) {
-            first_touch_delay += rng.range(1, 3) * DAY_MS;
+            first_touch_delay += rng.range(1, 3) * 8 * HOUR_MS;
         }
+        let calendar = if owner.as_ref().map_or(unowned_team, |o| o.2) == Some(team_ids[1]) {
+            &west_policy.calendar
+        } else {
+            &org_policy.calendar
+        };
         let age = now.0 - created.0;
         let waiting = if age < 6 * HOUR_MS {
             // Inquiries of the last hours nobody has called yet: the New column, SLA running.
@@ -618,7 +633,7 @@ pub async fn load_demo(
         } else {
             0.0
         };
-        if rng.chance(waiting) || fresh.is_some() {
+        if rng.chance(waiting) || fresh.is_some() || overdue.is_some() {
             first_touch_delay = 365 * DAY_MS;
         }
         loop {
@@ -627,7 +642,11 @@ pub async fn load_demo(
             } else {
                 rng.range(1, 10) * DAY_MS + rng.range(0, 24) * HOUR_MS
             };
-            let next_t = t.plus_ms(gap);
+            let next_t = if stage == 0 && gap < 365 * DAY_MS {
+                calendar.add_business_ms(t, gap).unwrap_or(t.plus_ms(gap))
+            } else {
+                t.plus_ms(gap)
+            };
             if next_t >= now || stage >= 5 {
                 break;
             }
@@ -696,7 +715,7 @@ pub async fn load_demo(
             None
         };
         // A fresh inquiry's next step is its first call, due when the SLA runs out.
-        let next_step = match fresh {
+        let next_step = match fresh.or(overdue) {
             Some(_) => Some(NextStep {
                 kind: NextStepKind::Call,
                 due_at: Timestamp(created.0 + 4 * HOUR_MS - created.0 % (15 * 60_000)),
