@@ -6,6 +6,10 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 cd "$root"
+if [ ! -x "$root/target/release/closeloop" ] || [ ! -f "$root/target/site/pkg/closeloop.wasm" ]; then
+  echo "serve-e2e.sh: no release build in target/: run ./scripts/serve or ./scripts/test first" >&2
+  exit 1
+fi
 export RUST_LOG="${RUST_LOG:-warn,server=info}"
 "$root/target/release/closeloop" --database-url "sqlite:$dir/e2e.db" \
   serve --demo --addr "127.0.0.1:$port" --site-root "$root/target/site" &

@@ -23,6 +23,8 @@ as_root() {
 }
 
 apt_install() {
+  command -v apt-get >/dev/null \
+    || die "apt-get is needed to install $* (Debian or Ubuntu); install them by hand, then run again"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get install -y --no-install-recommends "$@" >/dev/null 2>&1 || {
     as_root apt-get update >/dev/null
@@ -213,10 +215,13 @@ build_site() {
 STEP_LOG=()
 step() {
   local name="$1"; shift
-  local t0=$SECONDS
+  local t0=$SECONDS status=0
   say "$name"
-  "$@"
-  STEP_LOG+=("$(printf '%5ss  %s' $((SECONDS - t0)) "$name")")
+  "$@" || status=$?
+  local failed=""
+  [ "$status" = 0 ] || failed="  (failed, exit $status)"
+  STEP_LOG+=("$(printf '%5ss  %s%s' $((SECONDS - t0)) "$name" "$failed")")
+  return "$status"
 }
 print_steps() {
   say "timings"

@@ -37,21 +37,30 @@ async fn concurrent_writers_lose_nothing_and_the_log_replays_to_the_leads(db: Te
     let contacted = db.stage("contacted").await;
     // Leads of one owner, in New or Contacted (moves between the two need nothing), with a
     // next step (so no write leaves one missing).
-    let owner = db
-        .find(|l, _| l.stage_id == contacted && l.owner.is_some())
-        .await;
-    let owner_id = owner.owner.as_ref().unwrap().id;
-    let targets: Vec<LeadId> = db
+    // The rep with the most leads in New or Contacted that were touched and have a next step.
+    let workable: Vec<app::domain::Lead> = db
         .all_leads()
         .await
         .into_iter()
         .filter(|l| {
-            l.owner.as_ref().is_some_and(|o| o.id == owner_id)
+            l.owner.is_some()
                 && (l.stage_id == new || l.stage_id == contacted)
                 && l.next_step.is_some()
                 && l.first_touched_at.is_some()
         })
-        .map(|l| l.id)
+        .collect();
+    let mut per_owner: BTreeMap<i64, Vec<LeadId>> = BTreeMap::new();
+    for l in &workable {
+        per_owner
+            .entry(l.owner.as_ref().unwrap().id)
+            .or_default()
+            .push(l.id);
+    }
+    let targets: Vec<LeadId> = per_owner
+        .into_values()
+        .max_by_key(Vec::len)
+        .unwrap_or_default()
+        .into_iter()
         .take(LEADS)
         .collect();
     assert!(targets.len() >= 2, "the demo has leads to share");

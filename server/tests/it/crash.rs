@@ -207,9 +207,28 @@ async fn acknowledged_writes_survive_sigkill_exactly_once(db: TestDb) -> TestDb 
     let contacted = db.stage("contacted").await.0;
     // A rep with leads in New or Contacted that have a next step: moves between the two need
     // nothing more.
-    let lead = db
-        .find(|l, _| l.stage_id.0 == contacted && l.owner.is_some() && l.next_step.is_some())
-        .await;
+    let workable = |l: &app::domain::Lead| {
+        (l.stage_id.0 == new || l.stage_id.0 == contacted)
+            && l.next_step.is_some()
+            && l.first_touched_at.is_some()
+    };
+    let all = db.all_leads().await;
+    let mut per_owner: BTreeMap<i64, usize> = BTreeMap::new();
+    for l in all.iter().filter(|l| workable(l)) {
+        if let Some(o) = &l.owner {
+            *per_owner.entry(o.id).or_default() += 1;
+        }
+    }
+    let busiest = per_owner
+        .iter()
+        .max_by_key(|(_, n)| **n)
+        .map(|(id, _)| *id)
+        .expect("the demo has leads in New or Contacted");
+    let lead = all
+        .iter()
+        .find(|l| workable(l) && l.owner.as_ref().is_some_and(|o| o.id == busiest))
+        .unwrap()
+        .clone();
     let rep = db.editor_of(&lead).await;
     let token = app::ssr::service::keys::issue_api_token(&state, &rep, "crash", TokenScope::Write)
         .await

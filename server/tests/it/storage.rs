@@ -180,9 +180,12 @@ async fn a_move_is_stored_with_its_event(db: TestDb) -> TestDb {
     assert_eq!(payload["after"]["stage_id"], qualified.0);
     assert_eq!(payload["after"]["version"], moved.version);
 
-    let published = live
-        .try_recv()
-        .expect("the move was published after commit");
+    // Published after commit (on PostgreSQL through the instance's sequencer, so not
+    // necessarily before `move_lead` returns).
+    let published = tokio::time::timeout(std::time::Duration::from_secs(5), live.recv())
+        .await
+        .expect("the move was published after commit")
+        .unwrap();
     assert_eq!(published.id, last.id);
     assert_eq!(published.from_stage, Some(contacted));
     assert_eq!(published.lead, moved);

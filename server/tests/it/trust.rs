@@ -1038,7 +1038,7 @@ async fn failed_sign_ins_pause_strangers_but_not_the_owners_browser(db: TestDb) 
 
 both_backends!(a_feed_asked_for_the_whole_log_is_told_to_reload);
 async fn a_feed_asked_for_the_whole_log_is_told_to_reload(db: TestDb) -> TestDb {
-    let db = db.with_demo(60).await;
+    let db = db.with_demo(150).await;
     let state = db.state();
     let theirs = west_lead(&db).await;
     // A long log of changes Dana may not see.
