@@ -43,6 +43,18 @@ impl Client {
         Client::signed_in(db, &local).await
     }
 
+    /// Signs out through `DELETE /api/v1/session` and asserts the server said 204.
+    pub async fn sign_out(&self) {
+        let (status, body) = self
+            .send(
+                Request::delete("/api/v1/session")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "sign-out: {body}");
+    }
+
     pub async fn send(&self, mut req: Request<Body>) -> (StatusCode, String) {
         let (status, _, body) = self.send_full(&mut req).await;
         (status, body)

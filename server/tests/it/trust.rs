@@ -415,18 +415,12 @@ async fn every_credential_answers_to_every_account_change(db: TestDb) -> TestDb 
 
     // Signing out ends that session only; an API token is a separate credential.
     let (cookie, tok) = creds("jordan").await;
-    let signed_in = Client {
+    Client {
         router: router.clone(),
         cookie: Some(cookie.clone()),
-    };
-    let (status, _) = signed_in
-        .send(
-            Request::delete("/api/v1/session")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    .sign_out()
+    .await;
     let (s, t, _) = me(&router, &cookie, &tok).await;
     assert_eq!((s, t), (GONE, OK), "after sign-out");
     db
@@ -530,18 +524,12 @@ async fn a_live_feed_ends_at_once_when_its_credential_or_rights_change(db: TestD
         let actor = db.actor(who).await;
         match who {
             "dana" => {
-                let client = Client {
+                Client {
                     router: router.clone(),
                     cookie: Some(cookie.clone()),
-                };
-                let (status, _) = client
-                    .send(
-                        Request::delete("/api/v1/session")
-                            .body(Body::empty())
-                            .unwrap(),
-                    )
-                    .await;
-                assert_eq!(status, StatusCode::NO_CONTENT);
+                }
+                .sign_out()
+                .await;
             }
             "kim" => {
                 service::accounts::reset_password(
@@ -684,18 +672,12 @@ async fn wall_and_import_feeds_end_with_their_credential(db: TestDb) -> TestDb {
         None,
     )
     .await;
-    let client = Client {
+    Client {
         router: router.clone(),
         cookie: Some(cookie),
-    };
-    let (status, _) = client
-        .send(
-            Request::delete("/api/v1/session")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await;
-    assert_eq!(status, StatusCode::NO_CONTENT);
+    }
+    .sign_out()
+    .await;
     let (ended, _) = read_to_end(&mut progress, Duration::from_secs(5)).await;
     assert!(ended, "the import feed outlived the uploader's session");
     db
