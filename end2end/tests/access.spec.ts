@@ -44,7 +44,7 @@ test("an anonymous visit to the board lands on sign-in, and a rep sees only own 
   await expect(page.getByRole("heading", { name: "Pipeline" })).toBeVisible();
   await expect(page.locator(".live").getByText("Live", { exact: true })).toBeVisible();
   await expect(page.locator(".whoami")).toContainText("Dana Whitfield");
-  await expect(page.locator(".whoami")).toContainText("Sales rep");
+  await expect(page.locator("summary.whoami")).toHaveAttribute("aria-label", /Dana Whitfield, Sales rep/);
   expect(await owners(page)).toEqual(new Set(["Dana Whitfield"]));
   // A rep has no admin screens in the menu, and the server refuses them too.
   await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
@@ -62,6 +62,8 @@ test("a manager sees the whole team, and signing out ends the session", async ({
   // Enterprise East: Dana, Luis and Kim (and Morgan himself, who owns no demo leads).
   expect([...seen].sort()).toEqual(["Dana Whitfield", "Kim Osei", "Luis Ortega"]);
 
+  // Sign-out is in the account menu under the person's name.
+  await page.locator("summary.whoami").click();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin/);
   await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
@@ -112,6 +114,7 @@ test("an admin manages users and teams", async ({ page }) => {
   expect(r.status()).toBe(401);
   await other.close();
 
+  await page.locator(".manage-menu > summary").click();
   await page.getByRole("link", { name: "Teams" }).click();
   await expect(page.getByRole("heading", { name: "Teams" })).toBeVisible();
   await expect(page.getByLabel("Manager of Enterprise East").locator("option:checked")).toHaveText(

@@ -263,7 +263,19 @@ test("a move without the next step the policy requires is refused with the reaso
   await expect(back.locator(".card-error")).toContainText("policy");
   await expect(column(page, to).locator(`[data-lead-id="${id}"]`)).toHaveCount(0);
   await expect(source.locator(".column-count")).toHaveText(String(before));
+  // The column said so before the move: its header lists the policy's rule with the stage's.
+  await expect(column(page, to).locator(".column-criteria")).toContainText("a next step");
+  // The fix is offered in place: plan the step, and the move completes.
+  await back.getByRole("button", { name: "Set next step…" }).click();
+  const planner = back.getByRole("group", { name: new RegExp(`then move to ${to}`) });
+  await expect(planner.getByRole("combobox")).toBeFocused();
   await page.screenshot({ path: path.join(shots, "board-policy-refused.png") });
+  await planner.getByRole("button", { name: "Tomorrow" }).click();
+  const moved = column(page, to).locator(`[data-lead-id="${id}"]`);
+  await expect(moved).toBeVisible();
+  await expect(moved.locator(".card-error")).toHaveCount(0);
+  await expect(moved).not.toContainText("No next step");
+  await expect(source.locator(".column-count")).toHaveText(String(before - 1));
   await page.reload();
-  await expect(column(page, from).locator(`[data-lead-id="${id}"]`)).toBeVisible();
+  await expect(column(page, to).locator(`[data-lead-id="${id}"]`)).toBeVisible();
 });

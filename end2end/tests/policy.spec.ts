@@ -16,12 +16,19 @@ async function openPolicy(page: Page, who: string) {
 
 test("a manager tightens the SLA with a preview; the rep's card turns 'SLA at risk' and a logged call clears it", async ({ page, browser }) => {
   await openPolicy(page, "priya");
-  await page.getByRole("button", { name: /Mid-Market West/ }).click();
+  // The page opens on the rules she can change: her team's, said plainly.
   const form = page.locator("form.policy-form");
+  await expect(form.getByText("Your team's rules")).toBeVisible();
   await expect(form.getByRole("heading", { name: "Mid-Market West" })).toBeVisible();
-  // The organisation's rules are read only for a manager.
+  await expect(form.getByText("You can change these")).toBeVisible();
+  // The organisation's rules are read only for a manager, look it, and say where hers are.
   await page.getByRole("button", { name: /Organisation default/ }).click();
   await expect(form.getByText("Read only")).toBeVisible();
+  await expect(form.getByText(/You change the rules of Mid-Market West/)).toBeVisible();
+  const input = form.getByLabel("Within (business minutes)");
+  await expect(input).toBeDisabled();
+  // No input border: a value, not a field waiting for typing.
+  expect(await input.evaluate((e) => getComputedStyle(e).borderTopColor)).toBe("rgba(0, 0, 0, 0)");
   await page.getByRole("button", { name: /Mid-Market West/ }).click();
 
   // Bad input is named and saves nothing.
@@ -92,6 +99,8 @@ test("a manager tightens the SLA with a preview; the rep's card turns 'SLA at ri
 test("a rep reads the rules they work to but cannot change them", async ({ page }) => {
   await openPolicy(page, "dana");
   const form = page.locator("form.policy-form");
+  await expect(form.getByText("Your team's rules")).toBeVisible();
+  await expect(form.getByRole("heading", { name: "Enterprise East" })).toBeVisible();
   await expect(form.getByText("Read only")).toBeVisible();
   await expect(form.getByRole("button", { name: /Save as version/ })).toHaveCount(0);
   await expect(form.getByLabel("Within (business minutes)")).toBeDisabled();

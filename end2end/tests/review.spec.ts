@@ -41,11 +41,22 @@ test("a manager runs a review, adds an action, and the rep sees it appear as a n
   await expect(form.getByRole("alert")).toContainText("text");
   const text = `Book the site visit ${Date.now() % 100000}`;
   await form.getByLabel("Action").fill(text);
-  const lead = form.getByLabel(/^Lead/);
-  const option = lead.locator("option").nth(1);
-  const leadId = await option.getAttribute("value");
-  const leadTitle = (await option.textContent())!.trim();
-  await lead.selectOption(leadId!);
+  // The lead picker: sorted by title, each lead with its stage, searchable.
+  const lead = form.getByRole("combobox", { name: /^Lead/ });
+  await lead.click();
+  const listbox = form.getByRole("listbox");
+  await expect(listbox.getByRole("option").nth(1)).toBeVisible();
+  const titles = (await listbox.locator(".lead-picker-title").allTextContents()).map((t) => t.toLowerCase());
+  expect(titles.length).toBeGreaterThan(1);
+  expect(titles.every((t, i) => i === 0 || titles[i - 1] <= t)).toBe(true);
+  const option = listbox.getByRole("option").nth(1);
+  const leadId = await option.getAttribute("data-lead-id");
+  const leadTitle = (await option.locator(".lead-picker-title").textContent())!.trim();
+  await expect(option.locator(".lead-picker-detail")).toContainText(/New|Contacted|Qualified|Quoted|Negotiating/);
+  await lead.fill(leadTitle);
+  await expect(listbox.getByRole("option").first()).toContainText(leadTitle);
+  await listbox.locator(`[data-lead-id="${leadId}"]`).click();
+  await expect(form.locator(".lead-picker-chosen")).toContainText(leadTitle);
   await form.getByRole("radio", { name: "In 3 days" }).click();
   await form.getByRole("button", { name: "Add action" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Action added" })).toBeVisible();

@@ -783,7 +783,7 @@ pub async fn load_demo(
                 &events::NewEvent {
                     at: *at,
                     actor_id: actor,
-                    kind: "activity.logged",
+                    kind: "lead.logged",
                     lead_id: Some(lead_id),
                     payload: json!({"before": null, "after": {"kind": kind, "outcome": outcome}}),
                 },

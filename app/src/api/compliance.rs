@@ -115,6 +115,8 @@ pub struct LeadLine {
     pub owner: Option<String>,
     pub stage: String,
     pub created_at: Timestamp,
+    /// When it was first touched and how that stood against its SLA.
+    pub first_touch: String,
     pub next_step: Option<String>,
 }
 

@@ -2,7 +2,7 @@
 //! (`/review`).
 
 use crate::domain::compliance::Scorecard;
-use crate::domain::review::{ActionInput, ChangeCounts, ChangeItem};
+use crate::domain::review::{ActionInput, ChangeCounts, LeadChanges};
 use crate::domain::today::QueueItem;
 use crate::domain::{LeadId, Timestamp};
 use crate::error::AppError;
@@ -65,14 +65,17 @@ pub struct ReviewView {
     /// What changed is counted from here: the last review's end, or two weeks back.
     pub since: Timestamp,
     pub counts: ChangeCounts,
-    pub changes: Vec<ChangeItem>,
+    /// What changed, one row per lead, the lead changed last first.
+    pub changed_leads: Vec<LeadChanges>,
+    /// More changes happened than a review reads: the counts are "at least".
+    pub changes_capped: bool,
     /// The rep's follow-up scorecard over 30 days, and the weekly trend of first touch in SLA.
     pub scorecard: Option<Scorecard>,
     pub trend: Vec<(Timestamp, Option<f64>)>,
     /// Open leads in breach or gone quiet, most urgent first.
     pub attention: Vec<QueueItem>,
-    /// The rep's open leads an action can be about: (id, title).
-    pub open_leads: Vec<(LeadId, String)>,
+    /// The rep's open leads an action can be about, as the lead picker lists them.
+    pub open_leads: Vec<crate::domain::lead::LeadOption>,
     pub history: Vec<ReviewSummary>,
 }
 

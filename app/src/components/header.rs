@@ -1,13 +1,140 @@
-//! The top bar: product mark, the navigation the signed-in user's role has, the
-//! live-connection indicator and who is signed in (with sign-out).
+//! The top bar: product mark, the pages the signed-in user's role has, the live-connection
+//! indicator, notifications and the account menu (API tokens, sign-out).
+//!
+//! Which pages a role sees is decided once, by [`navigation`], from the same access rules the
+//! server enforces. On a desktop the everyday pages are links in the bar and the rest sit in
+//! one "Manage" menu; below 68rem everything moves into one "Menu" sheet. Menus are
+//! `<details>` elements, so they open before the page's code has loaded; once it has, a
+//! navigation, a click elsewhere or Escape closes them.
 
 use super::guard::{hard_navigate, use_me};
 use super::live::LiveStatus;
 use crate::api::accounts::SignOut;
 use crate::domain::access;
-use crate::domain::{Actor, Principal};
+use crate::domain::{Actor, Principal, Role};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+/// A page in the navigation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NavLink {
+    pub href: String,
+    pub label: &'static str,
+}
+
+/// A titled group of pages in the "Manage" menu.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NavSection {
+    pub title: &'static str,
+    pub links: Vec<NavLink>,
+}
+
+/// Every page a person can use, as the header shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Navigation {
+    /// The everyday pages: links in the bar on a desktop.
+    pub primary: Vec<NavLink>,
+    /// Occasional and settings-like pages: the "Manage" menu (empty sections left out).
+    pub manage: Vec<NavSection>,
+    /// The person's own settings, in the account menu.
+    pub account: Vec<NavLink>,
+}
+
+impl Navigation {
+    /// Every link, in the order the phone menu lists them.
+    pub fn all(&self) -> impl Iterator<Item = &NavLink> {
+        self.primary
+            .iter()
+            .chain(self.manage.iter().flat_map(|s| s.links.iter()))
+            .chain(self.account.iter())
+    }
+}
+
+fn link(href: impl Into<String>, label: &'static str) -> NavLink {
+    NavLink {
+        href: href.into(),
+        label,
+    }
+}
+
+/// The pages `actor` may open, grouped as the header shows them. Only pages the role can use
+/// are listed: what a page refuses, the header never offers.
+pub fn navigation(actor: &Actor) -> Navigation {
+    let can = |r: Result<(), access::Denied>| r.is_ok();
+    let board = access::view_board(actor).is_ok();
+    let mut primary = Vec::new();
+    if can(access::view_today(actor)) {
+        primary.push(link("/today", "My day"));
+    }
+    if board {
+        primary.push(link("/board", "Board"));
+    }
+    if can(access::run_reviews(actor)) {
+        primary.push(link("/review", "Reviews"));
+    } else if actor.role == Role::Rep {
+        primary.push(link(format!("/review/{}", actor.id.0), "My review"));
+    }
+    if can(access::view_leaderboard(actor)) {
+        primary.push(link("/leaderboard", "Leaderboard"));
+    }
+    if access::view_compliance(actor).is_ok() {
+        primary.push(link("/compliance", "Compliance"));
+    }
+    if can(access::view_roi(actor)) {
+        primary.push(link("/roi", "ROI"));
+        primary.push(link("/campaigns", "Campaigns"));
+    }
+    if can(access::view_wall(&Principal::User(actor.clone()))) {
+        primary.push(link("/wall", "Wall"));
+    }
+
+    let mut leads = Vec::new();
+    if can(access::import_leads(actor)) {
+        leads.push(link("/import", "Import leads"));
+    }
+    if board {
+        leads.push(link("/duplicates", "Duplicates"));
+    }
+    let mut rules = Vec::new();
+    if can(access::view_policies(actor)) {
+        rules.push(link("/settings/policy", "Follow-up rules"));
+    }
+    if can(access::view_routing(actor)) {
+        rules.push(link("/settings/routing", "Lead routing"));
+    }
+    if can(access::manage_intake_keys(actor)) {
+        rules.push(link("/settings/intake-keys", "Intake keys"));
+    }
+    let mut org = Vec::new();
+    if can(access::manage_accounts(actor)) {
+        org.push(link("/admin/users", "Users"));
+        org.push(link("/admin/teams", "Teams"));
+    }
+    if can(access::manage_catalogue(actor)) {
+        org.push(link("/admin/products", "Products"));
+    }
+    if can(access::manage_wall_tokens(actor)) {
+        org.push(link("/admin/wall-tokens", "Wall tokens"));
+    }
+    if can(access::manage_accounts(actor)) {
+        org.push(link("/admin/settings", "Organisation settings"));
+    }
+    let manage = [("Leads", leads), ("Rules", rules), ("Organisation", org)]
+        .into_iter()
+        .filter(|(_, links)| !links.is_empty())
+        .map(|(title, links)| NavSection { title, links })
+        .collect();
+    let mut account = Vec::new();
+    if can(access::manage_own_api_tokens(actor)) {
+        account.push(link("/settings/api-tokens", "API tokens"));
+    }
+    Navigation {
+        primary,
+        manage,
+        account,
+    }
+}
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -24,61 +151,172 @@ pub fn Header() -> impl IntoView {
     }
 }
 
+/// The header's menus (`<details>`), by selector.
+const MENUS: [&str; 3] = [
+    ".topbar details.manage-menu",
+    ".topbar details.account-menu",
+    ".topbar details.appmenu",
+];
+
+/// Closes every open header menu but `keep` (the one just clicked), and says whether one was
+/// open. The `open` attribute is the state: the menus work before the page's code arrives.
+fn close_menus(keep: Option<&leptos::web_sys::Element>) -> Option<leptos::web_sys::Element> {
+    let mut closed = None;
+    for selector in MENUS {
+        let Some(menu) = document().query_selector(selector).ok().flatten() else {
+            continue;
+        };
+        if menu.has_attribute("open") && keep != Some(&menu) {
+            let _ = menu.remove_attribute("open");
+            closed = Some(menu);
+        }
+    }
+    closed
+}
+
 #[component]
 fn Nav(actor: Actor) -> impl IntoView {
+    let nav = navigation(&actor);
     let board = access::view_board(&actor).is_ok();
-    let today = access::view_today(&actor).is_ok();
-    let reviews = access::run_reviews(&actor).is_ok();
-    let leaderboard = access::view_leaderboard(&actor).is_ok();
-    let own_review =
-        (actor.role == crate::domain::Role::Rep).then(|| format!("/review/{}", actor.id.0));
-    let admin = access::manage_accounts(&actor).is_ok();
-    let intake = access::manage_intake_keys(&actor).is_ok();
-    let policy = access::view_policies(&actor).is_ok();
-    let routing = access::view_routing(&actor).is_ok();
-    let compliance = access::view_compliance(&actor).is_ok();
-    let import = access::import_leads(&actor).is_ok();
-    let roi = access::view_roi(&actor).is_ok();
-    let wall = access::view_wall(&Principal::User(actor.clone())).is_ok();
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move || {
         if sign_out.value().get().is_some() {
             hard_navigate("/signin");
         }
     });
+    let location = use_location();
+    // A navigation closes whatever menu led to it.
+    Effect::new(move |_| {
+        location.pathname.track();
+        location.search.track();
+        close_menus(None);
+    });
+    // A press outside the menus closes them; a press on one menu closes the others.
+    let outside = window_event_listener(leptos::ev::pointerdown, move |ev| {
+        use leptos::wasm_bindgen::JsCast;
+        let inside = ev
+            .target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+            .and_then(|e| e.closest(".topbar details").ok().flatten());
+        close_menus(inside.as_ref());
+    });
+    // Escape closes the open menu and gives the focus back to its button.
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() != "Escape" {
+            return;
+        }
+        if let Some(menu) = close_menus(None) {
+            use leptos::wasm_bindgen::JsCast;
+            if let Some(summary) = menu
+                .query_selector("summary")
+                .ok()
+                .flatten()
+                .and_then(|s| s.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+            {
+                let _ = summary.focus();
+            }
+        }
+    });
+    on_cleanup(move || {
+        outside.remove();
+        escape.remove();
+    });
+
+    let path = location.pathname;
+    let manage_hrefs: Vec<String> = nav
+        .manage
+        .iter()
+        .flat_map(|s| s.links.iter().map(|l| l.href.clone()))
+        .collect();
+    let in_manage = move || {
+        path.with(|p| {
+            manage_hrefs
+                .iter()
+                .any(|h| p == h || p.starts_with(&format!("{h}/")))
+        })
+    };
+    let primary = nav.primary.iter().map(nav_link).collect_view();
+    let sections = |nav: &Navigation| {
+        nav.manage
+            .iter()
+            .map(|s| {
+                view! {
+                    <div class="menu-section">
+                        <p class="menu-title">{s.title}</p>
+                        {s.links.iter().map(nav_link).collect_view()}
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+    let manage = (!nav.manage.is_empty()).then(|| {
+        let in_manage = in_manage.clone();
+        view! {
+            <details class="menu manage-menu">
+                <summary class="menu-button" class:is-current=in_manage>
+                    "Manage" <span class="menu-caret" aria-hidden="true"></span>
+                </summary>
+                <div class="menu-panel">{sections(&nav)}</div>
+            </details>
+        }
+    });
+    let account_links = |nav: &Navigation| nav.account.iter().map(nav_link).collect_view();
+    let initials = initials(&actor.name);
+    let role = actor.role.label();
+    let sign_out_form = move || {
+        view! {
+            <ActionForm action=sign_out attr:class="signout-form">
+                <button class="menu-item-button" type="submit">"Sign out"</button>
+            </ActionForm>
+        }
+    };
     view! {
         <nav class="topnav" aria-label="Main">
-            {today.then(|| view! { <A href="/today">"My day"</A> })}
-            {board.then(|| view! { <A href="/board">"Board"</A> })}
-            {reviews.then(|| view! { <A href="/review">"Reviews"</A> })}
-            {own_review.map(|href| view! { <A href=href>"My review"</A> })}
-            {leaderboard.then(|| view! { <A href="/leaderboard">"Leaderboard"</A> })}
-            {compliance.then(|| view! { <A href="/compliance">"Compliance"</A> })}
-            {roi.then(|| view! { <A href="/roi">"ROI"</A> <A href="/campaigns">"Campaigns"</A> })}
-            {board.then(|| view! { <A href="/duplicates">"Duplicates"</A> })}
-            {import.then(|| view! { <A href="/import">"Import"</A> })}
-            {policy.then(|| view! { <A href="/settings/policy">"Policy"</A> })}
-            {routing.then(|| view! { <A href="/settings/routing">"Routing"</A> })}
-            {wall.then(|| view! { <A href="/wall">"Wall"</A> })}
-            {admin.then(|| view! { <A href="/admin/users">"Users"</A> <A href="/admin/teams">"Teams"</A> <A href="/admin/wall-tokens">"Wall tokens"</A> <A href="/admin/products">"Products"</A> <A href="/admin/settings">"Settings"</A> })}
-            {intake.then(|| view! { <A href="/settings/intake-keys">"Intake keys"</A> })}
-            <A href="/settings/api-tokens">"API"</A>
+            {primary}
+            {manage}
         </nav>
         <div class="topbar-end">
             {board.then(|| view! { <LiveStatus/> })}
             <super::bell::Bell/>
-            <div class="whoami">
-                <span class="avatar avatar-me" aria-hidden="true">{initials(&actor.name)}</span>
-                <span class="whoami-text">
+            <details class="menu account-menu">
+                <summary class="menu-button whoami" aria-label=format!("Account: {}, {}", actor.name, role)>
+                    <span class="avatar avatar-me" aria-hidden="true">{initials.clone()}</span>
                     <span class="whoami-name">{actor.name.clone()}</span>
-                    <span class="whoami-role">{actor.role.label()}</span>
-                </span>
-            </div>
-            <ActionForm action=sign_out attr:class="signout-form">
-                <button class="button button-quiet" type="submit">"Sign out"</button>
-            </ActionForm>
+                    <span class="menu-caret" aria-hidden="true"></span>
+                </summary>
+                <div class="menu-panel menu-panel-end">
+                    <div class="menu-who">
+                        <strong>{actor.name.clone()}</strong>
+                        <span>{role}" · "{actor.email.clone()}</span>
+                    </div>
+                    {account_links(&nav)}
+                    {sign_out_form()}
+                </div>
+            </details>
+            <details class="appmenu">
+                <summary class="menu-button appmenu-button">
+                    <span class="appmenu-icon" aria-hidden="true"></span>
+                    "Menu"
+                </summary>
+                <nav class="appmenu-sheet" aria-label="All pages">
+                    <div class="menu-section">
+                        {nav.primary.iter().map(nav_link).collect_view()}
+                    </div>
+                    {sections(&nav)}
+                    <div class="menu-section">
+                        <p class="menu-title">{actor.name.clone()}" · "{role}</p>
+                        {account_links(&nav)}
+                        {sign_out_form()}
+                    </div>
+                </nav>
+            </details>
         </div>
     }
+}
+
+fn nav_link(l: &NavLink) -> impl IntoView + use<> {
+    let label = l.label;
+    view! { <A href=l.href.clone()>{label}</A> }
 }
 
 fn initials(name: &str) -> String {
@@ -87,4 +325,110 @@ fn initials(name: &str) -> String {
         .take(2)
         .flat_map(char::to_uppercase)
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{TeamId, UserId};
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            id: UserId(7),
+            name: "Pat Doe".into(),
+            email: "pat@example.com".into(),
+            role,
+            team_id: Some(TeamId(1)),
+            managed_teams: if role == Role::Manager {
+                vec![TeamId(1)]
+            } else {
+                vec![]
+            },
+            sees_team_board: false,
+        }
+    }
+
+    fn hrefs(nav: &Navigation) -> Vec<&str> {
+        nav.all().map(|l| l.href.as_str()).collect()
+    }
+
+    #[test]
+    fn each_role_is_offered_exactly_its_pages() {
+        let rep = navigation(&actor(Role::Rep));
+        assert_eq!(
+            hrefs(&rep),
+            [
+                "/today",
+                "/board",
+                "/review/7",
+                "/leaderboard",
+                "/compliance",
+                "/import",
+                "/duplicates",
+                "/settings/policy",
+                "/settings/api-tokens"
+            ]
+        );
+        let manager = navigation(&actor(Role::Manager));
+        assert_eq!(
+            hrefs(&manager),
+            [
+                "/today",
+                "/board",
+                "/review",
+                "/leaderboard",
+                "/compliance",
+                "/roi",
+                "/campaigns",
+                "/import",
+                "/duplicates",
+                "/settings/policy",
+                "/settings/routing",
+                "/settings/api-tokens"
+            ]
+        );
+        let marketing = navigation(&actor(Role::Marketing));
+        assert_eq!(
+            hrefs(&marketing),
+            [
+                "/roi",
+                "/campaigns",
+                "/import",
+                "/settings/intake-keys",
+                "/settings/api-tokens"
+            ]
+        );
+        let admin = navigation(&actor(Role::Admin));
+        assert!(hrefs(&admin).contains(&"/admin/users"));
+        assert!(hrefs(&admin).contains(&"/admin/settings"));
+        assert!(!hrefs(&admin).contains(&"/import"), "admins import nothing");
+        for role in [Role::Rep, Role::Manager, Role::Marketing, Role::Leadership] {
+            assert!(
+                !hrefs(&navigation(&actor(role)))
+                    .iter()
+                    .any(|h| h.starts_with("/admin")),
+                "{role:?} is offered an admin page"
+            );
+        }
+    }
+
+    #[test]
+    fn the_desktop_bar_holds_at_most_eight_links_and_no_link_twice() {
+        for role in [
+            Role::Rep,
+            Role::Manager,
+            Role::Marketing,
+            Role::Leadership,
+            Role::Admin,
+        ] {
+            let nav = navigation(&actor(role));
+            assert!(nav.primary.len() <= 8, "{role:?}: {:?}", nav.primary);
+            let mut all = hrefs(&nav);
+            let n = all.len();
+            all.sort();
+            all.dedup();
+            assert_eq!(all.len(), n, "{role:?} has a link twice");
+            assert!(nav.manage.iter().all(|s| !s.links.is_empty()));
+        }
+    }
 }

@@ -1,6 +1,9 @@
 //! A lead's card on the board: who, how much, whose, and where the next step stands.
 
-use crate::domain::{Finding, FindingKind, Lead, LeadId, NextStepStatus, StageKind, Timestamp};
+use crate::domain::activity::QuickPick;
+use crate::domain::{
+    Finding, FindingKind, Lead, LeadId, NextStepKind, NextStepStatus, StageKind, Timestamp,
+};
 use leptos::ev;
 use leptos::prelude::*;
 
@@ -12,6 +15,8 @@ pub struct CardProblem {
     pub changes: Vec<String>,
     /// For a conflict: the stage the rep wanted, offered again on the current lead.
     pub retry_to: Option<String>,
+    /// For a move refused for want of a next step: the stage it goes to once one is planned.
+    pub plan_to: Option<String>,
 }
 
 /// Renders one card. Interaction is handed back to the board through the callbacks.
@@ -36,10 +41,12 @@ pub fn LeadCard(
     on_open: Callback<LeadId>,
     /// "Move again" after a conflict.
     on_retry: Callback<LeadId>,
+    /// "Set next step…" under a move refused for want of one: plans it, then moves.
+    on_plan: Callback<(LeadId, NextStepKind, QuickPick)>,
 ) -> impl IntoView {
     let status = NextStepStatus::of(&lead, stage_kind, now, 0);
     let title = lead.title().to_string();
-    let contact = lead.company.as_ref().map(|_| lead.contact_name.clone());
+    let contact = lead.contact_beside_title().map(str::to_string);
     let value = lead.value.map(|v| v.display());
     let owner = lead.owner.clone();
     let closed = match (stage_kind, lead.close_reason) {
@@ -154,6 +161,7 @@ pub fn LeadCard(
                             {p.changes.into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
                         </ul>
                     })}
+                    {p.plan_to.map(|to| view! { <StepPlanner id=LeadId(id) to on_plan/> })}
                     {p.retry_to.map(|to| view! {
                         <button type="button" class="button button-small"
                             on:pointerdown=|e| e.stop_propagation()
@@ -164,6 +172,79 @@ pub fn LeadCard(
                 </div>
             })}
         </li>
+    }
+}
+
+/// The fix offered in place when a move needs a next step: what kind, and when (the quick
+/// picks); choosing a day plans it and the move completes.
+#[component]
+fn StepPlanner(
+    id: LeadId,
+    to: String,
+    on_plan: Callback<(LeadId, NextStepKind, QuickPick)>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let kind = RwSignal::new(NextStepKind::Call);
+    let stop = |e: ev::PointerEvent| e.stop_propagation();
+    // The button that opened the planner is gone: the focus goes to its first choice.
+    let first = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        if let Some(el) = first.get() {
+            let _ = el.focus();
+        }
+    });
+    view! {
+        <div class="step-planner" on:pointerdown=stop on:click=|e: ev::MouseEvent| e.stop_propagation()
+            on:keydown=|e: ev::KeyboardEvent| e.stop_propagation()>
+            {move || if open.get() {
+                view! {
+                    <div class="step-planner-form" role="group"
+                        aria-label=format!("Plan a next step, then move to {to}")>
+                        <NextStepKindField kind node_ref=first/>
+                        <div class="step-planner-picks">
+                            {QuickPick::ALL.into_iter().map(|(p, _)| view! {
+                                <button type="button" class="button button-small button-primary"
+                                    on:click=move |e| { e.stop_propagation(); on_plan.run((id, kind.get_untracked(), p)); }>
+                                    {p.label()}
+                                </button>
+                            }).collect_view()}
+                        </div>
+                        <p class="field-hint">{format!("Then it moves to {to}.")}</p>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <button type="button" class="button button-small button-primary"
+                        on:click=move |e| { e.stop_propagation(); open.set(true); }>
+                        "Set next step…"
+                    </button>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+/// "Next step: [Call ▾]", the kind of a next step being planned (the quick log, the fix
+/// under a refused card).
+#[component]
+pub fn NextStepKindField(
+    kind: RwSignal<NextStepKind>,
+    /// Set to focus the choice from outside.
+    #[prop(optional)]
+    node_ref: Option<NodeRef<leptos::html::Select>>,
+) -> impl IntoView {
+    let node_ref = node_ref.unwrap_or_default();
+    view! {
+        <label class="inline-field">
+            <span>"Next step"</span>
+            <select node_ref=node_ref on:change=move |e| {
+                if let Some(k) = NextStepKind::parse(&event_target_value(&e)) { kind.set(k) }
+            }>
+                {NextStepKind::ALL.into_iter().map(|k| view! {
+                    <option value=k.key() selected=move || kind.get() == k>{k.label()}</option>
+                }).collect_view()}
+            </select>
+        </label>
     }
 }
 

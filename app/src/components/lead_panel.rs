@@ -14,8 +14,8 @@ use crate::domain::activity::{
     NextStepInput, Outcome, QuickPick,
 };
 use crate::domain::{
-    check_write, evaluate, CloseReason, Finding, Lead, LeadId, NextStepKind, NextStepStatus,
-    Policy, StageKind, Timestamp,
+    check_write, evaluate, CloseReason, Finding, Lead, LeadId, NextStepStatus, Policy, StageKind,
+    Timestamp,
 };
 use crate::error::AppError;
 use leptos::ev;
@@ -139,7 +139,10 @@ fn QuickLog(
 ) -> impl IntoView {
     let kind = RwSignal::new(start_kind.unwrap_or(ActivityKind::Call));
     let step_kind = RwSignal::new(kind.get_untracked().follow_up());
-    let pick = RwSignal::new(Some(QuickPick::Tomorrow));
+    // A booked next step still ahead is kept unless the rep picks a new day.
+    let pick = RwSignal::new(QuickPick::default_for(&lead, now));
+    let booked = QuickPick::booked(&lead, now)
+        .map(|s| format!("{} on {}", s.kind.label(), s.due_at.short_date(0)));
     let note = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -215,6 +218,8 @@ fn QuickLog(
             step_kind.set(k.follow_up());
         } else if let Some((p, _)) = QuickPick::ALL.iter().find(|(_, s)| *s == key) {
             pick.set(Some(*p));
+        } else if key == "k" {
+            pick.set(None);
         } else if let Some(n) = key.parse::<usize>().ok().filter(|n| (1..=5).contains(n)) {
             if kind.get_untracked() != ActivityKind::Note {
                 submit(Some(Outcome::ALL[n - 1]));
@@ -225,10 +230,19 @@ fn QuickLog(
         e.prevent_default();
     };
     // Focus lands here when the panel opens, so the shortcuts work at once (after the frame
-    // that attaches it: an element still being mounted cannot take focus).
+    // that attaches it: an element still being mounted cannot take focus). Without scrolling:
+    // on a phone the quick log is below the fold, and the panel must open on the lead's name
+    // and its close button.
     Effect::new(move |_| {
         if let Some(el) = root.get() {
             request_animation_frame(move || {
+                #[cfg(feature = "hydrate")]
+                {
+                    let options = leptos::web_sys::FocusOptions::new();
+                    options.set_prevent_scroll(true);
+                    let _ = el.focus_with_options(&options);
+                }
+                #[cfg(not(feature = "hydrate"))]
                 let _ = el.focus();
             });
         }
@@ -249,16 +263,7 @@ fn QuickLog(
                 }).collect_view()}
             </div>
             <div class="next-step-row">
-                <label class="inline-field">
-                    <span>"Next step"</span>
-                    <select on:change=move |e| {
-                        if let Some(k) = NextStepKind::parse(&event_target_value(&e)) { step_kind.set(k) }
-                    }>
-                        {NextStepKind::ALL.into_iter().map(|k| view! {
-                            <option value=k.key() selected=move || step_kind.get() == k>{k.label()}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                <super::lead_card::NextStepKindField kind=step_kind/>
                 <div class="segmented" role="radiogroup" aria-label="Due">
                     {QuickPick::ALL.into_iter().map(|(p, key)| view! {
                         <button type="button" role="radio" class="segment"
@@ -270,9 +275,18 @@ fn QuickLog(
                     }).collect_view()}
                     <button type="button" role="radio" class="segment"
                         aria-checked=move || pick.get().is_none().to_string()
-                        on:click=move |_| pick.set(None)>"Keep current"</button>
+                        aria-keyshortcuts="K"
+                        on:click=move |_| pick.set(None)>
+                        {match &booked { Some(b) => format!("Keep: {b}"), None => "Keep current".to_string() }}
+                        <kbd>"K"</kbd>
+                    </button>
                 </div>
             </div>
+            {booked.clone().map(|b| view! {
+                <p class="field-hint" class:hidden=move || pick.get().is_some()>
+                    {format!("Keeps the booked {b}; pick a day to replace it.")}
+                </p>
+            })}
             <label class="field">
                 <span>"Note " <small>"(optional)"</small></span>
                 <textarea rows="2" maxlength="2000" prop:value=move || note.get()

@@ -7,6 +7,7 @@ pub mod guard;
 pub mod header;
 pub mod lead_card;
 pub mod lead_panel;
+pub mod lead_picker;
 pub mod live;
 pub mod outage;
 pub mod status;

@@ -171,6 +171,25 @@ impl QuickPick {
         }
     }
 
+    /// What a quick log plans by default on `lead`: a next step booked for a later day is
+    /// kept (`None`: the touch leaves it as it is), so a call logged before a meeting never
+    /// moves the meeting; a step due today (the touch is doing it) or overdue makes way for
+    /// tomorrow.
+    pub fn default_for(lead: &Lead, now: Timestamp) -> Option<QuickPick> {
+        match Self::booked(lead, now) {
+            Some(_) => None,
+            None => Some(QuickPick::Tomorrow),
+        }
+    }
+
+    /// The lead's next step when it is booked for a later day than `now`'s (UTC days, as
+    /// the quick picks count them).
+    pub fn booked(lead: &Lead, now: Timestamp) -> Option<&NextStep> {
+        lead.next_step
+            .as_ref()
+            .filter(|s| s.due_at.day_number(0) > now.day_number(0))
+    }
+
     /// The due instant, counted from `now` in a zone `offset_minutes` east of UTC. "Next week"
     /// is the coming Monday.
     pub fn due(self, now: Timestamp, offset_minutes: i32) -> Timestamp {
@@ -255,7 +274,7 @@ pub fn apply_log(
     });
     let mut next = lead.clone();
     if let Some(step) = &request.next_step {
-        match check_next_step(stage_kind, step, now) {
+        match check_next_step(stage_kind, step, now, Some("next_step")) {
             Ok(step) => next.next_step = Some(step),
             Err(e) => errors.push(e),
         }
@@ -272,22 +291,29 @@ pub fn apply_log(
     Ok((next, note))
 }
 
-/// A next step as it will be stored, or the problem with it by field.
+/// A next step as it will be stored, or the problem with it by field, named as the request
+/// sent it: `within` is the object holding the step (`Some("next_step")` in a logged touch,
+/// `None` when the step is the request itself).
 fn check_next_step(
     stage_kind: StageKind,
     step: &NextStepInput,
     now: Timestamp,
+    within: Option<&str>,
 ) -> Result<NextStep, FieldError> {
+    let name = |f: &str| within.map_or_else(|| f.to_string(), |w| format!("{w}.{f}"));
     if stage_kind.is_closed() {
-        return Err(field("next_step", "A closed lead needs no next step"));
+        return Err(field(
+            within.unwrap_or("kind"),
+            "A closed lead needs no next step",
+        ));
     }
     if step.due_at.day_number(0) < now.day_number(0) {
         return Err(field(
-            "next_step_due",
+            &name("due_at"),
             "The next step cannot be due in the past",
         ));
     }
-    let note = optional_text("next_step_note", step.note.as_deref(), MAX_NOTE)?;
+    let note = optional_text(&name("note"), step.note.as_deref(), MAX_NOTE)?;
     Ok(NextStep {
         kind: step.kind,
         due_at: step.due_at,
@@ -332,7 +358,7 @@ pub fn apply_next_step(
         due_at: change.due_at,
         note: change.note.clone(),
     };
-    let step = check_next_step(stage_kind, &input, now).map_err(|e| vec![e])?;
+    let step = check_next_step(stage_kind, &input, now, None).map_err(|e| vec![e])?;
     let mut next = lead.clone();
     next.next_step = Some(step);
     next.version += 1;
@@ -586,6 +612,40 @@ mod tests {
     use super::*;
     use crate::domain::lead::tests::sample_lead;
 
+    #[test]
+    fn a_quick_log_keeps_a_booked_next_step_and_plans_tomorrow_otherwise() {
+        let now = Timestamp(1_780_000_000_000);
+        let mut lead = sample_lead();
+        lead.next_step = None;
+        assert_eq!(
+            QuickPick::default_for(&lead, now),
+            Some(QuickPick::Tomorrow)
+        );
+        lead.next_step = Some(NextStep {
+            kind: NextStepKind::Meeting,
+            due_at: now.plus_days(4),
+            note: None,
+        });
+        assert_eq!(
+            QuickPick::default_for(&lead, now),
+            None,
+            "the meeting is kept"
+        );
+        // 1_780_000_000_000 is 20:26 UTC: a minute later is still today.
+        lead.next_step.as_mut().unwrap().due_at = now.plus_ms(60_000);
+        assert_eq!(
+            QuickPick::default_for(&lead, now),
+            Some(QuickPick::Tomorrow),
+            "a step due later today is what the touch does"
+        );
+        lead.next_step.as_mut().unwrap().due_at = now.plus_ms(-HOUR_MS);
+        assert_eq!(
+            QuickPick::default_for(&lead, now),
+            Some(QuickPick::Tomorrow),
+            "an overdue step is replaced"
+        );
+    }
+
     // 2026-11-29T06:00:00Z, a Sunday.
     const NOW: Timestamp = Timestamp(1_795_932_000_000);
 
@@ -642,7 +702,10 @@ mod tests {
             NOW,
         )
         .unwrap_err();
-        assert_eq!(errs[0].field, "next_step_due");
+        assert_eq!(
+            errs[0].field, "next_step.due_at",
+            "named as the request sent it"
+        );
         let errs = apply_log(
             &sample_lead(),
             StageKind::Won,

@@ -267,6 +267,10 @@ pub struct ImportStatus {
     pub report: Option<ImportReport>,
     /// What went wrong, for a failed run.
     pub error: Option<String>,
+    /// A run waiting for the database (another import or a large write holds it): how long
+    /// it has waited so far, in whole seconds.
+    #[serde(default)]
+    pub waiting_secs: Option<u64>,
 }
 
 impl ImportStatus {

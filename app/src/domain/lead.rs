@@ -253,6 +253,81 @@ impl Lead {
     pub fn title(&self) -> &str {
         self.company.as_deref().unwrap_or(&self.contact_name)
     }
+
+    /// The person's name where it is not already the title (a lead without a company is
+    /// titled by its contact): shown under a title, it never repeats it.
+    pub fn contact_beside_title(&self) -> Option<&str> {
+        self.company.as_ref().map(|_| self.contact_name.as_str())
+    }
+}
+
+/// A lead as a picker lists it: enough to tell two "Acme" leads apart.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadOption {
+    pub id: LeadId,
+    pub title: String,
+    /// The contact, when the title is the company.
+    pub contact: Option<String>,
+    pub stage: String,
+    /// The estimated value, formatted.
+    pub value: Option<String>,
+}
+
+impl LeadOption {
+    /// Whether every word of `query` is in the title, contact or stage (any case).
+    pub fn matches(&self, query: &str) -> bool {
+        let hay = format!(
+            "{} {} {}",
+            self.title,
+            self.contact.as_deref().unwrap_or(""),
+            self.stage
+        )
+        .to_lowercase();
+        query
+            .split_whitespace()
+            .all(|w| hay.contains(&w.to_lowercase()))
+    }
+
+    /// "Ada Byron · Qualified · $12,000".
+    pub fn detail(&self) -> String {
+        [
+            self.contact.clone(),
+            Some(self.stage.clone()),
+            self.value.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ")
+    }
+}
+
+/// `leads` as a picker lists them: by title (ignoring case), then the larger value first,
+/// then the lead number, so equal titles keep a stable order.
+pub fn lead_options(leads: &[Lead], pipeline: &super::stage::Pipeline) -> Vec<LeadOption> {
+    let mut sorted: Vec<&Lead> = leads.iter().collect();
+    sorted.sort_by(|a, b| {
+        a.title()
+            .to_lowercase()
+            .cmp(&b.title().to_lowercase())
+            .then_with(|| {
+                let v = |l: &Lead| l.value.map_or(0, |m| m.cents);
+                v(b).cmp(&v(a))
+            })
+            .then(a.id.0.cmp(&b.id.0))
+    });
+    sorted
+        .into_iter()
+        .map(|l| LeadOption {
+            id: l.id,
+            title: l.title().to_string(),
+            contact: l.contact_beside_title().map(str::to_string),
+            stage: pipeline
+                .get(l.stage_id)
+                .map_or_else(|| "Unknown stage".into(), |s| s.name.clone()),
+            value: l.value.map(|v| v.display()),
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -299,6 +374,48 @@ pub(crate) mod tests {
             score_reasons: Vec::new(),
             suggest_close: None,
         }
+    }
+
+    #[test]
+    fn a_picker_sorts_thousands_of_leads_and_tells_equal_titles_apart() {
+        use crate::domain::stage::{Pipeline, Stage, StageKind};
+        let pipeline = Pipeline::new(vec![Stage {
+            id: StageId(1),
+            key: "new".into(),
+            name: "New".into(),
+            position: 1,
+            kind: StageKind::Open,
+            entry_criteria: Vec::new(),
+        }]);
+        let leads: Vec<Lead> = (0..5_000)
+            .map(|i| {
+                let mut l = sample_lead();
+                l.id = LeadId(i);
+                l.stage_id = StageId(1);
+                l.company = Some(["acme", "Zeta", "Acme", "beta"][i as usize % 4].into());
+                l.value = Some(Money::new((i % 7) * 100_000, Currency::USD));
+                l
+            })
+            .collect();
+        let options = lead_options(&leads, &pipeline);
+        assert_eq!(options.len(), 5_000);
+        let titles: Vec<String> = options.iter().map(|o| o.title.to_lowercase()).collect();
+        assert!(titles.windows(2).all(|w| w[0] <= w[1]), "sorted by title");
+        // Among the "Acme"s, the largest value first.
+        assert_eq!(options[0].detail(), "Ada Byron · New · $6,000");
+        assert!(options[0].matches("ACME new"));
+        assert!(!options[0].matches("zeta"));
+        assert_eq!(options.iter().filter(|o| o.matches("zeta")).count(), 1_250);
+    }
+
+    #[test]
+    fn the_contact_under_a_title_never_repeats_it() {
+        let mut lead = sample_lead();
+        assert_eq!(lead.title(), "Analytical Engines Ltd");
+        assert_eq!(lead.contact_beside_title(), Some("Ada Byron"));
+        lead.company = None;
+        assert_eq!(lead.title(), "Ada Byron");
+        assert_eq!(lead.contact_beside_title(), None);
     }
 
     #[test]

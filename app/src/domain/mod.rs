@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod campaign;
 pub mod compliance;
 pub mod contact;
+pub mod event;
 pub mod filter;
 pub mod import;
 pub mod lead;
@@ -39,8 +40,8 @@ pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserR
 pub use money::{Currency, Money};
 pub use moves::{apply_move, AssignRequest, MoveRejection, MoveRequest};
 pub use policy::{
-    check_worked, check_write, escalation_due, evaluate, next_change, next_rung_at, EscalationStep,
-    Finding, FindingKind, Policies, Policy,
+    check_worked, check_write, entry_requirements, escalation_due, evaluate, next_change,
+    next_rung_at, refusal_message, EscalationStep, Finding, FindingKind, Policies, Policy,
 };
 pub use stage::{Criterion, Pipeline, Stage, StageId, StageKind};
 pub use time::Timestamp;

@@ -9,7 +9,7 @@
 use super::access::TeamId;
 use super::calendar::BusinessCalendar;
 use super::lead::{CloseReason, Lead, NextStep, NextStepKind};
-use super::stage::{Criterion, StageId};
+use super::stage::{Criterion, Stage, StageId, StageKind};
 use super::time::{Timestamp, DAY_MS};
 use serde::{Deserialize, Serialize};
 
@@ -491,6 +491,40 @@ pub fn check_worked(policy: &Policy, lead: &Lead, now: Timestamp) -> Vec<Finding
         .collect()
 }
 
+/// What a lead needs to be in `stage` under `policy`, on top of the stage's own entry criteria
+/// (so a column can list every rule a drop there is judged by): a next step on every open
+/// lead, the fields the policy requires there, a reason on a loss. Requirements the stage
+/// already has are left out.
+pub fn entry_requirements(policy: &Policy, stage: &Stage) -> Vec<&'static str> {
+    let mut needs: Vec<&'static str> = Vec::new();
+    let mut add = |need: &'static str| {
+        let stage_has = stage.entry_criteria.iter().any(|c| c.requirement() == need);
+        if !stage_has && !needs.contains(&need) {
+            needs.push(need);
+        }
+    };
+    if stage.kind == StageKind::Open && policy.next_step_required {
+        add(Criterion::NextStep.requirement());
+    }
+    for (_, criteria) in policy.exit_criteria.iter().filter(|(s, _)| *s == stage.id) {
+        for c in criteria {
+            add(c.requirement());
+        }
+    }
+    if stage.kind == StageKind::Lost && policy.close_reason_required {
+        add("a close-out reason");
+    }
+    needs
+}
+
+/// The words a refused write answers with: the first thing it would break and the policy
+/// that says so ("No next step: plan one (Organisation default policy)").
+pub fn refusal_message(policy: &Policy, broken: &[Finding]) -> Option<String> {
+    broken
+        .first()
+        .map(|f| format!("{} ({} policy)", f.message, policy.name))
+}
+
 /// The findings a write is refused for (clocks never are).
 fn blocks_a_write(kind: FindingKind) -> bool {
     matches!(
@@ -563,6 +597,61 @@ pub fn escalation_due(
 }
 
 /// `4 business hours`, `45 business minutes`, `7 h 30 min of business time`.
+/// When the lead was first touched and how that stood against its first-touch SLA, for a
+/// list of leads: "Dec 3 · after 2 h 10 min of business time · 1 h 10 min late".
+pub fn first_touch_text(policy: &Policy, lead: &Lead, now: Timestamp) -> String {
+    let start = clock_start(lead);
+    let limit = policy
+        .first_touch_for(lead.source_id)
+        .map(|m| i64::from(m) * MINUTE_MS);
+    let minutes = |ms: i64| {
+        u32::try_from(ms.max(0) / MINUTE_MS)
+            .unwrap_or(u32::MAX)
+            .max(1)
+    };
+    match lead.first_touched_at {
+        Some(at) => {
+            let took = policy.calendar.business_ms(start, at);
+            let mut text = format!(
+                "{} · after {}",
+                at.short_date(0),
+                business_duration(minutes(took))
+            );
+            if let Some(limit) = limit {
+                if took > limit {
+                    text.push_str(&format!(
+                        " · {} late",
+                        short_duration(minutes(took - limit))
+                    ));
+                } else {
+                    text.push_str(" · in time");
+                }
+            }
+            text
+        }
+        None => match limit {
+            None => "Not yet".into(),
+            Some(limit) => {
+                let used = policy.calendar.business_ms(start, now);
+                if used > limit {
+                    format!("Not yet · {} late", short_duration(minutes(used - limit)))
+                } else {
+                    format!("Not yet · {} left", short_duration(minutes(limit - used)))
+                }
+            }
+        },
+    }
+}
+
+/// "2 h 10 min", "45 min", "3 h" (business time).
+fn short_duration(minutes: u32) -> String {
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
 fn business_duration(minutes: u32) -> String {
     let (h, m) = (minutes / 60, minutes % 60);
     match (h, m) {
@@ -606,6 +695,42 @@ mod tests {
         p.exit_criteria = vec![(QUOTED, vec![Criterion::Value])];
         p.lost_stages = vec![LOST];
         p
+    }
+
+    #[test]
+    fn a_column_lists_the_policys_rules_beside_the_stages_own() {
+        let stage = |id: StageId, kind: StageKind, own: Vec<Criterion>| Stage {
+            id,
+            key: "s".into(),
+            name: "S".into(),
+            position: 1,
+            kind,
+            entry_criteria: own,
+        };
+        let p = policy();
+        // Contacted has no entry rules of its own, yet the policy wants a next step there.
+        assert_eq!(
+            entry_requirements(&p, &stage(StageId(2), StageKind::Open, vec![])),
+            ["a next step"]
+        );
+        // Quoted: the stage already asks for a next step; the policy adds a value.
+        assert_eq!(
+            entry_requirements(
+                &p,
+                &stage(QUOTED, StageKind::Open, vec![Criterion::NextStep])
+            ),
+            ["an estimated value"]
+        );
+        assert_eq!(
+            entry_requirements(&p, &stage(LOST, StageKind::Lost, vec![])),
+            ["a close-out reason"]
+        );
+        assert!(entry_requirements(&p, &stage(StageId(9), StageKind::Won, vec![])).is_empty());
+        let mut relaxed = p.clone();
+        relaxed.next_step_required = false;
+        assert!(
+            entry_requirements(&relaxed, &stage(StageId(2), StageKind::Open, vec![])).is_empty()
+        );
     }
 
     /// New York wall-clock time.
@@ -656,6 +781,34 @@ mod tests {
 
     fn kinds(f: &[Finding]) -> Vec<FindingKind> {
         f.iter().map(|f| f.kind).collect()
+    }
+
+    #[test]
+    fn the_first_touch_reads_when_and_how_late_in_business_time() {
+        let p = policy();
+        let mut l = lead(ny(11, 30, 9, 0));
+        l.first_touched_at = Some(ny(11, 30, 11, 30));
+        let text = first_touch_text(&p, &l, ny(12, 1, 9, 0));
+        assert!(
+            text.ends_with("after 2 h 30 min of business time · in time"),
+            "{text}"
+        );
+        // Touched the next morning: 8 business hours of the day, then one more: 5 h late.
+        l.first_touched_at = Some(ny(12, 1, 10, 0));
+        let text = first_touch_text(&p, &l, ny(12, 1, 12, 0));
+        assert!(
+            text.ends_with("after 9 business hours · 5 h late"),
+            "{text}"
+        );
+        l.first_touched_at = None;
+        assert_eq!(
+            first_touch_text(&p, &l, ny(11, 30, 10, 0)),
+            "Not yet · 3 h left"
+        );
+        assert_eq!(
+            first_touch_text(&p, &l, ny(11, 30, 14, 15)),
+            "Not yet · 1 h 15 min late"
+        );
     }
 
     #[test]

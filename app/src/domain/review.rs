@@ -176,6 +176,124 @@ pub fn what_changed(entries: &[LogEntry], pipeline: &Pipeline) -> (ChangeCounts,
     (counts, items)
 }
 
+/// Everything that changed on one lead, in a line or two: a lead moved back and forth a
+/// thousand times is one row ("Moved 1,000 times, now Quoted"), not a thousand.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeadChanges {
+    pub lead: LeadId,
+    pub title: String,
+    /// The newest of its changes.
+    pub at: Timestamp,
+    /// How many changes, in all.
+    pub count: u32,
+    /// The changes in words, the most telling first.
+    pub summary: Vec<String>,
+    /// CSS modifier of the most telling change (`won`, `lost`, `breach`, `slipped`, `moved`,
+    /// `new`).
+    pub class: String,
+}
+
+/// `items` (newest first, as [`what_changed`] gives them) grouped by lead, the lead changed
+/// most recently first.
+pub fn by_lead(items: &[ChangeItem]) -> Vec<LeadChanges> {
+    let mut order: Vec<LeadId> = Vec::new();
+    let mut groups: std::collections::HashMap<LeadId, Vec<&ChangeItem>> =
+        std::collections::HashMap::new();
+    for i in items {
+        let g = groups.entry(i.lead).or_default();
+        if g.is_empty() {
+            order.push(i.lead);
+        }
+        g.push(i);
+    }
+    let mut out: Vec<LeadChanges> = order
+        .into_iter()
+        .map(|lead| {
+            let g = &groups[&lead];
+            let mut summary = Vec::new();
+            let mut class = "new";
+            // The newest close-out says how the lead ended.
+            if let Some(c) = g
+                .iter()
+                .find(|i| matches!(i.change, Change::Won | Change::Lost { .. }))
+            {
+                summary.push(c.change.text());
+                class = c.change.class();
+            }
+            let moves: Vec<&ChangeItem> = g
+                .iter()
+                .copied()
+                .filter(|i| matches!(i.change, Change::Moved { .. }))
+                .collect();
+            match moves.as_slice() {
+                [] => {}
+                [one] => summary.push(one.change.text()),
+                [newest, ..] => {
+                    if let Change::Moved { to, .. } = &newest.change {
+                        summary.push(format!(
+                            "Moved {} times, now in {to}",
+                            super::roi::count_text(moves.len() as u32)
+                        ));
+                    }
+                }
+            }
+            let mut flagged: Vec<(String, u32)> = Vec::new();
+            for i in g.iter() {
+                if let Change::Breach { what } = &i.change {
+                    match flagged.iter_mut().find(|(w, _)| w == what) {
+                        Some((_, n)) => *n += 1,
+                        None => flagged.push((what.clone(), 1)),
+                    }
+                }
+            }
+            for (what, n) in &flagged {
+                summary.push(if *n == 1 {
+                    format!("Flagged: {what}")
+                } else {
+                    format!("Flagged: {what} ×{}", super::roi::count_text(*n))
+                });
+            }
+            let slips: Vec<&ChangeItem> = g
+                .iter()
+                .copied()
+                .filter(|i| matches!(i.change, Change::Slipped { .. }))
+                .collect();
+            match slips.as_slice() {
+                [] => {}
+                [one] => summary.push(one.change.text()),
+                many => summary.push(format!(
+                    "Slipped {} times",
+                    super::roi::count_text(many.len() as u32)
+                )),
+            }
+            if g.iter().any(|i| i.change == Change::New) {
+                summary.push("New lead".into());
+            }
+            if class == "new" {
+                class = if !flagged.is_empty() {
+                    "breach"
+                } else if !slips.is_empty() {
+                    "slipped"
+                } else if !moves.is_empty() {
+                    "moved"
+                } else {
+                    "new"
+                };
+            }
+            LeadChanges {
+                lead,
+                title: g[0].title.clone(),
+                at: g.iter().map(|i| i.at).max().unwrap_or(g[0].at),
+                count: g.len() as u32,
+                summary,
+                class: class.to_string(),
+            }
+        })
+        .collect();
+    out.sort_by_key(|c| std::cmp::Reverse(c.at));
+    out
+}
+
 /// An action agreed in a review, as typed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionInput {
@@ -268,6 +386,42 @@ mod tests {
             title: format!("Lead {lead}"),
             payload,
         }
+    }
+
+    #[test]
+    fn a_lead_moved_back_and_forth_a_thousand_times_is_one_row() {
+        let moved =
+            |from: i64, to: i64| json!({"before": {"stage_id": from}, "after": {"stage_id": to}});
+        let mut entries = vec![entry(
+            0,
+            "lead.created",
+            7,
+            json!({"before": null, "after": {"stage_id": 1}}),
+        )];
+        for i in 0..1_000 {
+            let (from, to) = if i % 2 == 0 { (1, 2) } else { (2, 1) };
+            entries.push(entry(1 + i, "lead.moved", 7, moved(from, to)));
+        }
+        entries.push(entry(2_000, "finding.opened", 7, json!({"kind": "stale"})));
+        entries.push(entry(2_001, "finding.opened", 7, json!({"kind": "stale"})));
+        entries.push(entry(5, "lead.moved", 8, moved(2, 3)));
+        let (counts, items) = what_changed(&entries, &pipeline());
+        assert_eq!(counts.moved, 1_001, "true counts, not capped");
+        let rows = by_lead(&items);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].lead, LeadId(7));
+        assert_eq!(rows[0].count, 1_003);
+        assert_eq!(
+            rows[0].summary,
+            [
+                "Moved 1,000 times, now in New",
+                "Flagged: Stale ×2",
+                "New lead"
+            ]
+        );
+        assert_eq!(rows[0].class, "breach");
+        assert_eq!(rows[1].summary, ["Moved from Contacted to Qualified"]);
+        assert_eq!(rows[1].class, "moved");
     }
 
     #[test]

@@ -339,7 +339,18 @@ pub fn apply_snooze(
         due_at: request.until.due(now, offset_minutes),
         note: Some(snooze_text(request.reason, note)),
     };
-    apply_next_step(lead, stage_kind, &change, now)
+    // Named as the snooze request names them: it sends `until` and `note`.
+    apply_next_step(lead, stage_kind, &change, now).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|mut e| {
+                if e.field != "note" {
+                    e.field = "until".into();
+                }
+                e
+            })
+            .collect()
+    })
 }
 
 /// The rep's compliance streak: days in a row, ending today, on which none of the rep's
@@ -804,7 +815,7 @@ mod tests {
             0,
         )
         .unwrap_err();
-        assert_eq!(e[0].field, "next_step");
+        assert_eq!(e[0].field, "until", "named as the snooze request names it");
     }
 
     #[test]

@@ -77,12 +77,17 @@ pub struct WallConfig {
     pub seconds: u32,
 }
 
+/// Seconds per panel unless an admin chooses otherwise: a full turn of the five panels a
+/// minute, as the README says.
+pub const DEFAULT_SECONDS: u32 = 12;
+
 impl Default for WallConfig {
     fn default() -> Self {
         WallConfig {
             panels: WallPanel::ALL.to_vec(),
             days: 90,
-            seconds: 20,
+            // The five panels in a minute.
+            seconds: DEFAULT_SECONDS,
         }
     }
 }

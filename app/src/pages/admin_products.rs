@@ -152,7 +152,7 @@ fn ProductTable(
 ) -> impl IntoView {
     view! {
         <div class="table-scroll">
-            <table class="table product-table">
+            <table class="table product-table table-stack">
                 <caption class="visually-hidden">"Catalogue"</caption>
                 <thead>
                     <tr>
@@ -169,14 +169,14 @@ fn ProductTable(
                         view! {
                             <tr class:inactive=!p.active>
                                 <th scope="row">{p.name.clone()}</th>
-                                <td class="mono">{p.sku.clone()}</td>
-                                <td class="num">{p.unit.exact()}</td>
-                                <td>{if p.active {
+                                <td class="mono" data-label="SKU">{p.sku.clone()}</td>
+                                <td class="num" data-label="Unit price">{p.unit.exact()}</td>
+                                <td data-label="Status">{if p.active {
                                     view! { <span class="badge badge-ok">"Active"</span> }.into_any()
                                 } else {
                                     view! { <span class="badge badge-muted">"Retired"</span> }.into_any()
                                 }}</td>
-                                <td>
+                                <td class="cell-actions">
                                     <button type="button" class="button button-small button-quiet"
                                         aria-label=format!("Edit {}", p.name)
                                         on:click=move |_| { form.set(input.clone()); error.set(None); }>"Edit"</button>

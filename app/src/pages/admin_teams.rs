@@ -56,7 +56,7 @@ fn TeamsAdmin() -> impl IntoView {
                                 users.into_iter().filter(|u| u.role == Role::Manager && u.active).collect::<Vec<_>>(),
                             );
                             view! {
-                                <table class="table">
+                                <table class="table table-stack">
                                     <thead><tr>
                                         <th scope="col">"Team"</th>
                                         <th scope="col">"Manager"</th>
@@ -123,20 +123,20 @@ fn TeamRow(
             <th scope="row">
                 <input type="text" class="input-inline" bind:value=name aria-label=format!("Name of team {label}")/>
             </th>
-            <td>
+            <td data-label="Manager">
                 <select aria-label=format!("Manager of {label}")
                     on:change=move |e| manager.set(parse_user(&event_target_value(&e)))>
                     {managers.with_value(|m| manager_options(m, team.manager))}
                 </select>
             </td>
-            <td>
+            <td data-label="Reps see team board">
                 <label class="check">
                     <input type="checkbox" bind:checked=see/>
                     <span>{move || if see.get() { "Yes, read-only" } else { "No, own leads only" }}</span>
                 </label>
             </td>
-            <td class="cell-num">{team.members}</td>
-            <td class="cell-actions">
+            <td class="cell-num" data-label="Members">{team.members}</td>
+            <td class="cell-actions" data-label="Actions">
                 <button class="button button-small" type="button" aria-label=format!("Save team {label}")
                     on:click=move |_| { update.dispatch(UpdateTeam { id, team: TeamChange {
                         name: name.get_untracked(), manager: manager.get_untracked(),

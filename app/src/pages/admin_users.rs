@@ -82,7 +82,7 @@ fn UsersAdmin() -> impl IntoView {
                         (Ok(users), Ok(teams)) => {
                             let teams = StoredValue::new(teams);
                             view! {
-                                <table class="table">
+                                <table class="table table-stack">
                                     <thead><tr>
                                         <th scope="col">"Name"</th>
                                         <th scope="col">"Role"</th>
@@ -169,19 +169,19 @@ fn UserRow(
                 <span class="cell-title">{user.name.clone()}</span>
                 <span class="cell-sub">{user.email.clone()}</span>
             </th>
-            <td>
+            <td data-label="Role">
                 <select aria-label=format!("Role of {label}")
                     on:change=move |e| { if let Some(r) = Role::parse(&event_target_value(&e)) { role.set(r) } }>
                     {role_options(user.role)}
                 </select>
             </td>
-            <td>
+            <td data-label="Team">
                 <select aria-label=format!("Team of {label}")
                     on:change=move |e| team.set(parse_team(&event_target_value(&e)))>
                     {teams.with_value(|t| team_options(t, user.team_id))}
                 </select>
             </td>
-            <td>
+            <td data-label="Status">
                 {if !user.active {
                     view! { <span class="badge badge-muted">"Deactivated"</span> }.into_any()
                 } else if let Some(until) = user.paused_until {
@@ -195,7 +195,7 @@ fn UserRow(
                     view! { <span class="badge badge-ok">"Active"</span> }.into_any()
                 }}
             </td>
-            <td class="cell-actions">
+            <td class="cell-actions" data-label="Actions">
                 <button class="button button-small" type="button" on:click=move |_| save(active)
                     aria-label=format!("Save {label}")>"Save"</button>
                 {user.paused_until.is_some().then(|| view! {

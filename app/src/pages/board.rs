@@ -2,20 +2,21 @@
 //! move by drag and drop (pointer events, so mouse and touch) or by keyboard, optimistic moves
 //! that the server confirms or rolls back with its reason, and live updates from other people.
 
+use crate::api::today::plan_next_step;
 use crate::api::{get_board, get_column, get_filter_options, move_lead, LiveEvent};
 use crate::components::guard::RequireAccess;
 use crate::components::lead_card::{CardProblem, LeadCard};
 use crate::components::lead_panel::LeadPanel;
 use crate::components::live;
 use crate::domain::access;
-use crate::domain::activity::ActivityKind;
+use crate::domain::activity::{ActivityKind, NextStepChange, QuickPick};
 use crate::domain::board::describe_changes;
 use crate::domain::board::sort_cards;
 use crate::domain::filter::{bound_text, encode_component, FilterChoice};
 use crate::domain::{
-    apply_move, evaluate, Actor, Board, BoardFilter, CardSort, CloseReason, ColumnSummary,
-    FilterOptions, Lead, LeadId, Money, MoveRequest, Pipeline, Policies, Stage, StageId, StageKind,
-    Timestamp,
+    apply_move, check_write, entry_requirements, evaluate, refusal_message, Actor, Board,
+    BoardFilter, CardSort, CloseReason, ColumnSummary, FilterOptions, Lead, LeadId, Money,
+    MoveRequest, NextStepKind, Pipeline, Policies, Stage, StageId, StageKind, Timestamp,
 };
 use crate::error::{AppError, FieldError};
 use leptos::ev;
@@ -33,6 +34,8 @@ const DRAG_THRESHOLD: f64 = 5.0;
 pub fn BoardPage() -> impl IntoView {
     view! {
         <Title text="Board"/>
+        // Marked like the lazily loaded pages, so tests know the board's handlers are live.
+        <super::lazy::Hydrated/>
         <RequireAccess check=|actor| access::view_board(actor).map(|_| ())>
             <BoardLoader/>
         </RequireAccess>
@@ -145,7 +148,8 @@ fn FilterBar(
                        all: &'static str,
                        choices: Vec<FilterChoice>,
                        chosen: fn(&BoardFilter) -> Option<i64>| {
-        (!choices.is_empty()).then(|| {
+        // A list with one choice filters nothing (a rep's own name as the only owner).
+        (choices.len() > 1).then(|| {
             view! {
                 <label class="filter">
                     <span class="filter-label">{label}</span>
@@ -556,6 +560,7 @@ impl BoardState {
                                 message: msg.clone(),
                                 retry_to: offer.then(|| to_name.clone()),
                                 changes: changes.clone(),
+                                plan_to: None,
                             },
                         );
                     });
@@ -574,8 +579,21 @@ impl BoardState {
                         state.place(original, None);
                     }
                     let msg = err.to_string();
+                    // A missing next step is fixed in place: plan one, then the move runs.
+                    let needs_step = err.fields().iter().any(|f| f.field == "next_step");
+                    if needs_step {
+                        state.retry.update(|r| {
+                            r.insert(id, to_stage);
+                        });
+                    }
                     state.errors.update(|e| {
-                        e.insert(id, problem(msg.clone()));
+                        e.insert(
+                            id,
+                            CardProblem {
+                                plan_to: needs_step.then(|| to_name.clone()),
+                                ..problem(msg.clone())
+                            },
+                        );
                     });
                     state.announce(format!("{title} was not moved: {msg}"));
                 }
@@ -603,6 +621,45 @@ impl BoardState {
         self.request_move(lead, to, true);
     }
 
+    /// Plans the next step a refused move asked for, then makes the move: the fix offered
+    /// under a card the policy refused to move for want of a next step.
+    fn plan_and_move(&self, id: LeadId, kind: NextStepKind, pick: QuickPick) {
+        let Some(lead) = self
+            .cards
+            .with_untracked(|cs| cs.iter().find(|c| c.id == id).cloned())
+        else {
+            return;
+        };
+        let state = *self;
+        let change = NextStepChange {
+            version: lead.version,
+            kind,
+            due_at: pick.due(browser_now(self.now), 0),
+            note: None,
+        };
+        self.pending.update(|p| p.push(id));
+        leptos::task::spawn_local(async move {
+            let result = plan_next_step(id, change).await;
+            state.pending.update(|p| p.retain(|x| *x != id));
+            match result {
+                Ok(planned) => {
+                    state.place(planned, None);
+                    state.errors.update(|e| {
+                        e.remove(&id);
+                    });
+                    state.retry_move(id);
+                }
+                Err(err) => {
+                    let msg = err.to_string();
+                    state.errors.update(|e| {
+                        e.insert(id, problem(msg.clone()));
+                    });
+                    state.announce(format!("{}: {msg}", lead.title()));
+                }
+            }
+        });
+    }
+
     /// Shows a lead saved from the drawer: placed where it now belongs, or taken off a
     /// filtered board it no longer matches.
     fn saved(&self, lead: Lead) {
@@ -625,10 +682,31 @@ impl BoardState {
             close_reason: (stage.kind == StageKind::Lost).then_some(CloseReason::NotABuyer),
             close_note: None,
         };
-        self.pipeline
+        let moved = match self
+            .pipeline
             .with_value(|p| apply_move(p, lead, &request, self.now))
-            .err()
-            .map(|r| r.message)
+        {
+            Ok(moved) => moved,
+            Err(r) => return Some(r.message),
+        };
+        // Then the team's follow-up policy, as the server will judge the move.
+        self.policies.with_value(|ps| {
+            let policy = ps.for_team(lead.team_id);
+            refusal_message(policy, &check_write(policy, lead, &moved, self.now))
+        })
+    }
+}
+
+/// The browser's clock (the board may have been open since yesterday), never earlier than the
+/// board's read time; the read time itself on the server.
+fn browser_now(read_at: Timestamp) -> Timestamp {
+    #[cfg(feature = "hydrate")]
+    {
+        read_at.max(Timestamp(js_sys::Date::now() as i64))
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        read_at
     }
 }
 
@@ -637,6 +715,7 @@ fn problem(message: String) -> CardProblem {
         message,
         changes: Vec::new(),
         retry_to: None,
+        plan_to: None,
     }
 }
 
@@ -949,7 +1028,7 @@ fn BoardView(board: Board) -> impl IntoView {
                     style:width=format!("{width}px") style:transform=transform>
                     <div class="card-title">{d.lead.title().to_string()}</div>
                     <div class="card-row">
-                        <span class="card-contact">{d.lead.contact_name.clone()}</span>
+                        <span class="card-contact">{d.lead.contact_beside_title().map(str::to_string)}</span>
                         <span class="card-value">
                             {d.lead.value.map(|v| v.display()).unwrap_or_else(|| "No value".into())}
                         </span>
@@ -981,6 +1060,11 @@ fn Column(
 ) -> impl IntoView {
     let id = stage.id;
     let kind = stage.kind;
+    let on_plan = Callback::new(
+        move |(lead, step, pick): (LeadId, NextStepKind, QuickPick)| {
+            state.plan_and_move(lead, step, pick)
+        },
+    );
     let heading_id = format!("stage-{}", stage.id);
     let labelled_by = heading_id.clone();
     let summary = Memo::new(move |_| {
@@ -1015,18 +1099,32 @@ fn Column(
             })?;
         state.preview(&lead, &stage_for_preview)
     });
-    let criteria_hint = if stage.entry_criteria.is_empty() {
-        match kind {
-            StageKind::Lost => "Needs a close-out reason".to_string(),
-            _ => "No entry rules".to_string(),
-        }
-    } else {
-        let needs: Vec<_> = stage
+    // Every rule a drop here is judged by: the stage's own, then the viewer's team policy's.
+    let (criteria_hint, criteria_title) = {
+        let own: Vec<&str> = stage
             .entry_criteria
             .iter()
             .map(|c| c.requirement())
             .collect();
-        format!("Needs {}", needs.join(", "))
+        let (policy_name, by_policy) = state.policies.with_value(|ps| {
+            let team = state.viewer.with_value(|v| v.team_id);
+            let policy = ps.for_team(team);
+            (policy.name.clone(), entry_requirements(policy, &stage))
+        });
+        let all: Vec<&str> = own.iter().chain(by_policy.iter()).copied().collect();
+        let hint = if all.is_empty() {
+            "No entry rules".to_string()
+        } else {
+            format!("Needs {}", all.join(", "))
+        };
+        let mut title = Vec::new();
+        if !own.is_empty() {
+            title.push(format!("This stage: {}", own.join(", ")));
+        }
+        if !by_policy.is_empty() {
+            title.push(format!("{policy_name} policy: {}", by_policy.join(", ")));
+        }
+        (hint, title.join(". "))
     };
 
     view! {
@@ -1044,7 +1142,7 @@ fn Column(
                     {move || summary.with(|s| s.count)}
                 </span>
                 <span class="column-total">{move || summary.with(|s| totals_label(&s.totals))}</span>
-                <span class="column-criteria">{criteria_hint}</span>
+                <span class="column-criteria" title=criteria_title>{criteria_hint}</span>
             </header>
             {move || {
                 (hovered()).then(|| verdict.get()).flatten().map(|msg| view! {
@@ -1073,6 +1171,7 @@ fn Column(
                                 on_key=on_key
                                 on_open=on_open
                                 on_retry=on_retry
+                                on_plan=on_plan
                             />
                         }
                     }

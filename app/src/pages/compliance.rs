@@ -169,7 +169,7 @@ fn metric_cell(m: &Metric, q: &ComplianceQuery, measure: Measure) -> impl IntoVi
     view! {
         <td class=format!("num metric metric-{band}")>
             {match link {
-                Some(h) => view! { <a href=h title=title><span class="metric-value">{text}</span> <small>{detail}</small></a> }.into_any(),
+                Some(h) => view! { <a href=h title=title><span class="metric-value">{text}</span>" "<small>{detail}</small></a> }.into_any(),
                 None => view! { <span class="metric-value">{text}</span> }.into_any(),
             }}
         </td>
@@ -343,6 +343,7 @@ fn LeadsBody() -> impl IntoView {
                                             <th scope="col">"Owner"</th>
                                             <th scope="col">"Stage"</th>
                                             <th scope="col">"Arrived"</th>
+                                            <th scope="col">"First touched"</th>
                                             <th scope="col">"Next step"</th>
                                         </tr></thead>
                                         <tbody>
@@ -352,6 +353,7 @@ fn LeadsBody() -> impl IntoView {
                                                     <td>{l.owner.unwrap_or_else(|| "–".into())}</td>
                                                     <td>{l.stage}</td>
                                                     <td>{l.created_at.date_string(0)}</td>
+                                                    <td>{l.first_touch}</td>
                                                     <td>{l.next_step.unwrap_or_else(|| "none".into())}</td>
                                                 </tr>
                                             }).collect_view()}

@@ -307,11 +307,18 @@ fn Progress(status: ImportStatus, on_cancel: Callback<()>) -> impl IntoView {
         ImportPhase::Ready => "Ready",
     };
     let running = status.phase.running();
-    let text = format!(
-        "{verb}: {} of {} rows",
-        count(status.done),
-        count(status.total)
-    );
+    let text = match status.waiting_secs.filter(|_| running) {
+        // Said plainly, so a bar at 0 never looks frozen.
+        Some(secs) => format!(
+            "{verb}: waiting {secs} s for another import or change to the database to finish; \
+             it starts by itself"
+        ),
+        None => format!(
+            "{verb}: {} of {} rows",
+            count(status.done),
+            count(status.total)
+        ),
+    };
     let after = match status.phase {
         ImportPhase::Cancelled => Some("Stopped: nothing was written.".to_string()),
         ImportPhase::Failed => Some(format!(

@@ -13,7 +13,7 @@ use leptos_router::{lazy_route, LazyRoute};
 /// Marks the document once a lazily loaded page is hydrated (`<body data-hydrated>`): until
 /// its chunk has arrived, its buttons do nothing, so browser tests wait for this.
 #[component]
-fn Hydrated() -> impl IntoView {
+pub fn Hydrated() -> impl IntoView {
     Effect::new(|_| {
         #[cfg(feature = "hydrate")]
         if let Some(body) = document().body() {

@@ -91,7 +91,7 @@ fn View(
                 <tr class:row-inactive=l.closed_at.is_some()>
                     <th scope="row">
                         <a class="cell-title" href=format!("/leads/{}", l.id)>{l.title().to_string()}</a>
-                        <span class="cell-sub">{l.contact_name.clone()}</span>
+                        {l.contact_beside_title().map(|c| view! { <span class="cell-sub">{c.to_string()}</span> })}
                     </th>
                     <td>{stage(l)}{l.close_reason.map(|r| view! { <span class="cell-sub">{r.label()}</span> })}</td>
                     <td class="num">{l.value.map(|m| m.display()).unwrap_or_else(|| "—".into())}</td>

@@ -28,7 +28,9 @@ pub fn PolicyPage() -> impl IntoView {
 fn PolicySettingsView() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let data = Resource::new(move || reload.get(), |_| get_policy_settings());
-    let selected = RwSignal::new(0usize);
+    // None until the person picks: the page opens on the rules they can change, else on the
+    // rules their own team works to.
+    let selected = RwSignal::new(None::<usize>);
     let notice = RwSignal::new(None::<String>);
     view! {
         <section class="page" aria-labelledby="policy-title">
@@ -62,10 +64,29 @@ fn PolicySettingsView() -> impl IntoView {
 #[component]
 fn Settings(
     settings: PolicySettings,
-    selected: RwSignal<usize>,
+    selected: RwSignal<Option<usize>>,
     notice: RwSignal<Option<String>>,
     reload: RwSignal<u32>,
 ) -> impl IntoView {
+    let me = crate::components::guard::use_me();
+    let own_team = me.as_ref().and_then(|a| a.team_id);
+    // A manager lands on the team he manages; an admin on the organisation default.
+    let manager = me
+        .as_ref()
+        .is_some_and(|a| a.role == crate::domain::Role::Manager);
+    let opening = settings
+        .scopes
+        .iter()
+        .position(|s| manager && s.editable && s.team.is_some())
+        .or_else(|| settings.scopes.iter().position(|s| s.editable))
+        .or_else(|| {
+            settings
+                .scopes
+                .iter()
+                .position(|s| s.team.is_some() && s.team == own_team)
+        })
+        .unwrap_or(0);
+    let current = move || selected.get().unwrap_or(opening);
     let scopes = StoredValue::new(settings.scopes.clone());
     let stages = StoredValue::new(settings.stages.clone());
     let sources = StoredValue::new(settings.sources.clone());
@@ -87,8 +108,8 @@ fn Settings(
                     let tag = if s.team.is_none() { "default" } else if s.own { "own rules" } else { "uses the default" };
                     view! {
                         <button type="button" class="scope-tab"
-                            aria-current=move || (selected.get() == i).then_some("true")
-                            on:click=move |_| { selected.set(i); notice.set(None); }>
+                            aria-current=move || (current() == i).then_some("true")
+                            on:click=move |_| { selected.set(Some(i)); notice.set(None); }>
                             <span class="scope-name">{s.label.clone()}</span>
                             <span class="scope-tag">{tag}</span>
                         </button>
@@ -97,9 +118,13 @@ fn Settings(
             </nav>
             <div class="scope-body">
                 {move || {
-                    let scope = scopes.with_value(|s| s.get(selected.get()).cloned());
+                    let scope = scopes.with_value(|s| s.get(current()).cloned());
+                    let editable_elsewhere = scopes.with_value(|s| {
+                        s.iter().find(|x| x.editable).map(|x| x.label.clone())
+                    });
                     scope.map(|scope| view! {
-                        <ScopeEditor scope stages=stages.get_value() sources=sources.get_value() notice reload/>
+                        <ScopeEditor scope stages=stages.get_value() sources=sources.get_value() notice reload
+                            own_team editable_elsewhere/>
                     })
                 }}
             </div>
@@ -146,6 +171,30 @@ fn Settings(
     }
 }
 
+/// Who changes the rules on view, said to the person looking at them.
+fn scope_note(scope: &PolicyScope, editable: bool, elsewhere: Option<String>) -> String {
+    let inherits = scope.team.is_some() && !scope.own;
+    match (editable, inherits, scope.team, elsewhere) {
+        (true, true, _, _) => {
+            "This team follows the organisation default; saving gives it rules of its own.".into()
+        }
+        (true, false, _, _) => "Changes are previewed against today's open leads before saving.".into(),
+        (false, _, None, Some(mine)) => format!(
+            "Only an admin changes the organisation default. You change the rules of {mine}: pick it on the left."
+        ),
+        (false, _, None, None) => "Only an admin changes the organisation default.".into(),
+        (false, _, Some(_), Some(mine)) => format!(
+            "Only this team's manager or an admin changes them. Yours are under {mine}."
+        ),
+        (false, true, Some(_), None) => {
+            "This team follows the organisation default. Its manager or an admin can give it rules of its own.".into()
+        }
+        (false, false, Some(_), None) => {
+            "The team's manager or an admin changes these rules.".into()
+        }
+    }
+}
+
 type ReadText = fn(&PolicyForm) -> String;
 type WriteText = fn(&mut PolicyForm, String);
 
@@ -157,6 +206,10 @@ fn ScopeEditor(
     sources: Vec<(i64, String)>,
     notice: RwSignal<Option<String>>,
     reload: RwSignal<u32>,
+    /// The viewer's own team, to say "your team".
+    own_team: Option<TeamId>,
+    /// Rules the viewer can change, when these are not them.
+    editable_elsewhere: Option<String>,
 ) -> impl IntoView {
     let team = scope.team;
     let based_on = scope.policy.version;
@@ -272,18 +325,27 @@ fn ScopeEditor(
         }
     };
     view! {
-        <form class="policy-form" novalidate on:submit=move |e| { e.prevent_default(); run_preview(); }>
+        <form class="policy-form" class:policy-readonly=!editable novalidate
+            on:submit=move |e| { e.prevent_default(); run_preview(); }>
             <div class="scope-head">
-                <h2>{scope.label.clone()}</h2>
+                <p class="scope-kicker">
+                    {match (scope.team, scope.team.is_some() && scope.team == own_team) {
+                        (None, _) => "Organisation default: for every team without rules of its own",
+                        (Some(_), true) => "Your team's rules",
+                        (Some(_), false) => "A team's rules",
+                    }}
+                </p>
+                <h2>
+                    {scope.label.clone()}
+                    {if editable {
+                        view! { <span class="badge badge-ok">"You can change these"</span> }.into_any()
+                    } else {
+                        view! { <span class="badge badge-muted">"Read only"</span> }.into_any()
+                    }}
+                </h2>
                 <p class="muted">
                     {format!("Version {} · ", scope.policy.version)}
-                    {if scope.team.is_some() && !scope.own {
-                        "This team follows the organisation default; saving gives it rules of its own."
-                    } else if editable {
-                        "You can change these rules."
-                    } else {
-                        "Read only: your manager or an admin changes these rules."
-                    }}
+                    {scope_note(&scope, editable, editable_elsewhere)}
                 </p>
             </div>
             {text("name", "Name", "Shown in reasons when a write is refused", |f| f.name.clone(), |f, v| f.name = v)}

@@ -9,9 +9,14 @@ use crate::api::review::{
     tick_review_action, ActionView, Review, ReviewView,
 };
 use crate::components::guard::RequireAccess;
+use crate::components::lead_picker::LeadPicker;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::activity::QuickPick;
+use crate::domain::review::LeadChanges;
+
+/// Leads of "What changed" shown before the list folds.
+const SHOWN_CHANGES: usize = 8;
 use crate::domain::review::ActionInput;
 use crate::domain::roi::percent;
 use crate::domain::LeadId;
@@ -209,24 +214,37 @@ fn ReviewScreen(view: ReviewView, shared: Shared) -> impl IntoView {
                         {[("New", view.counts.new), ("Moved", view.counts.moved), ("Won", view.counts.won),
                           ("Lost", view.counts.lost), ("Flagged", view.counts.breaches), ("Slipped", view.counts.slipped)]
                             .into_iter().map(|(what, n)| view! {
-                                <li><span class="change-count">{n}</span>" "{what}</li>
+                                <li>
+                                    <span class="change-count">
+                                        {crate::domain::roi::count_text(n)}{view.changes_capped.then_some("+")}
+                                    </span>
+                                    " "{what}
+                                </li>
                             }).collect_view()}
                     </ul>
-                    {if view.changes.is_empty() {
+                    {if view.changed_leads.is_empty() {
                         view! { <p class="empty-note">"Nothing yet."</p> }.into_any()
                     } else {
-                        let more = view.changes.len().saturating_sub(40);
+                        // The newest few leads are shown; the rest fold away so "Needs
+                        // attention" stays in reach.
+                        let row = |c: &LeadChanges| view! {
+                            <li class=format!("change change-{}", c.class)>
+                                <span class="change-when">{c.at.short_date(0)}</span>
+                                <a href=format!("/leads/{}", c.lead)>{c.title.clone()}</a>
+                                <span class="change-what">{c.summary.join(" · ")}</span>
+                            </li>
+                        };
+                        let total = view.changed_leads.len();
+                        let first: Vec<_> = view.changed_leads.iter().take(SHOWN_CHANGES).map(row).collect();
+                        let rest: Vec<_> = view.changed_leads.iter().skip(SHOWN_CHANGES).map(row).collect();
                         view! {
-                            <ol class="changes">
-                                {view.changes.iter().take(40).map(|c| view! {
-                                    <li class=format!("change change-{}", c.change.class())>
-                                        <span class="change-when">{c.at.short_date(0)}</span>
-                                        <a href=format!("/leads/{}", c.lead)>{c.title.clone()}</a>
-                                        <span class="change-what">{c.change.text()}</span>
-                                    </li>
-                                }).collect_view()}
-                            </ol>
-                            {(more > 0).then(|| view! { <p class="page-hint">{format!("and {more} earlier")}</p> })}
+                            <ol class="changes">{first}</ol>
+                            {(!rest.is_empty()).then(|| view! {
+                                <details class="changes-more">
+                                    <summary>{format!("Show all {} leads", crate::domain::roi::count_text(total as u32))}</summary>
+                                    <ol class="changes">{rest}</ol>
+                                </details>
+                            })}
                         }.into_any()
                     }}
                 </section>
@@ -331,7 +349,7 @@ fn Scorecard(view: ReviewView) -> impl IntoView {
 fn CurrentReview(
     review: Review,
     can_edit: bool,
-    open_leads: Vec<(LeadId, String)>,
+    open_leads: Vec<crate::domain::lead::LeadOption>,
     shared: Shared,
     busy: RwSignal<bool>,
 ) -> impl IntoView {
@@ -433,15 +451,8 @@ fn CurrentReview(
                         <input type="text" maxlength="500" placeholder="Call the CFO about the budget"
                             prop:value=move || text.get() on:input=move |e| text.set(event_target_value(&e))/>
                     </label>
-                    <label class="field">"Lead " <small>"(becomes its next step)"</small>
-                        <select on:change=move |e| lead.set(event_target_value(&e).parse().ok().map(LeadId))>
-                            <option value="" selected=move || lead.get().is_none()>"No lead"</option>
-                            {open_leads.iter().map(|(l, title)| {
-                                let l = *l;
-                                view! { <option value=l.0.to_string() selected=move || lead.get() == Some(l)>{title.clone()}</option> }
-                            }).collect_view()}
-                        </select>
-                    </label>
+                    <LeadPicker options=open_leads.clone() chosen=lead
+                        label="Lead (becomes its next step)" id="action-lead"/>
                     <div class="segmented" role="radiogroup" aria-label="Due">
                         {QuickPick::ALL.into_iter().map(|(p, _)| view! {
                             <button type="button" role="radio" class="segment"

@@ -82,9 +82,19 @@ impl TodayState {
     }
 
     fn done(self, text: String) {
-        self.notice.set(Some((true, text)));
+        self.notice.set(Some((true, text.clone())));
         self.busy.set(false);
         self.refresh();
+        // The confirmation fades after a few seconds unless something newer replaced it.
+        let notice = self.notice;
+        set_timeout(
+            move || {
+                if notice.get_untracked() == Some((true, text)) {
+                    notice.set(None);
+                }
+            },
+            std::time::Duration::from_secs(5),
+        );
     }
 
     fn failed(self, text: String) {
@@ -255,9 +265,12 @@ fn TodayView(today: Today, state: TodayState) -> impl IntoView {
         </section>
         <section class="today-queue" aria-labelledby="queue-title">
             <h2 id="queue-title" class="today-subhead">"To do " <span class="count">{count}</span></h2>
-            {move || state.notice.get().map(|(ok, text)| view! {
-                <p class=if ok { "notice notice-ok" } else { "notice notice-error" }
-                    role=if ok { "status" } else { "alert" }>{text}</p>
+            // What was done floats above the queue (it never pushes the rows the keyboard is
+            // on); why something was refused stays in place until the next action.
+            {move || state.notice.get().map(|(ok, text)| if ok {
+                view! { <p class="toast toast-visible today-toast" role="status">{text}</p> }.into_any()
+            } else {
+                view! { <p class="notice notice-error" role="alert">{text}</p> }.into_any()
             })}
             {if count == 0 {
                 view! {
@@ -401,7 +414,7 @@ fn Queue(items: Vec<QueueItem>, now: Timestamp, offset: i32, state: TodayState) 
                 let row2 = item.clone();
                 let row3 = item.clone();
                 let row4 = item.clone();
-                let contact = [Some(lead.contact_name.clone()), lead.phone.clone()]
+                let contact = [lead.contact_beside_title().map(str::to_string), lead.phone.clone()]
                     .into_iter()
                     .flatten()
                     .collect::<Vec<_>>()
@@ -449,6 +462,21 @@ fn Queue(items: Vec<QueueItem>, now: Timestamp, offset: i32, state: TodayState) 
     }
 }
 
+/// What a save from the drawer left on the lead, in words: "Northwind Analytics updated ·
+/// next step Call on Dec 7".
+fn saved_text(lead: &Lead) -> String {
+    match &lead.next_step {
+        Some(step) => format!(
+            "{} updated · next step {} on {}",
+            lead.title(),
+            step.kind.label(),
+            step.due_at.short_date(0)
+        ),
+        None if lead.closed_at.is_some() => format!("{} closed out", lead.title()),
+        None => format!("{} updated", lead.title()),
+    }
+}
+
 /// The lead beside the queue, with its quick log focused; any save closes it and re-reads
 /// the day.
 #[component]
@@ -459,7 +487,7 @@ fn Drawer(state: TodayState) -> impl IntoView {
     });
     let saved = Callback::new(move |lead: Lead| {
         state.open.set(None);
-        state.done(format!("{}: saved", lead.title()));
+        state.done(saved_text(&lead));
     });
     view! {
         {move || state.open.get().map(|(id, kind)| view! {

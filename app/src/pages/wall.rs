@@ -107,7 +107,10 @@ pub fn WallPage() -> impl IntoView {
     let period_ms = Memo::new(move |_| {
         override_ms.get().unwrap_or_else(|| {
             wall.view
-                .with(|v| v.as_ref().map_or(20, |v| v.config.seconds))
+                .with(|v| {
+                    v.as_ref()
+                        .map_or(crate::domain::wall::DEFAULT_SECONDS, |v| v.config.seconds)
+                })
                 .saturating_mul(1000)
         })
     });

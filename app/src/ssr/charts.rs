@@ -43,7 +43,7 @@ impl Theme {
                 muted: RGBColor(0xa8, 0xb3, 0xc4),
                 grid: RGBColor(0x33, 0x3d, 0x4d),
                 series: [RGBColor(0xf5, 0xa5, 0x24), RGBColor(0x2d, 0xd4, 0xbf)],
-                font: 30,
+                font: 36,
             },
         }
     }
@@ -159,19 +159,13 @@ fn draw_bars(
     Ok(())
 }
 
-/// Whole dollars (or other units) in short form: 950, 12k, 1.2M.
+/// Whole dollars (or other units) in short form, rounded exactly as the tables beside the
+/// chart round money ([`crate::domain::Money::compact`]): 950, 1.3k, 12k, 1.16M.
 pub fn short_amount(v: f64) -> String {
-    let a = v.abs();
-    let sign = if v < 0.0 { "-" } else { "" };
-    if a >= 1_000_000.0 {
-        format!("{sign}{:.1}M", a / 1_000_000.0)
-    } else if a >= 10_000.0 {
-        format!("{sign}{:.0}k", a / 1_000.0)
-    } else if a >= 1_000.0 {
-        format!("{sign}{:.1}k", a / 1_000.0)
-    } else {
-        format!("{sign}{a:.0}")
-    }
+    let cents = (v * 100.0).round() as i64;
+    crate::domain::Money::new(cents, crate::domain::Currency::USD)
+        .compact()
+        .replacen('$', "", 1)
 }
 
 #[cfg(test)]
@@ -198,10 +192,7 @@ mod tests {
         assert!(!svg.contains("style="), "CSP forbids inline styles");
         // Two series over two rows: four bars, their figures written after them.
         assert_eq!(svg.matches("<rect").count(), 4, "{svg}");
-        assert!(
-            svg.contains("\n180k\n") && svg.contains("\n6.0k\n"),
-            "{svg}"
-        );
+        assert!(svg.contains("\n180k\n") && svg.contains("\n6k\n"), "{svg}");
     }
 
     #[test]
@@ -209,7 +200,14 @@ mod tests {
         assert_eq!(short_amount(950.0), "950");
         assert_eq!(short_amount(1_260.0), "1.3k");
         assert_eq!(short_amount(45_000.0), "45k");
-        assert_eq!(short_amount(6_470_000.0), "6.5M");
-        assert_eq!(short_amount(-2_000.0), "-2.0k");
+        assert_eq!(short_amount(6_470_000.0), "6.47M");
+        assert_eq!(short_amount(-2_000.0), "-2k");
+        // The chart says what the table beside it says.
+        for v in [1_157_300.0, 1_400_000.0, 41_250.0, 519_400.0, 999.99] {
+            let table = crate::domain::Money::new((v * 100.0) as i64, crate::domain::Currency::USD)
+                .compact();
+            assert_eq!(format!("${}", short_amount(v)), table);
+        }
+        assert_eq!(short_amount(1_157_300.0), "1.16M");
     }
 }

@@ -534,7 +534,11 @@ async fn writes_need_the_version_they_are_based_on(db: TestDb) -> TestDb {
         ))
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert_eq!(field_of(&body), "next_step_due");
+    assert_eq!(
+        field_of(&body),
+        "due_at",
+        "the field as the request named it"
+    );
 
     // A touch through If-Match, then the activity list shows it first.
     let mut req = bearer(

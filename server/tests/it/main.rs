@@ -23,6 +23,7 @@ mod openapi;
 mod operations;
 mod people;
 mod policy;
+mod polish;
 mod quote;
 mod recognition;
 mod review;

@@ -92,6 +92,23 @@ async fn a_quote_is_built_sent_and_accepted_and_the_lead_follows(db: TestDb) -> 
         Err(AppError::NotFound { .. })
     ));
     let id = quotes::create(&state, &dana, lead.id).await.unwrap();
+    // "New quote" clicked again while the draft is still empty opens the same draft: no
+    // second $0.00 quote, no second "Quote drafted" in the history.
+    for _ in 0..3 {
+        assert_eq!(quotes::create(&state, &dana, lead.id).await.unwrap(), id);
+    }
+    assert_eq!(
+        quotes::of_lead(&state, &dana, lead.id).await.unwrap().len(),
+        1
+    );
+    let drafted = work::lead_detail(&state, &dana, lead.id)
+        .await
+        .unwrap()
+        .timeline
+        .iter()
+        .filter(|t| t.title.ends_with("drafted"))
+        .count();
+    assert_eq!(drafted, 1);
     let v = quotes::view(&state, &dana, id).await.unwrap();
     assert_eq!(v.quote.status, QuoteStatus::Draft);
     assert!(v.can_edit && v.quote.content.lines.is_empty());

@@ -5,7 +5,7 @@
 use crate::both_backends;
 use crate::support::{move_to, TestDb};
 use app::domain::activity::{ActivityKind, LogRequest, Outcome, QuickPick};
-use app::domain::review::{ActionInput, Change};
+use app::domain::review::ActionInput;
 use app::domain::StageKind;
 use app::error::AppError;
 use app::ssr::service::{self, review, work};
@@ -204,7 +204,7 @@ async fn what_changed_lists_the_reps_moves_wins_and_losses_since_the_last_review
     review::finish(&state, &morgan, id).await.unwrap();
     // Right after a review, nothing has changed yet.
     let v = review::view(&state, &morgan, rep).await.unwrap();
-    assert!(v.changes.is_empty(), "{:?}", v.changes);
+    assert!(v.changed_leads.is_empty(), "{:?}", v.changed_leads);
 
     // A move to the next open stage and a loss.
     let p = db.pipeline().await;
@@ -243,29 +243,26 @@ async fn what_changed_lists_the_reps_moves_wins_and_losses_since_the_last_review
     .unwrap();
     let v = review::view(&state, &morgan, rep).await.unwrap();
     assert_eq!((v.counts.moved, v.counts.lost, v.counts.won), (1, 1, 0));
-    let changes: Vec<(i64, Change)> = v
-        .changes
+    let changes: Vec<(i64, Vec<String>)> = v
+        .changed_leads
         .iter()
-        .map(|c| (c.lead.0, c.change.clone()))
+        .map(|c| (c.lead.0, c.summary.clone()))
         .collect();
     assert_eq!(
         changes,
         vec![
-            (
-                losing.id.0,
-                Change::Lost {
-                    reason: Some("No budget".into())
-                }
-            ),
+            (losing.id.0, vec!["Lost: No budget".to_string()]),
             (
                 movable.id.0,
-                Change::Moved {
-                    from: p.get(movable.stage_id).unwrap().name.clone(),
-                    to: to.name.clone()
-                }
+                vec![format!(
+                    "Moved from {} to {}",
+                    p.get(movable.stage_id).unwrap().name,
+                    to.name
+                )]
             ),
         ]
     );
+    assert!(!v.changes_capped);
     // Morgan's reps are his to review; the index lists them.
     let reps = review::reviewable(&state, &morgan).await.unwrap();
     assert!(reps.iter().any(|r| r.id == rep && r.last_review.is_some()));

@@ -368,6 +368,11 @@ pub async fn leads_behind(
         .pipeline(&mut conn)
         .await
         .map_err(internal("compliance leads: stages"))?;
+    let policies = state
+        .store
+        .policies(&mut conn)
+        .await
+        .map_err(internal("compliance leads: policies"))?;
     let mut lines: Vec<LeadLine> = found
         .iter()
         .map(|lead| LeadLine {
@@ -379,6 +384,11 @@ pub async fn leads_behind(
                 .map(|s| s.name.clone())
                 .unwrap_or_default(),
             created_at: lead.created_at,
+            first_touch: crate::domain::policy::first_touch_text(
+                policies.for_team(lead.team_id),
+                lead,
+                l.at,
+            ),
             next_step: lead
                 .next_step
                 .as_ref()

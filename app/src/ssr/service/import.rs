@@ -202,6 +202,8 @@ pub async fn run(
         .begin()
         .await
         .map_err(internal("import: begin"))?;
+    // The database is ours: no longer waiting.
+    progress(0, table.rows.len());
     intake::check_attribution(&mut tx, plan.source_id, plan.campaign_id).await?;
     let batch = super::routing::Batch::default();
     let made = std::sync::Mutex::default();

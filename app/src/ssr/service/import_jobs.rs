@@ -150,6 +150,7 @@ pub fn upload(
         total: table.rows.len(),
         report: None,
         error: None,
+        waiting_secs: None,
     };
     let mut jobs = state.imports.lock();
     ImportJobs::make_room(&mut jobs, actor.id)?;
@@ -214,8 +215,32 @@ pub async fn start(
             mapping: run.mapping,
         };
         let status = job2.status.clone();
+        // Until the run has the database, the uploader is told it waits and for how long
+        // (another import or a large write may hold it).
+        let started = Arc::new(AtomicBool::new(false));
+        let waiting = {
+            let (status, started) = (job2.status.clone(), started.clone());
+            tokio::spawn(async move {
+                let since = Instant::now();
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    let still = status.send_if_modified(|s| {
+                        if started.load(Ordering::Acquire) || !s.phase.running() {
+                            return false;
+                        }
+                        s.waiting_secs = Some(since.elapsed().as_secs());
+                        true
+                    });
+                    if !still && started.load(Ordering::Acquire) {
+                        break;
+                    }
+                }
+            })
+        };
         let progress = move |done: usize, total: usize| {
             status.send_modify(|s| {
+                started.store(true, Ordering::Release);
+                s.waiting_secs = None;
                 s.done = done;
                 s.total = total;
             });
@@ -230,7 +255,9 @@ pub async fn start(
             &job2.cancel,
         )
         .await;
+        waiting.abort();
         job2.touch();
+        job2.status.send_modify(|s| s.waiting_secs = None);
         job2.status.send_modify(|s| match result {
             Ok(report) => {
                 s.phase = if report.cancelled {

@@ -366,11 +366,11 @@ fn refuse(
     policy: &crate::domain::Policy,
     broken: Vec<crate::domain::Finding>,
 ) -> Result<(), AppError> {
-    let Some(first) = broken.first() else {
+    let Some(message) = crate::domain::refusal_message(policy, &broken) else {
         return Ok(());
     };
     Err(AppError::Validation {
-        message: format!("{} ({} policy)", first.message, policy.name),
+        message,
         fields: broken
             .iter()
             .map(|f| crate::error::FieldError {

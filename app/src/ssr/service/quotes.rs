@@ -131,7 +131,8 @@ pub async fn of_lead(
         .map_err(internal("quotes: select"))
 }
 
-/// Starts an empty draft in the lead's currency.
+/// Starts an empty draft in the lead's currency, or opens the lead's untouched empty draft
+/// again: clicking "New quote" twice makes one draft and one history line.
 pub async fn create(state: &AppState, actor: &Actor, lead_id: LeadId) -> Result<i64, AppError> {
     let lead = super::lead(state, actor, lead_id).await?;
     may_write(state, actor, &lead).await?;
@@ -142,6 +143,12 @@ pub async fn create(state: &AppState, actor: &Actor, lead_id: LeadId) -> Result<
         .begin()
         .await
         .map_err(internal("quote: begin"))?;
+    if let Some(id) = store::empty_draft(&mut tx, lead_id)
+        .await
+        .map_err(internal("quote: empty draft"))?
+    {
+        return Ok(id);
+    }
     let id = store::insert(&mut tx, lead_id, currency, "", actor.id.0, at)
         .await
         .map_err(internal("quote: insert"))?;

@@ -9,7 +9,9 @@ use crate::api::compliance::ComplianceQuery;
 use crate::api::review::{ActionView, Review, ReviewSummary, ReviewView, ReviewableRep};
 use crate::domain::access::{self, Actor};
 use crate::domain::activity::NextStepChange;
-use crate::domain::review::{action_done, what_changed, ActionInput, FIRST_REVIEW_DAYS, MAX_NOTES};
+use crate::domain::review::{
+    action_done, by_lead, what_changed, ActionInput, FIRST_REVIEW_DAYS, MAX_NOTES,
+};
 use crate::domain::today::{queue, Why};
 use crate::domain::{LeadId, NextStepKind, Role, Timestamp, UserId};
 use crate::error::AppError;
@@ -118,7 +120,9 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
         .map_err(internal("review: action counts"))?;
     drop(conn);
 
+    let changes_capped = log.len() >= store::MAX_LOG;
     let (counts, changes) = what_changed(&log, &pipeline);
+    let changed_leads = by_lead(&changes);
     let offset = (policies.org.calendar.zone.offset_at(at.0) / 60) as i32;
     let attention = queue(&open, |l| policies.for_team(l.team_id), at, offset)
         .into_iter()
@@ -167,11 +171,12 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
         last,
         since,
         counts,
-        changes,
+        changed_leads,
+        changes_capped,
         scorecard,
         trend,
         attention,
-        open_leads: open.iter().map(|l| (l.id, l.title().to_string())).collect(),
+        open_leads: crate::domain::lead::lead_options(&open, &pipeline),
         history,
     })
 }

@@ -436,7 +436,9 @@ pub async fn set_target(
 fn size(theme: Theme) -> (u32, Option<u32>) {
     match theme {
         Theme::Light => (720, None),
-        Theme::Dark => (1100, Some(660)),
+        // About the drawing's size on a 1080p wall (3/5 of the width, the panel's height), so
+        // its 36-unit labels are 36 px there and scale with the screen.
+        Theme::Dark => (1060, Some(820)),
     }
 }
 

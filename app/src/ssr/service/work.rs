@@ -184,8 +184,9 @@ pub async fn lead_detail(
                 Some(finding_label(&payload["kind"]).to_string()),
             ),
             // The inquiry itself is in the activities.
-            "notification.sent" | "lead.inquired" => continue,
-            other => (other.to_string(), None),
+            // Older demo databases logged touches as `activity.logged`: the activity says it.
+            "notification.sent" | "lead.inquired" | "activity.logged" => continue,
+            other => (crate::domain::event::event_label(other).to_string(), None),
         };
         timeline.push(TimelineEntry {
             at: Timestamp(row.at),

@@ -524,15 +524,21 @@ pub struct NewKey<'a> {
 pub async fn insert_key(conn: &mut AnyConnection, k: &NewKey<'_>) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = match k.kind {
         KeyKind::Wall => {
+            // What a new wall shows is the domain's default (the column defaults are older).
+            let shows = crate::domain::wall::WallConfig::default();
             sqlx::query_as(
-                "INSERT INTO wall_tokens (token_hash, prefix, label, created_by, created_at)
-                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO wall_tokens (token_hash, prefix, label, created_by, created_at,
+                    panels, days, seconds)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(k.hash)
             .bind(k.prefix)
             .bind(k.label)
             .bind(k.created_by.0)
             .bind(k.at.0)
+            .bind(shows.panels_text())
+            .bind(i64::from(shows.days))
+            .bind(i64::from(shows.seconds))
             .fetch_one(conn)
             .await?
         }

@@ -223,6 +223,24 @@ pub async fn of_lead(
         .collect()
 }
 
+/// The lead's newest draft that has nothing in it yet (no lines, no notes, nothing saved),
+/// which "New quote" opens again instead of starting another.
+pub async fn empty_draft(
+    conn: &mut AnyConnection,
+    lead: LeadId,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT q.id FROM quotes q
+         WHERE q.lead_id = $1 AND q.status = 'draft' AND q.version = 1 AND q.notes = ''
+           AND NOT EXISTS (SELECT 1 FROM quote_lines l WHERE l.quote_id = q.id)
+         ORDER BY q.id DESC LIMIT 1",
+    )
+    .bind(lead.0)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// A new, empty draft.
 pub async fn insert(
     conn: &mut AnyConnection,

@@ -276,7 +276,11 @@ pub async fn tick_action(
     Ok(())
 }
 
-/// The events a review reads about `rep`'s leads since `since`, newest first (at most 1,000).
+/// Most events a review reads: beyond it the counts say "at least".
+pub const MAX_LOG: usize = 50_000;
+
+/// The events a review reads about `rep`'s leads since `since`, newest first (at most
+/// [`MAX_LOG`]).
 pub async fn log_since(
     conn: &mut AnyConnection,
     rep: i64,
@@ -287,7 +291,7 @@ pub async fn log_since(
          FROM leads l JOIN events e ON e.lead_id = l.id
          WHERE l.owner_id = $1 AND e.at >= $2
            AND e.kind IN ('lead.created', 'lead.moved', 'finding.opened', 'lead.next_step')
-         ORDER BY e.id DESC LIMIT 1000",
+         ORDER BY e.id DESC LIMIT 50000",
     )
     .bind(rep)
     .bind(since.0)
