@@ -49,7 +49,11 @@ async fn a_logged_call_sets_the_next_step_touches_the_lead_and_shows_in_the_time
     assert!(after.last_touched_at.is_some());
     // Stored, not just returned.
     assert_eq!(db.lead(lead.id).await, after);
-    let event = live.try_recv().expect("the change is published live");
+    // Published once committed: at once on SQLite, by PostgreSQL's sequencer a moment later.
+    let event = tokio::time::timeout(std::time::Duration::from_secs(5), live.recv())
+        .await
+        .expect("the change is published live")
+        .unwrap();
     assert_eq!(event.kind, "lead.logged");
     assert_eq!(event.lead, after);
 
