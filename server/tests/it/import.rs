@@ -631,3 +631,98 @@ async fn a_person_twice_and_then_a_look_alike_is_one_lead_flagged_once(db: TestD
     assert!(pairs >= 2, "the look-alikes are flagged ({pairs})");
     db
 }
+
+both_backends!(a_check_reads_a_snapshot_beside_a_writer_and_foretells_the_import);
+/// A check never takes the write turn: it finishes while another writer holds it (which a
+/// write through the check would wait for, and PostgreSQL refuses in a read-only snapshot),
+/// and it reports, row for row, what the import then does: for a rep, a manager and
+/// marketing, people new, on file in and out of reach, with only closed leads, and twice.
+async fn a_check_reads_a_snapshot_beside_a_writer_and_foretells_the_import(db: TestDb) -> TestDb {
+    let db = db.with_demo(80).await;
+    let state = db.state();
+    let dana = db.actor("dana").await;
+    let open_kind = |l: &app::domain::Lead, p: &app::domain::Pipeline| {
+        p.get(l.stage_id).unwrap().kind == StageKind::Open
+    };
+    let mine = db
+        .find(|l, p| {
+            l.email.is_some()
+                && open_kind(l, p)
+                && l.owner.as_ref().is_some_and(|o| o.id == dana.id.0)
+        })
+        .await;
+    let other_team = db
+        .find(|l, p| l.email.is_some() && open_kind(l, p) && l.team_id != dana.team_id)
+        .await;
+    let closed = db.find(|l, p| l.email.is_some() && !open_kind(l, p)).await;
+    let email = |l: &app::domain::Lead| l.email.clone().unwrap();
+    let csv = format!(
+        "Name,E-mail,Company,Notes\n\
+         Nell New,nell@snapshot.example,Snapshot Ltd,first\n\
+         {},{},,again\n\
+         {},{},,from another team\n\
+         {},{},,back after closing\n\
+         {},{},,back again\n\
+         {},{},,another team twice\n\
+         Nell N.,NELL@snapshot.example,Snapshot Ltd,second\n\
+         Bad Mail,not-an-address,,\n",
+        mine.contact_name,
+        email(&mine),
+        other_team.contact_name,
+        email(&other_team),
+        closed.contact_name,
+        email(&closed),
+        closed.contact_name,
+        email(&closed),
+        other_team.contact_name,
+        email(&other_team),
+    );
+    let table = import::parse_csv(&csv).unwrap();
+    let source = source_id(&db, "Trade shows").await;
+    let plan = plan_for(&table, source);
+    let cancel = AtomicBool::new(false);
+    for who in ["dana", "morgan", "riley"] {
+        let actor = db.actor(who).await;
+        let before = counts(&db).await;
+        let held = db.store.begin().await.unwrap();
+        let check = tokio::time::timeout(
+            std::time::Duration::from_secs(3),
+            import::run(&state, &actor, &plan, &table, false, &|_, _| {}, &cancel),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{who}'s check waited for the writer"))
+        .unwrap();
+        drop(held);
+        assert_eq!(counts(&db).await, before, "{who}'s check wrote nothing");
+        let done = import::run(&state, &actor, &plan, &table, true, &|_, _| {}, &cancel)
+            .await
+            .unwrap();
+        assert!(done.committed);
+        let tally =
+            |r: &app::domain::import::ImportReport| (r.rows, r.new, r.existing, r.repeats, r.bad);
+        assert_eq!(tally(&check), tally(&done), "{who}: the check's counts");
+        assert_eq!(check.lines, done.lines, "{who}: the check's rows");
+        assert_eq!(counts(&db).await.0, before.0 + done.new as i64);
+        if who == "dana" {
+            // Her own lead's person is added to it; the other team's person and the closed
+            // lead's are new leads of hers, and each second row of them a repeat.
+            let rows: Vec<(usize, RowOutcome)> = check
+                .lines
+                .iter()
+                .map(|l| (l.row, l.outcome.clone()))
+                .filter(|(_, o)| !matches!(o, RowOutcome::Bad { .. }))
+                .collect();
+            assert_eq!(
+                rows,
+                vec![
+                    (2, RowOutcome::Existing { lead_id: mine.id.0 }),
+                    (5, RowOutcome::Repeat { row: 4 }),
+                    (6, RowOutcome::Repeat { row: 3 }),
+                    (7, RowOutcome::Repeat { row: 1 }),
+                ]
+            );
+            assert_eq!((check.new, check.bad), (3, 1));
+        }
+    }
+    db
+}

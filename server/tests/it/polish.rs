@@ -128,9 +128,9 @@ async fn what_changed_is_one_row_per_lead_with_true_counts_at_thousands_of_event
     db
 }
 
-both_backends!(a_check_waiting_for_the_database_says_so_and_runs_when_it_is_free);
-async fn a_check_waiting_for_the_database_says_so_and_runs_when_it_is_free(db: TestDb) -> TestDb {
-    use app::domain::import::{ImportPhase, ImportRun};
+both_backends!(a_check_never_waits_and_an_import_waiting_for_the_database_says_so);
+async fn a_check_never_waits_and_an_import_waiting_for_the_database_says_so(db: TestDb) -> TestDb {
+    use app::domain::import::{ImportPhase, ImportRun, ImportStatus};
     use service::import_jobs as jobs;
     let db = db.with_demo(40).await;
     let state = db.state();
@@ -138,26 +138,45 @@ async fn a_check_waiting_for_the_database_says_so_and_runs_when_it_is_free(db: T
     let csv = "Name,E-mail\nAda Lovelace,ada@wait.example\nAlan Turing,alan@wait.example\n";
     let draft = jobs::upload(&state, &riley, "wait.csv", csv).unwrap();
     let source_id = crate::import::source_id(&db, "Trade shows").await;
+    let run = |commit| ImportRun {
+        source_id,
+        campaign_id: None,
+        mapping: draft.mapping.clone(),
+        commit,
+    };
+    let until = |phase: ImportPhase| {
+        let (state, riley, id) = (state.clone(), riley.clone(), draft.id.clone());
+        async move {
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let s = jobs::status(&state, &riley, &id).unwrap();
+                if s.phase == phase {
+                    return Some(s);
+                }
+            }
+            None::<ImportStatus>
+        }
+    };
     // Another writer holds the database, as a long import would.
     let held = db.store.begin().await.unwrap();
-    jobs::start(
-        &state,
-        &riley,
-        &draft.id,
-        ImportRun {
-            source_id,
-            campaign_id: None,
-            mapping: draft.mapping.clone(),
-            commit: false,
-        },
-    )
-    .await
-    .unwrap();
+    // The check reads a snapshot: done within moments, the writer still busy.
+    jobs::start(&state, &riley, &draft.id, run(false))
+        .await
+        .unwrap();
+    let checked = until(ImportPhase::Checked)
+        .await
+        .expect("the check finished beside the writer");
+    assert_eq!(checked.waiting_secs, None);
+    assert_eq!(checked.report.unwrap().new, 2);
+    // The import needs the write turn: it says it waits, and for how long.
+    jobs::start(&state, &riley, &draft.id, run(true))
+        .await
+        .unwrap();
     let mut waited = None;
     for _ in 0..40 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let s = jobs::status(&state, &riley, &draft.id).unwrap();
-        assert_eq!(s.phase, ImportPhase::Checking);
+        assert_eq!(s.phase, ImportPhase::Importing);
         assert_eq!(s.done, 0);
         if let Some(secs) = s.waiting_secs {
             waited = Some(secs);
@@ -168,21 +187,14 @@ async fn a_check_waiting_for_the_database_says_so_and_runs_when_it_is_free(db: T
     }
     assert!(
         waited.is_some_and(|s| s >= 2),
-        "the check said it was waiting, and for how long: {waited:?}"
+        "the import said it was waiting, and for how long: {waited:?}"
     );
     drop(held);
-    let mut last = None;
-    for _ in 0..100 {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        let s = jobs::status(&state, &riley, &draft.id).unwrap();
-        if s.phase == ImportPhase::Checked {
-            last = Some(s);
-            break;
-        }
-    }
-    let s = last.expect("the check ran once the database was free");
+    let s = until(ImportPhase::Done)
+        .await
+        .expect("the import ran once the database was free");
     assert_eq!(s.waiting_secs, None);
-    assert_eq!(s.report.unwrap().rows, 2);
+    assert_eq!(s.report.unwrap().new, 2);
     db
 }
 

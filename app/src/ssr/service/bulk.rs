@@ -7,9 +7,15 @@
 //! rules (`routing::Batch`), lead, events and score. A row whose person is known exactly (on
 //! file, or an earlier row of the file) is not new: the caller flushes what is pending and files
 //! that row through `intake::file`, which then sees everything before it.
+//!
+//! A check ([`Bulk::prepare`] with `dry`) decides every row the same way on a read-only
+//! snapshot: nothing is written, ids are counted locally, and a row of someone on file is
+//! judged as `intake::file` would judge it ([`Bulk::foresee`]). So a check never waits for
+//! another import or change holding the write turn.
 
 use super::intake::{
-    created_event, first_open_stage, inquired_event, lead_to_flag, Checked, Via, MAX_CANDIDATES,
+    created_event, first_open_stage, inquired_event, lead_to_flag, may_add_to, Checked, Via,
+    MAX_CANDIDATES,
 };
 use super::internal;
 use crate::domain::activity::ActivityKind;
@@ -28,6 +34,8 @@ use std::sync::Arc;
 pub const FLUSH_EVERY: usize = 2_000;
 /// Ids drawn from a PostgreSQL sequence at a time.
 const ID_BLOCK: usize = 500;
+/// Where a check's ids start: above any real one, so its new people sort as the newest.
+const DRY_IDS: i64 = 1 << 50;
 
 /// The people an import's rows may be, by each of their keys.
 #[derive(Default)]
@@ -100,10 +108,12 @@ impl Index {
 
 /// Ids for rows written later: on SQLite counted up from the largest in the table (re-read
 /// after every flush, since other writes of the same transaction take the next ones); on
-/// PostgreSQL drawn from the sequence in blocks.
+/// PostgreSQL drawn from the sequence in blocks. A check's are counted here, never asked of
+/// the database.
 #[derive(Default)]
 struct Ids {
     next: HashMap<&'static str, Vec<i64>>,
+    dry: Option<HashMap<&'static str, i64>>,
 }
 
 impl Ids {
@@ -113,6 +123,11 @@ impl Ids {
         backend: Backend,
         table: &'static str,
     ) -> Result<i64, sqlx::Error> {
+        if let Some(counted) = &mut self.dry {
+            let id = counted.entry(table).or_insert(DRY_IDS);
+            *id += 1;
+            return Ok(*id);
+        }
         let pool = self.next.entry(table).or_default();
         if pool.is_empty() {
             let mut fresh = match backend {
@@ -176,17 +191,21 @@ pub(crate) struct Bulk {
     announce: Vec<(i64, &'static str, LeadId)>,
     /// What was written: (event id, kind, lead), for publishing after commit.
     pub(crate) filed: Vec<(i64, &'static str, LeadId)>,
+    /// A check: decide, write nothing.
+    dry: bool,
 }
 
 impl Bulk {
     /// Reads what the rows need: the people they may be, those people's leads, the companies
     /// they name, the rules (unless a rep keeps the leads), the first stage and the policies.
+    /// A `dry` one (a check, on [`crate::ssr::store::Store::begin_read`]) only reads.
     pub(crate) async fn prepare(
         state: &AppState,
         tx: &mut Tx,
         via: &Via<'_>,
         rows: &[&Checked],
         at: Timestamp,
+        dry: bool,
     ) -> Result<Bulk, AppError> {
         let mut keys = KeySet::default();
         for c in rows {
@@ -246,7 +265,10 @@ impl Bulk {
             index,
             leads_of,
             companies,
-            ids: Ids::default(),
+            ids: Ids {
+                dry: dry.then(HashMap::new),
+                ..Ids::default()
+            },
             new_companies: Vec::new(),
             new_contacts: Vec::new(),
             new_leads: Vec::new(),
@@ -257,6 +279,7 @@ impl Bulk {
             events: Vec::new(),
             announce: Vec::new(),
             filed: Vec::new(),
+            dry,
         })
     }
 
@@ -267,7 +290,7 @@ impl Bulk {
 
     /// Files an inquiry (pending until [`Bulk::flush`]): a new person's lead, or one more
     /// inquiry on the pending lead of a person an earlier row of the file brought in; anyone
-    /// else known is for `intake::file`, after a flush.
+    /// else known is for `intake::file`, after a flush (a check judges them here instead).
     pub(crate) async fn file(
         &mut self,
         state: &AppState,
@@ -295,7 +318,10 @@ impl Bulk {
                     .and_then(|(lead, _)| self.pending_leads.get(&lead.0).map(|i| (*lead, *i))),
             );
             let Some((ci, (lead, li))) = pending else {
-                return Ok(Bulked::Known);
+                return match self.dry {
+                    true => self.foresee(tx, via, c, &matches).await,
+                    false => Ok(Bulked::Known),
+                };
             };
             // The same person twice in one file: one lead with both inquiries (as
             // `intake::file` would, except that nobody is notified: the lead itself is new).
@@ -427,6 +453,46 @@ impl Bulk {
         Ok(Bulked::New(id))
     }
 
+    /// What `intake::file` would do with the inquiry of someone on file, without writing: add
+    /// it to the open lead of the first exact match whose leads the importer may all change,
+    /// else give them a new lead (a returning person), else file them as a new person of the
+    /// importer's own. What it decides is remembered, so that later rows are judged as the
+    /// import will judge them.
+    async fn foresee(
+        &mut self,
+        tx: &mut Tx,
+        via: &Via<'_>,
+        c: &Checked,
+        matches: &[(i64, contact::Match)],
+    ) -> Result<Bulked, AppError> {
+        for (contact_id, _) in matches.iter().filter(|(_, m)| m.kind == MatchKind::Exact) {
+            let theirs = self.leads_of.get(contact_id).cloned().unwrap_or_default();
+            if !may_add_to(tx, via, &theirs).await? {
+                continue;
+            }
+            if let Some((open, _)) = theirs.iter().find(|(_, open)| *open) {
+                return Ok(Bulked::Again(*open));
+            }
+            let lead = LeadId(self.next_id(tx, "leads").await?);
+            self.leads_of
+                .entry(*contact_id)
+                .or_default()
+                .insert(0, (lead, true));
+            via.made(lead);
+            return Ok(Bulked::New(lead));
+        }
+        let contact_id = self.next_id(tx, "contacts").await?;
+        let lead = LeadId(self.next_id(tx, "leads").await?);
+        self.index.add(Known {
+            contact_id,
+            company_id: None,
+            identity: c.identity.clone(),
+        });
+        self.leads_of.insert(contact_id, vec![(lead, true)]);
+        via.made(lead);
+        Ok(Bulked::New(lead))
+    }
+
     /// The id the next row of `table` will be written under.
     async fn next_id(&mut self, tx: &mut Tx, table: &'static str) -> Result<i64, AppError> {
         self.ids
@@ -440,8 +506,13 @@ impl Bulk {
         self.next_id(tx, "events").await
     }
 
-    /// Writes everything pending, in the order the rows reference each other.
+    /// Writes everything pending, in the order the rows reference each other (a check lets
+    /// it go).
     pub(crate) async fn flush(&mut self, tx: &mut Tx) -> Result<(), AppError> {
+        if self.dry {
+            self.clear();
+            return Ok(());
+        }
         let write = |e| internal("import: write")(e);
         contacts::insert_companies(tx, &self.new_companies)
             .await
@@ -468,6 +539,14 @@ impl Bulk {
             .await
             .map_err(write)?;
         self.filed.append(&mut self.announce);
+        self.clear();
+        self.ids.forget(self.backend);
+        Ok(())
+    }
+
+    /// Forgets what was pending.
+    fn clear(&mut self) {
+        self.announce.clear();
         self.new_companies.clear();
         self.new_contacts.clear();
         self.new_leads.clear();
@@ -476,7 +555,5 @@ impl Bulk {
         self.pending_leads.clear();
         self.candidates.clear();
         self.events.clear();
-        self.ids.forget(self.backend);
-        Ok(())
     }
 }

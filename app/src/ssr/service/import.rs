@@ -197,11 +197,12 @@ pub async fn run(
     access::import_leads(actor)?;
     check_plan(table, &plan.mapping)?;
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("import: begin"))?;
+    // A check reads one snapshot and never waits for the write turn; an import takes it.
+    let mut tx = match commit {
+        true => state.store.begin().await,
+        false => state.store.begin_read().await,
+    }
+    .map_err(internal("import: begin"))?;
     // The database is ours: no longer waiting.
     progress(0, table.rows.len());
     intake::check_attribution(&mut tx, plan.source_id, plan.campaign_id).await?;
@@ -242,7 +243,7 @@ pub async fn run(
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok())
         .collect();
-    let mut bulk = Bulk::prepare(state, &mut tx, &via, &good, at).await?;
+    let mut bulk = Bulk::prepare(state, &mut tx, &via, &good, at, !commit).await?;
     // The row each lead of this import was created by, to tell repeats from existing people.
     let mut created_by_row: HashMap<i64, usize> = HashMap::new();
     // Changes filed one by one (known people), to score and send live once committed.

@@ -749,7 +749,7 @@ pub(crate) fn lead_to_flag(theirs: &[(LeadId, bool)]) -> Option<LeadId> {
 /// Whether an inquiry may be added to a person on file with these leads: always for an intake
 /// key (the organisation's own channel), and for a person entering or importing leads when
 /// they may change every one of them (or made it in this same import).
-async fn may_add_to(
+pub(crate) async fn may_add_to(
     tx: &mut sqlx::AnyConnection,
     via: &Via<'_>,
     theirs: &[(LeadId, bool)],
