@@ -197,3 +197,38 @@ test("cards show what the team's follow-up policy flags, in words, also to scree
   await expect(flagged).toHaveAttribute("aria-label", /SLA breached/);
   await expect(flagged.locator(".chip-sla-breached")).toHaveAttribute("title", /Not contacted within/);
 });
+
+test("a quick log keeps a meeting booked for a later day unless the rep picks a new one", async ({ page }) => {
+  await openBoard(page);
+  const card = cards(column(page, "Qualified")).filter({ hasNotText: "No value" }).first();
+  const id = await card.getAttribute("data-lead-id");
+  // A meeting is booked four days out (at noon UTC, so it is a later day everywhere in UTC).
+  const origin = new URL(page.url()).origin;
+  const lead = await (await page.request.get(`/api/v1/leads/${id}`)).json();
+  const day = new Date(Date.now() + 4 * 86_400_000);
+  day.setUTCHours(12, 0, 0, 0);
+  const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  const booked = `Meeting on ${months[day.getUTCMonth()]} ${day.getUTCDate()}`;
+  const planned = await page.request.put(`/api/v1/leads/${id}/next-step`, {
+    headers: { Origin: origin, "If-Match": `"v${lead.version}"` },
+    data: { kind: "meeting", due_at: day.getTime(), note: "Demo with their IT" },
+  });
+  expect(planned.status()).toBe(200);
+
+  const onBoard = page.locator(`li.card[data-lead-id="${id}"]`);
+  await expect(onBoard.locator(".chip").first()).toContainText("Meeting");
+  await onBoard.focus();
+  await page.keyboard.press("c");
+  const drawer = page.getByRole("dialog", { name: "Lead" });
+  // The booked meeting is the default, and the drawer says so.
+  const keep = drawer.getByRole("radio", { name: `Keep: ${booked}` });
+  await expect(keep).toHaveAttribute("aria-checked", "true");
+  await expect(drawer.getByRole("radio", { name: /Tomorrow/ })).toHaveAttribute("aria-checked", "false");
+  await expect(drawer.getByText(`Keeps the booked ${booked}; pick a day to replace it.`)).toBeVisible();
+  await page.keyboard.press("1"); // Reached: saves the call, keeps the meeting
+  await expect(drawer.locator(".timeline-item").first()).toContainText("Call · Reached");
+  await expect(drawer.getByText(/Next step: Meeting/)).toBeVisible();
+  const after = await (await page.request.get(`/api/v1/leads/${id}`)).json();
+  expect(after.next_step.kind).toBe("meeting");
+  expect(after.next_step.due_at).toBe(day.getTime());
+});
