@@ -29,6 +29,7 @@ mod recognition;
 mod review;
 mod roi;
 mod routing;
+mod schema;
 mod score;
 mod security;
 mod shutdown;
