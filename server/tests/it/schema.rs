@@ -24,6 +24,16 @@ enum Fact {
     Trigger(String, String, String),
 }
 
+/// A constraint as PostgreSQL lists it: (kind, table, columns, referenced table, referenced
+/// columns).
+type ConstraintRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
 /// SQLite's declared types and PostgreSQL's data types, by the values they hold.
 fn family(declared: &str) -> &'static str {
     let t = declared.to_ascii_lowercase();
@@ -196,13 +206,7 @@ async fn postgres_schema(conn: &mut AnyConnection) -> BTreeSet<Fact> {
         ));
     }
     // Constraints, with their columns in key order.
-    let constraints: Vec<(
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        Option<String>,
-    )> = sqlx::query_as(
+    let constraints: Vec<ConstraintRow> = sqlx::query_as(
         "SELECT con.contype::text, rel.relname::text,
                     (SELECT string_agg(a.attname::text, ',' ORDER BY k.i)
                      FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
