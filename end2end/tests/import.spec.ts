@@ -49,8 +49,8 @@ test("a manager imports a trade-show list: report, cancel, then the good rows", 
   await page.screenshot({ path: path.join(shots, "import-mapping.png") });
 
   await page.getByRole("button", { name: "Check 3,003 rows" }).click();
-  // The bar moves while the server checks.
-  await expect(page.getByRole("status").filter({ hasText: /Checking: [1-9][\d,]* of 3,003 rows/ })).toBeVisible();
+  // A check only reads a snapshot: its report is back within moments (the bar is watched
+  // moving during the import below).
   const report = page.getByRole("region", { name: "What the import will do" });
   await expect(report).toBeVisible({ timeout: 60_000 });
   await expect(report.locator(".stat-danger .stat-value")).toHaveText("3");
