@@ -188,6 +188,15 @@ pub struct WireDetail {
     retry_after_secs: Option<u64>,
 }
 
+/// Who hears of each `unavailable` answer the browser decodes: the outage banner registers
+/// itself (`components::outage`), so this layer names nothing of the UI. Unset on the server.
+static ON_UNAVAILABLE: std::sync::OnceLock<fn(&str)> = std::sync::OnceLock::new();
+
+/// Registers the one listener for `unavailable` answers (later calls change nothing).
+pub fn on_unavailable(hear: fn(&str)) {
+    let _ = ON_UNAVAILABLE.set(hear);
+}
+
 impl Serialize for AppError {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (current, retry_after_secs) = match self {
@@ -229,7 +238,9 @@ impl<'de> Deserialize<'de> for AppError {
                 retry_after_secs: w.retry_after_secs.unwrap_or(1),
             },
             ("unavailable", _) => {
-                crate::components::outage::saw_unavailable(&message);
+                if let Some(hear) = ON_UNAVAILABLE.get() {
+                    hear(&message);
+                }
                 AppError::Unavailable { message }
             }
             _ => AppError::Internal { message },

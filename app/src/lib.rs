@@ -1,7 +1,8 @@
 //! Closeloop's shared crate: compiled for the server (`ssr`) and for the browser (`hydrate`).
 //!
 //! - `domain`: pure types and rules, no IO (unit-tested natively, also runs in WASM).
-//! - `api`: server functions (thin edges) and wire types.
+//! - `model`: the wire and view types shared by every layer (serde only).
+//! - `api`: server functions (thin edges over `ssr::service`).
 //! - `pages`, `components`: the UI.
 //! - `ssr` (server only): store, service layer, live hub.
 
@@ -11,6 +12,8 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;
+mod layers;
+pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod ssr;

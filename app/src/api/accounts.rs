@@ -1,4 +1,5 @@
 //! Server functions for signing in and out and for the admin screens (users and teams).
+//! Their wire types are in [`crate::model::accounts`], re-exported here.
 
 use crate::domain::account::{NewUser, TeamChange, TeamSummary, UserChange, UserSummary};
 use crate::domain::{Actor, TeamId, UserId};
@@ -9,22 +10,12 @@ use leptos::server_fn::codec::{GetUrl, Json};
 #[cfg(feature = "ssr")]
 use super::signed_in;
 
+pub use crate::model::accounts::*;
+
 /// Who is signed in, if anyone.
 #[server(prefix = "/api/fn", endpoint = "me", input = GetUrl)]
 pub async fn who_am_i() -> Result<Option<Actor>, AppError> {
     super::with_status(async move { Ok(crate::ssr::auth::identity().actor) }.await)
-}
-
-/// Where to go after signing in: a path on this site only, or the sign-in page would be an
-/// open redirect. Browsers drop tabs and newlines anywhere in a URL and read `\\` as `/`, so
-/// `/%09/evil.example` (a decoded tab) becomes `//evil.example`, another site: anything but
-/// visible ASCII, and any backslash, refuses the whole value rather than being cleaned up.
-pub fn safe_next(next: Option<&str>) -> Option<String> {
-    let next = next?;
-    let visible = next.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
-    let local =
-        visible && next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/signin");
-    local.then(|| next.to_string())
 }
 
 /// Answers a plain (no-JavaScript) form post with a redirect to `to`. A request from the page's
@@ -101,17 +92,6 @@ pub async fn sign_out() -> Result<(), AppError> {
         }
         .await,
     )
-}
-
-/// The page a user lands on after signing in.
-pub fn home_for(actor: &Actor) -> &'static str {
-    use crate::domain::Role;
-    match actor.role {
-        Role::Marketing => "/roi",
-        Role::Admin => "/admin/users",
-        Role::Rep => "/today",
-        _ => "/board",
-    }
 }
 
 #[server(prefix = "/api/fn", endpoint = "users", input = GetUrl)]
@@ -201,38 +181,4 @@ pub async fn update_team(id: TeamId, team: TeamChange) -> Result<TeamSummary, Ap
         }
         .await,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(
-            safe_next(Some("/board?owner=7")).as_deref(),
-            Some("/board?owner=7")
-        );
-        for bad in [
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil.example",
-            "board",
-            "/signin",
-            "/x\r\nSet-Cookie: a=b",
-            // A tab or newline the browser strips turns these into `//evil.example/`.
-            "/\t/evil.example/",
-            "/\n/evil.example/",
-            "\t//evil.example/",
-            " //evil.example/",
-            "/\u{7f}/evil.example/",
-            // Backslashes read as slashes, anywhere.
-            "/board\\..\\\\evil.example",
-            "/é",
-            "",
-        ] {
-            assert_eq!(safe_next(Some(bad)), None, "{bad}");
-        }
-        assert_eq!(safe_next(None), None);
-    }
 }

@@ -1,22 +1,16 @@
 //! Server functions of the import screen: upload a file, check or import it as a background
 //! job, cancel. Progress arrives over `/api/imports/{id}/progress` (server-sent events).
+//! Their wire types are in [`crate::model::import`], re-exported here.
 
-use crate::domain::account::{Campaign, SourceSummary};
 use crate::domain::import::{ImportDraft, ImportRun, ImportStatus};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::signed_in;
 
-/// What an import can be attributed to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportChoices {
-    pub sources: Vec<SourceSummary>,
-    pub campaigns: Vec<Campaign>,
-}
+pub use crate::model::import::*;
 
 #[server(prefix = "/api/fn", endpoint = "import_options", input = GetUrl)]
 pub async fn import_options() -> Result<ImportChoices, AppError> {

@@ -1,4 +1,5 @@
-//! The UI's server functions and the wire types shared with the REST API and live feed.
+//! The UI's server functions: the edge between the pages and `ssr::service`. What they send
+//! and receive lives in [`crate::model`] (and `domain`); each module re-exports its types.
 //!
 //! Each server function is a thin edge: it takes the state and the request's identity from
 //! context and calls the matching function in `ssr::service`, where authorization, validation
@@ -23,42 +24,13 @@ pub mod today;
 use crate::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
 use crate::domain::{
     AssignRequest, Board, BoardFilter, ColumnPage, FilterOptions, Lead, LeadId, MoveRequest,
-    StageId, Timestamp,
+    StageId,
 };
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
-use serde::{Deserialize, Serialize};
 
-/// Event kinds the live feed carries (SSE event names). `notification.sent` reaches only its
-/// recipient.
-pub const LIVE_KINDS: [&str; 9] = [
-    "lead.created",
-    "lead.inquired",
-    "lead.merged",
-    "lead.moved",
-    "lead.edited",
-    "lead.logged",
-    "lead.next_step",
-    "lead.assigned",
-    "notification.sent",
-];
-
-/// A committed change, as sent on the live feed (`/api/v1/events`, SSE event name = `kind`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LiveEvent {
-    /// The event-log id; sent as the SSE id so a reconnecting client resumes after it.
-    pub id: i64,
-    pub kind: String,
-    pub at: Timestamp,
-    /// The stage the lead left, for moves.
-    pub from_stage: Option<StageId>,
-    /// The lead after the change.
-    pub lead: Lead,
-    /// For a notification: the only user who receives it.
-    #[serde(default)]
-    pub recipient: Option<i64>,
-}
+pub use crate::model::live::{LiveEvent, LIVE_KINDS};
 
 /// The state and the signed-in actor, or 401: the first line of every signed-in server
 /// function.

@@ -1,35 +1,19 @@
-//! Server functions and wire types of quotes (`/quotes/:id`, the lead panel's list) and the
+//! Server functions of quotes (`/quotes/:id`, the lead panel's list) and the
 //! product catalogue (`/admin/products`).
+//! Their wire types are in [`crate::model::quotes`], re-exported here.
 
 use crate::domain::quote::{
-    Company, Product, ProductInput, Quote, QuoteDraft, QuoteSummary, StatusChange,
+    Company, Product, ProductInput, QuoteDraft, QuoteSummary, StatusChange,
 };
-use crate::domain::{Lead, LeadId, Timestamp};
+use crate::domain::LeadId;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
-use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use super::signed_in;
 
-/// The quote page: the quote, the lead it is for, the seller, and what the viewer may do.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct QuoteView {
-    pub quote: Quote,
-    pub lead: Lead,
-    /// The lead's stage name.
-    pub stage: String,
-    pub company: Company,
-    /// The viewer may edit the draft and change its status (the lead's editors, while the
-    /// lead is open).
-    pub can_edit: bool,
-    /// Active catalogue products to add as lines.
-    pub products: Vec<Product>,
-    /// Who drafted it.
-    pub author: Option<String>,
-    pub now: Timestamp,
-}
+pub use crate::model::quotes::*;
 
 #[server(prefix = "/api/fn", endpoint = "quote", input = GetUrl)]
 pub async fn get_quote(id: i64) -> Result<QuoteView, AppError> {

@@ -5,7 +5,8 @@
 //! answer, or when dismissed.
 //!
 //! Every server function's error passes through `AppError`'s deserializer in the browser,
-//! which calls [`saw_unavailable`]; the banner needs no help from the pages.
+//! which calls [`saw_unavailable`] (registered by the banner with `error::on_unavailable`);
+//! the banner needs no help from the pages.
 
 use leptos::prelude::*;
 
@@ -25,8 +26,9 @@ mod client {
     }
 }
 
-/// Called by the browser's error decoding for each `unavailable` answer. No-op on the
-/// server, and before the banner is on the page.
+/// Called by the browser's error decoding for each `unavailable` answer (the banner registers
+/// it with [`crate::error::on_unavailable`]). No-op on the server, and before the banner is on
+/// the page.
 pub fn saw_unavailable(message: &str) {
     #[cfg(feature = "hydrate")]
     if let Some(reason) = client::REASON.with(|r| r.get()) {
@@ -43,7 +45,10 @@ pub fn saw_unavailable(message: &str) {
 pub fn OutageBanner() -> impl IntoView {
     let reason = RwSignal::new(None::<String>);
     #[cfg(feature = "hydrate")]
-    client::REASON.with(|r| r.set(Some(reason)));
+    {
+        client::REASON.with(|r| r.set(Some(reason)));
+        crate::error::on_unavailable(saw_unavailable);
+    }
     view! {
         <div class="outage-slot" aria-live="assertive">
             {move || reason.get().map(|m| view! {

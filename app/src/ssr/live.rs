@@ -15,7 +15,7 @@
 //! relay (`server::relay`) hears it and publishes the event here unless this instance already
 //! did, which `is_local` tells.
 
-use crate::api::LiveEvent;
+use crate::model::LiveEvent;
 use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{broadcast, mpsc, watch};

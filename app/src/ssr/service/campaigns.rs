@@ -1,11 +1,11 @@
 //! Campaigns and spend: marketing keeps them (admins too); managers and leadership read them.
 
 use super::internal;
-use crate::api::campaigns::{CampaignLine, CampaignsView, SpendLine, SpendUploadReport};
 use crate::domain::access::{self, Actor};
 use crate::domain::campaign::{parse_spend_csv, CampaignForm, SpendForm};
 use crate::domain::{Channel, Currency, Money};
 use crate::error::AppError;
+use crate::model::campaigns::{CampaignLine, CampaignsView, SpendLine, SpendUploadReport};
 use crate::ssr::store::{org, roi};
 use crate::ssr::AppState;
 

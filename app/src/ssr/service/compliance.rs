@@ -2,9 +2,6 @@
 //! (`store::compliance`, the rules of `domain::compliance`), and the leads behind each number.
 
 use super::{internal, now};
-use crate::api::compliance::{
-    ComplianceQuery, ComplianceView, LeadLine, LeadsBehind, Measure, ScoreRow, PERIODS,
-};
 use crate::domain::access::{self, Actor, LeadScope, TeamId};
 use crate::domain::compliance::{
     composite, formula, lead_facts, lower_median, rank, ratio, Metric, Period, Scorecard,
@@ -12,6 +9,9 @@ use crate::domain::compliance::{
 use crate::domain::time::DAY_MS;
 use crate::domain::{Timestamp, UserId};
 use crate::error::AppError;
+use crate::model::compliance::{
+    ComplianceQuery, ComplianceView, LeadLine, LeadsBehind, Measure, ScoreRow, PERIODS,
+};
 use crate::ssr::store::compliance::{self as facts, Group, Population, Rules, Tally};
 use crate::ssr::store::{accounts, leads, Backend};
 use crate::ssr::AppState;

@@ -5,12 +5,12 @@
 //! become one contact either way.
 
 use super::{conflict, internal, move_payload, now};
-use crate::api::dedupe::{DuplicatePair, Resolution};
-use crate::api::LiveEvent;
 use crate::domain::access::{self, Actor};
 use crate::domain::contact::MatchReason;
 use crate::domain::{CloseReason, Lead, LeadId, StageKind, Timestamp};
 use crate::error::AppError;
+use crate::model::dedupe::{DuplicatePair, Resolution};
+use crate::model::LiveEvent;
 use crate::ssr::store::{contacts, events, leads, Tx};
 use crate::ssr::AppState;
 use serde_json::json;

@@ -5,13 +5,13 @@
 
 use super::routing;
 use super::{internal, now};
-use crate::api::LiveEvent;
 use crate::domain::access::{self, Actor, Principal, Role};
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, Identity, Match, MatchKind, Phone, DEFAULT_CALLING_CODE};
 use crate::domain::routing::{Decision, Inquiry};
 use crate::domain::{Currency, Email, LeadId, Money, StageKind, Timestamp};
 use crate::error::AppError;
+use crate::model::LiveEvent;
 use crate::ssr::auth;
 use crate::ssr::store::accounts::KeyKind;
 use crate::ssr::store::contacts::{self, NewContact};

@@ -7,7 +7,7 @@
 //! event that arrives after the log filled its place is dropped, as the hub drops repeats.
 
 use super::to_live;
-use crate::api::{LiveEvent, LIVE_KINDS};
+use crate::model::{LiveEvent, LIVE_KINDS};
 use crate::ssr::store::events;
 use crate::ssr::AppState;
 use std::collections::BTreeMap;

@@ -31,7 +31,6 @@ pub mod work;
 
 use super::store::{events, leads, Tx};
 use super::AppState;
-use crate::api::{LiveEvent, LIVE_KINDS};
 use crate::domain::access::{self, Denied};
 use crate::domain::board::{column_order, BoardColumn};
 use crate::domain::filter::Cursor;
@@ -41,19 +40,14 @@ use crate::domain::{
     MoveRequest, Pipeline, StageId, Timestamp,
 };
 use crate::error::AppError;
+use crate::model::{LiveEvent, LIVE_KINDS};
 use serde_json::{json, Value};
 
 /// Cards loaded per column on first render.
 pub const PAGE_SIZE: i64 = 50;
 
-/// The wall-clock time.
-pub fn now() -> Timestamp {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default();
-    Timestamp(ms)
-}
+/// The wall-clock time (the store's clock, so that both layers read one).
+pub use crate::ssr::store::now;
 
 /// Logs a database failure with its context and turns it into the opaque client error.
 pub(crate) fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {

@@ -4,12 +4,12 @@
 //! they were.
 
 use super::{internal, now};
-use crate::api::people::{ContactCard, HistoryItem, PeopleView};
-use crate::api::LiveEvent;
 use crate::domain::access::{self, Actor};
 use crate::domain::activity::{ActivityKind, Outcome};
 use crate::domain::{Lead, LeadId, Timestamp};
 use crate::error::AppError;
+use crate::model::people::{ContactCard, HistoryItem, PeopleView};
+use crate::model::LiveEvent;
 use crate::ssr::store::{events, id_list, leads, Backend};
 use crate::ssr::AppState;
 use serde_json::json;

@@ -6,7 +6,6 @@
 //! in the same transaction, through the same policy check as every other lead write.
 
 use super::{begin_write, internal, now, read_for_write, Change};
-use crate::api::quotes::QuoteView;
 use crate::domain::access::{self, Actor};
 use crate::domain::quote::{
     check_lines, lead_after, sku_key, Company, Product, ProductInput, Quote, QuoteDraft,
@@ -14,6 +13,7 @@ use crate::domain::quote::{
 };
 use crate::domain::{Currency, Lead, LeadId};
 use crate::error::AppError;
+use crate::model::quotes::QuoteView;
 use crate::ssr::store::{events, quotes as store};
 use crate::ssr::AppState;
 use serde_json::json;

@@ -3,13 +3,13 @@
 //! download a period's figures for incentive payouts.
 
 use super::{internal, now};
-use crate::api::recognition::{Leaderboard, LEADERBOARD_DAYS};
 use crate::domain::access::{Actor, Denied, LeadScope, Role, TeamId};
 use crate::domain::compliance::ratio;
 use crate::domain::recognition::{badges, rank, Standing, Visibility};
 use crate::domain::roi::csv_cell;
 use crate::domain::today::streak;
 use crate::error::AppError;
+use crate::model::recognition::{Leaderboard, LEADERBOARD_DAYS};
 use crate::ssr::store::{events, today};
 use crate::ssr::AppState;
 use serde_json::json;

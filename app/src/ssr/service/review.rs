@@ -5,8 +5,6 @@
 //! (`access::view_reviews`).
 
 use super::{internal, now};
-use crate::api::compliance::ComplianceQuery;
-use crate::api::review::{ActionView, Review, ReviewSummary, ReviewView, ReviewableRep};
 use crate::domain::access::{self, Actor};
 use crate::domain::activity::NextStepChange;
 use crate::domain::review::{
@@ -15,6 +13,8 @@ use crate::domain::review::{
 use crate::domain::today::{queue, Why};
 use crate::domain::{LeadId, NextStepKind, Role, Timestamp, UserId};
 use crate::error::AppError;
+use crate::model::compliance::ComplianceQuery;
+use crate::model::review::{ActionView, Review, ReviewSummary, ReviewView, ReviewableRep};
 use crate::ssr::store::review::{self as store, ActionRow, ReviewRow};
 use crate::ssr::store::{accounts, events, leads};
 use crate::ssr::AppState;

@@ -2,7 +2,6 @@
 //! campaign (`domain::roi::Tally`), and the funnel.
 
 use super::{internal, now};
-use crate::api::roi::{FunnelStep, RoiQuery, RoiReport, RoiTimes, StageTime, PERIODS};
 use crate::domain::access::{self, Actor};
 use crate::domain::compliance::Period;
 use crate::domain::money::Currency;
@@ -12,6 +11,7 @@ use crate::domain::roi::{
 use crate::domain::time::DAY_MS;
 use crate::domain::{Channel, CloseReason, StageKind, Timestamp};
 use crate::error::AppError;
+use crate::model::roi::{FunnelStep, RoiQuery, RoiReport, RoiTimes, StageTime, PERIODS};
 use crate::ssr::charts::{self, BarRow, Theme};
 use crate::ssr::store::roi;
 use crate::ssr::AppState;

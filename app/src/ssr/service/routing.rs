@@ -2,12 +2,12 @@
 //! routing of each new inquiry inside its intake transaction.
 
 use super::{internal, now};
-use crate::api::routing::RoutingSettings;
 use crate::domain::access::{self, Actor};
 use crate::domain::routing::{self, Assignment, Decision, Inquiry, RuleForm};
 use crate::domain::time::{days_from_civil, DAY_MS};
 use crate::domain::{LeadId, TeamId, Timestamp, UserId};
 use crate::error::AppError;
+use crate::model::routing::RoutingSettings;
 use crate::ssr::store::routing::{self as store, RuleFields};
 use crate::ssr::store::{accounts, events, Tx};
 use crate::ssr::AppState;

@@ -12,13 +12,13 @@
 //! instance at a time (`server::sweeper` holds a lease row for it).
 
 use super::{internal, now};
-use crate::api::inbox::Inbox;
-use crate::api::LiveEvent;
 use crate::domain::{
     escalation_due, evaluate, next_change, next_rung_at, EscalationStep, FindingKind, Lead, LeadId,
     Policies, Timestamp, UserId,
 };
 use crate::error::AppError;
+use crate::model::inbox::Inbox;
+use crate::model::LiveEvent;
 use crate::ssr::store::leads::Due;
 use crate::ssr::store::sweep::{self as store, NewFinding, NewNotification, OpenFinding};
 use crate::ssr::store::{events, leads, Tx};

@@ -2,8 +2,6 @@
 //! snoozing, and the organisation settings behind the commission estimate.
 
 use super::{internal, now, read_for_write, save, Change};
-use crate::api::compliance::ComplianceQuery;
-use crate::api::today::{OrgSettings, StageValue, Today};
 use crate::domain::access::{self, Actor};
 use crate::domain::money::Money;
 use crate::domain::recognition::Visibility;
@@ -13,6 +11,8 @@ use crate::domain::today::{
 use crate::domain::wall::month_start;
 use crate::domain::{Currency, Lead, LeadId, StageKind};
 use crate::error::AppError;
+use crate::model::compliance::ComplianceQuery;
+use crate::model::today::{OrgSettings, StageValue, Today};
 use crate::ssr::store::{events, leads, today};
 use crate::ssr::AppState;
 use serde_json::json;

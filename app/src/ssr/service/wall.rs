@@ -5,13 +5,13 @@
 //! open the same view signed in (`/wall`).
 
 use super::{internal, now};
-use crate::api::keys::{WallTeam, WallView};
-use crate::api::roi::RoiQuery;
-use crate::api::LiveEvent;
 use crate::domain::access::{self, Actor, Principal};
 use crate::domain::wall::{month_start, WallConfig, WallWin, WALL_WINS};
 use crate::domain::{Pipeline, StageKind};
 use crate::error::AppError;
+use crate::model::keys::{WallTeam, WallView};
+use crate::model::roi::RoiQuery;
+use crate::model::LiveEvent;
 use crate::ssr::auth;
 use crate::ssr::charts::Theme;
 use crate::ssr::store::accounts::{self, KeyKind};

@@ -318,7 +318,7 @@ fn user_summary(r: &sqlx::any::AnyRow) -> Result<UserSummary, sqlx::Error> {
         // A pause already over is no pause: said here, so every screen agrees.
         paused_until: r
             .try_get::<Option<i64>, _>("locked_until")?
-            .filter(|until| *until > crate::ssr::service::now().0)
+            .filter(|until| *until > super::now().0)
             .map(Timestamp),
     })
 }

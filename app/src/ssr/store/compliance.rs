@@ -11,7 +11,7 @@
 use super::decode_key;
 use super::leads::{Condition, Param};
 use super::Backend;
-use crate::api::compliance::Measure;
+use crate::domain::compliance::Measure;
 use crate::domain::compliance::{FactsOf, LeadFacts};
 use crate::domain::{CloseReason, LeadScope, Policies, Policy, StageId, Timestamp};
 use sqlx::{AnyConnection, Row};

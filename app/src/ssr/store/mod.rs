@@ -572,6 +572,15 @@ pub async fn reserve_ids(
     }
 }
 
+/// The wall-clock time.
+pub fn now() -> crate::domain::Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    crate::domain::Timestamp(ms)
+}
+
 /// Rows written per multi-row statement (well under both databases' limits on bound values).
 pub(crate) const ROWS_PER_STATEMENT: usize = 200;
 

@@ -1,8 +1,8 @@
 //! The sweep's tables: open findings with their escalation step, in-app notifications, and
 //! named leases. See migrations/*/0005_sweep.sql.
 
-pub use crate::api::inbox::Notification;
 use crate::domain::{LeadId, Timestamp};
+pub use crate::model::inbox::Notification;
 use sqlx::AnyConnection;
 use std::collections::{HashMap, HashSet};
 
