@@ -9,7 +9,7 @@ pub mod secret;
 pub mod throttle;
 pub mod watch;
 
-use super::service::{internal, now};
+use super::service::now;
 use super::store::accounts::{self, KeyKind, NewSession};
 use super::store::events;
 use super::AppState;
@@ -178,18 +178,10 @@ pub async fn sign_in(
         .filter(|d| secret::well_formed(d, DEVICE_PREFIX, DEVICE_BYTES))
         .map(secret::digest);
     let (row, known_device) = {
-        let mut conn = state
-            .store
-            .read()
-            .await
-            .map_err(internal("sign in: acquire"))?;
-        let row = accounts::sign_in_row(&mut conn, email.as_str())
-            .await
-            .map_err(internal("sign in: select"))?;
+        let mut conn = state.store.read().await?;
+        let row = accounts::sign_in_row(&mut conn, email.as_str()).await?;
         let known = match (&row, &device_hash) {
-            (Some(r), Some(h)) => accounts::device_is(&mut conn, r.id, h)
-                .await
-                .map_err(internal("sign in: device"))?,
+            (Some(r), Some(h)) => accounts::device_is(&mut conn, r.id, h).await?,
             _ => false,
         };
         (row, known)
@@ -216,11 +208,7 @@ pub async fn sign_in(
         .filter(|until| until.0 > at.0 && !known_device);
     let usable = row.as_ref().is_some_and(|r| r.active) && paused.is_none();
 
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("sign in: begin"))?;
+    let mut tx = state.store.begin().await?;
     if !(matches && usable) {
         let reason = match &row {
             None => "unknown_account",
@@ -232,9 +220,7 @@ pub async fn sign_in(
         // it is not in force, at most about once an hour.
         let mut paused_now = None;
         if let (Some(id), "wrong_password") = (user, reason) {
-            let (failures, until) = accounts::record_failure(&mut tx, id, at)
-                .await
-                .map_err(internal("sign in: count failure"))?;
+            let (failures, until) = accounts::record_failure(&mut tx, id, at).await?;
             if let Some(until) = until {
                 paused_now = Some(until);
                 if failures == crate::domain::account::PAUSE_AFTER || failures % 10 == 0 {
@@ -253,9 +239,8 @@ pub async fn sign_in(
                                 "paused_until": paused_now, "known_device": known_device}),
             },
         )
-        .await
-        .map_err(internal("sign in: event"))?;
-        tx.commit().await.map_err(internal("sign in: commit"))?;
+        .await?;
+        tx.commit().await?;
         if let Err(secs) = auth.per_account.hit(&account_key, clock) {
             return Err(rate_limited(secs));
         }
@@ -264,22 +249,16 @@ pub async fn sign_in(
         });
     }
     let user = user.expect("usable implies a row");
-    accounts::record_success(&mut tx, user)
-        .await
-        .map_err(internal("sign in: reset failures"))?;
+    accounts::record_success(&mut tx, user).await?;
     // Remember this browser, or note that it came back.
     let device = match (&device_hash, known_device) {
         (Some(h), true) => {
-            accounts::device_known(&mut tx, user, h, at)
-                .await
-                .map_err(internal("sign in: device used"))?;
+            accounts::device_known(&mut tx, user, h, at).await?;
             None
         }
         _ => {
             let cookie = secret::random_secret(DEVICE_PREFIX, DEVICE_BYTES);
-            accounts::insert_device(&mut tx, user, &secret::digest(&cookie), at)
-                .await
-                .map_err(internal("sign in: device"))?;
+            accounts::insert_device(&mut tx, user, &secret::digest(&cookie), at).await?;
             Some(cookie)
         }
     };
@@ -299,8 +278,7 @@ pub async fn sign_in(
                 .map(|ua| &ua[..ua.floor_char_boundary(300)]),
         },
     )
-    .await
-    .map_err(internal("sign in: session"))?;
+    .await?;
     events::append(
         &mut tx,
         &events::NewEvent {
@@ -311,13 +289,11 @@ pub async fn sign_in(
             payload: json!({"ip": client.ip, "known_device": known_device}),
         },
     )
-    .await
-    .map_err(internal("sign in: event"))?;
+    .await?;
     let actor = accounts::actor(&mut tx, user)
-        .await
-        .map_err(internal("sign in: actor"))?
+        .await?
         .ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal("sign in: commit"))?;
+    tx.commit().await?;
     auth.per_account.clear(&account_key);
     Ok(SignedIn {
         session,
@@ -346,8 +322,7 @@ async fn tell_owner_of_pause(
         until.time_of_day(0)
     );
     super::store::sweep::insert_notification(tx, user.0, None, "sign_in_paused", &message, at)
-        .await
-        .map_err(internal("sign in: notice"))?;
+        .await?;
     Ok(())
 }
 
@@ -363,42 +338,24 @@ pub async fn session_actor(
     let hash = secret::digest(cookie);
     let at = now();
     let idle = state.auth.settings.idle.as_millis() as i64;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("session: acquire"))?;
-    let Some((actor, last_seen_at)) = accounts::session_actor(&mut conn, &hash, at, idle)
-        .await
-        .map_err(internal("session: select"))?
+    let mut conn = state.store.read().await?;
+    let Some((actor, last_seen_at)) = accounts::session_actor(&mut conn, &hash, at, idle).await?
     else {
         return Ok(None);
     };
     drop(conn);
     if at.0 - last_seen_at.0 > 60_000 {
-        let mut tx = state
-            .store
-            .begin()
-            .await
-            .map_err(internal("session: begin"))?;
-        accounts::touch_session(&mut tx, &hash, at)
-            .await
-            .map_err(internal("session: touch"))?;
-        tx.commit().await.map_err(internal("session: commit"))?;
+        let mut tx = state.store.begin().await?;
+        accounts::touch_session(&mut tx, &hash, at).await?;
+        tx.commit().await?;
     }
     Ok(Some((actor, hash)))
 }
 
 /// Ends a session server-side: its cookie is worthless from now on, wherever it was copied.
 pub async fn sign_out(state: &AppState, actor: &Actor, session_hash: &str) -> Result<(), AppError> {
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("sign out: begin"))?;
-    accounts::delete_session(&mut tx, session_hash)
-        .await
-        .map_err(internal("sign out: delete"))?;
+    let mut tx = state.store.begin().await?;
+    accounts::delete_session(&mut tx, session_hash).await?;
     events::append(
         &mut tx,
         &events::NewEvent {
@@ -409,9 +366,8 @@ pub async fn sign_out(state: &AppState, actor: &Actor, session_hash: &str) -> Re
             payload: json!({}),
         },
     )
-    .await
-    .map_err(internal("sign out: event"))?;
-    tx.commit().await.map_err(internal("sign out: commit"))?;
+    .await?;
+    tx.commit().await?;
     state.auth.epoch.bump();
     Ok(())
 }
@@ -431,10 +387,8 @@ pub async fn key_principal(
     }
     let hash = secret::digest(presented);
     let found = {
-        let mut conn = state.store.read().await.map_err(internal("key: acquire"))?;
-        accounts::key_by_hash(&mut conn, kind, &hash)
-            .await
-            .map_err(internal("key: select"))?
+        let mut conn = state.store.read().await?;
+        accounts::key_by_hash(&mut conn, kind, &hash).await?
     };
     let Some((id, source)) = found else {
         return Ok(None);
@@ -460,14 +414,8 @@ pub async fn token_actor(
     }
     let hash = secret::digest(presented);
     let found = {
-        let mut conn = state
-            .store
-            .read()
-            .await
-            .map_err(internal("token: acquire"))?;
-        accounts::api_token_by_hash(&mut conn, &hash)
-            .await
-            .map_err(internal("token: select"))?
+        let mut conn = state.store.read().await?;
+        accounts::api_token_by_hash(&mut conn, &hash).await?
     };
     let Some((id, actor, scope, used)) = found else {
         return Ok(None);

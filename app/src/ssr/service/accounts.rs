@@ -1,6 +1,6 @@
 //! Operations on users and teams (admin screens and the CLI).
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor};
 use crate::domain::account::{
     check_new_password, parse_name, NewUser, TeamChange, TeamSummary, UserChange, UserSummary,
@@ -27,42 +27,26 @@ async fn audit(
             payload,
         },
     )
-    .await
-    .map_err(internal("audit event"))?;
+    .await?;
     Ok(())
 }
 
 pub async fn users(state: &AppState, actor: &Actor) -> Result<Vec<UserSummary>, AppError> {
     access::manage_accounts(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("users: acquire"))?;
-    accounts::users(&mut conn)
-        .await
-        .map_err(internal("users: select"))
+    let mut conn = state.store.read().await?;
+    Ok(accounts::users(&mut conn).await?)
 }
 
 pub async fn teams(state: &AppState, actor: &Actor) -> Result<Vec<TeamSummary>, AppError> {
     access::manage_accounts(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("teams: acquire"))?;
-    accounts::teams(&mut conn)
-        .await
-        .map_err(internal("teams: select"))
+    let mut conn = state.store.read().await?;
+    Ok(accounts::teams(&mut conn).await?)
 }
 
 /// A user's team, if given, must exist.
 async fn check_team(tx: &mut Tx, team: Option<TeamId>) -> Result<(), AppError> {
     let Some(team) = team else { return Ok(()) };
-    if accounts::team_exists(tx, team)
-        .await
-        .map_err(internal("user: team"))?
-    {
+    if accounts::team_exists(tx, team).await? {
         Ok(())
     } else {
         Err(AppError::field("team_id", "There is no such team"))
@@ -92,14 +76,9 @@ pub async fn create_user(
     }
     let (name, email) = validate_new_user(&new)?;
     let phc = state.auth.hasher.hash(new.password.clone()).await;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("create user: begin"))?;
+    let mut tx = state.store.begin().await?;
     if accounts::user_by_email(&mut tx, email.as_str())
-        .await
-        .map_err(internal("create user: lookup"))?
+        .await?
         .is_some()
     {
         return Err(AppError::field(
@@ -116,12 +95,9 @@ pub async fn create_user(
         new.team_id.map(|t| t.0),
         now(),
     )
-    .await
-    .map_err(internal("create user: insert"))?;
+    .await?;
     let id = UserId(id);
-    accounts::set_password(&mut tx, id, &phc)
-        .await
-        .map_err(internal("create user: password"))?;
+    accounts::set_password(&mut tx, id, &phc).await?;
     audit(
         &mut tx,
         actor,
@@ -131,10 +107,9 @@ pub async fn create_user(
     )
     .await?;
     let user = accounts::user(&mut tx, id)
-        .await
-        .map_err(internal("create user: reselect"))?
+        .await?
         .ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal("create user: commit"))?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -158,42 +133,25 @@ pub async fn update_user(
     if change.role == Role::Rep && change.team_id.is_none() {
         return Err(AppError::field("team_id", "A sales rep belongs to a team"));
     }
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("update user: begin"))?;
+    let mut tx = state.store.begin().await?;
     let before = accounts::user(&mut tx, id)
-        .await
-        .map_err(internal("update user: select"))?
+        .await?
         .ok_or_else(|| AppError::not_found(format!("There is no user {id}")))?;
     check_team(&mut tx, change.team_id).await?;
-    accounts::set_role_and_team(&mut tx, id, change.role, change.team_id)
-        .await
-        .map_err(internal("update user: role"))?;
+    accounts::set_role_and_team(&mut tx, id, change.role, change.team_id).await?;
     if change.role != Role::Manager {
-        accounts::release_managed_teams(&mut tx, id)
-            .await
-            .map_err(internal("update user: teams"))?;
+        accounts::release_managed_teams(&mut tx, id).await?;
     }
     if change.active != before.active {
-        accounts::set_active(&mut tx, id, change.active, now())
-            .await
-            .map_err(internal("update user: active"))?;
+        accounts::set_active(&mut tx, id, change.active, now()).await?;
     }
     // A deactivated account keeps no way in: not a session, not an API token (reactivating
     // it later must not bring old credentials back).
     let mut ended = (0, 0);
     if !change.active {
-        ended.0 = accounts::delete_user_sessions(&mut tx, id)
-            .await
-            .map_err(internal("update user: sessions"))?;
-        ended.1 = accounts::revoke_user_api_tokens(&mut tx, id, now())
-            .await
-            .map_err(internal("update user: tokens"))?;
-        accounts::delete_user_devices(&mut tx, id)
-            .await
-            .map_err(internal("update user: devices"))?;
+        ended.0 = accounts::delete_user_sessions(&mut tx, id).await?;
+        ended.1 = accounts::revoke_user_api_tokens(&mut tx, id, now()).await?;
+        accounts::delete_user_devices(&mut tx, id).await?;
     }
     audit(
         &mut tx,
@@ -207,10 +165,9 @@ pub async fn update_user(
     )
     .await?;
     let after = accounts::user(&mut tx, id)
-        .await
-        .map_err(internal("update user: reselect"))?
+        .await?
         .ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal("update user: commit"))?;
+    tx.commit().await?;
     // Live feeds opened with the changed credential or rights ask again at once.
     state.auth.epoch.bump();
     Ok(after)
@@ -223,18 +180,11 @@ pub async fn unlock_user(
     id: UserId,
 ) -> Result<UserSummary, AppError> {
     access::manage_accounts(actor)?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("unlock: begin"))?;
+    let mut tx = state.store.begin().await?;
     accounts::user(&mut tx, id)
-        .await
-        .map_err(internal("unlock: select"))?
+        .await?
         .ok_or_else(|| AppError::not_found(format!("There is no user {id}")))?;
-    accounts::unlock(&mut tx, id)
-        .await
-        .map_err(internal("unlock: update"))?;
+    accounts::unlock(&mut tx, id).await?;
     audit(
         &mut tx,
         Some(actor),
@@ -243,10 +193,9 @@ pub async fn unlock_user(
     )
     .await?;
     let user = accounts::user(&mut tx, id)
-        .await
-        .map_err(internal("unlock: reselect"))?
+        .await?
         .ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal("unlock: commit"))?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -263,37 +212,20 @@ pub async fn reset_password(
     }
     let email = Email::parse(email).map_err(|m| AppError::field("email", m))?;
     let user = {
-        let mut conn = state
-            .store
-            .read()
-            .await
-            .map_err(internal("reset: acquire"))?;
+        let mut conn = state.store.read().await?;
         accounts::user_by_email(&mut conn, email.as_str())
-            .await
-            .map_err(internal("reset: select"))?
+            .await?
             .ok_or_else(|| AppError::field("email", "There is no user with this e-mail address"))?
     };
     check_new_password(&password, email.as_str(), &user.name)
         .map_err(|m| AppError::field("password", m))?;
     let phc = state.auth.hasher.hash(password).await;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("reset: begin"))?;
-    accounts::set_password(&mut tx, user.id, &phc)
-        .await
-        .map_err(internal("reset: update"))?;
-    let ended = accounts::delete_user_sessions(&mut tx, user.id)
-        .await
-        .map_err(internal("reset: sessions"))?;
-    let revoked = accounts::revoke_user_api_tokens(&mut tx, user.id, now())
-        .await
-        .map_err(internal("reset: tokens"))?;
+    let mut tx = state.store.begin().await?;
+    accounts::set_password(&mut tx, user.id, &phc).await?;
+    let ended = accounts::delete_user_sessions(&mut tx, user.id).await?;
+    let revoked = accounts::revoke_user_api_tokens(&mut tx, user.id, now()).await?;
     // A reset starts the account afresh: browsers it knew are strangers again.
-    accounts::delete_user_devices(&mut tx, user.id)
-        .await
-        .map_err(internal("reset: devices"))?;
+    accounts::delete_user_devices(&mut tx, user.id).await?;
     audit(
         &mut tx,
         actor,
@@ -302,7 +234,7 @@ pub async fn reset_password(
                          "tokens_revoked": revoked}}),
     )
     .await?;
-    tx.commit().await.map_err(internal("reset: commit"))?;
+    tx.commit().await?;
     // Live feeds opened with the changed credential or rights ask again at once.
     state.auth.epoch.bump();
     Ok(user)
@@ -322,19 +254,14 @@ async fn validate_team(
             "A team name has 1 to 80 characters",
         ));
     }
-    if accounts::team_name_taken(tx, &name, except)
-        .await
-        .map_err(internal("team: name"))?
-    {
+    if accounts::team_name_taken(tx, &name, except).await? {
         return Err(AppError::field(
             "name",
             "Another team already has this name",
         ));
     }
     if let Some(m) = change.manager {
-        let user = accounts::user(tx, m)
-            .await
-            .map_err(internal("team: manager"))?;
+        let user = accounts::user(tx, m).await?;
         if !user.is_some_and(|u| u.role == Role::Manager && u.active) {
             return Err(AppError::field(
                 "manager",
@@ -351,17 +278,9 @@ pub async fn create_team(
     change: TeamChange,
 ) -> Result<TeamSummary, AppError> {
     access::manage_accounts(actor)?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("create team: begin"))?;
+    let mut tx = state.store.begin().await?;
     let name = validate_team(&mut tx, &change, None).await?;
-    let id = TeamId(
-        org::insert_team(&mut tx, &name, now())
-            .await
-            .map_err(internal("create team: insert"))?,
-    );
+    let id = TeamId(org::insert_team(&mut tx, &name, now()).await?);
     accounts::update_team(
         &mut tx,
         id,
@@ -369,8 +288,7 @@ pub async fn create_team(
         change.manager,
         change.reps_see_team_board,
     )
-    .await
-    .map_err(internal("create team: settings"))?;
+    .await?;
     audit(
         &mut tx,
         Some(actor),
@@ -379,12 +297,11 @@ pub async fn create_team(
     )
     .await?;
     let team = accounts::teams(&mut tx)
-        .await
-        .map_err(internal("create team: reselect"))?
+        .await?
         .into_iter()
         .find(|t| t.id == id)
         .ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal("create team: commit"))?;
+    tx.commit().await?;
     // Live feeds opened with the changed credential or rights ask again at once.
     state.auth.epoch.bump();
     Ok(team)
@@ -397,15 +314,8 @@ pub async fn update_team(
     change: TeamChange,
 ) -> Result<TeamSummary, AppError> {
     access::manage_accounts(actor)?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("update team: begin"))?;
-    if !accounts::team_exists(&mut tx, id)
-        .await
-        .map_err(internal("update team: select"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !accounts::team_exists(&mut tx, id).await? {
         return Err(AppError::not_found("There is no such team"));
     }
     let name = validate_team(&mut tx, &change, Some(id)).await?;
@@ -416,8 +326,7 @@ pub async fn update_team(
         change.manager,
         change.reps_see_team_board,
     )
-    .await
-    .map_err(internal("update team: update"))?;
+    .await?;
     audit(
         &mut tx,
         Some(actor),
@@ -427,12 +336,11 @@ pub async fn update_team(
     )
     .await?;
     let team = accounts::teams(&mut tx)
-        .await
-        .map_err(internal("update team: reselect"))?
+        .await?
         .into_iter()
         .find(|t| t.id == id)
         .ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal("update team: commit"))?;
+    tx.commit().await?;
     // Live feeds opened with the changed credential or rights ask again at once.
     state.auth.epoch.bump();
     Ok(team)

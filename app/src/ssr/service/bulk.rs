@@ -17,7 +17,6 @@ use super::intake::{
     created_event, first_open_stage, inquired_event, lead_to_flag, may_add_to, Checked, Via,
     MAX_CANDIDATES,
 };
-use super::internal;
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, Identity, MatchKind};
 use crate::domain::{LeadId, Policies, StageId, Timestamp};
@@ -227,34 +226,23 @@ impl Bulk {
             list.sort_unstable();
             list.dedup();
         }
-        let known = contacts::candidates_for_keys(tx, &keys)
-            .await
-            .map_err(internal("import: people"))?;
+        let known = contacts::candidates_for_keys(tx, &keys).await?;
         let ids: Vec<i64> = known.iter().map(|k| k.contact_id).collect();
-        let leads_of = contacts::leads_of_many(tx, &ids)
-            .await
-            .map_err(internal("import: their leads"))?;
-        let companies = contacts::companies_by_keys(tx, &keys.companies)
-            .await
-            .map_err(internal("import: companies"))?;
+        let leads_of = contacts::leads_of_many(tx, &ids).await?;
+        let companies = contacts::companies_by_keys(tx, &keys.companies).await?;
         let mut index = Index::default();
         for k in known {
             index.add(k);
         }
         if let (None, Some(batch)) = (via.keeper(), via.batch) {
-            batch.load(tx).await.map_err(internal("import: rules"))?;
+            batch.load(tx).await?;
         }
         let first = first_open_stage(state, tx).await?;
-        let policies = state
-            .store
-            .policies(tx)
-            .await
-            .map_err(internal("import: policies"))?;
+        let policies = state.store.policies(tx).await?;
         let (source_name,): (String,) = sqlx::query_as("SELECT name FROM sources WHERE id = $1")
             .bind(via.source_id)
             .fetch_one(&mut **tx)
-            .await
-            .map_err(internal("import: source"))?;
+            .await?;
         Ok(Bulk {
             at,
             backend: state.store.backend(),
@@ -307,7 +295,6 @@ impl Bulk {
             .filter_map(|k| contact::compare(&c.identity, &k.identity).map(|m| (k.contact_id, m)))
             .collect();
         matches.sort_by_key(|m| std::cmp::Reverse((m.1.kind, m.1.score)));
-        let internal_ids = |e| internal("import: ids")(e);
         if let Some((contact_id, _)) = matches.first().filter(|(_, m)| m.kind == MatchKind::Exact) {
             let contact_id = *contact_id;
             self.index.fill_in(contact_id, &c.identity);
@@ -348,11 +335,7 @@ impl Bulk {
             Some(key) => match self.companies.get(key) {
                 Some(id) => Some(*id),
                 None => {
-                    let id = self
-                        .ids
-                        .next(tx, self.backend, "companies")
-                        .await
-                        .map_err(internal_ids)?;
+                    let id = self.ids.next(tx, self.backend, "companies").await?;
                     let name = c.company.as_deref().unwrap_or_default().trim().to_string();
                     self.new_companies.push((id, name, key.clone(), at.0));
                     self.companies.insert(key.clone(), id);
@@ -361,11 +344,7 @@ impl Bulk {
             },
             None => None,
         };
-        let contact_id = self
-            .ids
-            .next(tx, self.backend, "contacts")
-            .await
-            .map_err(internal_ids)?;
+        let contact_id = self.ids.next(tx, self.backend, "contacts").await?;
         let decision = match (via.keeper(), via.batch) {
             (None, Some(batch)) => batch.decide(&c.inquiry(via.source_id), at),
             _ => crate::domain::routing::Decision {
@@ -382,12 +361,7 @@ impl Bulk {
             company_id,
             at,
         );
-        let id = LeadId(
-            self.ids
-                .next(tx, self.backend, "leads")
-                .await
-                .map_err(internal_ids)?,
-        );
+        let id = LeadId(self.ids.next(tx, self.backend, "leads").await?);
         // Likely duplicates: the open (else newest) lead of each likely person.
         let mut possible = Vec::new();
         for (known, m) in matches.iter().filter(|(_, m)| m.kind == MatchKind::Likely) {
@@ -402,9 +376,8 @@ impl Bulk {
             }
         }
         let territory = c.country.is_some() || c.region.is_some() || c.postcode.is_some();
-        let score = super::score::of_new_lead(state, tx, &lead, &self.source_name, territory)
-            .await
-            .map_err(internal("import: score"))?;
+        let score =
+            super::score::of_new_lead(state, tx, &lead, &self.source_name, territory).await?;
         if let Some(message) = &c.message {
             let activity = self.next_id(tx, "activities").await?;
             self.messages
@@ -495,10 +468,7 @@ impl Bulk {
 
     /// The id the next row of `table` will be written under.
     async fn next_id(&mut self, tx: &mut Tx, table: &'static str) -> Result<i64, AppError> {
-        self.ids
-            .next(tx, self.backend, table)
-            .await
-            .map_err(internal("import: ids"))
+        Ok(self.ids.next(tx, self.backend, table).await?)
     }
 
     /// The id the next event will be written under.
@@ -513,16 +483,9 @@ impl Bulk {
             self.clear();
             return Ok(());
         }
-        let write = |e| internal("import: write")(e);
-        contacts::insert_companies(tx, &self.new_companies)
-            .await
-            .map_err(write)?;
-        contacts::insert_contacts(tx, &self.new_contacts)
-            .await
-            .map_err(write)?;
-        leads::insert_leads(tx, &self.new_leads)
-            .await
-            .map_err(write)?;
+        contacts::insert_companies(tx, &self.new_companies).await?;
+        contacts::insert_contacts(tx, &self.new_contacts).await?;
+        leads::insert_leads(tx, &self.new_leads).await?;
         let kind = ActivityKind::Inquiry.key();
         let messages: Vec<_> = self
             .messages
@@ -531,13 +494,9 @@ impl Bulk {
                 (*id, *lead, *actor, kind, None, Some(note.as_str()), self.at)
             })
             .collect();
-        org::insert_activities(tx, &messages).await.map_err(write)?;
-        contacts::insert_candidates_many(tx, &self.candidates, self.at)
-            .await
-            .map_err(write)?;
-        events::append_with_ids(tx, &self.events)
-            .await
-            .map_err(write)?;
+        org::insert_activities(tx, &messages).await?;
+        contacts::insert_candidates_many(tx, &self.candidates, self.at).await?;
+        events::append_with_ids(tx, &self.events).await?;
         self.filed.append(&mut self.announce);
         self.clear();
         self.ids.forget(self.backend);

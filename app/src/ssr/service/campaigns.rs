@@ -1,6 +1,5 @@
 //! Campaigns and spend: marketing keeps them (admins too); managers and leadership read them.
 
-use super::internal;
 use crate::domain::access::{self, Actor};
 use crate::domain::campaign::{parse_spend_csv, CampaignForm, SpendForm};
 use crate::domain::{Channel, Currency, Money};
@@ -18,17 +17,9 @@ fn currency_of(code: &str) -> Currency {
 
 pub async fn page(state: &AppState, actor: &Actor) -> Result<CampaignsView, AppError> {
     access::view_roi(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("campaigns: acquire"))?;
-    let totals = org::campaign_totals(&mut conn)
-        .await
-        .map_err(internal("campaigns: list"))?;
-    let sources = roi::sources(&mut conn)
-        .await
-        .map_err(internal("campaigns: sources"))?;
+    let mut conn = state.store.read().await?;
+    let totals = org::campaign_totals(&mut conn).await?;
+    let sources = roi::sources(&mut conn).await?;
     let campaigns = totals
         .into_iter()
         .map(|c| {
@@ -79,16 +70,11 @@ pub async fn page(state: &AppState, actor: &Actor) -> Result<CampaignsView, AppE
 pub async fn save(state: &AppState, actor: &Actor, form: CampaignForm) -> Result<i64, AppError> {
     access::manage_campaigns(actor)?;
     let input = form.check().map_err(AppError::fields_of)?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("campaigns: begin"))?;
+    let mut tx = state.store.begin().await?;
     let (known,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sources WHERE id = $1")
         .bind(input.source_id)
         .fetch_one(&mut *tx)
-        .await
-        .map_err(internal("campaigns: source"))?;
+        .await?;
     if known == 0 {
         return Err(AppError::field("source_id", "There is no such source"));
     }
@@ -97,8 +83,7 @@ pub async fn save(state: &AppState, actor: &Actor, form: CampaignForm) -> Result
             .bind(&input.name)
             .bind(form.id.unwrap_or(0))
             .fetch_one(&mut *tx)
-            .await
-            .map_err(internal("campaigns: name"))?;
+            .await?;
     if taken > 0 {
         return Err(AppError::field(
             "name",
@@ -112,27 +97,26 @@ pub async fn save(state: &AppState, actor: &Actor, form: CampaignForm) -> Result
         .budget
         .map_or_else(|| currency_of(&form.currency), |b| b.currency);
     let id = match form.id {
-        None => org::insert_campaign(
-            &mut tx,
-            input.source_id,
-            &input.name,
-            input.starts_at,
-            input.ends_at,
-            input.budget,
-        )
-        .await
-        .map_err(internal("campaigns: insert"))?,
+        None => {
+            org::insert_campaign(
+                &mut tx,
+                input.source_id,
+                &input.name,
+                input.starts_at,
+                input.ends_at,
+                input.budget,
+            )
+            .await?
+        }
         Some(id) => {
-            let done = org::update_campaign(&mut tx, id, &input, currency.code())
-                .await
-                .map_err(internal("campaigns: update"))?;
+            let done = org::update_campaign(&mut tx, id, &input, currency.code()).await?;
             if !done {
                 return Err(AppError::not_found("There is no such campaign"));
             }
             id
         }
     };
-    tx.commit().await.map_err(internal("campaigns: commit"))?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -142,14 +126,8 @@ pub async fn spend(
     campaign_id: i64,
 ) -> Result<Vec<SpendLine>, AppError> {
     access::view_roi(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("spend: acquire"))?;
-    let rows = org::spend_of(&mut conn, campaign_id)
-        .await
-        .map_err(internal("spend: list"))?;
+    let mut conn = state.store.read().await?;
+    let rows = org::spend_of(&mut conn, campaign_id).await?;
     Ok(rows
         .into_iter()
         .map(|(id, at, cents, cur, note)| SpendLine {
@@ -169,8 +147,7 @@ async fn campaign_currency(
     let row: Option<(String,)> = sqlx::query_as("SELECT currency FROM campaigns WHERE id = $1")
         .bind(campaign_id)
         .fetch_optional(conn)
-        .await
-        .map_err(internal("spend: campaign"))?;
+        .await?;
     row.map(|(c,)| currency_of(&c))
         .ok_or_else(|| AppError::field("campaign_id", "There is no such campaign"))
 }
@@ -178,11 +155,7 @@ async fn campaign_currency(
 pub async fn add_spend(state: &AppState, actor: &Actor, form: SpendForm) -> Result<(), AppError> {
     access::manage_campaigns(actor)?;
     let entry = form.check().map_err(AppError::fields_of)?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("spend: begin"))?;
+    let mut tx = state.store.begin().await?;
     let currency = campaign_currency(&mut tx, entry.campaign_id).await?;
     org::insert_spend(
         &mut tx,
@@ -191,26 +164,18 @@ pub async fn add_spend(state: &AppState, actor: &Actor, form: SpendForm) -> Resu
         Money::new(entry.amount_cents, currency),
         entry.note.as_deref(),
     )
-    .await
-    .map_err(internal("spend: insert"))?;
-    tx.commit().await.map_err(internal("spend: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
 pub async fn delete_spend(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
     access::manage_campaigns(actor)?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("spend: begin"))?;
-    if !org::delete_spend(&mut tx, id)
-        .await
-        .map_err(internal("spend: delete"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !org::delete_spend(&mut tx, id).await? {
         return Err(AppError::not_found("There is no such spend entry"));
     }
-    tx.commit().await.map_err(internal("spend: commit"))?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -229,16 +194,11 @@ pub async fn upload(
             "The file is larger than 1 MB: split it",
         ));
     }
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("spend: begin"))?;
+    let mut tx = state.store.begin().await?;
     let campaigns: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT id, name, currency FROM campaigns")
             .fetch_all(&mut *tx)
-            .await
-            .map_err(internal("spend: campaigns"))?;
+            .await?;
     let names: Vec<(i64, String)> = campaigns.iter().map(|c| (c.0, c.1.clone())).collect();
     let upload = parse_spend_csv(text, &names);
     let good = upload.entries.len();
@@ -256,10 +216,9 @@ pub async fn upload(
                 Money::new(e.amount_cents, currency),
                 e.note.as_deref(),
             )
-            .await
-            .map_err(internal("spend: insert"))?;
+            .await?;
         }
-        tx.commit().await.map_err(internal("spend: commit"))?;
+        tx.commit().await?;
     }
     Ok(SpendUploadReport {
         good,
@@ -273,14 +232,8 @@ pub async fn upload(
 /// read ROI.
 pub async fn spend_csv(state: &AppState, actor: &Actor) -> Result<String, AppError> {
     access::view_roi(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("spend csv: acquire"))?;
-    let rows = org::all_spend(&mut conn)
-        .await
-        .map_err(internal("spend csv: list"))?;
+    let mut conn = state.store.read().await?;
+    let rows = org::all_spend(&mut conn).await?;
     let cell = crate::domain::roi::csv_cell;
     let mut out = String::from("campaign,source,date,amount,currency,note\r\n");
     for (campaign, source, at, cents, currency, note) in rows {

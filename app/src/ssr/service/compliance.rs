@@ -1,7 +1,7 @@
 //! `/compliance`: follow-up compliance per team and per rep over a period, counted in SQL
 //! (`store::compliance`, the rules of `domain::compliance`), and the leads behind each number.
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor, LeadScope, TeamId};
 use crate::domain::compliance::{
     composite, formula, lead_facts, lower_median, rank, ratio, Metric, Period, Scorecard,
@@ -28,37 +28,20 @@ const FACTS_BATCH: i64 = 2_000;
 /// counting and by each sweep, so it rarely finds more than the last minute's writes.
 pub async fn refresh_facts(state: &AppState) -> Result<usize, AppError> {
     // Usually nothing is out of date: find that out without taking the writer.
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("facts: acquire"))?;
-    if !facts::any_facts_todo(&mut conn)
-        .await
-        .map_err(internal("facts: check"))?
-    {
+    let mut conn = state.store.read().await?;
+    if !facts::any_facts_todo(&mut conn).await? {
         return Ok(0);
     }
     drop(conn);
     let lock = state.store.backend() == Backend::Postgres;
     let mut done = 0;
     loop {
-        let mut tx = state
-            .store
-            .begin()
-            .await
-            .map_err(internal("facts: begin"))?;
-        let todo = facts::facts_todo(&mut tx, FACTS_BATCH, lock)
-            .await
-            .map_err(internal("facts: read"))?;
+        let mut tx = state.store.begin().await?;
+        let todo = facts::facts_todo(&mut tx, FACTS_BATCH, lock).await?;
         if todo.is_empty() {
             return Ok(done);
         }
-        let policies = state
-            .store
-            .read_policies(&mut tx)
-            .await
-            .map_err(internal("facts: policies"))?;
+        let policies = state.store.read_policies(&mut tx).await?;
         let rows: Vec<_> = todo
             .iter()
             .map(|t| {
@@ -66,10 +49,8 @@ pub async fn refresh_facts(state: &AppState) -> Result<usize, AppError> {
                 (t.id, lead_facts(policy, &t.facts_of()))
             })
             .collect();
-        facts::write_facts(&mut tx, &rows, now())
-            .await
-            .map_err(internal("facts: write"))?;
-        tx.commit().await.map_err(internal("facts: commit"))?;
+        facts::write_facts(&mut tx, &rows, now()).await?;
+        tx.commit().await?;
         done += todo.len();
         if (todo.len() as i64) < FACTS_BATCH {
             return Ok(done);
@@ -132,25 +113,15 @@ async fn load_scoped(
         from: Timestamp(at.0 - i64::from(q.days) * DAY_MS),
         to: at,
     };
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("compliance: acquire"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("compliance: policies"))?;
+    let mut conn = state.store.read().await?;
+    let policies = state.store.policies(&mut conn).await?;
     let users = accounts::users(&mut conn)
-        .await
-        .map_err(internal("compliance: users"))?
+        .await?
         .into_iter()
         .map(|u| (u.id.0, (u.name, u.team_id.map(|t| t.0))))
         .collect();
     let teams = accounts::teams(&mut conn)
-        .await
-        .map_err(internal("compliance: teams"))?
+        .await?
         .into_iter()
         .filter(|t| match &scope {
             LeadScope::All => true,
@@ -229,18 +200,10 @@ async fn build(
     q: ComplianceQuery,
 ) -> Result<ComplianceView, AppError> {
     let who = l.who(&q);
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("compliance: acquire"))?;
+    let mut conn = state.store.read().await?;
     let span = (l.period.from, l.period.to);
-    let tallies = facts::tallies(&mut conn, &l.rules, who, (span.0, span.1, l.at))
-        .await
-        .map_err(internal("compliance: counts"))?;
-    let minutes = facts::first_touch_minutes(&mut conn, state.store.backend(), who, span)
-        .await
-        .map_err(internal("compliance: minutes"))?;
+    let tallies = facts::tallies(&mut conn, &l.rules, who, (span.0, span.1, l.at)).await?;
+    let minutes = facts::first_touch_minutes(&mut conn, state.store.backend(), who, span).await?;
     // The lower middle of each owner's and each team's minutes.
     let median_by = |key: &dyn Fn(&Group) -> Option<i64>| {
         let mut groups: HashMap<i64, Vec<i64>> = HashMap::new();
@@ -255,9 +218,7 @@ async fn build(
             .collect::<HashMap<i64, i64>>()
     };
     let rep_median = median_by(&|(owner, _)| *owner);
-    let trend = facts::weekly(&mut conn, &l.rules, who, TREND_WEEKS, l.at)
-        .await
-        .map_err(internal("compliance: trend"))?;
+    let trend = facts::weekly(&mut conn, &l.rules, who, TREND_WEEKS, l.at).await?;
 
     let teams = if l.own_only || q.rep.is_some() {
         Vec::new()
@@ -344,11 +305,7 @@ pub async fn leads_behind(
     passed: bool,
 ) -> Result<LeadsBehind, AppError> {
     let l = load(state, actor, &q).await?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("compliance leads: acquire"))?;
+    let mut conn = state.store.read().await?;
     let ids = facts::leads_behind(
         &mut conn,
         &l.rules,
@@ -358,21 +315,10 @@ pub async fn leads_behind(
         (l.period.from, l.period.to, l.at),
         500,
     )
-    .await
-    .map_err(internal("compliance leads: ids"))?;
-    let found = leads::by_ids(&mut conn, &ids)
-        .await
-        .map_err(internal("compliance leads: leads"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("compliance leads: stages"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("compliance leads: policies"))?;
+    .await?;
+    let found = leads::by_ids(&mut conn, &ids).await?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let policies = state.store.policies(&mut conn).await?;
     let mut lines: Vec<LeadLine> = found
         .iter()
         .map(|lead| LeadLine {

@@ -4,7 +4,7 @@
 //! closed as lost, reason "duplicate", pointing at the lead kept. Two people found to be one
 //! become one contact either way.
 
-use super::{conflict, internal, move_payload, now};
+use super::{conflict, move_payload, now};
 use crate::domain::access::{self, Actor};
 use crate::domain::contact::MatchReason;
 use crate::domain::{CloseReason, Lead, LeadId, StageKind, Timestamp};
@@ -21,22 +21,15 @@ type Published = (i64, &'static str, Lead, Option<crate::domain::StageId>);
 /// Open pairs the actor can see both leads of, newest first (at most 100).
 pub async fn open_pairs(state: &AppState, actor: &Actor) -> Result<Vec<DuplicatePair>, AppError> {
     access::view_board(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("duplicates: acquire"))?;
+    let mut conn = state.store.read().await?;
     let rows: Vec<(i64, i64, i64, i64, String, i64)> = sqlx::query_as(
         "SELECT id, lead_id, other_lead_id, score, reasons, found_at FROM duplicate_candidates
          WHERE resolved_at IS NULL ORDER BY found_at DESC, id DESC LIMIT 500",
     )
     .fetch_all(&mut *conn)
-    .await
-    .map_err(internal("duplicates: select"))?;
+    .await?;
     let ids: Vec<i64> = rows.iter().flat_map(|r| [r.1, r.2]).collect();
-    let found = leads::by_ids(&mut conn, &ids)
-        .await
-        .map_err(internal("duplicates: leads"))?;
+    let found = leads::by_ids(&mut conn, &ids).await?;
     let get = |id: i64| found.iter().find(|l| l.id.0 == id).cloned();
     let mut pairs = Vec::new();
     for (id, lead, other, score, reasons, found_at) in rows {
@@ -77,19 +70,14 @@ pub async fn resolve(
     resolution: Resolution,
 ) -> Result<(), AppError> {
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("resolve: begin"))?;
+    let mut tx = state.store.begin().await?;
     let row: Option<(i64, i64)> = sqlx::query_as(
         "SELECT lead_id, other_lead_id FROM duplicate_candidates
          WHERE id = $1 AND resolved_at IS NULL",
     )
     .bind(id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(internal("resolve: candidate"))?;
+    .await?;
     let Some((a, b)) = row else {
         return Err(AppError::not_found(
             "There is no such open pair: someone may have decided it already",
@@ -151,8 +139,7 @@ pub async fn resolve(
     .bind(actor.id.0)
     .bind(id)
     .execute(&mut *tx)
-    .await
-    .map_err(internal("resolve: candidate update"))?;
+    .await?;
     let event_id = events::append(
         &mut tx,
         &events::NewEvent {
@@ -164,13 +151,10 @@ pub async fn resolve(
                                       "other_lead_id": b}}),
         },
     )
-    .await
-    .map_err(internal("resolve: event"))?;
+    .await?;
     let last = published.last().map_or(event_id, |p| p.0);
-    events::notify(&mut tx, state.store.backend(), last)
-        .await
-        .map_err(internal("resolve: notify"))?;
-    tx.commit().await.map_err(internal("resolve: commit"))?;
+    events::notify(&mut tx, state.store.backend(), last).await?;
+    tx.commit().await?;
     for (event_id, kind, lead, from_stage) in published {
         state.hub.publish(LiveEvent {
             id: event_id,
@@ -187,8 +171,7 @@ pub async fn resolve(
 /// A lead of the pair, if the actor may see it.
 async fn load(tx: &mut Tx, actor: &Actor, id: LeadId) -> Result<Lead, AppError> {
     let lead = leads::lead(tx, id)
-        .await
-        .map_err(internal("resolve: lead"))?
+        .await?
         .ok_or_else(|| AppError::not_found("No such lead"))?;
     access::view_lead(actor, &lead)?;
     Ok(lead)
@@ -204,8 +187,7 @@ async fn join_contacts(tx: &mut Tx, into: &Lead, from: &Lead) -> Result<(), AppE
     .bind(into.id.0)
     .bind(from.id.0)
     .fetch_all(&mut **tx)
-    .await
-    .map_err(internal("join: contacts"))?;
+    .await?;
     let (Some((Some(keep), keep_company)), Some((Some(gone), _))) = (ids.first(), ids.get(1))
     else {
         return Ok(());
@@ -218,11 +200,8 @@ async fn join_contacts(tx: &mut Tx, into: &Lead, from: &Lead) -> Result<(), AppE
         .bind(*keep_company)
         .bind(gone)
         .execute(&mut **tx)
-        .await
-        .map_err(internal("join: leads"))?;
-    contacts::merge_into(tx, *gone, *keep)
-        .await
-        .map_err(internal("join: contact"))?;
+        .await?;
+    contacts::merge_into(tx, *gone, *keep).await?;
     Ok(())
 }
 
@@ -238,11 +217,7 @@ async fn merge(
     at: Timestamp,
 ) -> Result<Vec<Published>, AppError> {
     join_contacts(tx, &kept, &absorbed).await?;
-    let pipeline = state
-        .store
-        .pipeline(tx)
-        .await
-        .map_err(internal("merge: stages"))?;
+    let pipeline = state.store.pipeline(tx).await?;
     let lost = pipeline
         .first_of(StageKind::Lost)
         .ok_or_else(AppError::internal)?
@@ -272,18 +247,11 @@ async fn merge(
     // Both writes answer to the follow-up policy: the kept lead is worked as a whole (it must
     // be left with what its team's policy asks of a worked lead: a next step, the fields of its
     // stage), and the duplicate is closed like any loss.
-    let policies = state
-        .store
-        .policies(tx)
-        .await
-        .map_err(internal("merge: policies"))?;
+    let policies = state.store.policies(tx).await?;
     super::enforce_worked(&policies, &next_kept, at)?;
     super::enforce(&policies, &absorbed, &closed, at)?;
     for (next, before) in [(&next_kept, &kept), (&closed, &absorbed)] {
-        if !leads::write(tx, next, before.version)
-            .await
-            .map_err(internal("merge: write"))?
-        {
+        if !leads::write(tx, next, before.version).await? {
             return Err(conflict(before.clone()));
         }
     }
@@ -291,22 +259,19 @@ async fn merge(
         .bind(kept.id.0)
         .bind(absorbed.id.0)
         .execute(&mut **tx)
-        .await
-        .map_err(internal("merge: activities"))?
+        .await?
         .rows_affected();
     // The duplicate's quotes follow its history to the lead that is kept.
     sqlx::query("UPDATE quotes SET lead_id = $1 WHERE lead_id = $2")
         .bind(kept.id.0)
         .bind(absorbed.id.0)
         .execute(&mut **tx)
-        .await
-        .map_err(internal("merge: quotes"))?;
+        .await?;
     sqlx::query("UPDATE leads SET merged_into = $1 WHERE id = $2")
         .bind(kept.id.0)
         .bind(absorbed.id.0)
         .execute(&mut **tx)
-        .await
-        .map_err(internal("merge: link"))?;
+        .await?;
     // Other pairs of the duplicate are settled with it.
     sqlx::query(
         "UPDATE duplicate_candidates SET resolved_at = $1, resolution = 'merged', resolved_by = $2
@@ -316,8 +281,7 @@ async fn merge(
     .bind(actor.id.0)
     .bind(absorbed.id.0)
     .execute(&mut **tx)
-    .await
-    .map_err(internal("merge: other pairs"))?;
+    .await?;
     let merged_id = events::append(
         tx,
         &events::NewEvent {
@@ -332,8 +296,7 @@ async fn merge(
             }),
         },
     )
-    .await
-    .map_err(internal("merge: event"))?;
+    .await?;
     let mut payload = move_payload(&absorbed, &closed);
     payload["after"]["merged_into"] = json!(kept.id);
     let closed_id = events::append(
@@ -346,8 +309,7 @@ async fn merge(
             payload,
         },
     )
-    .await
-    .map_err(internal("merge: close event"))?;
+    .await?;
     let left = absorbed.stage_id;
     Ok(vec![
         (merged_id, "lead.merged", next_kept, None),

@@ -8,7 +8,7 @@
 
 use super::bulk::{Bulk, Bulked, FLUSH_EVERY};
 use super::intake::{self, IntakeLead, IntakeOutcome};
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor};
 use crate::domain::activity::parse_amount;
 use crate::domain::import::{check_mapping, ImportField, ImportReport, RowOutcome, RowReport};
@@ -174,11 +174,7 @@ pub async fn validate(
     run: &crate::domain::import::ImportRun,
 ) -> Result<(), AppError> {
     check_plan(table, &run.mapping)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("import: acquire"))?;
+    let mut conn = state.store.read().await?;
     intake::check_attribution(&mut conn, run.source_id, run.campaign_id).await
 }
 
@@ -201,8 +197,7 @@ pub async fn run(
     let mut tx = match commit {
         true => state.store.begin().await,
         false => state.store.begin_read().await,
-    }
-    .map_err(internal("import: begin"))?;
+    }?;
     // The database is ours: no longer waiting.
     progress(0, table.rows.len());
     intake::check_attribution(&mut tx, plan.source_id, plan.campaign_id).await?;
@@ -316,17 +311,12 @@ pub async fn run(
         return Ok(report);
     }
     bulk.flush(&mut tx).await?;
-    batch
-        .save_turns(&mut tx)
-        .await
-        .map_err(internal("import: turns"))?;
+    batch.save_turns(&mut tx).await?;
     // The new people's leads were scored as they were filed; the others now.
     let mut touched: Vec<i64> = changes.iter().map(|(_, _, lead)| lead.0).collect();
     touched.sort_unstable();
     touched.dedup();
-    super::score::rescore(state, &mut tx, &touched, at)
-        .await
-        .map_err(internal("import: score"))?;
+    super::score::rescore(state, &mut tx, &touched, at).await?;
     events::append(
         &mut tx,
         &events::NewEvent {
@@ -341,9 +331,8 @@ pub async fn run(
             }}),
         },
     )
-    .await
-    .map_err(internal("import: event"))?;
-    tx.commit().await.map_err(internal("import: commit"))?;
+    .await?;
+    tx.commit().await?;
     // New leads and fresh inquiries appear on the boards watching. A large import outruns a
     // live stream's buffer; its browser then catches up from the event log.
     if state.hub.watched() {

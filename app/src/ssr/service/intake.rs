@@ -3,8 +3,8 @@
 //! intake path and answers repeated submissions (same `Idempotency-Key`) with the first one's
 //! result.
 
+use super::now;
 use super::routing;
-use super::{internal, now};
 use crate::domain::access::{self, Actor, Principal, Role};
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, Identity, Match, MatchKind, Phone, DEFAULT_CALLING_CODE};
@@ -295,11 +295,7 @@ pub async fn receive(
     }
     let checked = check(&lead)?;
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("intake: begin"))?;
+    let mut tx = state.store.begin().await?;
     let requester = Requester::Key(*key_id);
     if let Some(k) = idempotency_key {
         if let Some(receipt) = replay(&mut tx, requester, k).await? {
@@ -320,10 +316,8 @@ pub async fn receive(
             return Ok(earlier);
         }
     }
-    events::notify(&mut tx, state.store.backend(), event_id)
-        .await
-        .map_err(internal("intake: notify"))?;
-    tx.commit().await.map_err(internal("intake: commit"))?;
+    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    tx.commit().await?;
     auth::touch_key(state, KeyKind::Intake, *key_id, at).await;
     if let Some(id) = receipt.lead_id {
         publish(state, event_id, kind, id, at).await;
@@ -378,8 +372,7 @@ pub(crate) async fn check_attribution(
     let source_known: Option<(i64,)> = sqlx::query_as("SELECT id FROM sources WHERE id = $1")
         .bind(source_id)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(internal("attribution: source"))?;
+        .await?;
     if source_known.is_none() {
         return Err(AppError::field(
             "source_id",
@@ -390,8 +383,7 @@ pub(crate) async fn check_attribution(
         let of: Option<(i64,)> = sqlx::query_as("SELECT source_id FROM campaigns WHERE id = $1")
             .bind(campaign)
             .fetch_optional(&mut *conn)
-            .await
-            .map_err(internal("attribution: campaign"))?;
+            .await?;
         match of {
             None => {
                 return Err(AppError::field(
@@ -438,11 +430,7 @@ pub async fn create(
         website: None,
     })?;
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("create lead: begin"))?;
+    let mut tx = state.store.begin().await?;
     check_attribution(&mut tx, req.source_id, req.campaign_id).await?;
     let requester = Requester::User(actor.id.0);
     if let Some(k) = idempotency_key {
@@ -469,11 +457,7 @@ pub async fn create(
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
     if let Some(k) = idempotency_key {
         if let Some(mut earlier) = remember(state, &mut tx, requester, k, &receipt, at).await? {
-            let mut conn = state
-                .store
-                .read()
-                .await
-                .map_err(internal("create lead: acquire"))?;
+            let mut conn = state.store.read().await?;
             let mut visible = Vec::new();
             for other in earlier.possible_duplicates {
                 if may_see(&mut conn, &via_user(actor), other).await? {
@@ -484,10 +468,8 @@ pub async fn create(
             return Ok(earlier);
         }
     }
-    events::notify(&mut tx, state.store.backend(), event_id)
-        .await
-        .map_err(internal("create lead: notify"))?;
-    tx.commit().await.map_err(internal("create lead: commit"))?;
+    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    tx.commit().await?;
     if let Some(id) = receipt.lead_id {
         publish(state, event_id, kind, id, at).await;
     }
@@ -548,13 +530,9 @@ async fn remember(
         .as_database_error()
         .is_some_and(|d| d.is_unique_violation())
     {
-        return Err(internal("intake: idempotency record")(e));
+        return Err(AppError::from(e));
     }
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("intake: acquire"))?;
+    let mut conn = state.store.read().await?;
     replay(&mut conn, who, key)
         .await?
         .ok_or_else(AppError::internal)
@@ -574,8 +552,7 @@ async fn replay(
     .bind(id)
     .bind(key)
     .fetch_optional(&mut *conn)
-    .await
-    .map_err(internal("intake: idempotency lookup"))?;
+    .await?;
     let Some((lead_id, outcome)) = row else {
         return Ok(None);
     };
@@ -584,8 +561,7 @@ async fn replay(
     )
     .bind(lead_id)
     .fetch_all(&mut *conn)
-    .await
-    .map_err(internal("intake: candidates"))?;
+    .await?;
     Ok(Some(IntakeReceipt {
         lead_id: Some(LeadId(lead_id)),
         outcome: IntakeOutcome::parse(&outcome).unwrap_or(IntakeOutcome::Created),
@@ -723,11 +699,7 @@ pub(crate) async fn first_open_stage(
     state: &AppState,
     tx: &mut Tx,
 ) -> Result<crate::domain::Stage, AppError> {
-    let pipeline = state
-        .store
-        .pipeline(tx)
-        .await
-        .map_err(internal("intake: stages"))?;
+    let pipeline = state.store.pipeline(tx).await?;
     pipeline
         .stages()
         .iter()
@@ -761,9 +733,7 @@ pub(crate) async fn may_add_to(
         if via.made_here(*id) {
             continue;
         }
-        let lead = leads::lead(tx, *id)
-            .await
-            .map_err(internal("intake: reach"))?;
+        let lead = leads::lead(tx, *id).await?;
         if lead.is_none_or(|l| access::edit_lead(actor, &l).is_err()) {
             return Ok(false);
         }
@@ -792,9 +762,7 @@ async fn may_see(
     let Some(actor) = via.actor else {
         return Ok(true);
     };
-    let lead = leads::lead(tx, id)
-        .await
-        .map_err(internal("intake: visibility"))?;
+    let lead = leads::lead(tx, id).await?;
     Ok(lead.is_some_and(|l| access::view_lead(actor, &l).is_ok()))
 }
 
@@ -830,9 +798,7 @@ pub(crate) async fn file(
     at: Timestamp,
 ) -> Result<Filed, AppError> {
     let source_id = via.source_id;
-    let known = contacts::candidates(tx, &c.identity)
-        .await
-        .map_err(internal("intake: candidates"))?;
+    let known = contacts::candidates(tx, &c.identity).await?;
     let mut matches: Vec<(&contacts::Known, Match)> = known
         .iter()
         .filter_map(|k| contact::compare(&c.identity, &k.identity).map(|m| (k, m)))
@@ -845,9 +811,7 @@ pub(crate) async fn file(
     let mut exact = None;
     let mut out_of_reach: Option<(LeadId, u8, String)> = None;
     for (known, m) in matches.iter().filter(|(_, m)| m.kind == MatchKind::Exact) {
-        let theirs = contacts::leads_of(tx, known.contact_id)
-            .await
-            .map_err(internal("intake: their leads"))?;
+        let theirs = contacts::leads_of(tx, known.contact_id).await?;
         if may_add_to(tx, via, &theirs).await? {
             exact = Some(((*known).clone(), theirs));
             break;
@@ -862,9 +826,7 @@ pub(crate) async fn file(
     let company_id = match exact.as_ref().and_then(|(k, _)| k.company_id) {
         Some(id) => Some(id),
         None => match &c.company {
-            Some(name) => contacts::company_for(tx, name, at)
-                .await
-                .map_err(internal("intake: company"))?,
+            Some(name) => contacts::company_for(tx, name, at).await?,
             None => None,
         },
     };
@@ -879,28 +841,21 @@ pub(crate) async fn file(
     let mut repeat_of = None;
     let contact_id = match &exact {
         Some((known, theirs)) => {
-            contacts::fill_in(tx, known.contact_id, &new_contact)
-                .await
-                .map_err(internal("intake: fill in"))?;
+            contacts::fill_in(tx, known.contact_id, &new_contact).await?;
             if let Some((open, _)) = theirs.iter().find(|(_, open)| *open) {
                 let event = attach(tx, *open, via, c, at).await?;
                 if via.batch.is_none() {
-                    super::score::rescore(state, tx, &[open.0], at)
-                        .await
-                        .map_err(internal("intake: score"))?;
+                    super::score::rescore(state, tx, &[open.0], at).await?;
                 }
                 // The owner hears of it at once: a person writing again is a hot lead.
-                let lead = leads::lead(tx, *open)
-                    .await
-                    .map_err(internal("intake: reread"))?;
+                let lead = leads::lead(tx, *open).await?;
                 let mut live = Vec::new();
                 if let Some((lead, owner)) = lead.and_then(|l| l.owner.clone().map(|o| (l, o))) {
                     let message = format!("{} wrote again about {}", c.name, lead.title());
                     super::sweep::notify(
                         tx, state, owner.id, &lead, "inquiry", &message, at, &mut live,
                     )
-                    .await
-                    .map_err(internal("intake: notify owner"))?;
+                    .await?;
                 }
                 let receipt = IntakeReceipt {
                     lead_id: Some(*open),
@@ -914,16 +869,10 @@ pub(crate) async fn file(
             repeat_of = theirs.first().map(|(id, _)| *id);
             known.contact_id
         }
-        None => contacts::insert_contact(tx, &new_contact)
-            .await
-            .map_err(internal("intake: contact"))?,
+        None => contacts::insert_contact(tx, &new_contact).await?,
     };
     let first = first_stage(state, tx).await?;
-    let policies = state
-        .store
-        .policies(tx)
-        .await
-        .map_err(internal("intake: policies"))?;
+    let policies = state.store.policies(tx).await?;
     let inquiry = c.inquiry(source_id);
     // A rep entering a lead keeps it; everything else goes through the rules.
     let decision = match via.keeper() {
@@ -934,14 +883,11 @@ pub(crate) async fn file(
         None => match via.batch {
             Some(batch) => routing::decide_in(tx, batch, &inquiry, at).await,
             None => routing::decide(tx, &inquiry, at).await,
-        }
-        .map_err(internal("intake: route"))?,
+        }?,
     };
     let assigned = decision.assigned.clone();
     let new_lead = c.new_lead(via, &decision, first, &policies, contact_id, company_id, at);
-    let id = leads::insert_lead(tx, &new_lead)
-        .await
-        .map_err(internal("intake: insert"))?;
+    let id = leads::insert_lead(tx, &new_lead).await?;
     if c.country.is_some() || c.region.is_some() || c.postcode.is_some() {
         crate::ssr::store::routing::set_place(
             tx,
@@ -950,8 +896,7 @@ pub(crate) async fn file(
             c.region.as_deref(),
             c.postcode.as_deref(),
         )
-        .await
-        .map_err(internal("intake: place"))?;
+        .await?;
     }
     if let Some(message) = &c.message {
         org::insert_activity(
@@ -963,8 +908,7 @@ pub(crate) async fn file(
             Some(message),
             at,
         )
-        .await
-        .map_err(internal("intake: message"))?;
+        .await?;
     }
     // Likely duplicates: the newest lead of each likely person, best match first, after the
     // person on file out of the asker's reach.
@@ -974,18 +918,14 @@ pub(crate) async fn file(
             if flagged.len() == MAX_CANDIDATES {
                 break;
             }
-            let theirs = contacts::leads_of(tx, known.contact_id)
-                .await
-                .map_err(internal("intake: likely leads"))?;
+            let theirs = contacts::leads_of(tx, known.contact_id).await?;
             if let Some(other) = lead_to_flag(&theirs).filter(|o| flagged.iter().all(|f| f.0 != *o))
             {
                 let reasons = serde_json::to_string(&m.reasons).unwrap_or_else(|_| "[]".into());
                 flagged.push((other, m.score, reasons));
             }
         }
-        contacts::insert_candidates(tx, id, &flagged, at)
-            .await
-            .map_err(internal("intake: flag duplicates"))?;
+        contacts::insert_candidates(tx, id, &flagged, at).await?;
     }
     let possible: Vec<LeadId> = flagged.iter().map(|(id, _, _)| *id).collect();
     // The answer names only the leads the asker may see (all of them for an intake key: the
@@ -998,18 +938,12 @@ pub(crate) async fn file(
     }
     // An import scores its leads together at the end.
     if via.batch.is_none() {
-        super::score::rescore(state, tx, &[id.0], at)
-            .await
-            .map_err(internal("intake: score"))?;
+        super::score::rescore(state, tx, &[id.0], at).await?;
     }
     let created = created_event(via, id, &new_lead, repeat_of, &possible, at);
-    let event_id = events::append(tx, &created)
-        .await
-        .map_err(internal("intake: event"))?;
+    let event_id = events::append(tx, &created).await?;
     let event_id = match &assigned {
-        Some(a) => routing::record(tx, id, a, &decision, at)
-            .await
-            .map_err(internal("intake: assigned event"))?,
+        Some(a) => routing::record(tx, id, a, &decision, at).await?,
         None => event_id,
     };
     via.made(id);
@@ -1045,19 +979,15 @@ async fn attach(
         Some(&note),
         at,
     )
-    .await
-    .map_err(internal("intake: inquiry"))?;
+    .await?;
     sqlx::query(
         "UPDATE leads SET version = version + 1, updated_at = $2, judge_at = 0 WHERE id = $1",
     )
     .bind(lead.0)
     .bind(at.0)
     .execute(&mut **tx)
-    .await
-    .map_err(internal("intake: bump"))?;
-    events::append(tx, &inquired_event(via, lead, activity_id, at))
-        .await
-        .map_err(internal("intake: event"))
+    .await?;
+    Ok(events::append(tx, &inquired_event(via, lead, activity_id, at)).await?)
 }
 
 /// The `lead.inquired` event of an inquiry added to a lead.

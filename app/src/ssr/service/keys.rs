@@ -1,7 +1,7 @@
 //! Standing credentials that are not people: wall-display tokens and per-source intake keys,
 //! and the two things they unlock (the wall view, creating a lead).
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor};
 use crate::domain::account::{
     check_label, AccessKeySummary, ApiTokenSummary, IssuedSecret, SourceSummary, TokenScope,
@@ -27,26 +27,14 @@ pub async fn list(
     kind: KeyKind,
 ) -> Result<Vec<AccessKeySummary>, AppError> {
     check_manage(actor, kind)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("keys: acquire"))?;
-    accounts::keys(&mut conn, kind)
-        .await
-        .map_err(internal("keys: select"))
+    let mut conn = state.store.read().await?;
+    Ok(accounts::keys(&mut conn, kind).await?)
 }
 
 pub async fn sources(state: &AppState, actor: &Actor) -> Result<Vec<SourceSummary>, AppError> {
     access::manage_intake_keys(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("sources: acquire"))?;
-    accounts::sources(&mut conn)
-        .await
-        .map_err(internal("sources: select"))
+    let mut conn = state.store.read().await?;
+    Ok(accounts::sources(&mut conn).await?)
 }
 
 /// Issues a new token or key. The secret is in the result and nowhere else: only its digest is
@@ -61,15 +49,9 @@ pub async fn issue(
     check_manage(actor, kind)?;
     let label = check_label(label).map_err(|m| AppError::field("label", m))?;
     let label = label.as_str();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("issue: begin"))?;
+    let mut tx = state.store.begin().await?;
     if kind == KeyKind::Intake {
-        let sources = accounts::sources(&mut tx)
-            .await
-            .map_err(internal("issue: sources"))?;
+        let sources = accounts::sources(&mut tx).await?;
         match source_id {
             Some(id) if sources.iter().any(|s| s.id == id) => {}
             _ => {
@@ -102,8 +84,7 @@ pub async fn issue(
             at,
         },
     )
-    .await
-    .map_err(internal("issue: insert"))?;
+    .await?;
     let event = match kind {
         KeyKind::Wall => "wall_token.issued",
         KeyKind::Intake => "intake_key.issued",
@@ -119,9 +100,8 @@ pub async fn issue(
                                       "source_id": source_id}}),
         },
     )
-    .await
-    .map_err(internal("issue: event"))?;
-    tx.commit().await.map_err(internal("issue: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(IssuedSecret { id, secret })
 }
 
@@ -134,15 +114,8 @@ pub async fn revoke(
 ) -> Result<(), AppError> {
     check_manage(actor, kind)?;
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("revoke: begin"))?;
-    if !accounts::revoke_key(&mut tx, kind, id, at)
-        .await
-        .map_err(internal("revoke: update"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !accounts::revoke_key(&mut tx, kind, id, at).await? {
         return Err(AppError::not_found("There is no such active key"));
     }
     let event = match kind {
@@ -159,9 +132,8 @@ pub async fn revoke(
             payload: json!({"after": {"id": id}}),
         },
     )
-    .await
-    .map_err(internal("revoke: event"))?;
-    tx.commit().await.map_err(internal("revoke: commit"))?;
+    .await?;
+    tx.commit().await?;
     // Live feeds opened with the changed credential or rights ask again at once.
     state.auth.epoch.bump();
     Ok(())
@@ -169,14 +141,8 @@ pub async fn revoke(
 
 /// The signed-in person's own API tokens.
 pub async fn api_tokens(state: &AppState, actor: &Actor) -> Result<Vec<ApiTokenSummary>, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("tokens: acquire"))?;
-    accounts::api_tokens(&mut conn, actor.id)
-        .await
-        .map_err(internal("tokens: select"))
+    let mut conn = state.store.read().await?;
+    Ok(accounts::api_tokens(&mut conn, actor.id).await?)
 }
 
 /// Issues a personal API token for the signed-in person: it acts with their rights (never
@@ -191,11 +157,7 @@ pub async fn issue_api_token(
     let secret = auth::new_api_token();
     let prefix: String = secret.chars().take(10).collect();
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("token: begin"))?;
+    let mut tx = state.store.begin().await?;
     let id = accounts::insert_api_token(
         &mut tx,
         actor.id,
@@ -205,8 +167,7 @@ pub async fn issue_api_token(
         scope,
         at,
     )
-    .await
-    .map_err(internal("token: insert"))?;
+    .await?;
     events::append(
         &mut tx,
         &events::NewEvent {
@@ -218,24 +179,16 @@ pub async fn issue_api_token(
                                       "scope": scope.key()}}),
         },
     )
-    .await
-    .map_err(internal("token: event"))?;
-    tx.commit().await.map_err(internal("token: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(IssuedSecret { id, secret })
 }
 
 /// Revokes one of the signed-in person's own tokens.
 pub async fn revoke_api_token(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("token revoke: begin"))?;
-    if !accounts::revoke_api_token(&mut tx, actor.id, id, at)
-        .await
-        .map_err(internal("token revoke: update"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !accounts::revoke_api_token(&mut tx, actor.id, id, at).await? {
         return Err(AppError::not_found("You have no such active token"));
     }
     events::append(
@@ -248,11 +201,8 @@ pub async fn revoke_api_token(state: &AppState, actor: &Actor, id: i64) -> Resul
             payload: json!({"after": {"id": id}}),
         },
     )
-    .await
-    .map_err(internal("token revoke: event"))?;
-    tx.commit()
-        .await
-        .map_err(internal("token revoke: commit"))?;
+    .await?;
+    tx.commit().await?;
     // A live feed opened with this token ends now.
     state.auth.epoch.bump();
     Ok(())
@@ -279,11 +229,8 @@ pub async fn set_intake_gate(
         ));
     }
     let at = now();
-    let mut tx = state.store.begin().await.map_err(internal("gate: begin"))?;
-    if !accounts::update_intake_gate(&mut tx, id, &origins, per_minute)
-        .await
-        .map_err(internal("gate: update"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !accounts::update_intake_gate(&mut tx, id, &origins, per_minute).await? {
         return Err(AppError::not_found("There is no such active key"));
     }
     events::append(
@@ -296,8 +243,7 @@ pub async fn set_intake_gate(
             payload: json!({"after": {"id": id, "allowed_origins": origins, "per_minute": per_minute}}),
         },
     )
-    .await
-    .map_err(internal("gate: event"))?;
-    tx.commit().await.map_err(internal("gate: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

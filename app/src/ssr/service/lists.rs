@@ -2,7 +2,6 @@
 //! integration needs (stages, sources, campaigns, people, teams), each limited to what the
 //! asker may see.
 
-use super::internal;
 use crate::domain::access::{self, LeadScope};
 use crate::domain::account::{Campaign, Person, SourceSummary, TeamRef};
 use crate::domain::filter::{LeadList, LeadQuery};
@@ -14,55 +13,32 @@ use crate::ssr::AppState;
 /// One page of the leads `actor` may see that match `q`, oldest first.
 pub async fn leads(state: &AppState, actor: &Actor, q: LeadQuery) -> Result<LeadList, AppError> {
     let scope = access::view_board(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("lead list: acquire"))?;
-    let (items, more) = leads::list(&mut conn, &scope, &q)
-        .await
-        .map_err(internal("lead list: select"))?;
+    let mut conn = state.store.read().await?;
+    let (items, more) = leads::list(&mut conn, &scope, &q).await?;
     let next = items.last().filter(|_| more).map(|l| l.id.0.to_string());
     Ok(LeadList { items, next })
 }
 
 /// The pipeline's stages, in board order: everyone signed in may read them.
 pub async fn stages(state: &AppState, _actor: &Actor) -> Result<Pipeline, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("stages: acquire"))?;
-    state
+    let mut conn = state.store.read().await?;
+    Ok(state
         .store
         .pipeline(&mut conn)
         .await
-        .map(|p| (*p).clone())
-        .map_err(internal("stages: select"))
+        .map(|p| (*p).clone())?)
 }
 
 /// Every lead source: everyone signed in may read them (a lead is created in one).
 pub async fn sources(state: &AppState, _actor: &Actor) -> Result<Vec<SourceSummary>, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("sources: acquire"))?;
-    accounts::sources(&mut conn)
-        .await
-        .map_err(internal("sources: select"))
+    let mut conn = state.store.read().await?;
+    Ok(accounts::sources(&mut conn).await?)
 }
 
 /// Every campaign: everyone signed in may read them.
 pub async fn campaigns(state: &AppState, _actor: &Actor) -> Result<Vec<Campaign>, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("campaigns: acquire"))?;
-    org::campaigns(&mut conn)
-        .await
-        .map_err(internal("campaigns: select"))
+    let mut conn = state.store.read().await?;
+    Ok(org::campaigns(&mut conn).await?)
 }
 
 /// Which teams' people `actor` may list: all, some, or only their own team (and themselves).
@@ -77,14 +53,8 @@ fn team_scope(actor: &Actor) -> Option<Vec<TeamId>> {
 /// The people `actor` works with: everyone for leadership and admins, their teams' people
 /// for managers and reps (and always themselves).
 pub async fn people(state: &AppState, actor: &Actor) -> Result<Vec<Person>, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("people: acquire"))?;
-    let all = org::people(&mut conn)
-        .await
-        .map_err(internal("people: select"))?;
+    let mut conn = state.store.read().await?;
+    let all = org::people(&mut conn).await?;
     Ok(match team_scope(actor) {
         None => all,
         Some(teams) => all
@@ -96,14 +66,8 @@ pub async fn people(state: &AppState, actor: &Actor) -> Result<Vec<Person>, AppE
 
 /// The teams `actor` may see, by name.
 pub async fn teams(state: &AppState, actor: &Actor) -> Result<Vec<TeamRef>, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("teams: acquire"))?;
-    let all = accounts::teams(&mut conn)
-        .await
-        .map_err(internal("teams: select"))?;
+    let mut conn = state.store.read().await?;
+    let all = accounts::teams(&mut conn).await?;
     let scope = team_scope(actor);
     Ok(all
         .into_iter()

@@ -49,18 +49,25 @@ pub const PAGE_SIZE: i64 = 50;
 /// The wall-clock time (the store's clock, so that both layers read one).
 pub use crate::ssr::store::now;
 
-/// Logs a database failure with its context and turns it into the opaque client error.
-pub(crate) fn internal(context: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
-    move |e| match unavailable(&e) {
-        Some(message) => {
-            tracing::warn!(error = %e, "{context}: the database cannot serve this now");
-            AppError::Unavailable {
-                message: message.into(),
+/// A database failure as the client sees it, logged with the place it happened: `?` on a
+/// `sqlx::Error` in a function that answers `AppError` logs the file and line of that `?`.
+/// The server's situation (disk full, read-only, busy, unreachable: [`unavailable`]) is a 503
+/// the user can act on; anything else is an opaque 500.
+impl From<sqlx::Error> for AppError {
+    #[track_caller]
+    fn from(e: sqlx::Error) -> Self {
+        let at = std::panic::Location::caller();
+        match unavailable(&e) {
+            Some(message) => {
+                tracing::warn!(error = %e, at = %at, "the database cannot serve this now");
+                AppError::Unavailable {
+                    message: message.into(),
+                }
             }
-        }
-        None => {
-            tracing::error!(error = %e, "{context}");
-            AppError::internal()
+            None => {
+                tracing::error!(error = %e, at = %at, "database failure");
+                AppError::internal()
+            }
         }
     }
 }
@@ -126,29 +133,13 @@ pub async fn board(
     filter: BoardFilter,
 ) -> Result<Board, AppError> {
     let scope = access::view_board(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("board: acquire"))?;
+    let mut conn = state.store.read().await?;
     // Read before the cards: a change committed in between is then both in the cards and
     // replayed to the live feed, which is harmless (versions dedupe), never in neither.
-    let last_event_id = events::last_id(&mut conn)
-        .await
-        .map_err(internal("board: last event"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("board: stages"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("board: policies"))?;
-    let summaries = leads::column_summaries(&mut conn, &scope, &filter)
-        .await
-        .map_err(internal("board: summaries"))?;
+    let last_event_id = events::last_id(&mut conn).await?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let policies = state.store.policies(&mut conn).await?;
+    let summaries = leads::column_summaries(&mut conn, &scope, &filter).await?;
     let mut columns = Vec::with_capacity(pipeline.stages().len());
     for stage in pipeline.stages() {
         let summary = summaries
@@ -161,9 +152,7 @@ pub async fn board(
             (Vec::new(), false)
         } else {
             let order = column_order(&pipeline, stage.id, filter.sort);
-            leads::column_page(&mut conn, &scope, &filter, stage.id, order, None, PAGE_SIZE)
-                .await
-                .map_err(internal("board: cards"))?
+            leads::column_page(&mut conn, &scope, &filter, stage.id, order, None, PAGE_SIZE).await?
         };
         let next = next_cursor(&pipeline, stage.id, filter.sort, &cards, more);
         columns.push(BoardColumn {
@@ -188,14 +177,8 @@ pub async fn board(
 /// campaigns.
 pub async fn filter_options(state: &AppState, actor: &Actor) -> Result<FilterOptions, AppError> {
     let scope = access::view_board(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("filter options: acquire"))?;
-    leads::filter_options(&mut conn, &scope)
-        .await
-        .map_err(internal("filter options"))
+    let mut conn = state.store.read().await?;
+    Ok(leads::filter_options(&mut conn, &scope).await?)
 }
 
 fn next_cursor(
@@ -222,16 +205,8 @@ pub async fn column_page(
     after: &str,
 ) -> Result<ColumnPage, AppError> {
     let scope = access::view_board(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("column: acquire"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("column: stages"))?;
+    let mut conn = state.store.read().await?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
     if pipeline.get(stage).is_none() {
         return Err(AppError::field(
             "stage",
@@ -249,8 +224,7 @@ pub async fn column_page(
         Some(&cursor),
         PAGE_SIZE,
     )
-    .await
-    .map_err(internal("column: cards"))?;
+    .await?;
     let next = next_cursor(&pipeline, stage, filter.sort, &cards, more);
     Ok(ColumnPage { cards, next })
 }
@@ -258,11 +232,7 @@ pub async fn column_page(
 /// One lead, if `actor` may see it. A lead outside the actor's scope is reported as missing,
 /// so ids cannot be probed for existence.
 pub async fn lead(state: &AppState, actor: &Actor, id: LeadId) -> Result<Lead, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("lead: acquire"))?;
+    let mut conn = state.store.read().await?;
     visible_lead(&mut conn, actor, id).await
 }
 
@@ -272,10 +242,7 @@ async fn visible_lead(
     actor: &Actor,
     id: LeadId,
 ) -> Result<Lead, AppError> {
-    let lead = leads::lead(conn, id)
-        .await
-        .map_err(internal("lead: select"))?
-        .ok_or_else(|| no_lead(id))?;
+    let lead = leads::lead(conn, id).await?.ok_or_else(|| no_lead(id))?;
     access::view_lead(actor, &lead).map_err(|_| no_lead(id))?;
     Ok(lead)
 }
@@ -302,26 +269,14 @@ pub(crate) async fn read_for_write(
     id: LeadId,
     version: i64,
 ) -> Result<ForWrite, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("write: connect"))?;
+    let mut conn = state.store.read().await?;
     let current = visible_lead(&mut conn, actor, id).await?;
     access::edit_lead(actor, &current)?;
     if current.version != version {
         return Err(conflict(current));
     }
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("write: stages"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("write: policies"))?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let policies = state.store.policies(&mut conn).await?;
     Ok(ForWrite {
         current,
         pipeline,
@@ -384,7 +339,7 @@ pub(crate) async fn begin_write(
     at: Timestamp,
 ) -> Result<Tx, AppError> {
     enforce(&read.policies, &read.current, next, at)?;
-    state.store.begin().await.map_err(internal("write: begin"))
+    Ok(state.store.begin().await?)
 }
 
 /// What a write records in the event log.
@@ -404,20 +359,14 @@ pub(crate) async fn save(
     change: Change,
 ) -> Result<Lead, AppError> {
     let Change { kind, payload, at } = change;
-    if !leads::write(&mut tx, &next, current.version)
-        .await
-        .map_err(internal("write: update"))?
-    {
+    if !leads::write(&mut tx, &next, current.version).await? {
         // Another write committed between our read and this transaction.
         let now_current = leads::lead(&mut tx, current.id)
-            .await
-            .map_err(internal("write: reselect"))?
+            .await?
             .unwrap_or_else(|| current.clone());
         return Err(conflict(now_current));
     }
-    score::apply(state, &mut tx, &mut next, at)
-        .await
-        .map_err(internal("write: score"))?;
+    score::apply(state, &mut tx, &mut next, at).await?;
     let event_id = events::append(
         &mut tx,
         &events::NewEvent {
@@ -428,12 +377,9 @@ pub(crate) async fn save(
             payload,
         },
     )
-    .await
-    .map_err(internal("write: event"))?;
-    events::notify(&mut tx, state.store.backend(), event_id)
-        .await
-        .map_err(internal("write: notify"))?;
-    tx.commit().await.map_err(internal("write: commit"))?;
+    .await?;
+    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    tx.commit().await?;
     let from_stage = (current.stage_id != next.stage_id).then_some(current.stage_id);
     state.hub.publish(LiveEvent {
         id: event_id,
@@ -517,19 +463,11 @@ pub async fn assign_lead(
     request: AssignRequest,
 ) -> Result<Lead, AppError> {
     let at = now();
-    let mut tx: Tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("assign: begin"))?;
-    let current = leads::lead(&mut tx, id)
-        .await
-        .map_err(internal("assign: select"))?
-        .ok_or_else(|| no_lead(id))?;
+    let mut tx: Tx = state.store.begin().await?;
+    let current = leads::lead(&mut tx, id).await?.ok_or_else(|| no_lead(id))?;
     access::view_lead(actor, &current).map_err(|_| no_lead(id))?;
     let to = crate::ssr::store::accounts::user(&mut tx, request.owner)
-        .await
-        .map_err(internal("assign: owner"))?
+        .await?
         .ok_or_else(|| AppError::field("owner", format!("There is no user {}", request.owner)))?;
     access::reassign_lead(
         actor,
@@ -550,14 +488,8 @@ pub async fn assign_lead(
             format!("{} already owns this lead", to.name),
         ));
     }
-    if !leads::write_owner(&mut tx, id, to.id, to.team_id, current.version, at)
-        .await
-        .map_err(internal("assign: update"))?
-    {
-        let now_current = leads::lead(&mut tx, id)
-            .await
-            .map_err(internal("assign: reselect"))?
-            .unwrap_or(current);
+    if !leads::write_owner(&mut tx, id, to.id, to.team_id, current.version, at).await? {
+        let now_current = leads::lead(&mut tx, id).await?.unwrap_or(current);
         return Err(conflict(now_current));
     }
     let event_id = events::append(
@@ -575,16 +507,12 @@ pub async fn assign_lead(
             }),
         },
     )
-    .await
-    .map_err(internal("assign: event"))?;
+    .await?;
     let assigned = leads::lead(&mut tx, id)
-        .await
-        .map_err(internal("assign: reselect"))?
+        .await?
         .ok_or_else(AppError::internal)?;
-    events::notify(&mut tx, state.store.backend(), event_id)
-        .await
-        .map_err(internal("assign: notify"))?;
-    tx.commit().await.map_err(internal("assign: commit"))?;
+    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    tx.commit().await?;
     state.hub.publish(LiveEvent {
         id: event_id,
         kind: "lead.assigned".into(),
@@ -621,22 +549,13 @@ pub async fn replay_since(
     actor: &Actor,
     last_id: i64,
 ) -> Result<(Vec<LiveEvent>, Option<i64>, usize), AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("replay: acquire"))?;
-    let rows = events::after(&mut conn, last_id, &LIVE_KINDS, 1000)
-        .await
-        .map_err(internal("replay: events"))?;
+    let mut conn = state.store.read().await?;
+    let rows = events::after(&mut conn, last_id, &LIVE_KINDS, 1000).await?;
     let last_examined = rows.last().map(|r| r.id);
     let examined = rows.len();
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let Some(event) = to_live(&mut conn, row)
-            .await
-            .map_err(internal("replay: lead"))?
-        else {
+        let Some(event) = to_live(&mut conn, row).await? else {
             continue;
         };
         if visible_to(actor, &event) {
@@ -683,24 +602,14 @@ pub async fn relay_event(state: &AppState, id: i64) -> Result<bool, AppError> {
     if state.hub.is_published(id) {
         return Ok(false);
     }
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("relay: acquire"))?;
-    let Some(row) = events::by_id(&mut conn, id)
-        .await
-        .map_err(internal("relay: event"))?
-    else {
+    let mut conn = state.store.read().await?;
+    let Some(row) = events::by_id(&mut conn, id).await? else {
         return Ok(false);
     };
     if !LIVE_KINDS.contains(&row.kind.as_str()) {
         return Ok(false);
     }
-    match to_live(&mut conn, row)
-        .await
-        .map_err(internal("relay: lead"))?
-    {
+    match to_live(&mut conn, row).await? {
         Some(event) => {
             state.hub.publish(event);
             Ok(true)
@@ -712,24 +621,15 @@ pub async fn relay_event(state: &AppState, id: i64) -> Result<bool, AppError> {
 /// Events after `after` of the live kinds, for a relay catching up after a lost connection:
 /// published here unless already seen. Returns the newest id examined.
 pub async fn relay_since(state: &AppState, after: i64) -> Result<i64, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("relay: acquire"))?;
-    let rows = events::after(&mut conn, after, &LIVE_KINDS, 5000)
-        .await
-        .map_err(internal("relay: catch up"))?;
+    let mut conn = state.store.read().await?;
+    let rows = events::after(&mut conn, after, &LIVE_KINDS, 5000).await?;
     let mut newest = after;
     for row in rows {
         newest = newest.max(row.id);
         if state.hub.is_published(row.id) {
             continue;
         }
-        if let Some(event) = to_live(&mut conn, row)
-            .await
-            .map_err(internal("relay: lead"))?
-        {
+        if let Some(event) = to_live(&mut conn, row).await? {
             state.hub.publish(event);
         }
     }
@@ -785,5 +685,21 @@ mod tests {
         assert!(unavailable(&sqlx::Error::PoolTimedOut)
             .unwrap()
             .contains("busy"));
+    }
+
+    /// `?` on a database error answers what the user can act on: a 503 with the reason for
+    /// the server's situation, an opaque 500 for anything else.
+    #[test]
+    fn a_database_error_becomes_the_clients_error_through_question_mark() {
+        fn read(e: sqlx::Error) -> Result<(), crate::error::AppError> {
+            Err(e)?;
+            Ok(())
+        }
+        let busy = read(sqlx::Error::PoolTimedOut).unwrap_err();
+        assert_eq!(busy.status(), 503);
+        assert!(busy.to_string().contains("busy"), "{busy}");
+        let fault = read(sqlx::Error::RowNotFound).unwrap_err();
+        assert_eq!(fault.status(), 500);
+        assert!(!fault.to_string().contains("RowNotFound"), "{fault}");
     }
 }

@@ -3,7 +3,7 @@
 //! on request, which keeps the leads (so ROI and compliance counts stay right) but not who
 //! they were.
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor};
 use crate::domain::activity::{ActivityKind, Outcome};
 use crate::domain::{Lead, LeadId, Timestamp};
@@ -58,12 +58,9 @@ async fn visible_leads(
     let ids: Vec<(i64,)> = sqlx::query_as(ids_sql)
         .bind(id)
         .fetch_all(&mut *conn)
-        .await
-        .map_err(internal("people: lead ids"))?;
+        .await?;
     let ids: Vec<i64> = ids.into_iter().map(|(i,)| i).collect();
-    let all = leads::by_ids(conn, &ids)
-        .await
-        .map_err(internal("people: leads"))?;
+    let all = leads::by_ids(conn, &ids).await?;
     let mut visible: Vec<Lead> = all
         .into_iter()
         .filter(|l| access::view_lead(actor, l).is_ok())
@@ -92,8 +89,7 @@ async fn history(conn: &mut AnyConnection, leads: &[Lead]) -> Result<Vec<History
         id_list(leads.iter().map(|l| l.id.0))
     ))
     .fetch_all(conn)
-    .await
-    .map_err(internal("people: activities"))?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(at, lead_id, who, kind, outcome, note)| {
@@ -127,16 +123,11 @@ fn not_found() -> AppError {
 /// everyone's).
 pub async fn contact(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleView, AppError> {
     let scope = access::view_board(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("contact: acquire"))?;
+    let mut conn = state.store.read().await?;
     let row: Option<CardRow> = sqlx::query_as(&format!("{SELECT_CARD} WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(internal("contact: select"))?;
+        .await?;
     let contact = card(row.ok_or_else(not_found)?);
     let leads = visible_leads(
         &mut conn,
@@ -149,11 +140,7 @@ pub async fn contact(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
         return Err(not_found());
     }
     let activities = history(&mut conn, &leads).await?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("contact: stages"))?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
     Ok(PeopleView {
         name: contact.name.clone(),
         contacts: vec![contact],
@@ -168,16 +155,11 @@ pub async fn contact(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
 /// newest activities.
 pub async fn company(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleView, AppError> {
     let scope = access::view_board(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("company: acquire"))?;
+    let mut conn = state.store.read().await?;
     let name: Option<(String,)> = sqlx::query_as("SELECT name FROM companies WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
-        .await
-        .map_err(internal("company: select"))?;
+        .await?;
     let (name,) = name.ok_or_else(not_found)?;
     let leads = visible_leads(
         &mut conn,
@@ -195,8 +177,7 @@ pub async fn company(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
     ))
     .bind(id)
     .fetch_all(&mut *conn)
-    .await
-    .map_err(internal("company: contacts"))?;
+    .await?;
     let shown: Vec<i64> = sqlx::query_as::<_, (i64, Option<i64>)>(&format!(
         "SELECT id, contact_id FROM leads WHERE company_id = $1 AND id IN ({})",
         if leads.is_empty() {
@@ -207,8 +188,7 @@ pub async fn company(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
     ))
     .bind(id)
     .fetch_all(&mut *conn)
-    .await
-    .map_err(internal("company: lead contacts"))?
+    .await?
     .into_iter()
     .filter_map(|(_, c)| c)
     .collect();
@@ -218,11 +198,7 @@ pub async fn company(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
         .filter(|c| all || shown.contains(&c.id))
         .collect();
     let activities = history(&mut conn, &leads).await?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("company: stages"))?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
     Ok(PeopleView {
         name,
         contacts,
@@ -241,16 +217,11 @@ pub async fn company(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
 pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
     access::erase_personal_data(actor)?;
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("erase: begin"))?;
+    let mut tx = state.store.begin().await?;
     let row: Option<CardRow> = sqlx::query_as(&format!("{SELECT_CARD} WHERE c.id = $1"))
         .bind(id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(internal("erase: contact"))?;
+        .await?;
     let contact = card(row.ok_or_else(not_found)?);
     if contact.erased_at.is_some() {
         return Ok(());
@@ -260,8 +231,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
     )
     .bind(id)
     .fetch_all(&mut *tx)
-    .await
-    .map_err(internal("erase: leads"))?;
+    .await?;
     // Everything that identified them, to find in the event log.
     let mut needles: Vec<String> = vec![contact.name.clone()];
     needles.extend(contact.email.clone());
@@ -282,8 +252,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
     .bind(at.0)
     .bind(id)
     .execute(&mut *tx)
-    .await
-    .map_err(internal("erase: contact update"))?;
+    .await?;
     let ids: Vec<i64> = their.iter().map(|t| t.0).collect();
     let mut activities = 0;
     let mut redacted = 0;
@@ -297,22 +266,19 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
         .bind(ERASED_NAME)
         .bind(at.0)
         .execute(&mut *tx)
-        .await
-        .map_err(internal("erase: leads update"))?;
+        .await?;
         activities = sqlx::query(&format!(
             "UPDATE activities SET note = NULL WHERE lead_id IN ({list}) AND note IS NOT NULL"
         ))
         .execute(&mut *tx)
-        .await
-        .map_err(internal("erase: activities"))?
+        .await?
         .rows_affected();
         sqlx::query(&format!(
             "UPDATE notifications SET message = 'A lead whose contact was erased on request'
              WHERE lead_id IN ({list})"
         ))
         .execute(&mut *tx)
-        .await
-        .map_err(internal("erase: notifications"))?;
+        .await?;
         redacted = redact_events(&mut tx, state.store.backend(), &list, &needles).await?;
     }
     let event_id = events::append(
@@ -326,15 +292,10 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
                                       "activity_notes": activities, "events_redacted": redacted}}),
         },
     )
-    .await
-    .map_err(internal("erase: event"))?;
-    events::notify(&mut tx, state.store.backend(), event_id)
-        .await
-        .map_err(internal("erase: notify"))?;
-    let changed = leads::by_ids(&mut tx, &ids)
-        .await
-        .map_err(internal("erase: reread"))?;
-    tx.commit().await.map_err(internal("erase: commit"))?;
+    .await?;
+    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    let changed = leads::by_ids(&mut tx, &ids).await?;
+    tx.commit().await?;
     for lead in changed {
         state.hub.publish(LiveEvent {
             id: event_id,
@@ -361,8 +322,7 @@ async fn redact_events(
         "SELECT id, payload FROM events WHERE lead_id IN ({lead_list})"
     ))
     .fetch_all(&mut **tx)
-    .await
-    .map_err(internal("erase: events"))?;
+    .await?;
     let lowered: Vec<String> = needles.iter().map(|n| n.to_lowercase()).collect();
     let hits: Vec<i64> = rows
         .into_iter()
@@ -388,22 +348,15 @@ async fn redact_events(
             "ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete",
         ),
     };
-    sqlx::query(off)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal("erase: trigger off"))?;
+    sqlx::query(off).execute(&mut **tx).await?;
     let done = sqlx::query(&format!(
         "UPDATE events SET payload = '{{\"redacted\": \"personal data erased on request\"}}'
          WHERE id IN ({})",
         id_list(hits.iter().copied())
     ))
     .execute(&mut **tx)
-    .await
-    .map_err(internal("erase: redact"))?
+    .await?
     .rows_affected();
-    sqlx::query(on)
-        .execute(&mut **tx)
-        .await
-        .map_err(internal("erase: trigger on"))?;
+    sqlx::query(on).execute(&mut **tx).await?;
     Ok(done)
 }

@@ -1,7 +1,7 @@
 //! Settings → Follow-up policy: read the rules in force and their history, preview a change
 //! against the open leads it would judge, save it as a new version.
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor, Role, TeamId};
 use crate::domain::policy_form::{
     describe_changes, Names, PolicyForm, PolicyPreview, PolicyScope, PolicySettings, PolicyVersion,
@@ -26,23 +26,11 @@ fn visible_team(actor: &Actor, team: TeamId) -> bool {
 /// them, and the history of those scopes.
 pub async fn settings(state: &AppState, actor: &Actor) -> Result<PolicySettings, AppError> {
     access::view_policies(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("policy: acquire"))?;
-    let in_force = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("policy: policies"))?;
-    let teams = accounts::teams(&mut conn)
-        .await
-        .map_err(internal("policy: teams"))?;
+    let mut conn = state.store.read().await?;
+    let in_force = state.store.policies(&mut conn).await?;
+    let teams = accounts::teams(&mut conn).await?;
     let labels = Labels::read(state, &mut conn).await?;
-    let rows = policies::history(&mut conn)
-        .await
-        .map_err(internal("policy: history"))?;
+    let rows = policies::history(&mut conn).await?;
 
     let mut scopes = vec![PolicyScope {
         team: None,
@@ -97,14 +85,8 @@ struct Labels {
 
 impl Labels {
     async fn read(state: &AppState, conn: &mut sqlx::AnyConnection) -> Result<Labels, AppError> {
-        let pipeline = state
-            .store
-            .pipeline(&mut *conn)
-            .await
-            .map_err(internal("policy: stages"))?;
-        let sources = accounts::sources(conn)
-            .await
-            .map_err(internal("policy: sources"))?;
+        let pipeline = state.store.pipeline(&mut *conn).await?;
+        let sources = accounts::sources(conn).await?;
         Ok(Labels {
             stages: pipeline
                 .stages()
@@ -133,24 +115,13 @@ async fn proposed(
     based_on: i64,
 ) -> Result<(Policy, std::sync::Arc<Policies>, Labels), AppError> {
     access::edit_policy(actor, team)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("policy: acquire"))?;
+    let mut conn = state.store.read().await?;
     if let Some(t) = team {
-        if !accounts::team_exists(&mut conn, t)
-            .await
-            .map_err(internal("policy: team"))?
-        {
+        if !accounts::team_exists(&mut conn, t).await? {
             return Err(AppError::field("team", format!("There is no team {}", t.0)));
         }
     }
-    let in_force = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("policy: policies"))?;
+    let in_force = state.store.policies(&mut conn).await?;
     let base = in_force.for_team(team).clone();
     let own = team.is_none_or(|t| in_force.teams.iter().any(|(id, _)| *id == t));
     // A team without rules of its own starts from the organisation's: any version is fine.
@@ -222,15 +193,9 @@ pub async fn preview(
     based_on: i64,
 ) -> Result<PolicyPreview, AppError> {
     let (policy, in_force, labels) = proposed(state, actor, team, &form, based_on).await?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("preview: acquire"))?;
+    let mut conn = state.store.read().await?;
     let ids: Vec<i64> = team.iter().map(|t| t.0).collect();
-    let open = leads::open_for_judging(&mut conn, team.map(|_| ids.as_slice()), false)
-        .await
-        .map_err(internal("preview: leads"))?;
+    let open = leads::open_for_judging(&mut conn, team.map(|_| ids.as_slice()), false).await?;
     let mut policy = policy;
     policy.lost_stages = in_force.org.lost_stages.clone();
     let current = in_force.for_team(team);
@@ -277,11 +242,7 @@ pub async fn save(
     let (policy, in_force, labels) = proposed(state, actor, team, &form, based_on).await?;
     let changes = describe_changes(in_force.for_team(team), &policy, &labels.names());
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("policy save: begin"))?;
+    let mut tx = state.store.begin().await?;
     let version = policies::insert(&mut tx, team, &policy, Some(actor.id), at)
         .await
         .map_err(|e| {
@@ -303,16 +264,13 @@ pub async fn save(
                             "changes": changes}),
         },
     )
-    .await
-    .map_err(internal("policy save: event"))?;
+    .await?;
     // The leads under these rules get their facts worked out again and are judged again at
     // the next sweep, marked with this save (its event id) so that no sweep that read them
     // before it can mark them judged.
     let scope = team.map(|t| [t.0]);
-    compliance::invalidate_facts(&mut tx, scope.as_ref().map(|t| t.as_slice()), -saved)
-        .await
-        .map_err(internal("policy save: facts"))?;
-    tx.commit().await.map_err(internal("policy save: commit"))?;
+    compliance::invalidate_facts(&mut tx, scope.as_ref().map(|t| t.as_slice()), -saved).await?;
+    tx.commit().await?;
     state.store.forget_pipeline();
     settings(state, actor).await
 }

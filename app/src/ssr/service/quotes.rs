@@ -5,7 +5,7 @@
 //! quote also changes the lead (its value, and the Quoted stage: `domain::quote::lead_after`)
 //! in the same transaction, through the same policy check as every other lead write.
 
-use super::{begin_write, internal, now, read_for_write, Change};
+use super::{begin_write, now, read_for_write, Change};
 use crate::domain::access::{self, Actor};
 use crate::domain::quote::{
     check_lines, lead_after, sku_key, Company, Product, ProductInput, Quote, QuoteDraft,
@@ -31,14 +31,9 @@ fn stale() -> AppError {
 
 /// The quote and its lead, if `actor` may see the lead (missing and invisible look the same).
 async fn visible(state: &AppState, actor: &Actor, id: i64) -> Result<(Quote, Lead), AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("quote: acquire"))?;
+    let mut conn = state.store.read().await?;
     let quote = store::quote(&mut conn, id)
-        .await
-        .map_err(internal("quote: select"))?
+        .await?
         .ok_or_else(|| no_quote(id))?;
     drop(conn);
     let lead = super::lead(state, actor, quote.lead_id)
@@ -67,45 +62,27 @@ async fn is_closed(state: &AppState, lead: &Lead) -> Result<bool, AppError> {
 }
 
 async fn pipeline(state: &AppState) -> Result<std::sync::Arc<crate::domain::Pipeline>, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("quote: acquire"))?;
-    state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("quote: stages"))
+    let mut conn = state.store.read().await?;
+    Ok(state.store.pipeline(&mut conn).await?)
 }
 
 /// The quote page.
 pub async fn view(state: &AppState, actor: &Actor, id: i64) -> Result<QuoteView, AppError> {
     let (quote, lead) = visible(state, actor, id).await?;
     let pipeline = pipeline(state).await?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("quote: acquire"))?;
+    let mut conn = state.store.read().await?;
     let stage = pipeline.get(lead.stage_id);
     let open = stage.is_some_and(|s| !s.kind.is_closed());
     let can_edit = open && access::edit_lead(actor, &lead).is_ok();
     let products = if can_edit {
-        store::products(&mut conn, false)
-            .await
-            .map_err(internal("quote: products"))?
+        store::products(&mut conn, false).await?
     } else {
         Vec::new()
     };
     Ok(QuoteView {
         stage: stage.map(|s| s.name.clone()).unwrap_or_default(),
-        company: store::company(&mut conn)
-            .await
-            .map_err(internal("quote: company"))?,
-        author: store::author(&mut conn, id)
-            .await
-            .map_err(internal("quote: author"))?,
+        company: store::company(&mut conn).await?,
+        author: store::author(&mut conn, id).await?,
         quote,
         lead,
         can_edit,
@@ -121,14 +98,8 @@ pub async fn of_lead(
     lead: LeadId,
 ) -> Result<Vec<QuoteSummary>, AppError> {
     super::lead(state, actor, lead).await?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("quotes: acquire"))?;
-    store::of_lead(&mut conn, lead)
-        .await
-        .map_err(internal("quotes: select"))
+    let mut conn = state.store.read().await?;
+    Ok(store::of_lead(&mut conn, lead).await?)
 }
 
 /// Starts an empty draft in the lead's currency, or opens the lead's untouched empty draft
@@ -138,20 +109,11 @@ pub async fn create(state: &AppState, actor: &Actor, lead_id: LeadId) -> Result<
     may_write(state, actor, &lead).await?;
     let at = now();
     let currency = lead.value.map_or(Currency::USD, |v| v.currency);
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("quote: begin"))?;
-    if let Some(id) = store::empty_draft(&mut tx, lead_id)
-        .await
-        .map_err(internal("quote: empty draft"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if let Some(id) = store::empty_draft(&mut tx, lead_id).await? {
         return Ok(id);
     }
-    let id = store::insert(&mut tx, lead_id, currency, "", actor.id.0, at)
-        .await
-        .map_err(internal("quote: insert"))?;
+    let id = store::insert(&mut tx, lead_id, currency, "", actor.id.0, at).await?;
     events::append(
         &mut tx,
         &events::NewEvent {
@@ -162,9 +124,8 @@ pub async fn create(state: &AppState, actor: &Actor, lead_id: LeadId) -> Result<
             payload: json!({"quote_id": id, "number": crate::domain::quote::number(id)}),
         },
     )
-    .await
-    .map_err(internal("quote: event"))?;
-    tx.commit().await.map_err(internal("quote: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -187,18 +148,11 @@ pub async fn save_draft(
         return Err(stale());
     }
     let checked = draft.check().map_err(AppError::invalid)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("quote: acquire"))?;
+    let mut conn = state.store.read().await?;
     let mut refused = Vec::new();
     for (i, l) in checked.lines.iter().enumerate() {
         let Some(p) = l.product_id else { continue };
-        let message = match store::product_by_id(&mut conn, p)
-            .await
-            .map_err(internal("quote: product"))?
-        {
+        let message = match store::product_by_id(&mut conn, p).await? {
             None => "That product is not in the catalogue".to_string(),
             Some(product) if product.unit.currency != checked.currency => format!(
                 "{} is priced in {}, this quote in {}: enter it as a free-text line \
@@ -220,18 +174,11 @@ pub async fn save_draft(
         return Err(AppError::invalid(refused));
     }
     let total = checked.totals().total;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("quote: begin"))?;
-    if !store::save_draft(&mut tx, id, draft.version, &checked, total, now())
-        .await
-        .map_err(internal("quote: save"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !store::save_draft(&mut tx, id, draft.version, &checked, total, now()).await? {
         return Err(stale());
     }
-    tx.commit().await.map_err(internal("quote: commit"))?;
+    tx.commit().await?;
     view(state, actor, id).await
 }
 
@@ -289,16 +236,9 @@ async fn set_status_once(
     let next = lead_after(&read.pipeline, &read.current, total, to, at)?;
     let mut tx = match &next {
         Some(n) => begin_write(state, &read, n, at).await?,
-        None => state
-            .store
-            .begin()
-            .await
-            .map_err(internal("quote: begin"))?,
+        None => state.store.begin().await?,
     };
-    if !store::set_status(&mut tx, id, change.version, from, to, at)
-        .await
-        .map_err(internal("quote: status"))?
-    {
+    if !store::set_status(&mut tx, id, change.version, from, to, at).await? {
         return Err(stale());
     }
     let kind = match to {
@@ -325,8 +265,7 @@ async fn set_status_once(
             }),
         },
     )
-    .await
-    .map_err(internal("quote: event"))?;
+    .await?;
     match next {
         Some(next) => {
             let current = &read.current;
@@ -352,7 +291,7 @@ async fn set_status_once(
             )
             .await?;
         }
-        None => tx.commit().await.map_err(internal("quote: commit"))?,
+        None => tx.commit().await?,
     }
     view(state, actor, id).await
 }
@@ -367,14 +306,8 @@ pub async fn products(
     if include_inactive {
         access::manage_catalogue(actor)?;
     }
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("products: acquire"))?;
-    store::products(&mut conn, include_inactive)
-        .await
-        .map_err(internal("products: select"))
+    let mut conn = state.store.read().await?;
+    Ok(store::products(&mut conn, include_inactive).await?)
 }
 
 fn sku_taken(sku: &str) -> AppError {
@@ -391,14 +324,8 @@ pub async fn save_product(
     let (name, sku, unit) = input.check().map_err(AppError::invalid)?;
     let key = sku_key(&sku);
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("product: begin"))?;
-    let holder = store::product_with_sku(&mut tx, &key)
-        .await
-        .map_err(internal("product: sku"))?;
+    let mut tx = state.store.begin().await?;
+    let holder = store::product_with_sku(&mut tx, &key).await?;
     if holder.is_some() && holder != input.id {
         return Err(sku_taken(&sku));
     }
@@ -420,27 +347,20 @@ pub async fn save_product(
         Ok(None) => return Err(AppError::not_found("There is no such product")),
         // Two admins adding the same SKU at once: the unique index decides.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => return Err(sku_taken(&sku)),
-        Err(e) => return Err(internal("product: write")(e)),
+        Err(e) => return Err(AppError::from(e)),
     };
     let product = store::product_by_id(&mut tx, id)
-        .await
-        .map_err(internal("product: reselect"))?
+        .await?
         .ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal("product: commit"))?;
+    tx.commit().await?;
     Ok(product)
 }
 
 /// The seller's details printed on quotes.
 pub async fn company(state: &AppState, actor: &Actor) -> Result<Company, AppError> {
     access::view_board(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("company: acquire"))?;
-    store::company(&mut conn)
-        .await
-        .map_err(internal("company: select"))
+    let mut conn = state.store.read().await?;
+    Ok(store::company(&mut conn).await?)
 }
 
 pub async fn save_company(
@@ -450,14 +370,8 @@ pub async fn save_company(
 ) -> Result<Company, AppError> {
     access::manage_accounts(actor)?;
     let checked = company.check().map_err(AppError::invalid)?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("company: begin"))?;
-    store::set_company(&mut tx, &checked, Some(actor.id.0), now())
-        .await
-        .map_err(internal("company: write"))?;
-    tx.commit().await.map_err(internal("company: commit"))?;
+    let mut tx = state.store.begin().await?;
+    store::set_company(&mut tx, &checked, Some(actor.id.0), now()).await?;
+    tx.commit().await?;
     Ok(checked)
 }

@@ -2,7 +2,7 @@
 //! hits), then wins, with streak badges; who sees it is an admin's setting, and admins
 //! download a period's figures for incentive payouts.
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{Actor, Denied, LeadScope, Role, TeamId};
 use crate::domain::compliance::ratio;
 use crate::domain::recognition::{badges, rank, Standing, Visibility};
@@ -58,17 +58,9 @@ pub async fn leaderboard(
     if !LEADERBOARD_DAYS.contains(&days) {
         return Err(AppError::field("days", "Choose 7, 30 or 90 days"));
     }
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("leaderboard: acquire"))?;
-    let visibility = Visibility::parse(
-        &today::leaderboard_visibility(&mut conn)
-            .await
-            .map_err(internal("leaderboard: settings"))?,
-    )
-    .unwrap_or_default();
+    let mut conn = state.store.read().await?;
+    let visibility =
+        Visibility::parse(&today::leaderboard_visibility(&mut conn).await?).unwrap_or_default();
     let (scope, teams) = audience(actor, visibility)?;
     // The reps on the board: active reps of those teams (or all).
     let reps: Vec<(i64, String, Option<i64>, Option<String>)> = sqlx::query_as(
@@ -76,8 +68,7 @@ pub async fn leaderboard(
          WHERE u.role = 'rep' AND u.deactivated_at IS NULL ORDER BY u.id",
     )
     .fetch_all(&mut *conn)
-    .await
-    .map_err(internal("leaderboard: reps"))?;
+    .await?;
     let reps: Vec<_> = reps
         .into_iter()
         .filter(|(_, _, team, _)| {
@@ -86,33 +77,22 @@ pub async fn leaderboard(
                 .is_none_or(|ts| team.is_some_and(|t| ts.contains(&TeamId(t))))
         })
         .collect();
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("leaderboard: policies"))?;
+    let policies = state.store.policies(&mut conn).await?;
     drop(conn);
     let view = super::compliance::scoped(state, scope, days).await?;
     let at = now();
     let offset = (policies.org.calendar.zone.offset_at(at.0) / 60) as i32;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("leaderboard: acquire"))?;
+    let mut conn = state.store.read().await?;
     let wins: HashMap<i64, (i64, i64)> =
         today::wins_by_owner(&mut conn, (view.period.from, view.period.to), "USD")
-            .await
-            .map_err(internal("leaderboard: wins"))?
+            .await?
             .into_iter()
             .map(|(owner, n, cents)| (owner, (n, cents)))
             .collect();
     let mut rows = Vec::with_capacity(reps.len());
     for (id, name, _, team) in reps {
         let breaches =
-            today::breaches(&mut conn, id, at.plus_days(-i64::from(STREAK_MAX_DAYS) - 2))
-                .await
-                .map_err(internal("leaderboard: breaches"))?;
+            today::breaches(&mut conn, id, at.plus_days(-i64::from(STREAK_MAX_DAYS) - 2)).await?;
         let streak_days = streak(&breaches, at, offset, STREAK_MAX_DAYS).days;
         let card = view.reps.iter().find(|r| r.id == id).map(|r| &r.card);
         let (sla_hits, sla_counted) = card.map_or((0, 0), |c| {
@@ -210,14 +190,8 @@ pub async fn set_visibility(
     let v = Visibility::parse(key)
         .ok_or_else(|| AppError::field("leaderboard", "Choose team, organisation or off"))?;
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("leaderboard: begin"))?;
-    today::set_leaderboard_visibility(&mut tx, v.key(), actor.id.0, at)
-        .await
-        .map_err(internal("leaderboard: save"))?;
+    let mut tx = state.store.begin().await?;
+    today::set_leaderboard_visibility(&mut tx, v.key(), actor.id.0, at).await?;
     events::append(
         &mut tx,
         &events::NewEvent {
@@ -228,8 +202,7 @@ pub async fn set_visibility(
             payload: json!({"after": {"leaderboard": v.key()}}),
         },
     )
-    .await
-    .map_err(internal("leaderboard: event"))?;
-    tx.commit().await.map_err(internal("leaderboard: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(v)
 }

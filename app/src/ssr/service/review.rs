@@ -4,7 +4,7 @@
 //! A rep's team manager runs the review; the rep, leadership and admins read it
 //! (`access::view_reviews`).
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor};
 use crate::domain::activity::NextStepChange;
 use crate::domain::review::{
@@ -25,14 +25,9 @@ const HISTORY: i64 = 20;
 
 /// The rep (a rep's account) and whether `actor` may write their reviews.
 async fn rep_for(state: &AppState, actor: &Actor, rep: i64) -> Result<(Actor, bool), AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("review: acquire"))?;
+    let mut conn = state.store.read().await?;
     let person = accounts::actor(&mut conn, UserId(rep))
-        .await
-        .map_err(internal("review: rep"))?
+        .await?
         .filter(|a| a.role == Role::Rep)
         .ok_or_else(|| AppError::not_found("There is no such rep"))?;
     let can_edit = access::view_reviews(actor, person.id, person.team_id)?;
@@ -59,9 +54,7 @@ fn action_view(a: ActionRow) -> ActionView {
 }
 
 async fn review_of(conn: &mut sqlx::AnyConnection, row: ReviewRow) -> Result<Review, AppError> {
-    let actions = store::actions(conn, row.id)
-        .await
-        .map_err(internal("review: actions"))?;
+    let actions = store::actions(conn, row.id).await?;
     Ok(Review {
         id: row.id,
         manager: row.manager_name,
@@ -76,21 +69,12 @@ async fn review_of(conn: &mut sqlx::AnyConnection, row: ReviewRow) -> Result<Rev
 pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewView, AppError> {
     let (person, can_edit) = rep_for(state, actor, rep).await?;
     let at = now();
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("review: acquire"))?;
-    let current = match store::open_of(&mut conn, rep)
-        .await
-        .map_err(internal("review: open"))?
-    {
+    let mut conn = state.store.read().await?;
+    let current = match store::open_of(&mut conn, rep).await? {
         Some(r) => Some(review_of(&mut conn, r).await?),
         None => None,
     };
-    let finished = store::finished_of(&mut conn, rep, HISTORY)
-        .await
-        .map_err(internal("review: history"))?;
+    let finished = store::finished_of(&mut conn, rep, HISTORY).await?;
     let last = match finished.first().cloned() {
         Some(r) => Some(review_of(&mut conn, r).await?),
         None => None,
@@ -99,25 +83,11 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
         .as_ref()
         .map(|r| r.finished_at.unwrap_or(r.started_at))
         .unwrap_or_else(|| at.plus_days(-FIRST_REVIEW_DAYS));
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("review: stages"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("review: policies"))?;
-    let log = store::log_since(&mut conn, rep, since)
-        .await
-        .map_err(internal("review: log"))?;
-    let open = leads::open_owned_by(&mut conn, rep)
-        .await
-        .map_err(internal("review: leads"))?;
-    let counts_by_review = store::action_counts(&mut conn, rep)
-        .await
-        .map_err(internal("review: action counts"))?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let policies = state.store.policies(&mut conn).await?;
+    let log = store::log_since(&mut conn, rep, since).await?;
+    let open = leads::open_owned_by(&mut conn, rep).await?;
+    let counts_by_review = store::action_counts(&mut conn, rep).await?;
     drop(conn);
 
     let changes_capped = log.len() >= store::MAX_LOG;
@@ -185,14 +155,9 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
 pub async fn reviewable(state: &AppState, actor: &Actor) -> Result<Vec<ReviewableRep>, AppError> {
     access::run_reviews(actor)?;
     let teams: Vec<i64> = actor.managed_teams.iter().map(|t| t.0).collect();
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("reviews: acquire"))?;
+    let mut conn = state.store.read().await?;
     Ok(store::reps_of(&mut conn, &teams)
-        .await
-        .map_err(internal("reviews: reps"))?
+        .await?
         .into_iter()
         .map(|(id, name, team, last)| ReviewableRep {
             id,
@@ -209,14 +174,9 @@ async fn open_for_write(
     actor: &Actor,
     id: i64,
 ) -> Result<(ReviewRow, Actor), AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("review: acquire"))?;
+    let mut conn = state.store.read().await?;
     let row = store::by_id(&mut conn, id)
-        .await
-        .map_err(internal("review: read"))?
+        .await?
         .ok_or_else(|| AppError::not_found("There is no such review"))?;
     drop(conn);
     let (person, can_edit) = rep_for(state, actor, row.rep_id).await?;
@@ -251,27 +211,17 @@ pub async fn start(state: &AppState, actor: &Actor, rep: i64) -> Result<i64, App
     if !can_edit {
         return Err(access::Denied("Only the rep's manager starts a review").into());
     }
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("review: begin"))?;
-    if let Some(open) = store::open_of(&mut tx, rep)
-        .await
-        .map_err(internal("review: open"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if let Some(open) = store::open_of(&mut tx, rep).await? {
         return Ok(open.id);
     }
-    let id = store::insert(&mut tx, rep, actor.id.0, now())
-        .await
-        .map_err(internal("review: insert"))?;
+    let id = store::insert(&mut tx, rep, actor.id.0, now()).await?;
     events::append(
         &mut tx,
         &audit("review.started", actor, json!({"review": id, "rep": rep})),
     )
-    .await
-    .map_err(internal("review: event"))?;
-    tx.commit().await.map_err(internal("review: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -289,21 +239,14 @@ pub async fn save_notes(
         ));
     }
     open_for_write(state, actor, id).await?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("review: begin"))?;
-    if !store::write_notes(&mut tx, id, version, notes, now())
-        .await
-        .map_err(internal("review: notes"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !store::write_notes(&mut tx, id, version, notes, now()).await? {
         return Err(AppError::field(
             "notes",
             "The notes were saved elsewhere meanwhile: reload to see them",
         ));
     }
-    tx.commit().await.map_err(internal("review: commit"))?;
+    tx.commit().await?;
     Ok(version + 1)
 }
 
@@ -318,14 +261,9 @@ pub async fn add_action(
     let at = now();
     let mut due_at = None;
     if let Some(lead_id) = input.lead_id {
-        let mut conn = state
-            .store
-            .read()
-            .await
-            .map_err(internal("review: acquire"))?;
+        let mut conn = state.store.read().await?;
         let lead = leads::lead(&mut conn, lead_id)
-            .await
-            .map_err(internal("review: lead"))?
+            .await?
             .filter(|l| l.closed_at.is_none() && l.owner.as_ref().map(|o| o.id) == Some(row.rep_id))
             .ok_or_else(|| {
                 AppError::field(
@@ -333,11 +271,7 @@ pub async fn add_action(
                     format!("Pick one of {}'s open leads", person.name),
                 )
             })?;
-        let policies = state
-            .store
-            .policies(&mut conn)
-            .await
-            .map_err(internal("review: policies"))?;
+        let policies = state.store.policies(&mut conn).await?;
         drop(conn);
         let offset = (policies.org.calendar.zone.offset_at(at.0) / 60) as i32;
         let due = input
@@ -364,17 +298,9 @@ pub async fn add_action(
     } else if let Some(p) = input.due {
         due_at = Some(p.due(at, 0));
     }
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("review: begin"))?;
-    let action = store::insert_action(&mut tx, id, input.lead_id, &text, due_at, at)
-        .await
-        .map_err(internal("review: action"))?;
-    store::touch(&mut tx, id, at)
-        .await
-        .map_err(internal("review: touch"))?;
+    let mut tx = state.store.begin().await?;
+    let action = store::insert_action(&mut tx, id, input.lead_id, &text, due_at, at).await?;
+    store::touch(&mut tx, id, at).await?;
     events::append(
         &mut tx,
         &audit(
@@ -383,9 +309,8 @@ pub async fn add_action(
             json!({"review": id, "action": action, "lead": input.lead_id.map(|l| l.0), "text": text}),
         ),
     )
-    .await
-    .map_err(internal("review: event"))?;
-    tx.commit().await.map_err(internal("review: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(action)
 }
 
@@ -395,18 +320,12 @@ pub async fn tick(
     action: i64,
     done: bool,
 ) -> Result<(), AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("review: acquire"))?;
+    let mut conn = state.store.read().await?;
     let review = store::review_of_action(&mut conn, action)
-        .await
-        .map_err(internal("review: action"))?
+        .await?
         .ok_or_else(|| AppError::not_found("There is no such action"))?;
     let row = store::by_id(&mut conn, review)
-        .await
-        .map_err(internal("review: read"))?
+        .await?
         .ok_or_else(|| AppError::not_found("There is no such review"))?;
     drop(conn);
     // Actions of past reviews are ticked off in later ones, so the review need not be open.
@@ -415,37 +334,22 @@ pub async fn tick(
         return Err(access::Denied("Only the rep's manager ticks actions off").into());
     }
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("review: begin"))?;
-    store::tick_action(&mut tx, action, done.then_some(at))
-        .await
-        .map_err(internal("review: tick"))?;
-    store::touch(&mut tx, review, at)
-        .await
-        .map_err(internal("review: touch"))?;
-    tx.commit().await.map_err(internal("review: commit"))?;
+    let mut tx = state.store.begin().await?;
+    store::tick_action(&mut tx, action, done.then_some(at)).await?;
+    store::touch(&mut tx, review, at).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 pub async fn finish(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
     open_for_write(state, actor, id).await?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("review: begin"))?;
-    store::finish(&mut tx, id, now())
-        .await
-        .map_err(internal("review: finish"))?;
+    let mut tx = state.store.begin().await?;
+    store::finish(&mut tx, id, now()).await?;
     events::append(
         &mut tx,
         &audit("review.finished", actor, json!({"review": id})),
     )
-    .await
-    .map_err(internal("review: event"))?;
-    tx.commit().await.map_err(internal("review: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(())
 }

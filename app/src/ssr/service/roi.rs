@@ -1,7 +1,7 @@
 //! The ROI report: the store's counts (`store::roi`) folded into rows per channel, source and
 //! campaign (`domain::roi::Tally`), and the funnel.
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor};
 use crate::domain::compliance::Period;
 use crate::domain::money::Currency;
@@ -58,18 +58,10 @@ pub async fn times(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiTi
     access::view_roi(actor)?;
     let period = period_of(&q, now())?;
     let span = (period.from, period.to);
-    let mut conn = state.store.read().await.map_err(internal("roi: acquire"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("roi: stages"))?;
-    let stays = roi::stays(&mut conn, span)
-        .await
-        .map_err(internal("roi: time in stage"))?;
-    let cycles = roi::won_cycles(&mut conn, span)
-        .await
-        .map_err(internal("roi: sales cycle"))?;
+    let mut conn = state.store.read().await?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let stays = roi::stays(&mut conn, span).await?;
+    let cycles = roi::won_cycles(&mut conn, span).await?;
     drop(conn);
     let mut by_stage: HashMap<i64, Vec<i64>> = HashMap::new();
     for (stage, ms) in stays {
@@ -103,46 +95,24 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
         Some(code) => Currency::parse(code).map_err(|e| AppError::field("currency", e))?,
     };
     let span = (period.from, period.to);
-    let mut conn = state.store.read().await.map_err(internal("roi: acquire"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("roi: stages"))?;
-    let sources = roi::sources(&mut conn)
-        .await
-        .map_err(internal("roi: sources"))?;
-    let campaigns = roi::campaigns(&mut conn)
-        .await
-        .map_err(internal("roi: campaigns"))?;
+    let mut conn = state.store.read().await?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let sources = roi::sources(&mut conn).await?;
+    let campaigns = roi::campaigns(&mut conn).await?;
     // Whole days from the rollups (kept by triggers on `leads`), the partial days at the
     // period's ends from the leads.
     let (days, edges) = day_split(span.0, span.1);
     let mut cohort = Vec::new();
     let mut closed = Vec::new();
     if let Some(days) = days {
-        cohort = roi::cohort_days(&mut conn, days)
-            .await
-            .map_err(internal("roi: inquiries"))?;
-        closed = roi::closed_days(&mut conn, days)
-            .await
-            .map_err(internal("roi: close-outs"))?;
+        cohort = roi::cohort_days(&mut conn, days).await?;
+        closed = roi::closed_days(&mut conn, days).await?;
     }
     for edge in edges {
-        cohort.extend(
-            roi::cohort(&mut conn, edge)
-                .await
-                .map_err(internal("roi: inquiries"))?,
-        );
-        closed.extend(
-            roi::closed(&mut conn, edge)
-                .await
-                .map_err(internal("roi: close-outs"))?,
-        );
+        cohort.extend(roi::cohort(&mut conn, edge).await?);
+        closed.extend(roi::closed(&mut conn, edge).await?);
     }
-    let spend = roi::spend(&mut conn, span)
-        .await
-        .map_err(internal("roi: spend"))?;
+    let spend = roi::spend(&mut conn, span).await?;
     let pace = pace(state, &mut conn, at).await?;
     drop(conn);
 
@@ -344,23 +314,13 @@ async fn pace(
     conn: &mut sqlx::AnyConnection,
     at: Timestamp,
 ) -> Result<Pace, AppError> {
-    let policies = state
-        .store
-        .policies(conn)
-        .await
-        .map_err(internal("roi: policies"))?;
+    let policies = state.store.policies(conn).await?;
     let zone = &policies.org.calendar.zone;
     let (year, start, end) = year_span(at, zone);
     let (_, last_start, _) = year_span(Timestamp(start.0 - 1), zone);
-    let target = roi::target(conn, year)
-        .await
-        .map_err(internal("roi: target"))?;
-    let (so_far, _) = roi::inquiries_and_wins(conn, (start, Timestamp(at.0 + 1)))
-        .await
-        .map_err(internal("roi: year so far"))?;
-    let (_, last_year_wins) = roi::inquiries_and_wins(conn, (last_start, start))
-        .await
-        .map_err(internal("roi: last year"))?;
+    let target = roi::target(conn, year).await?;
+    let (so_far, _) = roi::inquiries_and_wins(conn, (start, Timestamp(at.0 + 1))).await?;
+    let (_, last_year_wins) = roi::inquiries_and_wins(conn, (last_start, start)).await?;
     Ok(Pace {
         year,
         target,
@@ -379,16 +339,8 @@ pub async fn set_target(
 ) -> Result<(), AppError> {
     access::manage_campaigns(actor)?;
     let at = now();
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("target: acquire"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("target: policies"))?;
+    let mut conn = state.store.read().await?;
+    let policies = state.store.policies(&mut conn).await?;
     let zone = policies.org.calendar.zone.clone();
     let (this_year, this_start, next_start) = year_span(at, &zone);
     if year != this_year && year != this_year + 1 {
@@ -403,19 +355,11 @@ pub async fn set_target(
     } else {
         (this_start, next_start)
     };
-    let (_, wins) = roi::inquiries_and_wins(&mut conn, before)
-        .await
-        .map_err(internal("target: wins"))?;
+    let (_, wins) = roi::inquiries_and_wins(&mut conn, before).await?;
     drop(conn);
     let target = parse_target(target, wins).map_err(|m| AppError::field("target", m))?;
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("target: begin"))?;
-    roi::set_target(&mut tx, year, target, actor.id.0, at)
-        .await
-        .map_err(internal("target: save"))?;
+    let mut tx = state.store.begin().await?;
+    roi::set_target(&mut tx, year, target, actor.id.0, at).await?;
     crate::ssr::store::events::append(
         &mut tx,
         &crate::ssr::store::events::NewEvent {
@@ -426,9 +370,8 @@ pub async fn set_target(
             payload: serde_json::json!({"after": {"year": year, "target": target}}),
         },
     )
-    .await
-    .map_err(internal("target: event"))?;
-    tx.commit().await.map_err(internal("target: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Distribution: the assignment rules (settings), who is available, the rule tester, and the
 //! routing of each new inquiry inside its intake transaction.
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor};
 use crate::domain::routing::{self, Assignment, Decision, Inquiry, RuleForm};
 use crate::domain::time::{days_from_civil, DAY_MS};
@@ -19,26 +19,15 @@ pub const MAX_CAPACITY: i64 = 10_000;
 /// The rules, teams, sources and reps, as the settings page shows them to `actor`.
 pub async fn settings(state: &AppState, actor: &Actor) -> Result<RoutingSettings, AppError> {
     access::view_routing(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("routing: acquire"))?;
-    let rules = store::rules(&mut conn)
-        .await
-        .map_err(internal("routing: rules"))?;
+    let mut conn = state.store.read().await?;
+    let rules = store::rules(&mut conn).await?;
     let teams = accounts::teams(&mut conn)
-        .await
-        .map_err(internal("routing: teams"))?
+        .await?
         .into_iter()
         .map(|t| (t.id, t.name))
         .collect();
-    let sources = accounts::sources(&mut conn)
-        .await
-        .map_err(internal("routing: sources"))?;
-    let people = store::people(&mut conn)
-        .await
-        .map_err(internal("routing: people"))?;
+    let sources = accounts::sources(&mut conn).await?;
+    let people = store::people(&mut conn).await?;
     Ok(RoutingSettings {
         rules,
         teams,
@@ -62,16 +51,14 @@ pub async fn save_rule(
 ) -> Result<i64, AppError> {
     access::edit_routing(actor)?;
     let at = now();
-    let mut tx = state.store.begin().await.map_err(internal("rule: begin"))?;
+    let mut tx = state.store.begin().await?;
     let teams: Vec<TeamId> = accounts::teams(&mut tx)
-        .await
-        .map_err(internal("rule: teams"))?
+        .await?
         .into_iter()
         .map(|t| t.id)
         .collect();
     let sources: Vec<i64> = accounts::sources(&mut tx)
-        .await
-        .map_err(internal("rule: sources"))?
+        .await?
         .into_iter()
         .map(|s| s.id)
         .collect();
@@ -86,17 +73,12 @@ pub async fn save_rule(
     };
     let id = match id {
         Some(id) => {
-            if !store::update_rule(&mut tx, id, &stored, at)
-                .await
-                .map_err(internal("rule: update"))?
-            {
+            if !store::update_rule(&mut tx, id, &stored, at).await? {
                 return Err(AppError::not_found("There is no such rule"));
             }
             id
         }
-        None => store::insert_rule(&mut tx, &stored, at)
-            .await
-            .map_err(internal("rule: insert"))?,
+        None => store::insert_rule(&mut tx, &stored, at).await?,
     };
     events::append(
         &mut tx,
@@ -109,19 +91,15 @@ pub async fn save_rule(
                 "conditions": conditions, "team_id": team_id, "strategy": strategy.key()}}),
         },
     )
-    .await
-    .map_err(internal("rule: event"))?;
-    tx.commit().await.map_err(internal("rule: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
 pub async fn delete_rule(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppError> {
     access::edit_routing(actor)?;
-    let mut tx = state.store.begin().await.map_err(internal("rule: begin"))?;
-    if !store::delete_rule(&mut tx, id)
-        .await
-        .map_err(internal("rule: delete"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !store::delete_rule(&mut tx, id).await? {
         return Err(AppError::not_found("There is no such rule"));
     }
     events::append(
@@ -134,20 +112,16 @@ pub async fn delete_rule(state: &AppState, actor: &Actor, id: i64) -> Result<(),
             payload: json!({"before": {"id": id}}),
         },
     )
-    .await
-    .map_err(internal("rule: event"))?;
-    tx.commit().await.map_err(internal("rule: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
 /// Moves a rule one place up or down the order.
 pub async fn move_rule(state: &AppState, actor: &Actor, id: i64, up: bool) -> Result<(), AppError> {
     access::edit_routing(actor)?;
-    let mut tx = state.store.begin().await.map_err(internal("rule: begin"))?;
-    if !store::move_rule(&mut tx, id, up)
-        .await
-        .map_err(internal("rule: move"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !store::move_rule(&mut tx, id, up).await? {
         return Err(AppError::field(
             "id",
             if up {
@@ -167,9 +141,8 @@ pub async fn move_rule(state: &AppState, actor: &Actor, id: i64, up: bool) -> Re
             payload: json!({"after": {"id": id, "up": up}}),
         },
     )
-    .await
-    .map_err(internal("rule: event"))?;
-    tx.commit().await.map_err(internal("rule: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -206,14 +179,9 @@ pub async fn set_availability(
     capacity: &str,
     away_until: &str,
 ) -> Result<(), AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("availability: acquire"))?;
+    let mut conn = state.store.read().await?;
     let rep = store::people(&mut conn)
-        .await
-        .map_err(internal("availability: people"))?
+        .await?
         .into_iter()
         .find(|p| p.id == user)
         .ok_or_else(|| AppError::not_found("There is no such rep"))?;
@@ -240,14 +208,8 @@ pub async fn set_availability(
     if !errors.is_empty() {
         return Err(AppError::fields_of(errors));
     }
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("availability: begin"))?;
-    store::set_availability(&mut tx, user, capacity, away)
-        .await
-        .map_err(internal("availability: update"))?;
+    let mut tx = state.store.begin().await?;
+    store::set_availability(&mut tx, user, capacity, away).await?;
     events::append(
         &mut tx,
         &events::NewEvent {
@@ -259,11 +221,8 @@ pub async fn set_availability(
                                       "away_until": away.map(|t| t.0)}}),
         },
     )
-    .await
-    .map_err(internal("availability: event"))?;
-    tx.commit()
-        .await
-        .map_err(internal("availability: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -274,17 +233,9 @@ pub async fn test_route(
     inquiry: Inquiry,
 ) -> Result<Decision, AppError> {
     access::view_routing(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("tester: acquire"))?;
-    let rules = store::rules(&mut conn)
-        .await
-        .map_err(internal("tester: rules"))?;
-    let people = store::people(&mut conn)
-        .await
-        .map_err(internal("tester: people"))?;
+    let mut conn = state.store.read().await?;
+    let rules = store::rules(&mut conn).await?;
+    let people = store::people(&mut conn).await?;
     Ok(routing::route(&rules, &inquiry, &people, now()))
 }
 

@@ -11,7 +11,7 @@
 //! Idempotent: a sweep at the same instant over unchanged leads changes nothing. Run by one
 //! instance at a time (`server::sweeper` holds a lease row for it).
 
-use super::{internal, now};
+use super::now;
 use crate::domain::{
     escalation_due, evaluate, next_change, next_rung_at, EscalationStep, FindingKind, Lead, LeadId,
     Policies, Timestamp, UserId,
@@ -99,27 +99,13 @@ struct Teams {
 pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppError> {
     let started = std::time::Instant::now();
     super::compliance::refresh_facts(state).await?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("sweep: acquire"))?;
-    let due = leads::due_for_judging(&mut conn, at)
-        .await
-        .map_err(internal("sweep: leads"))?;
-    let findings = store::open_findings_due(&mut conn, at)
-        .await
-        .map_err(internal("sweep: findings"))?;
-    let people = store::team_people(&mut conn)
-        .await
-        .map_err(internal("sweep: teams"))?;
+    let mut conn = state.store.read().await?;
+    let due = leads::due_for_judging(&mut conn, at).await?;
+    let findings = store::open_findings_due(&mut conn, at).await?;
+    let people = store::team_people(&mut conn).await?;
     // The rules, uncached and read after the leads: a save after this read marks its leads
     // anew, so the judgement below is not kept for them (`leads::write_judged`).
-    let policies = state
-        .store
-        .read_policies(&mut conn)
-        .await
-        .map_err(internal("sweep: policies"))?;
+    let policies = state.store.read_policies(&mut conn).await?;
     drop(conn);
     let teams = Teams {
         manager: people
@@ -151,26 +137,14 @@ pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppEr
     told.dedup();
     let mut whole = Vec::with_capacity(told.len());
     {
-        let mut conn = state
-            .store
-            .read()
-            .await
-            .map_err(internal("sweep: acquire"))?;
+        let mut conn = state.store.read().await?;
         for ids in told.chunks(500) {
-            whole.extend(
-                leads::by_ids(&mut conn, ids)
-                    .await
-                    .map_err(internal("sweep: leads"))?,
-            );
+            whole.extend(leads::by_ids(&mut conn, ids).await?);
         }
     }
     let by_id: HashMap<LeadId, &Lead> = whole.iter().map(|l| (l.id, l)).collect();
     for batch in ops.chunks(BATCH) {
-        let mut tx = state
-            .store
-            .begin()
-            .await
-            .map_err(internal("sweep: begin"))?;
+        let mut tx = state.store.begin().await?;
         let mut live = Vec::new();
         write_batch(
             &mut tx,
@@ -182,24 +156,17 @@ pub async fn sweep(state: &AppState, at: Timestamp) -> Result<SweepReport, AppEr
             &mut report,
             &mut live,
         )
-        .await
-        .map_err(internal("sweep: write"))?;
-        tx.commit().await.map_err(internal("sweep: commit"))?;
+        .await?;
+        tx.commit().await?;
         for event in live {
             state.hub.publish(event);
         }
     }
     // Only once every change is in: a sweep cut short judges its leads again next time.
     for batch in judged.chunks(JUDGED_BATCH) {
-        let mut tx = state
-            .store
-            .begin()
-            .await
-            .map_err(internal("sweep: begin"))?;
-        leads::write_judged(&mut tx, batch)
-            .await
-            .map_err(internal("sweep: judged"))?;
-        tx.commit().await.map_err(internal("sweep: commit"))?;
+        let mut tx = state.store.begin().await?;
+        leads::write_judged(&mut tx, batch).await?;
+        tx.commit().await?;
     }
     report.write_ms = written.elapsed().as_millis() as u64;
     Ok(report)
@@ -606,28 +573,16 @@ pub const NOTIFICATION: &str = "notification.sent";
 
 /// The signed-in person's newest notifications (everyone with an account has an inbox).
 pub async fn inbox(state: &AppState, actor: &crate::domain::Actor) -> Result<Inbox, AppError> {
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("inbox: acquire"))?;
-    let (items, unread) = store::notifications(&mut conn, actor.id.0, 20)
-        .await
-        .map_err(internal("inbox: select"))?;
+    let mut conn = state.store.read().await?;
+    let (items, unread) = store::notifications(&mut conn, actor.id.0, 20).await?;
     Ok(Inbox { items, unread })
 }
 
 /// Marks all of the actor's notifications read and returns the inbox.
 pub async fn mark_read(state: &AppState, actor: &crate::domain::Actor) -> Result<Inbox, AppError> {
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("inbox: begin"))?;
-    store::mark_read(&mut tx, actor.id.0, now())
-        .await
-        .map_err(internal("inbox: update"))?;
-    tx.commit().await.map_err(internal("inbox: commit"))?;
+    let mut tx = state.store.begin().await?;
+    store::mark_read(&mut tx, actor.id.0, now()).await?;
+    tx.commit().await?;
     inbox(state, actor).await
 }
 

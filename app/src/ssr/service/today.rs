@@ -1,7 +1,7 @@
 //! My day: the rep's queue (`domain::today::queue` over their open leads), their own numbers,
 //! snoozing, and the organisation settings behind the commission estimate.
 
-use super::{internal, now, read_for_write, save, Change};
+use super::{now, read_for_write, save, Change};
 use crate::domain::access::{self, Actor};
 use crate::domain::money::Money;
 use crate::domain::recognition::Visibility;
@@ -37,40 +37,18 @@ fn per_currency(values: impl IntoIterator<Item = Money>) -> Vec<Money> {
 pub async fn today(state: &AppState, actor: &Actor) -> Result<Today, AppError> {
     access::view_today(actor)?;
     let at = now();
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("today: acquire"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("today: stages"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("today: policies"))?;
+    let mut conn = state.store.read().await?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let policies = state.store.policies(&mut conn).await?;
     let zone = &policies.org.calendar.zone;
     let offset_minutes = (zone.offset_at(at.0) / 60) as i32;
-    let open = leads::open_owned_by(&mut conn, actor.id.0)
-        .await
-        .map_err(internal("today: leads"))?;
+    let open = leads::open_owned_by(&mut conn, actor.id.0).await?;
     let (month_from, month_name) = month_start(at, zone);
-    let wins = today::wins_since(&mut conn, actor.id.0, month_from)
-        .await
-        .map_err(internal("today: wins"))?;
+    let wins = today::wins_since(&mut conn, actor.id.0, month_from).await?;
     let since = at.plus_days(-i64::from(STREAK_MAX_DAYS) - 2);
-    let breaches = today::breaches(&mut conn, actor.id.0, since)
-        .await
-        .map_err(internal("today: breaches"))?;
-    let rate = today::commission_bp(&mut conn)
-        .await
-        .map_err(internal("today: settings"))?;
-    let last_event_id = events::last_id(&mut conn)
-        .await
-        .map_err(internal("today: last event"))?;
+    let breaches = today::breaches(&mut conn, actor.id.0, since).await?;
+    let rate = today::commission_bp(&mut conn).await?;
+    let last_event_id = events::last_id(&mut conn).await?;
     drop(conn);
 
     let won: Vec<Money> = wins
@@ -185,21 +163,11 @@ pub async fn snooze(
 
 pub async fn settings(state: &AppState, actor: &Actor) -> Result<OrgSettings, AppError> {
     access::manage_accounts(actor)?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("settings: acquire"))?;
+    let mut conn = state.store.read().await?;
     Ok(OrgSettings {
-        commission_bp: today::commission_bp(&mut conn)
-            .await
-            .map_err(internal("settings: read"))?,
-        leaderboard: Visibility::parse(
-            &today::leaderboard_visibility(&mut conn)
-                .await
-                .map_err(internal("settings: read"))?,
-        )
-        .unwrap_or_default(),
+        commission_bp: today::commission_bp(&mut conn).await?,
+        leaderboard: Visibility::parse(&today::leaderboard_visibility(&mut conn).await?)
+            .unwrap_or_default(),
     })
 }
 
@@ -215,14 +183,8 @@ pub async fn save_settings(
         text => Some(parse_rate(text).map_err(|e| AppError::field("commission_rate", e))?),
     };
     let at = now();
-    let mut tx = state
-        .store
-        .begin()
-        .await
-        .map_err(internal("settings: begin"))?;
-    today::set_commission_bp(&mut tx, bp, Some(actor.id.0), at)
-        .await
-        .map_err(internal("settings: save"))?;
+    let mut tx = state.store.begin().await?;
+    today::set_commission_bp(&mut tx, bp, Some(actor.id.0), at).await?;
     events::append(
         &mut tx,
         &events::NewEvent {
@@ -233,8 +195,7 @@ pub async fn save_settings(
             payload: json!({"after": {"commission_bp": bp}}),
         },
     )
-    .await
-    .map_err(internal("settings: event"))?;
-    tx.commit().await.map_err(internal("settings: commit"))?;
+    .await?;
+    tx.commit().await?;
     settings(state, actor).await
 }

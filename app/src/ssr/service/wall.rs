@@ -4,7 +4,7 @@
 //! A wall token reads this and nothing else (`access::view_wall`); leadership and admins may
 //! open the same view signed in (`/wall`).
 
-use super::{internal, now};
+use super::now;
 use crate::domain::access::{self, Actor, Principal};
 use crate::domain::wall::{month_start, WallConfig, WallWin, WALL_WINS};
 use crate::domain::{Pipeline, StageKind};
@@ -28,14 +28,9 @@ async fn config_for(state: &AppState, principal: &Principal) -> Result<WallConfi
     let Principal::Wall { token_id } = principal else {
         return Ok(WallConfig::default());
     };
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("wall: acquire"))?;
+    let mut conn = state.store.read().await?;
     Ok(accounts::wall_config_of(&mut conn, *token_id)
-        .await
-        .map_err(internal("wall: config"))?
+        .await?
         .unwrap_or_default())
 }
 
@@ -45,35 +40,18 @@ pub async fn view(state: &AppState, principal: &Principal) -> Result<WallView, A
     let roi = super::roi::figures(state, RoiQuery::last(config.days), Theme::Dark).await?;
     let compliance = super::compliance::organisation(state, COMPLIANCE_DAYS).await?;
     let at = now();
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("wall: acquire"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("wall: stages"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("wall: policies"))?;
+    let mut conn = state.store.read().await?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let policies = state.store.policies(&mut conn).await?;
     let (since, month_name) = month_start(at, &policies.org.calendar.zone);
-    let (month_wins, month_won) = wall::wins_since(&mut conn, since)
-        .await
-        .map_err(internal("wall: month"))?;
+    let (month_wins, month_won) = wall::wins_since(&mut conn, since).await?;
     let summaries = leads::column_summaries(
         &mut conn,
         &crate::domain::LeadScope::All,
         &crate::domain::BoardFilter::default(),
     )
-    .await
-    .map_err(internal("wall: summaries"))?;
-    let wins = wall::newest_wins(&mut conn, WALL_WINS as i64)
-        .await
-        .map_err(internal("wall: wins"))?;
+    .await?;
+    let wins = wall::newest_wins(&mut conn, WALL_WINS as i64).await?;
     drop(conn);
     if let Principal::Wall { token_id } = principal {
         auth::touch_key(state, KeyKind::Wall, *token_id, at).await;
@@ -118,11 +96,8 @@ pub async fn configure(
 ) -> Result<(), AppError> {
     access::manage_wall_tokens(actor)?;
     config.check().map_err(AppError::fields_of)?;
-    let mut tx = state.store.begin().await.map_err(internal("wall: begin"))?;
-    if !accounts::set_wall_config(&mut tx, id, &config)
-        .await
-        .map_err(internal("wall: save"))?
-    {
+    let mut tx = state.store.begin().await?;
+    if !accounts::set_wall_config(&mut tx, id, &config).await? {
         return Err(AppError::not_found("There is no such active wall token"));
     }
     events::append(
@@ -136,9 +111,8 @@ pub async fn configure(
                                       "days": config.days, "seconds": config.seconds}}),
         },
     )
-    .await
-    .map_err(internal("wall: event"))?;
-    tx.commit().await.map_err(internal("wall: commit"))?;
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 //! touch with the next step, close it out. Each authorizes first, judges with the domain, and
 //! writes lead + activity + event in one transaction, then publishes the change live.
 
-use super::{begin_write, internal, now, read_for_write, save, save_move, Change};
+use super::{begin_write, now, read_for_write, save, save_move, Change};
 use crate::domain::activity::{
     apply_edit, apply_log, apply_next_step, parse_amount, Activity, ActivityKind, CloseOut,
     LeadDetail, LeadEdit, LogRequest, NextStepChange, Outcome, TimelineEntry,
@@ -25,24 +25,11 @@ pub async fn lead_detail(
     id: LeadId,
 ) -> Result<LeadDetail, AppError> {
     let lead = super::lead(state, actor, id).await?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("detail: acquire"))?;
-    let pipeline = state
-        .store
-        .pipeline(&mut conn)
-        .await
-        .map_err(internal("detail: stages"))?;
-    let policies = state
-        .store
-        .policies(&mut conn)
-        .await
-        .map_err(internal("detail: policies"))?;
+    let mut conn = state.store.read().await?;
+    let pipeline = state.store.pipeline(&mut conn).await?;
+    let policies = state.store.policies(&mut conn).await?;
     let mut timeline: Vec<TimelineEntry> = leads::activities(&mut conn, id, TIMELINE_LIMIT)
-        .await
-        .map_err(internal("detail: activities"))?
+        .await?
         .into_iter()
         .map(|a| {
             let kind = ActivityKind::parse(&a.kind).map_or(a.kind.clone(), |k| k.label().into());
@@ -63,9 +50,7 @@ pub async fn lead_detail(
             }
         })
         .collect();
-    let rows = events::recent_for_lead(&mut conn, id, TIMELINE_LIMIT)
-        .await
-        .map_err(internal("detail: events"))?;
+    let rows = events::recent_for_lead(&mut conn, id, TIMELINE_LIMIT).await?;
     for (row, who) in rows {
         let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
         let stage_name = |v: &Value| {
@@ -97,9 +82,7 @@ pub async fn lead_detail(
             }
             "lead.assigned" => {
                 let to = match payload["after"]["owner_id"].as_i64() {
-                    Some(u) => leads::user_name(&mut conn, u)
-                        .await
-                        .map_err(internal("detail: owner"))?,
+                    Some(u) => leads::user_name(&mut conn, u).await?,
                     None => None,
                 };
                 let to = to.unwrap_or_else(|| "someone".into());
@@ -202,8 +185,7 @@ pub async fn lead_detail(
         sqlx::query_as("SELECT contact_id, company_id FROM leads WHERE id = $1")
             .bind(id.0)
             .fetch_one(&mut *conn)
-            .await
-            .map_err(internal("detail: people"))?;
+            .await?;
     Ok(LeadDetail {
         contact_id,
         company_id,
@@ -344,8 +326,7 @@ pub async fn log_activity(
         note.as_deref(),
         at,
     )
-    .await
-    .map_err(internal("log: activity"))?;
+    .await?;
     let payload = json!({
         "activity_id": activity_id,
         "kind": request.kind.key(),
@@ -419,14 +400,8 @@ pub async fn activities(
     limit: i64,
 ) -> Result<Vec<Activity>, AppError> {
     super::lead(state, actor, id).await?;
-    let mut conn = state
-        .store
-        .read()
-        .await
-        .map_err(internal("activities: acquire"))?;
-    let rows = leads::activities(&mut conn, id, limit)
-        .await
-        .map_err(internal("activities: select"))?;
+    let mut conn = state.store.read().await?;
+    let rows = leads::activities(&mut conn, id, limit).await?;
     Ok(rows
         .into_iter()
         .map(|r| Activity {
