@@ -11,7 +11,7 @@
 //! 6. `pages`, `components` and the app shell (`lib.rs`): the UI.
 //!
 //! The same holds one level out, for the server crate's REST handlers, CLI and seed (edges),
-//! which only the app's public modules reach.
+//! which only the app's public modules reach. And every SQL statement lives in the store.
 
 #![cfg(test)]
 
@@ -217,6 +217,50 @@ fn no_module_names_a_layer_above_its_own() {
         found.len(),
         found.join("\n")
     );
+}
+
+/// Every line outside the store that runs SQL of its own (`sqlx::query…`): "file:line".
+fn sql_outside_the_store(root: &Path, dirs: &[&str], allowed: &[&str]) -> Vec<String> {
+    let mut found = Vec::new();
+    for dir in dirs {
+        let mut files = Vec::new();
+        sources(&root.join(dir), &mut files);
+        files.sort();
+        for file in files {
+            let relative = file.strip_prefix(root).expect("under the root");
+            let shown = relative.to_string_lossy().replace('\\', "/");
+            if allowed.iter().any(|a| shown.starts_with(a)) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&file).expect("read source");
+            for (n, line) in text.lines().enumerate() {
+                if code(line).contains("sqlx::query") {
+                    found.push(format!("{shown}:{}", n + 1));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Every SQL statement is the store's: the service, the edges (REST, CLI, the demo seed) and
+/// the UI call store functions. The benchmark tool is the one exception: it times the bare
+/// database beside the application's own path (its "floor").
+#[test]
+fn no_sql_outside_the_store() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let found = sql_outside_the_store(
+        &root,
+        &["app/src", "server/src"],
+        &["app/src/ssr/store/", "server/src/bin/bench/"],
+    );
+    assert!(
+        found.is_empty(),
+        "SQL outside app/src/ssr/store:\n{}",
+        found.join("\n")
+    );
+    // The scan sees SQL where there is some.
+    assert!(!sql_outside_the_store(&root, &["app/src/ssr/store"], &[]).is_empty());
 }
 
 #[test]

@@ -150,10 +150,7 @@ pub struct Ready {
 #[utoipa::path(get, path = "/ready", tag = "Service", security(()),
     responses((status = 200, description = "Ready to serve", body = Ready)))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Ready>, AppError> {
-    let probe = async {
-        let mut conn = state.store.read().await?;
-        sqlx::query("SELECT 1").execute(&mut *conn).await
-    };
+    let probe = state.store.ping();
     let unavailable = |message: &str| AppError::Unavailable {
         message: message.into(),
     };

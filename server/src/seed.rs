@@ -831,22 +831,13 @@ async fn demo_duplicates(
 ) -> Result<usize, sqlx::Error> {
     use app::domain::contact::{Identity, MatchReason};
     let mut tx = store.begin().await?;
-    let picks: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
-        "SELECT id, contact_id, company_id FROM leads
-         WHERE closed_at IS NULL AND company IS NOT NULL AND owner_id IS NOT NULL
-           AND contact_id IS NOT NULL
-         ORDER BY id LIMIT $1 OFFSET 7",
-    )
-    .bind(count as i64)
-    .fetch_all(&mut *tx)
-    .await?;
+    let picks = leads::open_with_company(&mut tx, count as i64, 7).await?;
     let ids: Vec<i64> = picks.iter().map(|p| p.0).collect();
     let originals = leads::by_ids(&mut tx, &ids).await?;
     let first_stage = STAGES[0].0;
-    let (stage,): (i64,) = sqlx::query_as("SELECT id FROM stages WHERE key = $1")
-        .bind(first_stage)
-        .fetch_one(&mut *tx)
-        .await?;
+    let stage = app::ssr::store::org::stage_id(&mut tx, first_stage)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     let at = now.plus_ms(-26 * HOUR_MS);
     for (lead, _, company_id) in &picks {
         let Some(o) = originals.iter().find(|l| l.id.0 == *lead) else {

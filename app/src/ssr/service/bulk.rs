@@ -239,10 +239,9 @@ impl Bulk {
         }
         let first = first_open_stage(state, tx).await?;
         let policies = state.store.policies(tx).await?;
-        let (source_name,): (String,) = sqlx::query_as("SELECT name FROM sources WHERE id = $1")
-            .bind(via.source_id)
-            .fetch_one(&mut **tx)
-            .await?;
+        let source_name = org::source_name(tx, via.source_id)
+            .await?
+            .ok_or(sqlx::Error::RowNotFound)?;
         Ok(Bulk {
             at,
             backend: state.store.backend(),

@@ -71,20 +71,10 @@ pub async fn save(state: &AppState, actor: &Actor, form: CampaignForm) -> Result
     access::manage_campaigns(actor)?;
     let input = form.check().map_err(AppError::fields_of)?;
     let mut tx = state.store.begin().await?;
-    let (known,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sources WHERE id = $1")
-        .bind(input.source_id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if known == 0 {
+    if !org::source_exists(&mut tx, input.source_id).await? {
         return Err(AppError::field("source_id", "There is no such source"));
     }
-    let (taken,): (i64,) =
-        sqlx::query_as("SELECT COUNT(*) FROM campaigns WHERE LOWER(name) = LOWER($1) AND id <> $2")
-            .bind(&input.name)
-            .bind(form.id.unwrap_or(0))
-            .fetch_one(&mut *tx)
-            .await?;
-    if taken > 0 {
+    if org::campaign_name_taken(&mut tx, &input.name, form.id.unwrap_or(0)).await? {
         return Err(AppError::field(
             "name",
             format!(
@@ -144,11 +134,8 @@ async fn campaign_currency(
     conn: &mut sqlx::AnyConnection,
     campaign_id: i64,
 ) -> Result<Currency, AppError> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT currency FROM campaigns WHERE id = $1")
-        .bind(campaign_id)
-        .fetch_optional(conn)
-        .await?;
-    row.map(|(c,)| currency_of(&c))
+    let code = org::campaign_currency(conn, campaign_id).await?;
+    code.map(|c| currency_of(&c))
         .ok_or_else(|| AppError::field("campaign_id", "There is no such campaign"))
 }
 
@@ -195,10 +182,7 @@ pub async fn upload(
         ));
     }
     let mut tx = state.store.begin().await?;
-    let campaigns: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, name, currency FROM campaigns")
-            .fetch_all(&mut *tx)
-            .await?;
+    let campaigns = org::campaign_names(&mut tx).await?;
     let names: Vec<(i64, String)> = campaigns.iter().map(|c| (c.0, c.1.clone())).collect();
     let upload = parse_spend_csv(text, &names);
     let good = upload.entries.len();

@@ -11,7 +11,7 @@ use crate::domain::{CloseReason, Lead, LeadId, StageKind, Timestamp};
 use crate::error::AppError;
 use crate::model::dedupe::{DuplicatePair, Resolution};
 use crate::model::LiveEvent;
-use crate::ssr::store::{contacts, events, leads, Tx};
+use crate::ssr::store::{contacts, dedupe, events, leads, Tx};
 use crate::ssr::AppState;
 use serde_json::json;
 
@@ -22,12 +22,7 @@ type Published = (i64, &'static str, Lead, Option<crate::domain::StageId>);
 pub async fn open_pairs(state: &AppState, actor: &Actor) -> Result<Vec<DuplicatePair>, AppError> {
     access::view_board(actor)?;
     let mut conn = state.store.read().await?;
-    let rows: Vec<(i64, i64, i64, i64, String, i64)> = sqlx::query_as(
-        "SELECT id, lead_id, other_lead_id, score, reasons, found_at FROM duplicate_candidates
-         WHERE resolved_at IS NULL ORDER BY found_at DESC, id DESC LIMIT 500",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows = dedupe::open_candidates(&mut conn, 500).await?;
     let ids: Vec<i64> = rows.iter().flat_map(|r| [r.1, r.2]).collect();
     let found = leads::by_ids(&mut conn, &ids).await?;
     let get = |id: i64| found.iter().find(|l| l.id.0 == id).cloned();
@@ -71,14 +66,7 @@ pub async fn resolve(
 ) -> Result<(), AppError> {
     let at = now();
     let mut tx = state.store.begin().await?;
-    let row: Option<(i64, i64)> = sqlx::query_as(
-        "SELECT lead_id, other_lead_id FROM duplicate_candidates
-         WHERE id = $1 AND resolved_at IS NULL",
-    )
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let Some((a, b)) = row else {
+    let Some((a, b)) = dedupe::open_pair(&mut tx, id).await? else {
         return Err(AppError::not_found(
             "There is no such open pair: someone may have decided it already",
         ));
@@ -130,16 +118,7 @@ pub async fn resolve(
             "merged"
         }
     };
-    sqlx::query(
-        "UPDATE duplicate_candidates SET resolved_at = $1, resolution = $2, resolved_by = $3
-         WHERE id = $4",
-    )
-    .bind(at.0)
-    .bind(outcome)
-    .bind(actor.id.0)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    dedupe::resolve(&mut tx, id, outcome, actor.id.0, at).await?;
     let event_id = events::append(
         &mut tx,
         &events::NewEvent {
@@ -180,14 +159,7 @@ async fn load(tx: &mut Tx, actor: &Actor, id: LeadId) -> Result<Lead, AppError> 
 /// Makes the contact of `from` the contact of `into`: its leads move over, and it points at the
 /// contact kept. The two inquiries are one person's from now on.
 async fn join_contacts(tx: &mut Tx, into: &Lead, from: &Lead) -> Result<(), AppError> {
-    let ids: Vec<(Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT contact_id, company_id FROM leads WHERE id IN ($1, $2) ORDER BY
-         CASE WHEN id = $1 THEN 0 ELSE 1 END",
-    )
-    .bind(into.id.0)
-    .bind(from.id.0)
-    .fetch_all(&mut **tx)
-    .await?;
+    let ids = dedupe::people_of(tx, into.id, from.id).await?;
     let (Some((Some(keep), keep_company)), Some((Some(gone), _))) = (ids.first(), ids.get(1))
     else {
         return Ok(());
@@ -195,12 +167,7 @@ async fn join_contacts(tx: &mut Tx, into: &Lead, from: &Lead) -> Result<(), AppE
     if keep == gone {
         return Ok(());
     }
-    sqlx::query("UPDATE leads SET contact_id = $1, company_id = COALESCE(company_id, $2) WHERE contact_id = $3")
-        .bind(keep)
-        .bind(*keep_company)
-        .bind(gone)
-        .execute(&mut **tx)
-        .await?;
+    dedupe::move_leads_to_contact(tx, *keep, *keep_company, *gone).await?;
     contacts::merge_into(tx, *gone, *keep).await?;
     Ok(())
 }
@@ -255,33 +222,10 @@ async fn merge(
             return Err(conflict(before.clone()));
         }
     }
-    let moved = sqlx::query("UPDATE activities SET lead_id = $1 WHERE lead_id = $2")
-        .bind(kept.id.0)
-        .bind(absorbed.id.0)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-    // The duplicate's quotes follow its history to the lead that is kept.
-    sqlx::query("UPDATE quotes SET lead_id = $1 WHERE lead_id = $2")
-        .bind(kept.id.0)
-        .bind(absorbed.id.0)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("UPDATE leads SET merged_into = $1 WHERE id = $2")
-        .bind(kept.id.0)
-        .bind(absorbed.id.0)
-        .execute(&mut **tx)
-        .await?;
+    // The duplicate's activities and quotes follow its history to the lead that is kept.
+    let moved = dedupe::absorb(tx, kept.id, absorbed.id).await?;
     // Other pairs of the duplicate are settled with it.
-    sqlx::query(
-        "UPDATE duplicate_candidates SET resolved_at = $1, resolution = 'merged', resolved_by = $2
-         WHERE resolved_at IS NULL AND (lead_id = $3 OR other_lead_id = $3)",
-    )
-    .bind(at.0)
-    .bind(actor.id.0)
-    .bind(absorbed.id.0)
-    .execute(&mut **tx)
-    .await?;
+    dedupe::settle_pairs_of(tx, absorbed.id, actor.id.0, at).await?;
     let merged_id = events::append(
         tx,
         &events::NewEvent {

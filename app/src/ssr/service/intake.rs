@@ -15,7 +15,8 @@ use crate::model::LiveEvent;
 use crate::ssr::auth;
 use crate::ssr::store::accounts::KeyKind;
 use crate::ssr::store::contacts::{self, NewContact};
-use crate::ssr::store::{events, leads, org, Tx};
+use crate::ssr::store::intake::{self, Requester};
+use crate::ssr::store::{dedupe, events, leads, org, Tx};
 use crate::ssr::AppState;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -369,29 +370,21 @@ pub(crate) async fn check_attribution(
     source_id: i64,
     campaign_id: Option<i64>,
 ) -> Result<(), AppError> {
-    let source_known: Option<(i64,)> = sqlx::query_as("SELECT id FROM sources WHERE id = $1")
-        .bind(source_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if source_known.is_none() {
+    if !org::source_exists(conn, source_id).await? {
         return Err(AppError::field(
             "source_id",
             format!("There is no source {}; see GET /api/v1/sources", source_id),
         ));
     }
     if let Some(campaign) = campaign_id {
-        let of: Option<(i64,)> = sqlx::query_as("SELECT source_id FROM campaigns WHERE id = $1")
-            .bind(campaign)
-            .fetch_optional(&mut *conn)
-            .await?;
-        match of {
+        match org::campaign_source(conn, campaign).await? {
             None => {
                 return Err(AppError::field(
                     "campaign_id",
                     format!("There is no campaign {campaign}; see GET /api/v1/campaigns"),
                 ))
             }
-            Some((source,)) if source != source_id => {
+            Some(source) if source != source_id => {
                 return Err(AppError::field(
                     "campaign_id",
                     format!("Campaign {campaign} belongs to another source (source {source})"),
@@ -479,24 +472,6 @@ pub async fn create(
     Ok(receipt)
 }
 
-/// Whose `Idempotency-Key`s a request's key is one of: an intake key's (web forms,
-/// integrations) or a signed-in user's (`POST /api/v1/leads`).
-#[derive(Clone, Copy, Debug)]
-enum Requester {
-    Key(i64),
-    User(i64),
-}
-
-impl Requester {
-    /// The table remembering its keys, the column naming it, and its id.
-    fn table(self) -> (&'static str, &'static str, i64) {
-        match self {
-            Requester::Key(id) => ("intake_requests", "key_id", id),
-            Requester::User(id) => ("lead_requests", "user_id", id),
-        }
-    }
-}
-
 /// Records that `key` filed `receipt`, in the filing transaction. When a simultaneous request
 /// with the same key committed first (PostgreSQL), answers with its receipt instead: the
 /// caller returns that and drops its own transaction.
@@ -511,18 +486,7 @@ async fn remember(
     let Some(lead_id) = receipt.lead_id else {
         return Ok(None);
     };
-    let (table, column, id) = who.table();
-    let recorded = sqlx::query(&format!(
-        "INSERT INTO {table} ({column}, idempotency_key, lead_id, outcome, created_at)
-         VALUES ($1, $2, $3, $4, $5)"
-    ))
-    .bind(id)
-    .bind(key)
-    .bind(lead_id.0)
-    .bind(receipt.outcome.key())
-    .bind(at.0)
-    .execute(&mut **tx)
-    .await;
+    let recorded = intake::remember(tx, who, key, lead_id, receipt.outcome.key(), at).await;
     let Err(e) = recorded else {
         return Ok(None);
     };
@@ -545,27 +509,14 @@ async fn replay(
     who: Requester,
     key: &str,
 ) -> Result<Option<IntakeReceipt>, AppError> {
-    let (table, column, id) = who.table();
-    let row: Option<(i64, String)> = sqlx::query_as(&format!(
-        "SELECT lead_id, outcome FROM {table} WHERE {column} = $1 AND idempotency_key = $2"
-    ))
-    .bind(id)
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let Some((lead_id, outcome)) = row else {
+    let Some((lead_id, outcome)) = intake::recall(conn, who, key).await? else {
         return Ok(None);
     };
-    let possible: Vec<(i64,)> = sqlx::query_as(
-        "SELECT other_lead_id FROM duplicate_candidates WHERE lead_id = $1 ORDER BY score DESC, id",
-    )
-    .bind(lead_id)
-    .fetch_all(&mut *conn)
-    .await?;
+    let possible = dedupe::flagged_with(conn, lead_id).await?;
     Ok(Some(IntakeReceipt {
-        lead_id: Some(LeadId(lead_id)),
+        lead_id: Some(lead_id),
         outcome: IntakeOutcome::parse(&outcome).unwrap_or(IntakeOutcome::Created),
-        possible_duplicates: possible.into_iter().map(|(id,)| LeadId(id)).collect(),
+        possible_duplicates: possible,
         replayed: true,
         assigned_to: None,
     }))
@@ -980,13 +931,7 @@ async fn attach(
         at,
     )
     .await?;
-    sqlx::query(
-        "UPDATE leads SET version = version + 1, updated_at = $2, judge_at = 0 WHERE id = $1",
-    )
-    .bind(lead.0)
-    .bind(at.0)
-    .execute(&mut **tx)
-    .await?;
+    leads::bump(tx, lead, at).await?;
     Ok(events::append(tx, &inquired_event(via, lead, activity_id, at)).await?)
 }
 

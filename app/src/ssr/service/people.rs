@@ -8,9 +8,10 @@ use crate::domain::access::{self, Actor};
 use crate::domain::activity::{ActivityKind, Outcome};
 use crate::domain::{Lead, LeadId, Timestamp};
 use crate::error::AppError;
-use crate::model::people::{ContactCard, HistoryItem, PeopleView};
+use crate::model::people::{HistoryItem, PeopleView};
 use crate::model::LiveEvent;
-use crate::ssr::store::{events, id_list, leads, Backend};
+use crate::ssr::store::people::{self, LeadsOf};
+use crate::ssr::store::{events, leads, Backend, Tx};
 use crate::ssr::AppState;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -20,46 +21,14 @@ pub const ERASED_NAME: &str = "Erased contact";
 /// Activities listed on a page.
 const HISTORY: i64 = 50;
 
-type CardRow = (
-    i64,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<String>,
-    Option<i64>,
-    i64,
-);
-
-const SELECT_CARD: &str =
-    "SELECT c.id, c.name, c.email, c.phone, c.company_id, co.name, c.erased_at,
-        c.created_at FROM contacts c LEFT JOIN companies co ON co.id = c.company_id";
-
-fn card((id, name, email, phone, company_id, company, erased, created): CardRow) -> ContactCard {
-    ContactCard {
-        id,
-        name,
-        email,
-        phone,
-        company: company_id.zip(company),
-        erased_at: erased.map(Timestamp),
-        created_at: Timestamp(created),
-    }
-}
-
-/// The leads of `sql`'s ids the actor may see. Nothing is said of the others, not even how
-/// many there are: that another team works this person is not the viewer's to know.
+/// The leads of a contact or company the actor may see. Nothing is said of the others, not
+/// even how many there are: that another team works this person is not the viewer's to know.
 async fn visible_leads(
     conn: &mut AnyConnection,
     actor: &Actor,
-    ids_sql: &str,
-    id: i64,
+    of: LeadsOf,
 ) -> Result<Vec<Lead>, AppError> {
-    let ids: Vec<(i64,)> = sqlx::query_as(ids_sql)
-        .bind(id)
-        .fetch_all(&mut *conn)
-        .await?;
-    let ids: Vec<i64> = ids.into_iter().map(|(i,)| i).collect();
+    let ids = people::lead_ids(conn, of).await?;
     let all = leads::by_ids(conn, &ids).await?;
     let mut visible: Vec<Lead> = all
         .into_iter()
@@ -71,25 +40,8 @@ async fn visible_leads(
 
 /// The newest activities on these leads.
 async fn history(conn: &mut AnyConnection, leads: &[Lead]) -> Result<Vec<HistoryItem>, AppError> {
-    if leads.is_empty() {
-        return Ok(Vec::new());
-    }
-    type Row = (
-        i64,
-        i64,
-        Option<String>,
-        String,
-        Option<String>,
-        Option<String>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(&format!(
-        "SELECT a.occurred_at, a.lead_id, u.name, a.kind, a.outcome, a.note
-             FROM activities a LEFT JOIN users u ON u.id = a.actor_id
-             WHERE a.lead_id IN ({}) ORDER BY a.occurred_at DESC, a.id DESC LIMIT {HISTORY}",
-        id_list(leads.iter().map(|l| l.id.0))
-    ))
-    .fetch_all(conn)
-    .await?;
+    let ids: Vec<i64> = leads.iter().map(|l| l.id.0).collect();
+    let rows = people::history(conn, &ids, HISTORY).await?;
     Ok(rows
         .into_iter()
         .map(|(at, lead_id, who, kind, outcome, note)| {
@@ -124,18 +76,10 @@ fn not_found() -> AppError {
 pub async fn contact(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleView, AppError> {
     let scope = access::view_board(actor)?;
     let mut conn = state.store.read().await?;
-    let row: Option<CardRow> = sqlx::query_as(&format!("{SELECT_CARD} WHERE c.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let contact = card(row.ok_or_else(not_found)?);
-    let leads = visible_leads(
-        &mut conn,
-        actor,
-        "SELECT id FROM leads WHERE contact_id = $1",
-        id,
-    )
-    .await?;
+    let contact = people::contact(&mut conn, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let leads = visible_leads(&mut conn, actor, LeadsOf::Contact(id)).await?;
     if leads.is_empty() && scope != crate::domain::LeadScope::All {
         return Err(not_found());
     }
@@ -156,45 +100,19 @@ pub async fn contact(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleV
 pub async fn company(state: &AppState, actor: &Actor, id: i64) -> Result<PeopleView, AppError> {
     let scope = access::view_board(actor)?;
     let mut conn = state.store.read().await?;
-    let name: Option<(String,)> = sqlx::query_as("SELECT name FROM companies WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    let (name,) = name.ok_or_else(not_found)?;
-    let leads = visible_leads(
-        &mut conn,
-        actor,
-        "SELECT id FROM leads WHERE company_id = $1",
-        id,
-    )
-    .await?;
+    let name = people::company_name(&mut conn, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let leads = visible_leads(&mut conn, actor, LeadsOf::Company(id)).await?;
     let all = scope == crate::domain::LeadScope::All;
     if leads.is_empty() && !all {
         return Err(not_found());
     }
-    let rows: Vec<CardRow> = sqlx::query_as(&format!(
-        "{SELECT_CARD} WHERE c.company_id = $1 AND c.merged_into IS NULL ORDER BY c.name"
-    ))
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let shown: Vec<i64> = sqlx::query_as::<_, (i64, Option<i64>)>(&format!(
-        "SELECT id, contact_id FROM leads WHERE company_id = $1 AND id IN ({})",
-        if leads.is_empty() {
-            "NULL".to_string()
-        } else {
-            id_list(leads.iter().map(|l| l.id.0))
-        }
-    ))
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?
-    .into_iter()
-    .filter_map(|(_, c)| c)
-    .collect();
+    let rows = people::contacts_of_company(&mut conn, id).await?;
+    let ids: Vec<i64> = leads.iter().map(|l| l.id.0).collect();
+    let shown = people::contacts_of_leads(&mut conn, id, &ids).await?;
     let contacts = rows
         .into_iter()
-        .map(card)
         .filter(|c| all || shown.contains(&c.id))
         .collect();
     let activities = history(&mut conn, &leads).await?;
@@ -218,20 +136,11 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
     access::erase_personal_data(actor)?;
     let at = now();
     let mut tx = state.store.begin().await?;
-    let row: Option<CardRow> = sqlx::query_as(&format!("{SELECT_CARD} WHERE c.id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let contact = card(row.ok_or_else(not_found)?);
+    let contact = people::contact(&mut tx, id).await?.ok_or_else(not_found)?;
     if contact.erased_at.is_some() {
         return Ok(());
     }
-    let their: Vec<(i64, String, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT id, contact_name, email, phone FROM leads WHERE contact_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(&mut *tx)
-    .await?;
+    let their = people::identities_on_leads(&mut tx, id).await?;
     // Everything that identified them, to find in the event log.
     let mut needles: Vec<String> = vec![contact.name.clone()];
     needles.extend(contact.email.clone());
@@ -244,43 +153,10 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
     needles.retain(|n| n.trim().chars().count() >= 3);
     needles.sort();
     needles.dedup();
-    sqlx::query(
-        "UPDATE contacts SET name = $1, email = NULL, phone = NULL, email_key = NULL,
-                phone_key = NULL, name_key = '', erased_at = $2 WHERE id = $3",
-    )
-    .bind(ERASED_NAME)
-    .bind(at.0)
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
+    people::erase_contact(&mut tx, id, ERASED_NAME, at).await?;
     let ids: Vec<i64> = their.iter().map(|t| t.0).collect();
-    let mut activities = 0;
-    let mut redacted = 0;
-    if !ids.is_empty() {
-        let list = id_list(ids.iter().copied());
-        sqlx::query(&format!(
-            "UPDATE leads SET contact_name = $1, email = NULL, phone = NULL, close_note = NULL,
-                    next_step_note = NULL, version = version + 1, updated_at = $2
-             WHERE id IN ({list})"
-        ))
-        .bind(ERASED_NAME)
-        .bind(at.0)
-        .execute(&mut *tx)
-        .await?;
-        activities = sqlx::query(&format!(
-            "UPDATE activities SET note = NULL WHERE lead_id IN ({list}) AND note IS NOT NULL"
-        ))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        sqlx::query(&format!(
-            "UPDATE notifications SET message = 'A lead whose contact was erased on request'
-             WHERE lead_id IN ({list})"
-        ))
-        .execute(&mut *tx)
-        .await?;
-        redacted = redact_events(&mut tx, state.store.backend(), &list, &needles).await?;
-    }
+    let activities = people::erase_from_leads(&mut tx, &ids, ERASED_NAME, at).await?;
+    let redacted = redact_events(&mut tx, state.store.backend(), &ids, &needles).await?;
     let event_id = events::append(
         &mut tx,
         &events::NewEvent {
@@ -310,21 +186,16 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
 }
 
 /// Replaces the payload of every event of these leads that mentions one of `needles` (case
-/// folded) with a marker. The event log is append-only by trigger; the erasure is the one
-/// writer allowed past it, inside its own transaction.
+/// folded) with a marker.
 async fn redact_events(
-    tx: &mut crate::ssr::store::Tx,
+    tx: &mut Tx,
     backend: Backend,
-    lead_list: &str,
+    leads: &[i64],
     needles: &[String],
 ) -> Result<u64, AppError> {
-    let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
-        "SELECT id, payload FROM events WHERE lead_id IN ({lead_list})"
-    ))
-    .fetch_all(&mut **tx)
-    .await?;
     let lowered: Vec<String> = needles.iter().map(|n| n.to_lowercase()).collect();
-    let hits: Vec<i64> = rows
+    let hits: Vec<i64> = people::events_of_leads(tx, leads)
+        .await?
         .into_iter()
         .filter(|(_, p)| {
             let p = p.to_lowercase();
@@ -332,31 +203,5 @@ async fn redact_events(
         })
         .map(|(id, _)| id)
         .collect();
-    if hits.is_empty() {
-        return Ok(0);
-    }
-    let (off, on) = match backend {
-        Backend::Sqlite => (
-            "DROP TRIGGER events_no_update",
-            "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-             BEGIN
-                 SELECT RAISE(ABORT, 'events are append-only');
-             END",
-        ),
-        Backend::Postgres => (
-            "ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete",
-            "ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete",
-        ),
-    };
-    sqlx::query(off).execute(&mut **tx).await?;
-    let done = sqlx::query(&format!(
-        "UPDATE events SET payload = '{{\"redacted\": \"personal data erased on request\"}}'
-         WHERE id IN ({})",
-        id_list(hits.iter().copied())
-    ))
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    sqlx::query(on).execute(&mut **tx).await?;
-    Ok(done)
+    Ok(people::redact_events(tx, backend, &hits).await?)
 }

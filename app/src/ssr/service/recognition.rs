@@ -63,12 +63,7 @@ pub async fn leaderboard(
         Visibility::parse(&today::leaderboard_visibility(&mut conn).await?).unwrap_or_default();
     let (scope, teams) = audience(actor, visibility)?;
     // The reps on the board: active reps of those teams (or all).
-    let reps: Vec<(i64, String, Option<i64>, Option<String>)> = sqlx::query_as(
-        "SELECT u.id, u.name, u.team_id, t.name FROM users u LEFT JOIN teams t ON t.id = u.team_id
-         WHERE u.role = 'rep' AND u.deactivated_at IS NULL ORDER BY u.id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let reps = crate::ssr::store::accounts::active_reps(&mut conn).await?;
     let reps: Vec<_> = reps
         .into_iter()
         .filter(|(_, _, team, _)| {

@@ -8,7 +8,7 @@
 use crate::domain::activity::ActivityKind;
 use crate::domain::score::{self, dead_lead, Score, ScoreInputs};
 use crate::domain::{Currency, Lead, Money, Timestamp};
-use crate::ssr::store::{self, id_list, Cell};
+use crate::ssr::store;
 use crate::ssr::AppState;
 use sqlx::AnyConnection;
 use std::collections::HashMap;
@@ -43,15 +43,7 @@ impl SourceRecords {
                 return Ok(records);
             }
         }
-        let rows: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT l.source_id,
-                    CAST(SUM(CASE WHEN st.kind = 'won' THEN 1 ELSE 0 END) AS BIGINT),
-                    CAST(COUNT(*) AS BIGINT)
-             FROM leads l JOIN stages st ON st.id = l.stage_id
-             WHERE l.closed_at IS NOT NULL GROUP BY l.source_id",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
+        let rows = store::score::source_records(conn).await?;
         let records = Arc::new(rows.into_iter().map(|(s, w, c)| (s, (w, c))).collect());
         *self.cached.lock().unwrap_or_else(|e| e.into_inner()) =
             Some((Instant::now(), Arc::clone(&records)));
@@ -65,22 +57,6 @@ pub struct Scored {
     pub score: Option<Score>,
     pub suggest_close: Option<String>,
 }
-
-/// (lead, value, currency, product interest, territory known, source name, source, stage,
-/// team, created, closed).
-type Facts = (
-    i64,
-    Option<i64>,
-    String,
-    Option<String>,
-    i64,
-    String,
-    i64,
-    i64,
-    Option<i64>,
-    i64,
-    Option<i64>,
-);
 
 /// Rescores `ids` as of `now` and writes the results; answers with each lead's result.
 pub async fn rescore(
@@ -96,24 +72,8 @@ pub async fn rescore(
     let records = state.source_records.get(conn).await?;
     let policies = state.store.policies(conn).await?;
     for chunk in ids.chunks(store::ROWS_PER_STATEMENT) {
-        let list = id_list(chunk.iter().copied());
-        let facts: Vec<Facts> = sqlx::query_as(&format!(
-            "SELECT l.id, l.value_cents, l.currency, l.product_interest,
-                    CAST(CASE WHEN l.country IS NULL AND l.region IS NULL
-                              AND l.postcode IS NULL THEN 0 ELSE 1 END AS BIGINT),
-                    s.name, l.source_id, l.stage_id, l.team_id, l.created_at, l.closed_at
-             FROM leads l JOIN sources s ON s.id = l.source_id WHERE l.id IN ({list})"
-        ))
-        .persistent(false)
-        .fetch_all(&mut *conn)
-        .await?;
-        let activities: Vec<(i64, String, Option<String>, i64)> = sqlx::query_as(&format!(
-            "SELECT lead_id, kind, outcome, occurred_at FROM activities
-             WHERE lead_id IN ({list}) ORDER BY lead_id, occurred_at, id"
-        ))
-        .persistent(false)
-        .fetch_all(&mut *conn)
-        .await?;
+        let facts = store::score::facts(conn, chunk).await?;
+        let activities = store::score::activities(conn, chunk).await?;
         let mut by_lead: HashMap<i64, Vec<(String, Option<String>, i64)>> = HashMap::new();
         for (lead, kind, outcome, at) in activities {
             by_lead.entry(lead).or_default().push((kind, outcome, at));
@@ -186,7 +146,7 @@ pub async fn rescore(
                 },
             );
         }
-        write(conn, &rows, now).await?;
+        store::score::write(conn, &rows, now).await?;
     }
     Ok(out)
 }
@@ -236,54 +196,11 @@ pub async fn apply(
     Ok(())
 }
 
-/// A lead's stored score: (lead, score, reasons as JSON, dead-lead suggestion).
-type ScoreRow = (i64, Option<i64>, Option<String>, Option<String>);
-
-/// Writes scores.
-async fn write(
-    conn: &mut AnyConnection,
-    rows: &[ScoreRow],
-    now: Timestamp,
-) -> Result<(), sqlx::Error> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let (values, texts) = store::value_rows(
-        rows.iter().map(|(id, score, reasons, suggest)| {
-            vec![
-                Cell::Int(Some(*id)),
-                Cell::Int(*score),
-                Cell::OptText(reasons.as_deref()),
-                Cell::OptText(suggest.as_deref()),
-            ]
-        }),
-        1,
-        true,
-    );
-    let sql = format!(
-        "WITH v (id, score, reasons, suggest) AS (VALUES {values})
-         UPDATE leads SET score = v.score, score_reasons = v.reasons,
-                          suggest_close = v.suggest, scored_at = {}
-         FROM v WHERE leads.id = v.id AND leads.id IN ({})",
-        now.0,
-        id_list(rows.iter().map(|r| r.0))
-    );
-    store::execute_with(conn, &sql, texts).await
-}
-
 /// Rescores open leads whose score is missing or older than `SCORE_TTL_MS` (at most
 /// `PER_SWEEP`, oldest first); answers how many.
 pub async fn refresh(state: &AppState, now: Timestamp) -> Result<usize, sqlx::Error> {
     let mut tx = state.store.begin().await?;
-    let due: Vec<(i64,)> = sqlx::query_as(
-        "SELECT id FROM leads WHERE closed_at IS NULL AND (scored_at IS NULL OR scored_at < $1)
-         ORDER BY scored_at IS NOT NULL, scored_at, id LIMIT $2",
-    )
-    .bind(now.0 - SCORE_TTL_MS)
-    .bind(PER_SWEEP)
-    .fetch_all(&mut *tx)
-    .await?;
-    let ids: Vec<i64> = due.into_iter().map(|(id,)| id).collect();
+    let ids = store::score::due(&mut tx, Timestamp(now.0 - SCORE_TTL_MS), PER_SWEEP).await?;
     rescore(state, &mut tx, &ids, now).await?;
     tx.commit().await?;
     Ok(ids.len())

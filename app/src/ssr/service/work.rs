@@ -181,11 +181,9 @@ pub async fn lead_detail(
     }
     timeline.sort_by_key(|t| std::cmp::Reverse(t.at));
     timeline.truncate(TIMELINE_LIMIT as usize);
-    let (contact_id, company_id): (Option<i64>, Option<i64>) =
-        sqlx::query_as("SELECT contact_id, company_id FROM leads WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (contact_id, company_id) = leads::person_of(&mut conn, id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
     Ok(LeadDetail {
         contact_id,
         company_id,

@@ -908,3 +908,15 @@ pub async fn touch_api_token(
         .await?;
     Ok(())
 }
+
+/// Active reps, by id: (id, name, team, team name).
+pub async fn active_reps(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(i64, String, Option<i64>, Option<String>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.name, u.team_id, t.name FROM users u LEFT JOIN teams t ON t.id = u.team_id
+         WHERE u.role = 'rep' AND u.deactivated_at IS NULL ORDER BY u.id",
+    )
+    .fetch_all(conn)
+    .await
+}

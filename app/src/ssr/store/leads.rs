@@ -1038,3 +1038,50 @@ pub async fn user_name(conn: &mut AnyConnection, id: i64) -> Result<Option<Strin
         .await?;
     Ok(row.map(|r| r.0))
 }
+
+/// A new version of a lead that something was added to (an inquiry), to be judged again by
+/// the sweep at once.
+pub async fn bump(
+    conn: &mut AnyConnection,
+    lead: LeadId,
+    at: Timestamp,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE leads SET version = version + 1, updated_at = $2, judge_at = 0 WHERE id = $1",
+    )
+    .bind(lead.0)
+    .bind(at.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A lead's contact and company.
+pub async fn person_of(
+    conn: &mut AnyConnection,
+    lead: LeadId,
+) -> Result<Option<(Option<i64>, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as("SELECT contact_id, company_id FROM leads WHERE id = $1")
+        .bind(lead.0)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Open leads with an owner, a contact and a company named, by id (`limit` of them after
+/// skipping `offset`): (lead, contact, company).
+pub async fn open_with_company(
+    conn: &mut AnyConnection,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<(i64, i64, Option<i64>)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, contact_id, company_id FROM leads
+         WHERE closed_at IS NULL AND company IS NOT NULL AND owner_id IS NOT NULL
+           AND contact_id IS NOT NULL
+         ORDER BY id LIMIT $1 OFFSET $2",
+    )
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await
+}

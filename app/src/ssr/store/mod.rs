@@ -9,15 +9,20 @@ pub mod accounts;
 pub mod backup;
 pub mod compliance;
 pub mod contacts;
+pub mod dedupe;
 pub mod events;
+mod failure;
+pub mod intake;
 pub mod leads;
 mod migrations;
 pub mod org;
+pub mod people;
 pub mod policies;
 pub mod quotes;
 pub mod review;
 pub mod roi;
 pub mod routing;
+pub mod score;
 pub mod sweep;
 pub mod today;
 pub mod wall;
@@ -338,6 +343,13 @@ impl Store {
                 .await?;
         }
         Ok(tx)
+    }
+
+    /// Whether the database answers a query (readiness).
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        let mut conn = self.reader.acquire().await?;
+        sqlx::query("SELECT 1").execute(&mut *conn).await?;
+        Ok(())
     }
 
     /// A connection for reads outside a transaction.

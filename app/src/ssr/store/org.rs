@@ -464,3 +464,78 @@ pub async fn people(
         })
         .collect()
 }
+
+/// Whether a source exists.
+pub async fn source_exists(conn: &mut AnyConnection, id: i64) -> Result<bool, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM sources WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// A source's name.
+pub async fn source_name(conn: &mut AnyConnection, id: i64) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT name FROM sources WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(n,)| n))
+}
+
+/// The source a campaign belongs to (none: no such campaign).
+pub async fn campaign_source(
+    conn: &mut AnyConnection,
+    campaign: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT source_id FROM campaigns WHERE id = $1")
+        .bind(campaign)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(s,)| s))
+}
+
+/// Whether another campaign than `except` is called `name` (case folded).
+pub async fn campaign_name_taken(
+    conn: &mut AnyConnection,
+    name: &str,
+    except: i64,
+) -> Result<bool, sqlx::Error> {
+    let (taken,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM campaigns WHERE LOWER(name) = LOWER($1) AND id <> $2")
+            .bind(name)
+            .bind(except)
+            .fetch_one(conn)
+            .await?;
+    Ok(taken > 0)
+}
+
+/// A campaign's currency code (none: no such campaign).
+pub async fn campaign_currency(
+    conn: &mut AnyConnection,
+    campaign: i64,
+) -> Result<Option<String>, sqlx::Error> {
+    let row: Option<(String,)> = sqlx::query_as("SELECT currency FROM campaigns WHERE id = $1")
+        .bind(campaign)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(c,)| c))
+}
+
+/// Every campaign: (id, name, currency code).
+pub async fn campaign_names(
+    conn: &mut AnyConnection,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, currency FROM campaigns")
+        .fetch_all(conn)
+        .await
+}
+
+/// A stage's id by its key.
+pub async fn stage_id(conn: &mut AnyConnection, key: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT id FROM stages WHERE key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
