@@ -7,9 +7,6 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-#[cfg(feature = "ssr")]
-use super::signed_in;
-
 pub use crate::model::accounts::*;
 
 /// Who is signed in, if anyone.
@@ -96,89 +93,64 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "users", input = GetUrl)]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::accounts::users(&state, &actor).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::accounts::users(&state, &actor).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_user", input = Json)]
 pub async fn create_user(user: NewUser) -> Result<UserSummary, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::accounts::create_user(&state, Some(&actor), user).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::accounts::create_user(&state, Some(&actor), user).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "update_user", input = Json)]
 pub async fn update_user(id: UserId, change: UserChange) -> Result<UserSummary, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::accounts::update_user(&state, &actor, id, change).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::accounts::update_user(&state, &actor, id, change).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "unlock_user", input = Json)]
 pub async fn unlock_user(id: UserId) -> Result<UserSummary, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::accounts::unlock_user(&state, &actor, id).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::accounts::unlock_user(&state, &actor, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "reset_password", input = Json)]
 pub async fn reset_password(email: String, password: String) -> Result<UserSummary, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::accounts::reset_password(&state, Some(&actor), &email, password)
-                .await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::accounts::reset_password(&state, Some(&actor), &email, password).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "teams", input = GetUrl)]
 pub async fn list_teams() -> Result<Vec<TeamSummary>, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::accounts::teams(&state, &actor).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::accounts::teams(&state, &actor).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_team", input = Json)]
 pub async fn create_team(team: TeamChange) -> Result<TeamSummary, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::accounts::create_team(&state, &actor, team).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::accounts::create_team(&state, &actor, team).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "update_team", input = Json)]
 pub async fn update_team(id: TeamId, team: TeamChange) -> Result<TeamSummary, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::accounts::update_team(&state, &actor, id, team).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::accounts::update_team(&state, &actor, id, team).await
+    })
+    .await
 }

@@ -5,20 +5,14 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
-#[cfg(feature = "ssr")]
-use super::signed_in;
-
 pub use crate::model::compliance::*;
 
 #[server(prefix = "/api/fn", endpoint = "compliance", input = GetUrl)]
 pub async fn get_compliance(query: ComplianceQuery) -> Result<ComplianceView, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::compliance::page(&state, &actor, query).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::compliance::page(&state, &actor, query).await
+    })
+    .await
 }
 
 /// The leads that passed (`passed`) or failed a measure for the rows of `query`.
@@ -28,14 +22,10 @@ pub async fn compliance_leads(
     measure: String,
     passed: bool,
 ) -> Result<LeadsBehind, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            let measure = Measure::parse(&measure)
-                .ok_or_else(|| AppError::field("measure", "Unknown measure"))?;
-            crate::ssr::service::compliance::leads_behind(&state, &actor, query, measure, passed)
-                .await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        let measure = Measure::parse(&measure)
+            .ok_or_else(|| AppError::field("measure", "Unknown measure"))?;
+        crate::ssr::service::compliance::leads_behind(&state, &actor, query, measure, passed).await
+    })
+    .await
 }

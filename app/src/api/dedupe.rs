@@ -5,29 +5,20 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-#[cfg(feature = "ssr")]
-use super::signed_in;
-
 pub use crate::model::dedupe::*;
 
 #[server(prefix = "/api/fn", endpoint = "duplicates", input = GetUrl)]
 pub async fn list_duplicates() -> Result<Vec<DuplicatePair>, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::dedupe::open_pairs(&state, &actor).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::dedupe::open_pairs(&state, &actor).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "resolve_duplicate", input = Json)]
 pub async fn resolve_duplicate(id: i64, resolution: Resolution) -> Result<(), AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::dedupe::resolve(&state, &actor, id, resolution).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::dedupe::resolve(&state, &actor, id, resolution).await
+    })
+    .await
 }

@@ -5,30 +5,21 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-#[cfg(feature = "ssr")]
-use super::signed_in;
-
 pub use crate::model::inbox::*;
 
 #[server(prefix = "/api/fn", endpoint = "inbox", input = GetUrl)]
 pub async fn get_inbox() -> Result<Inbox, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::sweep::inbox(&state, &actor).await
-        }
-        .await,
+    super::serve(
+        |state, actor| async move { crate::ssr::service::sweep::inbox(&state, &actor).await },
     )
+    .await
 }
 
 /// Marks every notification of the signed-in person read.
 #[server(prefix = "/api/fn", endpoint = "mark_inbox_read", input = Json)]
 pub async fn mark_inbox_read() -> Result<Inbox, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::sweep::mark_read(&state, &actor).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::sweep::mark_read(&state, &actor).await
+    })
+    .await
 }

@@ -17,75 +17,51 @@ pub use crate::model::keys::*;
 
 #[server(prefix = "/api/fn", endpoint = "wall_tokens", input = GetUrl)]
 pub async fn list_wall_tokens() -> Result<Vec<AccessKeySummary>, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::list(&state, &actor, KeyKind::Wall).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::list(&state, &actor, KeyKind::Wall).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "issue_wall_token", input = Json)]
 pub async fn issue_wall_token(label: String) -> Result<IssuedSecret, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::issue(&state, &actor, KeyKind::Wall, &label, None).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::issue(&state, &actor, KeyKind::Wall, &label, None).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_wall_token", input = Json)]
 pub async fn revoke_wall_token(id: i64) -> Result<(), AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::revoke(&state, &actor, KeyKind::Wall, id).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::revoke(&state, &actor, KeyKind::Wall, id).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "intake_keys", input = GetUrl)]
 pub async fn list_intake_keys() -> Result<Vec<AccessKeySummary>, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::list(&state, &actor, KeyKind::Intake).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::list(&state, &actor, KeyKind::Intake).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "sources", input = GetUrl)]
 pub async fn list_sources() -> Result<Vec<SourceSummary>, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::sources(&state, &actor).await
-        }
-        .await,
+    super::serve(
+        |state, actor| async move { crate::ssr::service::keys::sources(&state, &actor).await },
     )
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "issue_intake_key", input = Json)]
 pub async fn issue_intake_key(label: String, source_id: i64) -> Result<IssuedSecret, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::issue(
-                &state,
-                &actor,
-                KeyKind::Intake,
-                &label,
-                Some(source_id),
-            )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::issue(&state, &actor, KeyKind::Intake, &label, Some(source_id))
             .await
-        }
-        .await,
-    )
+    })
+    .await
 }
 
 /// Sets the web sites an intake key's form may be posted from, and its rate per minute.
@@ -95,20 +71,11 @@ pub async fn update_intake_key(
     allowed_origins: String,
     per_minute: i64,
 ) -> Result<(), AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::set_intake_gate(
-                &state,
-                &actor,
-                id,
-                &allowed_origins,
-                per_minute,
-            )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::set_intake_gate(&state, &actor, id, &allowed_origins, per_minute)
             .await
-        }
-        .await,
-    )
+    })
+    .await
 }
 
 /// The intake endpoint's address as this server is reached (scheme and host of the request),
@@ -140,13 +107,10 @@ pub async fn intake_endpoint() -> Result<String, AppError> {
 
 #[server(prefix = "/api/fn", endpoint = "revoke_intake_key", input = Json)]
 pub async fn revoke_intake_key(id: i64) -> Result<(), AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::revoke(&state, &actor, KeyKind::Intake, id).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::revoke(&state, &actor, KeyKind::Intake, id).await
+    })
+    .await
 }
 
 /// The wall view for a wall-display token (from the page's URL), or for a signed-in reader.
@@ -175,47 +139,35 @@ pub async fn get_wall(token: String) -> Result<WallView, AppError> {
 /// (admins).
 #[server(prefix = "/api/fn", endpoint = "configure_wall", input = Json)]
 pub async fn configure_wall(id: i64, config: WallConfig) -> Result<(), AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::wall::configure(&state, &actor, id, config).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::wall::configure(&state, &actor, id, config).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "api_tokens", input = GetUrl)]
 pub async fn list_api_tokens() -> Result<Vec<ApiTokenSummary>, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::api_tokens(&state, &actor).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::api_tokens(&state, &actor).await
+    })
+    .await
 }
 
 /// Issues a personal API token; `scope` is `read` or `write`.
 #[server(prefix = "/api/fn", endpoint = "issue_api_token", input = Json)]
 pub async fn issue_api_token(label: String, scope: String) -> Result<IssuedSecret, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            let scope = crate::domain::account::TokenScope::parse(&scope)
-                .ok_or_else(|| AppError::field("scope", "Choose read only or read and write"))?;
-            crate::ssr::service::keys::issue_api_token(&state, &actor, &label, scope).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        let scope = crate::domain::account::TokenScope::parse(&scope)
+            .ok_or_else(|| AppError::field("scope", "Choose read only or read and write"))?;
+        crate::ssr::service::keys::issue_api_token(&state, &actor, &label, scope).await
+    })
+    .await
 }
 
 #[server(prefix = "/api/fn", endpoint = "revoke_api_token", input = Json)]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::keys::revoke_api_token(&state, &actor, id).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::keys::revoke_api_token(&state, &actor, id).await
+    })
+    .await
 }

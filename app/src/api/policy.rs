@@ -6,19 +6,13 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-#[cfg(feature = "ssr")]
-use super::signed_in;
-
 /// The rules the signed-in person may read, with their history.
 #[server(prefix = "/api/fn", endpoint = "policy_settings", input = GetUrl)]
 pub async fn get_policy_settings() -> Result<PolicySettings, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::policy::settings(&state, &actor).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::policy::settings(&state, &actor).await
+    })
+    .await
 }
 
 /// What `form` would flag among the open leads of `team` if it were saved.
@@ -28,13 +22,10 @@ pub async fn preview_policy(
     form: PolicyForm,
     based_on: i64,
 ) -> Result<PolicyPreview, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::policy::preview(&state, &actor, team, form, based_on).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::policy::preview(&state, &actor, team, form, based_on).await
+    })
+    .await
 }
 
 /// Saves `form` as the next version of `team`'s rules.
@@ -44,11 +35,8 @@ pub async fn save_policy(
     form: PolicyForm,
     based_on: i64,
 ) -> Result<PolicySettings, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::policy::save(&state, &actor, team, form, based_on).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::policy::save(&state, &actor, team, form, based_on).await
+    })
+    .await
 }

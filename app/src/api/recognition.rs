@@ -6,30 +6,21 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-#[cfg(feature = "ssr")]
-use super::signed_in;
-
 pub use crate::model::recognition::*;
 
 #[server(prefix = "/api/fn", endpoint = "leaderboard", input = GetUrl)]
 pub async fn get_leaderboard(days: u32) -> Result<Leaderboard, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::recognition::leaderboard(&state, &actor, days).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::recognition::leaderboard(&state, &actor, days).await
+    })
+    .await
 }
 
 /// An admin sets who sees the leaderboard (`team`, `organisation`, `off`).
 #[server(prefix = "/api/fn", endpoint = "set_leaderboard_visibility", input = Json)]
 pub async fn set_leaderboard_visibility(visibility: String) -> Result<Visibility, AppError> {
-    super::with_status(
-        async move {
-            let (state, actor) = signed_in()?;
-            crate::ssr::service::recognition::set_visibility(&state, &actor, &visibility).await
-        }
-        .await,
-    )
+    super::serve(|state, actor| async move {
+        crate::ssr::service::recognition::set_visibility(&state, &actor, &visibility).await
+    })
+    .await
 }
