@@ -377,6 +377,9 @@ fn thanksgiving(year: i64) -> i64 {
 /// Dana, Luis, Kim, Sam, Aiko, Jordan, Nia. Everyone follows up but Luis, who is slipping
 /// (the story of Morgan's next one-on-one).
 const DISCIPLINE: [f64; 7] = [0.98, 0.70, 0.93, 0.90, 0.95, 0.92, 0.94];
+/// Leads of the demo per stalled lead of the slipping rep it leaves stale: 4 in the usual
+/// 2,000, none in a demo under 1,000 (the tests' small ones, whose data stays as it was).
+const LEADS_PER_STALE: usize = 500;
 
 /// Loads the demo organisation into an empty database. Returns `None` (and changes nothing)
 /// when leads already exist.
@@ -525,6 +528,13 @@ pub async fn load_demo(
     // Nia's): five days back always holds a working day, whatever the day the demo starts.
     let overdue_from = fresh_from.saturating_sub(3);
     let overdue_owner = [1, 1, 6];
+    // Stalled leads of the slipping rep left without a next step so far (see below).
+    let mut stale_made = 0usize;
+    let stale_wanted = if opts.leads >= 1_000 {
+        opts.leads / LEADS_PER_STALE
+    } else {
+        0
+    };
     for n in 0..opts.leads - duplicates {
         // Skew creation towards recent months: sqrt of a uniform leans towards 1.
         let age_frac = 1.0 - rng.unit().sqrt();
@@ -604,6 +614,7 @@ pub async fn load_demo(
 
         // Walk the stages. Index into STAGES; 5 = won, 6 = lost.
         let mut stage = 0usize;
+        let mut stalled = false;
         let mut t = created;
         let mut history: Vec<(usize, usize, Timestamp)> = Vec::new();
         let mut touches: Vec<(Timestamp, &str, &str)> = Vec::new();
@@ -652,6 +663,7 @@ pub async fn load_demo(
             }
             // Some open leads simply stall (they become stale), mostly the slipping rep's.
             if stage > 0 && rng.chance(0.01 + (1.0 - discipline) * 0.15) {
+                stalled = true;
                 break;
             }
             let kind = *rng.pick(&["call", "email", "call", "meeting"]);
@@ -722,6 +734,20 @@ pub async fn load_demo(
                 note: None,
             }),
             None => next_step,
+        };
+        // The slipping rep has let a few stalled leads go stale (no next step, idle beyond the
+        // policy's 14 days): the story of Morgan's next review, whatever day the demo is
+        // loaded on. Decided after the draws, so the rest of the data stays as it was.
+        let next_step = if stalled
+            && discipline < 0.8
+            && stale_made < stale_wanted
+            && !kind.is_closed()
+            && now.0 - t.0 > 16 * DAY_MS
+        {
+            stale_made += 1;
+            None
+        } else {
+            next_step
         };
         let value = has_value.then(|| Money::new(value_cents, Currency::USD));
         let last_touch = touches.last().map(|x| x.0);
