@@ -162,7 +162,7 @@ fn to_sse(e: &LiveEvent) -> Event {
     let data = serde_json::to_string(e).unwrap_or_else(|_| "{}".into());
     Event::default()
         .id(e.id.to_string())
-        .event(e.kind.clone())
+        .event(e.kind.key())
         .data(data)
 }
 

@@ -30,7 +30,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 
-pub use crate::model::live::{LiveEvent, LIVE_KINDS};
+pub use crate::model::live::{LiveEvent, LiveKind};
 
 /// The state and the signed-in actor, or 401: the first line of every signed-in server
 /// function.

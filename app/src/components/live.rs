@@ -108,7 +108,7 @@ mod client {
             source.add_event_listener_with_callback("resync", on_resync.as_ref().unchecked_ref());
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        for kind in crate::api::LIVE_KINDS {
+        for kind in crate::api::LiveKind::keys() {
             let _ =
                 source.add_event_listener_with_callback(kind, on_message.as_ref().unchecked_ref());
         }

@@ -15,6 +15,7 @@ pub mod contact;
 pub mod event;
 pub mod filter;
 pub mod import;
+pub mod keyed;
 pub mod lead;
 pub mod money;
 pub mod moves;

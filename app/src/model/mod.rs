@@ -18,4 +18,4 @@ pub mod roi;
 pub mod routing;
 pub mod today;
 
-pub use live::{LiveEvent, LIVE_KINDS};
+pub use live::{LiveEvent, LiveKind};

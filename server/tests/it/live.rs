@@ -208,7 +208,7 @@ async fn the_hub_passes_events_on_in_id_order_filling_gaps_from_the_log(db: Test
     }
     let live = |id| app::api::LiveEvent {
         id,
-        kind: "lead.edited".into(),
+        kind: app::model::LiveKind::Edited,
         at: app::domain::Timestamp(1),
         from_stage: None,
         lead: lead.clone(),

@@ -54,7 +54,7 @@ async fn a_logged_call_sets_the_next_step_touches_the_lead_and_shows_in_the_time
         .await
         .expect("the change is published live")
         .unwrap();
-    assert_eq!(event.kind, "lead.logged");
+    assert_eq!(event.kind, app::model::LiveKind::Logged);
     assert_eq!(event.lead, after);
 
     let detail = work::lead_detail(&state, &rep, lead.id).await.unwrap();

@@ -21,6 +21,7 @@ use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, Identity, MatchKind};
 use crate::domain::{LeadId, Policies, StageId, Timestamp};
 use crate::error::AppError;
+use crate::model::LiveKind;
 use crate::ssr::store::contacts::{self, CompanyRow, ContactRow, KeySet, Known};
 use crate::ssr::store::events::{self, NewEvent};
 use crate::ssr::store::leads::{self, LeadInsert};
@@ -187,9 +188,9 @@ pub(crate) struct Bulk {
     /// Events under their reserved ids.
     events: Vec<(i64, NewEvent<'static>)>,
     /// Pending announcements: (event id, kind, lead).
-    announce: Vec<(i64, &'static str, LeadId)>,
+    announce: Vec<(i64, LiveKind, LeadId)>,
     /// What was written: (event id, kind, lead), for publishing after commit.
-    pub(crate) filed: Vec<(i64, &'static str, LeadId)>,
+    pub(crate) filed: Vec<(i64, LiveKind, LeadId)>,
     /// A check: decide, write nothing.
     dry: bool,
 }
@@ -327,7 +328,7 @@ impl Bulk {
             let event = self.event_id(tx).await?;
             self.events
                 .push((event, inquired_event(via, lead, activity, at)));
-            self.announce.push((event, "lead.inquired", lead));
+            self.announce.push((event, LiveKind::Inquired, lead));
             return Ok(Bulked::Again(lead));
         }
         let company_id = match &c.identity.company_key {
@@ -391,7 +392,7 @@ impl Bulk {
                 .push((event, super::routing::assigned_event(id, a, &decision, at)));
         }
         // Announced live as created, with the id of its last event (as `intake::file`).
-        self.announce.push((event, "lead.created", id));
+        self.announce.push((event, LiveKind::Created, id));
         self.pending_contacts
             .insert(contact_id, self.new_contacts.len());
         self.pending_leads.insert(id.0, self.new_leads.len());

@@ -11,12 +11,13 @@ use crate::domain::{CloseReason, Lead, LeadId, StageKind, Timestamp};
 use crate::error::AppError;
 use crate::model::dedupe::{DuplicatePair, Resolution};
 use crate::model::LiveEvent;
+use crate::model::LiveKind;
 use crate::ssr::store::{contacts, dedupe, events, leads, Tx};
 use crate::ssr::AppState;
 use serde_json::json;
 
 /// A change to publish live after commit: (event id, kind, lead after, stage it left).
-type Published = (i64, &'static str, Lead, Option<crate::domain::StageId>);
+type Published = (i64, LiveKind, Lead, Option<crate::domain::StageId>);
 
 /// Open pairs the actor can see both leads of, newest first (at most 100).
 pub async fn open_pairs(state: &AppState, actor: &Actor) -> Result<Vec<DuplicatePair>, AppError> {
@@ -137,7 +138,7 @@ pub async fn resolve(
     for (event_id, kind, lead, from_stage) in published {
         state.hub.publish(LiveEvent {
             id: event_id,
-            kind: kind.into(),
+            kind,
             at,
             from_stage,
             lead,
@@ -256,7 +257,7 @@ async fn merge(
     .await?;
     let left = absorbed.stage_id;
     Ok(vec![
-        (merged_id, "lead.merged", next_kept, None),
-        (closed_id, "lead.moved", closed, Some(left)),
+        (merged_id, LiveKind::Merged, next_kept, None),
+        (closed_id, LiveKind::Moved, closed, Some(left)),
     ])
 }

@@ -12,6 +12,7 @@ use crate::domain::routing::{Decision, Inquiry};
 use crate::domain::{Currency, Email, LeadId, Money, StageKind, Timestamp};
 use crate::error::AppError;
 use crate::model::LiveEvent;
+use crate::model::LiveKind;
 use crate::ssr::auth;
 use crate::ssr::store::accounts::KeyKind;
 use crate::ssr::store::contacts::{self, NewContact};
@@ -524,7 +525,7 @@ async fn replay(
 
 /// A filed inquiry: the receipt, the event to publish with its kind, and notifications for the
 /// live feed.
-pub(crate) type Filed = (IntakeReceipt, i64, &'static str, Vec<LiveEvent>);
+pub(crate) type Filed = (IntakeReceipt, i64, LiveKind, Vec<LiveEvent>);
 
 /// Who or what files an inquiry, and where it is attributed.
 pub(crate) struct Via<'a> {
@@ -815,7 +816,7 @@ pub(crate) async fn file(
                     replayed: false,
                     assigned_to: None,
                 };
-                return Ok((receipt, event, "lead.inquired", live));
+                return Ok((receipt, event, LiveKind::Inquired, live));
             }
             repeat_of = theirs.first().map(|(id, _)| *id);
             known.contact_id
@@ -908,7 +909,7 @@ pub(crate) async fn file(
             None => assigned.map(|a| a.user_name),
         },
     };
-    Ok((receipt, event_id, "lead.created", Vec::new()))
+    Ok((receipt, event_id, LiveKind::Created, Vec::new()))
 }
 
 /// Adds an inquiry to a known person's open lead: an `inquiry` activity (not a touch: the
@@ -956,7 +957,7 @@ pub(crate) fn inquired_event(
 pub(crate) async fn publish(
     state: &AppState,
     event_id: i64,
-    kind: &str,
+    kind: LiveKind,
     id: LeadId,
     at: Timestamp,
 ) {
@@ -966,7 +967,7 @@ pub(crate) async fn publish(
     if let Ok(Some(lead)) = leads::lead(&mut conn, id).await {
         state.hub.publish(LiveEvent {
             id: event_id,
-            kind: kind.into(),
+            kind,
             at,
             from_stage: None,
             lead,

@@ -7,7 +7,7 @@
 //! event that arrives after the log filled its place is dropped, as the hub drops repeats.
 
 use super::to_live;
-use crate::model::{LiveEvent, LIVE_KINDS};
+use crate::model::{LiveEvent, LiveKind};
 use crate::ssr::store::events;
 use crate::ssr::AppState;
 use std::collections::BTreeMap;
@@ -72,7 +72,7 @@ async fn fill(state: &AppState, after: i64, before: i64) -> Result<(), sqlx::Err
     let mut conn = state.store.read().await?;
     let mut cursor = after;
     loop {
-        let rows = events::after(&mut conn, cursor, &LIVE_KINDS, PAGE).await?;
+        let rows = events::after(&mut conn, cursor, &LiveKind::keys(), PAGE).await?;
         let full = rows.len() as i64 == PAGE;
         for row in rows {
             if row.id >= before {

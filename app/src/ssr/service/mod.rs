@@ -40,7 +40,7 @@ use crate::domain::{
     MoveRequest, Pipeline, StageId, Timestamp,
 };
 use crate::error::AppError;
-use crate::model::{LiveEvent, LIVE_KINDS};
+use crate::model::{LiveEvent, LiveKind};
 use serde_json::{json, Value};
 
 /// Cards loaded per column on first render.
@@ -276,7 +276,7 @@ pub(crate) async fn begin_write(
 
 /// What a write records in the event log.
 pub(crate) struct Change {
-    pub kind: &'static str,
+    pub kind: LiveKind,
     pub payload: Value,
     pub at: Timestamp,
 }
@@ -304,7 +304,7 @@ pub(crate) async fn save(
         &events::NewEvent {
             at,
             actor_id: Some(actor.id.0),
-            kind,
+            kind: kind.key(),
             lead_id: Some(current.id),
             payload,
         },
@@ -315,7 +315,7 @@ pub(crate) async fn save(
     let from_stage = (current.stage_id != next.stage_id).then_some(current.stage_id);
     state.hub.publish(LiveEvent {
         id: event_id,
-        kind: kind.into(),
+        kind,
         at,
         from_stage: from_stage.or(Some(current.stage_id)),
         lead: next.clone(),
@@ -378,7 +378,7 @@ pub(crate) async fn save_move(
         &read.current,
         moved,
         Change {
-            kind: "lead.moved",
+            kind: LiveKind::Moved,
             payload,
             at,
         },
@@ -447,7 +447,7 @@ pub async fn assign_lead(
     tx.commit().await?;
     state.hub.publish(LiveEvent {
         id: event_id,
-        kind: "lead.assigned".into(),
+        kind: LiveKind::Assigned,
         at,
         from_stage: Some(assigned.stage_id),
         lead: assigned.clone(),
@@ -482,7 +482,7 @@ pub async fn replay_since(
     last_id: i64,
 ) -> Result<(Vec<LiveEvent>, Option<i64>, usize), AppError> {
     let mut conn = state.store.read().await?;
-    let rows = events::after(&mut conn, last_id, &LIVE_KINDS, 1000).await?;
+    let rows = events::after(&mut conn, last_id, &LiveKind::keys(), 1000).await?;
     let last_examined = rows.last().map(|r| r.id);
     let examined = rows.len();
     let mut out = Vec::with_capacity(rows.len());
@@ -515,12 +515,15 @@ pub(crate) async fn to_live(
         .and_then(|p| p["before"]["stage_id"].as_i64())
         .map(StageId)
         .or(Some(lead.stage_id));
-    let recipient = (row.kind == sweep::NOTIFICATION)
+    let Some(kind) = LiveKind::parse(&row.kind) else {
+        return Ok(None);
+    };
+    let recipient = (kind == sweep::NOTIFICATION)
         .then(|| payload.as_ref().and_then(|p| p["user_id"].as_i64()))
         .flatten();
     Ok(Some(LiveEvent {
         id: row.id,
-        kind: row.kind,
+        kind,
         at: Timestamp(row.at),
         from_stage,
         lead,
@@ -538,7 +541,7 @@ pub async fn relay_event(state: &AppState, id: i64) -> Result<bool, AppError> {
     let Some(row) = events::by_id(&mut conn, id).await? else {
         return Ok(false);
     };
-    if !LIVE_KINDS.contains(&row.kind.as_str()) {
+    if LiveKind::parse(&row.kind).is_none() {
         return Ok(false);
     }
     match to_live(&mut conn, row).await? {
@@ -554,7 +557,7 @@ pub async fn relay_event(state: &AppState, id: i64) -> Result<bool, AppError> {
 /// published here unless already seen. Returns the newest id examined.
 pub async fn relay_since(state: &AppState, after: i64) -> Result<i64, AppError> {
     let mut conn = state.store.read().await?;
-    let rows = events::after(&mut conn, after, &LIVE_KINDS, 5000).await?;
+    let rows = events::after(&mut conn, after, &LiveKind::keys(), 5000).await?;
     let mut newest = after;
     for row in rows {
         newest = newest.max(row.id);

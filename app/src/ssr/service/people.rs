@@ -10,6 +10,7 @@ use crate::domain::{Lead, LeadId, Timestamp};
 use crate::error::AppError;
 use crate::model::people::{HistoryItem, PeopleView};
 use crate::model::LiveEvent;
+use crate::model::LiveKind;
 use crate::ssr::store::people::{self, LeadsOf};
 use crate::ssr::store::{events, leads, Backend, Tx};
 use crate::ssr::AppState;
@@ -175,7 +176,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
     for lead in changed {
         state.hub.publish(LiveEvent {
             id: event_id,
-            kind: "lead.edited".into(),
+            kind: LiveKind::Edited,
             at,
             from_stage: None,
             lead,

@@ -14,6 +14,7 @@ use crate::domain::quote::{
 use crate::domain::{Currency, Lead, LeadId};
 use crate::error::AppError;
 use crate::model::quotes::QuoteView;
+use crate::model::LiveKind;
 use crate::ssr::store::{events, quotes as store};
 use crate::ssr::AppState;
 use serde_json::json;
@@ -270,10 +271,10 @@ async fn set_status_once(
         Some(next) => {
             let current = &read.current;
             let (kind, mut payload) = if next.stage_id != current.stage_id {
-                ("lead.moved", super::move_payload(current, &next))
+                (LiveKind::Moved, super::move_payload(current, &next))
             } else {
                 (
-                    "lead.edited",
+                    LiveKind::Edited,
                     json!({
                         "before": {"value": current.value.map(|v| v.display())},
                         "after": {"value": next.value.map(|v| v.display()), "version": next.version},

@@ -19,6 +19,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::model::inbox::Inbox;
 use crate::model::LiveEvent;
+use crate::model::LiveKind;
 use crate::ssr::store::leads::Due;
 use crate::ssr::store::sweep::{self as store, NewFinding, NewNotification, OpenFinding};
 use crate::ssr::store::{events, leads, Tx};
@@ -423,7 +424,7 @@ async fn write_batch(
         .zip(&ids)
         .map(|((n, lead), id)| {
             event(
-                NOTIFICATION,
+                NOTIFICATION.key(),
                 lead.id,
                 json!({"user_id": n.user_id, "notification_id": id, "message": n.message}),
             )
@@ -436,7 +437,7 @@ async fn write_batch(
     for ((n, lead), id) in notices.iter().zip(&event_ids) {
         live.push(LiveEvent {
             id: *id,
-            kind: NOTIFICATION.into(),
+            kind: NOTIFICATION,
             at,
             from_stage: Some(lead.stage_id),
             lead: (*lead).clone(),
@@ -495,7 +496,7 @@ async fn reassign_lead(
     if let Some(moved) = leads::lead(tx, lead.id).await? {
         live.push(LiveEvent {
             id,
-            kind: "lead.assigned".into(),
+            kind: LiveKind::Assigned,
             at,
             from_stage: Some(moved.stage_id),
             lead: moved,
@@ -550,7 +551,7 @@ pub(crate) async fn notify(
         &events::NewEvent {
             at,
             actor_id: None,
-            kind: NOTIFICATION,
+            kind: NOTIFICATION.key(),
             lead_id: Some(lead.id),
             payload: json!({"user_id": user, "notification_id": id, "message": message}),
         },
@@ -559,7 +560,7 @@ pub(crate) async fn notify(
     events::notify(tx, state.store.backend(), event).await?;
     live.push(LiveEvent {
         id: event,
-        kind: NOTIFICATION.into(),
+        kind: NOTIFICATION,
         at,
         from_stage: Some(lead.stage_id),
         lead: lead.clone(),
@@ -569,7 +570,7 @@ pub(crate) async fn notify(
 }
 
 /// The event kind of an in-app notification on the live feed (only its recipient hears it).
-pub const NOTIFICATION: &str = "notification.sent";
+pub const NOTIFICATION: LiveKind = LiveKind::NotificationSent;
 
 /// The signed-in person's newest notifications (everyone with an account has an inbox).
 pub async fn inbox(state: &AppState, actor: &crate::domain::Actor) -> Result<Inbox, AppError> {

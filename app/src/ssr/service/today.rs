@@ -13,6 +13,7 @@ use crate::domain::{Currency, Lead, LeadId, StageKind};
 use crate::error::AppError;
 use crate::model::compliance::ComplianceQuery;
 use crate::model::today::{OrgSettings, StageValue, Today};
+use crate::model::LiveKind;
 use crate::ssr::store::{events, leads, today};
 use crate::ssr::AppState;
 use serde_json::json;
@@ -153,7 +154,7 @@ pub async fn snooze(
         current,
         next,
         Change {
-            kind: "lead.next_step",
+            kind: LiveKind::NextStep,
             payload,
             at,
         },

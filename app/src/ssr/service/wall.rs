@@ -12,6 +12,7 @@ use crate::error::AppError;
 use crate::model::keys::{WallTeam, WallView};
 use crate::model::roi::RoiQuery;
 use crate::model::LiveEvent;
+use crate::model::LiveKind;
 use crate::ssr::auth;
 use crate::ssr::charts::Theme;
 use crate::ssr::store::accounts::{self, KeyKind};
@@ -124,7 +125,7 @@ pub enum WallNews {
 
 /// What the wall makes of a live event: a move into the won stage from anywhere else is a win.
 pub fn news_of(pipeline: &Pipeline, e: &LiveEvent) -> Option<WallNews> {
-    if e.kind == "notification.sent" {
+    if e.kind == LiveKind::NotificationSent {
         return None;
     }
     let kind_of = |id| {
@@ -136,7 +137,7 @@ pub fn news_of(pipeline: &Pipeline, e: &LiveEvent) -> Option<WallNews> {
     };
     let won_now = kind_of(e.lead.stage_id) == Some(StageKind::Won);
     let was_won = e.from_stage.and_then(kind_of) == Some(StageKind::Won);
-    if e.kind == "lead.moved" && won_now && !was_won {
+    if e.kind == LiveKind::Moved && won_now && !was_won {
         let lead = &e.lead;
         return Some(WallNews::Win(WallWin {
             event_id: e.id,

@@ -11,6 +11,7 @@ use crate::domain::{
     apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, StageKind, Timestamp,
 };
 use crate::error::AppError;
+use crate::model::LiveKind;
 use crate::ssr::store::{events, leads, org};
 use crate::ssr::AppState;
 use serde_json::{json, Value};
@@ -290,7 +291,7 @@ pub async fn edit_lead(
         current,
         next,
         Change {
-            kind: "lead.edited",
+            kind: LiveKind::Edited,
             payload,
             at,
         },
@@ -339,7 +340,7 @@ pub async fn log_activity(
         current,
         next,
         Change {
-            kind: "lead.logged",
+            kind: LiveKind::Logged,
             payload,
             at,
         },
@@ -382,7 +383,7 @@ pub async fn set_next_step(
         current,
         next,
         Change {
-            kind: "lead.next_step",
+            kind: LiveKind::NextStep,
             payload,
             at,
         },
