@@ -26,54 +26,22 @@ impl fmt::Display for UserId {
 #[serde(transparent)]
 pub struct TeamId(pub i64);
 
-/// What a user is for. One role per user.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Works their own leads.
-    Rep,
-    /// Owns one or more teams: sees and edits their leads, reassigns within them.
-    Manager,
-    /// Campaigns, spend, intake keys, ROI. No access to individual leads.
-    Marketing,
-    /// Reads everything, changes nothing.
-    Leadership,
-    /// Users, teams, stages and settings; reads leads to support people, changes none.
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::Rep,
-        Role::Manager,
-        Role::Marketing,
-        Role::Leadership,
-        Role::Admin,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Role::Rep => "rep",
-            Role::Manager => "manager",
-            Role::Marketing => "marketing",
-            Role::Leadership => "leadership",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Rep => "Sales rep",
-            Role::Manager => "Manager",
-            Role::Marketing => "Marketing",
-            Role::Leadership => "Leadership",
-            Role::Admin => "Admin",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Role::ALL.into_iter().find(|r| r.key() == key)
+crate::keyed! {
+    /// What a user is for. One role per user.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Role {
+        /// Works their own leads.
+        Rep => "rep", "Sales rep";
+        /// Owns one or more teams: sees and edits their leads, reassigns within them.
+        Manager => "manager", "Manager";
+        /// Campaigns, spend, intake keys, ROI. No access to individual leads.
+        Marketing => "marketing", "Marketing";
+        /// Reads everything, changes nothing.
+        Leadership => "leadership", "Leadership";
+        /// Users, teams, stages and settings; reads leads to support people, changes none.
+        Admin => "admin", "Admin";
     }
 }
 

@@ -354,38 +354,20 @@ pub struct AccessKeySummary {
     pub wall: Option<super::wall::WallConfig>,
 }
 
-/// What a personal API token may do, within its owner's own rights.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum TokenScope {
-    /// Reads only (GET).
-    Read,
-    /// Reads and writes.
-    Write,
+crate::keyed! {
+    /// What a personal API token may do, within its owner's own rights.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum TokenScope {
+        /// Reads only (GET).
+        Read => "read", "Read only";
+        /// Reads and writes.
+        Write => "write", "Read and write";
+    }
 }
 
 impl TokenScope {
-    pub const ALL: [TokenScope; 2] = [TokenScope::Read, TokenScope::Write];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            TokenScope::Read => "read",
-            TokenScope::Write => "write",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            TokenScope::Read => "Read only",
-            TokenScope::Write => "Read and write",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        TokenScope::ALL.into_iter().find(|s| s.key() == key)
-    }
-
     /// May a request with this method go through? Reads are GET and HEAD.
     pub fn allows(self, method: &str) -> bool {
         self == TokenScope::Write || matches!(method, "GET" | "HEAD")

@@ -99,50 +99,17 @@ impl ActivityKind {
     }
 }
 
-/// How a touch went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Reached,
-    LeftMessage,
-    NoAnswer,
-    MeetingBooked,
-    NotInterested,
-}
-
-impl Outcome {
-    /// In the order the quick log numbers them (keys 1–5).
-    pub const ALL: [Outcome; 5] = [
-        Outcome::Reached,
-        Outcome::LeftMessage,
-        Outcome::NoAnswer,
-        Outcome::MeetingBooked,
-        Outcome::NotInterested,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Outcome::Reached => "reached",
-            Outcome::LeftMessage => "left_message",
-            Outcome::NoAnswer => "no_answer",
-            Outcome::MeetingBooked => "meeting_booked",
-            Outcome::NotInterested => "not_interested",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Outcome::Reached => "Reached",
-            Outcome::LeftMessage => "Left message",
-            Outcome::NoAnswer => "No answer",
-            Outcome::MeetingBooked => "Meeting booked",
-            Outcome::NotInterested => "Not interested",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Outcome::ALL.into_iter().find(|o| o.key() == key)
+crate::keyed! {
+    /// How a touch went.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Outcome {
+        Reached => "reached", "Reached";
+        LeftMessage => "left_message", "Left message";
+        NoAnswer => "no_answer", "No answer";
+        MeetingBooked => "meeting_booked", "Meeting booked";
+        NotInterested => "not_interested", "Not interested";
     }
 }
 

@@ -488,50 +488,19 @@ pub fn composite(card: &Scorecard) -> Option<f64> {
     (weight > 0.0).then(|| 100.0 * sum / weight)
 }
 
-/// The measures a number can click through to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Measure {
-    FirstTouch,
-    NextStep,
-    NotStale,
-    CloseReason,
-    DataComplete,
+crate::keyed! {
+    /// The measures a number can click through to.
+    #[derive(Serialize, Deserialize)]
+    pub enum Measure {
+        FirstTouch => "first_touch", "First touch within SLA";
+        NextStep => "next_step", "Next step planned";
+        NotStale => "not_stale", "Not stale";
+        CloseReason => "close_reason", "Losses with a reason";
+        DataComplete => "data_complete", "Complete data";
+    }
 }
 
 impl Measure {
-    pub const ALL: [Measure; 5] = [
-        Measure::FirstTouch,
-        Measure::NextStep,
-        Measure::NotStale,
-        Measure::CloseReason,
-        Measure::DataComplete,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Measure::FirstTouch => "first_touch",
-            Measure::NextStep => "next_step",
-            Measure::NotStale => "not_stale",
-            Measure::CloseReason => "close_reason",
-            Measure::DataComplete => "data_complete",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Measure> {
-        Measure::ALL.into_iter().find(|m| m.key() == key)
-    }
-
-    /// The column heading.
-    pub fn label(self) -> &'static str {
-        match self {
-            Measure::FirstTouch => "First touch within SLA",
-            Measure::NextStep => "Next step planned",
-            Measure::NotStale => "Not stale",
-            Measure::CloseReason => "Losses with a reason",
-            Measure::DataComplete => "Complete data",
-        }
-    }
-
     /// The metric of `card` this measure is.
     pub fn of(self, card: &Scorecard) -> &Metric {
         match self {

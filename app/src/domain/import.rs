@@ -4,76 +4,28 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A lead field a column can fill.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum ImportField {
-    ContactName,
-    Email,
-    Phone,
-    Company,
-    ProductInterest,
-    /// An amount in whole units or with decimals ("12,400", "99.50").
-    Value,
-    Currency,
-    Message,
-    Country,
-    Region,
-    Postcode,
+crate::keyed! {
+    /// A lead field a column can fill.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum ImportField {
+        ContactName => "contact_name", "Contact name";
+        Email => "email", "E-mail";
+        Phone => "phone", "Phone";
+        Company => "company", "Company";
+        ProductInterest => "product_interest", "Product interest";
+        /// An amount in whole units or with decimals ("12,400", "99.50").
+        Value => "value", "Value";
+        Currency => "currency", "Currency";
+        Message => "message", "Message / notes";
+        Country => "country", "Country";
+        Region => "region", "Region / state";
+        Postcode => "postcode", "Postcode / ZIP";
+    }
 }
 
 impl ImportField {
-    pub const ALL: [ImportField; 11] = [
-        ImportField::ContactName,
-        ImportField::Email,
-        ImportField::Phone,
-        ImportField::Company,
-        ImportField::ProductInterest,
-        ImportField::Value,
-        ImportField::Currency,
-        ImportField::Message,
-        ImportField::Country,
-        ImportField::Region,
-        ImportField::Postcode,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            ImportField::ContactName => "contact_name",
-            ImportField::Email => "email",
-            ImportField::Phone => "phone",
-            ImportField::Company => "company",
-            ImportField::ProductInterest => "product_interest",
-            ImportField::Value => "value",
-            ImportField::Currency => "currency",
-            ImportField::Message => "message",
-            ImportField::Country => "country",
-            ImportField::Region => "region",
-            ImportField::Postcode => "postcode",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ImportField::ContactName => "Contact name",
-            ImportField::Email => "E-mail",
-            ImportField::Phone => "Phone",
-            ImportField::Company => "Company",
-            ImportField::ProductInterest => "Product interest",
-            ImportField::Value => "Value",
-            ImportField::Currency => "Currency",
-            ImportField::Message => "Message / notes",
-            ImportField::Country => "Country",
-            ImportField::Region => "Region / state",
-            ImportField::Postcode => "Postcode / ZIP",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        ImportField::ALL.into_iter().find(|f| f.key() == key)
-    }
-
     /// Header texts that mean this field, folded (lower case, letters and digits only).
     fn synonyms(self) -> &'static [&'static str] {
         match self {

@@ -18,162 +18,51 @@ impl fmt::Display for LeadId {
     }
 }
 
-/// Where an inquiry came from, for cost and return per channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    Advertising,
-    TradeShow,
-    DirectMail,
-    Web,
-    Pr,
-    Referral,
-    Social,
-    Other,
-}
-
-impl Channel {
-    pub const ALL: [Channel; 8] = [
-        Channel::Advertising,
-        Channel::TradeShow,
-        Channel::DirectMail,
-        Channel::Web,
-        Channel::Pr,
-        Channel::Referral,
-        Channel::Social,
-        Channel::Other,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Channel::Advertising => "advertising",
-            Channel::TradeShow => "trade_show",
-            Channel::DirectMail => "direct_mail",
-            Channel::Web => "web",
-            Channel::Pr => "pr",
-            Channel::Referral => "referral",
-            Channel::Social => "social",
-            Channel::Other => "other",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Advertising => "Advertising",
-            Channel::TradeShow => "Trade show",
-            Channel::DirectMail => "Direct mail",
-            Channel::Web => "Web",
-            Channel::Pr => "PR",
-            Channel::Referral => "Referral",
-            Channel::Social => "Social",
-            Channel::Other => "Other",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Channel::ALL.into_iter().find(|c| c.key() == key)
+crate::keyed! {
+    /// Where an inquiry came from, for cost and return per channel.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Channel {
+        Advertising => "advertising", "Advertising";
+        TradeShow => "trade_show", "Trade show";
+        DirectMail => "direct_mail", "Direct mail";
+        Web => "web", "Web";
+        Pr => "pr", "PR";
+        Referral => "referral", "Referral";
+        Social => "social", "Social";
+        Other => "other", "Other";
     }
 }
 
-/// Why a lead was lost. Every lost lead has one: it is what makes close-out measurable.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CloseReason {
-    NotABuyer,
-    NoBudget,
-    BoughtElsewhere,
-    NoResponse,
-    Duplicate,
-    SpamBadData,
-    /// Needs a note saying what happened.
-    Other,
-}
-
-impl CloseReason {
-    pub const ALL: [CloseReason; 7] = [
-        CloseReason::NotABuyer,
-        CloseReason::NoBudget,
-        CloseReason::BoughtElsewhere,
-        CloseReason::NoResponse,
-        CloseReason::Duplicate,
-        CloseReason::SpamBadData,
-        CloseReason::Other,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            CloseReason::NotABuyer => "not_a_buyer",
-            CloseReason::NoBudget => "no_budget",
-            CloseReason::BoughtElsewhere => "bought_elsewhere",
-            CloseReason::NoResponse => "no_response",
-            CloseReason::Duplicate => "duplicate",
-            CloseReason::SpamBadData => "spam_bad_data",
-            CloseReason::Other => "other",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            CloseReason::NotABuyer => "Not a buyer",
-            CloseReason::NoBudget => "No budget",
-            CloseReason::BoughtElsewhere => "Bought elsewhere",
-            CloseReason::NoResponse => "No response",
-            CloseReason::Duplicate => "Duplicate",
-            CloseReason::SpamBadData => "Spam / bad data",
-            CloseReason::Other => "Other",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        CloseReason::ALL.into_iter().find(|c| c.key() == key)
+crate::keyed! {
+    /// Why a lead was lost. Every lost lead has one: it is what makes close-out measurable.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum CloseReason {
+        NotABuyer => "not_a_buyer", "Not a buyer";
+        NoBudget => "no_budget", "No budget";
+        BoughtElsewhere => "bought_elsewhere", "Bought elsewhere";
+        NoResponse => "no_response", "No response";
+        Duplicate => "duplicate", "Duplicate";
+        SpamBadData => "spam_bad_data", "Spam / bad data";
+        /// Needs a note saying what happened.
+        Other => "other", "Other";
     }
 }
 
-/// The kind of the next planned touch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum NextStepKind {
-    Call,
-    Email,
-    Meeting,
-    SendQuote,
-    FollowUp,
-}
-
-impl NextStepKind {
-    pub const ALL: [NextStepKind; 5] = [
-        NextStepKind::Call,
-        NextStepKind::Email,
-        NextStepKind::Meeting,
-        NextStepKind::SendQuote,
-        NextStepKind::FollowUp,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            NextStepKind::Call => "call",
-            NextStepKind::Email => "email",
-            NextStepKind::Meeting => "meeting",
-            NextStepKind::SendQuote => "send_quote",
-            NextStepKind::FollowUp => "follow_up",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            NextStepKind::Call => "Call",
-            NextStepKind::Email => "Email",
-            NextStepKind::Meeting => "Meeting",
-            NextStepKind::SendQuote => "Send quote",
-            NextStepKind::FollowUp => "Follow up",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        NextStepKind::ALL.into_iter().find(|k| k.key() == key)
+crate::keyed! {
+    /// The kind of the next planned touch.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum NextStepKind {
+        Call => "call", "Call";
+        Email => "email", "Email";
+        Meeting => "meeting", "Meeting";
+        SendQuote => "send_quote", "Send quote";
+        FollowUp => "follow_up", "Follow up";
     }
 }
 

@@ -3,40 +3,18 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Who sees the leaderboard, as an admin sets it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Visibility {
-    /// Each rep and manager sees their own team's reps.
-    #[default]
-    Team,
-    /// Everyone sees every rep.
-    Organisation,
-    /// Nobody but admins (for the payout export).
-    Off,
-}
-
-impl Visibility {
-    pub const ALL: [Visibility; 3] = [Visibility::Team, Visibility::Organisation, Visibility::Off];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Visibility::Team => "team",
-            Visibility::Organisation => "organisation",
-            Visibility::Off => "off",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Visibility> {
-        Visibility::ALL.into_iter().find(|v| v.key() == key)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Visibility::Team => "Each team sees its own reps",
-            Visibility::Organisation => "Everyone sees every rep",
-            Visibility::Off => "Off (admins only, for the payout export)",
-        }
+crate::keyed! {
+    /// Who sees the leaderboard, as an admin sets it.
+    #[derive(Default, Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Visibility {
+        /// Each rep and manager sees their own team's reps.
+        #[default]
+        Team => "team", "Each team sees its own reps";
+        /// Everyone sees every rep.
+        Organisation => "organisation", "Everyone sees every rep";
+        /// Nobody but admins (for the payout export).
+        Off => "off", "Off (admins only, for the payout export)";
     }
 }
 

@@ -132,90 +132,29 @@ pub struct RoiRow {
     pub tally: Tally,
 }
 
-/// A column the tables sort by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Column {
-    Name,
-    Inquiries,
-    Contacted,
-    Qualified,
-    Quoted,
-    Won,
-    Lost,
-    Revenue,
-    Spend,
-    CostPerLead,
-    CostPerQualified,
-    CostPerWin,
-    Roi,
-    RevenuePerSpend,
-    Junk,
+crate::keyed! {
+    /// A column the tables sort by.
+    #[derive(Serialize, Deserialize)]
+    pub enum Column {
+        Name => "name", "Name";
+        Inquiries => "inquiries", "Inquiries";
+        Contacted => "contacted", "Contacted";
+        Qualified => "qualified", "Qualified";
+        Quoted => "quoted", "Quoted";
+        Won => "won", "Won";
+        Lost => "lost", "Lost";
+        Revenue => "revenue", "Won revenue";
+        Spend => "spend", "Spend";
+        CostPerLead => "cost_per_lead", "Cost per lead";
+        CostPerQualified => "cost_per_qualified", "Cost per qualified";
+        CostPerWin => "cost_per_win", "Cost per win";
+        Roi => "roi", "ROI";
+        RevenuePerSpend => "revenue_per_spend", "Revenue per $1";
+        Junk => "junk", "Not a buyer or spam";
+    }
 }
 
 impl Column {
-    pub const ALL: [Column; 15] = [
-        Column::Name,
-        Column::Inquiries,
-        Column::Contacted,
-        Column::Qualified,
-        Column::Quoted,
-        Column::Won,
-        Column::Lost,
-        Column::Revenue,
-        Column::Spend,
-        Column::CostPerLead,
-        Column::CostPerQualified,
-        Column::CostPerWin,
-        Column::Roi,
-        Column::RevenuePerSpend,
-        Column::Junk,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Column::Name => "name",
-            Column::Inquiries => "inquiries",
-            Column::Contacted => "contacted",
-            Column::Qualified => "qualified",
-            Column::Quoted => "quoted",
-            Column::Won => "won",
-            Column::Lost => "lost",
-            Column::Revenue => "revenue",
-            Column::Spend => "spend",
-            Column::CostPerLead => "cost_per_lead",
-            Column::CostPerQualified => "cost_per_qualified",
-            Column::CostPerWin => "cost_per_win",
-            Column::Roi => "roi",
-            Column::RevenuePerSpend => "revenue_per_spend",
-            Column::Junk => "junk",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Column> {
-        Column::ALL.into_iter().find(|c| c.key() == key)
-    }
-
-    /// The column heading.
-    pub fn label(self) -> &'static str {
-        match self {
-            Column::Name => "Name",
-            Column::Inquiries => "Inquiries",
-            Column::Contacted => "Contacted",
-            Column::Qualified => "Qualified",
-            Column::Quoted => "Quoted",
-            Column::Won => "Won",
-            Column::Lost => "Lost",
-            Column::Revenue => "Won revenue",
-            Column::Spend => "Spend",
-            Column::CostPerLead => "Cost per lead",
-            Column::CostPerQualified => "Cost per qualified",
-            Column::CostPerWin => "Cost per win",
-            Column::Roi => "ROI",
-            Column::RevenuePerSpend => "Revenue per $1",
-            Column::Junk => "Not a buyer or spam",
-        }
-    }
-
     /// The row's value in this column as a number to order by; none sorts last.
     fn value(self, r: &RoiRow) -> Option<f64> {
         let t = &r.tally;

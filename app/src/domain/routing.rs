@@ -10,36 +10,16 @@ use super::access::{TeamId, UserId};
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
-/// How a rule picks among its team's reps.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Strategy {
-    /// Each in turn, after whoever this rule gave the last lead.
-    RoundRobin,
-    /// Whoever has the fewest open leads (ties: longest since their last new lead).
-    LeastLoaded,
-}
-
-impl Strategy {
-    pub const ALL: [Strategy; 2] = [Strategy::RoundRobin, Strategy::LeastLoaded];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Strategy::RoundRobin => "round_robin",
-            Strategy::LeastLoaded => "least_loaded",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Strategy::RoundRobin => "Round robin",
-            Strategy::LeastLoaded => "Least loaded",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Strategy::ALL.into_iter().find(|s| s.key() == key)
+crate::keyed! {
+    /// How a rule picks among its team's reps.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Strategy {
+        /// Each in turn, after whoever this rule gave the last lead.
+        RoundRobin => "round_robin", "Round robin";
+        /// Whoever has the fewest open leads (ties: longest since their last new lead).
+        LeastLoaded => "least_loaded", "Least loaded";
     }
 }
 

@@ -49,50 +49,29 @@ impl StageKind {
     }
 }
 
-/// Something that must hold of a lead before it may enter a stage (the stage's exit criteria,
-/// checked at the door of the next one). Stored as its key in the stage's `entry_criteria`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Criterion {
-    /// An estimated value (or, once quotes exist, an accepted quote) is recorded.
-    Value,
-    /// A next step with a due time is set.
-    NextStep,
-    /// The lead can be reached: an email address or a phone number.
-    Contact,
+crate::keyed! {
+    /// Something that must hold of a lead before it may enter a stage (the stage's exit criteria,
+    /// checked at the door of the next one). Stored as its key in the stage's `entry_criteria`.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+    #[serde(rename_all = "snake_case")]
+    pub enum Criterion {
+        /// An estimated value (or, once quotes exist, an accepted quote) is recorded.
+        Value => "value", "Value";
+        /// A next step with a due time is set.
+        NextStep => "next_step", "Next step";
+        /// The lead can be reached: an email address or a phone number.
+        Contact => "contact", "Contact";
+    }
 }
 
 impl Criterion {
-    pub const ALL: [Criterion; 3] = [Criterion::Value, Criterion::NextStep, Criterion::Contact];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            Criterion::Value => "value",
-            Criterion::NextStep => "next_step",
-            Criterion::Contact => "contact",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<Self> {
-        Criterion::ALL.into_iter().find(|c| c.key() == key)
-    }
-
     /// The lead field a failure is reported against.
     pub fn field(self) -> &'static str {
         match self {
             Criterion::Value => "value",
             Criterion::NextStep => "next_step",
             Criterion::Contact => "email",
-        }
-    }
-
-    /// A column heading: "Value", "Next step", "Contact".
-    pub fn label(self) -> &'static str {
-        match self {
-            Criterion::Value => "Value",
-            Criterion::NextStep => "Next step",
-            Criterion::Contact => "Contact",
         }
     }
 

@@ -234,45 +234,15 @@ pub fn queue<'p>(
     items.into_iter().map(|(_, _, item)| item).collect()
 }
 
-/// Why a rep pushes a lead to later.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SnoozeReason {
-    WaitingOnThem,
-    AskedForLater,
-    Away,
-    Other,
-}
-
-impl SnoozeReason {
-    /// In the order the snooze form numbers them (keys 1–4).
-    pub const ALL: [SnoozeReason; 4] = [
-        SnoozeReason::WaitingOnThem,
-        SnoozeReason::AskedForLater,
-        SnoozeReason::Away,
-        SnoozeReason::Other,
-    ];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            SnoozeReason::WaitingOnThem => "waiting_on_them",
-            SnoozeReason::AskedForLater => "asked_for_later",
-            SnoozeReason::Away => "away",
-            SnoozeReason::Other => "other",
-        }
-    }
-
-    pub fn parse(key: &str) -> Option<SnoozeReason> {
-        SnoozeReason::ALL.into_iter().find(|r| r.key() == key)
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            SnoozeReason::WaitingOnThem => "Waiting on them",
-            SnoozeReason::AskedForLater => "They asked for later",
-            SnoozeReason::Away => "They are away",
-            SnoozeReason::Other => "Other",
-        }
+crate::keyed! {
+    /// Why a rep pushes a lead to later.
+    #[derive(Hash, Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum SnoozeReason {
+        WaitingOnThem => "waiting_on_them", "Waiting on them";
+        AskedForLater => "asked_for_later", "They asked for later";
+        Away => "away", "They are away";
+        Other => "other", "Other";
     }
 }
 
