@@ -13,6 +13,7 @@ use crate::model::compliance::{
     ComplianceQuery, ComplianceView, LeadLine, LeadsBehind, Measure, ScoreRow, PERIODS,
 };
 use crate::ssr::store::compliance::{self as facts, Group, Population, Rules, Tally};
+use crate::ssr::store::Reading;
 use crate::ssr::store::{accounts, leads, Backend};
 use crate::ssr::AppState;
 use std::collections::HashMap;
@@ -305,7 +306,11 @@ pub async fn leads_behind(
     passed: bool,
 ) -> Result<LeadsBehind, AppError> {
     let l = load(state, actor, &q).await?;
-    let mut conn = state.store.read().await?;
+    let Reading {
+        mut conn,
+        pipeline,
+        policies,
+    } = state.store.reading().await?;
     let ids = facts::leads_behind(
         &mut conn,
         &l.rules,
@@ -317,8 +322,6 @@ pub async fn leads_behind(
     )
     .await?;
     let found = leads::by_ids(&mut conn, &ids).await?;
-    let pipeline = state.store.pipeline(&mut conn).await?;
-    let policies = state.store.policies(&mut conn).await?;
     let mut lines: Vec<LeadLine> = found
         .iter()
         .map(|lead| LeadLine {

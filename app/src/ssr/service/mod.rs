@@ -41,6 +41,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::model::{LiveEvent, LiveKind};
+use crate::ssr::store::Reading;
 use serde_json::{json, Value};
 
 /// Cards loaded per column on first render.
@@ -65,12 +66,14 @@ pub async fn board(
     filter: BoardFilter,
 ) -> Result<Board, AppError> {
     let scope = access::view_board(actor)?;
-    let mut conn = state.store.read().await?;
+    let Reading {
+        mut conn,
+        pipeline,
+        policies,
+    } = state.store.reading().await?;
     // Read before the cards: a change committed in between is then both in the cards and
     // replayed to the live feed, which is harmless (versions dedupe), never in neither.
     let last_event_id = events::last_id(&mut conn).await?;
-    let pipeline = state.store.pipeline(&mut conn).await?;
-    let policies = state.store.policies(&mut conn).await?;
     let summaries = leads::column_summaries(&mut conn, &scope, &filter).await?;
     let mut columns = Vec::with_capacity(pipeline.stages().len());
     for stage in pipeline.stages() {
@@ -201,14 +204,16 @@ pub(crate) async fn read_for_write(
     id: LeadId,
     version: i64,
 ) -> Result<ForWrite, AppError> {
-    let mut conn = state.store.read().await?;
+    let Reading {
+        mut conn,
+        pipeline,
+        policies,
+    } = state.store.reading().await?;
     let current = visible_lead(&mut conn, actor, id).await?;
     access::edit_lead(actor, &current)?;
     if current.version != version {
         return Err(conflict(current));
     }
-    let pipeline = state.store.pipeline(&mut conn).await?;
-    let policies = state.store.policies(&mut conn).await?;
     Ok(ForWrite {
         current,
         pipeline,

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::model::compliance::ComplianceQuery;
 use crate::model::review::{ActionView, Review, ReviewSummary, ReviewView, ReviewableRep};
 use crate::ssr::store::review::{self as store, ActionRow, ReviewRow};
+use crate::ssr::store::Reading;
 use crate::ssr::store::{accounts, events, leads};
 use crate::ssr::AppState;
 use serde_json::json;
@@ -69,7 +70,11 @@ async fn review_of(conn: &mut sqlx::AnyConnection, row: ReviewRow) -> Result<Rev
 pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewView, AppError> {
     let (person, can_edit) = rep_for(state, actor, rep).await?;
     let at = now();
-    let mut conn = state.store.read().await?;
+    let Reading {
+        mut conn,
+        pipeline,
+        policies,
+    } = state.store.reading().await?;
     let current = match store::open_of(&mut conn, rep).await? {
         Some(r) => Some(review_of(&mut conn, r).await?),
         None => None,
@@ -83,8 +88,6 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
         .as_ref()
         .map(|r| r.finished_at.unwrap_or(r.started_at))
         .unwrap_or_else(|| at.plus_days(-FIRST_REVIEW_DAYS));
-    let pipeline = state.store.pipeline(&mut conn).await?;
-    let policies = state.store.policies(&mut conn).await?;
     let log = store::log_since(&mut conn, rep, since).await?;
     let open = leads::open_owned_by(&mut conn, rep).await?;
     let counts_by_review = store::action_counts(&mut conn, rep).await?;

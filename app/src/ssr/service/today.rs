@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::model::compliance::ComplianceQuery;
 use crate::model::today::{OrgSettings, StageValue, Today};
 use crate::model::LiveKind;
+use crate::ssr::store::Reading;
 use crate::ssr::store::{events, leads, today};
 use crate::ssr::AppState;
 use serde_json::json;
@@ -38,9 +39,11 @@ fn per_currency(values: impl IntoIterator<Item = Money>) -> Vec<Money> {
 pub async fn today(state: &AppState, actor: &Actor) -> Result<Today, AppError> {
     access::view_today(actor)?;
     let at = now();
-    let mut conn = state.store.read().await?;
-    let pipeline = state.store.pipeline(&mut conn).await?;
-    let policies = state.store.policies(&mut conn).await?;
+    let Reading {
+        mut conn,
+        pipeline,
+        policies,
+    } = state.store.reading().await?;
     let zone = &policies.org.calendar.zone;
     let offset_minutes = (zone.offset_at(at.0) / 60) as i32;
     let open = leads::open_owned_by(&mut conn, actor.id.0).await?;

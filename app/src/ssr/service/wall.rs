@@ -16,6 +16,7 @@ use crate::model::LiveKind;
 use crate::ssr::auth;
 use crate::ssr::charts::Theme;
 use crate::ssr::store::accounts::{self, KeyKind};
+use crate::ssr::store::Reading;
 use crate::ssr::store::{events, leads, wall};
 use crate::ssr::AppState;
 use serde_json::json;
@@ -41,9 +42,11 @@ pub async fn view(state: &AppState, principal: &Principal) -> Result<WallView, A
     let roi = super::roi::figures(state, RoiQuery::last(config.days), Theme::Dark).await?;
     let compliance = super::compliance::organisation(state, COMPLIANCE_DAYS).await?;
     let at = now();
-    let mut conn = state.store.read().await?;
-    let pipeline = state.store.pipeline(&mut conn).await?;
-    let policies = state.store.policies(&mut conn).await?;
+    let Reading {
+        mut conn,
+        pipeline,
+        policies,
+    } = state.store.reading().await?;
     let (since, month_name) = month_start(at, &policies.org.calendar.zone);
     let (month_wins, month_won) = wall::wins_since(&mut conn, since).await?;
     let summaries = leads::column_summaries(

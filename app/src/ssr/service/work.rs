@@ -12,6 +12,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::model::LiveKind;
+use crate::ssr::store::Reading;
 use crate::ssr::store::{events, leads, org};
 use crate::ssr::AppState;
 use serde_json::{json, Value};
@@ -26,9 +27,11 @@ pub async fn lead_detail(
     id: LeadId,
 ) -> Result<LeadDetail, AppError> {
     let lead = super::lead(state, actor, id).await?;
-    let mut conn = state.store.read().await?;
-    let pipeline = state.store.pipeline(&mut conn).await?;
-    let policies = state.store.policies(&mut conn).await?;
+    let Reading {
+        mut conn,
+        pipeline,
+        policies,
+    } = state.store.reading().await?;
     let mut timeline: Vec<TimelineEntry> = leads::activities(&mut conn, id, TIMELINE_LIMIT)
         .await?
         .into_iter()

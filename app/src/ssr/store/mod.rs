@@ -357,6 +357,19 @@ impl Store {
         self.reader.acquire().await
     }
 
+    /// A read connection with the stages and the follow-up policies in force: what most reads
+    /// start with (`let Reading { mut conn, pipeline, policies } = state.store.reading().await?;`).
+    pub async fn reading(&self) -> Result<Reading, sqlx::Error> {
+        let mut conn = self.read().await?;
+        let pipeline = self.pipeline(&mut conn).await?;
+        let policies = self.policies(&mut conn).await?;
+        Ok(Reading {
+            conn,
+            pipeline,
+            policies,
+        })
+    }
+
     /// The pipeline's stages (cached for up to [`PIPELINE_TTL`]), read through `conn` when the
     /// cache is cold.
     pub async fn pipeline(
@@ -595,6 +608,13 @@ pub fn now() -> crate::domain::Timestamp {
 
 /// Rows written per multi-row statement (well under both databases' limits on bound values).
 pub(crate) const ROWS_PER_STATEMENT: usize = 200;
+
+/// A read connection and the rules every read judges by (see [`Store::reading`]).
+pub struct Reading {
+    pub conn: PoolConnection<Any>,
+    pub pipeline: Arc<crate::domain::Pipeline>,
+    pub policies: Arc<crate::domain::Policies>,
+}
 
 #[cfg(test)]
 mod tests {
