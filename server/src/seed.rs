@@ -21,7 +21,9 @@ use app::domain::{
 };
 use app::domain::{Policy, UserId};
 use app::ssr::auth::password;
-use app::ssr::store::{accounts, contacts, events, leads, org, policies, quotes, Backend, Store};
+use app::ssr::store::{
+    accounts, contacts, events, leads, org, policies, quotes, Backend, Store, Tx,
+};
 use serde_json::json;
 
 /// What to generate.
@@ -396,18 +398,80 @@ pub async fn load_demo(
     let now = opts.anchor;
     let start = now.plus_days(-182);
     let mut summary = DemoSummary::default();
+    let org = organisation(&mut tx, now, start, &mut summary).await?;
+    let sources = sources(&mut tx, &mut rng, now, start).await?;
+    demo_rules(&mut tx, &org.team_ids, &sources, start).await?;
 
+    // Phase 3: leads, simulated through the pipeline.
+    // The last few leads are likely duplicates of earlier ones (see `demo_duplicates`).
+    let duplicates = (opts.leads / 20).min(3);
+    // The last leads are fresh inquiries of the last three hours, two per rep, nobody has called
+    // yet: every rep's My day and board start with new business whatever the demo's size.
+    let fresh_from = (opts.leads - duplicates).saturating_sub(2 * org.reps.len());
+    let plan = LeadPlan {
+        now,
+        start,
+        org: &org,
+        sources: &sources,
+        source_weights: sources.iter().enumerate().map(|(i, s)| (i, s.2)).collect(),
+        stage_ids: &stage_ids,
+        fresh_from,
+        // Just before them, a handful of first touches overdue by days (two of Luis's, one of
+        // Nia's): five days back always holds a working day, whatever the day the demo starts.
+        overdue_from: fresh_from.saturating_sub(3),
+        // Stalled leads of the slipping rep left without a next step (see `draw_lead`).
+        stale_wanted: if opts.leads >= 1_000 {
+            opts.leads / LEADS_PER_STALE
+        } else {
+            0
+        },
+    };
+    let mut stale_made = 0usize;
+    for n in 0..opts.leads - duplicates {
+        let drawn = draw_lead(&plan, &mut rng, n, &mut stale_made);
+        write_lead(&mut tx, &drawn, &stage_ids, &mut summary).await?;
+        // Keep transactions short on very large demos.
+        if n % 5_000 == 4_999 {
+            tx.commit().await?;
+            tx = store.begin().await?;
+        }
+    }
+    tx.commit().await?;
+    store.forget_pipeline();
+    ensure_contacts(store).await?;
+    summary.leads += demo_duplicates(store, now, duplicates).await?;
+    Ok(Some(summary))
+}
+
+/// The demo's teams, people and rules, made before any lead.
+struct Org {
+    team_ids: Vec<i64>,
+    /// Each rep: (user id, name, team).
+    reps: Vec<(i64, String, Option<i64>)>,
+    /// The organisation's policy (New York hours) and the West team's (Pacific).
+    org_policy: Policy,
+    west_policy: Policy,
+}
+
+/// Phase 1: the commission rate, the catalogue and the seller on quotes, teams, the follow-up
+/// policies, and every demo account.
+async fn organisation(
+    tx: &mut Tx,
+    now: Timestamp,
+    start: Timestamp,
+    summary: &mut DemoSummary,
+) -> Result<Org, sqlx::Error> {
     // Teams and people.
     // Reps see an estimated commission of 5 % on My day.
-    app::ssr::store::today::set_commission_bp(&mut tx, Some(500), None, now).await?;
+    app::ssr::store::today::set_commission_bp(tx, Some(500), None, now).await?;
     // The catalogue quotes draw on, and the seller printed on them.
     for (name, sku, dollars) in CATALOGUE {
         let unit = app::domain::Money::new(dollars * 100, app::domain::Currency::USD);
         let key = app::domain::quote::sku_key(sku);
-        quotes::insert_product(&mut tx, (name, sku, &key, unit, true), start).await?;
+        quotes::insert_product(tx, (name, sku, &key, unit, true), start).await?;
     }
     quotes::set_company(
-        &mut tx,
+        tx,
         &app::domain::quote::Company {
             name: "Closeloop Packaging Systems".into(),
             address: "1200 Harbor Way, Suite 300\nOakland, CA 94607".into(),
@@ -421,12 +485,12 @@ pub async fn load_demo(
     .await?;
     let mut team_ids = Vec::new();
     for name in TEAMS {
-        team_ids.push(org::insert_team(&mut tx, name, start).await?);
+        team_ids.push(org::insert_team(tx, name, start).await?);
     }
     let (org_policy, west_policy) = demo_policies(now);
-    policies::insert(&mut tx, None, &org_policy, None, start).await?;
+    policies::insert(tx, None, &org_policy, None, start).await?;
     policies::insert(
-        &mut tx,
+        tx,
         Some(app::domain::TeamId(team_ids[1])),
         &west_policy,
         None,
@@ -442,7 +506,7 @@ pub async fn load_demo(
     for (name, local, role, team) in PEOPLE {
         let team_id = team.map(|t| team_ids[t]);
         let id = org::insert_user(
-            &mut tx,
+            &mut *tx,
             &format!("{local}@closeloop.example"),
             name,
             role,
@@ -451,21 +515,38 @@ pub async fn load_demo(
         )
         .await?;
         summary.users += 1;
-        accounts::set_password(&mut tx, UserId(id), &demo_hash).await?;
+        accounts::set_password(tx, UserId(id), &demo_hash).await?;
         if role == "manager" {
             if let Some(t) = team_id {
-                org::set_team_manager(&mut tx, t, id).await?;
+                org::set_team_manager(tx, t, id).await?;
             }
         }
         if role == "rep" {
             reps.push((id, name.to_string(), team_id));
         }
     }
+    Ok(Org {
+        team_ids,
+        reps,
+        org_policy,
+        west_policy,
+    })
+}
 
+/// A lead source: (id, its campaigns, its weight in lead volume).
+type Source = (i64, Vec<i64>, u32);
+
+/// Phase 2: the lead sources, one or two campaigns each, and their monthly spend.
+async fn sources(
+    tx: &mut Tx,
+    rng: &mut Rng,
+    now: Timestamp,
+    start: Timestamp,
+) -> Result<Vec<Source>, sqlx::Error> {
     // Sources, one or two campaigns each, monthly spend.
-    let mut sources: Vec<(i64, Vec<i64>, u32)> = Vec::new();
+    let mut sources: Vec<Source> = Vec::new();
     for (name, channel, monthly, weight) in SOURCES {
-        let source_id = org::insert_source(&mut tx, name, channel, start).await?;
+        let source_id = org::insert_source(tx, name, channel, start).await?;
         let mut campaigns = Vec::new();
         for (half, label) in [(0, "Summer"), (1, "Autumn")] {
             if monthly == 0 && half == 1 {
@@ -486,8 +567,7 @@ pub async fn load_demo(
             // that, so neither runs over (the jitter is at most 15 % a month).
             let months = if c_end.is_some() { 3 } else { 4 };
             let budget = (monthly > 0).then(|| Money::new(monthly * months * 110, Currency::USD));
-            let cid =
-                org::insert_campaign(&mut tx, source_id, &cname, c_start, c_end, budget).await?;
+            let cid = org::insert_campaign(tx, source_id, &cname, c_start, c_end, budget).await?;
             if monthly > 0 {
                 for m in 0..months {
                     let at = c_start.plus_days(m * 30);
@@ -501,7 +581,7 @@ pub async fn load_demo(
                     let ramp = 60 + 16 * (half * 3 + m);
                     let dollars = monthly * ramp / 100 * (100 + jitter) / 100;
                     org::insert_spend(
-                        &mut tx,
+                        tx,
                         cid,
                         at,
                         Money::new(dollars * 100, Currency::USD),
@@ -514,338 +594,375 @@ pub async fn load_demo(
         }
         sources.push((source_id, campaigns, weight));
     }
-    let source_weights: Vec<(usize, u32)> =
-        sources.iter().enumerate().map(|(i, s)| (i, s.2)).collect();
-    demo_rules(&mut tx, &team_ids, &sources, start).await?;
+    Ok(sources)
+}
 
-    // Leads, simulated through the pipeline.
-    // The last few leads are likely duplicates of earlier ones (see `demo_duplicates`).
-    let duplicates = (opts.leads / 20).min(3);
-    // The last leads are fresh inquiries of the last three hours, two per rep, nobody has called
-    // yet: every rep's My day and board start with new business whatever the demo's size.
-    let fresh_from = (opts.leads - duplicates).saturating_sub(2 * reps.len());
-    // Just before them, a handful of first touches overdue by days (two of Luis's, one of
-    // Nia's): five days back always holds a working day, whatever the day the demo starts.
-    let overdue_from = fresh_from.saturating_sub(3);
+/// What every simulated lead is drawn against (phase 3).
+struct LeadPlan<'a> {
+    now: Timestamp,
+    start: Timestamp,
+    org: &'a Org,
+    sources: &'a [Source],
+    source_weights: Vec<(usize, u32)>,
+    stage_ids: &'a [StageId],
+    /// Leads from here on are fresh inquiries of the last hours (two per rep).
+    fresh_from: usize,
+    /// Leads from here to `fresh_from` have first touches overdue by days.
+    overdue_from: usize,
+    /// How many stalled leads of the slipping rep go stale.
+    stale_wanted: usize,
+}
+
+/// One simulated lead: the row, and the touches and stage changes its history records.
+struct DrawnLead {
+    lead: leads::NewLead,
+    /// The acting owner of its history.
+    actor: Option<i64>,
+    touches: Vec<(Timestamp, &'static str, &'static str)>,
+    /// Stage changes: (from, to, when), as indexes into `STAGES`.
+    history: Vec<(usize, usize, Timestamp)>,
+    close_reason: Option<CloseReason>,
+}
+
+/// Draws the `n`th lead: when and where it came from, who owns it, and its walk through the
+/// stages up to now. Pure: only `rng` and `stale_made` change.
+fn draw_lead(plan: &LeadPlan, rng: &mut Rng, n: usize, stale_made: &mut usize) -> DrawnLead {
+    let LeadPlan {
+        now,
+        start,
+        org,
+        sources,
+        stage_ids,
+        fresh_from,
+        overdue_from,
+        stale_wanted,
+        ..
+    } = *plan;
+    let source_weights = &plan.source_weights;
+    let (reps, team_ids) = (&org.reps, &org.team_ids);
+    let (org_policy, west_policy) = (&org.org_policy, &org.west_policy);
     let overdue_owner = [1, 1, 6];
-    // Stalled leads of the slipping rep left without a next step so far (see below).
-    let mut stale_made = 0usize;
-    let stale_wanted = if opts.leads >= 1_000 {
-        opts.leads / LEADS_PER_STALE
+    // Skew creation towards recent months: sqrt of a uniform leans towards 1.
+    let age_frac = 1.0 - rng.unit().sqrt();
+    let created =
+        Timestamp(now.0 - (age_frac * 180.0 * DAY_MS as f64) as i64 - rng.range(0, 8) * HOUR_MS);
+    let src = &sources[*rng.weighted(source_weights)];
+    let campaign = if src.1.is_empty() {
+        None
     } else {
-        0
+        // The campaign running when the lead came in.
+        let idx = if created.0 >= start.plus_days(91).0 {
+            src.1.len() - 1
+        } else {
+            0
+        };
+        Some(src.1[idx])
     };
-    for n in 0..opts.leads - duplicates {
-        // Skew creation towards recent months: sqrt of a uniform leans towards 1.
-        let age_frac = 1.0 - rng.unit().sqrt();
-        let created = Timestamp(
-            now.0 - (age_frac * 180.0 * DAY_MS as f64) as i64 - rng.range(0, 8) * HOUR_MS,
-        );
-        let src = &sources[*rng.weighted(&source_weights)];
-        let campaign = if src.1.is_empty() {
-            None
-        } else {
-            // The campaign running when the lead came in.
-            let idx = if created.0 >= start.plus_days(91).0 {
-                src.1.len() - 1
-            } else {
-                0
-            };
-            Some(src.1[idx])
-        };
-        let fresh = (n >= fresh_from).then(|| n - fresh_from);
-        let overdue = (overdue_from..fresh_from)
-            .contains(&n)
-            .then(|| n - overdue_from);
-        let created = match (fresh, overdue) {
-            (Some(k), _) => Timestamp(now.0 - (15 + 12 * k as i64) * 60_000),
-            (_, Some(k)) => Timestamp(now.0 - 5 * DAY_MS - (k as i64) * 7 * HOUR_MS),
-            _ => created,
-        };
-        let first = *rng.pick(&FIRST);
-        let last = *rng.pick(&LAST);
-        let company = format!("{} {}", rng.pick(&COMPANY_A), rng.pick(&COMPANY_B));
-        let domain = company.to_lowercase().replace(' ', "");
-        let has_company = rng.chance(0.9);
-        let email = rng.chance(0.92).then(|| {
-            format!(
-                "{}.{}@{}.example",
-                first.to_lowercase(),
-                last.to_lowercase(),
-                if has_company { domain.as_str() } else { "mail" }
-            )
-        });
-        let phone = rng.chance(0.6).then(|| {
-            // Drawn as before, so the rest of the data does not shift; the number is the lead's.
-            rng.range(100, 9999);
-            demo_phone(n)
-        });
-        // A few leads wait in a team's queue for its manager to hand out.
-        let owner = if rng.chance(0.015) {
-            None
-        } else {
-            Some(rng.pick(&reps).clone())
-        };
-        let owner = match (fresh, overdue) {
-            (Some(k), _) => Some(reps[k % reps.len()].clone()),
-            (_, Some(k)) => Some(reps[overdue_owner[k] % reps.len()].clone()),
-            _ => owner,
-        };
-        // How closely the owner follows up (1 = always on time): reps differ, so the
-        // compliance page has a spread to show. Only the odds change, never the number of
-        // draws, so the rest of the data stays as it was.
-        let discipline = owner
-            .as_ref()
-            .and_then(|o| reps.iter().position(|r| r.0 == o.0))
-            .map_or(0.8, |i| DISCIPLINE[i % DISCIPLINE.len()]);
-        // Unassigned leads wait in a team's queue for its manager to hand out.
-        let unowned_team = Some(team_ids[n % team_ids.len()]);
-        let value_cents = {
-            // Roughly log-uniform between $2k and $150k, scaled by the source's deal size,
-            // rounded to $100.
-            let dollars = (2_000.0 * (75.0f64).powf(rng.unit())) as i64;
-            let size = sources
-                .iter()
-                .position(|s| s.0 == src.0)
-                .map_or(100, |i| DEAL_SIZE[i % DEAL_SIZE.len()]);
-            (dollars * size / 100 / 100).max(1) * 100 * 100
-        };
-        let mut has_value = rng.chance(0.35);
+    let fresh = (n >= fresh_from).then(|| n - fresh_from);
+    let overdue = (overdue_from..fresh_from)
+        .contains(&n)
+        .then(|| n - overdue_from);
+    let created = match (fresh, overdue) {
+        (Some(k), _) => Timestamp(now.0 - (15 + 12 * k as i64) * 60_000),
+        (_, Some(k)) => Timestamp(now.0 - 5 * DAY_MS - (k as i64) * 7 * HOUR_MS),
+        _ => created,
+    };
+    let first = *rng.pick(&FIRST);
+    let last = *rng.pick(&LAST);
+    let company = format!("{} {}", rng.pick(&COMPANY_A), rng.pick(&COMPANY_B));
+    let domain = company.to_lowercase().replace(' ', "");
+    let has_company = rng.chance(0.9);
+    let email = rng.chance(0.92).then(|| {
+        format!(
+            "{}.{}@{}.example",
+            first.to_lowercase(),
+            last.to_lowercase(),
+            if has_company { domain.as_str() } else { "mail" }
+        )
+    });
+    let phone = rng.chance(0.6).then(|| {
+        // Drawn as before, so the rest of the data does not shift; the number is the lead's.
+        rng.range(100, 9999);
+        demo_phone(n)
+    });
+    // A few leads wait in a team's queue for its manager to hand out.
+    let owner = if rng.chance(0.015) {
+        None
+    } else {
+        Some(rng.pick(reps).clone())
+    };
+    let owner = match (fresh, overdue) {
+        (Some(k), _) => Some(reps[k % reps.len()].clone()),
+        (_, Some(k)) => Some(reps[overdue_owner[k] % reps.len()].clone()),
+        _ => owner,
+    };
+    // How closely the owner follows up (1 = always on time): reps differ, so the
+    // compliance page has a spread to show. Only the odds change, never the number of
+    // draws, so the rest of the data stays as it was.
+    let discipline = owner
+        .as_ref()
+        .and_then(|o| reps.iter().position(|r| r.0 == o.0))
+        .map_or(0.8, |i| DISCIPLINE[i % DISCIPLINE.len()]);
+    // Unassigned leads wait in a team's queue for its manager to hand out.
+    let unowned_team = Some(team_ids[n % team_ids.len()]);
+    let value_cents = {
+        // Roughly log-uniform between $2k and $150k, scaled by the source's deal size,
+        // rounded to $100.
+        let dollars = (2_000.0 * (75.0f64).powf(rng.unit())) as i64;
+        let size = sources
+            .iter()
+            .position(|s| s.0 == src.0)
+            .map_or(100, |i| DEAL_SIZE[i % DEAL_SIZE.len()]);
+        (dollars * size / 100 / 100).max(1) * 100 * 100
+    };
+    let mut has_value = rng.chance(0.35);
 
-        // Walk the stages. Index into STAGES; 5 = won, 6 = lost.
-        let mut stage = 0usize;
-        let mut stalled = false;
-        let mut t = created;
-        let mut history: Vec<(usize, usize, Timestamp)> = Vec::new();
-        let mut touches: Vec<(Timestamp, &str, &str)> = Vec::new();
-        let mut close_reason = None;
-        let source_index = sources.iter().position(|s| s.0 == src.0).unwrap_or(0);
-        let is_buyer = rng.chance(BUYERS[source_index % BUYERS.len()]);
-        // Business minutes to the first touch (counted in the owner's team's hours, as the
-        // SLA is): within the hour or two for most, later the less disciplined the rep; now
-        // and then a miss by a working day or two.
-        let mut first_touch_delay =
-            (rng.range(10, 150) as f64 * (1.0 + (1.0 - discipline) * 4.0)) as i64 * 60_000;
-        if rng.chance((1.0 - discipline) * 0.5) {
-            first_touch_delay += rng.range(1, 3) * 8 * HOUR_MS;
-        }
-        let calendar = if owner.as_ref().map_or(unowned_team, |o| o.2) == Some(team_ids[1]) {
-            &west_policy.calendar
+    // Walk the stages. Index into STAGES; 5 = won, 6 = lost.
+    let mut stage = 0usize;
+    let mut stalled = false;
+    let mut t = created;
+    let mut history: Vec<(usize, usize, Timestamp)> = Vec::new();
+    let mut touches: Vec<(Timestamp, &str, &str)> = Vec::new();
+    let mut close_reason = None;
+    let source_index = sources.iter().position(|s| s.0 == src.0).unwrap_or(0);
+    let is_buyer = rng.chance(BUYERS[source_index % BUYERS.len()]);
+    // Business minutes to the first touch (counted in the owner's team's hours, as the
+    // SLA is): within the hour or two for most, later the less disciplined the rep; now
+    // and then a miss by a working day or two.
+    let mut first_touch_delay =
+        (rng.range(10, 150) as f64 * (1.0 + (1.0 - discipline) * 4.0)) as i64 * 60_000;
+    if rng.chance((1.0 - discipline) * 0.5) {
+        first_touch_delay += rng.range(1, 3) * 8 * HOUR_MS;
+    }
+    let calendar = if owner.as_ref().map_or(unowned_team, |o| o.2) == Some(team_ids[1]) {
+        &west_policy.calendar
+    } else {
+        &org_policy.calendar
+    };
+    let age = now.0 - created.0;
+    let waiting = if age < 6 * HOUR_MS {
+        // Inquiries of the last hours nobody has called yet: the New column, SLA running.
+        0.7
+    } else if age < 14 * DAY_MS {
+        // A handful overdue, most of them the slipping rep's.
+        (1.0 - discipline) * 0.2
+    } else {
+        0.0
+    };
+    if rng.chance(waiting) || fresh.is_some() || overdue.is_some() {
+        first_touch_delay = 365 * DAY_MS;
+    }
+    loop {
+        let gap = if stage == 0 {
+            first_touch_delay
         } else {
-            &org_policy.calendar
+            rng.range(1, 10) * DAY_MS + rng.range(0, 24) * HOUR_MS
         };
-        let age = now.0 - created.0;
-        let waiting = if age < 6 * HOUR_MS {
-            // Inquiries of the last hours nobody has called yet: the New column, SLA running.
-            0.7
-        } else if age < 14 * DAY_MS {
-            // A handful overdue, most of them the slipping rep's.
-            (1.0 - discipline) * 0.2
+        let next_t = if stage == 0 && gap < 365 * DAY_MS {
+            calendar.add_business_ms(t, gap).unwrap_or(t.plus_ms(gap))
         } else {
-            0.0
+            t.plus_ms(gap)
         };
-        if rng.chance(waiting) || fresh.is_some() || overdue.is_some() {
-            first_touch_delay = 365 * DAY_MS;
+        if next_t >= now || stage >= 5 {
+            break;
         }
-        loop {
-            let gap = if stage == 0 {
-                first_touch_delay
+        // Some open leads simply stall (they become stale), mostly the slipping rep's.
+        if stage > 0 && rng.chance(0.01 + (1.0 - discipline) * 0.15) {
+            stalled = true;
+            break;
+        }
+        let kind = *rng.pick(&["call", "email", "call", "meeting"]);
+        let outcome = if is_buyer || stage == 0 {
+            *rng.pick(&["connected", "left voicemail", "interested", "sent info"])
+        } else {
+            *rng.pick(&["no answer", "not interested", "left voicemail"])
+        };
+        touches.push((next_t, kind, outcome));
+        let to = if !is_buyer && stage >= 1 {
+            close_reason = Some(*rng.weighted(&[
+                (CloseReason::NotABuyer, 40),
+                (CloseReason::NoResponse, 25),
+                (CloseReason::NoBudget, 12),
+                (CloseReason::Duplicate, 6),
+                (CloseReason::SpamBadData, 7),
+                (CloseReason::BoughtElsewhere, 10),
+            ]));
+            6
+        } else if is_buyer && stage == 4 {
+            if rng.chance(0.65) {
+                5
             } else {
-                rng.range(1, 10) * DAY_MS + rng.range(0, 24) * HOUR_MS
-            };
-            let next_t = if stage == 0 && gap < 365 * DAY_MS {
-                calendar.add_business_ms(t, gap).unwrap_or(t.plus_ms(gap))
-            } else {
-                t.plus_ms(gap)
-            };
-            if next_t >= now || stage >= 5 {
-                break;
-            }
-            // Some open leads simply stall (they become stale), mostly the slipping rep's.
-            if stage > 0 && rng.chance(0.01 + (1.0 - discipline) * 0.15) {
-                stalled = true;
-                break;
-            }
-            let kind = *rng.pick(&["call", "email", "call", "meeting"]);
-            let outcome = if is_buyer || stage == 0 {
-                *rng.pick(&["connected", "left voicemail", "interested", "sent info"])
-            } else {
-                *rng.pick(&["no answer", "not interested", "left voicemail"])
-            };
-            touches.push((next_t, kind, outcome));
-            let to = if !is_buyer && stage >= 1 {
-                close_reason = Some(*rng.weighted(&[
-                    (CloseReason::NotABuyer, 40),
-                    (CloseReason::NoResponse, 25),
-                    (CloseReason::NoBudget, 12),
-                    (CloseReason::Duplicate, 6),
-                    (CloseReason::SpamBadData, 7),
-                    (CloseReason::BoughtElsewhere, 10),
-                ]));
+                close_reason = Some(CloseReason::BoughtElsewhere);
                 6
-            } else if is_buyer && stage == 4 {
-                if rng.chance(0.65) {
-                    5
-                } else {
-                    close_reason = Some(CloseReason::BoughtElsewhere);
-                    6
-                }
-            } else if is_buyer && stage >= 2 && rng.chance(0.12) {
-                close_reason =
-                    Some(*rng.pick(&[CloseReason::NoBudget, CloseReason::BoughtElsewhere]));
-                6
-            } else {
-                stage + 1
-            };
-            if matches!(to, 2..=5) {
-                has_value = true;
             }
-            history.push((stage, to, next_t));
-            stage = to;
-            t = next_t;
+        } else if is_buyer && stage >= 2 && rng.chance(0.12) {
+            close_reason = Some(*rng.pick(&[CloseReason::NoBudget, CloseReason::BoughtElsewhere]));
+            6
+        } else {
+            stage + 1
+        };
+        if matches!(to, 2..=5) {
+            has_value = true;
         }
-        let kind = STAGES[stage].2;
-        let closed_at = kind.is_closed().then_some(t);
-        let next_step = if kind.is_closed() {
-            None
-        } else if stage == 4 || rng.chance(0.5 + discipline / 2.0) {
-            // About a fifth later today (a rep's day of calls), the rest in the coming days; a
-            // few overdue by a day or two.
-            let due = if rng.chance((1.0 - discipline) * 0.6) {
-                now.plus_ms(-rng.range(1, 2 * 24) * HOUR_MS)
-            } else if rng.chance(0.18) {
-                now.plus_ms(rng.range(1, 6) * HOUR_MS)
-            } else {
-                now.plus_ms(rng.range(6, 10 * 24) * HOUR_MS)
-            };
-            Some(NextStep {
-                kind: *rng.pick(&NextStepKind::ALL),
-                due_at: Timestamp(due.0 - due.0 % (15 * 60_000)),
-                note: None,
-            })
+        history.push((stage, to, next_t));
+        stage = to;
+        t = next_t;
+    }
+    let kind = STAGES[stage].2;
+    let closed_at = kind.is_closed().then_some(t);
+    let next_step = if kind.is_closed() {
+        None
+    } else if stage == 4 || rng.chance(0.5 + discipline / 2.0) {
+        // About a fifth later today (a rep's day of calls), the rest in the coming days; a
+        // few overdue by a day or two.
+        let due = if rng.chance((1.0 - discipline) * 0.6) {
+            now.plus_ms(-rng.range(1, 2 * 24) * HOUR_MS)
+        } else if rng.chance(0.18) {
+            now.plus_ms(rng.range(1, 6) * HOUR_MS)
         } else {
-            None
+            now.plus_ms(rng.range(6, 10 * 24) * HOUR_MS)
         };
-        // A fresh inquiry's next step is its first call, due when the SLA runs out.
-        let next_step = match fresh.or(overdue) {
-            Some(_) => Some(NextStep {
-                kind: NextStepKind::Call,
-                due_at: Timestamp(created.0 + 4 * HOUR_MS - created.0 % (15 * 60_000)),
-                note: None,
-            }),
-            None => next_step,
-        };
-        // The slipping rep has let a few stalled leads go stale (no next step, idle beyond the
-        // policy's 14 days): the story of Morgan's next review, whatever day the demo is
-        // loaded on. Decided after the draws, so the rest of the data stays as it was.
-        let next_step = if stalled
-            && discipline < 0.8
-            && stale_made < stale_wanted
-            && !kind.is_closed()
-            && now.0 - t.0 > 16 * DAY_MS
-        {
-            stale_made += 1;
-            None
-        } else {
-            next_step
-        };
-        let value = has_value.then(|| Money::new(value_cents, Currency::USD));
-        let last_touch = touches.last().map(|x| x.0);
-        let new_lead = leads::NewLead {
-            contact_name: format!("{first} {last}"),
-            email,
-            phone,
-            company: has_company.then_some(company),
-            source_id: src.0,
-            campaign_id: campaign,
-            product_interest: Some(rng.pick(&PRODUCTS).to_string()),
-            value,
-            owner_id: owner.as_ref().map(|o| o.0),
-            team_id: owner.as_ref().map_or(unowned_team, |o| o.2),
-            stage_id: stage_ids[stage],
-            next_step,
-            created_at: created,
-            assigned_at: owner.as_ref().map(|_| created.plus_ms(5 * 60_000)),
-            first_touched_at: touches.first().map(|x| x.0),
-            last_touched_at: last_touch,
-            stage_entered_at: t,
-            closed_at,
-            close_reason,
-            close_note: None,
-            version: 1 + history.len() as i64,
-            updated_at: last_touch.unwrap_or(created),
-            contact_id: None,
-            company_id: None,
-            // A lost lead got as far as the last stage it was in before (positions of
-            // `ensure_stages`).
-            reached_position: history
-                .iter()
-                .flat_map(|(from, to, _)| [*from, *to])
-                .chain([stage])
-                .filter(|s| STAGES[*s].2 != StageKind::Lost)
-                .max()
-                .map(|s| (s as i64 + 1) * 10),
-        };
-        let lead_id: LeadId = leads::insert_lead(&mut tx, &new_lead).await?;
-        summary.leads += 1;
-        let actor = owner.as_ref().map(|o| o.0);
+        Some(NextStep {
+            kind: *rng.pick(&NextStepKind::ALL),
+            due_at: Timestamp(due.0 - due.0 % (15 * 60_000)),
+            note: None,
+        })
+    } else {
+        None
+    };
+    // A fresh inquiry's next step is its first call, due when the SLA runs out.
+    let next_step = match fresh.or(overdue) {
+        Some(_) => Some(NextStep {
+            kind: NextStepKind::Call,
+            due_at: Timestamp(created.0 + 4 * HOUR_MS - created.0 % (15 * 60_000)),
+            note: None,
+        }),
+        None => next_step,
+    };
+    // The slipping rep has let a few stalled leads go stale (no next step, idle beyond the
+    // policy's 14 days): the story of Morgan's next review, whatever day the demo is
+    // loaded on. Decided after the draws, so the rest of the data stays as it was.
+    let next_step = if stalled
+        && discipline < 0.8
+        && *stale_made < stale_wanted
+        && !kind.is_closed()
+        && now.0 - t.0 > 16 * DAY_MS
+    {
+        *stale_made += 1;
+        None
+    } else {
+        next_step
+    };
+    let value = has_value.then(|| Money::new(value_cents, Currency::USD));
+    let last_touch = touches.last().map(|x| x.0);
+    let lead = leads::NewLead {
+        contact_name: format!("{first} {last}"),
+        email,
+        phone,
+        company: has_company.then_some(company),
+        source_id: src.0,
+        campaign_id: campaign,
+        product_interest: Some(rng.pick(&PRODUCTS).to_string()),
+        value,
+        owner_id: owner.as_ref().map(|o| o.0),
+        team_id: owner.as_ref().map_or(unowned_team, |o| o.2),
+        stage_id: stage_ids[stage],
+        next_step,
+        created_at: created,
+        assigned_at: owner.as_ref().map(|_| created.plus_ms(5 * 60_000)),
+        first_touched_at: touches.first().map(|x| x.0),
+        last_touched_at: last_touch,
+        stage_entered_at: t,
+        closed_at,
+        close_reason,
+        close_note: None,
+        version: 1 + history.len() as i64,
+        updated_at: last_touch.unwrap_or(created),
+        contact_id: None,
+        company_id: None,
+        // A lost lead got as far as the last stage it was in before (positions of
+        // `ensure_stages`).
+        reached_position: history
+            .iter()
+            .flat_map(|(from, to, _)| [*from, *to])
+            .chain([stage])
+            .filter(|s| STAGES[*s].2 != StageKind::Lost)
+            .max()
+            .map(|s| (s as i64 + 1) * 10),
+    };
+    DrawnLead {
+        lead,
+        actor: owner.as_ref().map(|o| o.0),
+        touches,
+        history,
+        close_reason,
+    }
+}
+
+/// Writes a drawn lead: the row, its creation, each touch and each stage change as events.
+async fn write_lead(
+    tx: &mut Tx,
+    drawn: &DrawnLead,
+    stage_ids: &[StageId],
+    summary: &mut DemoSummary,
+) -> Result<(), sqlx::Error> {
+    let DrawnLead {
+        lead,
+        actor,
+        touches,
+        history,
+        close_reason,
+    } = drawn;
+    let (actor, close_reason) = (*actor, *close_reason);
+    let lead_id: LeadId = leads::insert_lead(&mut *tx, lead).await?;
+    summary.leads += 1;
+    events::append(
+        &mut *tx,
+        &events::NewEvent {
+            at: lead.created_at,
+            actor_id: None,
+            kind: "lead.created",
+            lead_id: Some(lead_id),
+            payload: json!({"before": null, "after": {"stage_id": stage_ids[0], "source_id": lead.source_id, "owner_id": actor}}),
+        },
+    )
+    .await?;
+    summary.events += 1;
+    for (at, kind, outcome) in touches {
+        org::insert_activity(&mut *tx, lead_id, actor, kind, Some(outcome), None, *at).await?;
+        summary.activities += 1;
         events::append(
-            &mut tx,
+            &mut *tx,
             &events::NewEvent {
-                at: created,
-                actor_id: None,
-                kind: "lead.created",
+                at: *at,
+                actor_id: actor,
+                kind: "lead.logged",
                 lead_id: Some(lead_id),
-                payload: json!({"before": null, "after": {"stage_id": stage_ids[0], "source_id": src.0, "owner_id": actor}}),
+                payload: json!({"before": null, "after": {"kind": kind, "outcome": outcome}}),
             },
         )
         .await?;
         summary.events += 1;
-        for (at, kind, outcome) in &touches {
-            org::insert_activity(&mut tx, lead_id, actor, kind, Some(outcome), None, *at).await?;
-            summary.activities += 1;
-            events::append(
-                &mut tx,
-                &events::NewEvent {
-                    at: *at,
-                    actor_id: actor,
-                    kind: "lead.logged",
-                    lead_id: Some(lead_id),
-                    payload: json!({"before": null, "after": {"kind": kind, "outcome": outcome}}),
-                },
-            )
-            .await?;
-            summary.events += 1;
-        }
-        for (i, (from, to, at)) in history.iter().enumerate() {
-            let reason = (*to == 6).then_some(close_reason).flatten();
-            events::append(
-                &mut tx,
-                &events::NewEvent {
-                    at: *at,
-                    actor_id: actor,
-                    kind: "lead.moved",
-                    lead_id: Some(lead_id),
-                    payload: json!({
-                        "before": {"stage_id": stage_ids[*from], "version": 1 + i as i64},
-                        "after": {"stage_id": stage_ids[*to], "version": 2 + i as i64, "close_reason": reason},
-                    }),
-                },
-            )
-            .await?;
-            summary.events += 1;
-        }
-        // Keep transactions short on very large demos.
-        if n % 5_000 == 4_999 {
-            tx.commit().await?;
-            tx = store.begin().await?;
-        }
     }
-    tx.commit().await?;
-    store.forget_pipeline();
-    ensure_contacts(store).await?;
-    summary.leads += demo_duplicates(store, now, duplicates).await?;
-    Ok(Some(summary))
+    for (i, (from, to, at)) in history.iter().enumerate() {
+        let reason = (*to == 6).then_some(close_reason).flatten();
+        events::append(
+            &mut *tx,
+            &events::NewEvent {
+                at: *at,
+                actor_id: actor,
+                kind: "lead.moved",
+                lead_id: Some(lead_id),
+                payload: json!({
+                    "before": {"stage_id": stage_ids[*from], "version": 1 + i as i64},
+                    "after": {"stage_id": stage_ids[*to], "version": 2 + i as i64, "close_reason": reason},
+                }),
+            },
+        )
+        .await?;
+        summary.events += 1;
+    }
+    Ok(())
 }
 
 /// A few likely duplicates for the merge screen: a second inquiry from an open lead's person
