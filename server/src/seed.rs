@@ -21,9 +21,7 @@ use app::domain::{
 };
 use app::domain::{Policy, UserId};
 use app::ssr::auth::password;
-use app::ssr::store::{
-    accounts, contacts, events, leads, org, policies, quotes, Backend, Store, Tx,
-};
+use app::ssr::store::{accounts, contacts, events, leads, org, policies, quotes, Store, Tx};
 use serde_json::json;
 
 /// What to generate.
@@ -1152,7 +1150,7 @@ async fn demo_rules(
 /// contacts existed, and the demo's. Intake links its own leads as they arrive.
 pub async fn ensure_contacts(store: &Store) -> Result<contacts::Backfilled, sqlx::Error> {
     let mut tx = store.begin().await?;
-    let done = contacts::backfill(&mut tx, store.backend() == Backend::Postgres).await?;
+    let done = contacts::backfill(&mut tx).await?;
     tx.commit().await?;
     Ok(done)
 }

@@ -117,12 +117,8 @@ struct Ids {
 }
 
 impl Ids {
-    async fn next(
-        &mut self,
-        tx: &mut Tx,
-        backend: Backend,
-        table: &'static str,
-    ) -> Result<i64, sqlx::Error> {
+    async fn next(&mut self, tx: &mut Tx, table: &'static str) -> Result<i64, sqlx::Error> {
+        let backend = tx.backend();
         if let Some(counted) = &mut self.dry {
             let id = counted.entry(table).or_insert(DRY_IDS);
             *id += 1;
@@ -131,8 +127,8 @@ impl Ids {
         let pool = self.next.entry(table).or_default();
         if pool.is_empty() {
             let mut fresh = match backend {
-                Backend::Sqlite => reserve_ids(tx, backend, table, 1).await?,
-                Backend::Postgres => reserve_ids(tx, backend, table, ID_BLOCK).await?,
+                Backend::Sqlite => reserve_ids(tx, table, 1).await?,
+                Backend::Postgres => reserve_ids(tx, table, ID_BLOCK).await?,
             };
             fresh.reverse();
             *pool = fresh;
@@ -166,7 +162,6 @@ pub(crate) enum Bulked {
 /// The new-person rows of an import, decided and waiting to be written.
 pub(crate) struct Bulk {
     at: Timestamp,
-    backend: Backend,
     first: StageId,
     /// The first stage's position: how far a new lead has got.
     first_position: i64,
@@ -245,7 +240,6 @@ impl Bulk {
             .ok_or(sqlx::Error::RowNotFound)?;
         Ok(Bulk {
             at,
-            backend: state.store.backend(),
             first: first.id,
             first_position: first.position,
             policies,
@@ -335,7 +329,7 @@ impl Bulk {
             Some(key) => match self.companies.get(key) {
                 Some(id) => Some(*id),
                 None => {
-                    let id = self.ids.next(tx, self.backend, "companies").await?;
+                    let id = self.ids.next(tx, "companies").await?;
                     let name = c.company.as_deref().unwrap_or_default().trim().to_string();
                     self.new_companies.push((id, name, key.clone(), at.0));
                     self.companies.insert(key.clone(), id);
@@ -344,7 +338,7 @@ impl Bulk {
             },
             None => None,
         };
-        let contact_id = self.ids.next(tx, self.backend, "contacts").await?;
+        let contact_id = self.ids.next(tx, "contacts").await?;
         let decision = match (via.keeper(), via.batch) {
             (None, Some(batch)) => batch.decide(&c.inquiry(via.source_id), at),
             _ => crate::domain::routing::Decision {
@@ -361,7 +355,7 @@ impl Bulk {
             company_id,
             at,
         );
-        let id = LeadId(self.ids.next(tx, self.backend, "leads").await?);
+        let id = LeadId(self.ids.next(tx, "leads").await?);
         // Likely duplicates: the open (else newest) lead of each likely person.
         let mut possible = Vec::new();
         for (known, m) in matches.iter().filter(|(_, m)| m.kind == MatchKind::Likely) {
@@ -468,7 +462,7 @@ impl Bulk {
 
     /// The id the next row of `table` will be written under.
     async fn next_id(&mut self, tx: &mut Tx, table: &'static str) -> Result<i64, AppError> {
-        Ok(self.ids.next(tx, self.backend, table).await?)
+        Ok(self.ids.next(tx, table).await?)
     }
 
     /// The id the next event will be written under.
@@ -499,7 +493,7 @@ impl Bulk {
         events::append_with_ids(tx, &self.events).await?;
         self.filed.append(&mut self.announce);
         self.clear();
-        self.ids.forget(self.backend);
+        self.ids.forget(tx.backend());
         Ok(())
     }
 

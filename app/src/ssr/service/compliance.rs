@@ -14,7 +14,7 @@ use crate::model::compliance::{
 };
 use crate::ssr::store::compliance::{self as facts, Group, Population, Rules, Tally};
 use crate::ssr::store::Reading;
-use crate::ssr::store::{accounts, leads, Backend};
+use crate::ssr::store::{accounts, leads};
 use crate::ssr::AppState;
 use std::collections::HashMap;
 
@@ -34,11 +34,10 @@ pub async fn refresh_facts(state: &AppState) -> Result<usize, AppError> {
         return Ok(0);
     }
     drop(conn);
-    let lock = state.store.backend() == Backend::Postgres;
     let mut done = 0;
     loop {
         let mut tx = state.store.begin().await?;
-        let todo = facts::facts_todo(&mut tx, FACTS_BATCH, lock).await?;
+        let todo = facts::facts_todo(&mut tx, FACTS_BATCH).await?;
         if todo.is_empty() {
             return Ok(done);
         }

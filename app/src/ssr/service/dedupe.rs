@@ -133,7 +133,7 @@ pub async fn resolve(
     )
     .await?;
     let last = published.last().map_or(event_id, |p| p.0);
-    events::notify(&mut tx, state.store.backend(), last).await?;
+    events::notify(&mut tx, last).await?;
     tx.commit().await?;
     for (event_id, kind, lead, from_stage) in published {
         state.hub.publish(LiveEvent {

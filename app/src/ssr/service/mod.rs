@@ -315,7 +315,7 @@ pub(crate) async fn save(
         },
     )
     .await?;
-    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    events::notify(&mut tx, event_id).await?;
     tx.commit().await?;
     let from_stage = (current.stage_id != next.stage_id).then_some(current.stage_id);
     state.hub.publish(LiveEvent {
@@ -448,7 +448,7 @@ pub async fn assign_lead(
     let assigned = leads::lead(&mut tx, id)
         .await?
         .ok_or_else(AppError::internal)?;
-    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    events::notify(&mut tx, event_id).await?;
     tx.commit().await?;
     state.hub.publish(LiveEvent {
         id: event_id,

@@ -12,7 +12,7 @@ use crate::model::people::{HistoryItem, PeopleView};
 use crate::model::LiveEvent;
 use crate::model::LiveKind;
 use crate::ssr::store::people::{self, LeadsOf};
-use crate::ssr::store::{events, leads, Backend, Tx};
+use crate::ssr::store::{events, leads, Tx};
 use crate::ssr::AppState;
 use serde_json::json;
 use sqlx::AnyConnection;
@@ -157,7 +157,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
     people::erase_contact(&mut tx, id, ERASED_NAME, at).await?;
     let ids: Vec<i64> = their.iter().map(|t| t.0).collect();
     let activities = people::erase_from_leads(&mut tx, &ids, ERASED_NAME, at).await?;
-    let redacted = redact_events(&mut tx, state.store.backend(), &ids, &needles).await?;
+    let redacted = redact_events(&mut tx, &ids, &needles).await?;
     let event_id = events::append(
         &mut tx,
         &events::NewEvent {
@@ -170,7 +170,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
         },
     )
     .await?;
-    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    events::notify(&mut tx, event_id).await?;
     let changed = leads::by_ids(&mut tx, &ids).await?;
     tx.commit().await?;
     for lead in changed {
@@ -188,12 +188,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
 
 /// Replaces the payload of every event of these leads that mentions one of `needles` (case
 /// folded) with a marker.
-async fn redact_events(
-    tx: &mut Tx,
-    backend: Backend,
-    leads: &[i64],
-    needles: &[String],
-) -> Result<u64, AppError> {
+async fn redact_events(tx: &mut Tx, leads: &[i64], needles: &[String]) -> Result<u64, AppError> {
     let lowered: Vec<String> = needles.iter().map(|n| n.to_lowercase()).collect();
     let hits: Vec<i64> = people::events_of_leads(tx, leads)
         .await?
@@ -204,5 +199,5 @@ async fn redact_events(
         })
         .map(|(id, _)| id)
         .collect();
-    Ok(people::redact_events(tx, backend, &hits).await?)
+    Ok(people::redact_events(tx, &hits).await?)
 }

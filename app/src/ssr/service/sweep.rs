@@ -433,7 +433,7 @@ async fn write_batch(
     let told = log.len();
     log.extend(escalated);
     let event_ids = events::append_many(tx, &log).await?;
-    events::notify_many(tx, state.store.backend(), &event_ids[..told]).await?;
+    events::notify_many(tx, &event_ids[..told]).await?;
     for ((n, lead), id) in notices.iter().zip(&event_ids) {
         live.push(LiveEvent {
             id: *id,
@@ -459,7 +459,7 @@ async fn write_batch(
 /// read; returns who got it.
 async fn reassign_lead(
     tx: &mut Tx,
-    state: &AppState,
+    _state: &AppState,
     lead: &Lead,
     kind: &str,
     teams: &Teams,
@@ -492,7 +492,7 @@ async fn reassign_lead(
         },
     )
     .await?;
-    events::notify(tx, state.store.backend(), id).await?;
+    events::notify(tx, id).await?;
     if let Some(moved) = leads::lead(tx, lead.id).await? {
         live.push(LiveEvent {
             id,
@@ -504,7 +504,7 @@ async fn reassign_lead(
         });
     }
     let text = format!("{} was given to you: {}", lead.title(), label(kind));
-    notify(tx, state, to, lead, "reassigned", &text, at, live).await?;
+    notify(tx, to, lead, "reassigned", &text, at, live).await?;
     Ok(Some(to))
 }
 
@@ -537,7 +537,6 @@ fn round_robin(reps: &[i64], current: Option<i64>) -> Option<i64> {
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn notify(
     tx: &mut Tx,
-    state: &AppState,
     user: i64,
     lead: &Lead,
     kind: &str,
@@ -557,7 +556,7 @@ pub(crate) async fn notify(
         },
     )
     .await?;
-    events::notify(tx, state.store.backend(), event).await?;
+    events::notify(tx, event).await?;
     live.push(LiveEvent {
         id: event,
         kind: NOTIFICATION,

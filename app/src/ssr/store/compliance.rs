@@ -61,14 +61,11 @@ pub async fn any_facts_todo(conn: &mut AnyConnection) -> Result<bool, sqlx::Erro
     Ok(row.is_some())
 }
 
-/// Up to `limit` leads whose facts are out of date, lowest id first. With `lock` (PostgreSQL)
+/// Up to `limit` leads whose facts are out of date, lowest id first. On PostgreSQL
 /// the rows stay locked until the transaction ends, so a write cannot slip in between reading
 /// a lead and storing its facts; SQLite's single writer gives the same.
-pub async fn facts_todo(
-    conn: &mut AnyConnection,
-    limit: i64,
-    lock: bool,
-) -> Result<Vec<FactsTodo>, sqlx::Error> {
+pub async fn facts_todo(tx: &mut super::Tx, limit: i64) -> Result<Vec<FactsTodo>, sqlx::Error> {
+    let lock = tx.is_postgres();
     let rows = sqlx::query(&format!(
         "SELECT id, team_id, source_id, created_at, first_touched_at,
                 CAST(CASE WHEN email IS NOT NULL OR phone IS NOT NULL THEN 1 ELSE 0 END AS BIGINT),
@@ -77,7 +74,7 @@ pub async fn facts_todo(
         if lock { " FOR UPDATE" } else { "" }
     ))
     .bind(limit)
-    .fetch_all(conn)
+    .fetch_all(&mut **tx)
     .await?;
     rows.iter()
         .map(|r| {
@@ -394,10 +391,7 @@ pub async fn first_touch_minutes(
     who: Population<'_>,
     (from, to): (Timestamp, Timestamp),
 ) -> Result<HashMap<Group, Vec<i64>>, sqlx::Error> {
-    let joined = match backend {
-        Backend::Sqlite => "group_concat(l.first_touch_minutes, ',')",
-        Backend::Postgres => "string_agg(CAST(l.first_touch_minutes AS TEXT), ',')",
-    };
+    let joined = backend.joined_integers("l.first_touch_minutes");
     let cond = who.condition(3);
     let sql = format!(
         "SELECT l.owner_id, l.team_id, {joined} FROM leads l

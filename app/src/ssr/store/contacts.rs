@@ -204,7 +204,10 @@ pub struct Backfilled {
 /// links its leads itself. Writes with multi-row statements and explicit ids, so the caller
 /// must be the only writer of contacts and companies (start-up, or a transaction holding the
 /// tables).
-pub async fn backfill(conn: &mut AnyConnection, postgres: bool) -> Result<Backfilled, sqlx::Error> {
+pub async fn backfill(tx: &mut super::Tx) -> Result<Backfilled, sqlx::Error> {
+    let lock = tx.backend().lock_tables("contacts, companies");
+    let backend = tx.backend();
+    let conn: &mut AnyConnection = tx;
     type LeadRow = (
         i64,
         String,
@@ -222,10 +225,8 @@ pub async fn backfill(conn: &mut AnyConnection, postgres: bool) -> Result<Backfi
     if leads.is_empty() {
         return Ok(Backfilled::default());
     }
-    if postgres {
-        sqlx::query("LOCK TABLE contacts, companies IN EXCLUSIVE MODE")
-            .execute(&mut *conn)
-            .await?;
+    if let Some(lock) = lock {
+        sqlx::query(&lock).execute(&mut *conn).await?;
     }
     let mut companies: HashMap<String, i64> = HashMap::new();
     for (id, key) in
@@ -333,15 +334,11 @@ pub async fn backfill(conn: &mut AnyConnection, postgres: bool) -> Result<Backfi
         );
         sqlx::query(&sql).execute(&mut *conn).await?;
     }
-    if postgres {
-        for table in ["companies", "contacts"] {
-            sqlx::query(&format!(
-                "SELECT setval(pg_get_serial_sequence('{table}', 'id'),
-                               GREATEST((SELECT MAX(id) FROM {table}), 1))"
-            ))
-            .execute(&mut *conn)
-            .await?;
-        }
+    for sync in ["companies", "contacts"]
+        .into_iter()
+        .filter_map(|t| backend.sync_sequence(t))
+    {
+        sqlx::query(&sync).execute(&mut *conn).await?;
     }
     Ok(Backfilled {
         leads: links.len(),

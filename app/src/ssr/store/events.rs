@@ -225,28 +225,20 @@ pub const NOTIFY_CHANNEL: &str = "closeloop_events";
 /// Tells other instances about event `id`. Called inside the writing transaction: PostgreSQL
 /// delivers a NOTIFY only when (and if) the transaction commits, so listeners never hear of a
 /// change that was rolled back. A no-op on SQLite, which has one instance by design.
-pub async fn notify(
-    conn: &mut AnyConnection,
-    backend: super::Backend,
-    id: i64,
-) -> Result<(), sqlx::Error> {
-    if backend == super::Backend::Postgres {
+pub async fn notify(tx: &mut super::Tx, id: i64) -> Result<(), sqlx::Error> {
+    if tx.is_postgres() {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)
             .bind(id.to_string())
-            .execute(conn)
+            .execute(&mut **tx)
             .await?;
     }
     Ok(())
 }
 
 /// `notify` for many events in one statement.
-pub async fn notify_many(
-    conn: &mut AnyConnection,
-    backend: super::Backend,
-    ids: &[i64],
-) -> Result<(), sqlx::Error> {
-    if backend != super::Backend::Postgres {
+pub async fn notify_many(tx: &mut super::Tx, ids: &[i64]) -> Result<(), sqlx::Error> {
+    if !tx.is_postgres() {
         return Ok(());
     }
     for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
@@ -257,7 +249,7 @@ pub async fn notify_many(
             values.join(", ")
         );
         let q = sqlx::query(&sql).persistent(false).bind(NOTIFY_CHANNEL);
-        q.execute(&mut *conn).await?;
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }

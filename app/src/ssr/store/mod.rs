@@ -10,6 +10,7 @@ pub mod backup;
 pub mod compliance;
 pub mod contacts;
 pub mod dedupe;
+mod dialect;
 pub mod events;
 mod failure;
 pub mod intake;
@@ -35,7 +36,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A write transaction.
-pub type Tx = sqlx::Transaction<'static, Any>;
+pub use dialect::{Backend, Tx};
 
 /// Moves committed WAL frames into the database file twice a second from a reader connection
 /// (PASSIVE: never waits for, nor blocks, the writer), until the store closes. Keeps the WAL
@@ -90,13 +91,6 @@ async fn truncate_wal(writer: &AnyPool) -> Result<(), sqlx::Error> {
         "sqlite: WAL emptied on the writer"
     );
     Ok(())
-}
-
-/// Which database is behind the store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
 }
 
 /// How SQLite syncs the WAL: `Full` survives power loss at ~190 µs per commit, `Normal` only
@@ -308,24 +302,29 @@ impl Store {
     /// instance on the database); it is the first lock taken, so it cannot deadlock.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => match self.writer.begin_with("BEGIN IMMEDIATE").await {
-                // The writer is stuck "in" a transaction SQLite has already ended: a COMMIT
-                // that failed (a full disk, a read-only file) makes SQLite roll back by
-                // itself, so the driver's ROLLBACK then fails and its count never returns to
-                // zero. Every later write would fail the same way until a restart. Close that
-                // connection; the pool opens a fresh one.
-                Err(sqlx::Error::InvalidSavePointStatement) => {
-                    tracing::warn!("sqlite: replacing the writer connection after a failed commit");
-                    self.writer.acquire().await?.close_on_drop();
-                    self.writer.begin_with("BEGIN IMMEDIATE").await
-                }
-                other => other,
-            },
+            Backend::Sqlite => Ok(Tx::new(
+                match self.writer.begin_with("BEGIN IMMEDIATE").await {
+                    // The writer is stuck "in" a transaction SQLite has already ended: a COMMIT
+                    // that failed (a full disk, a read-only file) makes SQLite roll back by
+                    // itself, so the driver's ROLLBACK then fails and its count never returns to
+                    // zero. Every later write would fail the same way until a restart. Close that
+                    // connection; the pool opens a fresh one.
+                    Err(sqlx::Error::InvalidSavePointStatement) => {
+                        tracing::warn!(
+                            "sqlite: replacing the writer connection after a failed commit"
+                        );
+                        self.writer.acquire().await?.close_on_drop();
+                        self.writer.begin_with("BEGIN IMMEDIATE").await?
+                    }
+                    other => other?,
+                },
+                Backend::Sqlite,
+            )),
             Backend::Postgres => {
-                let mut tx = self.writer.begin().await?;
-                sqlx::query(&format!("SELECT pg_advisory_xact_lock({WRITE_TURN_LOCK})"))
-                    .execute(&mut *tx)
-                    .await?;
+                let mut tx = Tx::new(self.writer.begin().await?, Backend::Postgres);
+                if let Some(turn) = self.backend.write_turn(WRITE_TURN_LOCK) {
+                    sqlx::query(&turn).execute(&mut *tx).await?;
+                }
                 Ok(tx)
             }
         }
@@ -336,11 +335,9 @@ impl Store {
     /// PostgreSQL a write through it fails; on SQLite it would wait for the write lock, which
     /// the tests of its users hold to show they never write.
     pub async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
-        let mut tx = self.reader.begin().await?;
-        if self.backend == Backend::Postgres {
-            sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                .execute(&mut *tx)
-                .await?;
+        let mut tx = Tx::new(self.reader.begin().await?, self.backend);
+        if let Some(snapshot) = self.backend.read_snapshot() {
+            sqlx::query(snapshot).execute(&mut *tx).await?;
         }
         Ok(tx)
     }
@@ -567,31 +564,21 @@ pub(crate) fn id_list(ids: impl Iterator<Item = i64>) -> String {
 /// linked to each other first. SQLite: the ones after the largest (the caller holds the write
 /// lock and writes them before anything else inserts into the table). PostgreSQL: drawn from
 /// the table's sequence (never handed out twice).
-pub async fn reserve_ids(
-    conn: &mut sqlx::AnyConnection,
-    backend: Backend,
-    table: &str,
-    n: usize,
-) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn reserve_ids(tx: &mut Tx, table: &str, n: usize) -> Result<Vec<i64>, sqlx::Error> {
     if n == 0 {
         return Ok(Vec::new());
     }
-    match backend {
+    let sql = tx.backend().next_ids(table);
+    match tx.backend() {
         Backend::Sqlite => {
-            let (max,): (i64,) = sqlx::query_as(&format!(
-                "SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM {table}"
-            ))
-            .fetch_one(&mut *conn)
-            .await?;
+            let (max,): (i64,) = sqlx::query_as(&sql).fetch_one(&mut **tx).await?;
             Ok((max + 1..=max + n as i64).collect())
         }
         Backend::Postgres => {
-            let rows: Vec<(i64,)> = sqlx::query_as(&format!(
-                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
-            ))
-            .bind(n as i64)
-            .fetch_all(&mut *conn)
-            .await?;
+            let rows: Vec<(i64,)> = sqlx::query_as(&sql)
+                .bind(n as i64)
+                .fetch_all(&mut **tx)
+                .await?;
             Ok(rows.into_iter().map(|(id,)| id).collect())
         }
     }

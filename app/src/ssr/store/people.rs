@@ -1,6 +1,6 @@
 //! Contacts and companies as their pages read them, and the erasure of a person's data.
 
-use super::{id_list, Backend, Tx};
+use super::{id_list, Tx};
 use crate::domain::Timestamp;
 use crate::model::people::ContactCard;
 use sqlx::AnyConnection;
@@ -222,27 +222,11 @@ pub async fn events_of_leads(
 
 /// Replaces these events' payloads with a marker. The event log is append-only by trigger;
 /// the erasure is the one writer allowed past it, inside its own transaction.
-pub async fn redact_events(
-    tx: &mut Tx,
-    backend: Backend,
-    events: &[i64],
-) -> Result<u64, sqlx::Error> {
+pub async fn redact_events(tx: &mut Tx, events: &[i64]) -> Result<u64, sqlx::Error> {
     if events.is_empty() {
         return Ok(0);
     }
-    let (off, on) = match backend {
-        Backend::Sqlite => (
-            "DROP TRIGGER events_no_update",
-            "CREATE TRIGGER events_no_update BEFORE UPDATE ON events
-             BEGIN
-                 SELECT RAISE(ABORT, 'events are append-only');
-             END",
-        ),
-        Backend::Postgres => (
-            "ALTER TABLE events DISABLE TRIGGER events_no_update_or_delete",
-            "ALTER TABLE events ENABLE TRIGGER events_no_update_or_delete",
-        ),
-    };
+    let (off, on) = tx.backend().event_guard();
     sqlx::query(off).execute(&mut **tx).await?;
     let done = sqlx::query(&format!(
         "UPDATE events SET payload = '{{\"redacted\": \"personal data erased on request\"}}'
