@@ -8,6 +8,7 @@ pub mod compliance;
 pub mod dedupe;
 pub mod import;
 pub mod inbox;
+pub mod intake;
 pub mod keys;
 pub mod live;
 pub mod people;

@@ -19,7 +19,6 @@ use crate::ssr::store::contacts::{self, NewContact};
 use crate::ssr::store::intake::{self, Requester};
 use crate::ssr::store::{dedupe, events, leads, org, Tx};
 use crate::ssr::AppState;
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// Longest free message of an inquiry, in characters.
@@ -29,84 +28,7 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 /// Most likely duplicates recorded per new lead.
 pub(crate) const MAX_CANDIDATES: usize = 3;
 
-/// An inquiry as a web form or integration submits it.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct IntakeLead {
-    #[serde(alias = "name")]
-    pub contact_name: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub product_interest: Option<String>,
-    /// Estimated value in minor units (cents).
-    #[serde(default)]
-    pub value_cents: Option<i64>,
-    #[serde(default)]
-    pub currency: Option<String>,
-    /// What the person wrote.
-    #[serde(default)]
-    pub message: Option<String>,
-    /// Where they are, for territory rules: ISO 3166 two-letter code, region or state, postcode.
-    #[serde(default)]
-    pub country: Option<String>,
-    #[serde(default, alias = "state")]
-    pub region: Option<String>,
-    #[serde(default, alias = "zip")]
-    pub postcode: Option<String>,
-    /// The honeypot: a field people never see and never fill. Anything in it marks the
-    /// submission as a bot's: it is answered like any other and discarded.
-    #[serde(default)]
-    pub website: Option<String>,
-}
-
-/// What became of an inquiry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum IntakeOutcome {
-    /// A new lead (new person, or a person whose leads are all closed).
-    Created,
-    /// The person has an open lead: the inquiry was added to it.
-    Attached,
-    /// Caught by the honeypot; nothing was stored.
-    Discarded,
-}
-
-impl IntakeOutcome {
-    fn key(self) -> &'static str {
-        match self {
-            IntakeOutcome::Created => "created",
-            IntakeOutcome::Attached => "attached",
-            IntakeOutcome::Discarded => "discarded",
-        }
-    }
-
-    fn parse(key: &str) -> Option<Self> {
-        [Self::Created, Self::Attached, Self::Discarded]
-            .into_iter()
-            .find(|o| o.key() == key)
-    }
-}
-
-/// The answer to an inquiry.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct IntakeReceipt {
-    /// The lead the inquiry is on (none when discarded).
-    pub lead_id: Option<LeadId>,
-    pub outcome: IntakeOutcome,
-    /// Leads of people this one is likely (not surely) to be, flagged for the merge screen.
-    pub possible_duplicates: Vec<LeadId>,
-    /// True when this repeats an earlier submission with the same `Idempotency-Key`.
-    pub replayed: bool,
-    /// The rep an assignment rule gave the new lead to (none: it waits unassigned, or the
-    /// inquiry went to an existing lead).
-    #[serde(default)]
-    pub assigned_to: Option<String>,
-}
+pub use crate::model::intake::{IntakeLead, IntakeOutcome, IntakeReceipt, NewLeadRequest};
 
 fn optional_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>, AppError> {
     match v.as_deref().map(str::trim) {
@@ -318,7 +240,7 @@ pub async fn receive(
             return Ok(earlier);
         }
     }
-    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    events::notify(&mut tx, event_id).await?;
     tx.commit().await?;
     auth::touch_key(state, KeyKind::Intake, *key_id, at).await;
     if let Some(id) = receipt.lead_id {
@@ -328,41 +250,6 @@ pub async fn receive(
         state.hub.publish(notice);
     }
     Ok(receipt)
-}
-
-/// A lead entered through the REST API by a signed-in rep or manager.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewLeadRequest {
-    /// The source the lead is attributed to (`GET /sources`).
-    pub source_id: i64,
-    /// A campaign of that source (`GET /campaigns`).
-    #[serde(default)]
-    pub campaign_id: Option<i64>,
-    pub contact_name: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub phone: Option<String>,
-    #[serde(default)]
-    pub company: Option<String>,
-    #[serde(default)]
-    pub product_interest: Option<String>,
-    /// Estimated value in minor units (cents).
-    #[serde(default)]
-    pub value_cents: Option<i64>,
-    /// ISO 4217 code of the value; USD when not given.
-    #[serde(default)]
-    pub currency: Option<String>,
-    /// What the person asked, kept as the lead's first inquiry.
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default)]
-    pub country: Option<String>,
-    #[serde(default)]
-    pub region: Option<String>,
-    #[serde(default)]
-    pub postcode: Option<String>,
 }
 
 /// Checks that a source exists and that a campaign, if given, is one of that source's.
@@ -462,7 +349,7 @@ pub async fn create(
             return Ok(earlier);
         }
     }
-    events::notify(&mut tx, state.store.backend(), event_id).await?;
+    events::notify(&mut tx, event_id).await?;
     tx.commit().await?;
     if let Some(id) = receipt.lead_id {
         publish(state, event_id, kind, id, at).await;
@@ -804,10 +691,8 @@ pub(crate) async fn file(
                 let mut live = Vec::new();
                 if let Some((lead, owner)) = lead.and_then(|l| l.owner.clone().map(|o| (l, o))) {
                     let message = format!("{} wrote again about {}", c.name, lead.title());
-                    super::sweep::notify(
-                        tx, state, owner.id, &lead, "inquiry", &message, at, &mut live,
-                    )
-                    .await?;
+                    super::sweep::notify(tx, owner.id, &lead, "inquiry", &message, at, &mut live)
+                        .await?;
                 }
                 let receipt = IntakeReceipt {
                     lead_id: Some(*open),
