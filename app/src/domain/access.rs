@@ -6,25 +6,8 @@
 
 use super::lead::Lead;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// A user's id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(transparent)]
-pub struct UserId(pub i64);
-
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-/// A team's id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(transparent)]
-pub struct TeamId(pub i64);
+pub use super::ids::{TeamId, UserId};
 
 crate::keyed! {
     /// What a user is for. One role per user.

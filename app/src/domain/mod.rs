@@ -14,6 +14,7 @@ pub mod compliance;
 pub mod contact;
 pub mod event;
 pub mod filter;
+pub mod ids;
 pub mod import;
 pub mod keyed;
 pub mod lead;

@@ -2,19 +2,8 @@
 
 use super::lead::Lead;
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// A stage's database id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(transparent)]
-pub struct StageId(pub i64);
-
-impl fmt::Display for StageId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+pub use super::ids::StageId;
 
 /// Whether a lead in the stage is still being worked, or closed out one way or the other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -149,7 +149,9 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
         scorecard,
         trend,
         attention,
-        open_leads: crate::domain::lead::lead_options(&open, &pipeline),
+        open_leads: crate::domain::lead::lead_options(&open, |id| {
+            pipeline.get(id).map(|s| s.name.clone())
+        }),
         history,
     })
 }
