@@ -9,5 +9,6 @@ pub mod lead_card;
 pub mod lead_panel;
 pub mod lead_picker;
 pub mod live;
+pub mod loaded;
 pub mod outage;
 pub mod status;

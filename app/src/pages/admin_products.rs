@@ -4,7 +4,8 @@
 
 use crate::api::quotes::{list_products, save_product};
 use crate::components::guard::RequireAccess;
-use crate::components::status::{error_text, field_error, field_message};
+use crate::components::loaded::Loaded;
+use crate::components::status::{field_error, field_message};
 use crate::domain::access;
 use crate::domain::quote::{plain_amount, Product, ProductInput};
 use crate::error::AppError;
@@ -127,19 +128,13 @@ fn ProductsBody() -> impl IntoView {
                 </div>
                 <p class="form-status" role="status" aria-live="polite">{move || status.get()}</p>
             </form>
-            <Transition fallback=|| view! { <p class="loading">"Loading the catalogue…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No products yet: add the first above."</p>
-                        }.into_any(),
-                        Ok(list) => view! { <ProductTable list form error/> }.into_any(),
-                        Err(e) => view! {
-                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=data loading="Loading the catalogue…" let:list>
+                {if list.is_empty() {
+                    view! { <p class="muted">"No products yet: add the first above."</p> }.into_any()
+                } else {
+                    view! { <ProductTable list form error/> }.into_any()
+                }}
+            </Loaded>
         </section>
     }
 }

@@ -5,6 +5,7 @@ use crate::api::quotes::{get_seller, save_seller};
 use crate::api::recognition::SetLeaderboardVisibility;
 use crate::api::today::{get_org_settings, SaveOrgSettings};
 use crate::components::guard::RequireAccess;
+use crate::components::loaded::Loaded;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::quote::Company;
@@ -33,20 +34,11 @@ fn SettingsBody() -> impl IntoView {
                 <h1 id="settings-title">"Settings"</h1>
                 <p class="page-hint">"Organisation-wide settings."</p>
             </div>
-            <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
-                {move || Suspend::new(async move {
-                    match settings.await {
-                        Ok(s) => view! {
-                            <CommissionForm bp=s.commission_bp/>
-                            <LeaderboardForm visibility=s.leaderboard/>
-                            <SellerForm/>
-                        }.into_any(),
-                        Err(e) => view! {
-                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=settings loading="Loading settings…" let:s>
+                <CommissionForm bp=s.commission_bp/>
+                <LeaderboardForm visibility=s.leaderboard/>
+                <SellerForm/>
+            </Loaded>
         </section>
     }
 }

@@ -7,6 +7,7 @@ use crate::api::campaigns::{
     CampaignLine, CampaignsView, SpendUploadReport,
 };
 use crate::components::guard::RequireAccess;
+use crate::components::loaded::Loaded;
 use crate::components::status::{error_text, field_error, field_message};
 use crate::domain::access;
 use crate::domain::campaign::{CampaignForm, SpendForm};
@@ -43,16 +44,9 @@ fn CampaignsBody() -> impl IntoView {
                 <a class="button button-quiet" href="/spend.csv" download="">"Download all spend (CSV)"</a>
             </div>
             <p class="status-line" role="status" aria-live="polite">{move || status.get()}</p>
-            <Transition fallback=|| view! { <p class="loading">"Loading campaigns…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(v) => view! { <Campaigns view=v open editing changed status/> }.into_any(),
-                        Err(e) => view! {
-                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=data loading="Loading campaigns…" let:v>
+                <Campaigns view=v open editing changed status/>
+            </Loaded>
         </section>
     }
 }

@@ -4,6 +4,7 @@
 
 use crate::api::dedupe::{list_duplicates, DuplicatePair, Resolution, ResolveDuplicate};
 use crate::components::guard::RequireAccess;
+use crate::components::loaded::Loaded;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::Lead;
@@ -38,23 +39,18 @@ fn DuplicatesView() -> impl IntoView {
                     Err(e) => view! { <p class="notice notice-error" role="alert">{error_text(&e)}</p> }.into_any(),
                 })}
             </div>
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match pairs.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="empty-note">"No possible duplicates to look at."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <ul class="dupe-list">
-                                {list.into_iter().map(|p| view! { <Pair pair=p resolve/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(e) => view! {
-                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
-                        }.into_any(),
+            <Loaded resource=pairs loading="Loading…" let:list>
+                {if list.is_empty() {
+                    view! { <p class="empty-note">"No possible duplicates to look at."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="dupe-list">
+                            {list.into_iter().map(|p| view! { <Pair pair=p resolve/> }).collect_view()}
+                        </ul>
                     }
-                })}
-            </Transition>
+                    .into_any()
+                }}
+            </Loaded>
         </section>
     }
 }

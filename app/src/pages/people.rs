@@ -4,7 +4,7 @@
 
 use crate::api::people::{get_company, get_contact, ContactCard, EraseContact, PeopleView};
 use crate::components::guard::RequireAccess;
-use crate::components::status::error_text;
+use crate::components::loaded::Loaded;
 use crate::domain::access;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -49,16 +49,9 @@ fn Page(
 ) -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="people-title">
-            <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(v) => view! { <View v erase what/> }.into_any(),
-                        Err(e) => view! {
-                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=data loading="Loading…" let:v>
+                <View v erase what/>
+            </Loaded>
         </section>
     }
 }

@@ -6,6 +6,7 @@ use crate::api::routing::{
     get_routing, DeleteRule, MoveRule, RoutingSettings, SaveRule, SetAvailability, TestRouting,
 };
 use crate::components::guard::RequireAccess;
+use crate::components::loaded::Loaded;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::activity::parse_amount;
@@ -36,22 +37,13 @@ fn RoutingView() -> impl IntoView {
                     "Every new inquiry goes to the first rule that matches it; the rule picks a rep of its team, skipping anyone away or at capacity. The assignment starts the follow-up clock."
                 </p>
             </div>
-            <Transition fallback=|| view! { <p class="loading">"Loading the rules…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(settings) => view! {
-                            <Rules settings=settings.clone() reload/>
-                            <div class="routing-grid">
-                                <People settings=settings.clone() reload/>
-                                <Tester settings/>
-                            </div>
-                        }.into_any(),
-                        Err(e) => view! {
-                            <div class="panel panel-error" role="alert"><p>{error_text(&e)}</p></div>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            <Loaded resource=data loading="Loading the rules…" let:settings>
+                <Rules settings=settings.clone() reload/>
+                <div class="routing-grid">
+                    <People settings=settings.clone() reload/>
+                    <Tester settings/>
+                </div>
+            </Loaded>
         </section>
     }
 }
