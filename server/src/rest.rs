@@ -3,10 +3,11 @@
 
 use crate::sse;
 use app::domain::account::{Campaign, Person, SourceSummary, TeamRef};
-use app::domain::activity::{Activity, CloseOut, LeadDetail, LeadEdit, LogRequest, NextStepChange};
+use app::domain::activity::{Activity, CloseOut, LeadEdit, LogRequest, NextStepChange};
 use app::domain::filter::{LeadList, LeadQuery};
 use app::domain::{Actor, BoardFilter, Lead, LeadId, MoveRequest, Pipeline};
 use app::error::AppError;
+use app::model::lead::LeadDetail;
 use app::ssr::auth::{self, Identity};
 use app::ssr::service::intake::{self, IntakeOutcome, IntakeReceipt, NewLeadRequest};
 use app::ssr::service::work;
@@ -277,12 +278,12 @@ fn board_filter(query: &[(String, String)]) -> Result<BoardFilter, AppError> {
 /// The board: every stage with its count and value over all matching leads the asker may
 /// see, and the first page of cards per stage.
 #[utoipa::path(get, path = "/board", tag = "Board", params(BoardParams),
-    responses((status = 200, description = "The board", body = app::domain::Board)))]
+    responses((status = 200, description = "The board", body = app::model::board::Board)))]
 pub async fn board(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
     ApiQuery(query): ApiQuery,
-) -> Result<Json<app::domain::Board>, AppError> {
+) -> Result<Json<app::model::board::Board>, AppError> {
     service::board(&state, &actor, board_filter(&query)?)
         .await
         .map(Json)

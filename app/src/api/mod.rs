@@ -21,12 +21,13 @@ pub mod roi;
 pub mod routing;
 pub mod today;
 
-use crate::domain::activity::{CloseOut, LeadDetail, LeadEdit, LogRequest};
+use crate::domain::activity::{CloseOut, LeadEdit, LogRequest};
 use crate::domain::{
-    AssignRequest, Board, BoardFilter, ColumnPage, FilterOptions, Lead, LeadId, MoveRequest,
-    StageId,
+    AssignRequest, BoardFilter, ColumnPage, FilterOptions, Lead, LeadId, MoveRequest, StageId,
 };
 use crate::error::AppError;
+use crate::model::board::Board;
+use crate::model::lead::LeadDetail;
 use leptos::prelude::*;
 use leptos::server_fn::codec::{GetUrl, Json};
 

@@ -10,7 +10,7 @@ use crate::api::{close_lead, edit_lead, get_lead_detail, log_activity};
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::activity::{
-    amount_text, apply_edit, apply_log, ActivityKind, CloseOut, LeadDetail, LeadEdit, LogRequest,
+    amount_text, apply_edit, apply_log, ActivityKind, CloseOut, LeadEdit, LogRequest,
     NextStepInput, Outcome, QuickPick,
 };
 use crate::domain::{
@@ -18,6 +18,7 @@ use crate::domain::{
     Timestamp,
 };
 use crate::error::AppError;
+use crate::model::lead::LeadDetail;
 use leptos::ev;
 use leptos::prelude::*;
 

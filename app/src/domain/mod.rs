@@ -36,7 +36,7 @@ pub mod zone;
 
 pub use access::{Actor, LeadScope, Principal, Role, TeamId, UserId};
 pub use account::Email;
-pub use board::{Board, ColumnSummary, NextStepStatus};
+pub use board::{ColumnSummary, NextStepStatus};
 pub use filter::{BoardFilter, CardSort, ColumnPage, FilterOptions};
 pub use lead::{Channel, CloseReason, Lead, LeadId, NextStep, NextStepKind, UserRef};
 pub use money::{Currency, Money};

@@ -3,6 +3,7 @@
 //! functions in `api` and the REST handlers send them, the pages render them.
 
 pub mod accounts;
+pub mod board;
 pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;
@@ -10,6 +11,7 @@ pub mod import;
 pub mod inbox;
 pub mod intake;
 pub mod keys;
+pub mod lead;
 pub mod live;
 pub mod people;
 pub mod quotes;

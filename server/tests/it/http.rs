@@ -361,7 +361,7 @@ async fn the_board_page_is_rendered_on_the_server_with_columns_and_cards(db: Tes
         .send(Request::get("/api/v1/board").body(Body::empty()).unwrap())
         .await;
     assert_eq!(status, StatusCode::OK);
-    let api: app::domain::Board = serde_json::from_str(&body).unwrap();
+    let api: app::model::board::Board = serde_json::from_str(&body).unwrap();
     assert_eq!(api.columns.len(), 7);
     assert_eq!(
         api.columns.iter().map(|c| c.summary.count).sum::<i64>(),

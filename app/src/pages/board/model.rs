@@ -9,11 +9,11 @@ use crate::domain::access;
 use crate::domain::board::{describe_changes, sort_cards};
 use crate::domain::filter::ColumnPage;
 use crate::domain::{
-    apply_move, check_write, refusal_message, Actor, Board, BoardFilter, CloseReason,
-    ColumnSummary, Lead, LeadId, MoveRequest, Pipeline, Policies, Stage, StageId, StageKind,
-    Timestamp,
+    apply_move, check_write, refusal_message, Actor, BoardFilter, CloseReason, ColumnSummary, Lead,
+    LeadId, MoveRequest, Pipeline, Policies, Stage, StageId, StageKind, Timestamp,
 };
 use crate::error::AppError;
+use crate::model::board::Board;
 use crate::model::live::{LiveEvent, LiveKind};
 use std::collections::HashMap;
 

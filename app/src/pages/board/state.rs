@@ -8,7 +8,8 @@ use crate::api::today::plan_next_step;
 use crate::api::{get_column, move_lead, LiveEvent};
 use crate::components::lead_card::CardProblem;
 use crate::domain::activity::{ActivityKind, NextStepChange, QuickPick};
-use crate::domain::{Board, Lead, LeadId, MoveRequest, NextStepKind, Stage, StageId, Timestamp};
+use crate::domain::{Lead, LeadId, MoveRequest, NextStepKind, Stage, StageId, Timestamp};
+use crate::model::board::Board;
 use leptos::prelude::*;
 use std::collections::HashMap;
 

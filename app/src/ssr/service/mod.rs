@@ -32,14 +32,15 @@ pub mod work;
 use super::store::{events, leads, Tx};
 use super::AppState;
 use crate::domain::access::{self, Denied};
-use crate::domain::board::{column_order, BoardColumn};
+use crate::domain::board::column_order;
 use crate::domain::filter::Cursor;
 use crate::domain::FilterOptions;
 use crate::domain::{
-    apply_move, Actor, AssignRequest, Board, BoardFilter, ColumnPage, ColumnSummary, Lead, LeadId,
+    apply_move, Actor, AssignRequest, BoardFilter, ColumnPage, ColumnSummary, Lead, LeadId,
     MoveRequest, Pipeline, StageId, Timestamp,
 };
 use crate::error::AppError;
+use crate::model::board::{Board, BoardColumn};
 use crate::model::{LiveEvent, LiveKind};
 use crate::ssr::store::Reading;
 use serde_json::{json, Value};

@@ -5,12 +5,13 @@
 use super::{begin_write, now, read_for_write, save, save_move, Change};
 use crate::domain::activity::{
     apply_edit, apply_log, apply_next_step, parse_amount, Activity, ActivityKind, CloseOut,
-    LeadDetail, LeadEdit, LogRequest, NextStepChange, Outcome, TimelineEntry,
+    LeadEdit, LogRequest, NextStepChange, Outcome,
 };
 use crate::domain::{
     apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, StageKind, Timestamp,
 };
 use crate::error::AppError;
+use crate::model::lead::{LeadDetail, TimelineEntry};
 use crate::model::LiveKind;
 use crate::ssr::store::Reading;
 use crate::ssr::store::{events, leads, org};

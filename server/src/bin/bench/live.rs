@@ -165,7 +165,7 @@ pub async fn run(database_url: &str, clients: &[usize]) -> anyhow::Result<String
     let mover = sign_in(server.port, "morgan").await?;
     // Leads Morgan may move back and forth: found through the board data.
     let board = http(server.port, "GET", "/api/v1/board", &mover, "").await?;
-    let board: app::domain::Board =
+    let board: app::model::board::Board =
         serde_json::from_str(board.split("\r\n\r\n").nth(1).unwrap_or(""))?;
     let open: Vec<_> = board
         .columns
