@@ -97,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/review") view={Lazy::<lazy::ReviewsRoute>::new()}/>
                     <Route path=path!("/leaderboard") view={Lazy::<lazy::LeaderboardRoute>::new()}/>
                     <Route path=path!("/review/:rep") view={Lazy::<lazy::ReviewRoute>::new()}/>
+                    <Route path=path!("/leads/new") view={Lazy::<lazy::NewLeadRoute>::new()}/>
                     <Route path=path!("/leads/:id") view={Lazy::<lazy::LeadRoute>::new()}/>
                     <Route path=path!("/wall") view={Lazy::<lazy::WallRoute>::new()}/>
                     <Route path=path!("/wall/:token") view={Lazy::<lazy::WallRoute>::new()}/>

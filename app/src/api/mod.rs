@@ -12,6 +12,7 @@ pub mod dedupe;
 pub mod import;
 pub mod inbox;
 pub mod keys;
+pub mod new_lead;
 pub mod people;
 pub mod policy;
 pub mod quotes;

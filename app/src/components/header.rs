@@ -8,13 +8,18 @@
 //! navigation, a click elsewhere or Escape closes them.
 
 use super::guard::{hard_navigate, use_me};
+use super::keys::{modified, typing};
 use super::live::LiveStatus;
+use super::new_lead::{dialog_fits, NewLeadDialog};
 use crate::api::accounts::SignOut;
 use crate::domain::access;
 use crate::domain::{Actor, Principal, Role};
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_navigate};
+
+/// Pages where `N` opens "New lead": where reps work their leads.
+const NEW_LEAD_KEY_PAGES: [&str; 2] = ["/board", "/today"];
 
 /// A page in the navigation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -217,10 +222,61 @@ fn Nav(actor: Actor) -> impl IntoView {
             }
         }
     });
+    // "New lead": a dialog over the page, or the page of its own on a phone. `N` opens it
+    // on the board and My day, unless the key went to a field, an open lead or a dialog.
+    let can_enter = access::create_lead(&actor).is_ok();
+    let new_open = RwSignal::new(false);
+    let navigate = use_navigate();
+    let open_new = move || {
+        if dialog_fits() {
+            new_open.set(true);
+        } else {
+            navigate("/leads/new", Default::default());
+        }
+    };
+    let n_key = {
+        let open_new = open_new.clone();
+        let path = location.pathname;
+        window_event_listener(leptos::ev::keydown, move |ev| {
+            let here = path.with_untracked(|p| NEW_LEAD_KEY_PAGES.contains(&p.as_str()));
+            if !can_enter
+                || !here
+                || !ev.key().eq_ignore_ascii_case("n")
+                || ev.default_prevented()
+                || modified(&ev)
+                || typing(&ev)
+                || overlay_open()
+            {
+                return;
+            }
+            ev.prevent_default();
+            open_new();
+        })
+    };
     on_cleanup(move || {
         outside.remove();
         escape.remove();
+        n_key.remove();
     });
+    let new_lead_button = {
+        let open_new = open_new.clone();
+        can_enter.then(|| {
+            view! {
+                <a class="button new-lead-button" href="/leads/new" aria-keyshortcuts="N"
+                    title="New lead (N on the board and My day)"
+                    on:click=move |e| {
+                        if dialog_fits() && !modified_click(&e) {
+                            e.prevent_default();
+                            open_new();
+                        }
+                    }>
+                    <span class="new-lead-plus" aria-hidden="true">"+"</span>
+                    <span class="new-lead-label">"New lead"</span>
+                </a>
+                <NewLeadDialog open=new_open/>
+            }
+        })
+    };
 
     let path = location.pathname;
     let manage_hrefs: Vec<String> = nav
@@ -276,6 +332,7 @@ fn Nav(actor: Actor) -> impl IntoView {
             {manage}
         </nav>
         <div class="topbar-end">
+            {new_lead_button}
             {board.then(|| view! { <LiveStatus/> })}
             <super::bell::Bell/>
             <details class="menu account-menu">
@@ -312,6 +369,20 @@ fn Nav(actor: Actor) -> impl IntoView {
             </details>
         </div>
     }
+}
+
+/// Whether a dialog or a lead drawer is open over the page (its keys are its own).
+fn overlay_open() -> bool {
+    document()
+        .query_selector("dialog[open], [aria-modal='true'], .drawer")
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// Whether a click asks for a new tab or window (the link is then left to the browser).
+fn modified_click(e: &leptos::ev::MouseEvent) -> bool {
+    e.ctrl_key() || e.meta_key() || e.shift_key() || e.button() != 0
 }
 
 fn nav_link(l: &NavLink) -> impl IntoView + use<> {

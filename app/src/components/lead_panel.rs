@@ -7,6 +7,7 @@
 //! tomorrow, changed first with T / D / W if needed.
 
 use crate::api::{close_lead, edit_lead, get_lead_detail, log_activity};
+use crate::components::keys::typing;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::activity::{
@@ -352,22 +353,6 @@ fn PolicyFindings(findings: Vec<Finding>, closed: bool, policy_name: String) -> 
         </section>
     }
     .into_any()
-}
-
-/// Whether a key event comes from a text field (where letters are text, not shortcuts).
-fn typing(e: &ev::KeyboardEvent) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        e.target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = e;
-        false
-    }
 }
 
 /// The lead's details, read-only until "Edit"; errors shown under their fields.

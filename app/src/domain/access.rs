@@ -404,6 +404,37 @@ pub fn create_lead(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// Whom a person entering a lead may give it to: a rep keeps theirs; a manager may give it to
+/// an active rep or manager of a team they manage (themselves included).
+pub fn give_new_lead(actor: &Actor, to: &Assignee) -> Result<(), Denied> {
+    create_lead(actor)?;
+    if to.id == actor.id {
+        return Ok(());
+    }
+    if actor.role != Role::Manager {
+        return Err(Denied(
+            "A lead you enter is yours; a manager can give it to someone else",
+        ));
+    }
+    if !to.active {
+        return Err(Denied("That user is deactivated"));
+    }
+    if !matches!(to.role, Role::Rep | Role::Manager) || !actor.manages(to.team_id) {
+        return Err(Denied(
+            "Leads can only be given to reps and managers of your teams",
+        ));
+    }
+    Ok(())
+}
+
+/// May this person, taking an inquiry by hand, add it to this lead instead of entering a new
+/// one? Whoever enters leads and may see this one (the person wrote again: nothing about the
+/// lead is changed but its history, and the owner is told).
+pub fn add_inquiry(actor: &Actor, lead: &Lead) -> Result<(), Denied> {
+    create_lead(actor)?;
+    view_lead(actor, lead)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,6 +566,39 @@ mod tests {
             assert_eq!(Role::parse(role.key()), Some(role));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn a_new_lead_goes_to_its_rep_or_where_their_manager_says() {
+        let person = |id, role, team: i64, active| Assignee {
+            id: UserId(id),
+            role,
+            team_id: Some(TeamId(team)),
+            active,
+        };
+        let rep = actor(7, Role::Rep, Some(1), &[]);
+        assert!(give_new_lead(&rep, &person(7, Role::Rep, 1, true)).is_ok());
+        assert!(give_new_lead(&rep, &person(8, Role::Rep, 1, true)).is_err());
+        let manager = actor(2, Role::Manager, Some(1), &[1]);
+        assert!(give_new_lead(&manager, &person(8, Role::Rep, 1, true)).is_ok());
+        assert!(give_new_lead(&manager, &person(2, Role::Manager, 1, true)).is_ok());
+        assert!(give_new_lead(&manager, &person(9, Role::Rep, 3, true)).is_err());
+        assert!(give_new_lead(&manager, &person(8, Role::Rep, 1, false)).is_err());
+        assert!(give_new_lead(&manager, &person(5, Role::Leadership, 1, true)).is_err());
+        let admin = actor(1, Role::Admin, None, &[]);
+        assert!(give_new_lead(&admin, &person(1, Role::Admin, 1, true)).is_err());
+    }
+
+    #[test]
+    fn an_inquiry_goes_on_a_lead_its_taker_may_see() {
+        let mut rep = actor(7, Role::Rep, Some(1), &[]);
+        assert!(add_inquiry(&rep, &lead_of(7, 1)).is_ok());
+        assert!(add_inquiry(&rep, &lead_of(8, 1)).is_err());
+        rep.sees_team_board = true;
+        assert!(add_inquiry(&rep, &lead_of(8, 1)).is_ok());
+        assert!(add_inquiry(&rep, &lead_of(8, 2)).is_err());
+        let leadership = actor(3, Role::Leadership, None, &[]);
+        assert!(add_inquiry(&leadership, &lead_of(8, 1)).is_err());
     }
 }
 

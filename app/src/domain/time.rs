@@ -55,6 +55,16 @@ impl Timestamp {
     }
 }
 
+/// How long ago `then` was at `now`, in whole days as people say it: "today",
+/// "yesterday", "3 days ago" (a time in the future reads "today").
+pub fn ago(then: Timestamp, now: Timestamp) -> String {
+    match (now.0 - then.0).div_euclid(DAY_MS) {
+        ..=0 => "today".to_string(),
+        1 => "yesterday".to_string(),
+        n => format!("{n} days ago"),
+    }
+}
+
 /// `YYYY-MM-DD` of a day number (days since 1970-01-01).
 pub fn date_text(day: i64) -> String {
     let (y, m, d) = civil_from_days(day);
@@ -113,6 +123,15 @@ pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ago_counts_whole_days() {
+        let now = Timestamp(100 * DAY_MS);
+        assert_eq!(ago(now.plus_ms(-HOUR_MS), now), "today");
+        assert_eq!(ago(now.plus_ms(HOUR_MS), now), "today");
+        assert_eq!(ago(now.plus_days(-1), now), "yesterday");
+        assert_eq!(ago(now.plus_days(-3).plus_ms(-5), now), "3 days ago");
+    }
 
     #[test]
     fn the_epoch_is_the_first_of_january_1970() {

@@ -4,8 +4,8 @@
 
 use super::{
     access_keys, admin_products, admin_settings, admin_teams, admin_users, campaigns, compliance,
-    duplicates, home, import, lead, leaderboard, people, policy, quote, review, roi, routing,
-    signin, today, wall,
+    duplicates, home, import, lead, leaderboard, new_lead, people, policy, quote, review, roi,
+    routing, signin, today, wall,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -61,6 +61,20 @@ impl LazyRoute for LeadRoute {
     fn view(this: Self) -> AnyView {
         let LeadRoute = this;
         view! { <Hydrated/> <lead::LeadPage/> }.into_any()
+    }
+}
+
+pub struct NewLeadRoute;
+
+#[lazy_route]
+impl LazyRoute for NewLeadRoute {
+    fn data() -> Self {
+        NewLeadRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let NewLeadRoute = this;
+        view! { <Hydrated/> <new_lead::NewLeadPage/> }.into_any()
     }
 }
 

@@ -9,6 +9,7 @@
 use crate::api::close_lead;
 use crate::api::today::{get_today, plan_next_step, snooze_lead, Today};
 use crate::components::guard::RequireAccess;
+use crate::components::keys::typing;
 use crate::components::lead_panel::LeadPanel;
 use crate::components::live;
 use crate::components::status::error_text;
@@ -23,7 +24,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// The keys the `?` dialog lists: (keys, what they do).
-const SHORTCUTS: [(&str, &str); 10] = [
+const SHORTCUTS: [(&str, &str); 11] = [
     ("↓ ↑ or J K", "Next or previous lead"),
     (
         "Enter",
@@ -38,6 +39,7 @@ const SHORTCUTS: [(&str, &str); 10] = [
     ("W", "Next step next week"),
     ("Z", "Snooze with a reason"),
     ("X", "Close it out as lost, with the reason"),
+    ("N", "New lead: type in a call or a visit"),
     ("Esc", "Close the open lead or dialog"),
     ("?", "Show these keys"),
 ];
@@ -810,28 +812,4 @@ fn focus_on_page() -> bool {
     }
     #[cfg(not(feature = "hydrate"))]
     false
-}
-
-/// Whether a key went to a text field (where letters are text, not shortcuts); radios and
-/// checkboxes are not.
-fn typing(e: &ev::KeyboardEvent) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        e.target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .is_some_and(|el| match el.tag_name().as_str() {
-                "TEXTAREA" | "SELECT" => true,
-                "INPUT" => !matches!(
-                    el.get_attribute("type").as_deref(),
-                    Some("radio" | "checkbox" | "button")
-                ),
-                _ => false,
-            })
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = e;
-        false
-    }
 }

@@ -21,7 +21,7 @@ use std::time::Duration;
 use tower::ServiceExt;
 
 /// An open lead of the Mid-Market West team (not Dana's or Morgan's) with an e-mail and a phone.
-async fn west_lead(db: &TestDb) -> Lead {
+pub(crate) async fn west_lead(db: &TestDb) -> Lead {
     let west = db.actor("sam").await.team_id;
     db.find(|l, p| {
         l.team_id == west
@@ -34,7 +34,10 @@ async fn west_lead(db: &TestDb) -> Lead {
 }
 
 /// What another team's lead looks like from the database: version, activities, contact.
-async fn footprint(db: &TestDb, lead: &Lead) -> (i64, i64, Option<String>, Option<String>) {
+pub(crate) async fn footprint(
+    db: &TestDb,
+    lead: &Lead,
+) -> (i64, i64, Option<String>, Option<String>) {
     let mut conn = db.store.read().await.unwrap();
     let (activities,): (i64,) =
         sqlx::query_as("SELECT COUNT(*) FROM activities WHERE lead_id = $1")
@@ -55,7 +58,7 @@ async fn footprint(db: &TestDb, lead: &Lead) -> (i64, i64, Option<String>, Optio
 }
 
 /// Whether the pair (new lead, other lead) is flagged for the merge screen.
-async fn flagged(db: &TestDb, new: i64, other: i64) -> bool {
+pub(crate) async fn flagged(db: &TestDb, new: i64, other: i64) -> bool {
     let mut conn = db.store.read().await.unwrap();
     let row: Option<(i64,)> = sqlx::query_as(
         "SELECT id FROM duplicate_candidates WHERE lead_id = $1 AND other_lead_id = $2",
@@ -68,7 +71,7 @@ async fn flagged(db: &TestDb, new: i64, other: i64) -> bool {
     row.is_some()
 }
 
-async fn source(db: &TestDb) -> i64 {
+pub(crate) async fn source(db: &TestDb) -> i64 {
     crate::import::source_id(db, "Trade shows").await
 }
 

@@ -331,6 +331,8 @@ fn BoardView(board: Board) -> impl IntoView {
             state.open.set(Some((lead.id, None)));
         } else if let Some((kind, _)) = ActivityKind::QUICK
             .iter()
+            // N is "New lead" on the board; a note is one key further, in the quick log.
+            .filter(|(k, _)| *k != ActivityKind::Note)
             .find(|(_, k)| *k == key.to_ascii_lowercase())
             .filter(|_| !e.ctrl_key() && !e.meta_key() && !e.alt_key())
         {

@@ -210,6 +210,7 @@ pub async fn run(
         campaign_id: plan.campaign_id,
         batch: Some(&batch),
         made: Some(&made),
+        owner: None,
     };
     let total = table.rows.len();
     let mut report = ImportReport {

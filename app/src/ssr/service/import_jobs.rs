@@ -207,6 +207,9 @@ pub async fn start(
     }
     job.cancel.store(false, Ordering::Relaxed);
     tracing::info!(file = %job.file_name, rows = table.rows.len(), commit = run.commit, "import started");
+    // The answer is the status as started: read before the run begins, since a short check
+    // may be over before this function returns.
+    let started_as = job.status.borrow().clone();
     let (state2, actor2, job2) = (state.clone(), actor.clone(), job.clone());
     tokio::spawn(async move {
         let plan = ImportPlan {
@@ -279,8 +282,7 @@ pub async fn start(
             }
         });
     });
-    let status = job.status.borrow().clone();
-    Ok(status)
+    Ok(started_as)
 }
 
 /// An upload's status now.

@@ -7,9 +7,9 @@ use super::now;
 use super::routing;
 use crate::domain::access::{self, Actor, Principal, Role};
 use crate::domain::activity::ActivityKind;
-use crate::domain::contact::{self, Identity, Match, MatchKind, Phone, DEFAULT_CALLING_CODE};
+use crate::domain::contact::{self, Match, MatchKind};
 use crate::domain::routing::{Decision, Inquiry};
-use crate::domain::{Currency, Email, LeadId, Money, StageKind, Timestamp};
+use crate::domain::{LeadId, StageKind, Timestamp};
 use crate::error::AppError;
 use crate::model::LiveEvent;
 use crate::model::LiveKind;
@@ -21,154 +21,15 @@ use crate::ssr::store::{dedupe, events, leads, org, Tx};
 use crate::ssr::AppState;
 use serde_json::json;
 
-/// Longest free message of an inquiry, in characters.
-pub const MAX_MESSAGE: usize = 5_000;
 /// Longest `Idempotency-Key`, in characters.
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 /// Most likely duplicates recorded per new lead.
 pub(crate) const MAX_CANDIDATES: usize = 3;
 
-pub use crate::model::intake::{IntakeLead, IntakeOutcome, IntakeReceipt, NewLeadRequest};
-
-fn optional_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<String>, AppError> {
-    match v.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(s) if s.chars().count() > max => Err(AppError::field(
-            field,
-            format!("{field} has at most {max} characters"),
-        )),
-        Some(s) => Ok(Some(s.to_string())),
-    }
-}
-
-/// An inquiry checked field by field: every field's error at once, nothing half-accepted.
-pub(crate) struct Checked {
-    pub(crate) name: String,
-    pub(crate) email: Option<String>,
-    pub(crate) phone: Option<String>,
-    pub(crate) company: Option<String>,
-    pub(crate) product_interest: Option<String>,
-    pub(crate) value: Option<Money>,
-    pub(crate) message: Option<String>,
-    pub(crate) country: Option<String>,
-    pub(crate) region: Option<String>,
-    pub(crate) postcode: Option<String>,
-    pub(crate) identity: Identity,
-}
-
-/// Checks an inquiry field by field, as every intake path does before it writes anything.
-pub fn validate(lead: &IntakeLead) -> Result<(), AppError> {
-    check(lead).map(|_| ())
-}
-
-pub(crate) fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
-    let mut fields = Vec::new();
-    let mut keep = |r: Result<Option<String>, AppError>| match r {
-        Ok(v) => v,
-        Err(AppError::Validation { fields: f, .. }) => {
-            fields.extend(f);
-            None
-        }
-        Err(_) => None,
-    };
-    let name = lead.contact_name.trim().to_string();
-    let name_error = (name.is_empty() || name.chars().count() > 200).then(|| {
-        AppError::field(
-            "contact_name",
-            "Give the contact's name (1 to 200 characters)",
-        )
-    });
-    let email = keep(optional_text("email", &lead.email, 254).and_then(|e| {
-        e.map(|e| Email::parse(&e).map(|e| e.to_string()))
-            .transpose()
-            .map_err(|m| AppError::field("email", m))
-    }));
-    let phone = keep(optional_text("phone", &lead.phone, 40).and_then(|p| {
-        match p {
-            Some(p) => Phone::parse(&p, DEFAULT_CALLING_CODE)
-                .map(|_| Some(p))
-                .map_err(|m| AppError::field("phone", m)),
-            None => Ok(None),
-        }
-    }));
-    let company = keep(optional_text("company", &lead.company, 200));
-    let product_interest = keep(optional_text(
-        "product_interest",
-        &lead.product_interest,
-        200,
-    ));
-    let message = keep(optional_text("message", &lead.message, MAX_MESSAGE));
-    let country = keep(
-        optional_text("country", &lead.country, 2).and_then(|c| match c {
-            Some(c) if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic()) => {
-                Ok(Some(c.to_ascii_uppercase()))
-            }
-            Some(c) => Err(AppError::field(
-                "country",
-                format!("\"{c}\" is not a two-letter country code (US, GB, DE, …)"),
-            )),
-            None => Ok(None),
-        }),
-    );
-    let region = keep(optional_text("region", &lead.region, 100));
-    let postcode = keep(optional_text("postcode", &lead.postcode, 20));
-    let value = match lead.value_cents {
-        None => None,
-        Some(c) if c < 0 => {
-            keep(Err(AppError::field(
-                "value_cents",
-                "A value cannot be negative",
-            )));
-            None
-        }
-        Some(c) => match Currency::parse(lead.currency.as_deref().unwrap_or("USD")) {
-            Ok(currency) => Some(Money::new(c, currency)),
-            Err(m) => {
-                keep(Err(AppError::field("currency", m)));
-                None
-            }
-        },
-    };
-    if let Some(AppError::Validation { fields: f, .. }) = name_error {
-        fields.splice(0..0, f);
-    }
-    let has_email_error = fields
-        .iter()
-        .any(|f| f.field == "email" || f.field == "phone");
-    if email.is_none() && phone.is_none() && !has_email_error {
-        fields.push(crate::error::FieldError {
-            field: "email".into(),
-            message: "Give an e-mail address or a phone number".into(),
-        });
-    }
-    if !fields.is_empty() {
-        let message = fields
-            .iter()
-            .map(|f| f.message.clone())
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(AppError::Validation { message, fields });
-    }
-    let identity = Identity::of(
-        &name,
-        email.as_deref(),
-        phone.as_deref(),
-        company.as_deref(),
-    );
-    Ok(Checked {
-        name,
-        email,
-        phone,
-        company,
-        product_interest,
-        value,
-        message,
-        country,
-        region,
-        postcode,
-        identity,
-    })
-}
+pub(crate) use crate::model::intake::{check, Checked};
+pub use crate::model::intake::{
+    validate, IntakeLead, IntakeOutcome, IntakeReceipt, NewLeadRequest, MAX_MESSAGE,
+};
 
 /// Checks an `Idempotency-Key`: 1 to 200 visible ASCII characters.
 pub fn check_idempotency_key(key: &str) -> Result<(), AppError> {
@@ -233,6 +94,7 @@ pub async fn receive(
         campaign_id: None,
         batch: None,
         made: None,
+        owner: None,
     };
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
     if let Some(k) = idempotency_key {
@@ -296,23 +158,14 @@ pub async fn create(
     if let Some(k) = idempotency_key {
         check_idempotency_key(k)?;
     }
-    let checked = check(&IntakeLead {
-        contact_name: req.contact_name,
-        email: req.email,
-        phone: req.phone,
-        company: req.company,
-        product_interest: req.product_interest,
-        value_cents: req.value_cents,
-        currency: req.currency,
-        message: req.message,
-        country: req.country,
-        region: req.region,
-        postcode: req.postcode,
-        website: None,
-    })?;
+    let checked = check(&req.inquiry())?;
     let at = now();
     let mut tx = state.store.begin().await?;
     check_attribution(&mut tx, req.source_id, req.campaign_id).await?;
+    let owner = match req.owner_id {
+        Some(id) => Some(chosen_owner(&mut tx, actor, id).await?),
+        None => None,
+    };
     let requester = Requester::User(actor.id.0);
     if let Some(k) = idempotency_key {
         if let Some(mut receipt) = replay(&mut tx, requester, k).await? {
@@ -334,6 +187,7 @@ pub async fn create(
         campaign_id: req.campaign_id,
         batch: None,
         made: None,
+        owner,
     };
     let (receipt, event_id, kind, notices) = file(state, &mut tx, &via, &checked, at).await?;
     if let Some(k) = idempotency_key {
@@ -360,10 +214,35 @@ pub async fn create(
     Ok(receipt)
 }
 
+/// The owner `actor` chose for a lead they enter, once they may give it to them.
+pub(crate) async fn chosen_owner(
+    conn: &mut sqlx::AnyConnection,
+    actor: &Actor,
+    id: i64,
+) -> Result<Keeper, AppError> {
+    let person = org::people(conn)
+        .await?
+        .into_iter()
+        .find(|p| p.id.0 == id)
+        .ok_or_else(|| AppError::field("owner_id", format!("There is no user {id}")))?;
+    let to = access::Assignee {
+        id: person.id,
+        role: person.role,
+        team_id: person.team_id,
+        active: person.active,
+    };
+    access::give_new_lead(actor, &to).map_err(|d| AppError::field("owner_id", d.0))?;
+    Ok(Keeper {
+        id: person.id,
+        team_id: person.team_id,
+        name: person.name,
+    })
+}
+
 /// Records that `key` filed `receipt`, in the filing transaction. When a simultaneous request
 /// with the same key committed first (PostgreSQL), answers with its receipt instead: the
 /// caller returns that and drops its own transaction.
-async fn remember(
+pub(crate) async fn remember(
     state: &AppState,
     tx: &mut Tx,
     who: Requester,
@@ -392,7 +271,7 @@ async fn remember(
 }
 
 /// The receipt of an earlier submission with this key, if there was one.
-async fn replay(
+pub(crate) async fn replay(
     conn: &mut sqlx::AnyConnection,
     who: Requester,
     key: &str,
@@ -428,6 +307,16 @@ pub(crate) struct Via<'a> {
     /// Leads this same request has made so far (an import): a later row about the same person
     /// joins them even when the rules gave them to someone the importer may not edit for.
     pub made: Option<&'a std::sync::Mutex<std::collections::HashSet<LeadId>>>,
+    /// The owner a manager chose for the lead they enter (checked before filing).
+    pub owner: Option<Keeper>,
+}
+
+/// Who keeps a new lead without the assignment rules being asked.
+#[derive(Clone, Debug)]
+pub(crate) struct Keeper {
+    pub id: crate::domain::UserId,
+    pub team_id: Option<crate::domain::TeamId>,
+    pub name: String,
 }
 
 impl Via<'_> {
@@ -447,9 +336,16 @@ impl Via<'_> {
         }
     }
 
-    /// A rep entering a lead keeps it; everything else goes through the rules.
-    pub(crate) fn keeper(&self) -> Option<&Actor> {
-        self.actor.filter(|a| a.role == Role::Rep)
+    /// Who keeps the new lead: the owner a manager chose, or the rep entering it; none when
+    /// it goes through the rules.
+    pub(crate) fn keeper(&self) -> Option<Keeper> {
+        self.owner.clone().or_else(|| {
+            self.actor.filter(|a| a.role == Role::Rep).map(|a| Keeper {
+                id: a.id,
+                team_id: a.team_id,
+                name: a.name.clone(),
+            })
+        })
     }
 }
 
@@ -589,6 +485,7 @@ fn via_user(actor: &Actor) -> Via<'_> {
         campaign_id: None,
         batch: None,
         made: None,
+        owner: None,
     }
 }
 
@@ -790,7 +687,7 @@ pub(crate) async fn file(
         possible_duplicates: visible,
         replayed: false,
         assigned_to: match via.keeper() {
-            Some(rep) => Some(rep.name.clone()),
+            Some(keeper) => Some(keeper.name),
             None => assigned.map(|a| a.user_name),
         },
     };

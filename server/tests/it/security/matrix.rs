@@ -131,6 +131,12 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         add("POST", manager, &[P::Manager]);
     }
     add("POST", "/api/fn/snooze_lead", &[P::Rep, P::Manager]);
+    // "New lead": the people who enter leads by hand (as POST /api/v1/leads).
+    add("GET", "/api/fn/new_lead_choices", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/preview_new_lead", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/create_lead", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/add_inquiry", &[P::Rep, P::Manager]);
+    add("GET", "/leads/new", &[P::Rep, P::Manager]);
     add("POST", "/api/fn/plan_next_step", &[P::Rep, P::Manager]);
     for admin_only in [
         ("GET", "/api/fn/users"),
@@ -485,6 +491,15 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             }
         }
         "/api/v1/intake" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
+        "/api/fn/preview_new_lead" => json!({"draft": {"source_id": f.source,
+            "contact_name": "Matrix Typed", "email": "matrix.typed@example.com"}}),
+        "/api/fn/create_lead" => json!({"request": {"source_id": f.source,
+            "contact_name": "Matrix Typed", "email": "matrix.typed@example.com"},
+            "key": "matrix-typed"}),
+        // An inquiry on Dana's lead, which her manager sees too.
+        "/api/fn/add_inquiry" => json!({"lead_id": lead, "request": {"source_id": f.source,
+            "contact_name": "Matrix Typed", "email": "matrix.typed@example.com"},
+            "key": "matrix-inquiry"}),
         // The first allowed asker creates the lead, later ones add an inquiry to it.
         "/api/v1/leads" if method == "POST" => json!({"source_id": f.source,
             "contact_name": "Matrix Person", "email": "matrix.person@example.com"}),
