@@ -141,6 +141,25 @@ fn Form(choices: NewLeadChoices, on_close: Option<Callback<()>>) -> impl IntoVie
     let asked = StoredValue::new(0u32);
     let navigate = use_navigate();
     let name_input = NodeRef::<leptos::html::Input>::new();
+    let form_ref = NodeRef::<leptos::html::Form>::new();
+    // A refused form puts the focus on its first field with a problem.
+    Effect::new(move |_| {
+        if error.with(|e| e.as_ref().is_some_and(|e| !e.fields().is_empty())) {
+            if let Some(form) = form_ref.get_untracked() {
+                request_animation_frame(move || {
+                    use leptos::wasm_bindgen::JsCast;
+                    if let Some(el) = form
+                        .query_selector("[aria-invalid='true']")
+                        .ok()
+                        .flatten()
+                        .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+                    {
+                        let _ = el.focus();
+                    }
+                });
+            }
+        }
+    });
 
     // Asks the server what saving would do, once typing pauses; only the latest answer shows.
     let ask = move || {
@@ -336,7 +355,7 @@ fn Form(choices: NewLeadChoices, on_close: Option<Callback<()>>) -> impl IntoVie
     }
     .into_any();
     let form = view! {
-        <form class="new-lead-form" novalidate on:submit=on_submit aria-describedby="nl-summary">
+        <form class="new-lead-form" novalidate node_ref=form_ref on:submit=on_submit aria-describedby="nl-summary">
             {move || error.with(|e| e.as_ref().filter(|e| e.fields().is_empty()).map(|e| view! {
                 <p class="form-error" role="alert">{error_text(e)}</p>
             }))}
