@@ -11,6 +11,7 @@
 //!
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
+pub mod calendar;
 pub mod config;
 pub mod exports;
 pub mod import_cli;
@@ -83,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", rest::routes())
         .route("/api/docs", axum::routing::get(openapi::page))
         .route("/sample-leads.csv", axum::routing::get(sample_csv))
+        .route("/calendar/{file}", axum::routing::get(calendar::feed))
         .route("/roi.csv", axum::routing::get(exports::roi_csv))
         .route("/spend.csv", axum::routing::get(exports::spend_csv))
         .route(

@@ -21,10 +21,15 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 
-/// Paths anyone may request: the sign-in page, the wall (it checks its token), built assets,
+/// Paths anyone may request: the sign-in page, the wall and calendar feeds (each checks its
+/// secret), built assets,
 /// and the API (each endpoint authorizes itself and answers 401 in JSON, never a redirect).
 fn is_public(path: &str) -> bool {
-    path == "/signin" || path.starts_with("/wall/") || path.starts_with("/api/") || is_asset(path)
+    path == "/signin"
+        || path.starts_with("/wall/")
+        || path.starts_with("/calendar/")
+        || path.starts_with("/api/")
+        || is_asset(path)
 }
 
 /// Web-form intake: posted cross-site by design (see `crate::intake`).
@@ -73,7 +78,7 @@ pub fn redact(path_and_query: &str) -> String {
         None => (path_and_query, None),
     };
     let mut out = String::with_capacity(path_and_query.len());
-    let secret_after = ["/wall/", "/api/wall/events/"];
+    let secret_after = ["/wall/", "/api/wall/events/", "/calendar/"];
     match secret_after
         .iter()
         .find_map(|p| path.strip_prefix(p).map(|rest| (p, rest)))
@@ -381,6 +386,10 @@ mod tests {
     fn secrets_in_request_lines_are_shortened_for_the_log() {
         let token = "clw_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd";
         assert_eq!(redact(&format!("/wall/{token}")), "/wall/clw_AbCd…");
+        assert_eq!(
+            redact("/calendar/clc_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd.ics"),
+            "/calendar/clc_AbCd…"
+        );
         assert_eq!(
             redact(&format!("/api/wall/events/{token}")),
             "/api/wall/events/clw_AbCd…"

@@ -90,16 +90,8 @@ pub async fn intake_endpoint() -> Result<String, AppError> {
             let headers: axum::http::HeaderMap = leptos_axum::extract()
                 .await
                 .map_err(|_| AppError::internal())?;
-            let host = headers
-                .get(axum::http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .filter(|h| {
-                    h.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-                })
-                .unwrap_or("127.0.0.1:3000");
-            let scheme = if identity.https { "https" } else { "http" };
-            Ok(format!("{scheme}://{host}/api/v1/intake"))
+            let base = crate::ssr::auth::public_base(&headers, identity.https);
+            Ok(format!("{base}/api/v1/intake"))
         }
         .await,
     )

@@ -6,6 +6,7 @@
 //! and writing happen.
 
 pub mod accounts;
+pub mod calendar;
 pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;

@@ -132,7 +132,7 @@ pub fn navigation(actor: &Actor) -> Navigation {
         .collect();
     let mut account = Vec::new();
     if can(access::manage_own_api_tokens(actor)) {
-        account.push(link("/settings/api-tokens", "API tokens"));
+        account.push(link("/settings/api-tokens", "API tokens & calendar"));
     }
     Navigation {
         primary,

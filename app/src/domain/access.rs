@@ -218,6 +218,17 @@ pub fn view_today(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// May this person subscribe to their next steps as a calendar feed? The people who have next
+/// steps: reps and managers.
+pub fn calendar_feed(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Rep | Role::Manager => Ok(()),
+        _ => Err(Denied(
+            "A calendar feed lists your next steps: it is for the people who work leads",
+        )),
+    }
+}
+
 /// A rep's one-on-one reviews, given the rep and their team: their team's manager runs them
 /// (`Ok(true)`: may write); the rep reads their own, leadership and admins read any
 /// (`Ok(false)`).

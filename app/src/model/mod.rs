@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod board;
+pub mod calendar;
 pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;

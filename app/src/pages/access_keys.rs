@@ -7,7 +7,7 @@ use crate::api::keys::{
     ConfigureWall, IssueApiToken, IssueIntakeKey, IssueWallToken, RevokeApiToken, RevokeIntakeKey,
     RevokeWallToken, UpdateIntakeKey,
 };
-use crate::components::guard::RequireAccess;
+use crate::components::guard::{use_me, RequireAccess};
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::account::{AccessKeySummary, IssuedSecret};
@@ -418,7 +418,7 @@ pub fn ApiTokensPage() -> impl IntoView {
     };
     let endpoint = Resource::new(|| (), |_| intake_endpoint());
     view! {
-        <Title text="API tokens"/>
+        <Title text="API tokens and calendar"/>
         <RequireAccess check=access::manage_own_api_tokens>
             <section class="page page-narrow" aria-labelledby="tokens-title">
                 <div class="page-head">
@@ -497,6 +497,9 @@ pub fn ApiTokensPage() -> impl IntoView {
                         }
                     })}
                 </Suspense>
+                {use_me().filter(|a| access::calendar_feed(a).is_ok()).map(|_| view! {
+                    <super::calendar_feed::CalendarFeedPanel/>
+                })}
             </section>
         </RequireAccess>
     }

@@ -6,6 +6,7 @@ pub mod admin_settings;
 pub mod admin_teams;
 pub mod admin_users;
 pub mod board;
+pub mod calendar_feed;
 pub mod campaigns;
 pub mod compliance;
 pub mod duplicates;

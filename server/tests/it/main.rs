@@ -8,6 +8,7 @@ mod support;
 
 mod api;
 mod board;
+mod calendar;
 mod capture;
 mod compliance;
 mod concurrency;

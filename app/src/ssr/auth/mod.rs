@@ -431,6 +431,23 @@ pub async fn token_actor(
     Ok(Some((actor, scope)))
 }
 
+/// This server's address as a request reached it (`https://crm.example.com`): the scheme the
+/// request came over and its `Host` (when it is a plain host name), for links handed out to
+/// other programs (the intake endpoint, calendar feeds).
+pub fn public_base(headers: &axum::http::HeaderMap, https: bool) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("127.0.0.1:3000");
+    let scheme = if https { "https" } else { "http" };
+    format!("{scheme}://{host}")
+}
+
 /// A new random personal API token.
 pub fn new_api_token() -> String {
     secret::random_secret(API_TOKEN_PREFIX, KEY_BYTES)

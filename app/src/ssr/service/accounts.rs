@@ -151,6 +151,7 @@ pub async fn update_user(
     if !change.active {
         ended.0 = accounts::delete_user_sessions(&mut tx, id).await?;
         ended.1 = accounts::revoke_user_api_tokens(&mut tx, id, now()).await?;
+        crate::ssr::store::calendar::revoke(&mut tx, id, now()).await?;
         accounts::delete_user_devices(&mut tx, id).await?;
     }
     audit(
@@ -224,6 +225,8 @@ pub async fn reset_password(
     accounts::set_password(&mut tx, user.id, &phc).await?;
     let ended = accounts::delete_user_sessions(&mut tx, user.id).await?;
     let revoked = accounts::revoke_user_api_tokens(&mut tx, user.id, now()).await?;
+    // A calendar feed's address is a credential too: a reset ends it.
+    crate::ssr::store::calendar::revoke(&mut tx, user.id, now()).await?;
     // A reset starts the account afresh: browsers it knew are strangers again.
     accounts::delete_user_devices(&mut tx, user.id).await?;
     audit(

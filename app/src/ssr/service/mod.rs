@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub(crate) mod bulk;
+pub mod calendar;
 pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;

@@ -108,6 +108,11 @@ pub const SQLITE: &[Step] = &[
         "sign_in_pause",
         include_str!("../../../../migrations/sqlite/0019_sign_in_pause.sql"),
     ),
+    (
+        20,
+        "calendar_feeds",
+        include_str!("../../../../migrations/sqlite/0020_calendar_feeds.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -205,6 +210,11 @@ pub const POSTGRES: &[Step] = &[
         19,
         "sign_in_pause",
         include_str!("../../../../migrations/postgres/0019_sign_in_pause.sql"),
+    ),
+    (
+        20,
+        "calendar_feeds",
+        include_str!("../../../../migrations/postgres/0020_calendar_feeds.sql"),
     ),
 ];
 

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod calendar;
 pub mod compliance;
 pub mod contacts;
 pub mod dedupe;

@@ -137,6 +137,18 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("POST", "/api/fn/create_lead", &[P::Rep, P::Manager]);
     add("POST", "/api/fn/add_inquiry", &[P::Rep, P::Manager]);
     add("GET", "/leads/new", &[P::Rep, P::Manager]);
+    // A calendar feed of one's next steps: the people who have them.
+    add("GET", "/api/fn/calendar_feed", &[P::Rep, P::Manager]);
+    add(
+        "POST",
+        "/api/fn/turn_on_calendar_feed",
+        &[P::Rep, P::Manager],
+    );
+    add(
+        "POST",
+        "/api/fn/turn_off_calendar_feed",
+        &[P::Rep, P::Manager],
+    );
     add("POST", "/api/fn/plan_next_step", &[P::Rep, P::Manager]);
     for admin_only in [
         ("GET", "/api/fn/users"),
@@ -491,6 +503,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             }
         }
         "/api/v1/intake" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
+        "/api/fn/turn_on_calendar_feed" => json!({"include_team": false}),
         "/api/fn/preview_new_lead" => json!({"draft": {"source_id": f.source,
             "contact_name": "Matrix Typed", "email": "matrix.typed@example.com"}}),
         "/api/fn/create_lead" => json!({"request": {"source_id": f.source,

@@ -188,6 +188,30 @@ pub async fn open_owned_by(conn: &mut AnyConnection, owner: i64) -> Result<Vec<L
     rows_to_leads(rows)
 }
 
+/// Open leads of these teams whose next step was due before `now`, owned by someone other than
+/// `not_owner` (a manager's view of the team's overdue work), most overdue first, at most 200.
+pub async fn overdue_in_teams(
+    conn: &mut AnyConnection,
+    teams: &[i64],
+    not_owner: i64,
+    now: Timestamp,
+) -> Result<Vec<Lead>, sqlx::Error> {
+    if teams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<LeadRow> = sqlx::query_as(&format!(
+        "{SELECT_LEAD} WHERE l.team_id IN ({}) AND l.closed_at IS NULL
+             AND l.next_step_due_at < $1 AND (l.owner_id IS NULL OR l.owner_id <> $2)
+         ORDER BY l.next_step_due_at, l.id LIMIT 200",
+        super::id_list(teams.iter().copied())
+    ))
+    .bind(now.0)
+    .bind(not_owner)
+    .fetch_all(conn)
+    .await?;
+    rows_to_leads(rows)
+}
+
 /// The leads with these ids (those that exist), in no particular order.
 pub async fn by_ids(conn: &mut AnyConnection, ids: &[i64]) -> Result<Vec<Lead>, sqlx::Error> {
     if ids.is_empty() {
