@@ -491,6 +491,7 @@ pub fn composite(card: &Scorecard) -> Option<f64> {
 crate::keyed! {
     /// The measures a number can click through to.
     #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
     pub enum Measure {
         FirstTouch => "first_touch", "First touch within SLA";
         NextStep => "next_step", "Next step planned";

@@ -18,7 +18,8 @@
 //! ```
 //!
 //! Serde attributes stay the enum's own (`#[serde(rename_all = "snake_case")]` where the keys
-//! are the snake-cased names); the tests of each module check the two agree.
+//! are the snake-cased names); a test below checks the two agree for every domain enum, and
+//! `model`'s keyed enums check their own.
 
 /// How many keys a `keyed!` enum has (its `ALL` length).
 #[doc(hidden)]
@@ -93,5 +94,42 @@ mod tests {
         assert_eq!(Light::Amber.label(), "Wait");
         assert_eq!(Light::parse("blue"), None);
         assert_eq!(Light::parse("Red"), None, "keys are exact");
+    }
+
+    /// Every keyed enum of the domain travels (serde) as its key.
+    #[test]
+    fn every_domain_enum_travels_as_its_key() {
+        macro_rules! travels_as_key {
+            ($($t:ty),* $(,)?) => {$(
+                for v in <$t>::ALL {
+                    assert_eq!(
+                        serde_json::to_string(&v).unwrap(),
+                        format!("\"{}\"", v.key()),
+                        "{}",
+                        stringify!($t)
+                    );
+                    assert_eq!(
+                        serde_json::from_str::<$t>(&format!("\"{}\"", v.key())).unwrap(),
+                        v
+                    );
+                }
+            )*};
+        }
+        use crate::domain::*;
+        travels_as_key!(
+            recognition::Visibility,
+            roi::Column,
+            compliance::Measure,
+            today::SnoozeReason,
+            stage::Criterion,
+            account::TokenScope,
+            lead::Channel,
+            lead::CloseReason,
+            lead::NextStepKind,
+            activity::Outcome,
+            routing::Strategy,
+            access::Role,
+            import::ImportField,
+        );
     }
 }

@@ -135,6 +135,7 @@ pub struct RoiRow {
 crate::keyed! {
     /// A column the tables sort by.
     #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
     pub enum Column {
         Name => "name", "Name";
         Inquiries => "inquiries", "Inquiries";

@@ -36,10 +36,6 @@ impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.inner.commit().await
     }
-
-    pub async fn rollback(self) -> Result<(), sqlx::Error> {
-        self.inner.rollback().await
-    }
 }
 
 impl Deref for Tx {
