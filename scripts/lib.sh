@@ -89,6 +89,15 @@ ensure_chromium() {
   fi
 }
 
+# Debian's Dovecot IMAP server, which the shared-mailbox tests start on loopback
+# (scripts/imap-server); the package's own service is not started.
+ensure_dovecot() {
+  if [ ! -x /usr/sbin/dovecot ]; then
+    say "installing Debian's dovecot-imapd"
+    apt_install dovecot-imapd
+  fi
+}
+
 # Sets CLOSELOOP_TEST_PG_URL to an admin URL of a running PostgreSQL, installing and starting
 # Debian's server when none is named.
 ensure_postgres() {

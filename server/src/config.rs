@@ -213,8 +213,47 @@ pub struct ServeArgs {
     )]
     pub mail_from: String,
 
+    /// Key that seals stored credentials (the shared mailbox's password): 32 bytes, base64
+    /// (`openssl rand -base64 32`). Without it no mailbox can be connected.
+    #[arg(long, env = "CLOSELOOP_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Seconds between reads of the shared mailbox; 0 turns reading off.
+    #[arg(long, env = "CLOSELOOP_MAIL_POLL_SECONDS", default_value_t = 30)]
+    pub mail_poll_seconds: u64,
+
+    /// Largest message read from the shared mailbox, in MB (larger ones are skipped).
+    #[arg(long, env = "CLOSELOOP_MAIL_MAX_MB", default_value_t = 25)]
+    pub mail_max_mb: u32,
+
+    /// PEM file of more certificate authorities to trust for the mailbox's TLS (a company's
+    /// own CA); Mozilla's are always trusted.
+    #[arg(long, env = "CLOSELOOP_MAIL_CA_FILE")]
+    pub mail_ca_file: Option<std::path::PathBuf>,
+
     #[command(flatten)]
     pub net: NetArgs,
+}
+
+impl ServeArgs {
+    /// How the shared mailbox is read, from these flags.
+    pub fn mail_runtime(&self) -> anyhow::Result<app::ssr::service::mailbox::MailRuntime> {
+        let key = match &self.secret_key {
+            Some(k) if !k.trim().is_empty() => {
+                Some(app::ssr::auth::seal::SealKey::from_base64(k).map_err(anyhow::Error::msg)?)
+            }
+            _ => None,
+        };
+        let roots = app::ssr::mail::imap::roots_with(self.mail_ca_file.as_deref())
+            .map_err(|e| anyhow::anyhow!("--mail-ca-file: {e}"))?;
+        Ok(app::ssr::service::mailbox::MailRuntime {
+            key,
+            roots,
+            poll: std::time::Duration::from_secs(self.mail_poll_seconds.max(1)),
+            max_bytes: self.mail_max_mb.saturating_mul(1 << 20),
+            wake: Default::default(),
+        })
+    }
 }
 
 impl NetArgs {

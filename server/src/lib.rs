@@ -8,6 +8,7 @@
 //! - `relay`: live events from other instances (PostgreSQL LISTEN/NOTIFY).
 //! - `seed`: the default pipeline and the demo organisation.
 //! - `sweeper`: the follow-up sweep on a timer (one instance at a time) and its e-mails.
+//! - `mailbox`: the shared mailbox read on a timer (one instance at a time), attachments.
 //!
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
@@ -17,6 +18,7 @@ pub mod exports;
 pub mod import_cli;
 pub mod intake;
 pub mod listen;
+pub mod mailbox;
 pub mod openapi;
 pub mod relay;
 pub mod rest;
@@ -55,6 +57,7 @@ pub fn state(store: Store, leptos_options: LeptosOptions, auth: AuthSettings) ->
         auth: std::sync::Arc::new(Auth::new(auth)),
         imports: Default::default(),
         source_records: Default::default(),
+        mail: Default::default(),
     };
     app::ssr::service::live_order::start(&state);
     state
@@ -86,6 +89,10 @@ pub fn router(state: AppState) -> Router {
         .route("/sample-leads.csv", axum::routing::get(sample_csv))
         .route("/calendar/{file}", axum::routing::get(calendar::feed))
         .route("/roi.csv", axum::routing::get(exports::roi_csv))
+        .route(
+            "/mail/{id}/attachments/{position}",
+            axum::routing::get(mailbox::attachment),
+        )
         .route("/spend.csv", axum::routing::get(exports::spend_csv))
         .route(
             "/leaderboard.csv",

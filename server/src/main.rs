@@ -244,7 +244,8 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
             "no built site found; build it with ./scripts/serve (or scripts/lib.sh build_site)"
         );
     }
-    let state = server::state(store.clone(), options, args.net.auth_settings());
+    let mut state = server::state(store.clone(), options, args.net.auth_settings());
+    state.mail = args.mail_runtime()?;
     // Several instances share one PostgreSQL: relay their live events to this one's viewers.
     let relay = (store.backend() == app::ssr::store::Backend::Postgres)
         .then(|| server::relay::spawn(state.clone(), db.database_url.clone()));
@@ -261,6 +262,8 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
             mailer,
         )
     });
+    let reader =
+        (args.mail_poll_seconds > 0).then(|| server::mailbox::spawn(state.clone(), holder.clone()));
     let app = server::router(state.clone());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -278,6 +281,12 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("drained; closing the database");
     if let Some(r) = relay {
         r.abort();
+    }
+    if let Some(r) = reader {
+        r.abort();
+        if let Err(e) = server::mailbox::release(&state, &holder).await {
+            tracing::warn!(error = %e, "could not release the mailbox lease");
+        }
     }
     if let Some(s) = sweeper {
         s.abort();

@@ -13,6 +13,7 @@ pub mod dedupe;
 pub mod import;
 pub mod inbox;
 pub mod keys;
+pub mod mailbox;
 pub mod new_lead;
 pub mod people;
 pub mod policy;

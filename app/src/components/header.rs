@@ -101,6 +101,9 @@ pub fn navigation(actor: &Actor) -> Navigation {
     if board {
         leads.push(link("/duplicates", "Duplicates"));
     }
+    if can(access::create_lead(actor)) {
+        leads.push(link("/mail", "E-mail to file"));
+    }
     let mut rules = Vec::new();
     if can(access::view_policies(actor)) {
         rules.push(link("/settings/policy", "Follow-up rules"));
@@ -121,6 +124,9 @@ pub fn navigation(actor: &Actor) -> Navigation {
     }
     if can(access::manage_wall_tokens(actor)) {
         org.push(link("/admin/wall-tokens", "Wall tokens"));
+    }
+    if can(access::manage_mailbox(actor)) {
+        org.push(link("/admin/mailbox", "Shared mailbox"));
     }
     if can(access::manage_accounts(actor)) {
         org.push(link("/admin/settings", "Organisation settings"));
@@ -436,6 +442,7 @@ mod tests {
                 "/compliance",
                 "/import",
                 "/duplicates",
+                "/mail",
                 "/settings/policy",
                 "/settings/api-tokens"
             ]
@@ -453,6 +460,7 @@ mod tests {
                 "/campaigns",
                 "/import",
                 "/duplicates",
+                "/mail",
                 "/settings/policy",
                 "/settings/routing",
                 "/settings/api-tokens"
@@ -472,6 +480,7 @@ mod tests {
         let admin = navigation(&actor(Role::Admin));
         assert!(hrefs(&admin).contains(&"/admin/users"));
         assert!(hrefs(&admin).contains(&"/admin/settings"));
+        assert!(hrefs(&admin).contains(&"/admin/mailbox"));
         assert!(!hrefs(&admin).contains(&"/import"), "admins import nothing");
         for role in [Role::Rep, Role::Manager, Role::Marketing, Role::Leadership] {
             assert!(

@@ -116,6 +116,7 @@ fn PanelBody(
                             <li class=format!("timeline-item timeline-{}", t.kind)>
                                 <div class="timeline-title">{t.title}</div>
                                 {t.detail.map(|d| view! { <div class="timeline-detail">{d}</div> })}
+                                {t.mail_id.map(|m| view! { <a class="timeline-mail" href=format!("/mail/{m}")>"Read the e-mail"</a> })}
                                 <div class="timeline-meta">
                                     {format!("{} · {}", t.who.unwrap_or_else(|| "Closeloop".into()),
                                         t.at.date_string(0))}

@@ -446,6 +446,26 @@ pub fn add_inquiry(actor: &Actor, lead: &Lead) -> Result<(), Denied> {
     view_lead(actor, lead)
 }
 
+/// Connecting the shared mailbox, and seeing what it filed and skipped (not the messages):
+/// admins.
+pub fn manage_mailbox(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied("Only an admin connects the shared mailbox")),
+    }
+}
+
+/// Filing a message waiting for `user` (of team `team`): they file their own, a manager files
+/// those of the teams they manage. Reps and managers only (they enter leads).
+pub fn file_mail(actor: &Actor, user: UserId, team: Option<TeamId>) -> Result<(), Denied> {
+    create_lead(actor)?;
+    if actor.id == user || actor.manages(team) {
+        Ok(())
+    } else {
+        Err(Denied("That message waits for someone else"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -660,5 +680,20 @@ mod policy_tests {
             LeadScope::All
         );
         assert!(view_compliance(&who(Role::Marketing, &[])).is_err());
+    }
+
+    #[test]
+    fn admins_connect_the_mailbox_and_reps_file_their_own_messages() {
+        assert!(manage_mailbox(&who(Role::Admin, &[])).is_ok());
+        for role in [Role::Manager, Role::Rep, Role::Leadership, Role::Marketing] {
+            assert!(manage_mailbox(&who(role, &[3])).is_err(), "{role:?}");
+        }
+        let rep = who(Role::Rep, &[]);
+        assert!(file_mail(&rep, UserId(7), Some(TeamId(3))).is_ok());
+        assert!(file_mail(&rep, UserId(8), Some(TeamId(3))).is_err());
+        let manager = who(Role::Manager, &[3]);
+        assert!(file_mail(&manager, UserId(8), Some(TeamId(3))).is_ok());
+        assert!(file_mail(&manager, UserId(8), Some(TeamId(4))).is_err());
+        assert!(file_mail(&who(Role::Admin, &[]), UserId(7), Some(TeamId(3))).is_err());
     }
 }

@@ -14,6 +14,9 @@ pub struct TimelineEntry {
     pub kind: String,
     pub title: String,
     pub detail: Option<String>,
+    /// The e-mail it was filed from (the shared mailbox), readable at `/mail/<id>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mail_id: Option<i64>,
 }
 
 /// A lead with its history, as the drawer and `/leads/:id` show it.

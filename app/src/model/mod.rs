@@ -14,6 +14,7 @@ pub mod intake;
 pub mod keys;
 pub mod lead;
 pub mod live;
+pub mod mailbox;
 pub mod people;
 pub mod quotes;
 pub mod recognition;

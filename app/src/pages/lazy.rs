@@ -4,8 +4,8 @@
 
 use super::{
     access_keys, admin_products, admin_settings, admin_teams, admin_users, campaigns, compliance,
-    duplicates, home, import, lead, leaderboard, new_lead, people, policy, quote, review, roi,
-    routing, signin, today, wall,
+    duplicates, home, import, lead, leaderboard, mailbox, new_lead, people, policy, quote, review,
+    roi, routing, signin, today, wall,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -397,5 +397,47 @@ impl LazyRoute for LeaderboardRoute {
     fn view(this: Self) -> AnyView {
         let LeaderboardRoute = this;
         view! { <Hydrated/> <leaderboard::LeaderboardPage/> }.into_any()
+    }
+}
+
+pub struct MailboxAdminRoute;
+
+#[lazy_route]
+impl LazyRoute for MailboxAdminRoute {
+    fn data() -> Self {
+        MailboxAdminRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let MailboxAdminRoute = this;
+        view! { <Hydrated/> <mailbox::MailboxAdminPage/> }.into_any()
+    }
+}
+
+pub struct MailToFileRoute;
+
+#[lazy_route]
+impl LazyRoute for MailToFileRoute {
+    fn data() -> Self {
+        MailToFileRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let MailToFileRoute = this;
+        view! { <Hydrated/> <mailbox::MailToFilePage/> }.into_any()
+    }
+}
+
+pub struct MailMessageRoute;
+
+#[lazy_route]
+impl LazyRoute for MailMessageRoute {
+    fn data() -> Self {
+        MailMessageRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let MailMessageRoute = this;
+        view! { <Hydrated/> <mailbox::MailMessagePage/> }.into_any()
     }
 }

@@ -15,6 +15,7 @@ pub mod import;
 pub mod lazy;
 pub mod lead;
 pub mod leaderboard;
+pub mod mailbox;
 pub mod new_lead;
 pub mod not_found;
 pub mod people;

@@ -9,6 +9,7 @@
 pub mod auth;
 pub mod charts;
 pub mod live;
+pub mod mail;
 pub mod service;
 pub mod state;
 pub mod store;

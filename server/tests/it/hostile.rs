@@ -84,7 +84,12 @@ async fn bad_bodies_get_a_client_error_and_change_nothing(db: TestDb) -> TestDb 
 }
 
 /// Server functions that take no arguments, so any body is ignored.
-const NO_ARGUMENTS: [&str; 2] = ["/api/fn/mark_inbox_read", "/api/fn/turn_off_calendar_feed"];
+const NO_ARGUMENTS: [&str; 4] = [
+    "/api/fn/mark_inbox_read",
+    "/api/fn/turn_off_calendar_feed",
+    "/api/fn/disconnect_mailbox",
+    "/api/fn/check_mailbox_now",
+];
 
 both_backends!(every_server_function_refuses_bad_bodies);
 /// The app's own calls (`/api/fn/…`, not in the OpenAPI document, so not fuzzed by

@@ -21,6 +21,7 @@ mod import;
 mod instances;
 mod intake;
 mod live;
+mod mailbox;
 mod openapi;
 mod operations;
 mod people;

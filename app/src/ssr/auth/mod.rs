@@ -5,6 +5,7 @@
 
 pub mod password;
 pub mod proxy;
+pub mod seal;
 pub mod secret;
 pub mod throttle;
 pub mod watch;

@@ -23,6 +23,14 @@ pub fn digest(secret: &str) -> String {
     hash.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Hex SHA-256 of bytes (a message without a Message-ID is known by it).
+pub fn digest_bytes(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Whether a presented secret has the shape we issue: the prefix, then base64url characters of
 /// the expected length. Checked before any database lookup so junk costs nothing.
 pub fn well_formed(secret: &str, prefix: &str, bytes: usize) -> bool {

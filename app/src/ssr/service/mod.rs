@@ -17,6 +17,7 @@ pub mod intake;
 pub mod keys;
 pub mod lists;
 pub mod live_order;
+pub mod mailbox;
 pub mod new_lead;
 pub mod people;
 pub mod policy;

@@ -52,6 +52,7 @@ pub async fn lead_detail(
                     None => kind,
                 },
                 detail: a.note,
+                mail_id: a.mail_id,
             }
         })
         .collect();
@@ -182,6 +183,7 @@ pub async fn lead_detail(
             kind: "change".into(),
             title,
             detail,
+            mail_id: None,
         });
     }
     timeline.sort_by_key(|t| std::cmp::Reverse(t.at));

@@ -113,6 +113,11 @@ pub const SQLITE: &[Step] = &[
         "calendar_feeds",
         include_str!("../../../../migrations/sqlite/0020_calendar_feeds.sql"),
     ),
+    (
+        21,
+        "mailbox",
+        include_str!("../../../../migrations/sqlite/0021_mailbox.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -215,6 +220,11 @@ pub const POSTGRES: &[Step] = &[
         20,
         "calendar_feeds",
         include_str!("../../../../migrations/postgres/0020_calendar_feeds.sql"),
+    ),
+    (
+        21,
+        "mailbox",
+        include_str!("../../../../migrations/postgres/0021_mailbox.sql"),
     ),
 ];
 

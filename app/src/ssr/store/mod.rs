@@ -16,6 +16,7 @@ pub mod events;
 mod failure;
 pub mod intake;
 pub mod leads;
+pub mod mailbox;
 mod migrations;
 pub mod org;
 pub mod people;

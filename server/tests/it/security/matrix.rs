@@ -150,6 +150,23 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         &[P::Rep, P::Manager],
     );
     add("POST", "/api/fn/plan_next_step", &[P::Rep, P::Manager]);
+    // The shared mailbox: admins connect it; a message waiting for Dana is hers to file, or
+    // her manager's; one filed on a lead is read by whoever sees the lead.
+    for admin_only in [
+        ("GET", "/api/fn/mailbox"),
+        ("POST", "/api/fn/connect_mailbox"),
+        ("POST", "/api/fn/disconnect_mailbox"),
+        ("POST", "/api/fn/check_mailbox_now"),
+        ("GET", "/admin/mailbox"),
+    ] {
+        add(admin_only.0, admin_only.1, &[P::Admin]);
+    }
+    add("GET", "/api/fn/mail_waiting", &[P::Rep, P::Manager]);
+    add("GET", "/api/fn/mail_message", &BOARD);
+    add("POST", "/api/fn/file_mail_as_lead", &[P::Rep, P::Manager]);
+    add("POST", "/api/fn/file_mail_on_lead", &[P::Rep, P::Manager]);
+    add("GET", "/mail", &[P::Rep, P::Manager]);
+    add("GET", "/mail/{id}", &BOARD);
     for admin_only in [
         ("GET", "/api/fn/users"),
         ("POST", "/api/fn/create_user"),
@@ -337,6 +354,10 @@ struct Fixture {
     review_action: i64,
     /// A draft quote on the fixture lead.
     quote: i64,
+    /// Two messages from strangers waiting for Dana to file them (the shared mailbox), and
+    /// one filed on the fixture lead.
+    mail: [i64; 2],
+    filed_mail: i64,
 }
 
 async fn fixture(db: &TestDb) -> Fixture {
@@ -387,7 +408,32 @@ async fn fixture(db: &TestDb) -> Fixture {
     let quote = service::quotes::create(&state, &dana, lead.id)
         .await
         .unwrap();
+    let mut mail = [0; 2];
+    for (n, id) in mail.iter_mut().enumerate() {
+        let raw = format!(
+            "From: Stranger {n} <stranger{n}@elsewhere.test>\r\nTo: dana@closeloop.example\r\n\
+             Message-ID: <matrix-{n}@elsewhere.test>\r\nSubject: Hello {n}\r\n\r\nA quote, please.\r\n"
+        );
+        service::mailbox::file_raw(&state, raw.as_bytes(), None, false)
+            .await
+            .unwrap();
+        (*id,) = sqlx::query_as("SELECT id FROM mail_messages WHERE message_key = $1")
+            .bind(format!("matrix-{n}@elsewhere.test"))
+            .fetch_one(&mut *db.store.read().await.unwrap())
+            .await
+            .unwrap();
+    }
+    let (filed_mail,): (i64,) = sqlx::query_as(
+        "INSERT INTO mail_messages (message_key, outcome, subject, body, lead_id, received_at)
+         VALUES ('matrix-filed', 'inquiry', 'Hello', 'Hi', $1, 0) RETURNING id",
+    )
+    .bind(lead.id.0)
+    .fetch_one(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
     Fixture {
+        filed_mail,
+        mail,
         quote,
         dana: dana.id.0,
         review,
@@ -455,6 +501,8 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/v1/leads/{id}/next-step" => format!("/api/v1/leads/{lead}/next-step"),
         "/api/v1/leads/{id}/close" => format!("/api/v1/leads/{lead}/close"),
         "/api/fn/lead_detail" => format!("/api/fn/lead_detail?lead_id={lead}"),
+        "/api/fn/mail_message" => format!("/api/fn/mail_message?id={}", f.filed_mail),
+        "/mail/{id}" => format!("/mail/{}", f.filed_mail),
         "/api/v1/leads/{id}/assign" => format!("/api/v1/leads/{}/assign", f.luis_lead.0),
         "/wall/{token}" => format!("/wall/{token}"),
         "/api/fn/review" => format!("/api/fn/review?rep={}", f.dana),
@@ -504,6 +552,13 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         }
         "/api/v1/intake" => json!({"contact_name": "Ada", "email": "ada@example.com"}),
         "/api/fn/turn_on_calendar_feed" => json!({"include_team": false}),
+        // No sealing key in the matrix's state: an admin gets past authorization to a 422.
+        "/api/fn/connect_mailbox" => json!({"form": {"host": "imap.example.test", "port": "",
+            "security": "tls", "username": "leads", "password": "secret", "folder": "",
+            "keep_attachments": false, "source_id": null}}),
+        // The first allowed asker files it, the next is told it is filed already (422).
+        "/api/fn/file_mail_as_lead" => json!({"id": f.mail[0]}),
+        "/api/fn/file_mail_on_lead" => json!({"id": f.mail[1], "lead_id": lead}),
         "/api/fn/preview_new_lead" => json!({"draft": {"source_id": f.source,
             "contact_name": "Matrix Typed", "email": "matrix.typed@example.com"}}),
         "/api/fn/create_lead" => json!({"request": {"source_id": f.source,

@@ -317,6 +317,8 @@ pub struct ActivityRow {
     pub kind: String,
     pub outcome: Option<String>,
     pub note: Option<String>,
+    /// The shared mailbox's message it was filed from.
+    pub mail_id: Option<i64>,
 }
 
 /// The newest `limit` activities of a lead, newest first.
@@ -325,10 +327,18 @@ pub async fn activities(
     lead: LeadId,
     limit: i64,
 ) -> Result<Vec<ActivityRow>, sqlx::Error> {
-    type Row = (i64, Option<String>, String, Option<String>, Option<String>);
+    type Row = (
+        i64,
+        Option<String>,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+    );
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT a.occurred_at, u.name, a.kind, a.outcome, a.note
+        "SELECT a.occurred_at, u.name, a.kind, a.outcome, a.note, m.id
              FROM activities a LEFT JOIN users u ON u.id = a.actor_id
+             LEFT JOIN mail_messages m ON m.activity_id = a.id
              WHERE a.lead_id = $1 ORDER BY a.occurred_at DESC, a.id DESC LIMIT $2",
     )
     .bind(lead.0)
@@ -337,12 +347,13 @@ pub async fn activities(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(at, actor, kind, outcome, note)| ActivityRow {
+        .map(|(at, actor, kind, outcome, note, mail_id)| ActivityRow {
             at,
             actor,
             kind,
             outcome,
             note,
+            mail_id,
         })
         .collect())
 }
