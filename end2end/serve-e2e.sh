@@ -11,6 +11,9 @@ if [ ! -x "$root/target/release/closeloop" ] || [ ! -f "$root/target/site/pkg/cl
   exit 1
 fi
 export RUST_LOG="${RUST_LOG:-warn,server=info}"
+# A sealing key for the shared mailbox's password, and a quick reader (mailbox.spec.ts).
+CLOSELOOP_SECRET_KEY="$(head -c 32 /dev/urandom | base64)"
+export CLOSELOOP_SECRET_KEY CLOSELOOP_MAIL_POLL_SECONDS=2
 "$root/target/release/closeloop" --database-url "sqlite:$dir/e2e.db" \
   serve --demo --addr "127.0.0.1:$port" --site-root "$root/target/site" &
 pid=$!

@@ -44,10 +44,18 @@ fn MailboxAdmin() -> impl IntoView {
     let connect = ServerAction::<ConnectMailbox>::new();
     let disconnect = ServerAction::<DisconnectMailbox>::new();
     let check = ServerAction::<CheckMailboxNow>::new();
+    // Reloaded after a connect that worked (a refused one keeps what was typed), a disconnect
+    // or a read.
+    let connected = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if matches!(connect.value().get(), Some(Ok(_))) {
+            connected.update(|n| *n += 1);
+        }
+    });
     let status = Resource::new(
         move || {
             (
-                connect.version().get(),
+                connected.get(),
                 disconnect.version().get(),
                 check.version().get(),
             )
@@ -89,15 +97,16 @@ fn MailboxState(
                             Some(_) => view! { <span class="badge badge-danger">"Failing"</span> }.into_any(),
                             None => view! { <span class="badge badge-ok">"Connected"</span> }.into_any(),
                         }}
-                        " "<strong>{format!("{}@{}:{}", m.username, m.host, m.port)}</strong>
-                        {format!(", folder {}, {}. Read every {poll} s", m.folder, m.security.label())}
-                        {m.checked_at.map(|t| format!("; last read {} {} UTC", t.short_date(0), t.time_of_day(0)))}
-                        "."
+                        " "<strong class="mailbox-account">{format!("{} on {}:{}", m.username, m.host, m.port)}</strong>
+                        <span class="mailbox-facts">
+                            {format!("Folder {} · {} · read every {poll} s", m.folder, m.security.label())}
+                            {m.checked_at.map(|t| format!(" · last read {} {} UTC", t.short_date(0), t.time_of_day(0)))}
+                        </span>
                     </p>
                     {m.error.clone().map(|e| view! { <p class="notice notice-error" role="alert">{format!("The last read failed: {e}")}</p> })}
                     <div class="form-actions form-actions-start">
                         <button class="button" type="button" on:click=move |_| { check.dispatch(CheckMailboxNow {}); }>"Read now"</button>
-                        <button class="button button-danger-quiet" type="button" on:click=move |_| { disconnect.dispatch(DisconnectMailbox {}); }>"Disconnect"</button>
+                        <button class="button button-danger" type="button" on:click=move |_| { disconnect.dispatch(DisconnectMailbox {}); }>"Disconnect"</button>
                         <span class="form-status" role="status">
                             {move || check.value().get().map(|r| match r {
                                 Ok(()) => "Reading now: the counts below update when you reload.".to_string(),
