@@ -193,6 +193,9 @@ Hello, could you send us a quote for 40 scanners with a 3-year warranty?
   await admin.screenshot({ path: path.join(shots, "mailbox-admin.png"), fullPage: true });
   await admin.setViewportSize({ width: 390, height: 844 });
   await admin.screenshot({ path: path.join(shots, "mailbox-admin-phone.png"), fullPage: true });
+  // Disconnected, nothing more is read.
+  await admin.getByRole("button", { name: "Disconnect" }).click();
+  await expect(admin.getByText("Not connected")).toBeVisible();
   await rep.close();
   await admin.close();
 });

@@ -9,6 +9,7 @@
 //! - `seed`: the default pipeline and the demo organisation.
 //! - `sweeper`: the follow-up sweep on a timer (one instance at a time) and its e-mails.
 //! - `mailbox`: the shared mailbox read on a timer (one instance at a time), attachments.
+//! - `webhooks`: outbound webhooks queued and sent in the background (one instance at a time).
 //!
 //! `router` builds the whole HTTP surface so tests can drive it without a socket.
 
@@ -26,6 +27,7 @@ pub mod security;
 pub mod seed;
 pub mod sse;
 pub mod sweeper;
+pub mod webhooks;
 
 use app::ssr::auth::{Auth, AuthSettings};
 use app::ssr::{AppState, LiveHub, Store};

@@ -264,6 +264,7 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
     });
     let reader =
         (args.mail_poll_seconds > 0).then(|| server::mailbox::spawn(state.clone(), holder.clone()));
+    let sender = server::webhooks::spawn(state.clone(), holder.clone());
     let app = server::router(state.clone());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
@@ -281,6 +282,10 @@ async fn serve(db: &DbArgs, args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!("drained; closing the database");
     if let Some(r) = relay {
         r.abort();
+    }
+    sender.abort();
+    if let Err(e) = server::webhooks::release(&state, &holder).await {
+        tracing::warn!(error = %e, "could not release the webhooks lease");
     }
     if let Some(r) = reader {
         r.abort();

@@ -23,6 +23,7 @@ pub mod review;
 pub mod roi;
 pub mod routing;
 pub mod today;
+pub mod webhooks;
 
 use crate::domain::activity::{CloseOut, LeadEdit, LogRequest};
 use crate::domain::{

@@ -128,6 +128,9 @@ pub fn navigation(actor: &Actor) -> Navigation {
     if can(access::manage_mailbox(actor)) {
         org.push(link("/admin/mailbox", "Shared mailbox"));
     }
+    if can(access::manage_webhooks(actor)) {
+        org.push(link("/admin/webhooks", "Webhooks"));
+    }
     if can(access::manage_accounts(actor)) {
         org.push(link("/admin/settings", "Organisation settings"));
     }
@@ -481,6 +484,7 @@ mod tests {
         assert!(hrefs(&admin).contains(&"/admin/users"));
         assert!(hrefs(&admin).contains(&"/admin/settings"));
         assert!(hrefs(&admin).contains(&"/admin/mailbox"));
+        assert!(hrefs(&admin).contains(&"/admin/webhooks"));
         assert!(!hrefs(&admin).contains(&"/import"), "admins import nothing");
         for role in [Role::Rep, Role::Manager, Role::Marketing, Role::Leadership] {
             assert!(

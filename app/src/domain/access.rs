@@ -455,6 +455,14 @@ pub fn manage_mailbox(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// Registering outbound webhooks and reading their delivery logs: admins.
+pub fn manage_webhooks(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied("Only an admin connects other systems")),
+    }
+}
+
 /// Filing a message waiting for `user` (of team `team`): they file their own, a manager files
 /// those of the teams they manage. Reps and managers only (they enter leads).
 pub fn file_mail(actor: &Actor, user: UserId, team: Option<TeamId>) -> Result<(), Denied> {
@@ -685,8 +693,10 @@ mod policy_tests {
     #[test]
     fn admins_connect_the_mailbox_and_reps_file_their_own_messages() {
         assert!(manage_mailbox(&who(Role::Admin, &[])).is_ok());
+        assert!(manage_webhooks(&who(Role::Admin, &[])).is_ok());
         for role in [Role::Manager, Role::Rep, Role::Leadership, Role::Marketing] {
             assert!(manage_mailbox(&who(role, &[3])).is_err(), "{role:?}");
+            assert!(manage_webhooks(&who(role, &[3])).is_err(), "{role:?}");
         }
         let rep = who(Role::Rep, &[]);
         assert!(file_mail(&rep, UserId(7), Some(TeamId(3))).is_ok());

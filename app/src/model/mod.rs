@@ -22,5 +22,6 @@ pub mod review;
 pub mod roi;
 pub mod routing;
 pub mod today;
+pub mod webhooks;
 
 pub use live::{LiveEvent, LiveKind};

@@ -5,7 +5,7 @@
 use super::{
     access_keys, admin_products, admin_settings, admin_teams, admin_users, campaigns, compliance,
     duplicates, home, import, lead, leaderboard, mailbox, new_lead, people, policy, quote, review,
-    roi, routing, signin, today, wall,
+    roi, routing, signin, today, wall, webhooks,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -439,5 +439,19 @@ impl LazyRoute for MailMessageRoute {
     fn view(this: Self) -> AnyView {
         let MailMessageRoute = this;
         view! { <Hydrated/> <mailbox::MailMessagePage/> }.into_any()
+    }
+}
+
+pub struct WebhooksRoute;
+
+#[lazy_route]
+impl LazyRoute for WebhooksRoute {
+    fn data() -> Self {
+        WebhooksRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let WebhooksRoute = this;
+        view! { <Hydrated/> <webhooks::WebhooksPage/> }.into_any()
     }
 }

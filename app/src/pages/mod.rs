@@ -27,3 +27,4 @@ pub mod routing;
 pub mod signin;
 pub mod today;
 pub mod wall;
+pub mod webhooks;

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod charts;
 pub mod live;
 pub mod mail;
+pub mod outbound;
 pub mod service;
 pub mod state;
 pub mod store;

@@ -17,6 +17,7 @@ pub struct AppState {
     pub imports: super::service::import_jobs::ImportJobs,
     /// Each source's won and closed leads, for scoring (read at most every few minutes).
     pub source_records: super::service::score::SourceRecords,
-    /// How the shared mailbox is read (sealing key, trusted CAs, interval).
+    /// How the shared mailbox is read and webhooks signed and sent (sealing key, trusted
+    /// CAs, interval).
     pub mail: super::service::mailbox::MailRuntime,
 }

@@ -42,4 +42,5 @@ mod sweep;
 mod today;
 mod trust;
 mod wall;
+mod webhooks;
 mod work;

@@ -325,8 +325,14 @@ pub async fn check(state: &AppState) -> Result<Option<CheckReport>, AppError> {
             }
         }
         Err(e) => {
-            tracing::warn!(error = %e, "reading the mailbox failed");
-            store::checked(&mut tx, now(), Some(&e.to_string())).await?;
+            let error = e.to_string();
+            // Said once when it starts failing (or fails differently), not every turn.
+            if row.error.as_deref() == Some(error.as_str()) {
+                tracing::debug!(%error, "reading the mailbox failed again");
+            } else {
+                tracing::warn!(%error, "reading the mailbox failed");
+            }
+            store::checked(&mut tx, now(), Some(&error)).await?;
         }
     }
     tx.commit().await?;

@@ -30,6 +30,7 @@ pub mod score;
 pub mod sweep;
 pub mod today;
 pub mod wall;
+pub mod webhooks;
 pub mod work;
 
 use super::store::{events, leads, Tx};

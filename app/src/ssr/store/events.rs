@@ -162,6 +162,22 @@ pub async fn after(
     q.fetch_all(conn).await
 }
 
+/// Every event with id greater than `after`, oldest first, at most `limit`.
+pub async fn after_any(
+    conn: &mut AnyConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, at, actor_id, kind, lead_id, payload FROM events
+         WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 /// Events about one lead, oldest first.
 pub async fn for_lead(
     conn: &mut AnyConnection,

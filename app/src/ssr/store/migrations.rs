@@ -118,6 +118,11 @@ pub const SQLITE: &[Step] = &[
         "mailbox",
         include_str!("../../../../migrations/sqlite/0021_mailbox.sql"),
     ),
+    (
+        22,
+        "webhooks",
+        include_str!("../../../../migrations/sqlite/0022_webhooks.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -225,6 +230,11 @@ pub const POSTGRES: &[Step] = &[
         21,
         "mailbox",
         include_str!("../../../../migrations/postgres/0021_mailbox.sql"),
+    ),
+    (
+        22,
+        "webhooks",
+        include_str!("../../../../migrations/postgres/0022_webhooks.sql"),
     ),
 ];
 

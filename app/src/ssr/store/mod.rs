@@ -29,6 +29,7 @@ pub mod score;
 pub mod sweep;
 pub mod today;
 pub mod wall;
+pub mod webhooks;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;

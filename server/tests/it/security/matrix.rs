@@ -166,6 +166,16 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     add("POST", "/api/fn/file_mail_as_lead", &[P::Rep, P::Manager]);
     add("POST", "/api/fn/file_mail_on_lead", &[P::Rep, P::Manager]);
     add("GET", "/mail", &[P::Rep, P::Manager]);
+    // Outbound webhooks: admins.
+    for admin_only in [
+        ("GET", "/api/fn/webhooks"),
+        ("POST", "/api/fn/create_webhook"),
+        ("POST", "/api/fn/delete_webhook"),
+        ("POST", "/api/fn/resend_delivery"),
+        ("GET", "/admin/webhooks"),
+    ] {
+        add(admin_only.0, admin_only.1, &[P::Admin]);
+    }
     add("GET", "/mail/{id}", &BOARD);
     for admin_only in [
         ("GET", "/api/fn/users"),
@@ -358,6 +368,8 @@ struct Fixture {
     /// one filed on the fixture lead.
     mail: [i64; 2],
     filed_mail: i64,
+    /// A delivery of a webhook.
+    delivery: i64,
 }
 
 async fn fixture(db: &TestDb) -> Fixture {
@@ -431,7 +443,24 @@ async fn fixture(db: &TestDb) -> Fixture {
     .fetch_one(&mut *db.store.read().await.unwrap())
     .await
     .unwrap();
+    let (webhook,): (i64,) = sqlx::query_as(
+        "INSERT INTO webhooks (url, kinds, sealed_secret, after_event, created_at)
+         VALUES ('https://hooks.example.com/in', 'lead.won', 'sealed', 0, 0) RETURNING id",
+    )
+    .fetch_one(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
+    let (delivery,): (i64,) = sqlx::query_as(
+        "INSERT INTO webhook_deliveries (webhook_id, event_id, kind, body, status,
+                                         next_attempt_at, created_at)
+         VALUES ($1, 1, 'lead.won', '{}', 'failed', 0, 0) RETURNING id",
+    )
+    .bind(webhook)
+    .fetch_one(&mut *db.store.read().await.unwrap())
+    .await
+    .unwrap();
     Fixture {
+        delivery,
         filed_mail,
         mail,
         quote,
@@ -559,6 +588,22 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         // The first allowed asker files it, the next is told it is filed already (422).
         "/api/fn/file_mail_as_lead" => json!({"id": f.mail[0]}),
         "/api/fn/file_mail_on_lead" => json!({"id": f.mail[1], "lead_id": lead}),
+        // An address that is no endpoint: an admin is past authorization, at a 422.
+        "/api/fn/create_webhook" => json!({"form": {"url": "ftp://example.com/in",
+            "kinds": ["lead.won"], "description": "", "allow_private": false}}),
+        // Deleting is idempotent for the matrix: a second admin cell finds it gone (404
+        // would read as denied), so the delete cell names a fresh webhook each time.
+        "/api/fn/delete_webhook" => {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO webhooks (url, kinds, sealed_secret, after_event, created_at)
+                 VALUES ('https://hooks.example.com/x', 'lead.won', 'sealed', 0, 0) RETURNING id",
+            )
+            .fetch_one(&mut *db.store.read().await.unwrap())
+            .await
+            .unwrap();
+            json!({"id": id})
+        }
+        "/api/fn/resend_delivery" => json!({"id": f.delivery}),
         "/api/fn/preview_new_lead" => json!({"draft": {"source_id": f.source,
             "contact_name": "Matrix Typed", "email": "matrix.typed@example.com"}}),
         "/api/fn/create_lead" => json!({"request": {"source_id": f.source,
