@@ -354,7 +354,10 @@ pub async fn send_due(state: &AppState, at: Timestamp, limit: i64) -> Result<Sen
     for _ in 0..20 {
         let (due, hooks) = {
             let mut conn = state.store.read().await?;
-            (store::due(&mut conn, at, limit).await?, store::live(&mut conn).await?)
+            (
+                store::due(&mut conn, at, limit).await?,
+                store::live(&mut conn).await?,
+            )
         };
         let mut by_hook: Vec<(store::HookRow, Vec<store::DeliveryRow>)> = Vec::new();
         for d in due.into_iter().filter(|d| !failing.contains(&d.webhook_id)) {

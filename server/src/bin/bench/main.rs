@@ -27,6 +27,7 @@ mod board;
 mod import;
 mod intake;
 mod live;
+mod mailbox;
 mod moves;
 mod policy;
 mod roi;
@@ -225,6 +226,23 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("import") {
         report.push_str(&import::report(&import_rows));
+    }
+
+    // The shared mailbox: messages filed per second from a real IMAP server.
+    let mut mailbox_rows = Vec::new();
+    for (name, admin_url) in backends.iter().filter(|_| run("mailbox")) {
+        let messages = if quick { 1_000 } else { 10_000 };
+        let store = fresh_store(name, admin_url, &dir, "mailbox").await?;
+        util::seed(&store, 2_000).await?;
+        eprintln!("shared mailbox of {messages} messages on {name}…");
+        mailbox_rows.push((
+            name.to_string(),
+            mailbox::run(store.clone(), messages).await?,
+        ));
+        store.close().await;
+    }
+    if run("mailbox") {
+        report.push_str(&mailbox::report(&mailbox_rows));
     }
 
     if run("signin") {
