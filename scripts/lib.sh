@@ -92,9 +92,9 @@ ensure_chromium() {
 # Debian's Dovecot IMAP server, which the shared-mailbox tests start on loopback
 # (scripts/imap-server); the package's own service is not started.
 ensure_dovecot() {
-  if [ ! -x /usr/sbin/dovecot ]; then
-    say "installing Debian's dovecot-imapd"
-    apt_install dovecot-imapd
+  if [ ! -x /usr/sbin/dovecot ] || ! command -v openssl >/dev/null; then
+    say "installing Debian's dovecot-imapd (and openssl, for its test certificates)"
+    apt_install dovecot-imapd openssl
   fi
 }
 
