@@ -5,7 +5,7 @@ use crate::sse;
 use app::domain::account::{Campaign, Person, SourceSummary, TeamRef};
 use app::domain::activity::{Activity, CloseOut, LeadEdit, LogRequest, NextStepChange};
 use app::domain::filter::{LeadList, LeadQuery};
-use app::domain::{Actor, BoardFilter, Lead, LeadId, MoveRequest, Pipeline};
+use app::domain::{Actor, BoardFilter, Lead, LeadId, MoveRequest, Pipelines};
 use app::error::AppError;
 use app::model::lead::LeadDetail;
 use app::ssr::auth::{self, Identity};
@@ -502,11 +502,11 @@ pub async fn assign_lead(
 
 /// The pipeline's stages in board order, with their kinds and entry rules.
 #[utoipa::path(get, path = "/stages", tag = "Reference",
-    responses((status = 200, description = "The pipeline", body = Pipeline)))]
+    responses((status = 200, description = "The pipeline", body = Pipelines)))]
 pub async fn stages(
     State(state): State<AppState>,
     SignedIn(actor): SignedIn,
-) -> Result<Json<Pipeline>, AppError> {
+) -> Result<Json<Pipelines>, AppError> {
     service::lists::stages(&state, &actor).await.map(Json)
 }
 

@@ -21,7 +21,9 @@ use app::domain::{
 };
 use app::domain::{Policy, UserId};
 use app::ssr::auth::password;
-use app::ssr::store::{accounts, contacts, events, leads, org, policies, quotes, Store, Tx};
+use app::ssr::store::{
+    accounts, contacts, events, leads, org, pipelines, policies, quotes, Store, Tx,
+};
 use serde_json::json;
 
 /// What to generate.
@@ -277,39 +279,66 @@ fn demo_phone(n: usize) -> String {
 /// the wall show channels with clearly different returns.
 const DEAL_SIZE: [i64; 8] = [90, 40, 130, 35, 60, 90, 140, 60];
 
-/// The default pipeline of DESIGN.md: (key, name, kind, entry criteria).
-pub const STAGES: [(&str, &str, StageKind, &[Criterion]); 7] = [
-    ("new", "New", StageKind::Open, &[]),
-    ("contacted", "Contacted", StageKind::Open, &[]),
+/// One default stage: (key, name, kind, entry criteria, win probability in percent). The key
+/// is what the store makes of the name.
+pub type DefaultStage = (
+    &'static str,
+    &'static str,
+    StageKind,
+    &'static [Criterion],
+    Option<u8>,
+);
+
+/// The default pipeline of DESIGN.md.
+pub const STAGES: [DefaultStage; 7] = [
+    ("new", "New", StageKind::Open, &[], Some(10)),
+    ("contacted", "Contacted", StageKind::Open, &[], Some(20)),
     (
         "qualified",
         "Qualified",
         StageKind::Open,
         &[Criterion::Value],
+        Some(40),
     ),
-    ("quoted", "Quoted", StageKind::Open, &[Criterion::Value]),
+    (
+        "quoted",
+        "Quoted",
+        StageKind::Open,
+        &[Criterion::Value],
+        Some(60),
+    ),
     (
         "negotiating",
         "Negotiating",
         StageKind::Open,
         &[Criterion::NextStep],
+        Some(80),
     ),
-    ("won", "Won", StageKind::Won, &[Criterion::Value]),
-    ("lost", "Lost", StageKind::Lost, &[]),
+    ("won", "Won", StageKind::Won, &[Criterion::Value], None),
+    ("lost", "Lost", StageKind::Lost, &[], None),
 ];
 
-/// Creates the default stages if there are none (every organisation needs a pipeline).
+/// Creates the default stages in the first pipeline if there are none (every organisation
+/// needs a pipeline).
 pub async fn ensure_stages(store: &Store) -> Result<Vec<StageId>, sqlx::Error> {
     let mut tx = store.begin().await?;
-    let existing = org::pipeline(&mut tx).await?;
+    let existing = pipelines::read(&mut tx).await?;
     if !existing.stages().is_empty() {
         return Ok(existing.stages().iter().map(|s| s.id).collect());
     }
+    let first = existing
+        .default_pipeline()
+        .map_or(app::domain::PipelineId(1), |p| p.id);
     let mut ids = Vec::new();
-    for (i, (key, name, kind, criteria)) in STAGES.iter().enumerate() {
-        ids.push(
-            org::insert_stage(&mut tx, key, name, (i as i64 + 1) * 10, *kind, criteria).await?,
-        );
+    for (_, name, kind, criteria, probability) in STAGES {
+        let row = pipelines::StageRow {
+            name,
+            kind,
+            entry_criteria: criteria,
+            probability,
+            stale_days: None,
+        };
+        ids.push(pipelines::insert_stage(&mut tx, first, &row).await?);
     }
     tx.commit().await?;
     store.forget_pipeline();

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod mailbox;
 pub mod new_lead;
 pub mod people;
+pub mod pipelines;
 pub mod policy;
 pub mod quotes;
 pub mod recognition;

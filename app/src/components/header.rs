@@ -105,6 +105,9 @@ pub fn navigation(actor: &Actor) -> Navigation {
         leads.push(link("/mail", "E-mail to file"));
     }
     let mut rules = Vec::new();
+    if can(access::view_pipeline_settings(actor)) {
+        rules.push(link("/settings/pipelines", "Pipelines & stages"));
+    }
     if can(access::view_policies(actor)) {
         rules.push(link("/settings/policy", "Follow-up rules"));
     }
@@ -464,6 +467,7 @@ mod tests {
                 "/import",
                 "/duplicates",
                 "/mail",
+                "/settings/pipelines",
                 "/settings/policy",
                 "/settings/routing",
                 "/settings/api-tokens"

@@ -104,6 +104,9 @@ fn PanelBody(
         })}
         <Details lead=lead.clone() editable=editable saved=saved policy=policy.clone() now=detail.now/>
         <Quotes lead_id=lead.id can_create=editable && !closed/>
+        {(editable && !closed && detail.pipeline.several()).then(|| view! {
+            <OtherPipeline lead=lead.clone() pipelines=detail.pipeline.clone() saved=saved/>
+        })}
         {(editable && !closed).then(|| view! { <CloseOutForm lead=lead.clone() saved=saved/> })}
         <section class="panel-section" aria-label="History">
             <h3>"History"</h3>
@@ -553,6 +556,77 @@ fn ScoreReasons(score: i64, reasons: Vec<crate::domain::score::ScoreReason>) -> 
 }
 
 /// Won with its value, or lost with a reason (and a note for "Other").
+/// Moves the lead into an open stage of another pipeline (the rules of that stage apply, as
+/// on the board).
+#[component]
+fn OtherPipeline(
+    lead: Lead,
+    pipelines: crate::domain::Pipelines,
+    saved: Callback<Lead>,
+) -> impl IntoView {
+    let here = pipelines.get(lead.stage_id).map(|s| s.pipeline_id);
+    let groups: Vec<(String, Vec<(crate::domain::StageId, String)>)> = pipelines
+        .active()
+        .filter(|p| Some(p.id) != here)
+        .map(|p| {
+            let stages = pipelines
+                .board(p.id)
+                .into_iter()
+                .filter(|s| s.kind == StageKind::Open)
+                .map(|s| (s.id, s.name.clone()))
+                .collect();
+            (p.name.clone(), stages)
+        })
+        .collect();
+    let to = RwSignal::new(
+        groups
+            .first()
+            .and_then(|(_, s)| s.first())
+            .map(|(id, _)| *id),
+    );
+    let error = RwSignal::new(None::<AppError>);
+    let (id, version) = (lead.id, lead.version);
+    let submit = move |e: ev::SubmitEvent| {
+        e.prevent_default();
+        let Some(to_stage) = to.get_untracked() else {
+            return;
+        };
+        let request = crate::domain::MoveRequest {
+            to_stage,
+            version,
+            close_reason: None,
+            close_note: None,
+        };
+        leptos::task::spawn_local(async move {
+            match crate::api::move_lead(id, request).await {
+                Ok(lead) => saved.run(lead),
+                Err(e) => error.set(Some(e)),
+            }
+        });
+    };
+    view! {
+        <section class="panel-section" aria-label="Pipeline">
+            <h3>"Pipeline"</h3>
+            <form class="inline-form" on:submit=submit>
+                <label class="field">
+                    <span>"Move to another pipeline"</span>
+                    <select name="to_stage" on:change=move |e| to.set(event_target_value(&e).parse().ok().map(crate::domain::StageId))>
+                        {groups.into_iter().map(|(name, stages)| view! {
+                            <optgroup label=name.clone()>
+                                {stages.into_iter().map(|(sid, stage)| view! {
+                                    <option value=sid.0.to_string()>{format!("{name} · {stage}")}</option>
+                                }).collect_view()}
+                            </optgroup>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="button button-small">"Move"</button>
+            </form>
+            {move || error.with(|e| e.as_ref().map(error_text)).map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
+        </section>
+    }
+}
+
 #[component]
 fn CloseOutForm(lead: Lead, saved: Callback<Lead>) -> impl IntoView {
     let mode = RwSignal::new(None::<bool>);

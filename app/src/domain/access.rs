@@ -202,6 +202,44 @@ pub fn manage_accounts(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// The pipeline settings page: admins, and managers (who see their teams' pipelines there and
+/// change them when an admin allows it).
+pub fn view_pipeline_settings(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin | Role::Manager => Ok(()),
+        _ => Err(Denied("Only managers and admins shape the pipelines")),
+    }
+}
+
+/// Adding pipelines, choosing the teams that work in them and letting managers change stages:
+/// admins.
+pub fn manage_pipelines(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied(
+            "Only an admin adds pipelines and chooses their teams",
+        )),
+    }
+}
+
+/// May this person change the stages of a pipeline worked by `teams`? Admins; a manager of one
+/// of those teams when `managers_allowed` (an admin's setting).
+pub fn edit_pipeline(
+    actor: &Actor,
+    teams: &[TeamId],
+    managers_allowed: bool,
+) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        Role::Manager if !managers_allowed => Err(Denied(
+            "An admin has not allowed managers to change pipelines",
+        )),
+        Role::Manager if teams.iter().any(|t| actor.managed_teams.contains(t)) => Ok(()),
+        Role::Manager => Err(Denied("None of your teams works in this pipeline")),
+        _ => Err(Denied("Only managers and admins shape the pipelines")),
+    }
+}
+
 /// The product catalogue quotes draw on: admins keep it (everyone who quotes reads it).
 pub fn manage_catalogue(actor: &Actor) -> Result<(), Denied> {
     match actor.role {
@@ -501,6 +539,25 @@ mod tests {
         });
         lead.team_id = Some(TeamId(team));
         lead
+    }
+
+    #[test]
+    fn a_manager_shapes_only_their_teams_pipelines_and_only_when_an_admin_allows_it() {
+        let manager = actor(3, Role::Manager, Some(1), &[1]);
+        let theirs = [TeamId(1), TeamId(2)];
+        let others = [TeamId(2)];
+        assert!(edit_pipeline(&manager, &theirs, true).is_ok());
+        assert!(edit_pipeline(&manager, &theirs, false).is_err());
+        assert!(edit_pipeline(&manager, &others, true).is_err());
+        assert!(manage_pipelines(&manager).is_err());
+        let admin = actor(1, Role::Admin, None, &[]);
+        assert!(edit_pipeline(&admin, &[], false).is_ok());
+        assert!(manage_pipelines(&admin).is_ok());
+        for role in [Role::Rep, Role::Leadership, Role::Marketing] {
+            let who = actor(9, role, Some(1), &[1]);
+            assert!(edit_pipeline(&who, &theirs, true).is_err());
+            assert!(view_pipeline_settings(&who).is_err());
+        }
     }
 
     #[test]

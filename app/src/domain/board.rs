@@ -4,7 +4,7 @@
 use super::filter::{CardSort, ColumnOrder};
 use super::lead::{Lead, NextStepKind};
 use super::money::Money;
-use super::stage::{Pipeline, StageId, StageKind};
+use super::stage::{Pipelines, StageId, StageKind};
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -120,7 +120,7 @@ impl NextStepStatus {
 
 /// What changed between two versions of a lead, in words, for the conflict prompt:
 /// "Stage: New → Contacted", "Value: $1,000 → $2,500", …
-pub fn describe_changes(before: &Lead, after: &Lead, pipeline: &Pipeline) -> Vec<String> {
+pub fn describe_changes(before: &Lead, after: &Lead, pipeline: &Pipelines) -> Vec<String> {
     let stage = |id: StageId| {
         pipeline
             .get(id)
@@ -173,13 +173,13 @@ pub fn describe_changes(before: &Lead, after: &Lead, pipeline: &Pipeline) -> Vec
 }
 
 /// Sorts cards the way `stage_id`'s column shows them under `sort`.
-pub fn sort_cards(pipeline: &Pipeline, stage_id: StageId, sort: CardSort, cards: &mut [Lead]) {
+pub fn sort_cards(pipeline: &Pipelines, stage_id: StageId, sort: CardSort, cards: &mut [Lead]) {
     let order = column_order(pipeline, stage_id, sort);
     cards.sort_by(|a, b| order.compare(a, b));
 }
 
 /// The order of `stage_id`'s column under `sort`.
-pub fn column_order(pipeline: &Pipeline, stage_id: StageId, sort: CardSort) -> ColumnOrder {
+pub fn column_order(pipeline: &Pipelines, stage_id: StageId, sort: CardSort) -> ColumnOrder {
     ColumnOrder {
         sort,
         closed: pipeline.get(stage_id).is_some_and(|s| s.kind.is_closed()),

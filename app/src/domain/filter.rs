@@ -5,6 +5,7 @@
 //! the same `sort_key`, so a card placed live lands where a reload would put it.
 
 use super::access::{TeamId, UserId};
+use super::ids::PipelineId;
 use super::lead::Lead;
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
@@ -152,6 +153,9 @@ impl Cursor {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct BoardFilter {
+    /// The pipeline whose board this is (the viewer's team's first when not given). Leads of
+    /// other pipelines are told apart by their stage, so `matches` leaves this to the caller.
+    pub pipeline: Option<PipelineId>,
     pub owner: Option<UserId>,
     pub team: Option<TeamId>,
     pub source: Option<i64>,
@@ -186,6 +190,7 @@ impl BoardFilter {
                     .ok_or_else(|| err(field, format!("{what} must be chosen from the list")))
             };
             match key {
+                "pipeline" => f.pipeline = Some(PipelineId(id("pipeline", "Pipeline")?)),
                 "owner" => f.owner = Some(UserId(id("owner", "Owner")?)),
                 "team" => f.team = Some(TeamId(id("team", "Team")?)),
                 "source" => f.source = Some(id("source", "Source")?),
@@ -227,6 +232,9 @@ impl BoardFilter {
     /// order so equal filters give equal URLs.
     pub fn to_query(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
+        if let Some(p) = self.pipeline {
+            parts.push(format!("pipeline={}", p.0));
+        }
         if let Some(o) = self.owner {
             parts.push(format!("owner={}", o.0));
         }
@@ -254,10 +262,11 @@ impl BoardFilter {
         parts.join("&")
     }
 
-    /// True when nothing narrows the board (the order may still be set).
+    /// True when nothing narrows the board (the pipeline and the order may still be set).
     pub fn is_unfiltered(&self) -> bool {
         BoardFilter {
             sort: CardSort::Attention,
+            pipeline: None,
             ..self.clone()
         } == BoardFilter::default()
     }

@@ -20,6 +20,7 @@ pub mod keyed;
 pub mod lead;
 pub mod money;
 pub mod moves;
+pub mod pipeline_form;
 pub mod policy;
 pub mod policy_form;
 pub mod quote;
@@ -45,5 +46,5 @@ pub use policy::{
     check_worked, check_write, entry_requirements, escalation_due, evaluate, next_change,
     next_rung_at, refusal_message, EscalationStep, Finding, FindingKind, Policies, Policy,
 };
-pub use stage::{Criterion, Pipeline, Stage, StageId, StageKind};
+pub use stage::{Criterion, Pipeline, PipelineId, Pipelines, Stage, StageId, StageKind};
 pub use time::Timestamp;

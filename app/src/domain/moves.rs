@@ -4,7 +4,7 @@
 //! transaction) and by the browser (which previews it while a card is dragged).
 
 use super::lead::{CloseReason, Lead};
-use super::stage::{Pipeline, StageId, StageKind};
+use super::stage::{Pipelines, StageId, StageKind};
 use super::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -65,7 +65,7 @@ impl std::fmt::Display for MoveRejection {
 /// or the reason it is refused. The version check itself belongs to the store, which sees the
 /// committed row; this function judges the rules on the lead it is given.
 pub fn apply_move(
-    pipeline: &Pipeline,
+    pipeline: &Pipelines,
     lead: &Lead,
     request: &MoveRequest,
     now: Timestamp,
@@ -76,6 +76,12 @@ pub fn apply_move(
             format!("Stage {} does not exist in this pipeline", request.to_stage),
         )
     })?;
+    if target.retired {
+        return Err(MoveRejection::new(
+            "to_stage",
+            format!("{} is retired: choose another stage", target.name),
+        ));
+    }
     if lead.stage_id == target.id {
         return Err(MoveRejection::new(
             "to_stage",
@@ -188,6 +194,16 @@ mod tests {
         let err = apply_move(&default_pipeline(), &sample_lead(), &request(99), NOW).unwrap_err();
         assert_eq!(err.field, "to_stage");
         assert!(err.message.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn a_lead_moves_into_another_pipeline_but_never_into_a_retired_stage() {
+        let p = crate::domain::stage::tests::two_pipelines();
+        let moved = apply_move(&p, &sample_lead(), &request(11), NOW).unwrap();
+        assert_eq!(p.of_stage(moved.stage_id).unwrap().name, "Renewals");
+        let err = apply_move(&p, &sample_lead(), &request(14), NOW).unwrap_err();
+        assert_eq!(err.field, "to_stage");
+        assert_eq!(err.message, "Old is retired: choose another stage");
     }
 
     #[test]

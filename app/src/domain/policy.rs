@@ -46,6 +46,10 @@ pub struct Policy {
     /// the saved rules).
     #[serde(default)]
     pub lost_stages: Vec<StageId>,
+    /// The stages' own stale limits, in days (from the stages when the policy is resolved;
+    /// `idle_days_by_stage` overrides them).
+    #[serde(default)]
+    pub stage_idle_days: Vec<(StageId, u32)>,
 }
 
 /// The policies in force: the organisation default and the teams' overrides.
@@ -96,6 +100,7 @@ impl Policy {
             },
             calendar,
             lost_stages: Vec::new(),
+            stage_idle_days: Vec::new(),
         }
     }
 
@@ -123,10 +128,24 @@ impl Policy {
         }
     }
 
-    /// The idle limit of a stage, in days.
+    /// The stages with an idle limit of their own, in days: the policy's for the stage, else
+    /// the stage's own (the general limit applies to the rest).
+    pub fn idle_days_per_stage(&self) -> Vec<(StageId, u32)> {
+        let mut out = self.idle_days_by_stage.clone();
+        for (s, d) in &self.stage_idle_days {
+            if !out.iter().any(|(o, _)| o == s) {
+                out.push((*s, *d));
+            }
+        }
+        out
+    }
+
+    /// The idle limit of a stage, in days: the policy's for the stage, else the stage's own,
+    /// else the policy's general one.
     pub fn idle_days_for(&self, stage: StageId) -> Option<u32> {
         self.idle_days_by_stage
             .iter()
+            .chain(&self.stage_idle_days)
             .find(|(s, _)| *s == stage)
             .map(|(_, d)| *d)
             .or(self.max_idle_days)
@@ -706,6 +725,10 @@ mod tests {
             position: 1,
             kind,
             entry_criteria: own,
+            pipeline_id: crate::domain::PipelineId(1),
+            probability: None,
+            stale_days: None,
+            retired: false,
         };
         let p = policy();
         // Contacted has no entry rules of its own, yet the policy wants a next step there.

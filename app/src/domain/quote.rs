@@ -8,7 +8,7 @@
 
 use crate::domain::activity::parse_amount;
 use crate::domain::{
-    apply_move, Currency, Lead, LeadId, Money, MoveRejection, MoveRequest, Pipeline, StageKind,
+    apply_move, Currency, Lead, LeadId, Money, MoveRejection, MoveRequest, Pipelines, StageKind,
     Timestamp,
 };
 use crate::error::FieldError;
@@ -634,7 +634,7 @@ pub const QUOTED_STAGE: &str = "quoted";
 /// A lead further along (Negotiating) stays where it is. The move obeys the pipeline's rules
 /// like any other ([`apply_move`]).
 pub fn lead_after(
-    pipeline: &Pipeline,
+    pipeline: &Pipelines,
     lead: &Lead,
     total: Money,
     to: QuoteStatus,

@@ -3,7 +3,7 @@
 
 use super::lead::{CloseReason, LeadId};
 use super::policy::FindingKind;
-use super::stage::{Pipeline, StageId, StageKind};
+use super::stage::{Pipelines, StageId, StageKind};
 use super::time::Timestamp;
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
@@ -98,7 +98,7 @@ pub struct ChangeCounts {
 /// What changed in `entries` (any order), newest first, with the counts. A move into a won
 /// or lost stage is a win or a loss, not a move; escalations, resolved findings, notes and
 /// other bookkeeping are left out.
-pub fn what_changed(entries: &[LogEntry], pipeline: &Pipeline) -> (ChangeCounts, Vec<ChangeItem>) {
+pub fn what_changed(entries: &[LogEntry], pipeline: &Pipelines) -> (ChangeCounts, Vec<ChangeItem>) {
     let stage = |v: &serde_json::Value| v.as_i64().and_then(|s| pipeline.get(StageId(s)));
     let mut counts = ChangeCounts::default();
     let mut items = Vec::new();
@@ -360,7 +360,7 @@ mod tests {
     use crate::domain::stage::Stage;
     use serde_json::json;
 
-    fn pipeline() -> Pipeline {
+    fn pipeline() -> Pipelines {
         let stage = |id: i64, name: &str, kind: StageKind| Stage {
             id: StageId(id),
             key: name.to_lowercase(),
@@ -368,8 +368,12 @@ mod tests {
             position: id,
             kind,
             entry_criteria: Vec::new(),
+            pipeline_id: crate::domain::PipelineId(1),
+            probability: None,
+            stale_days: None,
+            retired: false,
         };
-        Pipeline::new(vec![
+        Pipelines::single(vec![
             stage(1, "New", StageKind::Open),
             stage(2, "Contacted", StageKind::Open),
             stage(3, "Qualified", StageKind::Open),

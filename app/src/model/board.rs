@@ -1,7 +1,7 @@
 //! The board as the server sends it: every column's summary and first page of cards, with
 //! what the browser needs to judge moves the way the server will.
 
-use crate::domain::{Actor, BoardFilter, ColumnSummary, Lead, Pipeline, Policies, Timestamp};
+use crate::domain::{Actor, BoardFilter, ColumnSummary, Lead, Pipelines, Policies, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One column as first loaded: its summary and the first page of cards.
@@ -18,7 +18,7 @@ pub struct BoardColumn {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Board {
-    pub pipeline: Pipeline,
+    pub pipeline: Pipelines,
     pub columns: Vec<BoardColumn>,
     /// The server's clock when the board was read: chips are computed against it so that the
     /// server-rendered and the hydrated page agree.

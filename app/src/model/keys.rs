@@ -2,7 +2,7 @@
 
 use crate::domain::roi::{RoiRow, Tally};
 use crate::domain::wall::{WallConfig, WallWin};
-use crate::domain::{ColumnSummary, Currency, Money, Pipeline, Timestamp};
+use crate::domain::{ColumnSummary, Currency, Money, Pipelines, Timestamp};
 use crate::model::roi::FunnelStep;
 use serde::{Deserialize, Serialize};
 
@@ -25,7 +25,7 @@ pub struct WallView {
     pub month_wins: i64,
     pub month_won: Vec<Money>,
     /// The pipeline now, stage by stage.
-    pub pipeline: Pipeline,
+    pub pipeline: Pipelines,
     pub summaries: Vec<ColumnSummary>,
     /// Each team's follow-up over the last `compliance_days`.
     pub teams: Vec<WallTeam>,

@@ -1,6 +1,6 @@
 //! A lead with its history, as the drawer, the lead page and `GET /leads/{id}` show it.
 
-use crate::domain::{Actor, Lead, Pipeline, Policy, Timestamp};
+use crate::domain::{Actor, Lead, Pipelines, Policy, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// One line of a lead's history, oldest to newest as the drawer shows it.
@@ -24,7 +24,7 @@ pub struct TimelineEntry {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LeadDetail {
     pub lead: Lead,
-    pub pipeline: Pipeline,
+    pub pipeline: Pipelines,
     /// Newest first.
     pub timeline: Vec<TimelineEntry>,
     pub now: Timestamp,

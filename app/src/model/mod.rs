@@ -16,6 +16,7 @@ pub mod lead;
 pub mod live;
 pub mod mailbox;
 pub mod people;
+pub mod pipelines;
 pub mod quotes;
 pub mod recognition;
 pub mod review;

@@ -1,6 +1,6 @@
 //! Server functions of the contact and company pages, and the privacy erasure.
 
-use crate::domain::{Lead, LeadId, Pipeline, Timestamp};
+use crate::domain::{Lead, LeadId, Pipelines, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// A person on file.
@@ -39,7 +39,7 @@ pub struct PeopleView {
     /// The leads the viewer may see (nothing is said of any others).
     pub leads: Vec<Lead>,
     pub activities: Vec<HistoryItem>,
-    pub pipeline: Pipeline,
+    pub pipeline: Pipelines,
     /// The viewer may erase a contact's personal data (admins).
     pub can_erase: bool,
 }

@@ -4,8 +4,8 @@
 
 use super::{
     access_keys, admin_products, admin_settings, admin_teams, admin_users, campaigns, compliance,
-    duplicates, home, import, lead, leaderboard, mailbox, new_lead, people, policy, quote, review,
-    roi, routing, signin, today, wall, webhooks,
+    duplicates, home, import, lead, leaderboard, mailbox, new_lead, people, pipelines, policy,
+    quote, review, roi, routing, signin, today, wall, webhooks,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -453,5 +453,19 @@ impl LazyRoute for WebhooksRoute {
     fn view(this: Self) -> AnyView {
         let WebhooksRoute = this;
         view! { <Hydrated/> <webhooks::WebhooksPage/> }.into_any()
+    }
+}
+
+pub struct PipelinesRoute;
+
+#[lazy_route]
+impl LazyRoute for PipelinesRoute {
+    fn data() -> Self {
+        PipelinesRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let PipelinesRoute = this;
+        view! { <Hydrated/> <pipelines::PipelinesPage/> }.into_any()
     }
 }

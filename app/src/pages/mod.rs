@@ -19,6 +19,7 @@ pub mod mailbox;
 pub mod new_lead;
 pub mod not_found;
 pub mod people;
+pub mod pipelines;
 pub mod policy;
 pub mod quote;
 pub mod review;

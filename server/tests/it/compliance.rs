@@ -24,9 +24,18 @@ async fn scorecards_match_the_hand_computed_fixture(db: TestDb) -> TestDb {
     let morgan = db.actor("morgan").await; // manages Enterprise East
     let east = dana.team_id.unwrap();
     let pipeline = db.pipeline().await;
-    let open = pipeline.first_of(StageKind::Open).unwrap().id;
-    let lost = pipeline.first_of(StageKind::Lost).unwrap().id;
-    let won = pipeline.first_of(StageKind::Won).unwrap().id;
+    let open = pipeline
+        .first_of(app::domain::PipelineId(1), StageKind::Open)
+        .unwrap()
+        .id;
+    let lost = pipeline
+        .first_of(app::domain::PipelineId(1), StageKind::Lost)
+        .unwrap()
+        .id;
+    let won = pipeline
+        .first_of(app::domain::PipelineId(1), StageKind::Won)
+        .unwrap()
+        .id;
     let now = service::now();
 
     // East works around the clock: first touch within 60 minutes, stale after 14 days.

@@ -641,7 +641,7 @@ async fn a_check_reads_a_snapshot_beside_a_writer_and_foretells_the_import(db: T
     let db = db.with_demo(80).await;
     let state = db.state();
     let dana = db.actor("dana").await;
-    let open_kind = |l: &app::domain::Lead, p: &app::domain::Pipeline| {
+    let open_kind = |l: &app::domain::Lead, p: &app::domain::Pipelines| {
         p.get(l.stage_id).unwrap().kind == StageKind::Open
     };
     let mine = db

@@ -138,7 +138,7 @@ async fn subscribers_receive_only_moves_of_leads_they_may_see(db: TestDb) -> Tes
     let dana = db.actor("dana").await; // rep, Enterprise East
     let sam = db.actor("sam").await; // rep, Mid-Market West
     let owned_by = |who: i64| {
-        move |l: &app::domain::Lead, _: &app::domain::Pipeline| {
+        move |l: &app::domain::Lead, _: &app::domain::Pipelines| {
             l.stage_id == new
                 && l.next_step.is_some()
                 && l.owner.as_ref().is_some_and(|o| o.id == who)

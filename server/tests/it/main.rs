@@ -25,6 +25,7 @@ mod mailbox;
 mod openapi;
 mod operations;
 mod people;
+mod pipelines;
 mod policy;
 mod polish;
 mod quote;

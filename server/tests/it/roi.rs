@@ -46,8 +46,14 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
         stage("qualified"),
         stage("quoted"),
     );
-    let won = pipeline.first_of(StageKind::Won).unwrap().clone();
-    let lost = pipeline.first_of(StageKind::Lost).unwrap().clone();
+    let won = pipeline
+        .first_of(app::domain::PipelineId(1), StageKind::Won)
+        .unwrap()
+        .clone();
+    let lost = pipeline
+        .first_of(app::domain::PipelineId(1), StageKind::Lost)
+        .unwrap()
+        .clone();
     let now = service::now();
     let at = |days: i64| Timestamp(now.0 + days * DAY);
 

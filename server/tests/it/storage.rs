@@ -223,7 +223,7 @@ async fn a_rejected_move_changes_nothing_and_logs_nothing(db: TestDb) -> TestDb 
     let db = db.with_demo(150).await;
     let lost = db.stage("lost").await;
     let qualified = db.stage("qualified").await;
-    let open_kind = |l: &app::domain::Lead, p: &app::domain::Pipeline| {
+    let open_kind = |l: &app::domain::Lead, p: &app::domain::Pipelines| {
         p.get(l.stage_id).unwrap().kind == StageKind::Open
     };
     let lead = db

@@ -1,9 +1,9 @@
 //! Fresh databases per test (like `#[sqlx::test]`, for both backends), fixtures, and the
 //! `both_backends!` macro that turns one async test body into a SQLite and a PostgreSQL test.
 
-use app::domain::{Actor, Lead, LeadId, MoveRequest, Pipeline, StageId, Timestamp, UserId};
+use app::domain::{Actor, Lead, LeadId, MoveRequest, Pipelines, StageId, Timestamp, UserId};
 use app::ssr::auth::{self, ClientInfo};
-use app::ssr::store::{accounts, leads, org, Store, StoreOptions};
+use app::ssr::store::{accounts, leads, Store, StoreOptions};
 use app::ssr::AppState;
 use server::seed;
 use sqlx::{Connection, Executor, PgConnection};
@@ -245,8 +245,8 @@ impl TestDb {
         format!("{}={}", auth::SESSION_COOKIE, signed.session)
     }
 
-    pub async fn pipeline(&self) -> Pipeline {
-        org::pipeline(&mut self.store.read().await.unwrap())
+    pub async fn pipeline(&self) -> Pipelines {
+        app::ssr::store::pipelines::read(&mut self.store.read().await.unwrap())
             .await
             .unwrap()
     }
@@ -328,7 +328,7 @@ impl TestDb {
     }
 
     /// The first lead satisfying `pred`, in id order.
-    pub async fn find(&self, pred: impl Fn(&Lead, &Pipeline) -> bool) -> Lead {
+    pub async fn find(&self, pred: impl Fn(&Lead, &Pipelines) -> bool) -> Lead {
         let p = self.pipeline().await;
         self.all_leads()
             .await

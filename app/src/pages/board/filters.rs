@@ -39,6 +39,7 @@ pub fn FilterBar(
         ];
         let f = current();
         for (k, v) in [
+            ("pipeline", f.pipeline.map(|p| p.0.to_string())),
             ("owner", f.owner.map(|o| o.0.to_string())),
             ("team", f.team.map(|t| t.0.to_string())),
             ("source", f.source.map(|s| s.to_string())),
@@ -99,6 +100,9 @@ pub fn FilterBar(
     view! {
         <form class="filters" method="get" action="/board" role="search" aria-label="Filter the board"
             on:submit=move |e| { e.prevent_default(); change.run(("q", text.get_untracked())); }>
+            {move || current().pipeline.map(|p| view! {
+                <input type="hidden" name="pipeline" value=p.0.to_string()/>
+            })}
             <label class="filter filter-search">
                 <span class="filter-label">"Search"</span>
                 <input type="search" name="q" placeholder="Name, company or e-mail" maxlength="100"

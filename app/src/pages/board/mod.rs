@@ -86,6 +86,25 @@ fn BoardLoader() -> impl IntoView {
     }
 }
 
+/// Links to the other pipelines' boards, when there is more than one: the pipeline is part of
+/// the URL like the filters (which the links drop: another pipeline's stages differ).
+fn pipeline_tabs(board: &Board, shown: crate::domain::PipelineId) -> Option<impl IntoView> {
+    let pipelines = &board.pipeline;
+    pipelines.several().then(|| {
+        let links = pipelines
+            .active()
+            .map(|p| {
+                let current = (p.id == shown).then_some("page");
+                view! {
+                    <a class="pipeline-tab" href=format!("/board?pipeline={}", p.id.0)
+                        aria-current=current>{p.name.clone()}</a>
+                }
+            })
+            .collect_view();
+        view! { <nav class="pipeline-tabs" aria-label="Pipelines">{links}</nav> }
+    })
+}
+
 #[component]
 fn ErrorPanel(error: AppError) -> impl IntoView {
     let about_filter = !error.fields().is_empty();
@@ -104,7 +123,12 @@ fn ErrorPanel(error: AppError) -> impl IntoView {
 #[component]
 fn BoardView(board: Board) -> impl IntoView {
     let last_event_id = board.last_event_id;
-    let stages: Vec<Stage> = board.pipeline.stages().to_vec();
+    let shown = board
+        .filter
+        .pipeline
+        .unwrap_or(crate::domain::PipelineId(1));
+    let stages: Vec<Stage> = board.pipeline.board(shown).into_iter().cloned().collect();
+    let tabs = pipeline_tabs(&board, shown);
     let stages_for_bar: Vec<Stage> = stages
         .iter()
         .filter(|s| s.kind.is_closed())
@@ -385,6 +409,7 @@ fn BoardView(board: Board) -> impl IntoView {
         .collect_view();
 
     view! {
+        {tabs}
         <div class="board" class:board-dragging=dragging role="list" aria-label="Pipeline stages"
             node_ref=board_ref>
             {columns}

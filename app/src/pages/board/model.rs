@@ -10,7 +10,7 @@ use crate::domain::board::{describe_changes, sort_cards};
 use crate::domain::filter::ColumnPage;
 use crate::domain::{
     apply_move, check_write, refusal_message, Actor, BoardFilter, CloseReason, ColumnSummary, Lead,
-    LeadId, MoveRequest, Pipeline, Policies, Stage, StageId, StageKind, Timestamp,
+    LeadId, MoveRequest, Pipelines, Policies, Stage, StageId, StageKind, Timestamp,
 };
 use crate::error::AppError;
 use crate::model::board::Board;
@@ -23,7 +23,7 @@ pub const MAX_LOADED: usize = 250;
 /// What the board holds between renders.
 #[derive(Clone, Debug)]
 pub struct BoardModel {
-    pub pipeline: Pipeline,
+    pub pipeline: Pipelines,
     /// The filter the board was read with (the URL's): live changes are judged against it.
     pub filter: BoardFilter,
     /// Who is looking: cards they may not change do not start moves.
@@ -122,6 +122,15 @@ impl BoardModel {
             .unwrap_or_else(|| ColumnSummary::empty(stage))
     }
 
+    /// Whether `lead` belongs on this board: in its pipeline and matching its filter.
+    pub fn belongs(&self, lead: &Lead) -> bool {
+        let here = self
+            .pipeline
+            .get(lead.stage_id)
+            .is_some_and(|s| Some(s.pipeline_id) == self.filter.pipeline);
+        here && self.filter.matches(lead)
+    }
+
     /// Why the viewer may not change this lead, if they may not (the server decides again).
     pub fn refusal(&self, lead: &Lead) -> Option<String> {
         access::edit_lead(&self.viewer, lead)
@@ -175,8 +184,8 @@ impl BoardModel {
         if known.is_some_and(|v| v >= lead.version) {
             return None;
         }
-        if !self.filter.matches(lead) {
-            // It no longer belongs on this filtered board.
+        if !self.belongs(lead) {
+            // It no longer belongs on this board (another pipeline, or outside the filter).
             self.remove(lead.id);
             return None;
         }
@@ -203,7 +212,7 @@ impl BoardModel {
     /// Shows a lead saved from the drawer: placed where it now belongs, or taken off a
     /// filtered board it no longer matches.
     pub fn saved(&mut self, lead: Lead) {
-        if self.filter.matches(&lead) {
+        if self.belongs(&lead) {
             self.place_answer(lead);
         } else {
             self.remove(lead.id);
@@ -486,7 +495,10 @@ mod tests {
             .collect();
         BoardModel {
             pipeline,
-            filter: BoardFilter::default(),
+            filter: BoardFilter {
+                pipeline: Some(crate::domain::PipelineId(1)),
+                ..BoardFilter::default()
+            },
             viewer: dana(),
             policies: Policies {
                 org: Policy::default_for(BusinessCalendar::office_hours_utc()),

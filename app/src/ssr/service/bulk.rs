@@ -14,12 +14,12 @@
 //! another import or change holding the write turn.
 
 use super::intake::{
-    created_event, first_open_stage, inquired_event, lead_to_flag, may_add_to, Checked, Via,
+    created_event, entry_pipelines, inquired_event, lead_to_flag, may_add_to, Checked, Via,
     MAX_CANDIDATES,
 };
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, Identity, MatchKind};
-use crate::domain::{LeadId, Policies, StageId, Timestamp};
+use crate::domain::{LeadId, Policies, Timestamp};
 use crate::error::AppError;
 use crate::model::LiveKind;
 use crate::ssr::store::contacts::{self, CompanyRow, ContactRow, KeySet, Known};
@@ -162,9 +162,8 @@ pub(crate) enum Bulked {
 /// The new-person rows of an import, decided and waiting to be written.
 pub(crate) struct Bulk {
     at: Timestamp,
-    first: StageId,
-    /// The first stage's position: how far a new lead has got.
-    first_position: i64,
+    /// Where new leads start (per team) and how far that is.
+    pipelines: Arc<crate::domain::Pipelines>,
     policies: Arc<Policies>,
     source_name: String,
     index: Index,
@@ -233,15 +232,14 @@ impl Bulk {
         if let (None, Some(batch)) = (via.keeper(), via.batch) {
             batch.load(tx).await?;
         }
-        let first = first_open_stage(state, tx).await?;
+        let pipelines = entry_pipelines(state, tx).await?;
         let policies = state.store.policies(tx).await?;
         let source_name = org::source_name(tx, via.source_id)
             .await?
             .ok_or(sqlx::Error::RowNotFound)?;
         Ok(Bulk {
             at,
-            first: first.id,
-            first_position: first.position,
+            pipelines,
             policies,
             source_name,
             index,
@@ -349,12 +347,13 @@ impl Bulk {
         let lead = c.new_lead(
             via,
             &decision,
-            self.first,
+            &self.pipelines,
             &self.policies,
             contact_id,
             company_id,
             at,
         );
+        let lead_stage = lead.stage_id;
         let id = LeadId(self.ids.next(tx, "leads").await?);
         // Likely duplicates: the open (else newest) lead of each likely person.
         let mut possible = Vec::new();
@@ -415,7 +414,7 @@ impl Bulk {
             score_reasons: Some(
                 serde_json::to_string(&score.reasons).unwrap_or_else(|_| "[]".into()),
             ),
-            reached_position: Some(self.first_position),
+            reached_position: self.pipelines.get(lead_stage).map(|s| s.position),
         });
         Ok(Bulked::New(id))
     }

@@ -187,7 +187,7 @@ async fn merge(
     join_contacts(tx, &kept, &absorbed).await?;
     let pipeline = state.store.pipeline(tx).await?;
     let lost = pipeline
-        .first_of(StageKind::Lost)
+        .close_out(absorbed.stage_id, StageKind::Lost)
         .ok_or_else(AppError::internal)?
         .id;
     let mut next_kept = kept.clone();

@@ -9,7 +9,7 @@ use crate::domain::access::{self, Actor, Principal, Role};
 use crate::domain::activity::ActivityKind;
 use crate::domain::contact::{self, Match, MatchKind};
 use crate::domain::routing::{Decision, Inquiry};
-use crate::domain::{LeadId, StageKind, Timestamp};
+use crate::domain::{LeadId, Timestamp};
 use crate::error::AppError;
 use crate::model::LiveEvent;
 use crate::model::LiveKind;
@@ -370,7 +370,8 @@ impl Checked {
         }
     }
 
-    /// The new lead of this inquiry: in the first open stage, with the owner the entering rep
+    /// The new lead of this inquiry: in the first open stage of its team's pipeline (the
+    /// default pipeline's without a team), with the owner the entering rep
     /// or the rules gave it, and the first call due when the SLA of the team's policy runs out
     /// (the organisation's while no rule gives the lead a team).
     #[allow(clippy::too_many_arguments)]
@@ -378,7 +379,7 @@ impl Checked {
         &self,
         via: &Via<'_>,
         decision: &Decision,
-        first: crate::domain::StageId,
+        pipelines: &crate::domain::Pipelines,
         policies: &crate::domain::Policies,
         contact_id: i64,
         company_id: Option<i64>,
@@ -402,7 +403,11 @@ impl Checked {
             value: self.value,
             owner_id: owner.map(|o| o.0),
             team_id: team.map(|t| t.0),
-            stage_id: first,
+            // `first_stage` made sure there is one; a team's pipeline always has an open stage.
+            stage_id: pipelines
+                .entry_stage(team)
+                .or_else(|| pipelines.entry_stage(None))
+                .map_or(crate::domain::StageId(0), |s| s.id),
             next_step: Some(policies.for_team(team).first_step(via.source_id, at)),
             created_at: at,
             assigned_at: owner.map(|_| at),
@@ -421,26 +426,18 @@ impl Checked {
     }
 }
 
-/// The pipeline's first open stage, where new leads start.
-pub(crate) async fn first_stage(
+/// The organisation's pipelines, checked to have somewhere for new leads to start (the first
+/// open stage of the default pipeline).
+pub(crate) async fn entry_pipelines(
     state: &AppState,
     tx: &mut Tx,
-) -> Result<crate::domain::StageId, AppError> {
-    Ok(first_open_stage(state, tx).await?.id)
-}
-
-/// The first open stage, where new leads start.
-pub(crate) async fn first_open_stage(
-    state: &AppState,
-    tx: &mut Tx,
-) -> Result<crate::domain::Stage, AppError> {
-    let pipeline = state.store.pipeline(tx).await?;
-    pipeline
-        .stages()
-        .iter()
-        .find(|s| s.kind == StageKind::Open)
-        .cloned()
-        .ok_or_else(AppError::internal)
+) -> Result<std::sync::Arc<crate::domain::Pipelines>, AppError> {
+    let pipelines = state.store.pipeline(tx).await?;
+    if pipelines.entry_stage(None).is_none() {
+        tracing::error!("no open stage in the default pipeline: new leads have nowhere to start");
+        return Err(AppError::internal());
+    }
+    Ok(pipelines)
 }
 
 /// Of a likely match's leads (newest first), the one a new lead is flagged against: their
@@ -605,7 +602,7 @@ pub(crate) async fn file(
         }
         None => contacts::insert_contact(tx, &new_contact).await?,
     };
-    let first = first_stage(state, tx).await?;
+    let pipelines = entry_pipelines(state, tx).await?;
     let policies = state.store.policies(tx).await?;
     let inquiry = c.inquiry(source_id);
     // A rep entering a lead keeps it; everything else goes through the rules.
@@ -620,7 +617,9 @@ pub(crate) async fn file(
         }?,
     };
     let assigned = decision.assigned.clone();
-    let new_lead = c.new_lead(via, &decision, first, &policies, contact_id, company_id, at);
+    let new_lead = c.new_lead(
+        via, &decision, &pipelines, &policies, contact_id, company_id, at,
+    );
     let id = leads::insert_lead(tx, &new_lead).await?;
     if c.country.is_some() || c.region.is_some() || c.postcode.is_some() {
         crate::ssr::store::routing::set_place(

@@ -5,7 +5,7 @@
 use crate::domain::access::{self, LeadScope};
 use crate::domain::account::{Campaign, Person, SourceSummary, TeamRef};
 use crate::domain::filter::{LeadList, LeadQuery};
-use crate::domain::{Actor, Pipeline, TeamId};
+use crate::domain::{Actor, Pipelines, TeamId};
 use crate::error::AppError;
 use crate::ssr::store::{accounts, leads, org};
 use crate::ssr::AppState;
@@ -20,7 +20,7 @@ pub async fn leads(state: &AppState, actor: &Actor, q: LeadQuery) -> Result<Lead
 }
 
 /// The pipeline's stages, in board order: everyone signed in may read them.
-pub async fn stages(state: &AppState, _actor: &Actor) -> Result<Pipeline, AppError> {
+pub async fn stages(state: &AppState, _actor: &Actor) -> Result<Pipelines, AppError> {
     let mut conn = state.store.read().await?;
     Ok(state
         .store

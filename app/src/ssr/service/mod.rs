@@ -20,6 +20,7 @@ pub mod live_order;
 pub mod mailbox;
 pub mod new_lead;
 pub mod people;
+pub mod pipelines;
 pub mod policy;
 pub mod quotes;
 pub mod recognition;
@@ -41,7 +42,7 @@ use crate::domain::filter::Cursor;
 use crate::domain::FilterOptions;
 use crate::domain::{
     apply_move, Actor, AssignRequest, BoardFilter, ColumnPage, ColumnSummary, Lead, LeadId,
-    MoveRequest, Pipeline, StageId, Timestamp,
+    MoveRequest, Pipelines, StageId, Timestamp,
 };
 use crate::error::AppError;
 use crate::model::board::{Board, BoardColumn};
@@ -76,12 +77,24 @@ pub async fn board(
         pipeline,
         policies,
     } = state.store.reading().await?;
+    let mut filter = filter;
+    let shown = match filter.pipeline {
+        Some(id) => pipeline
+            .pipeline(id)
+            .filter(|p| !p.retired)
+            .ok_or_else(|| AppError::field("pipeline", format!("There is no pipeline {id}")))?,
+        None => pipeline
+            .pipeline_for_team(actor.team_id.or(actor.managed_teams.first().copied()))
+            .ok_or_else(AppError::internal)?,
+    };
+    filter.pipeline = Some(shown.id);
+    let columns_of = pipeline.board(shown.id);
     // Read before the cards: a change committed in between is then both in the cards and
     // replayed to the live feed, which is harmless (versions dedupe), never in neither.
     let last_event_id = events::last_id(&mut conn).await?;
     let summaries = leads::column_summaries(&mut conn, &scope, &filter).await?;
-    let mut columns = Vec::with_capacity(pipeline.stages().len());
-    for stage in pipeline.stages() {
+    let mut columns = Vec::with_capacity(columns_of.len());
+    for stage in columns_of {
         let summary = summaries
             .iter()
             .find(|s| s.stage_id == stage.id)
@@ -122,7 +135,7 @@ pub async fn filter_options(state: &AppState, actor: &Actor) -> Result<FilterOpt
 }
 
 fn next_cursor(
-    pipeline: &crate::domain::Pipeline,
+    pipeline: &crate::domain::Pipelines,
     stage: StageId,
     sort: crate::domain::CardSort,
     cards: &[Lead],
@@ -198,7 +211,7 @@ fn no_lead(id: LeadId) -> AppError {
 /// version that moved in between into a 409.
 pub(crate) struct ForWrite {
     pub current: Lead,
-    pub pipeline: std::sync::Arc<Pipeline>,
+    pub pipeline: std::sync::Arc<Pipelines>,
     pub policies: std::sync::Arc<crate::domain::Policies>,
 }
 

@@ -198,6 +198,7 @@ pub async fn preview(
     let open = leads::open_for_judging(&mut conn, team.map(|_| ids.as_slice()), false).await?;
     let mut policy = policy;
     policy.lost_stages = in_force.org.lost_stages.clone();
+    policy.stage_idle_days = in_force.org.stage_idle_days.clone();
     let current = in_force.for_team(team);
     let at = now();
     let mut out = PolicyPreview {

@@ -62,7 +62,7 @@ async fn is_closed(state: &AppState, lead: &Lead) -> Result<bool, AppError> {
         .is_some_and(|s| s.kind.is_closed()))
 }
 
-async fn pipeline(state: &AppState) -> Result<std::sync::Arc<crate::domain::Pipeline>, AppError> {
+async fn pipeline(state: &AppState) -> Result<std::sync::Arc<crate::domain::Pipelines>, AppError> {
     let mut conn = state.store.read().await?;
     Ok(state.store.pipeline(&mut conn).await?)
 }

@@ -7,7 +7,7 @@
 use super::now;
 use crate::domain::access::{self, Actor, Principal};
 use crate::domain::wall::{month_start, WallConfig, WallWin, WALL_WINS};
-use crate::domain::{Pipeline, StageKind};
+use crate::domain::{Pipelines, StageKind};
 use crate::error::AppError;
 use crate::model::keys::{WallTeam, WallView};
 use crate::model::roi::RoiQuery;
@@ -127,7 +127,7 @@ pub enum WallNews {
 }
 
 /// What the wall makes of a live event: a move into the won stage from anywhere else is a win.
-pub fn news_of(pipeline: &Pipeline, e: &LiveEvent) -> Option<WallNews> {
+pub fn news_of(pipeline: &Pipelines, e: &LiveEvent) -> Option<WallNews> {
     if e.kind == LiveKind::NotificationSent {
         return None;
     }

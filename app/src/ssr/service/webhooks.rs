@@ -210,7 +210,7 @@ pub async fn resend(state: &AppState, actor: &Actor, delivery: i64) -> Result<()
 fn kind_of(
     e: &events::EventRow,
     payload: &Value,
-    pipeline: &crate::domain::Pipeline,
+    pipeline: &crate::domain::Pipelines,
 ) -> Option<WebhookKind> {
     match e.kind.as_str() {
         "lead.created" => Some(WebhookKind::LeadCreated),
@@ -247,7 +247,7 @@ fn body(
     e: &events::EventRow,
     payload: Value,
     lead: Option<&crate::domain::Lead>,
-    pipeline: &crate::domain::Pipeline,
+    pipeline: &crate::domain::Pipelines,
 ) -> String {
     let timestamp = chrono::DateTime::from_timestamp_millis(e.at)
         .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))

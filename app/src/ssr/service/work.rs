@@ -436,7 +436,7 @@ pub async fn close_out(
         CloseOut::Lost { .. } => StageKind::Lost,
     };
     let to = pipeline
-        .first_of(kind)
+        .close_out(current.stage_id, kind)
         .map(|s| s.id)
         .ok_or_else(|| AppError::field("outcome", "This pipeline has no stage for that"))?;
     let move_request = match &request {

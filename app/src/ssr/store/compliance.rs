@@ -231,11 +231,11 @@ impl Rules {
             let default = p
                 .max_idle_days
                 .map_or_else(|| "NULL".to_string(), |d| d.to_string());
-            if p.idle_days_by_stage.is_empty() {
+            let per_stage = p.idle_days_per_stage();
+            if per_stage.is_empty() {
                 return default;
             }
-            let arms: Vec<String> = p
-                .idle_days_by_stage
+            let arms: Vec<String> = per_stage
                 .iter()
                 .map(|(StageId(s), d)| format!("WHEN {s} THEN {d}"))
                 .collect();

@@ -123,6 +123,11 @@ pub const SQLITE: &[Step] = &[
         "webhooks",
         include_str!("../../../../migrations/sqlite/0022_webhooks.sql"),
     ),
+    (
+        23,
+        "pipelines",
+        include_str!("../../../../migrations/sqlite/0023_pipelines.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -235,6 +240,11 @@ pub const POSTGRES: &[Step] = &[
         22,
         "webhooks",
         include_str!("../../../../migrations/postgres/0022_webhooks.sql"),
+    ),
+    (
+        23,
+        "pipelines",
+        include_str!("../../../../migrations/postgres/0023_pipelines.sql"),
     ),
 ];
 

@@ -20,6 +20,7 @@ pub mod mailbox;
 mod migrations;
 pub mod org;
 pub mod people;
+pub mod pipelines;
 pub mod policies;
 pub mod quotes;
 pub mod review;
@@ -142,7 +143,7 @@ pub struct Store {
     writer: AnyPool,
     reader: AnyPool,
     backend: Backend,
-    pipeline: Cached<crate::domain::Pipeline>,
+    pipeline: Cached<crate::domain::Pipelines>,
     policies: Cached<crate::domain::Policies>,
 }
 
@@ -375,11 +376,11 @@ impl Store {
     pub async fn pipeline(
         &self,
         conn: &mut sqlx::AnyConnection,
-    ) -> Result<Arc<crate::domain::Pipeline>, sqlx::Error> {
+    ) -> Result<Arc<crate::domain::Pipelines>, sqlx::Error> {
         if let Some(p) = self.pipeline.fresh() {
             return Ok(p);
         }
-        let fresh = Arc::new(org::pipeline(conn).await?);
+        let fresh = Arc::new(pipelines::read(conn).await?);
         self.pipeline.put(fresh.clone());
         Ok(fresh)
     }
@@ -413,25 +414,31 @@ impl Store {
     ) -> Result<crate::domain::Policies, sqlx::Error> {
         use crate::domain::calendar::BusinessCalendar;
         use crate::domain::{Policy, StageKind};
-        let lost: Vec<_> = self
-            .pipeline(&mut *conn)
-            .await?
+        let pipelines = self.pipeline(&mut *conn).await?;
+        let lost: Vec<_> = pipelines
             .stages()
             .iter()
             .filter(|s| s.kind == StageKind::Lost)
             .map(|s| s.id)
+            .collect();
+        let stale: Vec<_> = pipelines
+            .stages()
+            .iter()
+            .filter_map(|s| s.stale_days.map(|d| (s.id, d)))
             .collect();
         let mut org = Policy::default_for(BusinessCalendar::office_hours_utc());
         org.version = 0;
         let mut teams = Vec::new();
         for (team, mut p) in policies::latest(conn).await? {
             p.lost_stages = lost.clone();
+            p.stage_idle_days = stale.clone();
             match team {
                 None => org = p,
                 Some(t) => teams.push((t, p)),
             }
         }
         org.lost_stages = lost;
+        org.stage_idle_days = stale;
         Ok(crate::domain::Policies { org, teams })
     }
 
@@ -602,7 +609,7 @@ pub(crate) const ROWS_PER_STATEMENT: usize = 200;
 /// A read connection and the rules every read judges by (see [`Store::reading`]).
 pub struct Reading {
     pub conn: PoolConnection<Any>,
-    pub pipeline: Arc<crate::domain::Pipeline>,
+    pub pipeline: Arc<crate::domain::Pipelines>,
     pub policies: Arc<crate::domain::Policies>,
 }
 

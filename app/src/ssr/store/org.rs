@@ -1,64 +1,9 @@
 //! Organisation data: stages, teams, users, sources, campaigns, spend and activities.
 
-use super::decode_key;
-use crate::domain::{
-    Channel, Criterion, LeadId, Money, Pipeline, Stage, StageId, StageKind, Timestamp,
-};
+use crate::domain::{Channel, LeadId, Money, Timestamp};
 use sqlx::AnyConnection;
 
-/// The pipeline, stages in board order.
-pub async fn pipeline(conn: &mut AnyConnection) -> Result<Pipeline, sqlx::Error> {
-    let rows: Vec<(i64, String, String, i64, String, String)> = sqlx::query_as(
-        "SELECT id, key, name, position, kind, entry_criteria FROM stages ORDER BY position",
-    )
-    .fetch_all(conn)
-    .await?;
-    let mut stages = Vec::with_capacity(rows.len());
-    for (id, key, name, position, kind, criteria) in rows {
-        let keys: Vec<String> =
-            serde_json::from_str(&criteria).map_err(|e| sqlx::Error::ColumnDecode {
-                index: "entry_criteria".into(),
-                source: Box::new(e),
-            })?;
-        let entry_criteria = keys
-            .iter()
-            .map(|k| decode_key("entry_criteria", k, Criterion::parse))
-            .collect::<Result<_, _>>()?;
-        stages.push(Stage {
-            id: StageId(id),
-            key,
-            name,
-            position,
-            kind: decode_key("kind", &kind, StageKind::parse)?,
-            entry_criteria,
-        });
-    }
-    Ok(Pipeline::new(stages))
-}
-
-pub async fn insert_stage(
-    conn: &mut AnyConnection,
-    key: &str,
-    name: &str,
-    position: i64,
-    kind: StageKind,
-    criteria: &[Criterion],
-) -> Result<StageId, sqlx::Error> {
-    let keys: Vec<&str> = criteria.iter().map(|c| c.key()).collect();
-    let (id,): (i64,) = sqlx::query_as(
-        "INSERT INTO stages (key, name, position, kind, entry_criteria)
-         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(key)
-    .bind(name)
-    .bind(position)
-    .bind(kind.key())
-    .bind(serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into()))
-    .fetch_one(conn)
-    .await?;
-    Ok(StageId(id))
-}
-
+/// Adds a team, working in the first pipeline.
 pub async fn insert_team(
     conn: &mut AnyConnection,
     name: &str,
@@ -68,8 +13,9 @@ pub async fn insert_team(
         sqlx::query_as("INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id")
             .bind(name)
             .bind(now.0)
-            .fetch_one(conn)
+            .fetch_one(&mut *conn)
             .await?;
+    super::pipelines::join_default(conn, crate::domain::TeamId(id)).await?;
     Ok(id)
 }
 

@@ -54,6 +54,7 @@ pub async fn insert(
     saved.version = version;
     // Derived from the pipeline when the policy is read, not saved.
     saved.lost_stages.clear();
+    saved.stage_idle_days.clear();
     let rules = serde_json::to_string(&saved).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "INSERT INTO policies (team_id, version, rules, author_id, created_at)

@@ -5,7 +5,7 @@
 
 use crate::util::{pct, session};
 use app::domain::{apply_move, LeadId, MoveRequest, StageId, StageKind};
-use app::ssr::store::{leads, org, Store};
+use app::ssr::store::{leads, Store};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, Request, StatusCode};
@@ -93,7 +93,7 @@ async fn floor(State(store): State<Store>, Path(id): Path<i64>) -> StatusCode {
 /// Morgan's open leads that may move to a neighbouring open stage and back.
 async fn movers(store: &Store) -> anyhow::Result<Vec<Mover>> {
     let mut conn = store.read().await?;
-    let pipeline = org::pipeline(&mut conn).await?;
+    let pipeline = app::ssr::store::pipelines::read(&mut conn).await?;
     let (manager,): (i64,) = sqlx::query_as("SELECT id FROM users WHERE email = $1")
         .bind("morgan@closeloop.example")
         .fetch_one(&mut *conn)

@@ -197,7 +197,7 @@ pub async fn run(store: Store) -> anyhow::Result<Figures> {
         store
             .pipeline(&mut conn)
             .await?
-            .first_of(app::domain::StageKind::Open)
+            .first_of(app::domain::PipelineId(1), app::domain::StageKind::Open)
             .map(|s| s.id.0)
             .ok_or_else(|| anyhow::anyhow!("no open stage"))?
     };

@@ -177,6 +177,18 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         add(admin_only.0, admin_only.1, &[P::Admin]);
     }
     add("GET", "/mail/{id}", &BOARD);
+    // Pipeline settings: managers read their teams' pipelines (and change them only when an
+    // admin allows it, which the demo does not); admins shape them all.
+    add("GET", "/api/fn/pipeline_settings", &[P::Manager, P::Admin]);
+    add("GET", "/settings/pipelines", &[P::Manager, P::Admin]);
+    for admin_only in [
+        ("POST", "/api/fn/save_pipeline"),
+        ("POST", "/api/fn/create_pipeline"),
+        ("POST", "/api/fn/retire_stage"),
+        ("POST", "/api/fn/managers_edit_pipelines"),
+    ] {
+        add(admin_only.0, admin_only.1, &[P::Admin]);
+    }
     for admin_only in [
         ("GET", "/api/fn/users"),
         ("POST", "/api/fn/create_user"),
@@ -604,6 +616,12 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             json!({"id": id})
         }
         "/api/fn/resend_delivery" => json!({"id": f.delivery}),
+        // Edited from a version that never was: an admin is past authorization, at a 422.
+        "/api/fn/save_pipeline" => json!({"id": 1, "based_on": 0, "form": {"name": "Sales",
+            "teams": [], "stages": []}}),
+        "/api/fn/create_pipeline" => json!({"form": {"name": "", "teams": [], "stages": []}}),
+        "/api/fn/retire_stage" => json!({"stage": next_stage, "to": null, "based_on": 0}),
+        "/api/fn/managers_edit_pipelines" => json!({"allowed": false}),
         "/api/fn/preview_new_lead" => json!({"draft": {"source_id": f.source,
             "contact_name": "Matrix Typed", "email": "matrix.typed@example.com"}}),
         "/api/fn/create_lead" => json!({"request": {"source_id": f.source,

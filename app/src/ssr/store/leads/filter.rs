@@ -96,6 +96,12 @@ impl Condition {
                 cond.push(format!("{column} = {p}"));
             }
         };
+        if let Some(pipeline) = filter.pipeline {
+            let p = self.bind(Param::Int(pipeline.0));
+            self.push(format!(
+                "l.stage_id IN (SELECT id FROM stages WHERE pipeline_id = {p})"
+            ));
+        }
         eq(self, "l.owner_id", filter.owner.map(|o| o.0));
         eq(self, "l.team_id", filter.team.map(|t| t.0));
         eq(self, "l.source_id", filter.source);
