@@ -53,14 +53,15 @@ test("a manager tightens the SLA with a preview; the rep's card turns 'SLA at ri
   await expect(perSource).toHaveAttribute("aria-invalid", "true");
   await perSource.fill("");
   // What a stage needs to be entered: Won leads must also be reachable.
-  await form.getByRole("checkbox", { name: "Won: needs an email address or phone number" }).check();
+  // With a second pipeline (pipelines.spec.ts adds one), stages carry their pipeline's name.
+  await form.getByRole("checkbox", { name: /^(Sales · )?Won: needs an email address or phone number$/ }).check();
   const save = form.getByRole("button", { name: /Save as version/ });
   await expect(save).toBeDisabled(); // preview first
   await form.getByRole("button", { name: "Preview" }).click();
   const preview = form.getByRole("status", { name: "Preview" });
   await expect(preview).toContainText(/Would flag \d+ of \d+ open leads, \d+ of them stale/);
   await expect(preview).toContainText("First touch: 120 business minutes → 43200 business minutes");
-  await expect(preview).toContainText("To enter Won: nothing more → an email address or phone number");
+  await expect(preview).toContainText(/To enter (Sales · )?Won: nothing more → an email address or phone number/);
   await page.screenshot({ path: path.join(shots, "policy-preview.png"), fullPage: true });
   await save.click();
   await expect(page.getByRole("status").filter({ hasText: /Saved version \d+/ })).toBeVisible();

@@ -227,6 +227,8 @@ pub async fn me(SignedIn(actor): SignedIn) -> Json<Actor> {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct BoardParams {
+    /// Pipeline id (`GET /stages` lists them); the asker's team's first pipeline when absent.
+    pipeline: Option<i64>,
     /// Owner's user id.
     owner: Option<i64>,
     /// Team id.
@@ -500,7 +502,8 @@ pub async fn assign_lead(
         .map(Tagged)
 }
 
-/// The pipeline's stages in board order, with their kinds and entry rules.
+/// The pipelines, each with the teams working in it, and every stage (its pipeline, board
+/// order, kind, entry rules, win probability, stale limit, retired or not).
 #[utoipa::path(get, path = "/stages", tag = "Reference",
     responses((status = 200, description = "The pipeline", body = Pipelines)))]
 pub async fn stages(

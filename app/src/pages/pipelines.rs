@@ -362,7 +362,7 @@ fn StageRow(
                     aria-invalid=move || err("probability").is_some().then_some("true")/>
                 {move || err("probability").map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
             </label>
-            <label class="field stage-number-field">"Stale after (days)"
+            <label class="field stage-number-field">"Stale days"
                 <input type="text" inputmode="numeric" maxlength="3" placeholder="policy" aria-label=label("Stale limit")
                     disabled=!editable
                     prop:value=move || get(|s| s.stale_days.clone())

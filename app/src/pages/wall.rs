@@ -288,7 +288,7 @@ fn MonthPanel(v: WallView) -> impl IntoView {
                 .find(|s| s.stage_id == stage.id)
                 .cloned()
                 .unwrap_or_else(|| ColumnSummary::empty(stage.id));
-            (stage.name.clone(), summary)
+            (v.pipeline.label(stage.id), summary)
         })
         .collect();
     let mut pipeline: Vec<Money> = Vec::new();

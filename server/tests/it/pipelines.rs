@@ -152,6 +152,18 @@ async fn a_second_pipeline_has_its_own_board_rules_and_history(db: TestDb) -> Te
         })
         .await;
     let editor = db.editor_of(&lead).await;
+    let eleanor = db.actor("eleanor").await;
+    let roi = || async {
+        let q = app::model::roi::RoiQuery {
+            days: 365,
+            currency: None,
+            from: None,
+            to: None,
+        };
+        let r = service::roi::report(&state, &eleanor, q).await.unwrap();
+        (r.total.converted, r.funnel.len())
+    };
+    let roi_before = roi().await;
     let refused = service::move_lead(&state, &editor, lead.id, move_to(proposal, lead.version))
         .await
         .unwrap_err();
@@ -160,6 +172,10 @@ async fn a_second_pipeline_has_its_own_board_rules_and_history(db: TestDb) -> Te
         .await
         .unwrap();
     assert_eq!(moved.stage_id, due);
+    // Its new stage sorts after Sales' won stage, yet the lead is not counted as converted,
+    // and the funnel is still Sales' (six steps: five open stages and won).
+    assert_eq!(roi().await, roi_before);
+    assert_eq!(roi_before.1, 6);
 
     // The boards: Renewals holds it alone; the Sales board no longer counts it.
     let renewals_board = columns(&db, "priya", Some(id)).await;

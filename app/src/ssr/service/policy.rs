@@ -91,7 +91,8 @@ impl Labels {
             stages: pipeline
                 .stages()
                 .iter()
-                .map(|s| (s.id, s.name.clone(), s.kind))
+                .filter(|s| !s.retired)
+                .map(|s| (s.id, pipeline.label(s.id), s.kind))
                 .collect(),
             sources: sources.into_iter().map(|s| (s.id, s.name)).collect(),
         })

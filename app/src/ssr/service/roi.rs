@@ -73,7 +73,7 @@ pub async fn times(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiTi
         .filter_map(|s| {
             let spread = Spread::of(by_stage.remove(&s.id.0)?)?;
             Some(StageTime {
-                stage: s.name.clone(),
+                stage: pipeline.label(s.id),
                 spread,
             })
         })
@@ -116,15 +116,25 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
     let pace = pace(state, &mut conn, at).await?;
     drop(conn);
 
+    // How far a lead got is the position of the furthest stage it reached; positions are
+    // compared within one pipeline only (another pipeline's stages sort after, not beyond).
     let stages = pipeline.stages();
+    let pipeline_at = |pos: i64| {
+        stages
+            .iter()
+            .find(|s| s.position == pos)
+            .map(|s| s.pipeline_id)
+    };
     let position_of = |key: &str| stages.iter().find(|s| s.key == key).map(|s| s.position);
-    let won_position = stages
-        .iter()
-        .find(|s| s.kind == StageKind::Won)
-        .map(|s| s.position);
     let (qualified_at, quoted_at) = (position_of(QUALIFIED), position_of(QUOTED));
-    let reached =
-        |pos: Option<i64>, at: Option<i64>| matches!((pos, at), (Some(p), Some(a)) if p >= a);
+    let reached = |pos: Option<i64>, at: Option<i64>| matches!((pos, at), (Some(p), Some(a)) if p >= a && pipeline_at(p) == pipeline_at(a));
+    // Converted: reached the won stage of its own pipeline.
+    let won_of = |pos: i64| {
+        pipeline_at(pos)
+            .and_then(|p| pipeline.first_of(p, StageKind::Won))
+            .map(|s| s.position)
+    };
+    let converted = |pos: Option<i64>| pos.is_some_and(|p| won_of(p).is_some_and(|w| p >= w));
 
     // Tallies per (source, campaign); campaign-less leads under None.
     let mut cells: HashMap<(i64, Option<i64>), Tally> = HashMap::new();
@@ -142,7 +152,7 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
         if reached(position, quoted_at) {
             t.quoted += n;
         }
-        if reached(position, won_position) {
+        if converted(position) {
             t.converted += n;
         }
         *by_position.entry(position.unwrap_or(i64::MIN)).or_default() += n;
@@ -258,12 +268,18 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
         })
         .collect();
 
-    // The funnel: for each open stage and the won stage, the inquiries that got that far.
+    // The funnel of the default pipeline: for each of its open stages and its won stage, the
+    // inquiries that got that far.
     let mut funnel: Vec<FunnelStep> = Vec::new();
-    for s in stages.iter().filter(|s| s.kind != StageKind::Lost) {
+    let main = pipeline.default_pipeline().map(|p| p.id);
+    for s in pipeline
+        .board(main.unwrap_or(crate::domain::PipelineId(1)))
+        .into_iter()
+        .filter(|s| s.kind != StageKind::Lost)
+    {
         let n: u32 = by_position
             .iter()
-            .filter(|(p, _)| **p >= s.position)
+            .filter(|(p, _)| **p >= s.position && pipeline_at(**p) == Some(s.pipeline_id))
             .map(|(_, n)| *n)
             .sum();
         let from_previous = funnel

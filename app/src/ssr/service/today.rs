@@ -66,7 +66,7 @@ pub async fn today(state: &AppState, actor: &Actor) -> Result<Today, AppError> {
         .filter_map(|s| {
             let here: Vec<&Lead> = open.iter().filter(|l| l.stage_id == s.id).collect();
             (!here.is_empty()).then(|| StageValue {
-                stage: s.name.clone(),
+                stage: pipeline.label(s.id),
                 leads: here.len() as u32,
                 value: per_currency(here.iter().filter_map(|l| l.value)),
             })
