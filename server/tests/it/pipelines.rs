@@ -30,6 +30,20 @@ async fn columns(db: &TestDb, who: &str, pipeline: Option<PipelineId>) -> Vec<(S
         .collect()
 }
 
+/// The ROI report over the last year, as leadership reads it.
+async fn year_of_roi(
+    state: &app::ssr::AppState,
+    who: &app::domain::Actor,
+) -> app::model::roi::RoiReport {
+    let q = app::model::roi::RoiQuery {
+        days: 365,
+        currency: None,
+        from: None,
+        to: None,
+    };
+    service::roi::report(state, who, q).await.unwrap()
+}
+
 fn fields(e: &AppError) -> Vec<String> {
     e.fields().iter().map(|f| f.field.clone()).collect()
 }
@@ -46,13 +60,7 @@ async fn a_database_from_before_pipelines_keeps_every_lead_and_figure(db: TestDb
     let eleanor = db.actor("eleanor").await;
     let figures = || async {
         let c = service::compliance::organisation(&state, 90).await.unwrap();
-        let q = app::model::roi::RoiQuery {
-            days: 365,
-            currency: None,
-            from: None,
-            to: None,
-        };
-        let r = service::roi::report(&state, &eleanor, q).await.unwrap();
+        let r = year_of_roi(&state, &eleanor).await;
         format!("{:?} {:?} {:?} {:?}", c.teams, c.reps, r.funnel, r.channels)
     };
     let figures_before = figures().await;
@@ -154,13 +162,7 @@ async fn a_second_pipeline_has_its_own_board_rules_and_history(db: TestDb) -> Te
     let editor = db.editor_of(&lead).await;
     let eleanor = db.actor("eleanor").await;
     let roi = || async {
-        let q = app::model::roi::RoiQuery {
-            days: 365,
-            currency: None,
-            from: None,
-            to: None,
-        };
-        let r = service::roi::report(&state, &eleanor, q).await.unwrap();
+        let r = year_of_roi(&state, &eleanor).await;
         (r.total.converted, r.funnel.len())
     };
     let roi_before = roi().await;

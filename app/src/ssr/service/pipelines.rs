@@ -77,15 +77,36 @@ pub async fn settings(state: &AppState, actor: &Actor) -> Result<PipelineSetting
     })
 }
 
-fn invalid(problems: Vec<FieldError>) -> AppError {
-    let message = problems.first().map_or_else(
-        || "Check the highlighted fields".into(),
-        |p| p.message.clone(),
-    );
-    AppError::Validation {
-        message,
-        fields: problems,
+/// The version a form was edited from is no longer the pipeline's.
+fn stale_version() -> AppError {
+    AppError::field(
+        "version",
+        "Someone saved this pipeline since you opened it: reload to see their change",
+    )
+}
+
+/// Another save of the pipeline committed between the check and this one.
+fn saved_meanwhile() -> AppError {
+    AppError::field(
+        "version",
+        "Someone saved this pipeline at the same moment: reload and try again",
+    )
+}
+
+/// The form's name, trimmed, unless another pipeline (`except` aside) has it.
+async fn free_name(
+    conn: &mut sqlx::AnyConnection,
+    form: &PipelineForm,
+    except: Option<PipelineId>,
+) -> Result<String, AppError> {
+    let name = form.name.trim().to_string();
+    if pipelines::name_taken(conn, &name, except).await? {
+        return Err(AppError::field(
+            "name",
+            format!("There is already a pipeline called \"{name}\""),
+        ));
     }
+    Ok(name)
 }
 
 /// The teams `form` names, checked to exist; only an admin may change them.
@@ -132,20 +153,11 @@ pub async fn save(
     let allowed = pipelines::managers_may_edit(&mut conn).await?;
     access::edit_pipeline(actor, &pipeline.teams, allowed)?;
     if pipeline.version != based_on {
-        return Err(AppError::field(
-            "version",
-            "Someone saved this pipeline since you opened it: reload to see their change",
-        ));
+        return Err(stale_version());
     }
-    let stages = form.check().map_err(invalid)?;
+    let stages = form.check().map_err(AppError::invalid)?;
     let teams = checked_teams(&mut conn, actor, &form, &pipeline.teams).await?;
-    let name = form.name.trim().to_string();
-    if pipelines::name_taken(&mut conn, &name, Some(id)).await? {
-        return Err(AppError::field(
-            "name",
-            format!("There is already a pipeline called \"{name}\""),
-        ));
-    }
+    let name = free_name(&mut conn, &form, Some(id)).await?;
     let board = before.board(id);
     let mut problems = Vec::new();
     for (i, s) in stages.iter().enumerate() {
@@ -187,7 +199,7 @@ pub async fn save(
         }
     }
     if !problems.is_empty() {
-        return Err(invalid(problems));
+        return Err(AppError::invalid(problems));
     }
     let team_names = team_names(&mut conn).await?;
     drop(conn);
@@ -195,10 +207,7 @@ pub async fn save(
     let at = now();
     let mut tx = state.store.begin().await?;
     if !pipelines::bump(&mut tx, id, &name, based_on).await? {
-        return Err(AppError::field(
-            "version",
-            "Someone saved this pipeline at the same moment: reload and try again",
-        ));
+        return Err(saved_meanwhile());
     }
     for sid in &removed {
         pipelines::delete_stage(&mut tx, *sid).await?;
@@ -291,7 +300,7 @@ pub async fn create(
     form: PipelineForm,
 ) -> Result<PipelineId, AppError> {
     access::manage_pipelines(actor)?;
-    let stages = form.check().map_err(invalid)?;
+    let stages = form.check().map_err(AppError::invalid)?;
     if let Some(i) = stages.iter().position(|s| s.id.is_some()) {
         return Err(AppError::field(
             format!("stages.{i}"),
@@ -300,13 +309,7 @@ pub async fn create(
     }
     let mut conn = state.store.read().await?;
     let teams = checked_teams(&mut conn, actor, &form, &[]).await?;
-    let name = form.name.trim().to_string();
-    if pipelines::name_taken(&mut conn, &name, None).await? {
-        return Err(AppError::field(
-            "name",
-            format!("There is already a pipeline called \"{name}\""),
-        ));
-    }
+    let name = free_name(&mut conn, &form, None).await?;
     let team_names = team_names(&mut conn).await?;
     drop(conn);
     let at = now();
@@ -314,15 +317,11 @@ pub async fn create(
     let id = pipelines::insert_pipeline(&mut tx, &name, at).await?;
     write_stages(&mut tx, id, &stages).await?;
     pipelines::set_teams(&mut tx, id, &teams).await?;
-    let mut changes = vec![format!("Created the pipeline \"{name}\"")];
-    let before = Pipelines::new(Vec::new(), Vec::new());
     let stage_names: Vec<&str> = stages.iter().map(|s| s.name.as_str()).collect();
-    changes.push(format!("Stages: {}", stage_names.join(" → ")));
-    changes.extend(
-        describe_changes(&before, id, &name, &teams, &stages, &team_names)
-            .into_iter()
-            .skip(1),
-    );
+    let mut changes = vec![
+        format!("Created the pipeline \"{name}\""),
+        format!("Stages: {}", stage_names.join(" → ")),
+    ];
     for t in &teams {
         if let Some((_, n)) = team_names.iter().find(|(id, _)| id == t) {
             changes.push(format!("{n} works in it"));
@@ -360,10 +359,7 @@ pub async fn retire_stage(
     let allowed = pipelines::managers_may_edit(&mut conn).await?;
     access::edit_pipeline(actor, &pipeline.teams, allowed)?;
     if pipeline.version != based_on {
-        return Err(AppError::field(
-            "version",
-            "Someone saved this pipeline since you opened it: reload to see their change",
-        ));
+        return Err(stale_version());
     }
     let rest: Vec<_> = all
         .board(pipeline.id)
@@ -446,10 +442,7 @@ pub async fn retire_stage(
         return Ok(report);
     }
     if !pipelines::bump(&mut tx, pipeline.id, &pipeline.name, based_on).await? {
-        return Err(AppError::field(
-            "version",
-            "Someone saved this pipeline at the same moment: reload and try again",
-        ));
+        return Err(saved_meanwhile());
     }
     pipelines::retire_stage(&mut tx, stage, at).await?;
     let change = if report.moved > 0 {
