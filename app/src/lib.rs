@@ -107,6 +107,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/mailbox") view={Lazy::<lazy::MailboxAdminRoute>::new()}/>
                     <Route path=path!("/admin/webhooks") view={Lazy::<lazy::WebhooksRoute>::new()}/>
                     <Route path=path!("/settings/pipelines") view={Lazy::<lazy::PipelinesRoute>::new()}/>
+                    <Route path=path!("/settings/fields") view={Lazy::<lazy::FieldsRoute>::new()}/>
                     <Route path=path!("/mail") view={Lazy::<lazy::MailToFileRoute>::new()}/>
                     <Route path=path!("/mail/:id") view={Lazy::<lazy::MailMessageRoute>::new()}/>
                     <Route path=path!("/admin/products") view={Lazy::<lazy::ProductsRoute>::new()}/>

@@ -3,9 +3,10 @@
 //! readable page of it at `/api/docs`, rendered on the server from the same document.
 
 use crate::rest;
+use app::domain::fields::{self, FieldDef, FieldEntity, FieldKind};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 use utoipa::openapi::link::{Link, LinkBuilder};
@@ -288,17 +289,96 @@ fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "Service", security(()),
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
-pub async fn document() -> Response {
+pub async fn document(
+    axum::extract::State(state): axum::extract::State<app::ssr::AppState>,
+) -> Response {
     static JSON: OnceLock<String> = OnceLock::new();
-    let body = JSON.get_or_init(|| serde_json::to_string_pretty(spec()).unwrap_or_default());
+    let headers = [
+        (header::CONTENT_TYPE, "application/json"),
+        (header::CACHE_CONTROL, "no-cache"),
+    ];
+    // The organisation's custom fields are part of the lead's schema; without any, the
+    // document is the built one.
+    let defs = match state.store.read().await {
+        Ok(mut conn) => match state.store.pipeline(&mut conn).await {
+            Ok(p) => p.fields().to_vec(),
+            Err(_) => Vec::new(),
+        },
+        Err(_) => Vec::new(),
+    };
+    let live: Vec<&FieldDef> = defs
+        .iter()
+        .filter(|d| d.entity == FieldEntity::Lead && !d.retired)
+        .collect();
+    if live.is_empty() {
+        let body = JSON.get_or_init(|| serde_json::to_string_pretty(spec()).unwrap_or_default());
+        return (headers, body.as_str()).into_response();
+    }
+    let mut doc = spec().clone();
+    with_custom_fields(&mut doc, &live);
     (
-        [
-            (header::CONTENT_TYPE, "application/json"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        body.as_str(),
+        headers,
+        serde_json::to_string_pretty(&doc).unwrap_or_default(),
     )
         .into_response()
+}
+
+/// Adds `LeadFields`, the organisation's lead custom fields as a schema generated from their
+/// definitions, and points the lead's and the edit's `fields` at it.
+pub fn with_custom_fields(doc: &mut Value, defs: &[&FieldDef]) {
+    let properties: serde_json::Map<String, Value> = defs
+        .iter()
+        .map(|d| {
+            let mut schema = match d.kind {
+                FieldKind::Text => json!({"type": ["string", "null"], "maxLength": fields::MAX_TEXT}),
+                FieldKind::LongText => json!({"type": ["string", "null"], "maxLength": fields::MAX_LONG_TEXT}),
+                FieldKind::Number => json!({"type": ["number", "null"], "multipleOf": 0.01}),
+                FieldKind::Money => json!({"type": ["number", "null"], "multipleOf": 0.01,
+                    "description": "An amount in the organisation's currency"}),
+                FieldKind::Date => json!({"type": ["string", "null"], "format": "date"}),
+                FieldKind::YesNo => json!({"type": ["boolean", "null"]}),
+                FieldKind::Choice => json!({"type": ["string", "null"], "enum": d.choices.iter().map(|c| Value::from(c.as_str())).chain([Value::Null]).collect::<Vec<_>>()}),
+                FieldKind::MultiChoice => json!({"type": ["array", "null"], "items": {"type": "string", "enum": d.choices}}),
+                FieldKind::User => json!({"type": ["integer", "null"], "description": "A user's id"}),
+                FieldKind::Link => json!({"type": ["string", "null"], "format": "uri", "maxLength": fields::MAX_LINK}),
+            };
+            let mut about = d.label.clone();
+            if let Some(h) = &d.help {
+                about = format!("{about}: {h}");
+            }
+            if d.pipeline_id.is_some() {
+                about.push_str(" (leads of one pipeline only)");
+            }
+            if let Some(obj) = schema.as_object_mut() {
+                obj.entry("title").or_insert(Value::from(d.label.clone()));
+                obj.insert("description".into(), Value::from(about));
+            }
+            (d.key.clone(), schema)
+        })
+        .collect();
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    schemas.insert(
+        "LeadFields".into(),
+        json!({
+            "type": "object",
+            "description": "The organisation's custom lead fields, by key; null clears one in an edit",
+            "properties": properties,
+            "additionalProperties": false,
+        }),
+    );
+    for owner in ["Lead", "LeadEdit"] {
+        if let Some(p) = schemas
+            .get_mut(owner)
+            .and_then(|s| s.pointer_mut("/properties/fields"))
+        {
+            *p = json!({"$ref": "#/components/schemas/LeadFields"});
+        }
+    }
 }
 
 /// `GET /api/docs`: the document as a page people read. Static HTML and our stylesheet, no

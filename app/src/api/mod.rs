@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;
+pub mod fields;
 pub mod import;
 pub mod inbox;
 pub mod keys;

@@ -108,6 +108,9 @@ pub fn navigation(actor: &Actor) -> Navigation {
     if can(access::view_pipeline_settings(actor)) {
         rules.push(link("/settings/pipelines", "Pipelines & stages"));
     }
+    if can(access::view_field_settings(actor)) {
+        rules.push(link("/settings/fields", "Custom fields"));
+    }
     if can(access::view_policies(actor)) {
         rules.push(link("/settings/policy", "Follow-up rules"));
     }
@@ -468,6 +471,7 @@ mod tests {
                 "/duplicates",
                 "/mail",
                 "/settings/pipelines",
+                "/settings/fields",
                 "/settings/policy",
                 "/settings/routing",
                 "/settings/api-tokens"

@@ -43,6 +43,9 @@ pub fn LeadCard(
     on_retry: Callback<LeadId>,
     /// "Set next step…" under a move refused for want of one: plans it, then moves.
     on_plan: Callback<(LeadId, NextStepKind, QuickPick)>,
+    /// The custom fields cards show, as `(label, value)`.
+    #[prop(optional)]
+    facts: Vec<(String, String)>,
 ) -> impl IntoView {
     let status = NextStepStatus::of(&lead, stage_kind, now, 0);
     let title = lead.title().to_string();
@@ -71,6 +74,9 @@ pub fn LeadCard(
         }
         if lead.suggest_close.is_some() {
             parts.push("looks dead".into());
+        }
+        for (k, v) in &facts {
+            parts.push(format!("{k} {v}"));
         }
         parts.join(", ")
     };
@@ -125,6 +131,13 @@ pub fn LeadCard(
                     None => view! { <span class="card-value card-value-missing">"No value"</span> }.into_any(),
                 }}
             </div>
+            {(!facts.is_empty()).then(|| view! {
+                <div class="card-facts">
+                    {facts.into_iter().map(|(k, v)| view! {
+                        <span class="card-fact"><span class="card-fact-label">{k}</span>" "{v}</span>
+                    }).collect_view()}
+                </div>
+            })}
             <div class="card-row card-meta">
                 {status.map(|s| view! {
                     <span class=format!("chip chip-{}", s.class())>

@@ -7,16 +7,17 @@
 //! tomorrow, changed first with T / D / W if needed.
 
 use crate::api::{close_lead, edit_lead, get_lead_detail, log_activity};
+use crate::components::custom_fields::{FieldInputs, FieldList};
 use crate::components::keys::typing;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::activity::{
-    amount_text, apply_edit, apply_log, ActivityKind, CloseOut, LeadEdit, LogRequest,
+    amount_text, apply_edit, apply_log, ActivityKind, CloseOut, FieldContext, LeadEdit, LogRequest,
     NextStepInput, Outcome, QuickPick,
 };
 use crate::domain::{
-    check_write, evaluate, CloseReason, Finding, Lead, LeadId, NextStepStatus, Policy, StageKind,
-    Timestamp,
+    check_write, evaluate, CloseReason, Finding, Lead, LeadId, NextStepStatus, Pipelines, Policy,
+    StageKind, Timestamp, UserRef,
 };
 use crate::error::AppError;
 use crate::model::lead::LeadDetail;
@@ -102,7 +103,8 @@ fn PanelBody(
             <QuickLog lead=lead.clone() now=detail.now start_kind=start_kind saved=saved
                 policy=policy.clone() stage_kind=stage_kind.unwrap_or(StageKind::Open)/>
         })}
-        <Details lead=lead.clone() editable=editable saved=saved policy=policy.clone() now=detail.now/>
+        <Details lead=lead.clone() editable=editable saved=saved policy=policy.clone() now=detail.now
+            pipelines=detail.pipeline.clone() people=detail.people.clone()/>
         <Quotes lead_id=lead.id can_create=editable && !closed/>
         {(editable && !closed && detail.pipeline.several()).then(|| view! {
             <OtherPipeline lead=lead.clone() pipelines=detail.pipeline.clone() saved=saved/>
@@ -367,13 +369,24 @@ fn Details(
     saved: Callback<Lead>,
     policy: Policy,
     now: Timestamp,
+    pipelines: Pipelines,
+    people: Vec<UserRef>,
 ) -> impl IntoView {
     let editing = RwSignal::new(false);
     let form = RwSignal::new(LeadEdit::from_lead(&lead));
     // The policy's verdict on the edit as typed (e.g. clearing the value a stage needs).
     let base = lead.clone();
+    let shape = StoredValue::new((pipelines.clone(), people.clone()));
     let policy_problem = Memo::new(move |_| {
-        let after = form.with(|f| apply_edit(&base, f, now)).ok()?;
+        let after = shape
+            .with_value(|(pl, people)| {
+                let custom = FieldContext {
+                    pipelines: pl,
+                    users: people,
+                };
+                form.with(|f| apply_edit(&base, f, Some(custom), now))
+            })
+            .ok()?;
         check_write(&policy, &base, &after, now)
             .first()
             .map(|f| f.message.clone())
@@ -439,6 +452,19 @@ fn Details(
             |f, v| f.currency = Some(v),
         ),
     ];
+    let server_field_error = Callback::new(move |name: String| {
+        error.with(|e| {
+            e.as_ref().and_then(|e| {
+                e.fields()
+                    .iter()
+                    .find(|f| f.field == name)
+                    .map(|f| f.message.clone())
+            })
+        })
+    });
+    let lead_for_inputs = lead.clone();
+    let lead_for_list = lead.clone();
+    let pipelines_for_inputs = pipelines.clone();
     let shown = [
         ("Contact", Some(lead.contact_name.clone())),
         ("Company", lead.company.clone()),
@@ -483,6 +509,8 @@ fn Details(
                                 </label>
                             }
                         }).collect_view()}
+                        <FieldInputs lead=lead_for_inputs.clone() pipelines=pipelines_for_inputs.clone() form=form
+                            people=people.clone() server_error=server_field_error/>
                         {move || error.with(|e| e.as_ref().filter(|e| e.fields().is_empty()).map(error_text))
                             .map(|m| view! { <p class="field-error" role="alert">{m}</p> })}
                         {move || policy_problem.get().map(|m| view! {
@@ -505,6 +533,7 @@ fn Details(
                             }
                         }).collect_view()}
                     </dl>
+                    <FieldList lead=lead_for_list.clone() pipelines=pipelines.clone() people=people.clone()/>
                 }.into_any()
             }}
         </section>

@@ -2,6 +2,7 @@
 
 pub mod bell;
 pub mod chart;
+pub mod custom_fields;
 pub mod files;
 pub mod guard;
 pub mod header;

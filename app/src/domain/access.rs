@@ -222,6 +222,25 @@ pub fn manage_pipelines(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// The custom field settings page: admins change it; managers read it (to know what their
+/// reps are asked for).
+pub fn view_field_settings(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin | Role::Manager => Ok(()),
+        _ => Err(Denied(
+            "Only managers and admins see the custom field settings",
+        )),
+    }
+}
+
+/// Defining, changing, ordering and retiring custom fields: admins.
+pub fn manage_fields(actor: &Actor) -> Result<(), Denied> {
+    match actor.role {
+        Role::Admin => Ok(()),
+        _ => Err(Denied("Only an admin defines custom fields")),
+    }
+}
+
 /// May this person change the stages of a pipeline worked by `teams`? Admins; a manager of one
 /// of those teams when `managers_allowed` (an admin's setting).
 pub fn edit_pipeline(

@@ -357,6 +357,19 @@ pub struct LeadEdit {
     /// ISO 4217 code.
     #[serde(default)]
     pub currency: Option<String>,
+    /// Custom field values to set, by field key, as typed or in their stored shapes; `null`
+    /// or an empty value clears one. Fields left out keep their values.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub fields: super::fields::FieldValues,
+}
+
+/// What checking custom values needs: the organisation's pipelines with the field
+/// definitions, and the people a user field may name.
+#[derive(Clone, Copy, Debug)]
+pub struct FieldContext<'a> {
+    pub pipelines: &'a super::stage::Pipelines,
+    pub users: &'a [super::lead::UserRef],
 }
 
 impl LeadEdit {
@@ -375,6 +388,7 @@ impl LeadEdit {
                     .map(|v| v.currency.code().to_string())
                     .unwrap_or_default(),
             ),
+            fields: Default::default(),
         }
     }
 }
@@ -441,7 +455,12 @@ fn parse_phone(raw: &str) -> Result<String, String> {
 }
 
 /// Judges an edit and returns the lead as it will be stored, or every problem by field.
-pub fn apply_edit(lead: &Lead, edit: &LeadEdit, now: Timestamp) -> Result<Lead, Vec<FieldError>> {
+pub fn apply_edit(
+    lead: &Lead,
+    edit: &LeadEdit,
+    custom: Option<FieldContext<'_>>,
+    now: Timestamp,
+) -> Result<Lead, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut next = lead.clone();
     if let Some(name) = &edit.contact_name {
@@ -504,6 +523,12 @@ pub fn apply_edit(lead: &Lead, edit: &LeadEdit, now: Timestamp) -> Result<Lead, 
             (Ok(_), None) => {}
         },
     }
+    if !edit.fields.is_empty() {
+        match custom {
+            None => errors.push(field("fields", "Custom fields cannot be set here")),
+            Some(ctx) => errors.extend(apply_field_edit(lead, &mut next, &edit.fields, ctx)),
+        }
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -513,6 +538,48 @@ pub fn apply_edit(lead: &Lead, edit: &LeadEdit, now: Timestamp) -> Result<Lead, 
     next.version += 1;
     next.updated_at = now;
     Ok(next)
+}
+
+/// Sets the custom values of `edit` on `next` (the lead `before` after the rest of its edit):
+/// each value checked against its field, and a field the lead's stage requires may not be
+/// cleared there. Returns the errors, one per field at fault.
+fn apply_field_edit(
+    before: &Lead,
+    next: &mut Lead,
+    changes: &super::fields::FieldValues,
+    ctx: FieldContext<'_>,
+) -> Vec<FieldError> {
+    use super::fields::{apply_changes, check_values, error_field};
+    let Some(pipeline) = ctx.pipelines.of_stage(before.stage_id) else {
+        return vec![field("fields", "This lead's stage is unknown")];
+    };
+    let checked = match check_values(ctx.pipelines.fields(), pipeline.id, changes, ctx.users) {
+        Ok(c) => c,
+        Err(errors) => return errors,
+    };
+    let (after, _) = apply_changes(&before.fields, &checked);
+    if let Some(stage) = ctx.pipelines.get(before.stage_id) {
+        let empty = |values: &super::fields::FieldValues, key: &str| {
+            values.get(key).is_none_or(super::fields::is_empty)
+        };
+        // A requirement the lead already missed (added after it got here) does not block
+        // other edits; emptying a required value does.
+        let emptied = ctx.pipelines.required_fields(stage).into_iter().find(|d| {
+            empty(&after, &d.key)
+                && (!empty(&before.fields, &d.key) || checked.contains_key(&d.key))
+        });
+        if let Some(def) = emptied {
+            return vec![FieldError {
+                field: error_field(&def.key),
+                message: format!(
+                    "{} needs {}: it cannot be left empty while the lead is there",
+                    stage.name, def.label
+                ),
+            }];
+        }
+    }
+    next.fields = after;
+    Vec::new()
 }
 
 /// Closing a lead out from the drawer: won with its value, or lost with a reason.
@@ -703,7 +770,7 @@ mod tests {
         edit.email = Some("not-an-address".into());
         edit.phone = Some("call me".into());
         edit.value = Some("lots".into());
-        let errs = apply_edit(&lead, &edit, NOW).unwrap_err();
+        let errs = apply_edit(&lead, &edit, None, NOW).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["contact_name", "email", "phone", "value"]);
     }
@@ -714,12 +781,12 @@ mod tests {
         let mut edit = LeadEdit::from_lead(&lead);
         edit.value = Some("15,000".into());
         edit.phone = Some("+1 (555) 010-2030".into());
-        let after = apply_edit(&lead, &edit, NOW).unwrap();
+        let after = apply_edit(&lead, &edit, None, NOW).unwrap();
         assert_eq!(after.value.unwrap().cents, 1_500_000);
         assert_eq!(after.phone.as_deref(), Some("+1 (555) 010-2030"));
         assert_eq!(after.version, lead.version + 1);
         assert_eq!(
-            apply_edit(&lead, &LeadEdit::from_lead(&lead), NOW).unwrap_err()[0].message,
+            apply_edit(&lead, &LeadEdit::from_lead(&lead), None, NOW).unwrap_err()[0].message,
             "Nothing changed"
         );
     }

@@ -13,7 +13,7 @@
 use super::access::UserId;
 use super::lead::{CloseReason, Lead, LeadId};
 use super::policy::{Policies, Policy};
-use super::stage::Criterion;
+use super::stage::{Criterion, StageId};
 use super::time::{Timestamp, DAY_MS};
 use serde::{Deserialize, Serialize};
 use std::cmp::Ordering;
@@ -206,7 +206,7 @@ pub fn scorecard(
                 let planned = lead.next_step.as_ref().is_some_and(|s| s.due_at >= now);
                 next_step_planned.record(lead.id, planned);
                 not_stale.record(lead.id, !is_stale(policy, lead, now));
-                data_complete.record(lead.id, has_complete_data(lead));
+                data_complete.record(lead.id, has_complete_data(policy, lead));
             }
             Some(closed) => {
                 if period.contains(closed) && policy.lost_stages.contains(&lead.stage_id) {
@@ -389,6 +389,9 @@ pub struct FactsOf<'a> {
     pub value_cents: Option<i64>,
     pub close_reason: Option<CloseReason>,
     pub close_note: Option<&'a str>,
+    pub stage_id: StageId,
+    /// The lead's custom field values.
+    pub fields: &'a super::fields::FieldValues,
 }
 
 impl<'a> From<&'a Lead> for FactsOf<'a> {
@@ -403,6 +406,8 @@ impl<'a> From<&'a Lead> for FactsOf<'a> {
             value_cents: lead.value.map(|v| v.cents),
             close_reason: lead.close_reason,
             close_note: lead.close_note.as_deref(),
+            stage_id: lead.stage_id,
+            fields: &lead.fields,
         }
     }
 }
@@ -436,16 +441,29 @@ pub fn lead_facts(policy: &Policy, lead: &FactsOf) -> LeadFacts {
     LeadFacts {
         first_touch_due,
         first_touch_minutes,
-        data_complete: data_complete(lead),
+        data_complete: data_complete(policy, lead),
         reason_given: reason_given(lead),
     }
 }
 
-fn data_complete(lead: &FactsOf) -> bool {
+/// Reachable, a company, a product interest, a value above zero, and every custom field the
+/// lead's stage requires.
+fn data_complete(policy: &Policy, lead: &FactsOf) -> bool {
+    let custom = policy
+        .stage_fields
+        .iter()
+        .filter(|(s, _)| *s == lead.stage_id)
+        .flat_map(|(_, keys)| keys)
+        .all(|k| {
+            lead.fields
+                .get(k)
+                .is_some_and(|v| !super::fields::is_empty(v))
+        });
     lead.reachable
         && lead.company.is_some_and(filled)
         && lead.product_interest.is_some_and(filled)
         && lead.value_cents.is_some_and(|c| c > 0)
+        && custom
 }
 
 fn reason_given(lead: &FactsOf) -> bool {
@@ -460,8 +478,8 @@ fn has_close_reason(lead: &Lead) -> bool {
     reason_given(&lead.into())
 }
 
-fn has_complete_data(lead: &Lead) -> bool {
-    data_complete(&lead.into())
+fn has_complete_data(policy: &Policy, lead: &Lead) -> bool {
+    data_complete(policy, &lead.into())
 }
 
 fn filled(text: &str) -> bool {
@@ -580,6 +598,7 @@ mod tests {
     /// step due a day after it arrived.
     fn lead(id: i64, created: Timestamp) -> Lead {
         Lead {
+            fields: Default::default(),
             id: LeadId(id),
             version: 1,
             contact_name: "Ana Ruiz".into(),

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 /// Longest search text accepted, in characters.
 pub const MAX_SEARCH: usize = 100;
+/// Most custom field conditions one filter may carry.
+pub const MAX_CUSTOM_FILTERS: usize = 5;
 
 /// How cards are ordered inside an open column. Closed columns always show the most recently
 /// closed first.
@@ -164,9 +166,190 @@ pub struct BoardFilter {
     pub min_value: Option<i64>,
     /// Highest value, in minor units (any currency).
     pub max_value: Option<i64>,
-    /// Case-insensitive text in the contact's name, company or e-mail.
+    /// Case-insensitive text in the contact's name, company or e-mail (or a custom text).
     pub text: Option<String>,
     pub sort: CardSort,
+    /// Conditions on custom fields (`f.<key>=<value>` or `f.<key>=<from>..<to>` in the URL).
+    pub custom: Vec<CustomFilter>,
+    /// `custom` checked against the field definitions by the server (`resolve`); the SQL
+    /// is built from these, and a filter not resolved selects nothing.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ssr", schema(ignore))]
+    pub resolved: Vec<CustomCondition>,
+}
+
+/// A condition on one custom field, as written in the URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CustomFilter {
+    pub key: String,
+    /// One value (`Logistics`, `yes`, `7`) or a range (`2027-01-01..2027-03-31`, `10..`).
+    pub value: String,
+}
+
+/// A custom field condition checked against its definition, ready for SQL over the
+/// `field_values` index.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CustomCondition {
+    pub field: super::ids::FieldId,
+    pub test: CustomTest,
+}
+
+/// What a [`CustomCondition`] asks of the indexed value.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CustomTest {
+    /// The lower-cased text (a choice, one of several, a text, a date) equals this.
+    Text(String),
+    /// The number (hundredths, a user id, 1/0 for yes/no) equals this.
+    Number(i64),
+    /// Text between these (dates), inclusive.
+    TextRange(Option<String>, Option<String>),
+    /// Number between these (hundredths), inclusive.
+    NumberRange(Option<i64>, Option<i64>),
+}
+
+impl CustomFilter {
+    /// The URL key, `f.<field key>`, that errors name.
+    pub fn param(&self) -> String {
+        format!("f.{}", self.key)
+    }
+
+    /// Checks the condition against the field definitions.
+    pub fn resolve(&self, defs: &[super::fields::FieldDef]) -> Result<CustomCondition, FieldError> {
+        use super::fields::FieldKind;
+        let field = self.param();
+        let def = defs
+            .iter()
+            .find(|d| d.key == self.key && d.entity == super::fields::FieldEntity::Lead)
+            .ok_or_else(|| err(&field, format!("There is no lead field \"{}\"", self.key)))?;
+        let v = self.value.trim();
+        let fail = |m: String| err(&field, format!("{}: {m}", def.label));
+        let number = |t: &str| -> Result<i64, FieldError> {
+            let checked = super::fields::FieldDef {
+                kind: FieldKind::Number,
+                ..def.clone()
+            }
+            .check(&serde_json::Value::String(t.into()), &[])
+            .map_err(&fail)?;
+            Ok(checked.as_ref().map(checked_hundredths).unwrap_or_default())
+        };
+        let date = |t: &str| -> Result<String, FieldError> {
+            super::time::parse_date(t)
+                .map(super::time::date_text)
+                .ok_or_else(|| fail("Filter by dates written YYYY-MM-DD".into()))
+        };
+        let range = v.split_once("..");
+        let test = match (def.kind, range) {
+            (FieldKind::Date, Some((lo, hi))) => CustomTest::TextRange(
+                (!lo.trim().is_empty())
+                    .then(|| date(lo.trim()))
+                    .transpose()?,
+                (!hi.trim().is_empty())
+                    .then(|| date(hi.trim()))
+                    .transpose()?,
+            ),
+            (FieldKind::Number | FieldKind::Money, Some((lo, hi))) => CustomTest::NumberRange(
+                (!lo.trim().is_empty())
+                    .then(|| number(lo.trim()))
+                    .transpose()?,
+                (!hi.trim().is_empty())
+                    .then(|| number(hi.trim()))
+                    .transpose()?,
+            ),
+            (_, Some(_)) => return Err(fail("Only dates and numbers filter by a range".into())),
+            (FieldKind::Date, None) => CustomTest::Text(date(v)?),
+            (FieldKind::Number | FieldKind::Money, None) => CustomTest::Number(number(v)?),
+            (
+                FieldKind::YesNo | FieldKind::User | FieldKind::Choice | FieldKind::MultiChoice,
+                None,
+            ) => {
+                let users: Vec<super::lead::UserRef> = v
+                    .parse::<i64>()
+                    .ok()
+                    .map(|id| super::lead::UserRef {
+                        id,
+                        name: String::new(),
+                    })
+                    .into_iter()
+                    .collect();
+                let checked = def
+                    .check(&serde_json::Value::String(v.into()), &users)
+                    .map_err(&fail)?
+                    .ok_or_else(|| fail("Give a value to filter by".into()))?;
+                match checked {
+                    serde_json::Value::Bool(b) => CustomTest::Number(i64::from(b)),
+                    serde_json::Value::Number(n) => CustomTest::Number(n.as_i64().unwrap_or(0)),
+                    serde_json::Value::String(s) => CustomTest::Text(s.to_lowercase()),
+                    serde_json::Value::Array(a) => match a.as_slice() {
+                        [one] => CustomTest::Text(one.as_str().unwrap_or("").to_lowercase()),
+                        _ => return Err(fail("Filter by one option at a time".into())),
+                    },
+                    _ => return Err(fail("Give a value to filter by".into())),
+                }
+            }
+            (_, None) => CustomTest::Text(v.to_lowercase()),
+        };
+        if let CustomTest::TextRange(Some(a), Some(b)) = &test {
+            if a > b {
+                return Err(fail("The range ends before it starts".into()));
+            }
+        }
+        if let CustomTest::NumberRange(Some(a), Some(b)) = &test {
+            if a > b {
+                return Err(fail("The range ends before it starts".into()));
+            }
+        }
+        Ok(CustomCondition {
+            field: def.id,
+            test,
+        })
+    }
+
+    /// Whether a lead's stored value for this field passes (for live changes on the board).
+    pub fn passes(&self, value: Option<&serde_json::Value>) -> bool {
+        use serde_json::Value;
+        let Some(value) = value else {
+            return false;
+        };
+        let v = self.value.trim();
+        let as_number = |t: &str| t.trim().replace(',', "").parse::<f64>().ok();
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .any(|i| i.as_str().is_some_and(|s| s.eq_ignore_ascii_case(v))),
+            Value::Bool(b) => match v.to_ascii_lowercase().as_str() {
+                "yes" | "true" | "y" | "1" => *b,
+                "no" | "false" | "n" | "0" => !*b,
+                _ => false,
+            },
+            Value::Number(n) => {
+                let x = n.as_f64().unwrap_or(0.0);
+                match v.split_once("..") {
+                    Some((lo, hi)) => {
+                        as_number(lo).is_none_or(|lo| x >= lo)
+                            && as_number(hi).is_none_or(|hi| x <= hi)
+                    }
+                    None => as_number(v).is_some_and(|y| (x - y).abs() < 0.005),
+                }
+            }
+            Value::String(s) => match v.split_once("..") {
+                Some((lo, hi)) => {
+                    let (lo, hi) = (lo.trim(), hi.trim());
+                    (lo.is_empty() || s.as_str() >= lo) && (hi.is_empty() || s.as_str() <= hi)
+                }
+                None => s.eq_ignore_ascii_case(v),
+            },
+            Value::Null | Value::Object(_) => false,
+        }
+    }
+}
+
+/// Hundredths of a canonical JSON number.
+fn checked_hundredths(n: &serde_json::Value) -> i64 {
+    n.as_i64()
+        .map(|w| w * 100)
+        .or_else(|| n.as_f64().map(|f| (f * 100.0).round() as i64))
+        .unwrap_or_default()
 }
 
 impl BoardFilter {
@@ -205,6 +388,35 @@ impl BoardFilter {
                         ));
                     }
                     f.text = Some(value.to_string());
+                }
+                k if k.starts_with("f.") => {
+                    let field = &k[2..];
+                    if field.is_empty()
+                        || field.len() > 60
+                        || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        return Err(err(
+                            k,
+                            "Custom field filters are written f.<field key>".into(),
+                        ));
+                    }
+                    if f.custom.len() >= MAX_CUSTOM_FILTERS {
+                        return Err(err(
+                            k,
+                            format!("Filter by at most {MAX_CUSTOM_FILTERS} custom fields at once"),
+                        ));
+                    }
+                    if value.chars().count() > MAX_SEARCH {
+                        return Err(err(
+                            k,
+                            format!("The value is longer than {MAX_SEARCH} characters"),
+                        ));
+                    }
+                    f.custom.retain(|c| c.key != field);
+                    f.custom.push(CustomFilter {
+                        key: field.to_string(),
+                        value: value.to_string(),
+                    });
                 }
                 "sort" => {
                     f.sort = CardSort::parse(value).ok_or_else(|| {
@@ -256,6 +468,9 @@ impl BoardFilter {
         if let Some(q) = &self.text {
             parts.push(format!("q={}", encode_component(q)));
         }
+        for c in &self.custom {
+            parts.push(format!("f.{}={}", c.key, encode_component(&c.value)));
+        }
         if self.sort != CardSort::Attention {
             parts.push(format!("sort={}", self.sort.key()));
         }
@@ -267,6 +482,7 @@ impl BoardFilter {
         BoardFilter {
             sort: CardSort::Attention,
             pipeline: None,
+            resolved: Vec::new(),
             ..self.clone()
         } == BoardFilter::default()
     }
@@ -291,6 +507,11 @@ impl BoardFilter {
                 .max_value
                 .is_none_or(|hi| value.is_some_and(|v| v <= hi))
             && self.needle().is_none_or(|n| {
+                let custom = lead.fields.values().flat_map(|v| match v {
+                    serde_json::Value::String(s) => vec![s.as_str()],
+                    serde_json::Value::Array(a) => a.iter().filter_map(|x| x.as_str()).collect(),
+                    _ => Vec::new(),
+                });
                 [
                     Some(lead.contact_name.as_str()),
                     lead.company.as_deref(),
@@ -298,8 +519,24 @@ impl BoardFilter {
                 ]
                 .into_iter()
                 .flatten()
+                .chain(custom)
                 .any(|h| h.to_ascii_lowercase().contains(&n))
             })
+            && self
+                .custom
+                .iter()
+                .all(|c| c.passes(lead.fields.get(&c.key)))
+    }
+
+    /// Checks the custom field conditions against the definitions, for the SQL; an error
+    /// names the URL key (`f.fleet_size`).
+    pub fn resolve(&mut self, defs: &[super::fields::FieldDef]) -> Result<(), FieldError> {
+        self.resolved = self
+            .custom
+            .iter()
+            .map(|c| c.resolve(defs))
+            .collect::<Result<_, _>>()?;
+        Ok(())
     }
 }
 
@@ -462,6 +699,9 @@ pub struct FilterOptions {
     pub teams: Vec<FilterChoice>,
     pub sources: Vec<FilterChoice>,
     pub campaigns: Vec<FilterChoice>,
+    /// The live lead custom fields, each filterable (by the board's pipeline).
+    #[serde(default)]
+    pub fields: Vec<super::fields::FieldDef>,
 }
 
 /// One more page of a column, after a cursor.

@@ -135,6 +135,10 @@ pub struct Lead {
     /// Why the lead looks dead, when it does: it is suggested for closing as "no response".
     #[serde(default)]
     pub suggest_close: Option<String>,
+    /// Custom field values by field key (`domain::fields`), in their stored shapes.
+    #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub fields: super::fields::FieldValues,
 }
 
 impl Lead {
@@ -229,6 +233,7 @@ pub(crate) mod tests {
     /// A fresh lead in stage 1 with a value, an owner and a next step.
     pub fn sample_lead() -> Lead {
         Lead {
+            fields: Default::default(),
             id: LeadId(42),
             version: 3,
             contact_name: "Ada Byron".into(),

@@ -13,6 +13,7 @@ pub mod campaign;
 pub mod compliance;
 pub mod contact;
 pub mod event;
+pub mod fields;
 pub mod filter;
 pub mod ids;
 pub mod import;

@@ -147,6 +147,13 @@ pub fn apply_move(
         ));
     }
 
+    if let Some(field) = pipeline.missing_field(target, &lead.fields) {
+        return Err(MoveRejection {
+            field: "fields",
+            message: format!("{} needs {}", target.name, field.label),
+        });
+    }
+
     moved.stage_id = target.id;
     moved.stage_entered_at = now;
     moved.updated_at = now;

@@ -50,6 +50,10 @@ pub struct Policy {
     /// `idle_days_by_stage` overrides them).
     #[serde(default)]
     pub stage_idle_days: Vec<(StageId, u32)>,
+    /// The custom fields (by key) a lead needs in each stage (from the field definitions when
+    /// the policy is resolved): part of "complete data".
+    #[serde(default)]
+    pub stage_fields: Vec<(StageId, Vec<String>)>,
 }
 
 /// The policies in force: the organisation default and the teams' overrides.
@@ -101,6 +105,7 @@ impl Policy {
             calendar,
             lost_stages: Vec::new(),
             stage_idle_days: Vec::new(),
+            stage_fields: Vec::new(),
         }
     }
 
@@ -767,6 +772,7 @@ mod tests {
 
     fn lead(created: Timestamp) -> Lead {
         Lead {
+            fields: Default::default(),
             id: LeadId(1),
             version: 1,
             contact_name: "Ana Ruiz".into(),

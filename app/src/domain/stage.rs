@@ -144,6 +144,10 @@ pub struct Pipeline {
 pub struct Pipelines {
     pipelines: Vec<Pipeline>,
     stages: Vec<Stage>,
+    /// Every custom field definition (of leads, contacts and companies, retired ones too):
+    /// lead fields can be entry criteria of stages.
+    #[serde(default)]
+    fields: Vec<super::fields::FieldDef>,
 }
 
 impl Pipelines {
@@ -152,7 +156,23 @@ impl Pipelines {
         pipelines.sort_by_key(|p| (p.position, p.id));
         let rank = |id: PipelineId| pipelines.iter().position(|p| p.id == id);
         stages.sort_by_key(|s| (rank(s.pipeline_id), s.position, s.id));
-        Pipelines { pipelines, stages }
+        Pipelines {
+            pipelines,
+            stages,
+            fields: Vec::new(),
+        }
+    }
+
+    /// The same pipelines with these custom field definitions.
+    pub fn with_fields(mut self, mut fields: Vec<super::fields::FieldDef>) -> Self {
+        fields.sort_by_key(|f| (f.position, f.id));
+        self.fields = fields;
+        self
+    }
+
+    /// Every custom field definition, in drawer order.
+    pub fn fields(&self) -> &[super::fields::FieldDef] {
+        &self.fields
     }
 
     /// An organisation with one pipeline (id 1, "Sales") holding `stages`, worked by every team.

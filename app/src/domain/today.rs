@@ -427,6 +427,7 @@ mod tests {
 
     fn lead(id: i64) -> Lead {
         Lead {
+            fields: Default::default(),
             id: LeadId(id),
             version: 1,
             contact_name: format!("Contact {id}"),

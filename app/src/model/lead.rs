@@ -36,4 +36,7 @@ pub struct LeadDetail {
     pub contact_id: Option<i64>,
     #[serde(default)]
     pub company_id: Option<i64>,
+    /// The people a user custom field may name (empty when the lead has no such field).
+    #[serde(default)]
+    pub people: Vec<crate::domain::UserRef>,
 }

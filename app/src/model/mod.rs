@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;
+pub mod fields;
 pub mod import;
 pub mod inbox;
 pub mod intake;

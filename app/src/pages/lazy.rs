@@ -4,8 +4,8 @@
 
 use super::{
     access_keys, admin_products, admin_settings, admin_teams, admin_users, campaigns, compliance,
-    duplicates, home, import, lead, leaderboard, mailbox, new_lead, people, pipelines, policy,
-    quote, review, roi, routing, signin, today, wall, webhooks,
+    duplicates, fields, home, import, lead, leaderboard, mailbox, new_lead, people, pipelines,
+    policy, quote, review, roi, routing, signin, today, wall, webhooks,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -467,5 +467,19 @@ impl LazyRoute for PipelinesRoute {
     fn view(this: Self) -> AnyView {
         let PipelinesRoute = this;
         view! { <Hydrated/> <pipelines::PipelinesPage/> }.into_any()
+    }
+}
+
+pub struct FieldsRoute;
+
+#[lazy_route]
+impl LazyRoute for FieldsRoute {
+    fn data() -> Self {
+        FieldsRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let FieldsRoute = this;
+        view! { <Hydrated/> <fields::FieldsPage/> }.into_any()
     }
 }

@@ -10,6 +10,7 @@ pub mod calendar_feed;
 pub mod campaigns;
 pub mod compliance;
 pub mod duplicates;
+pub mod fields;
 pub mod home;
 pub mod import;
 pub mod lazy;

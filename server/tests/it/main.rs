@@ -15,6 +15,7 @@ mod concurrency;
 mod crash;
 mod dedupe;
 mod faults;
+mod fields;
 mod hostile;
 mod http;
 mod import;

@@ -68,6 +68,11 @@ async fn a_database_from_before_pipelines_keeps_every_lead_and_figure(db: TestDb
     {
         let mut conn = db.store.read().await.unwrap();
         for sql in [
+            // Custom fields (migration 24) came later: back before them first.
+            "DROP TABLE field_values",
+            "DROP TABLE field_definitions",
+            "ALTER TABLE leads DROP COLUMN fields",
+            "DELETE FROM _sqlx_migrations WHERE version = 24",
             "DROP INDEX stages_pipeline",
             "ALTER TABLE stages DROP COLUMN pipeline_id",
             "ALTER TABLE stages DROP COLUMN probability",

@@ -188,6 +188,15 @@ impl TestDb {
         .secret
     }
 
+    /// The active user `id` as an actor.
+    pub async fn actor_by_id(&self, id: i64) -> Actor {
+        let mut conn = self.store.read().await.unwrap();
+        accounts::actor(&mut conn, UserId(id))
+            .await
+            .unwrap()
+            .expect("active user")
+    }
+
     /// Someone allowed to change `lead`: its owner, or its team's manager when unassigned.
     pub async fn editor_of(&self, lead: &Lead) -> Actor {
         let mut conn = self.store.read().await.unwrap();

@@ -65,6 +65,20 @@ pub fn Column(
                 (policy.name.clone(), entry_requirements(policy, &stage))
             })
             .unwrap_or_default();
+        let needed: Vec<String> = state
+            .read(|m| {
+                m.pipeline
+                    .required_fields(&stage)
+                    .into_iter()
+                    .map(|d| d.label.to_lowercase())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let own: Vec<&str> = own
+            .iter()
+            .copied()
+            .chain(needed.iter().map(String::as_str))
+            .collect();
         let all: Vec<&str> = own.iter().chain(by_policy.iter()).copied().collect();
         let hint = if all.is_empty() {
             "No entry rules".to_string()
@@ -112,8 +126,12 @@ pub fn Column(
                         let findings = state
                             .read(|m| evaluate(m.policies.for_team(lead.team_id), &lead, m.now))
                             .unwrap_or_default();
+                        let facts = state
+                            .read(|m| crate::components::custom_fields::card_facts(&m.pipeline, &lead))
+                            .unwrap_or_default();
                         view! {
                             <LeadCard
+                                facts=facts
                                 findings=findings
                                 lead=lead
                                 stage_kind=kind

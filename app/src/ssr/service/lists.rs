@@ -14,6 +14,11 @@ use crate::ssr::AppState;
 pub async fn leads(state: &AppState, actor: &Actor, q: LeadQuery) -> Result<LeadList, AppError> {
     let scope = access::view_board(actor)?;
     let mut conn = state.store.read().await?;
+    let mut q = q;
+    let shape = state.store.pipeline(&mut conn).await?;
+    q.filter
+        .resolve(shape.fields())
+        .map_err(|f| AppError::field(f.field, f.message))?;
     let (items, more) = leads::list(&mut conn, &scope, &q).await?;
     let next = items.last().filter(|_| more).map(|l| l.id.0.to_string());
     Ok(LeadList { items, next })

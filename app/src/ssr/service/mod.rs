@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;
+pub mod fields;
 pub mod import;
 pub mod import_jobs;
 pub mod intake;
@@ -88,6 +89,9 @@ pub async fn board(
             .ok_or_else(AppError::internal)?,
     };
     filter.pipeline = Some(shown.id);
+    filter
+        .resolve(pipeline.fields())
+        .map_err(|f| AppError::field(f.field, f.message))?;
     let columns_of = pipeline.board(shown.id);
     // Read before the cards: a change committed in between is then both in the cards and
     // replayed to the live feed, which is harmless (versions dedupe), never in neither.
@@ -131,7 +135,15 @@ pub async fn board(
 pub async fn filter_options(state: &AppState, actor: &Actor) -> Result<FilterOptions, AppError> {
     let scope = access::view_board(actor)?;
     let mut conn = state.store.read().await?;
-    Ok(leads::filter_options(&mut conn, &scope).await?)
+    let mut options = leads::filter_options(&mut conn, &scope).await?;
+    let shape = state.store.pipeline(&mut conn).await?;
+    options.fields = shape
+        .fields()
+        .iter()
+        .filter(|d| d.entity == crate::domain::fields::FieldEntity::Lead && !d.retired)
+        .cloned()
+        .collect();
+    Ok(options)
 }
 
 fn next_cursor(
@@ -166,6 +178,10 @@ pub async fn column_page(
             format!("Stage {stage} does not exist in this pipeline"),
         ));
     }
+    let mut filter = filter;
+    filter
+        .resolve(pipeline.fields())
+        .map_err(|f| AppError::field(f.field, f.message))?;
     let order = column_order(&pipeline, stage, filter.sort);
     let cursor = Cursor::parse(after, order).map_err(|f| AppError::field(f.field, f.message))?;
     let (cards, more) = leads::column_page(
@@ -320,6 +336,11 @@ pub(crate) async fn save(
             .await?
             .unwrap_or_else(|| current.clone());
         return Err(conflict(now_current));
+    }
+    if current.fields != next.fields {
+        let shape = state.store.pipeline(&mut tx).await?;
+        crate::ssr::store::fields::reindex_lead(&mut tx, shape.fields(), current.id, &next.fields)
+            .await?;
     }
     score::apply(state, &mut tx, &mut next, at).await?;
     let event_id = events::append(

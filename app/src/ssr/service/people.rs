@@ -187,7 +187,7 @@ pub async fn erase(state: &AppState, actor: &Actor, id: i64) -> Result<(), AppEr
 }
 
 /// Replaces the payload of every event of these leads that mentions one of `needles` (case
-/// folded) with a marker.
+/// folded), or holds custom field values, with a marker.
 async fn redact_events(tx: &mut Tx, leads: &[i64], needles: &[String]) -> Result<u64, AppError> {
     let lowered: Vec<String> = needles.iter().map(|n| n.to_lowercase()).collect();
     let hits: Vec<i64> = people::events_of_leads(tx, leads)
@@ -195,7 +195,8 @@ async fn redact_events(tx: &mut Tx, leads: &[i64], needles: &[String]) -> Result
         .into_iter()
         .filter(|(_, p)| {
             let p = p.to_lowercase();
-            lowered.iter().any(|n| p.contains(n.as_str()))
+            // Custom values before and after go with the values themselves.
+            p.contains("\"fields.") || lowered.iter().any(|n| p.contains(n.as_str()))
         })
         .map(|(id, _)| id)
         .collect();

@@ -200,6 +200,7 @@ pub async fn preview(
     let mut policy = policy;
     policy.lost_stages = in_force.org.lost_stages.clone();
     policy.stage_idle_days = in_force.org.stage_idle_days.clone();
+    policy.stage_fields = in_force.org.stage_fields.clone();
     let current = in_force.for_team(team);
     let at = now();
     let mut out = PolicyPreview {

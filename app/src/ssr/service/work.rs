@@ -5,7 +5,7 @@
 use super::{begin_write, now, read_for_write, save, save_move, Change};
 use crate::domain::activity::{
     apply_edit, apply_log, apply_next_step, parse_amount, Activity, ActivityKind, CloseOut,
-    LeadEdit, LogRequest, NextStepChange, Outcome,
+    FieldContext, LeadEdit, LogRequest, NextStepChange, Outcome,
 };
 use crate::domain::{
     apply_move, Actor, Lead, LeadId, Money, MoveRequest, StageId, StageKind, Timestamp,
@@ -101,11 +101,14 @@ pub async fn lead_detail(
                 "Value set from a quote".to_string(),
                 Some(format!(
                     "{}; {}",
-                    describe_edit(&payload),
+                    describe_edit(&payload, &pipeline),
                     quote_cause(&payload).unwrap_or_default()
                 )),
             ),
-            "lead.edited" => ("Edited details".to_string(), Some(describe_edit(&payload))),
+            "lead.edited" => (
+                "Edited details".to_string(),
+                Some(describe_edit(&payload, &pipeline)),
+            ),
             k if k.starts_with("quote.") => {
                 let number = payload["number"].as_str().unwrap_or("A quote");
                 let total = payload["total_cents"].as_i64().zip(
@@ -191,9 +194,19 @@ pub async fn lead_detail(
     let (contact_id, company_id) = leads::person_of(&mut conn, id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
+    let wants_people = pipeline
+        .fields_at(lead.stage_id)
+        .iter()
+        .any(|d| d.kind == crate::domain::fields::FieldKind::User);
+    let people = if wants_people {
+        crate::ssr::store::fields::active_people(&mut conn).await?
+    } else {
+        Vec::new()
+    };
     Ok(LeadDetail {
         contact_id,
         company_id,
+        people,
         policy: policies.for_team(lead.team_id).clone(),
         lead,
         pipeline: (*pipeline).clone(),
@@ -223,8 +236,8 @@ fn finding_label(kind: &Value) -> &'static str {
         .map_or("policy finding", |k| k.label())
 }
 
-/// "Phone: – → +1 555…; Value: $1,000 → $2,000"
-fn describe_edit(payload: &Value) -> String {
+/// "Phone: – → +1 555…; Value: $1,000 → $2,000; Fleet size: – → 40"
+fn describe_edit(payload: &Value, pipeline: &crate::domain::Pipelines) -> String {
     let (Some(before), Some(after)) = (payload["before"].as_object(), payload["after"].as_object())
     else {
         return String::new();
@@ -233,13 +246,16 @@ fn describe_edit(payload: &Value) -> String {
         .iter()
         .filter(|(k, _)| k.as_str() != "version")
         .map(|(k, v)| {
-            let show = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("–").to_string();
-            format!(
-                "{}: {} → {}",
-                field_label(k),
-                show(before.get(k)),
-                show(Some(v))
-            )
+            let custom = k
+                .strip_prefix("fields.")
+                .and_then(|key| pipeline.fields().iter().find(|d| d.key == key));
+            let show = |v: Option<&Value>| match (v, custom) {
+                (None | Some(Value::Null), _) => "–".to_string(),
+                (Some(v), Some(def)) => def.display(v, "", &[]),
+                (Some(v), None) => v.as_str().unwrap_or("–").to_string(),
+            };
+            let label = custom.map_or_else(|| field_label(k), |d| d.label.as_str());
+            format!("{}: {} → {}", label, show(before.get(k)), show(Some(v)))
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -279,13 +295,33 @@ pub async fn edit_lead(
     let at = now();
     let read = read_for_write(state, actor, id, edit.version).await?;
     let current = &read.current;
-    let next = apply_edit(current, &edit, at).map_err(AppError::invalid)?;
+    let users = if edit.fields.is_empty() {
+        Vec::new()
+    } else {
+        let mut conn = state.store.read().await?;
+        crate::ssr::store::fields::active_people(&mut conn).await?
+    };
+    let custom = FieldContext {
+        pipelines: &read.pipeline,
+        users: &users,
+    };
+    let next = apply_edit(current, &edit, Some(custom), at).map_err(AppError::invalid)?;
     let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
     for ((k, old), (_, new)) in edit_fields(current).into_iter().zip(edit_fields(&next)) {
         if old != new {
             before.insert(k.into(), json!(old));
             after.insert(k.into(), json!(new));
         }
+    }
+    let (_, changed) = crate::domain::fields::apply_changes(&current.fields, &next.fields);
+    let gone = current
+        .fields
+        .keys()
+        .filter(|k| !next.fields.contains_key(*k))
+        .map(|k| (k.clone(), current.fields[k].clone(), Value::Null));
+    for (key, old, new) in changed.into_iter().chain(gone) {
+        before.insert(format!("fields.{key}"), old);
+        after.insert(format!("fields.{key}"), new);
     }
     after.insert("version".into(), json!(next.version));
     let payload = json!({"before": before, "after": after});

@@ -35,6 +35,8 @@ pub struct FactsTodo {
     pub value_cents: Option<i64>,
     pub close_reason: Option<CloseReason>,
     pub close_note: Option<String>,
+    pub stage_id: i64,
+    pub fields: crate::domain::fields::FieldValues,
 }
 
 impl FactsTodo {
@@ -49,6 +51,8 @@ impl FactsTodo {
             value_cents: self.value_cents,
             close_reason: self.close_reason,
             close_note: self.close_note.as_deref(),
+            stage_id: crate::domain::StageId(self.stage_id),
+            fields: &self.fields,
         }
     }
 }
@@ -69,7 +73,8 @@ pub async fn facts_todo(tx: &mut super::Tx, limit: i64) -> Result<Vec<FactsTodo>
     let rows = sqlx::query(&format!(
         "SELECT id, team_id, source_id, created_at, first_touched_at,
                 CAST(CASE WHEN email IS NOT NULL OR phone IS NOT NULL THEN 1 ELSE 0 END AS BIGINT),
-                company, product_interest, value_cents, close_reason, close_note
+                company, product_interest, value_cents, close_reason, close_note, stage_id,
+                fields
          FROM leads WHERE facts_at IS NULL ORDER BY id LIMIT $1{}",
         if lock { " FOR UPDATE" } else { "" }
     ))
@@ -93,6 +98,11 @@ pub async fn facts_todo(tx: &mut super::Tx, limit: i64) -> Result<Vec<FactsTodo>
                     .map(|k| decode_key("close_reason", &k, CloseReason::parse))
                     .transpose()?,
                 close_note: r.try_get(10)?,
+                stage_id: r.try_get(11)?,
+                fields: r
+                    .try_get::<Option<String>, _>(12)?
+                    .and_then(|t| serde_json::from_str(&t).ok())
+                    .unwrap_or_default(),
             })
         })
         .collect()

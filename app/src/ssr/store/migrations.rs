@@ -128,6 +128,11 @@ pub const SQLITE: &[Step] = &[
         "pipelines",
         include_str!("../../../../migrations/sqlite/0023_pipelines.sql"),
     ),
+    (
+        24,
+        "fields",
+        include_str!("../../../../migrations/sqlite/0024_fields.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -245,6 +250,11 @@ pub const POSTGRES: &[Step] = &[
         23,
         "pipelines",
         include_str!("../../../../migrations/postgres/0023_pipelines.sql"),
+    ),
+    (
+        24,
+        "fields",
+        include_str!("../../../../migrations/postgres/0024_fields.sql"),
     ),
 ];
 

@@ -14,6 +14,7 @@ pub mod dedupe;
 mod dialect;
 pub mod events;
 mod failure;
+pub mod fields;
 pub mod intake;
 pub mod leads;
 pub mod mailbox;
@@ -426,12 +427,26 @@ impl Store {
             .iter()
             .filter_map(|s| s.stale_days.map(|d| (s.id, d)))
             .collect();
+        let needed: Vec<_> = pipelines
+            .stages()
+            .iter()
+            .map(|s| {
+                let keys: Vec<String> = pipelines
+                    .required_fields(s)
+                    .into_iter()
+                    .map(|d| d.key.clone())
+                    .collect();
+                (s.id, keys)
+            })
+            .filter(|(_, keys)| !keys.is_empty())
+            .collect();
         let mut org = Policy::default_for(BusinessCalendar::office_hours_utc());
         org.version = 0;
         let mut teams = Vec::new();
         for (team, mut p) in policies::latest(conn).await? {
             p.lost_stages = lost.clone();
             p.stage_idle_days = stale.clone();
+            p.stage_fields = needed.clone();
             match team {
                 None => org = p,
                 Some(t) => teams.push((t, p)),
@@ -439,6 +454,7 @@ impl Store {
         }
         org.lost_stages = lost;
         org.stage_idle_days = stale;
+        org.stage_fields = needed;
         Ok(crate::domain::Policies { org, teams })
     }
 

@@ -168,7 +168,7 @@ pub async fn erase_contact(
 }
 
 /// Erases a person from these leads: their name (as `name`), e-mail and phone, the leads'
-/// notes, their activities' notes and their notifications' messages. Returns how many
+/// custom field values, notes, their activities' notes and their notifications' messages. Returns how many
 /// activity notes were erased.
 pub async fn erase_from_leads(
     tx: &mut Tx,
@@ -182,11 +182,18 @@ pub async fn erase_from_leads(
     let list = id_list(leads.iter().copied());
     sqlx::query(&format!(
         "UPDATE leads SET contact_name = $1, email = NULL, phone = NULL, close_note = NULL,
-                next_step_note = NULL, version = version + 1, updated_at = $2
+                next_step_note = NULL, fields = NULL, version = version + 1, updated_at = $2
          WHERE id IN ({list})"
     ))
     .bind(name)
     .bind(at.0)
+    .execute(&mut **tx)
+    .await?;
+    // Custom values may say who they are too: they go, with their filter index.
+    sqlx::query(&format!(
+        "DELETE FROM field_values WHERE entity_id IN ({list})
+           AND field_id IN (SELECT id FROM field_definitions WHERE entity = 'lead')"
+    ))
     .execute(&mut **tx)
     .await?;
     let activities = sqlx::query(&format!(

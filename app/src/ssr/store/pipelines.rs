@@ -50,7 +50,7 @@ pub async fn read(conn: &mut AnyConnection) -> Result<Pipelines, sqlx::Error> {
                 stale_days, retired_at
          FROM stages ORDER BY position",
     )
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await?;
     let mut stages = Vec::with_capacity(rows.len());
     for (id, key, name, position, kind, criteria, pipeline, probability, stale, retired) in rows {
@@ -67,7 +67,8 @@ pub async fn read(conn: &mut AnyConnection) -> Result<Pipelines, sqlx::Error> {
             retired: retired.is_some(),
         });
     }
-    Ok(Pipelines::new(pipelines, stages))
+    let fields = super::fields::definitions(conn).await?;
+    Ok(Pipelines::new(pipelines, stages).with_fields(fields))
 }
 
 fn decode_criteria(json: &str) -> Result<Vec<Criterion>, sqlx::Error> {

@@ -55,6 +55,7 @@ pub async fn insert(
     // Derived from the pipeline when the policy is read, not saved.
     saved.lost_stages.clear();
     saved.stage_idle_days.clear();
+    saved.stage_fields.clear();
     let rules = serde_json::to_string(&saved).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
     sqlx::query(
         "INSERT INTO policies (team_id, version, rules, author_id, created_at)

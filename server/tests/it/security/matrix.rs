@@ -181,6 +181,16 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     // admin allows it, which the demo does not); admins shape them all.
     add("GET", "/api/fn/pipeline_settings", &[P::Manager, P::Admin]);
     add("GET", "/settings/pipelines", &[P::Manager, P::Admin]);
+    // Custom fields: managers read what their reps are asked for; admins define them.
+    add("GET", "/api/fn/field_settings", &[P::Manager, P::Admin]);
+    add("GET", "/settings/fields", &[P::Manager, P::Admin]);
+    for admin_only in [
+        ("POST", "/api/fn/save_field"),
+        ("POST", "/api/fn/move_field"),
+        ("POST", "/api/fn/retire_field"),
+    ] {
+        add(admin_only.0, admin_only.1, &[P::Admin]);
+    }
     for admin_only in [
         ("POST", "/api/fn/save_pipeline"),
         ("POST", "/api/fn/create_pipeline"),
@@ -622,6 +632,26 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         "/api/fn/create_pipeline" => json!({"form": {"name": "", "teams": [], "stages": []}}),
         "/api/fn/retire_stage" => json!({"stage": next_stage, "to": null, "based_on": 0}),
         "/api/fn/managers_edit_pipelines" => json!({"allowed": false}),
+        // A field without a label: an admin is past authorization, at a 422.
+        "/api/fn/save_field" => json!({"form": {"id": null, "label": "", "help": "",
+            "kind": "text", "entity": "lead", "pipeline_id": null, "choices": "",
+            "required_from": null, "on_card": false}}),
+        // A fresh field alone: moving it up, or restoring it while in use, is a 422.
+        "/api/fn/move_field" | "/api/fn/retire_field" => {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO field_definitions (key, label, kind, entity, position, created_at)
+                 VALUES ('matrix_' || CAST((SELECT COUNT(*) FROM field_definitions) AS TEXT),
+                         'Matrix', 'text', 'contact', 10, 0) RETURNING id",
+            )
+            .fetch_one(&mut *db.store.read().await.unwrap())
+            .await
+            .unwrap();
+            if path == "/api/fn/move_field" {
+                json!({"id": id, "up": true})
+            } else {
+                json!({"id": id, "retired": false})
+            }
+        }
         "/api/fn/preview_new_lead" => json!({"draft": {"source_id": f.source,
             "contact_name": "Matrix Typed", "email": "matrix.typed@example.com"}}),
         "/api/fn/create_lead" => json!({"request": {"source_id": f.source,

@@ -128,7 +128,57 @@ impl Condition {
                     format!("LOWER({f}) LIKE {p} ESCAPE '\\'")
                 })
                 .collect();
-            self.push(format!("({})", ors.join(" OR ")));
+            let p = self.bind(Param::Text(pattern.clone()));
+            let custom = format!(
+                "l.id IN (SELECT fv.entity_id FROM field_values fv
+                   JOIN field_definitions fd ON fd.id = fv.field_id AND fd.entity = 'lead'
+                   WHERE fv.value_text LIKE {p} ESCAPE '\\')"
+            );
+            self.push(format!("({} OR {custom})", ors.join(" OR ")));
+        }
+        if filter.resolved.len() != filter.custom.len() {
+            // Conditions the server did not check select nothing rather than everything.
+            self.push("FALSE".into());
+            return;
+        }
+        for c in &filter.resolved {
+            use crate::domain::filter::CustomTest;
+            let f = self.bind(Param::Int(c.field.0));
+            let test = match &c.test {
+                CustomTest::Text(t) => {
+                    format!("fv.value_text = {}", self.bind(Param::Text(t.clone())))
+                }
+                CustomTest::Number(n) => format!("fv.value_num = {}", self.bind(Param::Int(*n))),
+                CustomTest::TextRange(lo, hi) => {
+                    let mut parts = vec!["fv.value_text IS NOT NULL".to_string()];
+                    if let Some(lo) = lo {
+                        parts.push(format!(
+                            "fv.value_text >= {}",
+                            self.bind(Param::Text(lo.clone()))
+                        ));
+                    }
+                    if let Some(hi) = hi {
+                        parts.push(format!(
+                            "fv.value_text <= {}",
+                            self.bind(Param::Text(hi.clone()))
+                        ));
+                    }
+                    parts.join(" AND ")
+                }
+                CustomTest::NumberRange(lo, hi) => {
+                    let mut parts = vec!["fv.value_num IS NOT NULL".to_string()];
+                    if let Some(lo) = lo {
+                        parts.push(format!("fv.value_num >= {}", self.bind(Param::Int(*lo))));
+                    }
+                    if let Some(hi) = hi {
+                        parts.push(format!("fv.value_num <= {}", self.bind(Param::Int(*hi))));
+                    }
+                    parts.join(" AND ")
+                }
+            };
+            self.push(format!(
+                "l.id IN (SELECT fv.entity_id FROM field_values fv WHERE fv.field_id = {f} AND {test})"
+            ));
         }
     }
 }
@@ -383,5 +433,6 @@ pub async fn filter_options(
         teams,
         sources: choices(conn, "SELECT id, name FROM sources ORDER BY name", &[]).await?,
         campaigns: choices(conn, "SELECT id, name FROM campaigns ORDER BY name", &[]).await?,
+        fields: Vec::new(),
     })
 }

@@ -95,6 +95,7 @@ async fn judging(
                 _ => None,
             };
             let lead = Lead {
+                fields: Default::default(),
                 id: LeadId(r.try_get(0)?),
                 version: r.try_get(1)?,
                 contact_name: String::new(),

@@ -51,6 +51,7 @@ struct LeadRow {
     close_note: Option<String>,
     score_reasons: Option<String>,
     suggest_close: Option<String>,
+    fields: Option<String>,
 }
 
 impl FromRow<'_, AnyRow> for LeadRow {
@@ -88,6 +89,7 @@ impl FromRow<'_, AnyRow> for LeadRow {
             close_note: r.try_get("close_note")?,
             score_reasons: r.try_get("score_reasons")?,
             suggest_close: r.try_get("suggest_close")?,
+            fields: r.try_get("fields")?,
         })
     }
 }
@@ -146,6 +148,10 @@ impl TryFrom<LeadRow> for Lead {
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default(),
             suggest_close: r.suggest_close,
+            fields: r
+                .fields
+                .and_then(|t| serde_json::from_str(&t).ok())
+                .unwrap_or_default(),
         })
     }
 }
@@ -158,7 +164,7 @@ SELECT l.id, l.version, l.contact_name, l.email, l.phone, l.company,
        l.next_step_kind, l.next_step_due_at, l.next_step_note,
        l.created_at, l.updated_at, l.first_touched_at, l.last_touched_at,
        l.stage_entered_at, l.closed_at, l.close_reason, l.close_note,
-       l.score_reasons, l.suggest_close
+       l.score_reasons, l.suggest_close, l.fields
 FROM leads l
 JOIN sources s ON s.id = l.source_id
 LEFT JOIN campaigns c ON c.id = l.campaign_id
@@ -273,7 +279,7 @@ pub async fn write(
                 stage_id = $8, stage_entered_at = $9, closed_at = $10, close_reason = $11,
                 close_note = $12, next_step_kind = $13, next_step_due_at = $14,
                 next_step_note = $15, first_touched_at = $16, last_touched_at = $17,
-                updated_at = $18, version = $19, facts_at = NULL, judge_at = 0,
+                updated_at = $18, version = $19, facts_at = NULL, judge_at = 0, fields = $22,
                 reached_position = (SELECT CASE WHEN s.kind = 'lost'
                         OR s.position <= COALESCE(leads.reached_position, -1)
                     THEN leads.reached_position ELSE s.position END
@@ -304,9 +310,15 @@ pub async fn write(
     .bind(lead.version)
     .bind(lead.id.0)
     .bind(expected_version)
+    .bind(fields_json(&lead.fields))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A lead's custom values as stored: a JSON object, or NULL when there are none.
+pub fn fields_json(values: &crate::domain::fields::FieldValues) -> Option<String> {
+    (!values.is_empty()).then(|| serde_json::to_string(values).unwrap_or_else(|_| "{}".into()))
 }
 
 /// A logged activity with its author's name.
