@@ -102,6 +102,7 @@ pub async fn run(state: &AppState, args: &ImportArgs) -> Result<i32, AppError> {
         source_id,
         campaign_id,
         mapping,
+        custom: Vec::new(),
     };
     let cancel = AtomicBool::new(false);
     let started = Instant::now();

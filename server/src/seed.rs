@@ -883,6 +883,7 @@ fn draw_lead(plan: &LeadPlan, rng: &mut Rng, n: usize, stale_made: &mut usize) -
     let value = has_value.then(|| Money::new(value_cents, Currency::USD));
     let last_touch = touches.last().map(|x| x.0);
     let lead = leads::NewLead {
+        fields: Default::default(),
         contact_name: format!("{first} {last}"),
         email,
         phone,
@@ -1041,6 +1042,7 @@ async fn demo_duplicates(
         let new_id = leads::insert_lead(
             &mut tx,
             &leads::NewLead {
+                fields: Default::default(),
                 contact_name: name.clone(),
                 email: Some(email.clone()),
                 phone: None,

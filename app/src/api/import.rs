@@ -26,7 +26,10 @@ pub async fn import_options() -> Result<ImportChoices, AppError> {
 #[server(prefix = "/api/fn", endpoint = "upload_import", input = Json)]
 pub async fn upload_import(file_name: String, text: String) -> Result<ImportDraft, AppError> {
     super::serve(|state, actor| async move {
-        crate::ssr::service::import_jobs::upload(&state, &actor, &file_name, &text)
+        let mut draft =
+            crate::ssr::service::import_jobs::upload(&state, &actor, &file_name, &text)?;
+        crate::ssr::service::import_jobs::offer_fields(&state, &mut draft).await?;
+        Ok(draft)
     })
     .await
 }

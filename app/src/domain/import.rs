@@ -99,6 +99,31 @@ pub fn guess_mapping(headers: &[String]) -> Vec<Option<ImportField>> {
         .collect()
 }
 
+/// The custom field each column not otherwise mapped most likely fills: its header is the
+/// field's label or key (folded). A field is given to one column at most.
+pub fn guess_custom(
+    headers: &[String],
+    mapping: &[Option<ImportField>],
+    fields: &[(String, String)],
+) -> Vec<Option<String>> {
+    let mut taken: Vec<&str> = Vec::new();
+    headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            if mapping.get(i).copied().flatten().is_some() {
+                return None;
+            }
+            let h = fold(h);
+            let found = fields.iter().find(|(key, label)| {
+                !taken.contains(&key.as_str()) && (fold(label) == h || fold(key) == h)
+            })?;
+            taken.push(found.0.as_str());
+            Some(found.0.clone())
+        })
+        .collect()
+}
+
 /// Checks a mapping: a contact name, and an e-mail or a phone column, each field once.
 pub fn check_mapping(mapping: &[Option<ImportField>]) -> Result<(), String> {
     let mut seen = Vec::new();
@@ -172,6 +197,12 @@ pub struct ImportDraft {
     pub file_name: String,
     pub headers: Vec<String>,
     pub mapping: Vec<Option<ImportField>>,
+    /// The custom field (by key) each column fills instead, where it fills one.
+    #[serde(default)]
+    pub custom: Vec<Option<String>>,
+    /// The live lead custom fields a column can fill: (key, label).
+    #[serde(default)]
+    pub fields: Vec<(String, String)>,
     /// The first rows, as read.
     pub preview: Vec<Vec<String>>,
     pub rows: usize,
@@ -242,6 +273,9 @@ pub struct ImportRun {
     pub source_id: i64,
     pub campaign_id: Option<i64>,
     pub mapping: Vec<Option<ImportField>>,
+    /// Per column, the custom field key it fills (for columns not mapped to a lead field).
+    #[serde(default)]
+    pub custom: Vec<Option<String>>,
     pub commit: bool,
 }
 

@@ -41,6 +41,10 @@ pub struct IntakeLead {
     /// submission as a bot's: it is answered like any other and discarded.
     #[serde(default)]
     pub website: Option<String>,
+    /// Custom field values, already checked against their definitions (an import's mapped
+    /// columns). Never read from the wire: a web form or integration cannot set them.
+    #[serde(skip)]
+    pub fields: crate::domain::fields::FieldValues,
 }
 
 /// Longest free message of an inquiry, in characters.
@@ -71,6 +75,7 @@ pub(crate) struct Checked {
     pub(crate) region: Option<String>,
     pub(crate) postcode: Option<String>,
     pub(crate) identity: Identity,
+    pub(crate) fields: crate::domain::fields::FieldValues,
 }
 
 /// Checks an inquiry field by field, as every intake path does before it writes anything.
@@ -184,6 +189,7 @@ pub(crate) fn check(lead: &IntakeLead) -> Result<Checked, AppError> {
         region,
         postcode,
         identity,
+        fields: lead.fields.clone(),
     })
 }
 
@@ -275,6 +281,7 @@ impl NewLeadRequest {
             region: self.region.clone(),
             postcode: self.postcode.clone(),
             website: None,
+            fields: Default::default(),
         }
     }
 }

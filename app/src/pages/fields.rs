@@ -114,8 +114,10 @@ fn Settings(
                                 {d.help.clone().map(|h| view! { <small class="field-help">{h}</small> })}
                             </th>
                             <td data-label="Kind">
-                                {d.kind.label()}
-                                {d.kind.has_choices().then(|| view! { <small class="muted">{format!(" · {}", d.choices.join(", "))}</small> })}
+                                <span>
+                                    {d.kind.label()}
+                                    {d.kind.has_choices().then(|| view! { <small class="muted">{format!(" · {}", d.choices.join(", "))}</small> })}
+                                </span>
                             </td>
                             <td data-label="For">{applies(p, &d)}</td>
                             <td data-label="Required">{required.unwrap_or_else(|| "–".into())}</td>

@@ -37,6 +37,7 @@ pub fn ImportPage() -> impl IntoView {
     let draft = RwSignal::new(None::<ImportDraft>);
     let status = RwSignal::new(None::<ImportStatus>);
     let mapping = RwSignal::new(Vec::<Option<ImportField>>::new());
+    let custom = RwSignal::new(Vec::<Option<String>>::new());
     let source = RwSignal::new(String::new());
     let campaign = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
@@ -87,6 +88,7 @@ pub fn ImportPage() -> impl IntoView {
                             let _ = cancel_import(old.id).await;
                         }
                         mapping.set(d.mapping.clone());
+                        custom.set(d.custom.clone());
                         status.set(None);
                         draft.set(Some(d));
                     }
@@ -106,6 +108,7 @@ pub fn ImportPage() -> impl IntoView {
             source_id: source.get_untracked().parse().unwrap_or(0),
             campaign_id: campaign.get_untracked().parse().ok(),
             mapping: mapping.get_untracked(),
+            custom: custom.get_untracked(),
             commit,
         };
         if request.source_id == 0 {
@@ -175,7 +178,7 @@ pub fn ImportPage() -> impl IntoView {
                 </form>
 
                 {move || draft.get().map(|d| view! {
-                    <MappingStep draft=d mapping source campaign options error locked=Signal::derive(locked)/>
+                    <MappingStep draft=d mapping custom source campaign options error locked=Signal::derive(locked)/>
                     <div class="import-actions">
                         {move || (!locked()).then(|| view! {
                             <button class="button button-primary" type="button" on:click=move |_| run(false)>
@@ -205,6 +208,7 @@ pub fn ImportPage() -> impl IntoView {
 fn MappingStep(
     draft: ImportDraft,
     mapping: RwSignal<Vec<Option<ImportField>>>,
+    custom: RwSignal<Vec<Option<String>>>,
     source: RwSignal<String>,
     campaign: RwSignal<String>,
     options: Resource<Result<crate::api::import::ImportChoices, AppError>>,
@@ -213,6 +217,7 @@ fn MappingStep(
 ) -> impl IntoView {
     let field_error = move |name: &'static str| error.get().and_then(|e| e.message_for(name));
     let headers = draft.headers.clone();
+    let fields = StoredValue::new(draft.fields.clone());
     let preview = draft.preview.clone();
     let shown = preview.len();
     view! {
@@ -270,13 +275,31 @@ fn MappingStep(
                                         <span class="import-col">{label.clone()}</span>
                                         <select aria-label=format!("Field for column {label}") disabled=locked
                                             on:change=move |e| {
-                                                let f = ImportField::parse(&event_target_value(&e));
+                                                // A lead field by its key, or a custom field as `f.<key>`.
+                                                let v = event_target_value(&e);
+                                                let key = v.strip_prefix("f.").map(str::to_string);
+                                                let f = ImportField::parse(&v);
                                                 mapping.update(|m| if let Some(slot) = m.get_mut(i) { *slot = f; });
+                                                custom.update(|c| {
+                                                    if c.len() <= i { c.resize(i + 1, None); }
+                                                    c[i] = key;
+                                                });
                                             }>
-                                            <option value="" selected=move || mapping.with(|m| m.get(i).copied().flatten().is_none())>"Not imported"</option>
+                                            <option value="" selected=move || mapping.with(|m| m.get(i).copied().flatten().is_none())
+                                                && custom.with(|c| c.get(i).cloned().flatten().is_none())>"Not imported"</option>
                                             {ImportField::ALL.into_iter().map(|f| view! {
                                                 <option value=f.key() selected=move || mapping.with(|m| m.get(i).copied().flatten() == Some(f))>{f.label()}</option>
                                             }).collect_view()}
+                                            {move || fields.with_value(|fs| (!fs.is_empty()).then(|| {
+                                                let opts = fs.clone().into_iter().map(|(key, label)| {
+                                                    let same = key.clone();
+                                                    view! {
+                                                        <option value=format!("f.{key}")
+                                                            selected=move || custom.with(|c| c.get(i).cloned().flatten().as_deref() == Some(same.as_str()))>{label}</option>
+                                                    }
+                                                }).collect_view();
+                                                view! { <optgroup label="Custom fields">{opts}</optgroup> }
+                                            }))}
                                         </select>
                                     </th>
                                 }

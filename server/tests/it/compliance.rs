@@ -187,6 +187,7 @@ async fn scorecards_match_the_hand_computed_fixture(db: TestDb) -> TestDb {
         let id = leads::insert_lead(
             &mut tx,
             &leads::NewLead {
+                fields: Default::default(),
                 contact_name: format!("Lead {name}"),
                 email: Some(format!("{}@example.com", name.to_lowercase())),
                 phone: None,

@@ -538,3 +538,92 @@ async fn custom_values_go_with_the_contact_on_a_privacy_request_and_count_as_com
     drop(conn);
     db
 }
+
+both_backends!(an_import_maps_columns_to_custom_fields_and_checks_each_value);
+async fn an_import_maps_columns_to_custom_fields_and_checks_each_value(db: TestDb) -> TestDb {
+    let db = db.with_demo(40).await;
+    let state = db.state();
+    let admin = db.actor("admin").await;
+    let mut industry = form("Industry", FieldKind::Choice);
+    industry.choices = "Retail\nLogistics".into();
+    settings::save(&state, &admin, industry).await.unwrap();
+    settings::save(&state, &admin, form("Fleet size", FieldKind::Number))
+        .await
+        .unwrap();
+    let manager = db.actor("morgan").await;
+    let csv = "Name,E-mail,Industry,Fleet size\n\
+               Ada Byron,ada@fleets.example,logistics,\"1,200\"\n\
+               Ben Farm,ben@farms.example,Farming,3\n\
+               Cy Count,cy@count.example,,lots\n";
+    // The upload offers the fields and guesses the columns named after them.
+    let mut draft = service::import_jobs::upload(&state, &manager, "fleets.csv", csv).unwrap();
+    service::import_jobs::offer_fields(&state, &mut draft)
+        .await
+        .unwrap();
+    assert_eq!(
+        draft.fields,
+        [
+            ("industry".to_string(), "Industry".to_string()),
+            ("fleet_size".to_string(), "Fleet size".to_string())
+        ]
+    );
+    assert_eq!(
+        draft.custom,
+        [
+            None,
+            None,
+            Some("industry".to_string()),
+            Some("fleet_size".to_string())
+        ]
+    );
+    let table = service::import::parse_csv(csv).unwrap();
+    let mut conn = db.store.read().await.unwrap();
+    let (source,): (i64,) = sqlx::query_as("SELECT id FROM sources WHERE name = 'Trade shows'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    let mut plan = service::import::ImportPlan {
+        source_id: source,
+        campaign_id: None,
+        mapping: draft.mapping.clone(),
+        custom: vec![None, None, Some("colour".into()), None],
+    };
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    // A column mapped to a field that does not exist is refused before any row.
+    let e = service::import::run(&state, &manager, &plan, &table, false, &|_, _| {}, &cancel)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["mapping"]);
+    plan.custom = draft.custom.clone();
+    let report = service::import::run(&state, &manager, &plan, &table, true, &|_, _| {}, &cancel)
+        .await
+        .unwrap();
+    assert_eq!((report.new, report.bad), (1, 2));
+    let bad: Vec<String> = report
+        .lines
+        .iter()
+        .filter_map(|l| match &l.outcome {
+            app::domain::import::RowOutcome::Bad { problems } => Some(problems[0].field.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(bad, ["fields.industry", "fields.fleet_size"]);
+    let ada = db
+        .find(|l, _| l.email.as_deref() == Some("ada@fleets.example"))
+        .await;
+    assert_eq!(
+        ada.fields,
+        values(&[
+            ("fleet_size", json!(1200)),
+            ("industry", json!("Logistics"))
+        ])
+    );
+    assert_eq!(
+        count(&db, "eleanor", &[("fleet_size", "1000..")], None)
+            .await
+            .unwrap(),
+        1
+    );
+    db
+}

@@ -37,6 +37,7 @@ pub(crate) fn plan_for(table: &Table, source_id: i64) -> ImportPlan {
         source_id,
         campaign_id: None,
         mapping: guess_mapping(&table.headers),
+        custom: Vec::new(),
     }
 }
 
@@ -362,6 +363,7 @@ async fn uploads_are_checked_and_imported_as_jobs_only_their_uploader_sees(db: T
     };
     let trade_shows = source_id(&db, "Trade shows").await;
     let run = |commit| ImportRun {
+        custom: Vec::new(),
         source_id: trade_shows,
         campaign_id: None,
         mapping: draft.mapping.clone(),
@@ -445,6 +447,7 @@ async fn a_cancelled_import_job_writes_nothing(db: TestDb) -> TestDb {
     let draft = jobs::upload(&state, &morgan, "list.csv", &csv).unwrap();
     let before = counts(&db).await;
     let run = ImportRun {
+        custom: Vec::new(),
         source_id: source_id(&db, "Trade shows").await,
         campaign_id: None,
         mapping: draft.mapping.clone(),

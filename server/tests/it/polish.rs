@@ -139,6 +139,7 @@ async fn a_check_never_waits_and_an_import_waiting_for_the_database_says_so(db: 
     let draft = jobs::upload(&state, &riley, "wait.csv", csv).unwrap();
     let source_id = crate::import::source_id(&db, "Trade shows").await;
     let run = |commit| ImportRun {
+        custom: Vec::new(),
         source_id,
         campaign_id: None,
         mapping: draft.mapping.clone(),

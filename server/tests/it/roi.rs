@@ -189,6 +189,7 @@ async fn roi_matches_the_hand_computed_fixture(db: TestDb) -> TestDb {
         let id = leads::insert_lead(
             &mut tx,
             &leads::NewLead {
+                fields: Default::default(),
                 contact_name: format!("Fixture {name}"),
                 email: None,
                 phone: None,

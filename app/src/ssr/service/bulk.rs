@@ -406,6 +406,7 @@ impl Bulk {
         self.leads_of.insert(contact_id, vec![(id, true)]);
         self.new_leads.push(LeadInsert {
             id: id.0,
+            fields_json: leads::fields_json(&lead.fields),
             lead,
             country: c.country.clone(),
             region: c.region.clone(),

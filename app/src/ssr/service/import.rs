@@ -11,6 +11,7 @@ use super::intake::{self, IntakeLead, IntakeOutcome};
 use super::now;
 use crate::domain::access::{self, Actor};
 use crate::domain::activity::parse_amount;
+use crate::domain::fields::{FieldDef, FieldEntity};
 use crate::domain::import::{check_mapping, ImportField, ImportReport, RowOutcome, RowReport};
 use crate::error::{AppError, FieldError};
 use crate::ssr::store::events;
@@ -94,12 +95,34 @@ pub struct ImportPlan {
     pub campaign_id: Option<i64>,
     /// One entry per column of the file.
     pub mapping: Vec<Option<ImportField>>,
+    /// Per column, the custom field key it fills (columns not mapped above); may be shorter
+    /// than the columns (the rest fill none).
+    pub custom: Vec<Option<String>>,
 }
 
 /// A row as an inquiry, or the problems with it that the intake checks would not name.
-fn row_inquiry(row: &[String], mapping: &[Option<ImportField>]) -> (IntakeLead, Vec<FieldError>) {
+fn row_inquiry(
+    row: &[String],
+    mapping: &[Option<ImportField>],
+    custom: &[(usize, FieldDef)],
+) -> (IntakeLead, Vec<FieldError>) {
     let mut lead = IntakeLead::default();
     let mut problems = Vec::new();
+    for (column, def) in custom {
+        let Some(cell) = row.get(*column).filter(|c| !c.is_empty()) else {
+            continue;
+        };
+        match def.check(&serde_json::Value::String(cell.clone()), &[]) {
+            Ok(Some(v)) => {
+                lead.fields.insert(def.key.clone(), v);
+            }
+            Ok(None) => {}
+            Err(m) => problems.push(FieldError {
+                field: crate::domain::fields::error_field(&def.key),
+                message: format!("{}: {m}", def.label),
+            }),
+        }
+    }
     for (cell, field) in row.iter().zip(mapping) {
         let Some(field) = field else { continue };
         if cell.is_empty() {
@@ -147,10 +170,45 @@ pub fn check_offline(text: &str) -> Result<usize, AppError> {
         .rows
         .iter()
         .filter(|row| {
-            let (lead, problems) = row_inquiry(row, &mapping);
+            let (lead, problems) = row_inquiry(row, &mapping, &[]);
             problems.is_empty() && intake::check(&lead).is_ok()
         })
         .count())
+}
+
+/// The custom fields the columns fill, checked: each a live lead field (of every pipeline,
+/// since an import's leads start in their teams' pipelines), once, on a column no lead field
+/// takes.
+fn custom_columns(
+    shape: &crate::domain::Pipelines,
+    mapping: &[Option<ImportField>],
+    custom: &[Option<String>],
+) -> Result<Vec<(usize, FieldDef)>, AppError> {
+    let mut out: Vec<(usize, FieldDef)> = Vec::new();
+    for (i, key) in custom.iter().enumerate() {
+        let Some(key) = key else { continue };
+        if i >= mapping.len() || mapping[i].is_some() {
+            return Err(AppError::field(
+                "mapping",
+                format!("Column {} fills a lead field already", i + 1),
+            ));
+        }
+        let def = shape
+            .fields()
+            .iter()
+            .find(|d| &d.key == key && d.entity == FieldEntity::Lead && !d.retired)
+            .ok_or_else(|| {
+                AppError::field("mapping", format!("There is no custom field \"{key}\""))
+            })?;
+        if out.iter().any(|(_, d)| d.key == def.key) {
+            return Err(AppError::field(
+                "mapping",
+                format!("Two columns are mapped to {}", def.label),
+            ));
+        }
+        out.push((i, def.clone()));
+    }
+    Ok(out)
 }
 
 /// The mapping fits the file and names the fields an inquiry needs.
@@ -175,6 +233,8 @@ pub async fn validate(
 ) -> Result<(), AppError> {
     check_plan(table, &run.mapping)?;
     let mut conn = state.store.read().await?;
+    let shape = state.store.pipeline(&mut conn).await?;
+    custom_columns(&shape, &run.mapping, &run.custom)?;
     intake::check_attribution(&mut conn, run.source_id, run.campaign_id).await
 }
 
@@ -192,6 +252,11 @@ pub async fn run(
 ) -> Result<ImportReport, AppError> {
     access::import_leads(actor)?;
     check_plan(table, &plan.mapping)?;
+    let custom = {
+        let mut conn = state.store.read().await?;
+        let shape = state.store.pipeline(&mut conn).await?;
+        custom_columns(&shape, &plan.mapping, &plan.custom)?
+    };
     let at = now();
     // A check reads one snapshot and never waits for the write turn; an import takes it.
     let mut tx = match commit {
@@ -222,7 +287,7 @@ pub async fn run(
         .rows
         .iter()
         .map(|row| {
-            let (inquiry, mut problems) = row_inquiry(row, &plan.mapping);
+            let (inquiry, mut problems) = row_inquiry(row, &plan.mapping, &custom);
             let name = inquiry.contact_name.clone();
             let result = match intake::check(&inquiry) {
                 Ok(c) if problems.is_empty() => Ok(c),
@@ -383,10 +448,10 @@ mod tests {
     #[test]
     fn a_bad_amount_names_the_value_column() {
         let mapping = vec![Some(ImportField::ContactName), Some(ImportField::Value)];
-        let (lead, problems) = row_inquiry(&["Ada".into(), "a lot".into()], &mapping);
+        let (lead, problems) = row_inquiry(&["Ada".into(), "a lot".into()], &mapping, &[]);
         assert_eq!(lead.contact_name, "Ada");
         assert_eq!(problems[0].field, "value");
-        let (lead, problems) = row_inquiry(&["Ada".into(), "$12,400.50".into()], &mapping);
+        let (lead, problems) = row_inquiry(&["Ada".into(), "$12,400.50".into()], &mapping, &[]);
         assert!(problems.is_empty());
         assert_eq!(lead.value_cents, Some(1_240_050));
     }
@@ -400,7 +465,7 @@ mod tests {
         let line = format!("Name,Email\n{},x@y.example\n", "n".repeat(20 * 1024 * 1024));
         let t = parse_csv(&line).unwrap();
         let mapping = vec![Some(ImportField::ContactName), Some(ImportField::Email)];
-        let (_, problems) = row_inquiry(&t.rows[0], &mapping);
+        let (_, problems) = row_inquiry(&t.rows[0], &mapping, &[]);
         assert_eq!(problems[0].field, "contact_name");
         assert!(problems[0].message.contains("more than 5000 characters"));
         assert!(matches!(check_offline(&line), Ok(0)));

@@ -113,6 +113,22 @@ impl ImportJobs {
     }
 }
 
+/// Offers the organisation's live lead custom fields as import targets, guessing the columns
+/// whose header names one.
+pub async fn offer_fields(state: &AppState, draft: &mut ImportDraft) -> Result<(), AppError> {
+    let mut conn = state.store.read().await?;
+    let shape = state.store.pipeline(&mut conn).await?;
+    draft.fields = shape
+        .fields()
+        .iter()
+        .filter(|d| d.entity == crate::domain::fields::FieldEntity::Lead && !d.retired)
+        .map(|d| (d.key.clone(), d.label.clone()))
+        .collect();
+    draft.custom =
+        crate::domain::import::guess_custom(&draft.headers, &draft.mapping, &draft.fields);
+    Ok(())
+}
+
 /// Takes an uploaded file: parses it and keeps it for its uploader, answering with the
 /// columns, the guessed mapping and the first rows.
 pub fn upload(
@@ -139,6 +155,8 @@ pub fn upload(
             file_name
         },
         mapping: guess_mapping(&table.headers),
+        custom: vec![None; table.headers.len()],
+        fields: Vec::new(),
         preview: table.rows.iter().take(PREVIEW_ROWS).cloned().collect(),
         headers: table.headers.clone(),
         rows: table.rows.len(),
@@ -216,6 +234,7 @@ pub async fn start(
             source_id: run.source_id,
             campaign_id: run.campaign_id,
             mapping: run.mapping,
+            custom: run.custom,
         };
         let status = job2.status.clone();
         // Until the run has the database, the uploader is told it waits and for how long

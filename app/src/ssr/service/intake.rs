@@ -417,6 +417,7 @@ impl Checked {
             closed_at: None,
             close_reason: None,
             close_note: None,
+            fields: self.fields.clone(),
             version: 1,
             updated_at: at,
             contact_id: Some(contact_id),

@@ -86,6 +86,7 @@ pub async fn run(store: app::ssr::store::Store, rows: usize) -> anyhow::Result<R
         source_id,
         campaign_id: None,
         mapping: guess_mapping(&table.headers),
+        custom: Vec::new(),
     };
     let cancel = AtomicBool::new(false);
     let t = Instant::now();

@@ -20,10 +20,11 @@
 //! machines are noisy.
 //!
 //! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]
-//! [--only moves|board|live|signin|policy|import|intake|roi] [--roi-leads N[,N…]]`. With `--only` the one section is printed and no file is
+//! [--only moves|board|fields|live|signin|policy|import|intake|roi] [--roi-leads N[,N…]]`. With `--only` the one section is printed and no file is
 //! written (for working on one figure).
 
 mod board;
+mod fields;
 mod import;
 mod intake;
 mod live;
@@ -119,6 +120,20 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("board") {
         report.push_str(&board::report(&board_rows));
+    }
+
+    // Filtering by custom fields, at the larger scale.
+    let mut field_rows = Vec::new();
+    for (name, admin_url) in backends.iter().filter(|_| run("fields")) {
+        let leads = *scales.last().unwrap_or(&10_000);
+        let store = fresh_store(name, admin_url, &dir, &format!("fields{leads}")).await?;
+        eprintln!("custom field filter on {name} with {leads} leads: seeding…");
+        util::seed(&store, leads).await?;
+        field_rows.push((name.to_string(), leads, fields::run(store.clone()).await?));
+        store.close().await;
+    }
+    if run("fields") {
+        report.push_str(&fields::report(&field_rows));
     }
 
     // ROI report at each scale (and 1M leads in full mode).

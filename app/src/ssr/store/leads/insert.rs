@@ -35,6 +35,8 @@ pub struct NewLead {
     /// How far the lead has been (a stage position), when it has been further than its stage
     /// (a lead lost after it was quoted); `None`: its stage.
     pub reached_position: Option<i64>,
+    /// Custom field values (checked), stored with the lead and indexed for filtering.
+    pub fields: crate::domain::fields::FieldValues,
 }
 
 /// Inserts a lead and returns its id.
@@ -46,10 +48,10 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
             next_step_kind, next_step_due_at, next_step_note,
             created_at, updated_at, assigned_at, first_touched_at, last_touched_at,
             stage_entered_at, closed_at, close_reason, close_note, version, team_id,
-            contact_id, company_id, reached_position)
+            contact_id, company_id, reached_position, fields)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
             $19, $20, $21, $22, $23, $24, $25, $26, $27,
-            COALESCE($28, (SELECT position FROM stages WHERE id = $11 AND kind <> 'lost')))
+            COALESCE($28, (SELECT position FROM stages WHERE id = $11 AND kind <> 'lost')), $29)
          RETURNING id",
     )
     .bind(&l.contact_name)
@@ -83,8 +85,13 @@ pub async fn insert_lead(conn: &mut AnyConnection, l: &NewLead) -> Result<LeadId
     .bind(l.contact_id)
     .bind(l.company_id)
     .bind(l.reached_position)
-    .fetch_one(conn)
+    .bind(super::fields_json(&l.fields))
+    .fetch_one(&mut *conn)
     .await?;
+    if !l.fields.is_empty() {
+        let defs = crate::ssr::store::fields::definitions(&mut *conn).await?;
+        crate::ssr::store::fields::reindex_lead(conn, &defs, LeadId(id), &l.fields).await?;
+    }
     Ok(LeadId(id))
 }
 
@@ -101,6 +108,8 @@ pub struct LeadInsert {
     pub score_reasons: Option<String>,
     /// The position of the lead's stage (`reached_position`): it has been nowhere else yet.
     pub reached_position: Option<i64>,
+    /// `lead.fields` as stored (JSON), when it has any.
+    pub fields_json: Option<String>,
 }
 
 /// Inserts leads with multi-row statements (an import's new leads); the same columns as
@@ -160,6 +169,7 @@ pub async fn insert_leads(
                     OptText(r.score_reasons.as_deref()),
                     Int(r.score.map(|_| l.created_at.0)),
                     Int(r.reached_position),
+                    OptText(r.fields_json.as_deref()),
                 ]
             }),
             false,
@@ -171,10 +181,24 @@ pub async fn insert_leads(
                 created_at, updated_at, assigned_at, first_touched_at, last_touched_at,
                 stage_entered_at, closed_at, close_reason, close_note, version, team_id,
                 contact_id, company_id, country, region, postcode, score, score_reasons, scored_at,
-                reached_position)
+                reached_position, fields)
              VALUES {values}"
         );
         super::super::execute_with(&mut *conn, &sql, texts).await?;
+    }
+    // The filter index of the custom values some of them came with.
+    let with_values: Vec<&LeadInsert> = rows.iter().filter(|r| !r.lead.fields.is_empty()).collect();
+    if !with_values.is_empty() {
+        let defs = crate::ssr::store::fields::definitions(&mut *conn).await?;
+        for r in with_values {
+            crate::ssr::store::fields::reindex_lead(
+                &mut *conn,
+                &defs,
+                LeadId(r.id),
+                &r.lead.fields,
+            )
+            .await?;
+        }
     }
     Ok(())
 }
