@@ -176,6 +176,11 @@ pub struct BoardFilter {
     #[serde(skip)]
     #[cfg_attr(feature = "ssr", schema(ignore))]
     pub resolved: Vec<CustomCondition>,
+    /// The leads `resolved` selects, worked out once by the server when they are few (the
+    /// board's several queries then look them up by id instead of each joining the index).
+    #[serde(skip)]
+    #[cfg_attr(feature = "ssr", schema(ignore))]
+    pub matching: Option<Vec<i64>>,
 }
 
 /// A condition on one custom field, as written in the URL.
@@ -483,6 +488,7 @@ impl BoardFilter {
             sort: CardSort::Attention,
             pipeline: None,
             resolved: Vec::new(),
+            matching: None,
             ..self.clone()
         } == BoardFilter::default()
     }

@@ -232,6 +232,20 @@ fn Editor(
         })
     };
     let stage_count = Memo::new(move |_| form.with(|f| f.stages.len()));
+    // The custom fields each saved stage needs (set on the custom fields page).
+    let shape = StoredValue::new(page.pipelines.clone());
+    let fields_needed = move |id: Option<StageId>| -> Vec<String> {
+        shape.with_value(|p| {
+            id.and_then(|s| p.get(s))
+                .map(|stage| {
+                    p.required_fields(stage)
+                        .into_iter()
+                        .map(|d| d.label.clone())
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+    };
     let title = match which {
         Chosen::New => "New pipeline".to_string(),
         Chosen::Existing(_) => form.with_untracked(|f| f.name.clone()),
@@ -275,7 +289,7 @@ fn Editor(
                 {move || {
                     let n = stage_count.get();
                     (0..n).map(|i| view! {
-                        <StageRow i=i form=form error=error editable=editable leads=count retiring=retiring/>
+                        <StageRow i=i form=form error=error editable=editable leads=count retiring=retiring fields_needed=fields_needed/>
                     }).collect_view()
                 }}
             </ol>
@@ -306,6 +320,7 @@ fn StageRow(
     editable: bool,
     leads: impl Fn(Option<StageId>) -> i64 + Copy + Send + Sync + 'static,
     retiring: RwSignal<Option<StageId>>,
+    fields_needed: impl Fn(Option<StageId>) -> Vec<String> + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let get = move |f: fn(&StageForm) -> String| {
         form.with(|p| p.stages.get(i).map(f).unwrap_or_default())
@@ -386,6 +401,14 @@ fn StageRow(
                         {c.label()}
                     </label>
                 }).collect_view()}
+                {move || {
+                    let needed = fields_needed(id());
+                    (!needed.is_empty()).then(|| view! {
+                        <a class="stage-fields" href="/settings/fields" title="Custom fields required from this stage or an earlier one">
+                            {format!("and {}", needed.join(", "))}
+                        </a>
+                    })
+                }}
             </fieldset>
             <div class="stage-side">
                 <span class="muted">{move || match (id(), leads(id())) { (None, _) => "new".to_string(), (_, 1) => "1 lead".into(), (_, n) => format!("{n} leads") }}</span>

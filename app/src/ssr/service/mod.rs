@@ -65,6 +65,9 @@ impl From<Denied> for AppError {
     }
 }
 
+/// Most leads custom field filters may select for the board to look them up by id.
+const CUSTOM_MATCH_CAP: usize = 10_000;
+
 /// The board as `actor` may see it under `filter`: every stage with its SQL-computed count
 /// and value over all matching leads in the actor's scope, and the first page of those cards.
 pub async fn board(
@@ -92,6 +95,8 @@ pub async fn board(
     filter
         .resolve(pipeline.fields())
         .map_err(|f| AppError::field(f.field, f.message))?;
+    // Few matches are looked up by id in each of the board's queries.
+    filter.matching = leads::custom_matches(&mut conn, &filter.resolved, CUSTOM_MATCH_CAP).await?;
     let columns_of = pipeline.board(shown.id);
     // Read before the cards: a change committed in between is then both in the cards and
     // replayed to the live feed, which is harmless (versions dedupe), never in neither.

@@ -88,6 +88,46 @@ impl Condition {
         }
     }
 
+    /// `SELECT fv.entity_id …`: the leads one custom field condition selects.
+    pub(in crate::ssr::store) fn custom_select(
+        &mut self,
+        c: &crate::domain::filter::CustomCondition,
+    ) -> String {
+        use crate::domain::filter::CustomTest;
+        let f = self.bind(Param::Int(c.field.0));
+        let test = match &c.test {
+            CustomTest::Text(t) => format!("fv.value_text = {}", self.bind(Param::Text(t.clone()))),
+            CustomTest::Number(n) => format!("fv.value_num = {}", self.bind(Param::Int(*n))),
+            CustomTest::TextRange(lo, hi) => {
+                let mut parts = vec!["fv.value_text IS NOT NULL".to_string()];
+                if let Some(lo) = lo {
+                    parts.push(format!(
+                        "fv.value_text >= {}",
+                        self.bind(Param::Text(lo.clone()))
+                    ));
+                }
+                if let Some(hi) = hi {
+                    parts.push(format!(
+                        "fv.value_text <= {}",
+                        self.bind(Param::Text(hi.clone()))
+                    ));
+                }
+                parts.join(" AND ")
+            }
+            CustomTest::NumberRange(lo, hi) => {
+                let mut parts = vec!["fv.value_num IS NOT NULL".to_string()];
+                if let Some(lo) = lo {
+                    parts.push(format!("fv.value_num >= {}", self.bind(Param::Int(*lo))));
+                }
+                if let Some(hi) = hi {
+                    parts.push(format!("fv.value_num <= {}", self.bind(Param::Int(*hi))));
+                }
+                parts.join(" AND ")
+            }
+        };
+        format!("SELECT fv.entity_id FROM field_values fv WHERE fv.field_id = {f} AND {test}")
+    }
+
     /// Restricts to what `filter` asks for (within the scope already applied).
     fn filter(&mut self, filter: &BoardFilter) {
         let eq = |cond: &mut Self, column: &str, v: Option<i64>| {
@@ -141,46 +181,43 @@ impl Condition {
             self.push("FALSE".into());
             return;
         }
+        if let Some(ids) = &filter.matching {
+            self.push(if ids.is_empty() {
+                "FALSE".into()
+            } else {
+                format!(
+                    "l.id IN ({})",
+                    crate::ssr::store::id_list(ids.iter().copied())
+                )
+            });
+            return;
+        }
         for c in &filter.resolved {
-            use crate::domain::filter::CustomTest;
-            let f = self.bind(Param::Int(c.field.0));
-            let test = match &c.test {
-                CustomTest::Text(t) => {
-                    format!("fv.value_text = {}", self.bind(Param::Text(t.clone())))
-                }
-                CustomTest::Number(n) => format!("fv.value_num = {}", self.bind(Param::Int(*n))),
-                CustomTest::TextRange(lo, hi) => {
-                    let mut parts = vec!["fv.value_text IS NOT NULL".to_string()];
-                    if let Some(lo) = lo {
-                        parts.push(format!(
-                            "fv.value_text >= {}",
-                            self.bind(Param::Text(lo.clone()))
-                        ));
-                    }
-                    if let Some(hi) = hi {
-                        parts.push(format!(
-                            "fv.value_text <= {}",
-                            self.bind(Param::Text(hi.clone()))
-                        ));
-                    }
-                    parts.join(" AND ")
-                }
-                CustomTest::NumberRange(lo, hi) => {
-                    let mut parts = vec!["fv.value_num IS NOT NULL".to_string()];
-                    if let Some(lo) = lo {
-                        parts.push(format!("fv.value_num >= {}", self.bind(Param::Int(*lo))));
-                    }
-                    if let Some(hi) = hi {
-                        parts.push(format!("fv.value_num <= {}", self.bind(Param::Int(*hi))));
-                    }
-                    parts.join(" AND ")
-                }
-            };
-            self.push(format!(
-                "l.id IN (SELECT fv.entity_id FROM field_values fv WHERE fv.field_id = {f} AND {test})"
-            ));
+            let select = self.custom_select(c);
+            self.push(format!("l.id IN ({select})"));
         }
     }
+}
+
+/// The leads the custom field conditions select together, when there are at most `cap` of
+/// them (`None` when more: the conditions are then joined in each query instead).
+pub async fn custom_matches(
+    conn: &mut AnyConnection,
+    conditions: &[crate::domain::filter::CustomCondition],
+    cap: usize,
+) -> Result<Option<Vec<i64>>, sqlx::Error> {
+    if conditions.is_empty() {
+        return Ok(None);
+    }
+    let mut cond = Condition::new(1);
+    let selects: Vec<String> = conditions.iter().map(|c| cond.custom_select(c)).collect();
+    let sql = format!(
+        "SELECT entity_id FROM ({}) m LIMIT {}",
+        selects.join(" INTERSECT "),
+        cap + 1
+    );
+    let rows: Vec<(i64,)> = cond.apply(sqlx::query_as(&sql)).fetch_all(conn).await?;
+    Ok((rows.len() <= cap).then(|| rows.into_iter().map(|(id,)| id).collect()))
 }
 
 /// Escapes LIKE's wildcards so a search for "50%" finds the text "50%".
