@@ -91,7 +91,10 @@ test("typing a person on file warns about the typist's own lead and says nothing
   await page.keyboard.type(own.email!);
   const known = dialog(page).locator(".known-leads");
   await expect(known).toContainText(`${own.contact_name} at ${own.company} already has an open lead owned by you`);
-  await expect(known.getByRole("link", { name: /Open the lead/ })).toHaveAttribute("href", `/leads/${own.id}`);
+  // Their open lead comes first (a namesake's closed lead may follow as "may be the person").
+  const first = known.getByRole("listitem").first();
+  await expect(first).toContainText("already has an open lead owned by you");
+  await expect(first.getByRole("link", { name: /Open the lead/ })).toHaveAttribute("href", `/leads/${own.id}`);
   await expect(dialog(page).getByRole("button", { name: "Add to their open lead" })).toBeVisible();
   await page.screenshot({ path: path.join(shots, "new-lead-on-file.png") });
 

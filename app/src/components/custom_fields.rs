@@ -62,7 +62,7 @@ pub fn FieldList(
         .unwrap_or_default();
     let symbol = symbol(&lead);
     view! {
-        <dl class="details custom-fields">
+        <dl class="custom-fields">
             {defs.into_iter().map(|d| {
                 let value = lead.fields.get(&d.key).map(|v| d.display(v, &symbol, &people)).filter(|s| !s.is_empty());
                 let missing_needed = value.is_none() && needed.contains(&d.key);
