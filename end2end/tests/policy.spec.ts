@@ -37,9 +37,10 @@ test("a manager tightens the SLA with a preview; the rep's card turns 'SLA at ri
   await expect(form.locator("#policy-at_risk_percent")).toHaveAttribute("aria-invalid", "true");
   await expect(form.getByRole("alert")).toContainText("1 to 100");
 
-  // The team works around the clock with a 30-day first-touch SLA, at risk from 1%: every
-  // untouched lead older than about seven hours (and younger than 30 days) is at risk.
-  await form.getByLabel("Within (business minutes)").fill("43200");
+  // The team works around the clock with a 16-hour first-touch SLA, at risk from 1%: every
+  // untouched lead older than ten minutes (and younger than 16 hours) is at risk, whatever the
+  // time of day: the demo's fresh inquiries are 15 minutes to a few hours old.
+  await form.getByLabel("Within (business minutes)").fill("960");
   await form.getByLabel("At risk from (%)").fill("1");
   for (const day of ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]) {
     await form.getByRole("checkbox", { name: day }).check();
@@ -60,7 +61,7 @@ test("a manager tightens the SLA with a preview; the rep's card turns 'SLA at ri
   await form.getByRole("button", { name: "Preview" }).click();
   const preview = form.getByRole("status", { name: "Preview" });
   await expect(preview).toContainText(/Would flag \d+ of \d+ open leads, \d+ of them stale/);
-  await expect(preview).toContainText("First touch: 120 business minutes → 43200 business minutes");
+  await expect(preview).toContainText("First touch: 120 business minutes → 960 business minutes");
   await expect(preview).toContainText(/To enter (Sales · )?Won: nothing more → an email address or phone number/);
   await page.screenshot({ path: path.join(shots, "policy-preview.png"), fullPage: true });
   await save.click();
