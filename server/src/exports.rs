@@ -1,7 +1,7 @@
 //! Downloads of the app's tables as CSV, for the signed-in user who may see them:
 //! `GET /roi.csv?days=90&currency=USD&table=channels|campaigns|sources|funnel|times` (the tables of
 //! `/roi`, the same figures; text cells a spreadsheet would run as formulas stay text) and
-//! `GET /spend.csv` (every campaign's spend entries).
+//! `GET /spend.csv` (every campaign's spend entries), `GET /forecast.csv` (the forecast).
 
 use crate::rest::SignedIn;
 use app::api::roi::RoiQuery;
@@ -110,6 +110,27 @@ pub async fn spend_csv(
     let body = app::ssr::service::campaigns::spend_csv(&state, &actor).await?;
     let name = format!(
         "attachment; filename=\"spend-{}.csv\"",
+        app::ssr::service::now().date_string(0)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    ))
+}
+
+/// `GET /forecast.csv?by=team&months=6&pipeline=2`: the forecast's figures, one line per row
+/// and column, for whoever may read the forecast (a rep their own).
+pub async fn forecast_csv(
+    State(state): State<AppState>,
+    SignedIn(actor): SignedIn,
+    Query(q): Query<app::domain::forecast::ForecastQuery>,
+) -> Result<impl IntoResponse, AppError> {
+    let body = app::ssr::service::forecast::csv(&state, &actor, q).await?;
+    let name = format!(
+        "attachment; filename=\"forecast-{}.csv\"",
         app::ssr::service::now().date_string(0)
     );
     Ok((

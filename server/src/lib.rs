@@ -2,7 +2,7 @@
 //!
 //! - `config`: flags and environment; `import_cli`: the `import-leads` command.
 //! - `rest`, `sse`: the public API under `/api/v1` (thin edges over `app::ssr::service`).
-//! - `exports`: tables as CSV downloads (`/roi.csv`).
+//! - `exports`: tables as CSV downloads (`/roi.csv`, `/forecast.csv`).
 //! - `openapi`: its OpenAPI document (`/api/v1/openapi.json`) and reference page (`/api/docs`).
 //! - `listen`: the HTTP/1.1 accept loop with graceful shutdown.
 //! - `relay`: live events from other instances (PostgreSQL LISTEN/NOTIFY).
@@ -91,6 +91,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sample-leads.csv", axum::routing::get(sample_csv))
         .route("/calendar/{file}", axum::routing::get(calendar::feed))
         .route("/roi.csv", axum::routing::get(exports::roi_csv))
+        .route("/forecast.csv", axum::routing::get(exports::forecast_csv))
         .route(
             "/mail/{id}/attachments/{position}",
             axum::routing::get(mailbox::attachment),

@@ -649,6 +649,8 @@ struct DrawnLead {
     /// Stage changes: (from, to, when), as indexes into `STAGES`.
     history: Vec<(usize, usize, Timestamp)>,
     close_reason: Option<CloseReason>,
+    /// Its expected close date and whether its rep commits to it.
+    forecast: Option<(String, bool)>,
 }
 
 /// Draws the `n`th lead: when and where it came from, who owns it, and its walk through the
@@ -918,12 +920,31 @@ fn draw_lead(plan: &LeadPlan, rng: &mut Rng, n: usize, stale_made: &mut usize) -
             .max()
             .map(|s| (s as i64 + 1) * 10),
     };
+    // The forecast: open leads from Qualified on have an expected close date (a quarter of
+    // the qualified ones not yet; a few past due), some of the furthest are committed.
+    // Worked out from the lead's number, not drawn, so the rest of the data stays as it was.
+    let forecast =
+        (!kind.is_closed() && stage >= 2 && !(stage == 2 && n.is_multiple_of(4))).then(|| {
+            let h = (n as i64).wrapping_mul(2_654_435_761).rem_euclid(1_000);
+            let days = if h % 17 == 0 {
+                -(3 + h % 18)
+            } else if stage == 2 {
+                20 + h % 90
+            } else {
+                5 + h % 70
+            };
+            let day = (now.0 + days * DAY_MS).div_euclid(DAY_MS);
+            let committed =
+                (stage == 4 && n.is_multiple_of(2)) || (stage == 3 && n.is_multiple_of(5));
+            (app::domain::time::date_text(day), committed && days > 0)
+        });
     DrawnLead {
         lead,
         actor: owner.as_ref().map(|o| o.0),
         touches,
         history,
         close_reason,
+        forecast,
     }
 }
 
@@ -940,9 +961,13 @@ async fn write_lead(
         touches,
         history,
         close_reason,
+        forecast,
     } = drawn;
     let (actor, close_reason) = (*actor, *close_reason);
     let lead_id: LeadId = leads::insert_lead(&mut *tx, lead).await?;
+    if let Some((day, committed)) = forecast {
+        leads::set_forecast(&mut *tx, lead_id, Some(day), *committed).await?;
+    }
     summary.leads += 1;
     events::append(
         &mut *tx,

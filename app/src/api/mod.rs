@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;
 pub mod fields;
+pub mod forecast;
 pub mod import;
 pub mod inbox;
 pub mod keys;

@@ -86,6 +86,9 @@ pub fn navigation(actor: &Actor) -> Navigation {
     if access::view_compliance(actor).is_ok() {
         primary.push(link("/compliance", "Compliance"));
     }
+    if access::view_forecast(actor).is_ok() {
+        primary.push(link("/forecast", "Forecast"));
+    }
     if can(access::view_roi(actor)) {
         primary.push(link("/roi", "ROI"));
         primary.push(link("/campaigns", "Campaigns"));
@@ -449,6 +452,7 @@ mod tests {
                 "/review/7",
                 "/leaderboard",
                 "/compliance",
+                "/forecast",
                 "/import",
                 "/duplicates",
                 "/mail",
@@ -465,6 +469,7 @@ mod tests {
                 "/review",
                 "/leaderboard",
                 "/compliance",
+                "/forecast",
                 "/roi",
                 "/campaigns",
                 "/import",

@@ -473,6 +473,17 @@ fn Details(
         ("Interest", lead.product_interest.clone()),
         ("Value", lead.value.map(|v| v.display())),
         (
+            "Expected close",
+            lead.expected_close.as_deref().map(|d| {
+                let day = crate::domain::forecast::day_label(d);
+                if lead.committed {
+                    format!("{day} · committed")
+                } else {
+                    day
+                }
+            }),
+        ),
+        (
             "Source",
             Some(match &lead.campaign_name {
                 Some(c) => format!("{} · {c}", lead.source_name),
@@ -509,6 +520,26 @@ fn Details(
                                 </label>
                             }
                         }).collect_view()}
+                        <label class="field" class:field-invalid=move || field_error("expected_close")().is_some()>
+                            <span>"Expected close"</span>
+                            <input type="date" name="expected_close"
+                                prop:value=move || form.with(|f| f.expected_close.clone().unwrap_or_default())
+                                aria-invalid=move || field_error("expected_close")().is_some().to_string()
+                                aria-describedby="expected_close-error"
+                                on:input=move |e| form.update(|f| f.expected_close = Some(event_target_value(&e)))/>
+                            <span class="field-error" id="expected_close-error">{field_error("expected_close")}</span>
+                        </label>
+                        <div class="field" class:field-invalid=move || field_error("committed")().is_some()>
+                            <label class="check">
+                                <input type="checkbox" name="committed"
+                                    prop:checked=move || form.with(|f| f.committed == Some(true))
+                                    aria-invalid=move || field_error("committed")().is_some().to_string()
+                                    aria-describedby="committed-error"
+                                    on:change=move |e| form.update(|f| f.committed = Some(event_target_checked(&e)))/>
+                                " Committed: I expect to win it by then"
+                            </label>
+                            <span class="field-error" id="committed-error">{field_error("committed")}</span>
+                        </div>
                         <FieldInputs lead=lead_for_inputs.clone() pipelines=pipelines_for_inputs.clone() form=form
                             people=people.clone() server_error=server_field_error/>
                         {move || error.with(|e| e.as_ref().filter(|e| e.fields().is_empty()).map(error_text))

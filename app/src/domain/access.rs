@@ -341,6 +341,22 @@ pub fn manage_wall_tokens(actor: &Actor) -> Result<(), Denied> {
     }
 }
 
+/// Whose forecast a person reads: a rep their own leads', a manager their teams' (and their
+/// own), leadership and admins everyone's. Marketing reads returns per channel, not deals.
+pub fn view_forecast(actor: &Actor) -> Result<LeadScope, Denied> {
+    match actor.role {
+        Role::Rep => Ok(LeadScope::Owner(actor.id)),
+        Role::Marketing => Err(Denied(
+            "Marketing sees campaigns and ROI; the forecast is sales' own",
+        )),
+        Role::Manager => Ok(LeadScope::Teams {
+            teams: actor.managed_teams.clone(),
+            also_owner: Some(actor.id),
+        }),
+        Role::Leadership | Role::Admin => Ok(LeadScope::All),
+    }
+}
+
 /// Whose follow-up compliance a person sees: a rep their own (exactly what their manager sees
 /// of them), a manager their teams', leadership and admins everyone's.
 pub fn view_compliance(actor: &Actor) -> Result<LeadScope, Denied> {

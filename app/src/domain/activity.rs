@@ -362,6 +362,12 @@ pub struct LeadEdit {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub fields: super::fields::FieldValues,
+    /// The day the lead is expected to close, `YYYY-MM-DD`; empty clears it.
+    #[serde(default)]
+    pub expected_close: Option<String>,
+    /// Whether the rep commits to winning it by its expected close date.
+    #[serde(default)]
+    pub committed: Option<bool>,
 }
 
 /// What checking custom values needs: the organisation's pipelines with the field
@@ -389,8 +395,21 @@ impl LeadEdit {
                     .unwrap_or_default(),
             ),
             fields: Default::default(),
+            expected_close: Some(lead.expected_close.clone().unwrap_or_default()),
+            committed: Some(lead.committed),
         }
     }
+}
+
+/// Checks an expected close date as typed: a real day from 2000 to 2100, `YYYY-MM-DD`.
+pub fn parse_close_date(raw: &str) -> Result<String, String> {
+    let bad = "Enter a date like 2027-03-31";
+    let day = super::time::parse_date(raw).ok_or_else(|| bad.to_string())?;
+    let text = super::time::date_text(day);
+    if !("2000-01-01".."2101-01-01").contains(&text.as_str()) {
+        return Err("Enter a date between 2000 and 2100".into());
+    }
+    Ok(text)
 }
 
 /// Minor units as an editable amount: 1250000 → "12500", 9950 → "99.50".
@@ -522,6 +541,51 @@ pub fn apply_edit(
             (Err(m), _) => errors.push(field("value", m)),
             (Ok(_), None) => {}
         },
+    }
+    if let Some(raw) = &edit.expected_close {
+        next.expected_close = match raw.trim() {
+            "" => None,
+            t => parse_close_date(t)
+                .map_err(|m| errors.push(field("expected_close", m)))
+                .ok()
+                .or_else(|| lead.expected_close.clone()),
+        };
+    }
+    if let Some(c) = edit.committed {
+        next.committed = c;
+    }
+    if next.committed && !lead.committed && lead.closed_at.is_some() {
+        errors.push(field(
+            "committed",
+            "This lead is closed: only an open lead can be committed",
+        ));
+    } else if next.committed && next.expected_close.is_none() && errors.is_empty() {
+        errors.push(if lead.committed {
+            field(
+                "expected_close",
+                "A committed lead needs its expected close date: take the commitment off first",
+            )
+        } else {
+            field(
+                "committed",
+                "Set an expected close date before committing to the lead",
+            )
+        });
+    }
+    if let (Some(ctx), Some(_), None) = (custom, &lead.expected_close, &next.expected_close) {
+        let stage = ctx.pipelines.get(lead.stage_id);
+        if let Some(stage) = stage.filter(|s| {
+            s.entry_criteria
+                .contains(&super::stage::Criterion::CloseDate)
+        }) {
+            errors.push(field(
+                "expected_close",
+                format!(
+                    "{} needs an expected close date: it cannot be cleared while the lead is there",
+                    stage.name
+                ),
+            ));
+        }
     }
     if !edit.fields.is_empty() {
         match custom {
@@ -773,6 +837,98 @@ mod tests {
         let errs = apply_edit(&lead, &edit, None, NOW).unwrap_err();
         let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["contact_name", "email", "phone", "value"]);
+    }
+
+    #[test]
+    fn the_expected_close_date_and_commitment_are_checked_by_field() {
+        let lead = sample_lead();
+        let edit = |close: &str, committed: bool| LeadEdit {
+            version: lead.version,
+            expected_close: Some(close.into()),
+            committed: Some(committed),
+            ..Default::default()
+        };
+        let fields = |e: Vec<FieldError>| e.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(apply_edit(&lead, &edit("next spring", false), None, NOW).unwrap_err()),
+            ["expected_close"]
+        );
+        assert_eq!(
+            fields(apply_edit(&lead, &edit("2027-02-30", false), None, NOW).unwrap_err()),
+            ["expected_close"],
+            "a day that does not exist"
+        );
+        assert_eq!(
+            fields(apply_edit(&lead, &edit("", true), None, NOW).unwrap_err()),
+            ["committed"],
+            "no commitment without a date"
+        );
+        let after = apply_edit(&lead, &edit(" 2027-3-5 ", true), None, NOW).unwrap();
+        assert_eq!(after.expected_close.as_deref(), Some("2027-03-05"));
+        assert!(after.committed);
+        // Taking the date away from a committed lead is refused on the date.
+        let e = apply_edit(
+            &after,
+            &LeadEdit {
+                version: after.version,
+                expected_close: Some(String::new()),
+                ..Default::default()
+            },
+            None,
+            NOW,
+        )
+        .unwrap_err();
+        assert_eq!(fields(e), ["expected_close"]);
+        // A closed lead is not committed to.
+        let mut closed = lead.clone();
+        closed.closed_at = Some(NOW);
+        assert_eq!(
+            fields(apply_edit(&closed, &edit("2027-03-05", true), None, NOW).unwrap_err()),
+            ["committed"]
+        );
+    }
+
+    #[test]
+    fn a_stage_that_needs_a_close_date_keeps_it() {
+        use crate::domain::stage::{tests::default_pipeline, Criterion};
+        let mut stages = default_pipeline().stages().to_vec();
+        let mut lead = sample_lead();
+        lead.expected_close = Some("2027-01-31".into());
+        let stage = stages.iter_mut().find(|s| s.id == lead.stage_id).unwrap();
+        stage.entry_criteria.push(Criterion::CloseDate);
+        let name = stage.name.clone();
+        let pipelines = crate::domain::Pipelines::single(stages);
+        let ctx = FieldContext {
+            pipelines: &pipelines,
+            users: &[],
+        };
+        let clear = LeadEdit {
+            version: lead.version,
+            expected_close: Some(String::new()),
+            ..Default::default()
+        };
+        let e = apply_edit(&lead, &clear, Some(ctx), NOW).unwrap_err();
+        assert_eq!(e[0].field, "expected_close");
+        assert_eq!(
+            e[0].message,
+            format!(
+                "{name} needs an expected close date: it cannot be cleared while the lead is there"
+            )
+        );
+        // Moving it is fine; and a lead without one cannot enter the stage.
+        let moved = LeadEdit {
+            version: lead.version,
+            expected_close: Some("2027-02-28".into()),
+            ..Default::default()
+        };
+        assert!(apply_edit(&lead, &moved, Some(ctx), NOW).is_ok());
+        lead.expected_close = None;
+        let stage = pipelines.get(lead.stage_id).unwrap();
+        assert_eq!(
+            pipelines.unmet_criterion(stage, &lead),
+            Some(Criterion::CloseDate)
+        );
+        assert_eq!(Criterion::CloseDate.field(), "expected_close");
     }
 
     #[test]

@@ -139,6 +139,12 @@ pub struct Lead {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = Object))]
     pub fields: super::fields::FieldValues,
+    /// The day the lead is expected to close (`YYYY-MM-DD`): the forecast's month.
+    #[serde(default)]
+    pub expected_close: Option<String>,
+    /// The rep commits to winning it by then: the forecast's "committed" figure.
+    #[serde(default)]
+    pub committed: bool,
 }
 
 impl Lead {
@@ -269,6 +275,8 @@ pub(crate) mod tests {
             close_note: None,
             score_reasons: Vec::new(),
             suggest_close: None,
+            expected_close: None,
+            committed: false,
         }
     }
 

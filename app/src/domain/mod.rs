@@ -15,6 +15,7 @@ pub mod contact;
 pub mod event;
 pub mod fields;
 pub mod filter;
+pub mod forecast;
 pub mod ids;
 pub mod import;
 pub mod keyed;

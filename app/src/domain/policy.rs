@@ -237,6 +237,7 @@ impl FindingKind {
             FindingKind::ExitCriterion(Criterion::Value) => "exit_value",
             FindingKind::ExitCriterion(Criterion::NextStep) => "exit_next_step",
             FindingKind::ExitCriterion(Criterion::Contact) => "exit_contact",
+            FindingKind::ExitCriterion(Criterion::CloseDate) => "exit_close_date",
         }
     }
 
@@ -805,6 +806,8 @@ mod tests {
             close_note: None,
             score_reasons: Vec::new(),
             suggest_close: None,
+            expected_close: None,
+            committed: false,
         }
     }
 

@@ -47,6 +47,10 @@ pub enum Change {
     Slipped {
         why: String,
     },
+    /// Its expected close date or commitment changed: the forecast moved.
+    Forecast {
+        what: String,
+    },
 }
 
 impl Change {
@@ -59,6 +63,7 @@ impl Change {
             Change::Lost { .. } => "lost",
             Change::Breach { .. } => "breach",
             Change::Slipped { .. } => "slipped",
+            Change::Forecast { .. } => "forecast",
         }
     }
 
@@ -72,6 +77,7 @@ impl Change {
             Change::Lost { reason: None } => "Lost".into(),
             Change::Breach { what } => format!("Flagged: {what}"),
             Change::Slipped { why } => format!("Slipped: {why}"),
+            Change::Forecast { what } => format!("Forecast: {what}"),
         }
     }
 }
@@ -93,6 +99,9 @@ pub struct ChangeCounts {
     pub lost: u32,
     pub breaches: u32,
     pub slipped: u32,
+    /// Expected close dates moved and commitments made or taken off.
+    #[serde(default)]
+    pub forecast: u32,
 }
 
 /// What changed in `entries` (any order), newest first, with the counts. A move into a won
@@ -163,6 +172,13 @@ pub fn what_changed(entries: &[LogEntry], pipeline: &Pipelines) -> (ChangeCounts
                     ),
                 }
             }
+            "lead.edited" => match forecast_change(&e.payload) {
+                Some(what) => {
+                    counts.forecast += 1;
+                    Change::Forecast { what }
+                }
+                None => continue,
+            },
             _ => continue,
         };
         items.push(ChangeItem {
@@ -174,6 +190,30 @@ pub fn what_changed(entries: &[LogEntry], pipeline: &Pipelines) -> (ChangeCounts
     }
     items.sort_by_key(|i| std::cmp::Reverse(i.at));
     (counts, items)
+}
+
+/// What an edit changed in the forecast, in words ("close date Jan 15 → Mar 31, committed"),
+/// if anything: only the expected close date and the commitment count.
+fn forecast_change(payload: &serde_json::Value) -> Option<String> {
+    let (before, after) = (&payload["before"], &payload["after"]);
+    let mut parts = Vec::new();
+    if let Some(to) = after.get("expected_close") {
+        let day = |v: &serde_json::Value| {
+            v.as_str()
+                .map_or_else(|| "none".to_string(), super::forecast::day_label)
+        };
+        parts.push(format!(
+            "close date {} → {}",
+            day(&before["expected_close"]),
+            day(to)
+        ));
+    }
+    match after.get("committed").and_then(|v| v.as_str()) {
+        Some("Yes") => parts.push("committed".into()),
+        Some(_) => parts.push("commitment taken off".into()),
+        None => {}
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
 }
 
 /// Everything that changed on one lead, in a line or two: a lead moved back and forth a
@@ -266,6 +306,23 @@ pub fn by_lead(items: &[ChangeItem]) -> Vec<LeadChanges> {
                     super::roi::count_text(many.len() as u32)
                 )),
             }
+            let forecasts: Vec<&ChangeItem> = g
+                .iter()
+                .copied()
+                .filter(|i| matches!(i.change, Change::Forecast { .. }))
+                .collect();
+            match forecasts.as_slice() {
+                [] => {}
+                [one] => summary.push(one.change.text()),
+                [newest, ..] => {
+                    if let Change::Forecast { what } = &newest.change {
+                        summary.push(format!(
+                            "Forecast changed {} times, last: {what}",
+                            super::roi::count_text(forecasts.len() as u32)
+                        ));
+                    }
+                }
+            }
             if g.iter().any(|i| i.change == Change::New) {
                 summary.push("New lead".into());
             }
@@ -276,6 +333,8 @@ pub fn by_lead(items: &[ChangeItem]) -> Vec<LeadChanges> {
                     "slipped"
                 } else if !moves.is_empty() {
                     "moved"
+                } else if !forecasts.is_empty() {
+                    "forecast"
                 } else {
                     "new"
                 };
@@ -393,6 +452,53 @@ mod tests {
     }
 
     #[test]
+    fn a_moved_close_date_or_commitment_is_a_forecast_change_other_edits_are_not() {
+        let entries = vec![
+            entry(
+                1,
+                "lead.edited",
+                1,
+                json!({"before": {"expected_close": "2027-01-15"}, "after": {"expected_close": "2027-03-31", "version": 4}}),
+            ),
+            entry(
+                2,
+                "lead.edited",
+                1,
+                json!({"before": {"committed": "No", "expected_close": null}, "after": {"committed": "Yes", "expected_close": "2027-02-01"}}),
+            ),
+            entry(
+                3,
+                "lead.edited",
+                2,
+                json!({"before": {"phone": null}, "after": {"phone": "555 0100"}}),
+            ),
+            entry(
+                4,
+                "lead.edited",
+                3,
+                json!({"before": {"committed": "Yes"}, "after": {"committed": "No"}}),
+            ),
+        ];
+        let (counts, items) = what_changed(&entries, &pipeline());
+        assert_eq!(counts.forecast, 3);
+        let texts: Vec<String> = items.iter().map(|i| i.change.text()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Forecast: commitment taken off",
+                "Forecast: close date none → Feb 1, 2027, committed",
+                "Forecast: close date Jan 15, 2027 → Mar 31, 2027",
+            ]
+        );
+        let rows = by_lead(&items);
+        assert_eq!(rows[1].class, "forecast");
+        assert_eq!(
+            rows[1].summary,
+            ["Forecast changed 2 times, last: close date none → Feb 1, 2027, committed"]
+        );
+    }
+
+    #[test]
     fn a_lead_moved_back_and_forth_a_thousand_times_is_one_row() {
         let moved =
             |from: i64, to: i64| json!({"before": {"stage_id": from}, "after": {"stage_id": to}});
@@ -471,7 +577,8 @@ mod tests {
                 won: 1,
                 lost: 1,
                 breaches: 1,
-                slipped: 2
+                slipped: 2,
+                forecast: 0,
             }
         );
         let texts: Vec<(i64, String)> = items.iter().map(|i| (i.lead.0, i.change.text())).collect();

@@ -283,7 +283,7 @@ pub fn csv_cell(text: &str) -> String {
 }
 
 /// Cents as a plain decimal for a spreadsheet: `123456` → `1234.56`.
-fn decimal(cents: i64) -> String {
+pub fn decimal(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let c = cents.unsigned_abs();
     format!("{sign}{}.{:02}", c / 100, c % 100)

@@ -51,6 +51,8 @@ crate::keyed! {
         NextStep => "next_step", "Next step";
         /// The lead can be reached: an email address or a phone number.
         Contact => "contact", "Contact";
+        /// An expected close date is set (the forecast's month).
+        CloseDate => "close_date", "Expected close date";
     }
 }
 
@@ -61,6 +63,7 @@ impl Criterion {
             Criterion::Value => "value",
             Criterion::NextStep => "next_step",
             Criterion::Contact => "email",
+            Criterion::CloseDate => "expected_close",
         }
     }
 
@@ -70,6 +73,7 @@ impl Criterion {
             Criterion::Value => "an estimated value",
             Criterion::NextStep => "a next step",
             Criterion::Contact => "an email address or phone number",
+            Criterion::CloseDate => "an expected close date",
         }
     }
 
@@ -78,6 +82,7 @@ impl Criterion {
             Criterion::Value => lead.value.is_some_and(|v| v.cents > 0),
             Criterion::NextStep => lead.next_step.is_some(),
             Criterion::Contact => lead.email.is_some() || lead.phone.is_some(),
+            Criterion::CloseDate => lead.expected_close.is_some(),
         }
     }
 }

@@ -460,6 +460,8 @@ mod tests {
             close_note: None,
             score_reasons: Vec::new(),
             suggest_close: None,
+            expected_close: None,
+            committed: false,
         }
     }
 

@@ -4,8 +4,8 @@
 
 use super::{
     access_keys, admin_products, admin_settings, admin_teams, admin_users, campaigns, compliance,
-    duplicates, fields, home, import, lead, leaderboard, mailbox, new_lead, people, pipelines,
-    policy, quote, review, roi, routing, signin, today, wall, webhooks,
+    duplicates, fields, forecast, home, import, lead, leaderboard, mailbox, new_lead, people,
+    pipelines, policy, quote, review, roi, routing, signin, today, wall, webhooks,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -481,5 +481,19 @@ impl LazyRoute for FieldsRoute {
     fn view(this: Self) -> AnyView {
         let FieldsRoute = this;
         view! { <Hydrated/> <fields::FieldsPage/> }.into_any()
+    }
+}
+
+pub struct ForecastRoute;
+
+#[lazy_route]
+impl LazyRoute for ForecastRoute {
+    fn data() -> Self {
+        ForecastRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let ForecastRoute = this;
+        view! { <Hydrated/> <forecast::ForecastPage/> }.into_any()
     }
 }

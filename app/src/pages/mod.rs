@@ -11,6 +11,7 @@ pub mod campaigns;
 pub mod compliance;
 pub mod duplicates;
 pub mod fields;
+pub mod forecast;
 pub mod home;
 pub mod import;
 pub mod lazy;

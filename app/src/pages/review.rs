@@ -212,7 +212,8 @@ fn ReviewScreen(view: ReviewView, shared: Shared) -> impl IntoView {
                     <h2 id="changed-title">{format!("What changed since {}", since.date_string(0))}</h2>
                     <ul class="change-counts">
                         {[("New", view.counts.new), ("Moved", view.counts.moved), ("Won", view.counts.won),
-                          ("Lost", view.counts.lost), ("Flagged", view.counts.breaches), ("Slipped", view.counts.slipped)]
+                          ("Lost", view.counts.lost), ("Flagged", view.counts.breaches), ("Slipped", view.counts.slipped),
+                          ("Forecast changes", view.counts.forecast)]
                             .into_iter().map(|(what, n)| view! {
                                 <li>
                                     <span class="change-count">

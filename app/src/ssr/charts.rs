@@ -22,19 +22,24 @@ struct Palette {
     text: RGBColor,
     muted: RGBColor,
     grid: RGBColor,
-    series: [RGBColor; 2],
+    series: [RGBColor; 3],
     font: u32,
 }
 
 impl Theme {
     fn palette(self) -> Palette {
         match self {
-            // --c-text, --c-text-muted, --c-border; spend amber, revenue --c-brand.
+            // --c-text, --c-text-muted, --c-border; spend amber, revenue --c-brand, a third
+            // series (the best case) violet.
             Theme::Light => Palette {
                 text: RGBColor(0x1b, 0x23, 0x30),
                 muted: RGBColor(0x5a, 0x65, 0x77),
                 grid: RGBColor(0xd9, 0xde, 0xe7),
-                series: [RGBColor(0xc2, 0x7a, 0x0e), RGBColor(0x0f, 0x6e, 0x6e)],
+                series: [
+                    RGBColor(0xc2, 0x7a, 0x0e),
+                    RGBColor(0x0f, 0x6e, 0x6e),
+                    RGBColor(0x6d, 0x5b, 0xd0),
+                ],
                 font: 13,
             },
             // The wall: light text on near-black, saturated bars, large type.
@@ -42,14 +47,18 @@ impl Theme {
                 text: RGBColor(0xf3, 0xf4, 0xf6),
                 muted: RGBColor(0xa8, 0xb3, 0xc4),
                 grid: RGBColor(0x33, 0x3d, 0x4d),
-                series: [RGBColor(0xf5, 0xa5, 0x24), RGBColor(0x2d, 0xd4, 0xbf)],
+                series: [
+                    RGBColor(0xf5, 0xa5, 0x24),
+                    RGBColor(0x2d, 0xd4, 0xbf),
+                    RGBColor(0xa7, 0x8b, 0xfa),
+                ],
                 font: 36,
             },
         }
     }
 }
 
-/// One row of a bar chart: its label and one value per series (at most two series).
+/// One row of a bar chart: its label and one value per series (at most three series).
 pub struct BarRow {
     pub label: String,
     pub values: Vec<f64>,
@@ -70,8 +79,8 @@ pub fn bars(
         .map(|r| r.values.len())
         .max()
         .unwrap_or(1)
-        .clamp(1, 2);
-    let row_h = p.font * if series == 2 { 3 } else { 2 } + 8;
+        .clamp(1, 3);
+    let row_h = p.font * (series as u32 + 1) + 8;
     let height = height.unwrap_or((rows.len().max(1) as u32) * row_h + p.font * 3);
     let mut svg = String::new();
     {

@@ -16,6 +16,7 @@ mod crash;
 mod dedupe;
 mod faults;
 mod fields;
+mod forecast;
 mod hostile;
 mod http;
 mod import;

@@ -12,6 +12,7 @@ pub mod campaigns;
 pub mod compliance;
 pub mod dedupe;
 pub mod fields;
+pub mod forecast;
 pub mod import;
 pub mod import_jobs;
 pub mod intake;

@@ -269,6 +269,8 @@ fn field_label(key: &str) -> &str {
         "company" => "Company",
         "product_interest" => "Interest",
         "value" => "Value",
+        "expected_close" => "Expected close",
+        "committed" => "Committed",
         other => other,
     }
 }
@@ -282,6 +284,11 @@ fn edit_fields(l: &Lead) -> Vec<(&'static str, Option<String>)> {
         ("company", l.company.clone()),
         ("product_interest", l.product_interest.clone()),
         ("value", l.value.map(|v| v.display())),
+        ("expected_close", l.expected_close.clone()),
+        (
+            "committed",
+            Some(if l.committed { "Yes" } else { "No" }.into()),
+        ),
     ]
 }
 

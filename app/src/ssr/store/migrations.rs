@@ -133,6 +133,11 @@ pub const SQLITE: &[Step] = &[
         "fields",
         include_str!("../../../../migrations/sqlite/0024_fields.sql"),
     ),
+    (
+        25,
+        "forecast",
+        include_str!("../../../../migrations/sqlite/0025_forecast.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -255,6 +260,11 @@ pub const POSTGRES: &[Step] = &[
         24,
         "fields",
         include_str!("../../../../migrations/postgres/0024_fields.sql"),
+    ),
+    (
+        25,
+        "forecast",
+        include_str!("../../../../migrations/postgres/0025_forecast.sql"),
     ),
 ];
 

@@ -15,6 +15,7 @@ mod dialect;
 pub mod events;
 mod failure;
 pub mod fields;
+pub mod forecast;
 pub mod intake;
 pub mod leads;
 pub mod mailbox;

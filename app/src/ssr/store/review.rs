@@ -290,7 +290,8 @@ pub async fn log_since(
         "SELECT e.at, e.kind, e.lead_id, COALESCE(l.company, l.contact_name), e.payload
          FROM leads l JOIN events e ON e.lead_id = l.id
          WHERE l.owner_id = $1 AND e.at >= $2
-           AND e.kind IN ('lead.created', 'lead.moved', 'finding.opened', 'lead.next_step')
+           AND e.kind IN ('lead.created', 'lead.moved', 'finding.opened', 'lead.next_step',
+                          'lead.edited')
          ORDER BY e.id DESC LIMIT 50000",
     )
     .bind(rep)

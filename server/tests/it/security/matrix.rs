@@ -252,6 +252,11 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         &[P::Rep, P::Manager, P::Admin],
     );
     add("GET", "/api/fn/contact", &BOARD);
+    // The forecast: a rep their own, managers their teams', leadership and admins all; not
+    // marketing.
+    let forecast = [P::Rep, P::Manager, P::Leadership, P::Admin];
+    add("GET", "/api/fn/forecast", &forecast);
+    add("GET", "/forecast", &forecast);
     let roi = [P::Manager, P::Marketing, P::Leadership, P::Admin];
     add("GET", "/api/fn/roi", &roi);
     add("GET", "/api/fn/roi_times", &roi);
@@ -573,6 +578,7 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         ),
         "/api/fn/compliance" => "/api/fn/compliance?query[days]=30".to_string(),
         "/api/fn/roi" => "/api/fn/roi?query[days]=90".to_string(),
+        "/api/fn/forecast" => "/api/fn/forecast?query[months]=3".to_string(),
         "/api/fn/roi_times" => "/api/fn/roi_times?query[days]=90".to_string(),
         "/api/fn/campaign_spend" => format!("/api/fn/campaign_spend?campaign_id={}", f.campaign),
         "/api/fn/compliance_leads" => {

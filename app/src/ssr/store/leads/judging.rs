@@ -70,7 +70,7 @@ async fn judging(
                 next_step_due_at, created_at, updated_at, first_touched_at,
                 last_touched_at, stage_entered_at, value_cents,
                 CAST(CASE WHEN email IS NOT NULL OR phone IS NOT NULL THEN 1 ELSE 0 END AS BIGINT),
-                closed_at, judge_at
+                closed_at, judge_at, expected_close
          FROM leads WHERE {filter}"
     );
     let mut q = sqlx::query(&sql);
@@ -127,6 +127,8 @@ async fn judging(
                 close_note: None,
                 score_reasons: Vec::new(),
                 suggest_close: None,
+                expected_close: r.try_get(17)?,
+                committed: false,
             };
             let seen: Option<i64> = r.try_get(16)?;
             Ok(Due {

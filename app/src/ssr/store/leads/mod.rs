@@ -52,6 +52,8 @@ struct LeadRow {
     score_reasons: Option<String>,
     suggest_close: Option<String>,
     fields: Option<String>,
+    expected_close: Option<String>,
+    committed: i64,
 }
 
 impl FromRow<'_, AnyRow> for LeadRow {
@@ -90,6 +92,8 @@ impl FromRow<'_, AnyRow> for LeadRow {
             score_reasons: r.try_get("score_reasons")?,
             suggest_close: r.try_get("suggest_close")?,
             fields: r.try_get("fields")?,
+            expected_close: r.try_get("expected_close")?,
+            committed: r.try_get("committed")?,
         })
     }
 }
@@ -152,6 +156,8 @@ impl TryFrom<LeadRow> for Lead {
                 .fields
                 .and_then(|t| serde_json::from_str(&t).ok())
                 .unwrap_or_default(),
+            expected_close: r.expected_close,
+            committed: r.committed != 0,
         })
     }
 }
@@ -164,7 +170,7 @@ SELECT l.id, l.version, l.contact_name, l.email, l.phone, l.company,
        l.next_step_kind, l.next_step_due_at, l.next_step_note,
        l.created_at, l.updated_at, l.first_touched_at, l.last_touched_at,
        l.stage_entered_at, l.closed_at, l.close_reason, l.close_note,
-       l.score_reasons, l.suggest_close, l.fields
+       l.score_reasons, l.suggest_close, l.fields, l.expected_close, l.committed
 FROM leads l
 JOIN sources s ON s.id = l.source_id
 LEFT JOIN campaigns c ON c.id = l.campaign_id
@@ -280,6 +286,7 @@ pub async fn write(
                 close_note = $12, next_step_kind = $13, next_step_due_at = $14,
                 next_step_note = $15, first_touched_at = $16, last_touched_at = $17,
                 updated_at = $18, version = $19, facts_at = NULL, judge_at = 0, fields = $22,
+                expected_close = $23, committed = $24,
                 reached_position = (SELECT CASE WHEN s.kind = 'lost'
                         OR s.position <= COALESCE(leads.reached_position, -1)
                     THEN leads.reached_position ELSE s.position END
@@ -311,9 +318,28 @@ pub async fn write(
     .bind(lead.id.0)
     .bind(expected_version)
     .bind(fields_json(&lead.fields))
+    .bind(lead.expected_close.as_deref())
+    .bind(i64::from(lead.committed))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Sets a lead's expected close date and commitment as they are (the demo's data; people's
+/// changes go through `write` with the lead's version).
+pub async fn set_forecast(
+    conn: &mut AnyConnection,
+    id: LeadId,
+    expected_close: Option<&str>,
+    committed: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE leads SET expected_close = $1, committed = $2 WHERE id = $3")
+        .bind(expected_close)
+        .bind(i64::from(committed))
+        .bind(id.0)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// A lead's custom values as stored: a JSON object, or NULL when there are none.
