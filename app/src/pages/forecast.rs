@@ -43,7 +43,10 @@ pub fn ForecastPage() -> impl IntoView {
 #[component]
 fn ForecastBody() -> impl IntoView {
     let query = query_from_url();
-    let data = Resource::new(move || query.get(), get_forecast);
+    let data = Resource::new(
+        move || query.get(),
+        |q| get_forecast(q.pipeline, q.by, q.months, q.currency),
+    );
     view! {
         <section class="page forecast" aria-labelledby="forecast-title">
             <Transition fallback=|| view! { <p class="loading">"Working out the forecast…"</p> }>

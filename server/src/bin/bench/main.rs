@@ -6,6 +6,8 @@
 //!   measured in the same run (a bare axum handler doing one single-row UPDATE transaction on
 //!   the same database), in-process so the figures are the server's own.
 //! - `board`: server time of the board page and its data at 10k and 100k leads.
+//! - `fields`: the board and the lead list filtered by custom fields at 100k leads.
+//! - `forecast`: leadership's forecast (by rep, by team, as CSV) at 100k leads.
 //! - `live`: the real server process: commit-to-receipt latency for 100 / 500 / 1,000 SSE
 //!   clients, and its resident memory idle and with 1,000 connections.
 //! - `signin`: argon2id cost and the server's responsiveness during a sign-in storm.
@@ -20,11 +22,12 @@
 //! machines are noisy.
 //!
 //! Usage: `cargo run --release -p server --bin bench [-- --out docs/benchmarks.md] [--quick]
-//! [--only moves|board|fields|live|signin|policy|import|intake|roi] [--roi-leads N[,N…]]`. With `--only` the one section is printed and no file is
+//! [--only moves|board|fields|forecast|live|signin|policy|import|intake|roi] [--roi-leads N[,N…]]`. With `--only` the one section is printed and no file is
 //! written (for working on one figure).
 
 mod board;
 mod fields;
+mod forecast;
 mod import;
 mod intake;
 mod live;
@@ -134,6 +137,20 @@ async fn main() -> anyhow::Result<()> {
     }
     if run("fields") {
         report.push_str(&fields::report(&field_rows));
+    }
+
+    // The forecast, at the larger scale.
+    let mut forecast_rows = Vec::new();
+    for (name, admin_url) in backends.iter().filter(|_| run("forecast")) {
+        let leads = *scales.last().unwrap_or(&10_000);
+        let store = fresh_store(name, admin_url, &dir, &format!("forecast{leads}")).await?;
+        eprintln!("forecast on {name} with {leads} leads: seeding…");
+        util::seed(&store, leads).await?;
+        forecast_rows.push((name.to_string(), leads, forecast::run(store.clone()).await?));
+        store.close().await;
+    }
+    if run("forecast") {
+        report.push_str(&forecast::report(&forecast_rows));
     }
 
     // ROI report at each scale (and 1M leads in full mode).

@@ -578,7 +578,6 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
         ),
         "/api/fn/compliance" => "/api/fn/compliance?query[days]=30".to_string(),
         "/api/fn/roi" => "/api/fn/roi?query[days]=90".to_string(),
-        "/api/fn/forecast" => "/api/fn/forecast?query[months]=3".to_string(),
         "/api/fn/roi_times" => "/api/fn/roi_times?query[days]=90".to_string(),
         "/api/fn/campaign_spend" => format!("/api/fn/campaign_spend?campaign_id={}", f.campaign),
         "/api/fn/compliance_leads" => {
