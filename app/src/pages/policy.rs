@@ -381,6 +381,7 @@ fn ScopeEditor(
             <fieldset class="fieldset">
                 <legend>"Required to enter a stage"</legend>
                 <p class="field-hint">"On top of what the pipeline itself requires; a move without them is refused."</p>
+                <div class="table-scroll">
                 <table class="hours-table criteria-table">
                     <thead>
                         <tr>
@@ -415,6 +416,7 @@ fn ScopeEditor(
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
                 <span class="field-error">{move || error.with(|e| e.as_ref().and_then(|e| e.fields().iter().find(|f| f.field.starts_with("exit_criteria_")).map(|f| f.message.clone())))}</span>
             </fieldset>
             <fieldset class="fieldset">

@@ -765,10 +765,16 @@ fn dialog_key(e: &ev::KeyboardEvent, cancel: impl Fn(), save: impl Fn()) -> Opti
 }
 
 /// Focuses the selected queue row once the DOM has caught up (whichever row is selected by
-/// then: keys pressed meanwhile win); `scroll` keeps it in view. For rows drawn anew.
+/// then: keys pressed meanwhile win); `scroll` keeps it in view. For rows drawn anew. The
+/// focus is taken only from the page itself or another row, never from where the person put
+/// it meanwhile (the New lead dialog opened with N as the day arrived, a menu, a link).
 fn focus_selected(selected: RwSignal<usize>, scroll: bool) {
     #[cfg(feature = "hydrate")]
-    request_animation_frame(move || focus_now(selected, scroll));
+    request_animation_frame(move || {
+        if focus_on_page() || focus_in_queue() {
+            focus_now(selected, scroll)
+        }
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = (selected, scroll);
 }
@@ -794,6 +800,15 @@ fn focus_now(selected: RwSignal<usize>, scroll: bool) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = (selected, scroll);
+}
+
+/// Whether the focus is on the queue (a row, or a button in one).
+#[cfg(feature = "hydrate")]
+fn focus_in_queue() -> bool {
+    document()
+        .active_element()
+        .and_then(|a| a.closest(".queue").ok().flatten())
+        .is_some()
 }
 
 /// Whether nothing in particular has the focus (the page body itself).
