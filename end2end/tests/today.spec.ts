@@ -56,7 +56,7 @@ test("a rep lands on My day and clears three items with the keyboard alone", asy
   await expect(drawer.locator(".quick-log")).toBeFocused();
   await page.keyboard.press("1");
   await expect(drawer).toHaveCount(0);
-  await expect(page.getByRole("status").filter({ hasText: /updated · next step \w+ on / })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: /updated · next step [\w ]+ on / })).toBeVisible();
   await expect.poll(() => queueIds(page)).not.toContain(first);
   // Focus is back on the queue, ready for the next one.
   await expect(page.locator("li.queue-item:focus")).toHaveCount(1);

@@ -147,10 +147,12 @@ fn QuickLog(
 ) -> impl IntoView {
     let kind = RwSignal::new(start_kind.unwrap_or(ActivityKind::Call));
     let step_kind = RwSignal::new(kind.get_untracked().follow_up());
-    // A booked next step still ahead is kept unless the rep picks a new day.
-    let pick = RwSignal::new(QuickPick::default_for(&lead, now));
-    let booked = QuickPick::booked(&lead, now)
-        .map(|s| format!("{} on {}", s.kind.label(), s.due_at.short_date(0)));
+    // A booked next step still ahead is kept unless the rep picks a new day. Days are the
+    // team's (its calendar's zone), as My day and the policy count them.
+    let offset = (policy.calendar.zone.offset_at(now.0) / 60) as i32;
+    let pick = RwSignal::new(QuickPick::default_for(&lead, now, offset));
+    let booked = QuickPick::booked(&lead, now, offset)
+        .map(|s| format!("{} on {}", s.kind.label(), s.due_at.short_date(offset)));
     let note = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -167,7 +169,7 @@ fn QuickLog(
             note: None,
             next_step: pick.get().map(|p| NextStepInput {
                 kind: step_kind.get(),
-                due_at: p.due(now, 0),
+                due_at: p.due(now, offset),
                 note: None,
             }),
         };
@@ -199,7 +201,7 @@ fn QuickLog(
             note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
             next_step: pick.get_untracked().map(|p| NextStepInput {
                 kind: step_kind.get_untracked(),
-                due_at: p.due(now, 0),
+                due_at: p.due(now, offset),
                 note: None,
             }),
         };

@@ -141,20 +141,20 @@ impl QuickPick {
     /// What a quick log plans by default on `lead`: a next step booked for a later day is
     /// kept (`None`: the touch leaves it as it is), so a call logged before a meeting never
     /// moves the meeting; a step due today (the touch is doing it) or overdue makes way for
-    /// tomorrow.
-    pub fn default_for(lead: &Lead, now: Timestamp) -> Option<QuickPick> {
-        match Self::booked(lead, now) {
+    /// tomorrow. Days are counted in a zone `offset_minutes` east of UTC (the team's).
+    pub fn default_for(lead: &Lead, now: Timestamp, offset_minutes: i32) -> Option<QuickPick> {
+        match Self::booked(lead, now, offset_minutes) {
             Some(_) => None,
             None => Some(QuickPick::Tomorrow),
         }
     }
 
-    /// The lead's next step when it is booked for a later day than `now`'s (UTC days, as
-    /// the quick picks count them).
-    pub fn booked(lead: &Lead, now: Timestamp) -> Option<&NextStep> {
+    /// The lead's next step when it is booked for a later day than `now`'s, days counted in
+    /// a zone `offset_minutes` east of UTC (the team's, as My day counts them).
+    pub fn booked(lead: &Lead, now: Timestamp, offset_minutes: i32) -> Option<&NextStep> {
         lead.next_step
             .as_ref()
-            .filter(|s| s.due_at.day_number(0) > now.day_number(0))
+            .filter(|s| s.due_at.day_number(offset_minutes) > now.day_number(offset_minutes))
     }
 
     /// The due instant, counted from `now` in a zone `offset_minutes` east of UTC. "Next week"
@@ -684,7 +684,7 @@ mod tests {
         let mut lead = sample_lead();
         lead.next_step = None;
         assert_eq!(
-            QuickPick::default_for(&lead, now),
+            QuickPick::default_for(&lead, now, 0),
             Some(QuickPick::Tomorrow)
         );
         lead.next_step = Some(NextStep {
@@ -693,23 +693,35 @@ mod tests {
             note: None,
         });
         assert_eq!(
-            QuickPick::default_for(&lead, now),
+            QuickPick::default_for(&lead, now, 0),
             None,
             "the meeting is kept"
         );
         // 1_780_000_000_000 is 20:26 UTC: a minute later is still today.
         lead.next_step.as_mut().unwrap().due_at = now.plus_ms(60_000);
         assert_eq!(
-            QuickPick::default_for(&lead, now),
+            QuickPick::default_for(&lead, now, 0),
             Some(QuickPick::Tomorrow),
             "a step due later today is what the touch does"
         );
         lead.next_step.as_mut().unwrap().due_at = now.plus_ms(-HOUR_MS);
         assert_eq!(
-            QuickPick::default_for(&lead, now),
+            QuickPick::default_for(&lead, now, 0),
             Some(QuickPick::Tomorrow),
             "an overdue step is replaced"
         );
+        // 20:26 UTC is 15:26 in New York (UTC-5); a call at 23:30 New York time is already
+        // the next UTC day, but still today for a rep there: the touch does it, and a new
+        // step is planned, as My day expects.
+        let new_york = -5 * 60;
+        lead.next_step.as_mut().unwrap().due_at = now.plus_ms(8 * HOUR_MS);
+        assert_eq!(QuickPick::default_for(&lead, now, 0), None, "UTC: tomorrow");
+        assert_eq!(
+            QuickPick::default_for(&lead, now, new_york),
+            Some(QuickPick::Tomorrow),
+            "New York: later today"
+        );
+        assert!(QuickPick::booked(&lead, now, new_york).is_none());
     }
 
     // 2026-11-29T06:00:00Z, a Sunday.

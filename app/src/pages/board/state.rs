@@ -220,10 +220,22 @@ impl BoardState {
             return;
         };
         let state = *self;
+        let now = browser_now(self.now);
+        // "Tomorrow" is the team's tomorrow (its calendar's zone), as My day counts days.
+        let offset = self
+            .read(|m| {
+                m.policies
+                    .for_team(lead.team_id)
+                    .calendar
+                    .zone
+                    .offset_at(now.0)
+                    / 60
+            })
+            .unwrap_or(0) as i32;
         let change = NextStepChange {
             version: lead.version,
             kind,
-            due_at: pick.due(browser_now(self.now), 0),
+            due_at: pick.due(now, offset),
             note: None,
         };
         leptos::task::spawn_local(async move {
