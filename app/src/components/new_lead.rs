@@ -573,7 +573,13 @@ pub fn NewLeadDialog(open: RwSignal<bool>) -> impl IntoView {
     let close = Callback::new(move |_: ()| open.set(false));
     view! {
         <dialog class="modal new-lead-dialog" node_ref=dialog aria-labelledby="new-lead-title"
-            on:close=move |_| open.set(false)>
+            on:close=move |_| {
+                // The close event comes a moment after Escape; N pressed in that moment has
+                // opened the dialog again, which stays open.
+                if dialog.get_untracked().is_none_or(|el| !el.open()) {
+                    open.set(false);
+                }
+            }>
             <div class="modal-head">
                 <h2 id="new-lead-title">"New lead"</h2>
                 <button type="button" class="icon-button" aria-label="Close"
