@@ -125,6 +125,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compliance/leads") view={Lazy::<lazy::ComplianceLeadsRoute>::new()}/>
                     <Route path=path!("/roi") view={Lazy::<lazy::RoiRoute>::new()}/>
                     <Route path=path!("/forecast") view={Lazy::<lazy::ForecastRoute>::new()}/>
+                    <Route path=path!("/quotas") view={Lazy::<lazy::QuotasRoute>::new()}/>
                     <Route path=path!("/campaigns") view={Lazy::<lazy::CampaignsRoute>::new()}/>
                 </Routes>
             </main>

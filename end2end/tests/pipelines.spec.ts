@@ -1,7 +1,8 @@
 // Pipelines as settings, end to end: an admin adds a second pipeline with its own stages
 // (a bad field is named and nothing is saved), reorders a stage and sees the history; a rep
 // moves a lead into it from the lead's page, held to the destination stage's rule, and finds it
-// on that pipeline's board, switched to by tab (the pipeline is in the URL).
+// on that pipeline's board, switched to by tab (the pipeline is in the URL); the ROI funnel and
+// compliance read one pipeline at a time; the admin retires the pipeline once the lead is closed.
 import { test, expect } from "@playwright/test";
 import * as path from "node:path";
 import { signIn, hydrated } from "./sign-in";
@@ -73,6 +74,7 @@ test("an admin shapes a second pipeline and a rep works a lead in it", async ({ 
   await move.getByLabel("Move to another pipeline").selectOption({ label: "Renewals · Due" });
   await move.getByRole("button", { name: "Move" }).click();
   await expect(rep.locator(".stage-pill")).toHaveText("Due");
+  const leadPage = rep.url();
 
   // The board opens on Sales (East works there first); the Renewals tab shows the lead.
   await rep.goto("/board");
@@ -90,5 +92,42 @@ test("an admin shapes a second pipeline and a rep works a lead in it", async ({ 
   await rep.screenshot({ path: path.join(shots, "board-second-pipeline.png") });
   await rep.setViewportSize({ width: 390, height: 844 });
   await rep.screenshot({ path: path.join(shots, "board-second-pipeline-phone.png") });
+  await rep.setViewportSize({ width: 1440, height: 900 });
+
+  // The ROI funnel and compliance read one pipeline at a time, picked by link.
+  await page.goto("/roi");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "Funnel · Sales" })).toBeVisible();
+  await page.getByRole("navigation", { name: "Pipeline of the funnel" }).getByRole("link", { name: "Renewals" }).click();
+  await expect(page).toHaveURL(/[?&]pipeline=\d+/);
+  await expect(page.getByRole("heading", { name: "Funnel · Renewals" })).toBeVisible();
+  await expect(page.locator(".funnel-table tbody tr").first()).toContainText("Due");
+  await page.goto("/compliance");
+  await hydrated(page);
+  await page.getByRole("navigation", { name: "Pipeline" }).getByRole("link", { name: "Renewals" }).click();
+  await expect(page).toHaveURL(/[?&]pipeline=\d+/);
+  await expect(page.getByRole("navigation", { name: "Pipeline" }).getByRole("link", { name: "Renewals" })).toHaveAttribute("aria-current", "page");
+
+  // Renewals cannot be retired while Dana's lead is open in it; once it is closed out, it can.
+  await page.goto("/settings/pipelines");
+  await hydrated(page);
+  await page.getByRole("button", { name: /^Renewals/ }).click();
+  const retire = page.getByRole("region", { name: "Retire \u201cRenewals\u201d" });
+  await retire.getByRole("button", { name: "Retire pipeline…" }).click();
+  await retire.getByRole("button", { name: "Retire \u201cRenewals\u201d" }).click();
+  await expect(retire.getByRole("alert")).toContainText('"Renewals" has 1 open lead: move it to another pipeline first');
+  await rep.goto(leadPage);
+  await hydrated(rep);
+  const closeOut = rep.getByRole("region", { name: "Close out" });
+  await closeOut.getByRole("button", { name: "Lost…" }).click();
+  await closeOut.getByLabel("Reason").selectOption({ index: 1 });
+  await closeOut.getByRole("button", { name: "Close as lost" }).click();
+  await expect(rep.locator(".stage-pill")).toHaveText("Lost");
+  await retire.getByRole("button", { name: "Retire \u201cRenewals\u201d" }).click();
+  await expect(page.getByRole("button", { name: /^Renewals/ })).toHaveCount(0);
+  await expect(history).toContainText('Retired the pipeline "Renewals"');
+  await rep.goto("/board");
+  await hydrated(rep);
+  await expect(rep.getByRole("navigation", { name: "Pipelines" })).toHaveCount(0);
   await rep.close();
 });

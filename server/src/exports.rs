@@ -18,6 +18,7 @@ pub struct RoiCsv {
     currency: Option<String>,
     from: Option<String>,
     to: Option<String>,
+    pipeline: Option<i64>,
     table: Option<String>,
 }
 
@@ -41,6 +42,7 @@ pub async fn roi_csv(
         currency: q.currency,
         from: q.from,
         to: q.to,
+        pipeline: q.pipeline,
     };
     let report = app::ssr::service::roi::report(&state, &actor, query.clone()).await?;
     let cell = app::domain::roi::csv_cell;

@@ -525,6 +525,7 @@ async fn organisation(
     )
     .await?;
     let mut reps: Vec<(i64, String, Option<i64>)> = Vec::new();
+    let mut managers: Vec<(i64, i64)> = Vec::new();
     // One hash for every demo account: the demo password is public anyway, and this keeps
     // demo loading fast (argon2id costs tens of milliseconds per hash by design).
     let demo_hash = tokio::task::spawn_blocking(|| password::hash_blocking(DEMO_PASSWORD))
@@ -546,18 +547,58 @@ async fn organisation(
         if role == "manager" {
             if let Some(t) = team_id {
                 org::set_team_manager(tx, t, id).await?;
+                managers.push((t, id));
             }
         }
         if role == "rep" {
             reps.push((id, name.to_string(), team_id));
         }
     }
+    demo_quotas(tx, &reps, &managers, &org_policy, now).await?;
     Ok(Org {
         team_ids,
         reps,
         org_policy,
         west_policy,
     })
+}
+
+/// Every rep's quotas, set by their manager from this month (this quarter): $60,000 won a
+/// month and nine wins a quarter; Luis, who is slipping, also a follow-up score of 85.
+async fn demo_quotas(
+    tx: &mut Tx,
+    reps: &[(i64, String, Option<i64>)],
+    managers: &[(i64, i64)],
+    policy: &Policy,
+    now: Timestamp,
+) -> Result<(), sqlx::Error> {
+    use app::domain::quota::{month_at, quarter_of, Cadence, Measure, QuotaChange};
+    let month = month_at(now, &policy.calendar.zone);
+    for (id, name, team) in reps {
+        let by = managers
+            .iter()
+            .find(|(t, _)| Some(*t) == *team)
+            .map(|(_, m)| *m);
+        let mut set = vec![
+            (Measure::WonValue, Cadence::Month, month, 6_000_000),
+            (Measure::Wins, Cadence::Quarter, quarter_of(month), 9),
+        ];
+        if name.starts_with("Luis") {
+            set.push((Measure::Score, Cadence::Month, month, 85));
+        }
+        for (measure, cadence, starts, target) in set {
+            let change = QuotaChange {
+                user_id: *id,
+                measure,
+                cadence,
+                starts,
+                target,
+                currency: app::domain::Currency::USD,
+            };
+            app::ssr::store::quotas::set(&mut *tx, &change, by, now).await?;
+        }
+    }
+    Ok(())
 }
 
 /// A lead source: (id, its campaigns, its weight in lead volume).

@@ -1,5 +1,5 @@
 //! Server functions of the pipeline settings page: read it, save a pipeline, add one, retire
-//! a stage, let managers edit. Wire types are in [`crate::model::pipelines`].
+//! a stage or a whole pipeline, let managers edit. Wire types are in [`crate::model::pipelines`].
 
 use crate::domain::pipeline_form::PipelineForm;
 use crate::domain::{PipelineId, StageId};
@@ -45,6 +45,15 @@ pub async fn retire_stage(
 ) -> Result<RetireReport, AppError> {
     super::serve(|state, actor| async move {
         crate::ssr::service::pipelines::retire_stage(&state, &actor, stage, to, based_on).await
+    })
+    .await
+}
+
+/// An admin retires a pipeline with no open leads (and no team working in it alone).
+#[server(prefix = "/api/fn", endpoint = "retire_pipeline", input = Json)]
+pub async fn retire_pipeline(id: PipelineId, based_on: i64) -> Result<PipelineSettings, AppError> {
+    super::serve(|state, actor| async move {
+        crate::ssr::service::pipelines::retire_pipeline(&state, &actor, id, based_on).await
     })
     .await
 }

@@ -123,6 +123,10 @@ pub fn navigation(actor: &Actor) -> Navigation {
     if can(access::manage_intake_keys(actor)) {
         rules.push(link("/settings/intake-keys", "Intake keys"));
     }
+    let mut targets = Vec::new();
+    if access::view_quotas(actor).is_ok() {
+        targets.push(link("/quotas", "Quotas"));
+    }
     let mut org = Vec::new();
     if can(access::manage_accounts(actor)) {
         org.push(link("/admin/users", "Users"));
@@ -143,11 +147,16 @@ pub fn navigation(actor: &Actor) -> Navigation {
     if can(access::manage_accounts(actor)) {
         org.push(link("/admin/settings", "Organisation settings"));
     }
-    let manage = [("Leads", leads), ("Rules", rules), ("Organisation", org)]
-        .into_iter()
-        .filter(|(_, links)| !links.is_empty())
-        .map(|(title, links)| NavSection { title, links })
-        .collect();
+    let manage = [
+        ("Leads", leads),
+        ("Rules", rules),
+        ("Targets", targets),
+        ("Organisation", org),
+    ]
+    .into_iter()
+    .filter(|(_, links)| !links.is_empty())
+    .map(|(title, links)| NavSection { title, links })
+    .collect();
     let mut account = Vec::new();
     if can(access::manage_own_api_tokens(actor)) {
         account.push(link("/settings/api-tokens", "API tokens & calendar"));
@@ -254,9 +263,13 @@ fn Nav(actor: Actor) -> impl IntoView {
     };
     let n_key = {
         let open_new = open_new.clone();
-        let path = location.pathname;
         window_event_listener(leptos::ev::keydown, move |ev| {
-            let here = path.with_untracked(|p| NEW_LEAD_KEY_PAGES.contains(&p.as_str()));
+            // The address bar, not the router's location: that one lags a moment behind a
+            // client-side navigation (N pressed as My day appears after signing in).
+            let here = window()
+                .location()
+                .pathname()
+                .is_ok_and(|p| NEW_LEAD_KEY_PAGES.contains(&p.as_str()));
             if !can_enter
                 || !here
                 || !ev.key().eq_ignore_ascii_case("n")
@@ -479,6 +492,7 @@ mod tests {
                 "/settings/fields",
                 "/settings/policy",
                 "/settings/routing",
+                "/quotas",
                 "/settings/api-tokens"
             ]
         );

@@ -14,4 +14,5 @@ pub mod live;
 pub mod loaded;
 pub mod new_lead;
 pub mod outage;
+pub mod quota;
 pub mod status;

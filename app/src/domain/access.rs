@@ -357,6 +357,46 @@ pub fn view_forecast(actor: &Actor) -> Result<LeadScope, Denied> {
     }
 }
 
+/// Whose quotas a person reads on the quotas page: a manager her teams' reps and herself,
+/// leadership and admins everyone's. Reps read their own on My day and their review;
+/// marketing has none.
+pub fn view_quotas(actor: &Actor) -> Result<LeadScope, Denied> {
+    match actor.role {
+        Role::Rep | Role::Marketing => Err(Denied(
+            "Quotas are set by managers; a rep sees their own on My day",
+        )),
+        Role::Manager => Ok(LeadScope::Teams {
+            teams: actor.managed_teams.clone(),
+            also_owner: Some(actor.id),
+        }),
+        Role::Leadership | Role::Admin => Ok(LeadScope::All),
+    }
+}
+
+/// Who sets a quota for `person` (with their role and team): a manager for a rep of a team
+/// she manages, an admin for any rep or manager; nobody for themselves, and nobody for
+/// leadership, marketing or other admins.
+pub fn set_quota(
+    actor: &Actor,
+    person: UserId,
+    role: Role,
+    team: Option<TeamId>,
+) -> Result<(), Denied> {
+    if person == actor.id {
+        return Err(Denied("Nobody sets their own quota"));
+    }
+    match (actor.role, role) {
+        (Role::Admin, Role::Rep | Role::Manager) => Ok(()),
+        (Role::Admin, _) => Err(Denied("Quotas are for reps and managers")),
+        (Role::Manager, Role::Rep) if actor.manages(team) => Ok(()),
+        (Role::Manager, Role::Rep) => Err(Denied("This rep is not on a team you manage")),
+        (Role::Manager, _) => Err(Denied("An admin sets a manager's quota")),
+        _ => Err(Denied(
+            "Managers set their reps' quotas; admins set managers'",
+        )),
+    }
+}
+
 /// Whose follow-up compliance a person sees: a rep their own (exactly what their manager sees
 /// of them), a manager their teams', leadership and admins everyone's.
 pub fn view_compliance(actor: &Actor) -> Result<LeadScope, Denied> {
@@ -697,6 +737,39 @@ mod tests {
             assert_eq!(Role::parse(role.key()), Some(role));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn managers_set_their_reps_quotas_and_admins_set_managers() {
+        let manager = actor(2, Role::Manager, Some(1), &[1]);
+        let team = |t| Some(TeamId(t));
+        assert!(set_quota(&manager, UserId(8), Role::Rep, team(1)).is_ok());
+        assert!(
+            set_quota(&manager, UserId(9), Role::Rep, team(3)).is_err(),
+            "not her team"
+        );
+        assert!(
+            set_quota(&manager, UserId(2), Role::Manager, team(1)).is_err(),
+            "her own"
+        );
+        assert!(set_quota(&manager, UserId(3), Role::Manager, team(1)).is_err());
+        let admin = actor(1, Role::Admin, None, &[]);
+        assert!(set_quota(&admin, UserId(2), Role::Manager, team(1)).is_ok());
+        assert!(set_quota(&admin, UserId(9), Role::Rep, team(3)).is_ok());
+        assert!(set_quota(&admin, UserId(4), Role::Leadership, None).is_err());
+        for role in [Role::Rep, Role::Marketing, Role::Leadership] {
+            let a = actor(5, role, Some(1), &[]);
+            assert!(
+                set_quota(&a, UserId(8), Role::Rep, team(1)).is_err(),
+                "{role:?}"
+            );
+        }
+        assert!(view_quotas(&actor(7, Role::Rep, Some(1), &[])).is_err());
+        assert!(view_quotas(&actor(6, Role::Marketing, None, &[])).is_err());
+        assert_eq!(
+            view_quotas(&actor(4, Role::Leadership, None, &[])),
+            Ok(LeadScope::All)
+        );
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub mod moves;
 pub mod pipeline_form;
 pub mod policy;
 pub mod policy_form;
+pub mod quota;
 pub mod quote;
 pub mod recognition;
 pub mod review;

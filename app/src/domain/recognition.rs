@@ -74,6 +74,9 @@ pub struct Standing {
     pub won_cents: i64,
     pub streak: u32,
     pub badges: Vec<Badge>,
+    /// The rep's quotas holding this period, with how far along they are.
+    #[serde(default)]
+    pub quotas: Vec<super::quota::Attainment>,
 }
 
 /// Ranks discipline first: the follow-up score (none last), then SLA hits, then wins, then
@@ -108,6 +111,7 @@ mod tests {
             won_cents: i64::from(wins) * 100_000,
             streak: 0,
             badges: Vec::new(),
+            quotas: Vec::new(),
         }
     }
 

@@ -55,6 +55,22 @@ impl Timestamp {
     }
 }
 
+/// The months' full names, January first.
+pub const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// How long ago `then` was at `now`, in whole days as people say it: "today",
 /// "yesterday", "3 days ago" (a time in the future reads "today").
 pub fn ago(then: Timestamp, now: Timestamp) -> String {

@@ -177,24 +177,13 @@ pub fn push_win(wins: &mut Vec<WallWin>, win: WallWin) {
 /// The first instant of the calendar month `at` falls in, in `zone` (the organisation's), and
 /// the month's name ("November 2026").
 pub fn month_start(at: Timestamp, zone: &Zone) -> (Timestamp, String) {
-    const NAMES: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
     let local = zone.to_local(at.0);
     let (y, m, _) = civil_from_days(local.div_euclid(DAY_MS));
     let start = zone.to_utc(days_from_civil(y, m, 1) * DAY_MS);
-    (Timestamp(start), format!("{} {y}", NAMES[(m - 1) as usize]))
+    (
+        Timestamp(start),
+        format!("{} {y}", super::time::MONTH_NAMES[(m - 1) as usize]),
+    )
 }
 
 /// The panel after `current` in rotation (wrapping), given how many there are.

@@ -15,6 +15,9 @@ pub struct ComplianceQuery {
     pub days: u32,
     pub team: Option<i64>,
     pub rep: Option<i64>,
+    /// Only leads of this pipeline (none: every pipeline).
+    #[serde(default)]
+    pub pipeline: Option<i64>,
 }
 
 /// One row of a table: a team or a rep with their scorecard (lead id lists emptied: the
@@ -43,6 +46,9 @@ pub struct ComplianceView {
     pub rep_name: Option<String>,
     /// Teams the viewer may pick.
     pub team_choices: Vec<(i64, String)>,
+    /// The pipelines to narrow to (id, name), when there are several.
+    #[serde(default)]
+    pub pipelines: Vec<(i64, String)>,
     /// The viewer sees only their own figures (a rep).
     pub own_only: bool,
 }

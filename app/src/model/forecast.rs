@@ -25,4 +25,11 @@ pub struct ForecastView {
     pub undated: u32,
     /// Today in the organisation's time zone, `YYYY-MM-DD`.
     pub today: String,
+    /// Monthly won-value quotas in the forecast's currency, per row (a rep's own, a team's
+    /// people's summed), when the forecast is by rep or team across every pipeline.
+    #[serde(default)]
+    pub quotas: Vec<(Option<i64>, crate::domain::quota::Attainment)>,
+    /// The rows' quotas summed.
+    #[serde(default)]
+    pub quota_total: Option<crate::domain::quota::Attainment>,
 }

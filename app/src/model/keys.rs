@@ -43,4 +43,7 @@ pub struct WallTeam {
     pub first_touch: String,
     pub next_step: String,
     pub not_stale: String,
+    /// The team's won-value quotas summed, with what its people won this period.
+    #[serde(default)]
+    pub quota: Option<crate::domain::quota::Attainment>,
 }

@@ -19,6 +19,7 @@ pub mod live;
 pub mod mailbox;
 pub mod people;
 pub mod pipelines;
+pub mod quotas;
 pub mod quotes;
 pub mod recognition;
 pub mod review;

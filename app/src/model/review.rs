@@ -66,6 +66,9 @@ pub struct ReviewView {
     /// The rep's follow-up scorecard over 30 days, and the weekly trend of first touch in SLA.
     pub scorecard: Option<Scorecard>,
     pub trend: Vec<(Timestamp, Option<f64>)>,
+    /// The rep's quotas holding this period, with how far along they are.
+    #[serde(default)]
+    pub quotas: Vec<crate::domain::quota::Attainment>,
     /// Open leads in breach or gone quiet, most urgent first.
     pub attention: Vec<QueueItem>,
     /// The rep's open leads an action can be about, as the lead picker lists them.

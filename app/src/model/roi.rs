@@ -21,6 +21,9 @@ pub struct RoiQuery {
     pub from: Option<String>,
     #[serde(default)]
     pub to: Option<String>,
+    /// The pipeline whose funnel and stage times are shown (none: the first pipeline).
+    #[serde(default)]
+    pub pipeline: Option<i64>,
 }
 
 impl RoiQuery {
@@ -76,6 +79,12 @@ pub struct RoiReport {
     pub campaigns: Vec<RoiRow>,
     pub total: Tally,
     pub funnel: Vec<FunnelStep>,
+    /// The pipeline the funnel is of.
+    #[serde(default)]
+    pub funnel_pipeline: String,
+    /// The pipelines to pick the funnel's from (id, name), when there are several.
+    #[serde(default)]
+    pub pipelines: Vec<(i64, String)>,
     /// The stages "qualified" and "quoted" count from (none when the pipeline has no such
     /// stage).
     pub qualified_stage: Option<String>,

@@ -35,6 +35,9 @@ pub struct Today {
     /// The rep's follow-up score over the last 30 days (0–100), as on /compliance.
     pub compliance: Option<f64>,
     pub streak: Streak,
+    /// The rep's quotas holding this period, with how far along they are.
+    #[serde(default)]
+    pub quotas: Vec<crate::domain::quota::Attainment>,
     pub queue: Vec<QueueItem>,
     /// The event log's last id when this was read: the live feed resumes after it.
     pub last_event_id: i64,

@@ -21,6 +21,7 @@ fn query_from_url() -> Memo<ComplianceQuery> {
             days: q.get("days").and_then(|d| d.parse().ok()).unwrap_or(30),
             team: q.get("team").and_then(|t| t.parse().ok()),
             rep: q.get("rep").and_then(|r| r.parse().ok()),
+            pipeline: q.get("pipeline").and_then(|p| p.parse().ok()),
         })
     })
 }
@@ -32,6 +33,9 @@ fn href(q: &ComplianceQuery) -> String {
     }
     if let Some(r) = q.rep {
         out.push_str(&format!("&rep={r}"));
+    }
+    if let Some(p) = q.pipeline {
+        out.push_str(&format!("&pipeline={p}"));
     }
     out
 }
@@ -107,6 +111,22 @@ fn View(view: ComplianceView) -> impl IntoView {
             </nav>
         }
     });
+    let pipeline_links = (!view.pipelines.is_empty()).then(|| {
+        let mut all = q.clone();
+        all.pipeline = None;
+        view! {
+            <nav class="segmented" aria-label="Pipeline">
+                <a class="segment" href=href(&all) aria-current=q.pipeline.is_none().then_some("page")>"All pipelines"</a>
+                {view.pipelines.iter().map(|(id, name)| {
+                    let mut to = q.clone();
+                    to.pipeline = Some(*id);
+                    view! {
+                        <a class="segment" href=href(&to) aria-current=(q.pipeline == Some(*id)).then_some("page")>{name.clone()}</a>
+                    }
+                }).collect_view()}
+            </nav>
+        }
+    });
     let back = view.query.rep.filter(|_| !view.own_only).map(|_| {
         let mut up = q.clone();
         up.rep = None;
@@ -125,6 +145,7 @@ fn View(view: ComplianceView) -> impl IntoView {
         <div class="compliance-controls">
             <nav class="segmented" aria-label="Period">{period_links}</nav>
             {team_links}
+            {pipeline_links}
         </div>
         {mine.map(|row| view! { <Scorecard row=row q=q.clone()/> })}
         {(!single).then(|| view! {

@@ -12,6 +12,7 @@ use crate::components::guard::RequireAccess;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::money::Currency;
+use crate::domain::quota::Attainment;
 use crate::domain::roi::count_text;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -161,6 +162,27 @@ fn Report(v: ForecastView) -> impl IntoView {
         }
     });
     let months_label = format!("next {} months", v.ahead);
+    // This month's column, for the figures beside each row's quota.
+    let current = f.columns.iter().position(|c| c.kind == ColumnKind::Current);
+    let has_quotas = !v.quotas.is_empty();
+    let quota_of = {
+        let quotas = v.quotas.clone();
+        move |key: Option<i64>| {
+            quotas
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, a)| a.clone())
+        }
+    };
+    let quota_stat = v.quota_total.clone().zip(current).map(|(a, i)| {
+        let cell = &f.total.cells[i];
+        view! {
+            <li class="stat">
+                <span class="stat-value">{format!("{} %", share(cell.won + cell.weighted(), a.target))}</span>
+                <span class="stat-label">{format!("Of {}'s quota ({}) expected: won and weighted", a.period, a.figure(a.target))}</span>
+            </li>
+        }
+    });
     let caption = format!("By {}", v.grouping.label().to_lowercase());
     let csv = v.query.href("/forecast.csv");
     view! {
@@ -192,6 +214,7 @@ fn Report(v: ForecastView) -> impl IntoView {
                 <span class="stat-value">{amount(past.won, cur)}</span>
                 <span class="stat-label">{format!("Won, last {PAST_MONTHS} months")}</span>
             </li>
+            {quota_stat}
         </ul>
         {undated}
         <section class="panel-section" aria-labelledby="forecast-chart">
@@ -221,6 +244,9 @@ fn Report(v: ForecastView) -> impl IntoView {
                             <caption class="visually-hidden">{caption}</caption>
                             <thead><tr>
                                 <th scope="col">{v.grouping.label()}</th>
+                                {has_quotas.then(|| view! {
+                                    <th scope="col" class="num forecast-col-quota">"Quota"<span class="cell-sub">"this month"</span></th>
+                                })}
                                 {f.columns.iter().map(|c| view! {
                                     <th scope="col" class=format!("num forecast-col-{}", c.kind.key())>
                                         {c.label.clone()}
@@ -233,6 +259,7 @@ fn Report(v: ForecastView) -> impl IntoView {
                                 {f.rows.iter().map(|r| view! {
                                     <tr>
                                         <th scope="row">{r.label.clone()}</th>
+                                        {has_quotas.then(|| quota_cell(quota_of(r.key), current.map(|i| &r.cells[i])))}
                                         {f.columns.iter().zip(&r.cells).map(|(c, cell)| cell_view(c.kind, cell, cur)).collect_view()}
                                     </tr>
                                 }).collect_view()}
@@ -240,6 +267,7 @@ fn Report(v: ForecastView) -> impl IntoView {
                             <tfoot>
                                 <tr>
                                     <th scope="row">"Total"</th>
+                                    {has_quotas.then(|| quota_cell(v.quota_total.clone(), current.map(|i| &f.total.cells[i])))}
                                     {f.columns.iter().zip(&f.total.cells).map(|(c, cell)| cell_view(c.kind, cell, cur)).collect_view()}
                                 </tr>
                             </tfoot>
@@ -287,6 +315,31 @@ fn cell_view(kind: ColumnKind, c: &Cell, cur: Currency) -> impl IntoView {
             {(c.committed > 0).then(|| view! { <span class="cell-sub">{format!("committed {}", amount(c.committed, cur))}</span> })}
             <span class="cell-sub">{format!("best {} · {} open", amount(c.best, cur), count_text(c.open))}</span>
             {(c.wins > 0).then(|| view! { <span class="cell-sub forecast-won">{format!("won {} so far", amount(c.won, cur))}</span> })}
+        </td>
+    }
+    .into_any()
+}
+
+/// Whole percent of `target` (0 without one).
+fn share(n: i64, target: i64) -> i64 {
+    if target > 0 {
+        (i128::from(n) * 100 / i128::from(target)) as i64
+    } else {
+        0
+    }
+}
+
+/// A row's monthly quota beside its forecast: the target, what is won, and what is expected
+/// (won and weighted) this month, as shares of it.
+fn quota_cell(quota: Option<Attainment>, this_month: Option<&Cell>) -> impl IntoView {
+    let Some(a) = quota else {
+        return view! { <td class="num muted">"–"</td> }.into_any();
+    };
+    let (won, expected) = this_month.map_or((0, 0), |c| (c.won, c.won + c.weighted()));
+    view! {
+        <td class=format!("num forecast-quota quota-{}", a.pace().key())>
+            <strong>{a.figure(a.target)}</strong>
+            <span class="cell-sub">{format!("won {} % · expected {} %", share(won, a.target), share(expected, a.target))}</span>
         </td>
     }
     .into_any()

@@ -5,7 +5,7 @@
 use super::{
     access_keys, admin_products, admin_settings, admin_teams, admin_users, campaigns, compliance,
     duplicates, fields, forecast, home, import, lead, leaderboard, mailbox, new_lead, people,
-    pipelines, policy, quote, review, roi, routing, signin, today, wall, webhooks,
+    pipelines, policy, quotas, quote, review, roi, routing, signin, today, wall, webhooks,
 };
 use leptos::prelude::*;
 use leptos_router::{lazy_route, LazyRoute};
@@ -495,5 +495,19 @@ impl LazyRoute for ForecastRoute {
     fn view(this: Self) -> AnyView {
         let ForecastRoute = this;
         view! { <Hydrated/> <forecast::ForecastPage/> }.into_any()
+    }
+}
+
+pub struct QuotasRoute;
+
+#[lazy_route]
+impl LazyRoute for QuotasRoute {
+    fn data() -> Self {
+        QuotasRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let QuotasRoute = this;
+        view! { <Hydrated/> <quotas::QuotasPage/> }.into_any()
     }
 }

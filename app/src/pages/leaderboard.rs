@@ -40,6 +40,7 @@ pub fn LeaderboardPage() -> impl IntoView {
 #[component]
 fn Board(board: Leaderboard) -> impl IntoView {
     let days = board.days;
+    let quotas = board.rows.iter().any(|r| !r.quotas.is_empty());
     view! {
         <div class="page-head">
             <h1 id="board-title">"Leaderboard"</h1>
@@ -67,6 +68,7 @@ fn Board(board: Leaderboard) -> impl IntoView {
                         <th scope="col" class="num">"Next steps"</th>
                         <th scope="col" class="num">"Complete data"</th>
                         <th scope="col" class="num">"Wins"</th>
+                        {quotas.then(|| view! { <th scope="col">"Quota this period"</th> })}
                         <th scope="col">"Badges"</th>
                     </tr></thead>
                     <tbody>
@@ -80,6 +82,18 @@ fn Board(board: Leaderboard) -> impl IntoView {
                                 <td class="num">{percent(r.next_step_share)}</td>
                                 <td class="num">{percent(r.data_complete_share)}</td>
                                 <td class="num">{format!("{} · {}", r.wins, Money::new(r.won_cents, Currency::USD).compact())}</td>
+                                {quotas.then(|| view! {
+                                    <td>
+                                        <ul class="quota-chips">
+                                            {r.quotas.iter().map(|a| view! {
+                                                <li class=format!("quota-chip quota-{}", a.pace().key())
+                                                    title=format!("{} · {}: {} · {}", a.measure.label(), a.period, a.summary(), a.pace_text())>
+                                                    {a.short()}
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </td>
+                                })}
                                 <td>
                                     <ul class="badges">
                                         {r.badges.iter().map(|b| view! { <li class="badge">{b.label()}</li> }).collect_view()}

@@ -23,6 +23,7 @@ pub mod not_found;
 pub mod people;
 pub mod pipelines;
 pub mod policy;
+pub mod quotas;
 pub mod quote;
 pub mod review;
 pub mod roi;

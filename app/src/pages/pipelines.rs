@@ -5,8 +5,8 @@
 //! are moved. The shared form checks run as they type; every save is a version in the history.
 
 use crate::api::pipelines::{
-    get_pipeline_settings, CreatePipeline, PipelineSettings, RetireReport, RetireStage,
-    SavePipeline, SetManagersEditPipelines,
+    get_pipeline_settings, CreatePipeline, PipelineSettings, RetirePipeline, RetireReport,
+    RetireStage, SavePipeline, SetManagersEditPipelines,
 };
 use crate::components::guard::RequireAccess;
 use crate::components::loaded::Loaded;
@@ -96,6 +96,12 @@ fn Settings(
             None => view! { <div class="panel empty-state"><p>"None of your teams works in a pipeline yet."</p></div> }.into_any(),
             Some(which) => view! { <Editor page=page.get_value() which=which chosen=chosen reload=reload/> }.into_any(),
         }}
+        {move || match chosen.get() {
+            Some(Chosen::Existing(id)) if admin => page.with_value(|p| p.pipelines.pipeline(id).map(|pl| view! {
+                <RetirePipelineSection id=id name=pl.name.clone() based_on=pl.version chosen=chosen reload=reload/>
+            })),
+            _ => None,
+        }}
         <History page=page.get_value()/>
     }
 }
@@ -114,6 +120,64 @@ fn ManagersSwitch(allowed: bool, reload: RwSignal<u32>) -> impl IntoView {
                 on:change=move |e| { save.dispatch(SetManagersEditPipelines { allowed: event_target_checked(&e) }); }/>
             "Managers may change the stages of the pipelines their teams work in"
         </label>
+    }
+}
+
+/// Retiring the whole pipeline (admins), after a second click: refused with the reason while
+/// it holds open leads or a team works in no other.
+#[component]
+fn RetirePipelineSection(
+    id: PipelineId,
+    name: String,
+    based_on: i64,
+    chosen: RwSignal<Option<Chosen>>,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let asking = RwSignal::new(false);
+    let retire = ServerAction::<RetirePipeline>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = retire.value().get() {
+            // Straight to a pipeline still in use (never to none: the page being reloaded
+            // would then choose one while this one is still on screen).
+            chosen.set(
+                page.pipelines
+                    .active()
+                    .next()
+                    .map(|p| Chosen::Existing(p.id)),
+            );
+            reload.update(|n| *n += 1);
+        }
+    });
+    let refused = move || {
+        retire.value().get().and_then(Result::err).map(|e| {
+            e.fields()
+                .first()
+                .map_or_else(|| error_text(&e), |f| f.message.clone())
+        })
+    };
+    let title = format!("Retire \u{201c}{name}\u{201d}");
+    let label = title.clone();
+    view! {
+        <section class="panel retire-pipeline" aria-label=label>
+            <h2 class="section-title">"Retire this pipeline"</h2>
+            <p class="page-hint">"It leaves the board, the pickers and the choices for new leads; its closed leads keep their stages and history. A pipeline with open leads, or the only pipeline a team works in, cannot be retired."</p>
+            {move || if asking.get() {
+                view! {
+                    <div class="form-actions form-actions-start">
+                        <button class="button button-danger" type="button" disabled=move || retire.pending().get()
+                            on:click=move |_| { retire.dispatch(RetirePipeline { id, based_on }); }>
+                            {title.clone()}
+                        </button>
+                        <button class="button" type="button" on:click=move |_| asking.set(false)>"Cancel"</button>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <button class="button" type="button" on:click=move |_| asking.set(true)>"Retire pipeline…"</button>
+                }.into_any()
+            }}
+            {move || refused().map(|m| view! { <p class="notice notice-error" role="alert">{m}</p> })}
+        </section>
     }
 }
 

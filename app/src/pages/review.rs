@@ -17,6 +17,7 @@ use crate::domain::review::LeadChanges;
 
 /// Leads of "What changed" shown before the list folds.
 const SHOWN_CHANGES: usize = 8;
+use crate::components::quota::QuotaMeter;
 use crate::domain::review::ActionInput;
 use crate::domain::roi::percent;
 use crate::domain::LeadId;
@@ -326,6 +327,12 @@ fn Scorecard(view: ReviewView) -> impl IntoView {
                 }.into_any(),
                 None => view! { <p class="empty-note">"No leads in the period."</p> }.into_any(),
             }}
+            {(!view.quotas.is_empty()).then(|| view! {
+                <h3 class="review-subhead">"Quotas"</h3>
+                <div class="review-quotas">
+                    {view.quotas.iter().cloned().map(|a| view! { <QuotaMeter a=a/> }).collect_view()}
+                </div>
+            })}
             {(!view.trend.is_empty()).then(|| view! {
                 <h3 class="review-subhead">"First touch in SLA, week by week"</h3>
                 <ol class="trend">

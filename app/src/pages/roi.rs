@@ -30,6 +30,7 @@ fn query_from_url() -> Memo<RoiQuery> {
             currency: q.get("currency").filter(|c| !c.is_empty()),
             from: q.get("from").filter(|c| !c.is_empty()),
             to: q.get("to").filter(|c| !c.is_empty()),
+            pipeline: q.get("pipeline").and_then(|p| p.parse().ok()),
         })
     })
 }
@@ -49,6 +50,9 @@ fn href(q: &RoiQuery) -> String {
     };
     if let Some(c) = &q.currency {
         out.push_str(&format!("&currency={c}"));
+    }
+    if let Some(p) = q.pipeline {
+        out.push_str(&format!("&pipeline={p}"));
     }
     out
 }
@@ -91,6 +95,7 @@ fn PeriodPicker(q: RoiQuery, #[prop(optional)] error: Option<AppError>) -> impl 
                     {field_error("to")}
                 </label>
                 {q.currency.clone().map(|c| view! { <input type="hidden" name="currency" value=c/> })}
+                {q.pipeline.map(|p| view! { <input type="hidden" name="pipeline" value=p.to_string()/> })}
                 <button class="button" type="submit">"Show"</button>
             </form>
         </div>
@@ -197,7 +202,8 @@ fn Report(report: RoiReport) -> impl IntoView {
             currency=cur csv=csv_href(&q, "campaigns") show_source=true
         />
         <Quality rows=report.sources.clone() csv=csv_href(&q, "sources")/>
-        <Funnel steps=report.funnel.clone() chart=report.funnel_chart.clone() csv=csv_href(&q, "funnel")/>
+        <Funnel steps=report.funnel.clone() chart=report.funnel_chart.clone() csv=csv_href(&q, "funnel")
+            query=q.clone() pipeline=report.funnel_pipeline.clone() pipelines=report.pipelines.clone()/>
         <StageTimes query=q.clone() csv=csv_href(&q, "times")/>
         <section class="panel-section formula" aria-labelledby="roi-defs">
             <h2 id="roi-defs">"What the columns count"</h2>
@@ -409,13 +415,42 @@ fn Quality(rows: Vec<RoiRow>, csv: String) -> impl IntoView {
 /// The funnel of the period's inquiries: how many got to each stage, and the share of the
 /// step before.
 #[component]
-fn Funnel(steps: Vec<FunnelStep>, chart: String, csv: String) -> impl IntoView {
+fn Funnel(
+    steps: Vec<FunnelStep>,
+    chart: String,
+    csv: String,
+    query: RoiQuery,
+    pipeline: String,
+    pipelines: Vec<(i64, String)>,
+) -> impl IntoView {
+    // With several pipelines, the funnel (and the stage times) are one pipeline's: links pick.
+    let picker = (!pipelines.is_empty()).then(|| {
+        let first = pipelines.first().map(|p| p.0);
+        let links = pipelines
+            .into_iter()
+            .map(|(id, name)| {
+                let to = RoiQuery {
+                    pipeline: Some(id),
+                    ..query.clone()
+                };
+                let current = query.pipeline.or(first) == Some(id);
+                view! { <a class="segment" href=href(&to) aria-current=current.then_some("page")>{name}</a> }
+            })
+            .collect_view();
+        view! { <nav class="segmented" aria-label="Pipeline of the funnel">{links}</nav> }
+    });
+    let title = if picker.is_some() {
+        format!("Funnel · {pipeline}")
+    } else {
+        "Funnel".to_string()
+    };
     view! {
         <section class="panel-section" aria-labelledby="roi-funnel">
             <div class="section-head">
-                <h2 id="roi-funnel">"Funnel"</h2>
+                <h2 id="roi-funnel">{title}</h2>
                 <a class="button button-quiet" href=csv download="">"Download CSV"</a>
             </div>
+            {picker}
             <p class="page-hint">"The period's inquiries by the furthest stage they reached."</p>
             <Chart svg=chart label="Bar chart: inquiries reaching each stage".to_string()
                 legend=vec![("swatch-spend", "Inquiries")] note="Figures in the table below."/>

@@ -12,6 +12,7 @@ use crate::components::guard::RequireAccess;
 use crate::components::keys::typing;
 use crate::components::lead_panel::LeadPanel;
 use crate::components::live;
+use crate::components::quota::QuotaMeter;
 use crate::components::status::error_text;
 use crate::domain::access;
 use crate::domain::activity::{ActivityKind, CloseOut, NextStepChange, QuickPick};
@@ -75,6 +76,8 @@ struct TodayState {
     /// The last thing done, or why it was refused: (ok, text).
     notice: RwSignal<Option<(bool, String)>>,
     busy: RwSignal<bool>,
+    /// The organisation's zone, minutes east of UTC, for the days in confirmations.
+    offset: StoredValue<i32>,
 }
 
 impl TodayState {
@@ -113,6 +116,7 @@ fn TodayBody() -> impl IntoView {
         open: RwSignal::new(None),
         dialog: RwSignal::new(None),
         notice: RwSignal::new(None),
+        offset: StoredValue::new(0),
         busy: RwSignal::new(false),
     };
     let data = Resource::new(move || state.reload.get(), |_| get_today());
@@ -176,6 +180,7 @@ fn TodayView(today: Today, state: TodayState) -> impl IntoView {
     let me = today.first_name.clone();
     let count = today.queue.len();
     let last_event_id = today.last_event_id;
+    state.offset.set_value(today.offset_minutes);
     // Anything that happens to one of my leads elsewhere (a manager's action, a new lead
     // routed to me, the sweep) re-reads the day, at most once a second.
     let pending = StoredValue::new(false);
@@ -253,6 +258,11 @@ fn TodayView(today: Today, state: TodayState) -> impl IntoView {
                 }}</span>
             </li>
         </ul>
+        {(!today.quotas.is_empty()).then(|| view! {
+            <section class="today-quotas" aria-label="Your quotas">
+                {today.quotas.iter().cloned().map(|a| view! { <QuotaMeter a=a/> }).collect_view()}
+            </section>
+        })}
         <section class="today-pipeline" aria-label="Your open pipeline">
             <h2 class="today-subhead">{format!("Open pipeline · {pipeline_total} leads")}</h2>
             <ul class="stage-values">
@@ -465,14 +475,14 @@ fn Queue(items: Vec<QueueItem>, now: Timestamp, offset: i32, state: TodayState) 
 }
 
 /// What a save from the drawer left on the lead, in words: "Northwind Analytics updated ·
-/// next step Call on Dec 7".
-fn saved_text(lead: &Lead) -> String {
+/// next step Call on Dec 7" (days in a zone `offset` minutes east of UTC).
+fn saved_text(lead: &Lead, offset: i32) -> String {
     match &lead.next_step {
         Some(step) => format!(
             "{} updated · next step {} on {}",
             lead.title(),
             step.kind.label(),
-            step.due_at.short_date(0)
+            step.due_at.short_date(offset)
         ),
         None if lead.closed_at.is_some() => format!("{} closed out", lead.title()),
         None => format!("{} updated", lead.title()),
@@ -489,7 +499,7 @@ fn Drawer(state: TodayState) -> impl IntoView {
     });
     let saved = Callback::new(move |lead: Lead| {
         state.open.set(None);
-        state.done(saved_text(&lead));
+        state.done(saved_text(&lead, state.offset.get_value()));
     });
     view! {
         {move || state.open.get().map(|(id, kind)| view! {
@@ -587,8 +597,9 @@ fn SnoozeDialog(
                     state.dialog.set(None);
                     state.done(format!(
                         "{title}: snoozed to {}",
-                        l.next_step
-                            .map_or_else(String::new, |s| s.due_at.short_date(0))
+                        l.next_step.map_or_else(String::new, |s| s
+                            .due_at
+                            .short_date(state.offset.get_value()))
                     ));
                 }
                 Err(e) => {

@@ -335,6 +335,7 @@ fn CompliancePanel(teams: Vec<WallTeam>) -> impl IntoView {
         return view! { <p class="wall-message">"No team has leads in this period."</p> }
             .into_any();
     }
+    let quotas = teams.iter().any(|t| t.quota.is_some());
     view! {
         <table class="wall-table wall-table-wide">
             <caption class="visually-hidden">"Follow-up compliance by team"</caption>
@@ -344,6 +345,7 @@ fn CompliancePanel(teams: Vec<WallTeam>) -> impl IntoView {
                 <th scope="col" class="num">"First touch in time"</th>
                 <th scope="col" class="num">"Next step planned"</th>
                 <th scope="col" class="num">"Not stale"</th>
+                {quotas.then(|| view! { <th scope="col" class="num">"Won-value quota"</th> })}
             </tr></thead>
             <tbody>
                 {teams.into_iter().map(|t| {
@@ -361,6 +363,21 @@ fn CompliancePanel(teams: Vec<WallTeam>) -> impl IntoView {
                             <td class="num">{t.first_touch}</td>
                             <td class="num">{t.next_step}</td>
                             <td class="num">{t.not_stale}</td>
+                            {quotas.then(|| {
+                                let cell = t.quota.as_ref().map(|a| (
+                                    format!("num wall-quota wall-quota-{}", a.pace().key()),
+                                    format!("{} %", a.percent()),
+                                    format!("of {} · {}", Money::new(a.target, a.currency).compact(), a.pace().label()),
+                                ));
+                                let class = cell.as_ref().map_or_else(|| "num".to_string(), |c| c.0.clone());
+                                view! {
+                                    <td class=class>
+                                        {cell.map(|(_, pct, of)| view! {
+                                            <strong>{pct}</strong>" "<small>{of}</small>
+                                        })}
+                                    </td>
+                                }
+                            })}
                         </tr>
                     }
                 }).collect_view()}

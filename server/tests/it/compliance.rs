@@ -226,6 +226,7 @@ async fn scorecards_match_the_hand_computed_fixture(db: TestDb) -> TestDb {
         days: 30,
         team: None,
         rep: None,
+        pipeline: None,
     };
     let page = compliance::page(&state, &morgan, q.clone()).await.unwrap();
     let row = page.reps.iter().find(|r| r.id == dana.id.0).unwrap();
@@ -365,6 +366,7 @@ async fn check_against_domain(db: &TestDb, days: u32) {
         days,
         team: None,
         rep: None,
+        pipeline: None,
     };
     let view = compliance::page(&state, &eleanor, q).await.unwrap();
     let all: Vec<Lead> = db.all_leads().await;

@@ -30,6 +30,7 @@ mod people;
 mod pipelines;
 mod policy;
 mod polish;
+mod quotas;
 mod quote;
 mod recognition;
 mod review;

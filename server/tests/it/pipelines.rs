@@ -1,7 +1,8 @@
 //! Pipelines and stages as settings, on both backends: a database from before pipelines keeps
 //! its figures through the migration; an admin adds a second pipeline whose board holds its own
 //! leads; a save is a checked, versioned change; a stage with leads retires only after they
-//! move through the rules; managers shape their teams' pipelines only when allowed.
+//! move through the rules; managers shape their teams' pipelines only when allowed; a whole
+//! pipeline retires once no open lead and no team needs it.
 
 use crate::both_backends;
 use crate::support::{move_to, TestDb};
@@ -35,12 +36,7 @@ async fn year_of_roi(
     state: &app::ssr::AppState,
     who: &app::domain::Actor,
 ) -> app::model::roi::RoiReport {
-    let q = app::model::roi::RoiQuery {
-        days: 365,
-        currency: None,
-        from: None,
-        to: None,
-    };
+    let q = app::model::roi::RoiQuery::last(365);
     service::roi::report(state, who, q).await.unwrap()
 }
 
@@ -68,7 +64,10 @@ async fn a_database_from_before_pipelines_keeps_every_lead_and_figure(db: TestDb
     {
         let mut conn = db.store.read().await.unwrap();
         for sql in [
-            // The forecast (25) and custom fields (24) came later: back before them first.
+            // Quotas (26), the forecast (25) and custom fields (24) came later: back before
+            // them first.
+            "DROP TABLE quotas",
+            "DELETE FROM _sqlx_migrations WHERE version = 26",
             "DROP INDEX leads_expected_close",
             "ALTER TABLE leads DROP COLUMN expected_close",
             "ALTER TABLE leads DROP COLUMN committed",
@@ -187,6 +186,53 @@ async fn a_second_pipeline_has_its_own_board_rules_and_history(db: TestDb) -> Te
     // and the funnel is still Sales' (six steps: five open stages and won).
     assert_eq!(roi().await, roi_before);
     assert_eq!(roi_before.1, 6);
+    // Renewals' own funnel: its open stages and its won stage, the moved lead at "Due".
+    let funnel_of = |pipeline: Option<i64>| {
+        let state = &state;
+        let eleanor = &eleanor;
+        async move {
+            let q = app::model::roi::RoiQuery {
+                pipeline,
+                ..app::model::roi::RoiQuery::last(365)
+            };
+            service::roi::report(state, eleanor, q).await
+        }
+    };
+    let r = funnel_of(Some(id.0)).await.unwrap();
+    assert_eq!(r.funnel_pipeline, "Renewals");
+    assert_eq!(r.pipelines.len(), 2, "a picker of both");
+    let steps: Vec<(&str, u32)> = r
+        .funnel
+        .iter()
+        .map(|s| (s.stage.as_str(), s.reached))
+        .collect();
+    assert_eq!(steps, [("Due", 1), ("Proposal", 0), ("Renewed", 0)]);
+    assert_eq!(funnel_of(None).await.unwrap().funnel_pipeline, "Sales");
+    let e = funnel_of(Some(99)).await.unwrap_err();
+    assert_eq!(fields(&e), ["pipeline"]);
+    // Compliance narrowed to Renewals counts its one open lead alone.
+    let compliance = |pipeline: Option<i64>| {
+        let state = &state;
+        let eleanor = &eleanor;
+        async move {
+            let q = app::model::compliance::ComplianceQuery {
+                days: 365,
+                pipeline,
+                ..Default::default()
+            };
+            service::compliance::page(state, eleanor, q).await
+        }
+    };
+    let narrowed = compliance(Some(id.0)).await.unwrap();
+    assert_eq!(narrowed.pipelines.len(), 2);
+    let open_counted: u32 = narrowed
+        .reps
+        .iter()
+        .map(|r| r.card.next_step_planned.counted)
+        .sum();
+    assert_eq!(open_counted, 1);
+    let e = compliance(Some(99)).await.unwrap_err();
+    assert_eq!(fields(&e), ["pipeline"]);
 
     // The boards: Renewals holds it alone; the Sales board no longer counts it.
     let renewals_board = columns(&db, "priya", Some(id)).await;
@@ -484,5 +530,117 @@ async fn managers_shape_their_teams_pipelines_only_when_an_admin_allows(db: Test
         .await
         .unwrap_err();
     assert!(matches!(e, AppError::Forbidden { .. }), "{e:?}");
+    db
+}
+
+both_backends!(an_admin_retires_a_pipeline_once_no_open_lead_or_team_needs_it);
+async fn an_admin_retires_a_pipeline_once_no_open_lead_or_team_needs_it(db: TestDb) -> TestDb {
+    let db = db.with_demo(80).await;
+    let state = db.state();
+    let admin = db.actor("admin").await;
+    let priya = db.actor("priya").await;
+    let west = priya.managed_teams[0];
+    let sales = PipelineId(1);
+    let version = |p: &app::domain::Pipelines, id| p.pipeline(id).unwrap().version;
+    // The only pipeline cannot go.
+    let v = version(&db.pipeline().await, sales);
+    let e = settings::retire_pipeline(&state, &admin, sales, v)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["pipeline"]);
+    let id = settings::create(&state, &admin, renewals(west))
+        .await
+        .unwrap();
+    // Sales holds open leads.
+    let e = settings::retire_pipeline(&state, &admin, sales, v)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["pipeline"]);
+    assert!(e.to_string().contains("open leads: move them"), "{e}");
+    // Only admins retire a pipeline, managers not even their teams'.
+    let e = settings::retire_pipeline(&state, &priya, id, 1)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AppError::Forbidden { .. }), "{e:?}");
+    // One of West's leads moves over and holds Renewals until it is closed out.
+    let lead: Lead = db
+        .find(|l, p| {
+            l.team_id == Some(west)
+                && l.value.is_none()
+                && p.get(l.stage_id).unwrap().kind == StageKind::Open
+        })
+        .await;
+    let editor = db.editor_of(&lead).await;
+    let due = db.pipeline().await.board(id)[0].id;
+    let moved = service::move_lead(&state, &editor, lead.id, move_to(due, lead.version))
+        .await
+        .unwrap();
+    let e = settings::retire_pipeline(&state, &admin, id, 1)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("1 open lead: move it"), "{e}");
+    service::work::close_out(
+        &state,
+        &editor,
+        lead.id,
+        app::domain::activity::CloseOut::Lost {
+            version: moved.version,
+            reason: Some(app::domain::CloseReason::NoBudget),
+            note: None,
+        },
+    )
+    .await
+    .unwrap();
+    // West working in Renewals alone holds it too.
+    let p = db.pipeline().await;
+    let mut form = PipelineForm::of(&p, sales).unwrap();
+    form.teams.retain(|t| *t != west);
+    settings::save(&state, &admin, sales, form.clone(), version(&p, sales))
+        .await
+        .unwrap();
+    let e = settings::retire_pipeline(&state, &admin, id, 1)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["teams"]);
+    assert!(
+        e.to_string()
+            .contains("Mid-Market West works in no other pipeline"),
+        "{e}"
+    );
+    let p = db.pipeline().await;
+    form.teams.push(west);
+    settings::save(&state, &admin, sales, form, version(&p, sales))
+        .await
+        .unwrap();
+
+    // Now it retires: off the pickers and the board, its closed lead kept, a version noted.
+    let events = db.event_count().await;
+    let e = settings::retire_pipeline(&state, &admin, id, 0)
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["version"], "a stale version");
+    let page = settings::retire_pipeline(&state, &admin, id, 1)
+        .await
+        .unwrap();
+    assert_eq!(db.event_count().await, events + 1);
+    assert_eq!(page.pipelines.active().count(), 1);
+    assert_eq!(
+        page.history[0].changes,
+        ["Retired the pipeline \"Renewals\""]
+    );
+    let kept = db.lead(lead.id).await;
+    assert_eq!(
+        db.pipeline().await.get(kept.stage_id).unwrap().pipeline_id,
+        id,
+        "the closed lead keeps its stage"
+    );
+    assert_eq!(columns(&db, "priya", None).await.len(), 7, "Sales' board");
+    let e = settings::retire_pipeline(&state, &admin, id, 2)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, AppError::NotFound { .. }),
+        "already retired: {e:?}"
+    );
     db
 }

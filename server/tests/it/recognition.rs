@@ -49,6 +49,7 @@ async fn the_leaderboard_shows_each_audience_its_reps_and_admins_export_it(db: T
             days: 30,
             team: None,
             rep: None,
+            pipeline: None,
         },
     )
     .await

@@ -7,7 +7,7 @@ use crate::domain::compliance::{
     composite, formula, lead_facts, lower_median, rank, ratio, Metric, Period, Scorecard,
 };
 use crate::domain::time::DAY_MS;
-use crate::domain::{Timestamp, UserId};
+use crate::domain::{PipelineId, Timestamp, UserId};
 use crate::error::AppError;
 use crate::model::compliance::{
     ComplianceQuery, ComplianceView, LeadLine, LeadsBehind, Measure, ScoreRow, PERIODS,
@@ -67,6 +67,8 @@ struct Loaded {
     users: HashMap<i64, (String, Option<i64>)>,
     teams: Vec<(i64, String)>,
     own_only: bool,
+    /// The pipelines to narrow to, when there are several.
+    pipelines: Vec<(i64, String)>,
 }
 
 impl Loaded {
@@ -75,6 +77,7 @@ impl Loaded {
             scope: &self.scope,
             team: q.team,
             rep: q.rep,
+            pipeline: q.pipeline,
         }
     }
 }
@@ -115,6 +118,17 @@ async fn load_scoped(
     };
     let mut conn = state.store.read().await?;
     let policies = state.store.policies(&mut conn).await?;
+    let shape = state.store.pipeline(&mut conn).await?;
+    if let Some(p) = q.pipeline {
+        if shape.pipeline(PipelineId(p)).is_none_or(|p| p.retired) {
+            return Err(AppError::field("pipeline", "There is no such pipeline"));
+        }
+    }
+    let pipelines = if shape.several() {
+        shape.active().map(|p| (p.id.0, p.name.clone())).collect()
+    } else {
+        Vec::new()
+    };
     let users = accounts::users(&mut conn)
         .await?
         .into_iter()
@@ -138,6 +152,7 @@ async fn load_scoped(
         users,
         teams,
         own_only,
+        pipelines,
     })
 }
 
@@ -171,8 +186,7 @@ pub async fn page(
 pub async fn organisation(state: &AppState, days: u32) -> Result<ComplianceView, AppError> {
     let q = ComplianceQuery {
         days,
-        team: None,
-        rep: None,
+        ..Default::default()
     };
     let l = load_scoped(state, LeadScope::All, &q).await?;
     build(state, l, q).await
@@ -187,11 +201,43 @@ pub async fn scoped(
 ) -> Result<ComplianceView, AppError> {
     let q = ComplianceQuery {
         days,
-        team: None,
-        rep: None,
+        ..Default::default()
     };
     let l = load_scoped(state, scope, &q).await?;
     build(state, l, q).await
+}
+
+/// Each rep's follow-up score (0–100, whole points) over `[from, to)`, as
+/// /compliance counts it, for quotas on the score; reps with nothing to score are left out.
+/// `only` counts one rep's leads alone (My day, a review). The caller authorizes whose
+/// figures it shows.
+pub async fn rep_scores(
+    state: &AppState,
+    (from, to): (Timestamp, Timestamp),
+    only: Option<i64>,
+) -> Result<HashMap<i64, i64>, AppError> {
+    refresh_facts(state).await?;
+    let at = now();
+    let mut conn = state.store.read().await?;
+    let policies = state.store.policies(&mut conn).await?;
+    let rules = Rules::of(&policies);
+    let who = Population {
+        scope: &LeadScope::All,
+        team: None,
+        rep: only,
+        pipeline: None,
+    };
+    let tallies = facts::tallies(&mut conn, &rules, who, (from, to.min(at), at)).await?;
+    let mut per_rep: HashMap<i64, Tally> = HashMap::new();
+    for ((owner, _), t) in &tallies {
+        if let Some(o) = owner {
+            per_rep.entry(*o).or_default().add(t);
+        }
+    }
+    Ok(per_rep
+        .into_iter()
+        .filter_map(|(rep, t)| card(&t, None).composite.map(|c| (rep, c.round() as i64)))
+        .collect())
 }
 
 async fn build(
@@ -291,6 +337,7 @@ async fn build(
         teams,
         reps,
         team_choices: l.teams.clone(),
+        pipelines: l.pipelines.clone(),
         own_only: l.own_only,
     })
 }

@@ -9,6 +9,7 @@ use crate::domain::forecast::{
     PAST_MONTHS,
 };
 use crate::domain::money::Currency;
+use crate::domain::quota::{team_total, Attainment, Cadence, Measure};
 use crate::domain::{LeadScope, PipelineId, Pipelines, StageId, Timestamp};
 use crate::error::AppError;
 use crate::model::forecast::ForecastView;
@@ -102,7 +103,15 @@ pub async fn view(
     let (labels, unnamed) = labels(grouping, &users, &teams, &pipelines);
     let forecast = compute(&deals, &wins, &labels, unnamed, today, ahead, currency);
     let chart = chart(&forecast, Theme::Light);
+    let quotas = if pipeline.is_none() && grouping != Grouping::Pipeline {
+        row_quotas(state, &forecast, grouping, currency, at).await?
+    } else {
+        Vec::new()
+    };
+    let quota_total = team_total(&quotas.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>());
     Ok(ForecastView {
+        quotas,
+        quota_total,
         query: q,
         grouping,
         ahead,
@@ -125,6 +134,49 @@ pub async fn view(
         today: crate::domain::time::date_text(today),
         forecast,
     })
+}
+
+/// Each row's monthly won-value quota in `currency`: a rep's own, or a team's people's summed.
+async fn row_quotas(
+    state: &AppState,
+    forecast: &Forecast,
+    grouping: Grouping,
+    currency: Currency,
+    at: Timestamp,
+) -> Result<Vec<(Option<i64>, Attainment)>, AppError> {
+    let mut conn = state.store.read().await?;
+    let people = crate::ssr::store::quotas::people(&mut conn).await?;
+    drop(conn);
+    let keys: Vec<i64> = forecast.rows.iter().filter_map(|r| r.key).collect();
+    let ids: Vec<i64> = people
+        .iter()
+        .filter(|p| match grouping {
+            Grouping::Rep => keys.contains(&p.0),
+            _ => p.3.is_some_and(|t| keys.contains(&t)),
+        })
+        .map(|p| p.0)
+        .collect();
+    let monthly: Vec<Attainment> = super::quotas::attainments(state, &ids, at)
+        .await?
+        .into_iter()
+        .filter(|a| {
+            a.measure == Measure::WonValue && a.cadence == Cadence::Month && a.currency == currency
+        })
+        .collect();
+    Ok(keys
+        .iter()
+        .filter_map(|k| {
+            let members: Vec<Attainment> = monthly
+                .iter()
+                .filter(|a| match grouping {
+                    Grouping::Rep => a.user_id == *k,
+                    _ => people.iter().any(|p| p.0 == a.user_id && p.3 == Some(*k)),
+                })
+                .cloned()
+                .collect();
+            team_total(&members).map(|a| (Some(*k), a))
+        })
+        .collect())
 }
 
 /// The rows' names for `grouping`, and the name of the row of leads without one.

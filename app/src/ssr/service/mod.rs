@@ -24,6 +24,7 @@ pub mod new_lead;
 pub mod people;
 pub mod pipelines;
 pub mod policy;
+pub mod quotas;
 pub mod quotes;
 pub mod recognition;
 pub mod review;

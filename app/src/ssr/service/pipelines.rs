@@ -7,7 +7,9 @@ use super::{now, save_move, ForWrite};
 use crate::domain::access::{self, Actor, Role};
 use crate::domain::apply_move;
 use crate::domain::pipeline_form::{describe_changes, CheckedStage, PipelineForm};
-use crate::domain::{MoveRequest, PipelineId, Pipelines, StageId, StageKind, TeamId, Timestamp};
+use crate::domain::{
+    MoveRequest, Pipeline, PipelineId, Pipelines, StageId, StageKind, TeamId, Timestamp,
+};
 use crate::error::{AppError, FieldError};
 use crate::model::pipelines::{PipelineChange, PipelineSettings, RetireReport};
 use crate::ssr::store::{accounts, compliance, events, leads, pipelines, Tx};
@@ -75,6 +77,14 @@ pub async fn settings(state: &AppState, actor: &Actor) -> Result<PipelineSetting
         leads_in,
         history,
     })
+}
+
+/// Pipeline `id`, unless it does not exist or is retired.
+fn in_use(pipelines: &Pipelines, id: PipelineId) -> Result<&Pipeline, AppError> {
+    pipelines
+        .pipeline(id)
+        .filter(|p| !p.retired)
+        .ok_or_else(|| AppError::not_found(format!("There is no pipeline {id}")))
 }
 
 /// The version a form was edited from is no longer the pipeline's.
@@ -146,10 +156,7 @@ pub async fn save(
     access::view_pipeline_settings(actor)?;
     let mut conn = state.store.read().await?;
     let before = pipelines::read(&mut conn).await?;
-    let pipeline = before
-        .pipeline(id)
-        .filter(|p| !p.retired)
-        .ok_or_else(|| AppError::not_found(format!("There is no pipeline {id}")))?;
+    let pipeline = in_use(&before, id)?;
     let allowed = pipelines::managers_may_edit(&mut conn).await?;
     access::edit_pipeline(actor, &pipeline.teams, allowed)?;
     if pipeline.version != based_on {
@@ -331,6 +338,77 @@ pub async fn create(
     tx.commit().await?;
     state.store.forget_pipeline();
     Ok(id)
+}
+
+/// Retires pipeline `id` (admins): it leaves the board, the pickers and the choices for new
+/// leads; its closed leads keep their stages and history. Refused while it holds open leads,
+/// when it is the last pipeline, or when a team works in no other.
+pub async fn retire_pipeline(
+    state: &AppState,
+    actor: &Actor,
+    id: PipelineId,
+    based_on: i64,
+) -> Result<PipelineSettings, AppError> {
+    access::manage_pipelines(actor)?;
+    let mut conn = state.store.read().await?;
+    let before = pipelines::read(&mut conn).await?;
+    let pipeline = in_use(&before, id)?;
+    if pipeline.version != based_on {
+        return Err(stale_version());
+    }
+    let name = pipeline.name.clone();
+    if before.active().count() < 2 {
+        return Err(AppError::field(
+            "pipeline",
+            "The only pipeline cannot be retired: add another first",
+        ));
+    }
+    let open = pipelines::open_leads_in(&mut conn, id).await?;
+    if open > 0 {
+        return Err(AppError::field(
+            "pipeline",
+            format!(
+                "\"{name}\" has {open} open {}: move {} to another pipeline first",
+                if open == 1 { "lead" } else { "leads" },
+                if open == 1 { "it" } else { "them" },
+            ),
+        ));
+    }
+    let team_names = team_names(&mut conn).await?;
+    drop(conn);
+    let lonely: Vec<String> = pipeline
+        .teams
+        .iter()
+        .filter(|t| !before.active().any(|p| p.id != id && p.teams.contains(t)))
+        .filter_map(|t| {
+            team_names
+                .iter()
+                .find(|(x, _)| x == t)
+                .map(|(_, n)| n.clone())
+        })
+        .collect();
+    if !lonely.is_empty() {
+        return Err(AppError::field(
+            "teams",
+            format!(
+                "{} {} in no other pipeline: let {} work in another first",
+                lonely.join(", "),
+                if lonely.len() == 1 { "works" } else { "work" },
+                if lonely.len() == 1 { "it" } else { "them" },
+            ),
+        ));
+    }
+    let at = now();
+    let mut tx = state.store.begin().await?;
+    if !pipelines::retire_pipeline(&mut tx, id, based_on, at).await? {
+        return Err(saved_meanwhile());
+    }
+    pipelines::set_teams(&mut tx, id, &[]).await?;
+    let changes = vec![format!("Retired the pipeline \"{name}\"")];
+    record(&mut tx, actor, id, based_on + 1, changes, at).await?;
+    tx.commit().await?;
+    state.store.forget_pipeline();
+    settings(state, actor).await
 }
 
 /// Takes `stage` off its pipeline's board: first each of its leads is moved to `to` (another

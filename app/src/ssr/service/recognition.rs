@@ -5,6 +5,7 @@
 use super::now;
 use crate::domain::access::{Actor, Denied, LeadScope, Role, TeamId};
 use crate::domain::compliance::ratio;
+use crate::domain::quota::{Attainment, Measure};
 use crate::domain::recognition::{badges, rank, Standing, Visibility};
 use crate::domain::roi::csv_cell;
 use crate::domain::today::streak;
@@ -84,6 +85,8 @@ pub async fn leaderboard(
             .into_iter()
             .map(|(owner, n, cents)| (owner, (n, cents)))
             .collect();
+    let ids: Vec<i64> = reps.iter().map(|r| r.0).collect();
+    let quotas = super::quotas::attainments(state, &ids, at).await?;
     let mut rows = Vec::with_capacity(reps.len());
     for (id, name, _, team) in reps {
         let breaches =
@@ -109,6 +112,7 @@ pub async fn leaderboard(
             won_cents: cents,
             streak: streak_days,
             badges: badges(streak_days, (sla_hits, sla_counted)),
+            quotas: quotas.iter().filter(|a| a.user_id == id).cloned().collect(),
         });
     }
     rank(&mut rows);
@@ -143,13 +147,16 @@ pub async fn export_csv(state: &AppState, actor: &Actor, days: u32) -> Result<St
     let pct = |v: Option<f64>| v.map(|v| format!("{:.1}", v * 100.0)).unwrap_or_default();
     let mut out = format!(
         "# period {} to {} (UTC)\r\nrank,rep,team,score,first_touches_in_sla,first_touches_counted,\
-         next_step_pct,data_complete_pct,wins,won_usd,streak_days,badges\r\n",
+         next_step_pct,data_complete_pct,wins,won_usd,streak_days,badges,\
+         quota_won_value,quota_won_value_period,won_value_attained_pct,\
+         quota_wins,quota_wins_period,wins_attained_pct,\
+         quota_score,quota_score_period,score_attained_pct\r\n",
         board.period.from.date_string(0),
         board.period.to.plus_ms(-1).date_string(0),
     );
     for (i, r) in board.rows.iter().enumerate() {
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}.{:02},{},{}\r\n",
+            "{},{},{},{},{},{},{},{},{},{}.{:02},{},{},{}\r\n",
             i + 1,
             csv_cell(&r.name),
             csv_cell(r.team.as_deref().unwrap_or("")),
@@ -169,9 +176,39 @@ pub async fn export_csv(state: &AppState, actor: &Actor, days: u32) -> Result<St
                     .collect::<Vec<_>>()
                     .join("; ")
             ),
+            quota_cells(&r.quotas),
         ));
     }
     Ok(out)
+}
+
+/// A rep's quota columns: per measure the target (a decimal amount for won value, with its
+/// currency code), the period, and the whole percent attained; empty where none holds.
+fn quota_cells(quotas: &[Attainment]) -> String {
+    Measure::ALL
+        .iter()
+        .map(|m| match quotas.iter().find(|a| a.measure == *m) {
+            None => ",,".to_string(),
+            Some(a) => {
+                let target = match m {
+                    Measure::WonValue => format!(
+                        "{}.{:02} {}",
+                        a.target / 100,
+                        a.target % 100,
+                        a.currency.code()
+                    ),
+                    _ => a.target.to_string(),
+                };
+                format!(
+                    "{},{},{}",
+                    csv_cell(&target),
+                    csv_cell(&a.period),
+                    a.percent()
+                )
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub async fn set_visibility(

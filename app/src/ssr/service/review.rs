@@ -108,6 +108,7 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
             days: 30,
             team: None,
             rep: Some(rep),
+            pipeline: None,
         },
     )
     .await
@@ -118,6 +119,7 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
     let trend = compliance
         .map(|c| c.trend.into_iter().map(|(t, sla, _)| (t, sla)).collect())
         .unwrap_or_default();
+    let quotas = super::quotas::attainments(state, &[rep], at).await?;
     let history = finished
         .iter()
         .map(|r| {
@@ -148,6 +150,7 @@ pub async fn view(state: &AppState, actor: &Actor, rep: i64) -> Result<ReviewVie
         changes_capped,
         scorecard,
         trend,
+        quotas,
         attention,
         open_leads: crate::domain::lead::lead_options(&open, |id| {
             pipeline.get(id).map(|s| s.name.clone())

@@ -67,9 +67,11 @@ pub async fn times(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiTi
     for (stage, ms) in stays {
         by_stage.entry(stage).or_default().push(ms.max(0));
     }
+    let chosen = funnel_pipeline(&pipeline, q.pipeline)?.id;
     let stage_times = pipeline
         .stages()
         .iter()
+        .filter(|s| s.pipeline_id == chosen)
         .filter_map(|s| {
             let spread = Spread::of(by_stage.remove(&s.id.0)?)?;
             Some(StageTime {
@@ -83,6 +85,22 @@ pub async fn times(state: &AppState, actor: &Actor, q: RoiQuery) -> Result<RoiTi
         stage_times,
         sales_cycle: Spread::of(cycles),
     })
+}
+
+/// The pipeline `asked` for (an active one), or the first pipeline.
+fn funnel_pipeline(
+    pipelines: &crate::domain::Pipelines,
+    asked: Option<i64>,
+) -> Result<&crate::domain::Pipeline, AppError> {
+    match asked {
+        Some(id) => pipelines
+            .pipeline(crate::domain::PipelineId(id))
+            .filter(|p| !p.retired)
+            .ok_or_else(|| AppError::field("pipeline", "There is no such pipeline")),
+        None => pipelines
+            .default_pipeline()
+            .ok_or_else(|| AppError::field("pipeline", "There is no pipeline yet")),
+    }
 }
 
 /// The report for `q`, its charts drawn in `theme`. Callers authorize first: `report` for
@@ -268,12 +286,12 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
         })
         .collect();
 
-    // The funnel of the default pipeline: for each of its open stages and its won stage, the
-    // inquiries that got that far.
+    // The funnel of the chosen pipeline (the first one unless asked): for each of its open
+    // stages and its won stage, the inquiries that got that far.
     let mut funnel: Vec<FunnelStep> = Vec::new();
-    let main = pipeline.default_pipeline().map(|p| p.id);
+    let main = funnel_pipeline(&pipeline, q.pipeline)?;
     for s in pipeline
-        .board(main.unwrap_or(crate::domain::PipelineId(1)))
+        .board(main.id)
         .into_iter()
         .filter(|s| s.kind != StageKind::Lost)
     {
@@ -309,6 +327,7 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
             currency: Some(code.clone()),
             from: q.from.clone().filter(|_| q.is_custom()),
             to: q.to.clone().filter(|_| q.is_custom()),
+            pipeline: q.pipeline,
         },
         period,
         now: at,
@@ -318,6 +337,15 @@ pub async fn figures(state: &AppState, q: RoiQuery, theme: Theme) -> Result<RoiR
         campaigns: campaign_rows,
         total,
         funnel,
+        funnel_pipeline: main.name.clone(),
+        pipelines: if pipeline.several() {
+            pipeline
+                .active()
+                .map(|p| (p.id.0, p.name.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        },
         qualified_stage: name_of(QUALIFIED),
         quoted_stage: name_of(QUOTED),
         other_currencies: others.into_iter().collect(),

@@ -79,6 +79,7 @@ pub async fn today(state: &AppState, actor: &Actor) -> Result<Today, AppError> {
             days: 30,
             team: None,
             rep: Some(actor.id.0),
+            pipeline: None,
         },
     )
     .await?
@@ -86,6 +87,7 @@ pub async fn today(state: &AppState, actor: &Actor) -> Result<Today, AppError> {
     .into_iter()
     .find(|r| r.id == actor.id.0)
     .and_then(|r| r.card.composite);
+    let quotas = super::quotas::attainments(state, &[actor.id.0], at).await?;
     Ok(Today {
         first_name: actor
             .name
@@ -110,6 +112,7 @@ pub async fn today(state: &AppState, actor: &Actor) -> Result<Today, AppError> {
         open_leads: open.len() as u32,
         compliance,
         streak: streak(&breaches, at, offset_minutes, STREAK_MAX_DAYS),
+        quotas,
         queue: queue(&open, |l| policies.for_team(l.team_id), at, offset_minutes),
         last_event_id,
     })

@@ -6,6 +6,7 @@
 
 use super::now;
 use crate::domain::access::{self, Actor, Principal};
+use crate::domain::quota::team_total;
 use crate::domain::wall::{month_start, WallConfig, WallWin, WALL_WINS};
 use crate::domain::{Pipelines, StageKind};
 use crate::error::AppError;
@@ -60,10 +61,25 @@ pub async fn view(state: &AppState, principal: &Principal) -> Result<WallView, A
     if let Principal::Wall { token_id } = principal {
         auth::touch_key(state, KeyKind::Wall, *token_id, at).await;
     }
+    // Each team's won-value quota: its people's, summed.
+    let mut conn = state.store.read().await?;
+    let people = crate::ssr::store::quotas::people(&mut conn).await?;
+    drop(conn);
+    let ids: Vec<i64> = people.iter().map(|p| p.0).collect();
+    let reached = super::quotas::attainments(state, &ids, at).await?;
+    let team_quota = |team: i64| {
+        let members: Vec<_> = reached
+            .iter()
+            .filter(|a| people.iter().any(|p| p.0 == a.user_id && p.3 == Some(team)))
+            .cloned()
+            .collect();
+        team_total(&members)
+    };
     let teams = compliance
         .teams
         .iter()
         .map(|t| WallTeam {
+            quota: team_quota(t.id),
             name: t.name.clone(),
             score: t.card.composite,
             first_touch: t.card.first_touch_in_sla.percent_text(),

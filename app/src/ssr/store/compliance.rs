@@ -182,6 +182,8 @@ pub struct Population<'a> {
     pub scope: &'a LeadScope,
     pub team: Option<i64>,
     pub rep: Option<i64>,
+    /// Only leads in this pipeline's stages.
+    pub pipeline: Option<i64>,
 }
 
 impl Population<'_> {
@@ -196,6 +198,12 @@ impl Population<'_> {
         if let Some(r) = self.rep {
             let p = c.bind(Param::Int(r));
             c.push(format!("l.owner_id = {p}"));
+        }
+        if let Some(pl) = self.pipeline {
+            let p = c.bind(Param::Int(pl));
+            c.push(format!(
+                "l.stage_id IN (SELECT id FROM stages WHERE pipeline_id = {p})"
+            ));
         }
         c
     }

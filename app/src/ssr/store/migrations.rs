@@ -138,6 +138,11 @@ pub const SQLITE: &[Step] = &[
         "forecast",
         include_str!("../../../../migrations/sqlite/0025_forecast.sql"),
     ),
+    (
+        26,
+        "quotas",
+        include_str!("../../../../migrations/sqlite/0026_quotas.sql"),
+    ),
 ];
 
 pub const POSTGRES: &[Step] = &[
@@ -265,6 +270,11 @@ pub const POSTGRES: &[Step] = &[
         25,
         "forecast",
         include_str!("../../../../migrations/postgres/0025_forecast.sql"),
+    ),
+    (
+        26,
+        "quotas",
+        include_str!("../../../../migrations/postgres/0026_quotas.sql"),
     ),
 ];
 

@@ -24,6 +24,7 @@ pub mod org;
 pub mod people;
 pub mod pipelines;
 pub mod policies;
+pub mod quotas;
 pub mod quotes;
 pub mod review;
 pub mod roi;

@@ -301,6 +301,38 @@ pub async fn bump(
     Ok(done.rows_affected() == 1)
 }
 
+/// Retires the pipeline and advances its version, if it is still at `based_on`; false when
+/// someone saved it in between.
+pub async fn retire_pipeline(
+    conn: &mut AnyConnection,
+    id: PipelineId,
+    based_on: i64,
+    at: Timestamp,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE pipelines SET retired_at = $1, version = version + 1
+         WHERE id = $2 AND version = $3 AND retired_at IS NULL",
+    )
+    .bind(at.0)
+    .bind(id.0)
+    .bind(based_on)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// How many open leads are in the pipeline's stages.
+pub async fn open_leads_in(conn: &mut AnyConnection, id: PipelineId) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM leads l JOIN stages s ON s.id = l.stage_id
+         WHERE s.pipeline_id = $1 AND l.closed_at IS NULL",
+    )
+    .bind(id.0)
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
+}
+
 /// Whether another pipeline already has this name (compared without case).
 pub async fn name_taken(
     conn: &mut AnyConnection,

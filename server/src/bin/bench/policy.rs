@@ -154,6 +154,7 @@ pub async fn run(store: Store) -> anyhow::Result<Figures> {
         days: 30,
         team: None,
         rep: None,
+        pipeline: None,
     };
     let router = server::router(state.clone());
     let cookie = session(&store, "eleanor").await?;

@@ -217,6 +217,7 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
         ("POST", "/api/fn/move_rule"),
         ("GET", "/api/fn/org_settings"),
         ("POST", "/api/fn/save_org_settings"),
+        ("POST", "/api/fn/retire_pipeline"),
     ] {
         add(admin_only.0, admin_only.1, &[P::Admin]);
     }
@@ -257,6 +258,12 @@ pub(crate) fn expected() -> BTreeMap<(&'static str, &'static str), Vec<P>> {
     let forecast = [P::Rep, P::Manager, P::Leadership, P::Admin];
     add("GET", "/api/fn/forecast", &forecast);
     add("GET", "/forecast", &forecast);
+    // Quotas: managers read their teams', leadership and admins everyone's; managers set
+    // their reps', admins anyone's (see `access::set_quota`).
+    let quotas = [P::Manager, P::Leadership, P::Admin];
+    add("GET", "/api/fn/quotas", &quotas);
+    add("GET", "/quotas", &quotas);
+    add("POST", "/api/fn/set_quota", &[P::Manager, P::Admin]);
     let roi = [P::Manager, P::Marketing, P::Leadership, P::Admin];
     add("GET", "/api/fn/roi", &roi);
     add("GET", "/api/fn/roi_times", &roi);
@@ -805,6 +812,11 @@ async fn request(db: &TestDb, f: &Fixture, who: P, method: &str, path: &str) -> 
             json!({"id": id, "resolution": {"decision": "distinct"}})
         }
         "/api/fn/test_routing" => json!({"inquiry": {"source_id": f.source, "country": "US"}}),
+        // The demo's only pipeline: an admin is refused by name (it is the last one).
+        "/api/fn/retire_pipeline" => json!({"id": 1, "based_on": 1}),
+        // Luis is on Morgan's team; a month far ahead is never in the past.
+        "/api/fn/set_quota" => json!({"quota": {"user_id": f.luis, "measure": "wins",
+            "cadence": "month", "starts": "2099-01", "target": "5", "currency": ""}}),
         "/api/fn/set_availability" => {
             json!({"user_id": f.luis, "capacity": "40", "away_until": ""})
         }
