@@ -21,9 +21,9 @@ test("a manager sets her rep's quota and the rep sees it on My day", async ({ pa
   await expect(table.locator("tbody th").filter({ hasText: "Morgan Reyes" })).toBeVisible();
   await expect(table.locator("tbody th").filter({ hasText: "Sam Carter" })).toHaveCount(0);
   await expect(page.getByRole("button", { name: "Set Morgan Reyes's won value" })).toHaveCount(0);
-  // The demo's quota for Dana: $60,000 a month, with a bar and its pace.
+  // The demo's quota for Dana: $250,000 a month, with a bar and its pace.
   const danaRow = table.locator("tbody tr").filter({ hasText: "Dana Whitfield" });
-  await expect(danaRow.getByRole("meter").first()).toHaveAttribute("aria-label", /Won value · \w+ \d{4}: .* of \$60,000 won/);
+  await expect(danaRow.getByRole("meter").first()).toHaveAttribute("aria-label", /Won value · \w+ \d{4}: .* of \$250,000 won/);
 
   // "Set" picks Dana and the measure and puts the cursor on the target.
   await page.getByRole("button", { name: "Set Dana Whitfield's won value" }).click();
@@ -34,12 +34,13 @@ test("a manager sets her rep's quota and the rep sees it on My day", async ({ pa
   await form.getByRole("button", { name: "Save quota" }).click();
   await expect(form.getByRole("alert").filter({ hasText: "Enter an amount" })).toBeVisible();
   await expect(form.getByLabel("Target")).toHaveAttribute("aria-invalid", "true");
-  await form.getByLabel("Target").fill("75,000");
+  await form.getByLabel("Target").fill("300,000");
   await form.getByRole("button", { name: "Save quota" }).click();
-  await expect(form.getByRole("status")).toContainText(/Saved: Dana Whitfield's won value from \w{3} \d{4}: \$75,000 a month\./);
-  await expect(danaRow.getByRole("meter").first()).toHaveAttribute("aria-label", /of \$75,000 won/);
+  await expect(form.getByRole("status")).toContainText(/Saved: Dana Whitfield's won value from \w{3} \d{4}: \$300,000 a month\./);
+  await expect(danaRow.getByRole("meter").first()).toHaveAttribute("aria-label", /of \$300,000 won/);
   await expect(page.locator(".quota-recent")).toContainText("Dana Whitfield");
   await expect(page.locator(".quota-recent")).toContainText("set by Morgan Reyes");
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(shots, "quotas.png"), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: path.join(shots, "quotas-phone.png"), fullPage: true });
@@ -50,14 +51,14 @@ test("a manager sets her rep's quota and the rep sees it on My day", async ({ pa
   // The leaderboard carries each rep's quotas.
   await page.goto("/leaderboard");
   await hydrated(page);
-  await expect(page.locator(".leaderboard-table tr").filter({ hasText: "Dana Whitfield" }).locator(".quota-chip").first()).toContainText("of $75,000");
+  await expect(page.locator(".leaderboard-table tr").filter({ hasText: "Dana Whitfield" }).locator(".quota-chip").first()).toContainText("of $300,000");
 
   // Dana sees it on My day.
   const dana = await browser.newPage();
   await signIn(dana, "dana", "/today");
   await hydrated(dana);
   const quotas = dana.getByRole("region", { name: "Your quotas" });
-  await expect(quotas).toContainText("of $75,000 won");
+  await expect(quotas).toContainText("of $300,000 won");
   await expect(quotas).toContainText(/target met|on pace|behind pace/);
   await dana.screenshot({ path: path.join(shots, "today-quotas.png") });
   // A rep has no quotas page, and no link to one.

@@ -563,8 +563,8 @@ async fn organisation(
     })
 }
 
-/// Every rep's quotas, set by their manager from this month (this quarter): $60,000 won a
-/// month and nine wins a quarter; Luis, who is slipping, also a follow-up score of 85.
+/// Every rep's quotas, set by their manager from this month (this quarter): $250,000 won a
+/// month and 40 wins a quarter; Luis, who is slipping, also a follow-up score of 85.
 async fn demo_quotas(
     tx: &mut Tx,
     reps: &[(i64, String, Option<i64>)],
@@ -580,8 +580,8 @@ async fn demo_quotas(
             .find(|(t, _)| Some(*t) == *team)
             .map(|(_, m)| *m);
         let mut set = vec![
-            (Measure::WonValue, Cadence::Month, month, 6_000_000),
-            (Measure::Wins, Cadence::Quarter, quarter_of(month), 9),
+            (Measure::WonValue, Cadence::Month, month, 25_000_000),
+            (Measure::Wins, Cadence::Quarter, quarter_of(month), 40),
         ];
         if name.starts_with("Luis") {
             set.push((Measure::Score, Cadence::Month, month, 85));

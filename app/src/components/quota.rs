@@ -8,9 +8,12 @@ use leptos::prelude::*;
 #[component]
 pub fn QuotaMeter(a: Attainment, #[prop(optional)] compact: bool) -> impl IntoView {
     let percent = a.percent();
-    let fill = percent.clamp(0, 100);
+    // Widths and places in steps of 5 % as classes: the content security policy allows no
+    // inline styles.
+    let step = |pct: i64| (pct.clamp(0, 100) + 2) / 5 * 5;
+    let fill = step(percent);
     // Today's line: where a straight run to the target stands (the score has none).
-    let line = (a.measure != Measure::Score).then(|| a.elapsed_permille.clamp(0, 1000) / 10);
+    let line = (a.measure != Measure::Score).then(|| step(a.elapsed_permille / 10));
     let pace = a.pace();
     let title = format!("{} · {}", a.measure.label(), a.period);
     let summary = a.summary();
@@ -18,10 +21,10 @@ pub fn QuotaMeter(a: Attainment, #[prop(optional)] compact: bool) -> impl IntoVi
         <div class=format!("quota quota-{}", pace.key())>
             {(!compact).then(|| view! { <span class="quota-title">{title.clone()}</span> })}
             <div class="quota-bar" role="meter" aria-valuemin="0" aria-valuemax="100"
-                aria-valuenow=fill aria-label=format!("{title}: {summary}")>
-                <span class="quota-fill" style=format!("width: {fill}%")></span>
+                aria-valuenow=percent.clamp(0, 100) aria-label=format!("{title}: {summary}")>
+                <span class=format!("quota-fill quota-w-{fill}")></span>
                 {line.map(|l| view! {
-                    <span class="quota-line" style=format!("left: {l}%") title="Where a straight run to the target stands today"></span>
+                    <span class=format!("quota-line quota-at-{l}") title="Where a straight run to the target stands today"></span>
                 })}
             </div>
             <span class="quota-figures">{summary}</span>

@@ -42,7 +42,7 @@ async fn quotas_measure_wins_and_show_wherever_a_rep_is_judged(db: TestDb) -> Te
     );
     // Won value this month, cross-checked against Luis's leads.
     let won = &day.quotas[0];
-    assert_eq!(won.target, 6_000_000);
+    assert_eq!(won.target, 25_000_000);
     let pipeline = db.pipeline().await;
     let leads = db.all_leads().await;
     let mine_won = |from: i64, to: i64| -> Vec<&Lead> {
@@ -64,7 +64,7 @@ async fn quotas_measure_wins_and_show_wherever_a_rep_is_judged(db: TestDb) -> Te
         .sum();
     assert_eq!(won.actual, Some(month));
     let wins = &day.quotas[1];
-    assert_eq!(wins.target, 9);
+    assert_eq!(wins.target, 40);
     assert!(wins.period.starts_with('Q'), "{}", wins.period);
     assert_eq!(
         wins.actual,
@@ -85,7 +85,7 @@ async fn quotas_measure_wins_and_show_wherever_a_rep_is_judged(db: TestDb) -> Te
     let after = quotas::set(
         &state,
         &morgan,
-        input(dana.id, "won_value", &this_month, "$75,000"),
+        input(dana.id, "won_value", &this_month, "$300,000"),
     )
     .await
     .unwrap();
@@ -96,21 +96,21 @@ async fn quotas_measure_wins_and_show_wherever_a_rep_is_judged(db: TestDb) -> Te
         .iter()
         .find(|a| a.measure == Measure::WonValue)
         .unwrap();
-    assert_eq!(now.target, 7_500_000);
+    assert_eq!(now.target, 30_000_000);
     assert_eq!(after.recent[0].0, "Dana Whitfield");
     assert_eq!(after.recent[0].1.set_by.as_deref(), Some("Morgan Reyes"));
     // Dana sees it on My day and in her review; the leaderboard and the payouts carry it.
     let hers = service::today::today(&state, &dana).await.unwrap();
-    assert_eq!(hers.quotas[0].target, 7_500_000);
+    assert_eq!(hers.quotas[0].target, 30_000_000);
     let review = service::review::view(&state, &morgan, dana.id.0)
         .await
         .unwrap();
-    assert_eq!(review.quotas[0].target, 7_500_000);
+    assert_eq!(review.quotas[0].target, 30_000_000);
     let board = service::recognition::leaderboard(&state, &morgan, 30)
         .await
         .unwrap();
     let standing = board.rows.iter().find(|r| r.rep_id == dana.id.0).unwrap();
-    assert_eq!(standing.quotas[0].target, 7_500_000);
+    assert_eq!(standing.quotas[0].target, 30_000_000);
     let admin = db.actor("admin").await;
     let csv = service::recognition::export_csv(&state, &admin, 30)
         .await
@@ -123,7 +123,7 @@ async fn quotas_measure_wins_and_show_wherever_a_rep_is_judged(db: TestDb) -> Te
     let line = csv.lines().find(|l| l.contains("Dana Whitfield")).unwrap();
     assert!(
         line.contains(&format!(
-            ",75000.00 USD,{},{},9,",
+            ",300000.00 USD,{},{},40,",
             now.period,
             now.percent()
         )),
@@ -140,10 +140,10 @@ async fn quotas_measure_wins_and_show_wherever_a_rep_is_judged(db: TestDb) -> Te
         .iter()
         .find(|(k, _)| *k == Some(dana.id.0))
         .unwrap();
-    assert_eq!(q.target, 7_500_000);
+    assert_eq!(q.target, 30_000_000);
     assert_eq!(
         f.quota_total.as_ref().unwrap().target,
-        7_500_000 + 2 * 6_000_000,
+        30_000_000 + 2 * 25_000_000,
         "Dana's, Luis's and Kim's"
     );
     // The wall sums a team's people.
@@ -151,7 +151,7 @@ async fn quotas_measure_wins_and_show_wherever_a_rep_is_judged(db: TestDb) -> Te
         .await
         .unwrap();
     let team = wall.teams.iter().find(|t| t.quota.is_some()).unwrap();
-    assert!(team.quota.as_ref().unwrap().target >= 6_000_000);
+    assert!(team.quota.as_ref().unwrap().target >= 25_000_000);
 
     // An empty target ends the quota from next month; this month's still holds.
     let next = app::domain::quota::parse_month(&this_month)
@@ -162,7 +162,7 @@ async fn quotas_measure_wins_and_show_wherever_a_rep_is_judged(db: TestDb) -> Te
         .await
         .unwrap();
     let row = ended.people.iter().find(|p| p.id == dana.id.0).unwrap();
-    assert_eq!(row.current[0].target, 7_500_000);
+    assert_eq!(row.current[0].target, 30_000_000);
     assert_eq!(row.upcoming[0].target, 0);
     assert!(matches!(
         row.current[0].pace(),
