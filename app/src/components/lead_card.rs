@@ -46,8 +46,11 @@ pub fn LeadCard(
     /// The custom fields cards show, as `(label, value)`.
     #[prop(optional)]
     facts: Vec<(String, String)>,
+    /// The team's zone, minutes east of UTC: the days the next step is counted in.
+    #[prop(optional)]
+    offset: i32,
 ) -> impl IntoView {
-    let status = NextStepStatus::of(&lead, stage_kind, now, 0);
+    let status = NextStepStatus::of(&lead, stage_kind, now, offset);
     let title = lead.title().to_string();
     let contact = lead.contact_beside_title().map(str::to_string);
     let value = lead.value.map(|v| v.display());

@@ -75,9 +75,11 @@ fn PanelBody(
     let stage_kind = stage.as_ref().map(|s| s.kind);
     let closed = stage_kind.is_some_and(|k| k.is_closed());
     let editable = access::edit_lead(&detail.viewer, &lead).is_ok();
-    let chip = stage_kind.and_then(|k| NextStepStatus::of(&lead, k, detail.now, 0));
-    let title_id = format!("lead-title-{}", lead.id);
     let policy = detail.policy.clone();
+    // Days in the team's zone, as My day and the quick log count them.
+    let offset = (policy.calendar.zone.offset_at(detail.now.0) / 60) as i32;
+    let chip = stage_kind.and_then(|k| NextStepStatus::of(&lead, k, detail.now, offset));
+    let title_id = format!("lead-title-{}", lead.id);
     let findings = evaluate(&policy, &lead, detail.now);
     view! {
         <header class="panel-head">

@@ -82,6 +82,15 @@ pub fn apply_move(
             format!("{} is retired: choose another stage", target.name),
         ));
     }
+    if let Some(p) = pipeline.pipeline(target.pipeline_id).filter(|p| p.retired) {
+        return Err(MoveRejection::new(
+            "to_stage",
+            format!(
+                "The pipeline \"{}\" is retired: choose a stage of another",
+                p.name
+            ),
+        ));
+    }
     if lead.stage_id == target.id {
         return Err(MoveRejection::new(
             "to_stage",
@@ -211,6 +220,16 @@ mod tests {
         let err = apply_move(&p, &sample_lead(), &request(14), NOW).unwrap_err();
         assert_eq!(err.field, "to_stage");
         assert_eq!(err.message, "Old is retired: choose another stage");
+        // A retired pipeline takes no lead, whatever its stages.
+        let mut pipelines = p.pipelines().to_vec();
+        pipelines[1].retired = true;
+        let p = crate::domain::Pipelines::new(pipelines, p.stages().to_vec());
+        let err = apply_move(&p, &sample_lead(), &request(11), NOW).unwrap_err();
+        assert_eq!(err.field, "to_stage");
+        assert_eq!(
+            err.message,
+            "The pipeline \"Renewals\" is retired: choose a stage of another"
+        );
     }
 
     #[test]

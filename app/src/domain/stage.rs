@@ -203,6 +203,13 @@ impl Pipelines {
         self.pipelines.iter().filter(|p| !p.retired)
     }
 
+    /// The stages leads can be in from now on: not retired, of a pipeline not retired.
+    pub fn live_stages(&self) -> impl Iterator<Item = &Stage> {
+        self.stages
+            .iter()
+            .filter(|s| !s.retired && self.pipeline(s.pipeline_id).is_none_or(|p| !p.retired))
+    }
+
     /// True when there is more than one pipeline to tell apart.
     pub fn several(&self) -> bool {
         self.active().nth(1).is_some()

@@ -268,9 +268,8 @@ fn Editor(
         let chosen = form.with(|f| f.pipeline_id);
         page.with_value(|p| {
             p.pipelines
-                .stages()
-                .iter()
-                .filter(|s| !s.retired && s.kind != StageKind::Lost)
+                .live_stages()
+                .filter(|s| s.kind != StageKind::Lost)
                 .filter(|s| chosen.is_none_or(|c| c == s.pipeline_id))
                 .map(|s| (s.id, p.pipelines.label(s.id)))
                 .collect::<Vec<(StageId, String)>>()

@@ -129,6 +129,10 @@ pub fn Column(
                         let facts = state
                             .read(|m| crate::components::custom_fields::card_facts(&m.pipeline, &lead))
                             .unwrap_or_default();
+                        // Days ("today", "tomorrow") in the team's zone, as My day counts them.
+                        let offset = state
+                            .read(|m| m.policies.for_team(lead.team_id).calendar.zone.offset_at(m.now.0) / 60)
+                            .unwrap_or(0) as i32;
                         view! {
                             <LeadCard
                                 facts=facts
@@ -136,6 +140,7 @@ pub fn Column(
                                 lead=lead
                                 stage_kind=kind
                                 now=state.now
+                                offset=offset
                                 error=Signal::derive(move || state.errors.with(|e| e.get(&lid).cloned()))
                                 pending=Signal::derive(move || state.pending.with(|p| p.contains(&lid)))
                                 dragging=Signal::derive(move || state.moving.get() == Some(lid))

@@ -89,9 +89,7 @@ impl Labels {
         let sources = accounts::sources(conn).await?;
         Ok(Labels {
             stages: pipeline
-                .stages()
-                .iter()
-                .filter(|s| !s.retired)
+                .live_stages()
                 .map(|s| (s.id, pipeline.label(s.id), s.kind))
                 .collect(),
             sources: sources.into_iter().map(|s| (s.id, s.name)).collect(),
